@@ -1,0 +1,102 @@
+"""Every knob of a crawl in one place, with the defaults a polite scheduled crawler wants.
+
+`sites.toml` can override any of these per site (see `SiteConfig`); the CLI flags override them
+for a run. Nothing else in the package hard-codes a timeout, a delay or a limit.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+DEFAULT_USER_AGENT = "scraper/0.1 (news archiver; +https://github.com/scraper-archive/scraper)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout: float = 20.0               # seconds, per request (connect + read)
+    max_bytes: int = 8 * 1024 * 1024    # bodies larger than this are dropped ('too-large')
+    delay: float = 1.0                  # seconds between two requests to one host (Crawl-delay wins if larger)
+    per_host_concurrency: int = 1       # requests in flight to one host
+    concurrency: int = 8                # requests in flight overall
+    max_retries: int = 3                # extra attempts on timeouts, 5xx, 429
+    backoff_base: float = 1.0           # first retry waits ~this, doubling, with jitter
+    backoff_max: float = 120.0          # cap for backoff and for Retry-After
+    max_redirects: int = 10
+    max_depth: int = 50                 # link hops from a start URL
+    max_path_segments: int = 12         # deeper URL paths are treated as traps
+    max_per_pattern: int = 2000         # URLs kept per (host, path-with-digits-masked) pattern
+    max_query_variants: int = 50        # URLs kept per (host, path) with differing queries
+    max_pages: int | None = None        # fetches per run
+    max_duration: float | None = None   # seconds per run
+    respect_robots: bool = True
+    refresh: bool = False               # refetch articles even when unchanged
+    download_attachments: bool = False  # record pdf/doc links; fetch them only when asked
+
+    def with_overrides(self, **overrides) -> "Settings":
+        """Return a copy with the given non-None values replaced (unknown keys are an error)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """One site of `sites.toml`: where to start, what is in scope, and its own settings.
+
+    ``extract`` maps a field name (title, published_at, author, source, editor, body) to a
+    CSS selector, so a user can fix a site the heuristics get wrong without touching code.
+    """
+
+    name: str
+    start_urls: tuple[str, ...]
+    allow_hosts: tuple[str, ...] = ()      # extra hosts in scope besides the start URLs' hosts
+    allow_patterns: tuple[str, ...] = ()   # regexes; when given, a URL must match one
+    deny_patterns: tuple[str, ...] = ()    # regexes; a matching URL is never requested
+    settings: Settings = field(default_factory=Settings)
+    extract: dict[str, str] = field(default_factory=dict)
+
+
+def load_sites(path: str | Path, base: Settings | None = None) -> list[SiteConfig]:
+    """Read `sites.toml`:
+
+    ```toml
+    [defaults]            # optional, any Settings field
+    delay = 2.0
+
+    [[site]]
+    name = "example"
+    start_urls = ["https://news.example.cn/"]
+    allow_hosts = ["www.example.cn"]
+    deny_patterns = ["/search"]
+    delay = 5.0           # any Settings field, for this site only
+    [site.extract]
+    title = "h1.arti-title"
+    ```
+    """
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    base = (base or Settings()).with_overrides(**data.get("defaults", {}))
+    sites = []
+    structural = {"name", "start_urls", "allow_hosts", "allow_patterns", "deny_patterns", "extract"}
+    for i, raw in enumerate(data.get("site", [])):
+        if not raw.get("start_urls"):
+            raise ValueError(f"{path}: site #{i + 1} has no start_urls")
+        overrides = {k: v for k, v in raw.items() if k not in structural}
+        sites.append(
+            SiteConfig(
+                name=raw.get("name") or raw["start_urls"][0],
+                start_urls=tuple(raw["start_urls"]),
+                allow_hosts=tuple(raw.get("allow_hosts", ())),
+                allow_patterns=tuple(raw.get("allow_patterns", ())),
+                deny_patterns=tuple(raw.get("deny_patterns", ())),
+                settings=base.with_overrides(**overrides),
+                extract=dict(raw.get("extract", {})),
+            )
+        )
+    if not sites:
+        raise ValueError(f"{path}: no [[site]] tables")
+    return sites
