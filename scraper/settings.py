@@ -32,7 +32,7 @@ class Settings:
     max_duration: float | None = None   # seconds per run
     respect_robots: bool = True
     refresh: bool = False               # refetch articles even when unchanged
-    download_attachments: bool = False  # record pdf/doc links; fetch them only when asked
+    extract_workers: int | None = None  # processes for extraction (None: one per core; 0: a thread)
 
     def with_overrides(self, **overrides) -> "Settings":
         """Return a copy with the given non-None values replaced (unknown keys are an error)."""

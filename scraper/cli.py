@@ -1,0 +1,264 @@
+"""`scraper` command line: a thin shell over the library (each command has a Python twin).
+
+Conventions: data to stdout, logs and progress to stderr, progress only on a terminal, JSON keeps
+Chinese readable. Exit codes: 0 ok, 1 error, 2 usage, 3 archive busy (another crawl running).
+"""
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import logging
+import sys
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .crawler import CrawlReport, crawl, sites_from_urls
+from .export import export_articles, run_query, search_sql
+from .settings import Settings, load_sites
+from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
+
+EXIT_ERROR, EXIT_BUSY = 1, 3
+log = logging.getLogger("scraper")
+db_option = click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+                         help="Archive file (SQLite).")
+
+
+def _stderr() -> Console:
+    return Console(stderr=True)
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.version_option(package_name="scraper")
+def main(verbose: int) -> None:
+    """Crawl Chinese news sites into a local SQLite archive, then query, search and export it."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _print_rows(columns: list[str], rows, fmt: str) -> int:
+    """Write rows to stdout as a table, JSON or CSV; returns the row count."""
+    count = 0
+    if fmt == "json":
+        out = sys.stdout
+        out.write("[")
+        for row in rows:
+            out.write(("\n" if count == 0 else ",\n") + json.dumps(dict(zip(columns, row)), ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    else:
+        table = Table(*columns, show_lines=False)
+        for row in rows:
+            table.add_row(*("" if v is None else _cell(v) for v in row))
+            count += 1
+        Console(soft_wrap=False).print(table)
+    return count
+
+
+def _cell(value) -> str:
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _progress_printer(enabled: bool):
+    """A progress callback drawing one status line on stderr (terminals only)."""
+    if not enabled:
+        return None, None
+    from rich.status import Status
+
+    status = Status("crawling…", console=_stderr())
+
+    def update(url: str, counts: Counter) -> None:
+        status.update(
+            f"{counts['pages_fetched']} fetched · {counts['articles_new']} new · "
+            f"{counts['errors']} errors · {url[-70:]}"
+        )
+
+    return update, status
+
+
+def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
+    progress, status = _progress_printer(sys.stderr.isatty())
+    if status:
+        status.start()
+    try:
+        return crawl(sites, db, progress=progress, **kwargs)
+    except ArchiveBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    finally:
+        if status:
+            status.stop()
+
+
+@main.command("crawl")
+@click.argument("urls", nargs=-1)
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="sites.toml with the sites to crawl.")
+@db_option
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many fetches.")
+@click.option("--max-duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one host (default 1).")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight overall (default 8).")
+@click.option("--per-host", type=click.IntRange(min=1), help="Requests in flight per host (default 1).")
+@click.option("--timeout", type=click.FloatRange(min=1), help="Seconds per request (default 20).")
+@click.option("--refresh", is_flag=True, help="Refetch articles even when nothing says they changed.")
+def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per_host, timeout, refresh):
+    """Crawl start URLs (or every site of --config) into the archive.
+
+    Stays on the start sites, obeys robots.txt, reads sitemaps, list pages and 上一条/下一条
+    links; a second run fetches only what is new or changed and resumes an interrupted one.
+    """
+    if not urls and not config:
+        raise click.UsageError("give start URLs or --config sites.toml")
+    overrides = dict(delay=delay, concurrency=concurrency, per_host_concurrency=per_host,
+                     timeout=timeout, refresh=refresh or None)
+    try:
+        settings = Settings().with_overrides(**overrides)
+        sites = load_sites(config, settings) if config else []
+        # flags beat per-site values of the config file
+        sites = [replace(s, settings=s.settings.with_overrides(**overrides)) for s in sites]
+        sites += sites_from_urls(urls, settings) if urls else []
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+    args = {"urls": list(urls), "config": config, "max_pages": max_pages, "max_duration": max_duration,
+            **{k: v for k, v in overrides.items() if v is not None}}
+    report = run_crawl(sites, db, max_pages=max_pages, max_duration=max_duration, run_args=args)
+    click.echo(report.summary(), err=True)
+
+
+@main.command("extract")
+@click.argument("source")
+@click.option("--url", help="The page's URL (to resolve links) when SOURCE is a file.")
+def extract_cmd(source: str, url: str | None):
+    """Extract one page (a file, '-' for stdin, or an http(s) URL) and print it as JSON."""
+    from .extract import extract_article
+
+    if source.startswith(("http://", "https://")):
+        content, charset, url = asyncio.run(_fetch_one(source))
+    else:
+        try:
+            content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        except OSError as exc:
+            _fail(str(exc))
+        charset = None
+    article = extract_article(content, url, http_charset=charset)
+    click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+
+
+async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:
+    from .fetch import Fetcher
+    from .urls import Scope
+
+    async with Fetcher(Settings(delay=0), Scope([url])) as fetcher:
+        result = await fetcher.fetch(url)
+    if not result.ok:
+        _fail(f"could not fetch {url}: {result.reason}")
+    return result.content or b"", result.charset, result.final_url
+
+
+@main.command("query")
+@click.argument("sql")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def query_cmd(sql: str, db: str, fmt: str):
+    """Run read-only SQL against the archive (tables: articles, pages, runs, frontier, aliases,
+    article_versions, articles_fts)."""
+    try:
+        columns, rows = run_query(db, sql)
+        _print_rows(columns, rows, fmt)
+    except ArchiveError as exc:
+        _fail(str(exc))
+
+
+@main.command("search")
+@click.argument("text")
+@db_option
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def search_cmd(text: str, db: str, limit: int, fmt: str):
+    """Search titles and bodies for a Chinese word or phrase."""
+    text = text.strip()
+    if not text:
+        raise click.UsageError("empty search text")
+    try:
+        columns, rows = run_query(db, *search_sql(text, limit))
+        count = _print_rows(columns, rows, fmt)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    click.echo(f"{count} match(es)", err=True)
+
+
+@main.command("export")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default stdout).")
+@click.option("--site", help="Only this site.")
+def export_cmd(db: str, fmt: str, output: str | None, site: str | None):
+    """Write every article as JSON Lines or a JSON array (streaming, Chinese kept readable)."""
+    where, params = ("site = ?", (site,)) if site else ("", ())
+    try:
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
+                count = export_articles(db, fh, fmt, where, params)
+        else:
+            count = export_articles(db, sys.stdout, fmt, where, params)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    click.echo(f"exported {count} article(s)", err=True)
+
+
+@main.command("stats")
+@db_option
+def stats_cmd(db: str):
+    """Counts: articles per site, fetch failures by reason, frontier states, recent runs."""
+    queries = [
+        ("articles per site", "SELECT site, COUNT(*) AS articles, MIN(published_at) AS oldest,"
+                              " MAX(published_at) AS newest FROM articles GROUP BY site"),
+        ("pages by outcome", "SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages GROUP BY 1 ORDER BY 2 DESC"),
+        ("frontier", "SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2"),
+        ("recent runs", "SELECT id, started_at, ended_at, outcome, pages_fetched, not_modified, articles_new,"
+                        " articles_changed, errors FROM runs ORDER BY id DESC LIMIT 5"),
+    ]
+    try:
+        for title, sql in queries:
+            click.echo(title)
+            _print_rows(*run_query(db, sql), "table")
+    except ArchiveError as exc:
+        _fail(str(exc))
+
+
+@main.command("demo")
+@db_option
+@click.option("--rows", default=10, show_default=True, type=click.IntRange(min=0), help="Sample rows to show.")
+def demo_cmd(db: str, rows: int):
+    """Serve the bundled fixture news sites on 127.0.0.1, crawl them into the archive and show
+    what was archived. Needs no internet; leaves nothing running."""
+    from .demo import run_demo
+
+    try:
+        run_demo(db, sample_rows=rows, console=Console())
+    except ArchiveBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except (ArchiveError, FileNotFoundError) as exc:
+        _fail(str(exc))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,371 @@
+"""The crawl loop: frontier → fetch → (worker process) decode/extract/discover → store.
+
+One asyncio loop does the I/O; parsing runs in a process pool so it never stalls fetching;
+every page is committed in its own transaction together with its article and the URLs it
+revealed, so a crash at any instant leaves a consistent archive and the next run resumes from the
+pending rows of the frontier.
+"""
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from .discover import Link, classify_url
+from .fetch import Fetcher, FetchResult
+from .frontier import Frontier, FrontierItem
+from .pipeline import Processed, process_page
+from .settings import Settings, SiteConfig
+from .sitemaps import SITEMAP_FALLBACKS, parse_sitemap
+from .store import DEFAULT_DB, Archive, CrawlLock, PageRecord, compress, open_archive, utcnow
+from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of
+
+
+@dataclass
+class CrawlReport:
+    """What a run did; `counts` keys: pages_fetched, not_modified, articles_new, articles_changed,
+    articles_unchanged, aliases, errors, skipped and one `reason:<name>` per failure reason."""
+
+    run_id: int
+    outcome: str                  # 'completed' | 'limit' | 'interrupted'
+    counts: Counter = field(default_factory=Counter)
+    elapsed: float = 0.0
+
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"run {self.run_id} {self.outcome}: {c['pages_fetched']} pages fetched "
+            f"({c['not_modified']} not modified), {c['articles_new']} new articles, "
+            f"{c['articles_changed']} changed, {c['articles_unchanged']} unchanged, "
+            f"{c['aliases']} aliases, {c['errors']} errors, {c['skipped']} skipped "
+            f"in {self.elapsed:.1f}s"
+        )
+
+
+ProgressCallback = Callable[[str, Counter], None]
+
+
+class _Budget:
+    """Run-wide limits shared by all sites (max pages, max duration, stop requests)."""
+
+    def __init__(self, max_pages: int | None, max_duration: float | None):
+        self.max_pages = max_pages
+        self.deadline = time.monotonic() + max_duration if max_duration else None
+        self.spent = 0
+        self.stop_reason: str | None = None
+
+    def take(self) -> bool:
+        if self.stop_reason:
+            return False
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.stop_reason = "limit"
+            return False
+        if self.max_pages is not None and self.spent >= self.max_pages:
+            self.stop_reason = "limit"
+            return False
+        self.spent += 1
+        return True
+
+
+def _link_kind(link: Link) -> str | None:
+    """Frontier kind for a discovered link, or None when it is not to be fetched."""
+    if link.kind == "attachment":
+        return None                     # recorded with the article, not downloaded
+    if link.kind in ("sitemap", "feed"):
+        return "sitemap"
+    if link.rel in ("prev", "next"):
+        return "article"
+    if link.rel in ("page", "sitemap-page") or link.kind == "list":
+        return "list"
+    return "article" if link.kind == "article" else "other"
+
+
+class _SiteCrawl:
+    def __init__(self, site: SiteConfig, archive: Archive, run_id: int, budget: _Budget,
+                 counts: Counter, executor: Executor | None, progress: ProgressCallback | None,
+                 transport: httpx.AsyncBaseTransport | None):
+        self.site = site
+        self.settings: Settings = site.settings
+        self.archive = archive
+        self.frontier = Frontier(archive)
+        self.run_id = run_id
+        self.budget = budget
+        self.counts = counts
+        self.executor = executor
+        self.progress = progress
+        self.scope = Scope(site.start_urls, site.allow_hosts, site.allow_patterns, site.deny_patterns)
+        self.guard = TrapGuard(self.settings)
+        self.fetcher = Fetcher(self.settings, self.scope, transport=transport)
+        self.inflight: set[str] = set()
+        self.queue: list[FrontierItem] = []
+
+    # -- seeding -------------------------------------------------------------------------
+    async def seed(self) -> None:
+        items = []
+        for url in self.site.start_urls:
+            canon = canonicalize(url)
+            if canon:
+                items.append(FrontierItem(canon, url, self.site.name, "start"))
+        origins = dict.fromkeys(origin_of(i.fetch_url) for i in items)
+        for origin in origins:
+            robots = await self.fetcher.robots(origin + "/")
+            sitemaps = robots.sitemaps or [origin + path for path in SITEMAP_FALLBACKS]
+            for sm in sitemaps:
+                canon = canonicalize(sm)
+                if canon and self.scope.allows(canon):
+                    items.append(FrontierItem(canon, sm, self.site.name, "sitemap", discovered_from="robots.txt"))
+        with self.archive.transaction():
+            self.frontier.start_run(self.site.name, self.settings.refresh)
+            self.frontier.add(items, self.run_id)
+
+    # -- the loop ------------------------------------------------------------------------
+    def _next(self) -> FrontierItem | None:
+        if not self.queue:
+            self.queue = self.frontier.next_batch(self.site.name, 4 * self.settings.concurrency, self.inflight)
+        while self.queue:
+            item = self.queue.pop(0)
+            if item.url not in self.inflight:
+                return item
+        return None
+
+    async def run(self) -> None:
+        async with self.fetcher:
+            await self.seed()
+            await asyncio.gather(*(self._worker() for _ in range(max(1, self.settings.concurrency))))
+
+    async def _worker(self) -> None:
+        while not self.budget.stop_reason:
+            item = self._next()
+            if item is None:
+                if not self.inflight:
+                    return          # nothing pending and nothing in flight that could add more
+                await asyncio.sleep(0.02)
+                continue
+            if not self.budget.take():
+                return
+            self.inflight.add(item.url)
+            try:
+                await self._handle(item)
+            finally:
+                self.inflight.discard(item.url)
+            if self.progress:
+                self.progress(item.fetch_url, self.counts)
+
+    async def _handle(self, item: FrontierItem) -> None:
+        etag = last_modified = None
+        if not self.settings.refresh:
+            row = self.archive.conn.execute(
+                "SELECT etag, last_modified FROM pages WHERE url=? AND raw IS NOT NULL", (item.url,)
+            ).fetchone()
+            if row:
+                etag, last_modified = row
+        result = await self.fetcher.fetch(
+            item.fetch_url, kind="sitemap" if item.kind == "sitemap" else "page",
+            etag=etag, last_modified=last_modified,
+        )
+        if result.reason == "robots":
+            self.counts["skipped"] += 1
+            with self.archive.transaction():
+                self.frontier.finish(item, "skipped", reason="robots", run_id=self.run_id)
+            return
+        self.counts["pages_fetched"] += 1
+        if result.not_modified:
+            self.counts["not_modified"] += 1
+            with self.archive.transaction():
+                self.archive.conn.execute(
+                    "UPDATE pages SET fetched_at=?, run_id=? WHERE url=?", (utcnow(), self.run_id, item.url)
+                )
+                self.frontier.finish(item, "done", run_id=self.run_id)
+            return
+        if not result.ok:
+            self._failed(item, result)
+            return
+        if item.kind == "sitemap":
+            self._store_sitemap(item, result)
+            return
+        processed = await self._process(result)
+        self._store_page(item, result, processed)
+
+    async def _process(self, result: FetchResult) -> Processed:
+        args = (result.content, result.final_url, result.charset, self.site.extract or None)
+        if self.executor is None:
+            return await asyncio.to_thread(process_page, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, process_page, *args)
+
+    # -- storing outcomes ------------------------------------------------------------------
+    def _page_record(self, item: FrontierItem, result: FetchResult, **extra) -> PageRecord:
+        return PageRecord(
+            url=item.url, site=self.site.name, final_url=result.final_url, status=result.status,
+            reason=result.reason, content_type=result.content_type, etag=result.headers.get("etag"),
+            last_modified=result.headers.get("last-modified"),
+            size=len(result.content) if result.content is not None else None,
+            fetched_at=utcnow(), run_id=self.run_id, **extra,
+        )
+
+    def _failed(self, item: FrontierItem, result: FetchResult) -> None:
+        self.counts["errors"] += 1
+        self.counts[f"reason:{result.reason}"] += 1
+        state = "skipped" if result.reason in ("off-scope", "forbidden-address", "not-html") else "failed"
+        with self.archive.transaction():
+            self.archive.save_page(self._page_record(item, result))
+            self.frontier.finish(item, state, reason=result.reason, run_id=self.run_id)
+
+    def _enqueue(self, urls: Iterable[tuple[str, str, str | None]], parent: FrontierItem) -> None:
+        """Queue (url, kind, lastmod) found on `parent`, in scope and past the trap guard."""
+        items = []
+        for url, kind, lastmod in urls:
+            canon = canonicalize(url)
+            if canon is None or not self.scope.allows(canon):
+                continue
+            depth = parent.depth + 1
+            if not self.frontier.known(canon):
+                refusal = self.guard.admit(canon, depth)
+                if refusal:
+                    self.counts[f"trap:{refusal}"] += 1
+                    continue
+            items.append(FrontierItem(canon, url, self.site.name, kind, depth, lastmod, parent.url))
+        self.frontier.add(items, self.run_id)
+
+    def _store_sitemap(self, item: FrontierItem, result: FetchResult) -> None:
+        sitemap = parse_sitemap(result.content or b"", result.final_url, result.content_type)
+        if sitemap.error:
+            self.counts[f"sitemap:{sitemap.error}"] += 1
+        with self.archive.transaction():
+            self.archive.save_page(self._page_record(item, result, raw=compress(result.content or b"")))
+            self._enqueue(((c.url, "sitemap", c.lastmod) for c in sitemap.children), item)
+            self._enqueue(
+                ((e.url, "list" if classify_url(e.url) == "list" else "article", e.lastmod or e.news_date)
+                 for e in sitemap.entries),
+                item,
+            )
+            self.frontier.finish(item, "done", reason=sitemap.error, run_id=self.run_id)
+
+    def _article_key(self, item: FrontierItem, result: FetchResult, processed: Processed) -> str:
+        """The URL an article is stored under: the redirect target, or its rel=canonical when
+        that points at another page of the same host (not at a list or the home page)."""
+        key = canonicalize(result.final_url) or item.url
+        declared = canonicalize(processed.article.canonical_url or "", key)
+        if (
+            declared and declared != key and self.scope.allows(declared)
+            and host_of(declared) == host_of(key) and urlsplit(declared).path not in ("", "/")
+            and classify_url(declared) != "list"
+        ):
+            return declared
+        return key
+
+    def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed) -> None:
+        article = processed.article
+        is_article = article.reason is None
+        links: list[tuple[str, str, str | None]] = []
+        for link in processed.links:
+            kind = _link_kind(link)
+            if kind:
+                links.append((link.url, kind, None))
+        for chained in (article.prev_url, article.next_url):
+            if chained:
+                links.append((chained, "article", None))
+        with self.archive.transaction():
+            self.archive.save_page(
+                self._page_record(item, result, raw=processed.raw, encoding=processed.encoding)
+            )
+            self._enqueue(links, item)
+            if is_article:
+                key = self._article_key(item, result, processed)
+                article.url = key
+                if key != item.url:
+                    self.archive.add_alias(item.url, key)
+                    self.frontier.add([FrontierItem(key, key, self.site.name, "article")], self.run_id)
+                    self.archive.conn.execute("UPDATE frontier SET state='done' WHERE url=?", (key,))
+                outcome = self.archive.save_article(article, key, self.site.name, self.run_id)
+                self.counts["aliases" if outcome == "alias" else f"articles_{outcome}"] += 1
+                kind = "article" if item.kind != "start" else None
+            else:
+                self.counts[f"not-article:{article.reason}"] += 1
+                kind = "list" if item.kind != "start" else None   # a hub: re-read next run
+            self.frontier.finish(item, "done", kind=kind, run_id=self.run_id)
+
+
+def _make_executor(settings: Settings) -> Executor | None:
+    workers = settings.extract_workers
+    if workers == 0:
+        return None
+    # spawn, not fork: the parent may run threads (the demo's server) that fork would copy mid-lock.
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                               mp_context=multiprocessing.get_context("spawn"))
+
+
+async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: dict | None = None,
+                      max_pages: int | None = None, max_duration: float | None = None,
+                      progress: ProgressCallback | None = None,
+                      transport: httpx.AsyncBaseTransport | None = None) -> CrawlReport:
+    """Crawl `sites` into an already opened archive (the caller holds the crawl lock)."""
+    started = time.monotonic()
+    run_id = archive.start_run(run_args or {"sites": [s.name for s in sites]})
+    counts: Counter = Counter()
+    budget = _Budget(max_pages, max_duration)
+    executor = _make_executor(sites[0].settings) if sites else None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, lambda: setattr(budget, "stop_reason", "interrupted"))
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass                     # not the main thread: the caller handles signals
+    try:
+        crawls = [_SiteCrawl(s, archive, run_id, budget, counts, executor, progress, transport) for s in sites]
+        await asyncio.gather(*(c.run() for c in crawls))
+    except BaseException:
+        archive.finish_run(run_id, "failed", counts, {})
+        raise
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.remove_signal_handler(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+    outcome = budget.stop_reason or "completed"
+    report = CrawlReport(run_id, outcome, counts, time.monotonic() - started)
+    archive.finish_run(run_id, outcome, counts, dict(counts))
+    return report
+
+
+def sites_from_urls(urls: Iterable[str], settings: Settings | None = None) -> list[SiteConfig]:
+    """One site per start host, so that each keeps its own scope and politeness."""
+    by_host: dict[str, list[str]] = {}
+    for url in urls:
+        if canonicalize(url) is None:
+            raise ValueError(f"not an http(s) URL: {url}")
+        by_host.setdefault(host_of(url), []).append(url)
+    return [SiteConfig(name=host, start_urls=tuple(group), settings=settings or Settings())
+            for host, group in by_host.items()]
+
+
+def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, *,
+          settings: Settings | None = None, max_pages: int | None = None,
+          max_duration: float | None = None, progress: ProgressCallback | None = None,
+          run_args: dict | None = None) -> CrawlReport:
+    """Crawl start URLs or configured sites into the archive at `db` (public API).
+
+    Raises `ArchiveBusy` when another crawl holds the archive.
+    """
+    sites = list(sites)
+    if sites and isinstance(sites[0], str):
+        sites = sites_from_urls(sites, settings)
+    with CrawlLock(db):
+        archive = open_archive(db)
+        try:
+            return asyncio.run(crawl_async(sites, archive, run_args=run_args, max_pages=max_pages,
+                                           max_duration=max_duration, progress=progress))
+        finally:
+            archive.close()

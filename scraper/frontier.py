@@ -1,0 +1,112 @@
+"""The crawl queue, kept in the archive so that a crash loses nothing.
+
+A URL is 'pending' until the transaction that stores its page marks it 'done' (or 'failed' /
+'skipped' with a reason). URLs being fetched are only held in memory, so after a kill -9 they are
+simply still pending and the next run fetches them; nothing is claimed twice within a run
+because the in-flight set is excluded.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .store import Archive, utcnow
+
+# Lower first: sitemaps and lists reveal articles, so reading them early finds more sooner.
+PRIORITY = {"sitemap": 0, "start": 1, "list": 2, "article": 3, "other": 4}
+# Kinds re-read (with conditional GET) at the start of every run: that is where new articles show up.
+HUB_KINDS = ("sitemap", "start", "list")
+# Failures worth another try on the next run (the server may be back); others are final.
+RETRYABLE = ("timeout", "connect-error", "http-429", "http-500", "http-502", "http-503", "http-504")
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class FrontierItem:
+    url: str                    # canonical URL: the identity
+    fetch_url: str              # the URL as found (servers may not answer the canonical form)
+    site: str
+    kind: str                   # a PRIORITY key
+    depth: int = 0
+    lastmod: str | None = None
+    discovered_from: str | None = None
+    attempts: int = 0
+
+    @property
+    def priority(self) -> int:
+        return PRIORITY.get(self.kind, PRIORITY["other"])
+
+
+class Frontier:
+    def __init__(self, archive: Archive):
+        self.conn: sqlite3.Connection = archive.conn
+
+    def add(self, items: Iterable[FrontierItem], run_id: int | None) -> int:
+        """Queue URLs not seen before; returns how many rows were inserted or updated.
+
+        A known article comes back to 'pending' when a sitemap now gives it a newer `lastmod`
+        than the one it was fetched under — that is how changed articles are refetched.
+        """
+        before = self.conn.total_changes
+        now = utcnow()
+        self.conn.executemany(
+            "INSERT INTO frontier(url, fetch_url, site, kind, depth, priority, state, attempts, lastmod,"
+            " discovered_from, discovered_at, run_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)"
+            " ON CONFLICT(url) DO UPDATE SET"
+            "  lastmod = COALESCE(excluded.lastmod, frontier.lastmod),"
+            "  priority = MIN(frontier.priority, excluded.priority),"
+            "  state = CASE WHEN frontier.state = 'done' AND frontier.kind = 'article'"
+            "    AND excluded.lastmod IS NOT NULL AND frontier.fetched_lastmod IS NOT NULL"
+            "    AND excluded.lastmod > frontier.fetched_lastmod THEN 'pending' ELSE frontier.state END"
+            " WHERE excluded.lastmod IS NOT NULL OR excluded.priority < frontier.priority",
+            [
+                (i.url, i.fetch_url, i.site, i.kind, i.depth, i.priority, i.lastmod, i.discovered_from, now, run_id)
+                for i in items
+            ],
+        )
+        return self.conn.total_changes - before
+
+    def known(self, url: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM frontier WHERE url=?", (url,)).fetchone() is not None
+
+    def start_run(self, site: str, refresh: bool) -> None:
+        """Make hubs (and with `refresh`, every article) pending again, and give retryable
+        failures another chance. Pending rows left by a crashed run stay pending: that is the resume."""
+        kinds = "" if refresh else f" AND kind IN ({', '.join('?' * len(HUB_KINDS))})"
+        params: tuple = (site,) if refresh else (site, *HUB_KINDS)
+        self.conn.execute(f"UPDATE frontier SET state='pending' WHERE site=? AND state='done'{kinds}", params)
+        self.conn.execute(
+            f"UPDATE frontier SET state='pending' WHERE site=? AND state='failed' AND attempts < ?"
+            f" AND reason IN ({', '.join('?' * len(RETRYABLE))})",
+            (site, MAX_ATTEMPTS, *RETRYABLE),
+        )
+
+    def next_batch(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
+        """The most urgent pending URLs of a site, skipping those already in flight."""
+        rows = self.conn.execute(
+            "SELECT url, fetch_url, site, kind, depth, lastmod, discovered_from, attempts FROM frontier"
+            " WHERE state='pending' AND site=? ORDER BY priority, rowid LIMIT ?",
+            (site, limit + len(exclude)),
+        ).fetchall()
+        items = [FrontierItem(*row) for row in rows if row[0] not in exclude]
+        return items[:limit]
+
+    def finish(self, item: FrontierItem, state: str, *, reason: str | None = None, kind: str | None = None,
+               run_id: int | None = None) -> None:
+        """Record the outcome of one URL (call inside the page's transaction)."""
+        self.conn.execute(
+            "UPDATE frontier SET state=?, reason=?, kind=COALESCE(?, kind), attempts=attempts+1,"
+            " fetched_lastmod=CASE WHEN ?='done' THEN COALESCE(lastmod, ?) ELSE fetched_lastmod END,"
+            " done_at=?, run_id=? WHERE url=?",
+            (state, reason, kind, state, utcnow(), utcnow(), run_id, item.url),
+        )
+
+    def counts(self, site: str | None = None) -> dict[str, int]:
+        sql = "SELECT state, COUNT(*) FROM frontier"
+        params: tuple = ()
+        if site:
+            sql += " WHERE site=?"
+            params = (site,)
+        return dict(self.conn.execute(sql + " GROUP BY state", params).fetchall())

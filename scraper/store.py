@@ -1,0 +1,326 @@
+"""The archive: one SQLite file (WAL) holding runs, the frontier, raw pages and articles.
+
+Everything a crawl learns is written in short transactions so that a crash (kill -9, power cut)
+leaves a consistent file: a page, its article and the URLs it revealed land together or not at
+all. The `articles` columns are derived from `Article`, so the record shape is defined once.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from .article import Article
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "archive.db"
+
+# Article fields kept as JSON text; `reason` is not stored: only real articles reach the table.
+_JSON_FIELDS = ("images", "attachments")
+ARTICLE_COLUMNS: tuple[str, ...] = ("url", "site") + tuple(
+    f.name for f in fields(Article) if f.name not in ("url", "reason")
+) + ("content_hash", "version", "first_seen", "last_seen", "run_id")
+VERSIONED_COLUMNS = ("title", "published_at", "author", "source", "editor", "body", "content_hash")
+
+
+class ArchiveBusy(RuntimeError):
+    """Another process holds the crawl lock on this archive."""
+
+
+class ArchiveError(RuntimeError):
+    """The archive cannot be opened or queried as asked (missing file, read-only, bad SQL)."""
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def content_hash(article: Article) -> str:
+    """Identity of what a reader sees: title + body, whitespace-insensitive."""
+    text = "".join((article.title or "").split()) + "\n" + "".join(article.body.split())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class PageRecord:
+    """One fetch outcome, stored whether it succeeded or not (reason says why not)."""
+
+    url: str                      # canonical URL (frontier key)
+    site: str
+    final_url: str | None = None
+    status: int | None = None
+    reason: str | None = None
+    content_type: str | None = None
+    encoding: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    size: int | None = None
+    raw: bytes | None = None      # zlib-compressed body
+    fetched_at: str | None = None
+    run_id: int | None = None
+
+
+def compress(data: bytes) -> bytes:
+    return zlib.compress(data, 6)
+
+
+def decompress(blob: bytes) -> bytes:
+    return zlib.decompress(blob)
+
+
+class Archive:
+    """Open (and create or migrate) an archive file. Use `open_archive()`."""
+
+    def __init__(self, path: str | Path = DEFAULT_DB, *, readonly: bool = False):
+        self.path = str(path)
+        self.readonly = readonly
+        if readonly:
+            if not Path(self.path).exists():
+                raise ArchiveError(f"no archive at {self.path} (run `scraper crawl` or `scraper demo` first)")
+            conn = sqlite3.connect(f"file:{Path(self.path).resolve()}?mode=ro", uri=True)
+            conn.execute("PRAGMA query_only = 1")
+        else:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+
+    # -- schema ------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        db = self.db
+        with self.transaction():
+            db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+            row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise ArchiveError(
+                    f"{self.path} has schema version {version}; this scraper knows {SCHEMA_VERSION}: upgrade it"
+                )
+            if version < 1:
+                self._create_v1()
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    def _create_v1(self) -> None:
+        db = self.db
+        db["runs"].create(
+            {"id": int, "started_at": str, "ended_at": str, "args": str, "outcome": str,
+             "pages_fetched": int, "not_modified": int, "articles_new": int, "articles_changed": int,
+             "articles_unchanged": int, "errors": int, "stats": str, "pid": int},
+            pk="id",
+        )
+        db["frontier"].create(
+            {"url": str, "fetch_url": str, "site": str, "kind": str, "depth": int, "priority": int,
+             "state": str, "attempts": int, "reason": str, "lastmod": str, "fetched_lastmod": str,
+             "discovered_from": str, "discovered_at": str, "done_at": str, "run_id": int},
+            pk="url",
+            defaults={"state": "pending", "attempts": 0, "depth": 0, "priority": 5},
+        )
+        db["frontier"].create_index(["state", "site", "priority"])
+        db["pages"].create(
+            {"url": str, "site": str, "final_url": str, "status": int, "reason": str,
+             "content_type": str, "encoding": str, "etag": str, "last_modified": str, "size": int,
+             "raw": bytes, "fetched_at": str, "run_id": int},
+            pk="url",
+        )
+        columns = {c: str for c in ARTICLE_COLUMNS}
+        columns.update({"version": int, "run_id": int})
+        db["articles"].create(columns, pk="url")
+        db["articles"].create_index(["site", "published_at"])
+        db["articles"].create_index(["content_hash"])
+        db["article_versions"].create(
+            {"id": int, "url": str, "version": int, **{c: str for c in VERSIONED_COLUMNS},
+             "first_seen": str, "last_seen": str, "run_id": int},
+            pk="id",
+        )
+        db["article_versions"].create_index(["url"])
+        db["aliases"].create({"alias": str, "url": str, "found_at": str}, pk="alias")
+        # Trigram FTS answers Chinese substring search without a word segmenter (see `search`).
+        db["articles"].enable_fts(["title", "body"], create_triggers=True, tokenize="trigram")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT; rolled back on any exception."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- runs --------------------------------------------------------------------------------
+    def start_run(self, args: dict) -> int:
+        """A row per crawl. Rows left 'running' by a crashed process become 'interrupted'
+        (callers hold the crawl lock, so no other run can be live)."""
+        with self.transaction() as c:
+            c.execute("UPDATE runs SET outcome='interrupted' WHERE outcome='running'")
+            cur = c.execute(
+                "INSERT INTO runs(started_at, args, outcome, pid) VALUES (?, ?, 'running', ?)",
+                (utcnow(), json.dumps(args, ensure_ascii=False), os.getpid()),
+            )
+            return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, outcome: str, counts: dict[str, int], stats: dict) -> None:
+        keys = ("pages_fetched", "not_modified", "articles_new", "articles_changed",
+                "articles_unchanged", "errors")
+        with self.transaction() as c:
+            c.execute(
+                f"UPDATE runs SET ended_at=?, outcome=?, stats=?, {', '.join(k + '=?' for k in keys)} WHERE id=?",
+                (utcnow(), outcome, json.dumps(stats, ensure_ascii=False),
+                 *(counts.get(k, 0) for k in keys), run_id),
+            )
+
+    # -- pages and articles ------------------------------------------------------------------
+    def save_page(self, page: PageRecord) -> None:
+        """Keep the newest fetch of a URL. A failed refetch never erases a good stored body."""
+        row = asdict(page)
+        if page.raw is None:
+            self.conn.execute(
+                "INSERT INTO pages(url, site, final_url, status, reason, fetched_at, run_id)"
+                " VALUES (:url, :site, :final_url, :status, :reason, :fetched_at, :run_id)"
+                " ON CONFLICT(url) DO UPDATE SET status=excluded.status, reason=excluded.reason,"
+                " fetched_at=excluded.fetched_at, run_id=excluded.run_id",
+                row,
+            )
+        else:
+            cols = list(row)
+            self.conn.execute(
+                f"INSERT OR REPLACE INTO pages({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})",
+                row,
+            )
+
+    def resolve_alias(self, url: str) -> str:
+        row = self.conn.execute("SELECT url FROM aliases WHERE alias=?", (url,)).fetchone()
+        return row[0] if row else url
+
+    def add_alias(self, alias: str, url: str) -> None:
+        if alias != url:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO aliases(alias, url, found_at) VALUES (?, ?, ?)", (alias, url, utcnow())
+            )
+
+    def save_article(self, article: Article, url: str, site: str, run_id: int | None) -> str:
+        """Store one article under `url`; returns 'new', 'changed', 'unchanged' or 'alias'.
+
+        The same text under another URL (print view, mobile path) becomes an alias of the
+        stored one; a changed text keeps the previous text in `article_versions`.
+        """
+        now = utcnow()
+        digest = content_hash(article)
+        url = self.resolve_alias(url)
+        existing = self.conn.execute(
+            "SELECT content_hash, version, first_seen FROM articles WHERE url=?", (url,)
+        ).fetchone()
+        if existing is None:
+            twin = self.conn.execute(
+                "SELECT url FROM articles WHERE content_hash=? AND site=? LIMIT 1", (digest, site)
+            ).fetchone()
+            if twin is not None:
+                self.add_alias(url, twin[0])
+                self.conn.execute("UPDATE articles SET last_seen=? WHERE url=?", (now, twin[0]))
+                return "alias"
+        if existing is not None and existing[0] == digest:
+            self.conn.execute("UPDATE articles SET last_seen=?, run_id=? WHERE url=?", (now, run_id, url))
+            return "unchanged"
+        record = {k: v for k, v in asdict(article).items() if k in ARTICLE_COLUMNS}
+        for key in _JSON_FIELDS:
+            record[key] = json.dumps(record[key], ensure_ascii=False)
+        record.update(url=url, site=site, content_hash=digest, last_seen=now, run_id=run_id)
+        if existing is None:
+            record.update(version=1, first_seen=now)
+            outcome = "new"
+        else:
+            self.conn.execute(
+                f"INSERT INTO article_versions(url, version, {', '.join(VERSIONED_COLUMNS)}, first_seen, last_seen, run_id)"
+                f" SELECT url, version, {', '.join(VERSIONED_COLUMNS)}, first_seen, last_seen, run_id"
+                " FROM articles WHERE url=?",
+                (url,),
+            )
+            record.update(version=existing[1] + 1, first_seen=existing[2])
+            outcome = "changed"
+        cols = list(record)
+        self.conn.execute(
+            f"INSERT OR REPLACE INTO articles({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})",
+            record,
+        )
+        return outcome
+
+    def raw_pages(self, site: str | None = None) -> Iterator[tuple[str, str, bytes, str | None]]:
+        """(url, site, raw bytes, encoding) of every stored page body — for `reextract`."""
+        sql = "SELECT url, site, raw, encoding FROM pages WHERE raw IS NOT NULL"
+        params: tuple = ()
+        if site:
+            sql += " AND site=?"
+            params = (site,)
+        for url, page_site, raw, encoding in self.conn.execute(sql, params):
+            yield url, page_site, decompress(raw), encoding
+
+
+def open_archive(path: str | Path = DEFAULT_DB, *, readonly: bool = False) -> Archive:
+    """Open the archive at `path`, creating it (and its schema) unless `readonly`."""
+    return Archive(path, readonly=readonly)
+
+
+class CrawlLock:
+    """An exclusive advisory lock beside the archive (`archive.db.lock`).
+
+    flock is released by the kernel when the holder dies, so a kill -9 never leaves a stale lock,
+    while a second live crawl on the same file is refused at once.
+    """
+
+    def __init__(self, db_path: str | Path):
+        self.path = f"{db_path}.lock"
+        self._fh = None
+
+    def acquire(self) -> "CrawlLock":
+        fh = open(self.path, "a+")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise ArchiveBusy(f"another crawl ({holder}) is already running on this archive ({self.path})")
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def release(self) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> "CrawlLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
