@@ -1,0 +1,174 @@
+"""The archive contract: schema, article versions and aliases, the crawl lock, read-only access."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from scraper.article import Article, Image
+from scraper.export import export_articles, run_query, search_sql
+from scraper.frontier import Frontier, FrontierItem
+from scraper.store import (ARTICLE_COLUMNS, SCHEMA_VERSION, ArchiveBusy, ArchiveError, CrawlLock,
+                           PageRecord, compress, open_archive)
+
+
+def _article(body: str = "第一段。\n第二段。", title: str = "我校举办学术报告会") -> Article:
+    return Article(title=title, published_at="2019-11-01", author="刘阳", body=body,
+                   images=[Image("http://127.0.0.1/a.jpg", "会场")])
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with open_archive(tmp_path / "a.db") as a:
+        yield a
+
+
+def test_schema_is_created_with_version_and_wal(archive):
+    tables = set(archive.db.table_names())
+    assert {"articles", "pages", "runs", "frontier", "aliases", "article_versions", "meta"} <= tables
+    assert archive.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    assert archive.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert tuple(archive.db["articles"].columns_dict) == ARTICLE_COLUMNS
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "a.db"
+    with open_archive(path) as a:
+        a.conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    with pytest.raises(ArchiveError, match="schema version 99"):
+        open_archive(path)
+
+
+def test_article_new_unchanged_changed_and_alias(archive):
+    url = "http://127.0.0.1/info/1012/1.htm"
+    with archive.transaction():
+        assert archive.save_article(_article(), url, "s", 1) == "new"
+        assert archive.save_article(_article(), url, "s", 2) == "unchanged"
+        assert archive.save_article(_article(body="第一段。\n更正后的第二段。"), url, "s", 3) == "changed"
+        assert archive.save_article(_article(body="第一段。\n更正后的第二段。"), url + "?print=1", "s", 3) == "alias"
+    row = archive.conn.execute("SELECT version, body, images FROM articles WHERE url=?", (url,)).fetchone()
+    assert row[0] == 2 and "更正" in row[1]
+    assert json.loads(row[2]) == [{"src": "http://127.0.0.1/a.jpg", "caption": "会场"}]
+    old = archive.conn.execute("SELECT version, body FROM article_versions WHERE url=?", (url,)).fetchall()
+    assert old == [(1, "第一段。\n第二段。")]
+    assert archive.resolve_alias(url + "?print=1") == url
+    assert archive.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 1
+
+
+def test_failed_refetch_keeps_the_stored_body(archive):
+    with archive.transaction():
+        archive.save_page(PageRecord(url="u", site="s", status=200, raw=compress(b"<html>ok</html>")))
+        archive.save_page(PageRecord(url="u", site="s", status=None, reason="timeout"))
+    assert list(archive.raw_pages()) == [("u", "s", b"<html>ok</html>", None)]
+    assert archive.conn.execute("SELECT reason FROM pages").fetchone()[0] == "timeout"
+
+
+def test_transaction_rolls_back_on_error(archive):
+    with pytest.raises(RuntimeError), archive.transaction():
+        archive.save_article(_article(), "http://x/1", "s", 1)
+        raise RuntimeError("crash between page and article")
+    assert archive.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
+
+
+def test_crawl_lock_refuses_a_second_crawl(tmp_path):
+    db = tmp_path / "a.db"
+    with CrawlLock(db):
+        with pytest.raises(ArchiveBusy, match="already running"):
+            CrawlLock(db).acquire()
+    CrawlLock(db).acquire().release()      # free again once released
+
+
+def test_crawl_lock_dies_with_a_killed_process(tmp_path):
+    db = tmp_path / "a.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"from scraper.store import CrawlLock; import time; l = CrawlLock({str(db)!r}).acquire(); print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(ArchiveBusy):
+            CrawlLock(db).acquire()
+    finally:
+        holder.kill()                         # SIGKILL: no cleanup code runs
+        holder.wait()
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            CrawlLock(db).acquire().release()
+            break
+        except ArchiveBusy:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+
+def test_runs_left_running_become_interrupted(archive):
+    first = archive.start_run({"urls": ["http://x/"]})
+    second = archive.start_run({})
+    outcomes = dict(archive.conn.execute("SELECT id, outcome FROM runs").fetchall())
+    assert outcomes == {first: "interrupted", second: "running"}
+    archive.finish_run(second, "completed", {"pages_fetched": 3}, {"pages_fetched": 3})
+    assert archive.conn.execute("SELECT outcome, pages_fetched FROM runs WHERE id=?", (second,)).fetchone() == ("completed", 3)
+
+
+def test_frontier_order_resume_and_lastmod_requeue(archive):
+    f = Frontier(archive)
+    with archive.transaction():
+        f.add([FrontierItem("http://x/a/1.htm", "http://x/a/1.htm", "s", "article"),
+               FrontierItem("http://x/list.htm", "http://x/list.htm", "s", "list"),
+               FrontierItem("http://x/sitemap.xml", "http://x/sitemap.xml", "s", "sitemap")], 1)
+    batch = f.next_batch("s", 10, exclude=set())
+    assert [i.kind for i in batch] == ["sitemap", "list", "article"]
+    assert [i.kind for i in f.next_batch("s", 10, exclude={"http://x/sitemap.xml"})] == ["list", "article"]
+    with archive.transaction():
+        for item in batch:
+            f.finish(item, "done", run_id=1)
+    assert f.counts("s") == {"done": 3}
+    with archive.transaction():
+        f.start_run("s", refresh=False)            # hubs are re-read every run, articles are not
+    assert {i.kind for i in f.next_batch("s", 10, set())} == {"sitemap", "list"}
+    with archive.transaction():
+        f.add([FrontierItem("http://x/a/1.htm", "http://x/a/1.htm", "s", "article", lastmod="2999-01-01")], 2)
+    assert "http://x/a/1.htm" in {i.url for i in f.next_batch("s", 10, set())}
+
+
+def _filled(tmp_path):
+    path = tmp_path / "a.db"
+    with open_archive(path) as a, a.transaction():
+        a.save_article(_article(body="乡村振兴战略稳步推进。\n农民增收。"), "http://x/1", "s", 1)
+        a.save_article(_article(title="图书馆开放时间调整", body="暑期图书馆开放时间调整如下。"), "http://x/2", "s", 1)
+    return path
+
+
+def test_query_is_read_only(tmp_path):
+    path = _filled(tmp_path)
+    columns, rows = run_query(path, "SELECT COUNT(*) AS n FROM articles")
+    assert columns == ["n"] and list(rows) == [(2,)]
+    with pytest.raises(ArchiveError, match="read-only"):
+        run_query(path, "DELETE FROM articles")
+    with pytest.raises(ArchiveError, match="no archive"):
+        run_query(tmp_path / "missing.db", "SELECT 1")
+
+
+@pytest.mark.parametrize("text, expected", [("乡村振兴", ["http://x/1"]), ("图书", ["http://x/2"]),
+                                            ("开放时间", ["http://x/2"]), ("不存在的词", [])])
+def test_search_long_and_short_chinese(tmp_path, text, expected):
+    path = _filled(tmp_path)
+    columns, rows = run_query(path, *search_sql(text, 10))
+    assert [r[0] for r in rows] == expected
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_export_round_trip_keeps_chinese_readable(tmp_path, fmt):
+    path = _filled(tmp_path)
+    out = io.StringIO()
+    assert export_articles(path, out, fmt) == 2
+    text = out.getvalue()
+    assert "乡村振兴" in text and "\\u" not in text
+    records = json.loads(text) if fmt == "json" else [json.loads(line) for line in text.splitlines()]
+    assert {r["url"] for r in records} == {"http://x/1", "http://x/2"}
+    assert records[0]["images"][0]["caption"] == "会场"
