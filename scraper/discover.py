@@ -1,0 +1,433 @@
+"""HTML link discovery: every followable link of a page, classified, in one pass over the DOM.
+
+Chinese CMSs (VSB/博达, TRS WCM, 大汉 JCMS, WordPress, portals) expose their archive through
+list pages and their pagination, the article chain 上一篇/下一篇, and a 网站地图 page. Some of
+it hides in scripts (TRS ``createPageHTML``, JCMS ``<datastore>``). The recognition rules are
+tables of patterns at the top of this module, so supporting another CMS means adding rows.
+Pure functions over ``str``: no network, no I/O.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+MAX_FILL = 1000        # pages generated per pagination range (末页 far away, script totals)
+_MAX_TEXT = 200
+
+# ---------------------------------------------------------------------------------------------
+# Rules as data
+# ---------------------------------------------------------------------------------------------
+
+_ASSET_EXT = frozenset(
+    "css js mjs json map jpg jpeg png gif webp avif svg ico bmp tif tiff woff woff2 ttf eot otf "
+    "mp3 mp4 m4a m4v flv avi mov wmv swf webm ogg wav".split()
+)
+_ATTACHMENT_EXT = frozenset(
+    "pdf doc docx xls xlsx ppt pptx wps et dps ofd rtf odt ods odp txt csv zip rar 7z tar gz tgz "
+    "caj".split()
+)
+
+# Article URL shapes, tried against the lower-cased path (+ '?' + query).
+_ARTICLE_PATTERNS = [re.compile(p) for p in (
+    r"/info/\d+/\d+\.s?html?$",                          # VSB/博达 /info/1012/3456.htm
+    r"/t(?:19|20)\d{6}_\d+(?:_\d+)?\.s?html?$",          # TRS /202311/t20231105_4567890.html
+    r"/art_\d+_\d+\.s?html?$",                           # 大汉 JCMS art_123_4567.html
+    r"/content_\d+\.s?html?$",                           # content_5678901.htm
+    r"/c_\d+\.s?html?$",                                 # 新华 /2023-11/05/c_1129955123.htm
+    r"/c\d+-\d+\.s?html?$",                              # 人民 /n1/2023/1105/c1001-40112345.html
+    r"/doc-[a-z0-9]{6,}\.s?html?$",                      # 新浪 doc-imzxyzab1234567.shtml
+    r"/a/\d+_\d+/?$",                                    # 搜狐 /a/712345678_121106991
+    r"/newsdetail_forward_\d+",                          # 澎湃
+    r"/(?:19|20)\d{2}[-_/]?[01]\d[-_/]?[0-3]\d/[^/?]+",  # dated path + leaf: /2023/11/05/x.html, /20231105/x
+    r"/(?:19|20)\d{2}/[01]?\d/(?=[^/?]*[a-z%])[^/?]+/?$",  # WordPress /2023/11/some-slug/
+    r"/(?:19|20)\d{6}[a-z]\w{4,}",                       # 腾讯 /rain/a/20231105A01ABC00
+    r"/(?:article|articles|detail|details|news_detail|newsdetail)/[^/?]*\w",  # /article/…, /detail/…
+    r"/[a-z_-]*\d{6,}\.s?html?$",                        # long numeric id: /news/1234567.html
+    r"/\d{5,}/?$",                                       # long numeric id: /news/1234567
+    r"[?&]wbnewsid=\d+",                                 # VSB dynamic content.jsp
+    r"^/(?:index\.php)?\?(?:.*&)?p=\d+(?:&|$)",          # WordPress /?p=123
+    r"/[\w-]*(?:detail|show|view|content|article|read|display)[\w-]*\.(?:aspx?|php|jsp|do|s?html?)\?"
+    r"(?:.*&)?(?:id|aid|newsid|news_id|articleid|article_id|contentid|docid|artid|infoid|itemid)=\w+",
+)]
+
+_LIST_PATTERNS = [re.compile(p) for p in (
+    r"/$",                                                # directory: a section front page
+    r"/(?:index|default|main)(?:_\d+)?\.(?:s?html?|php|jsp|aspx?)(?:\?|$)",  # index.html, index_3.html
+    r"/list[\w-]*(?:\.\w+)?(?:\?|$)",                     # list.htm, list_2.html, list1012.htm
+    r"/list[\w-]*/\d+\.s?html?$",                         # VSB list1012/2.htm
+    r"/node_\d+(?:_\d+)?\.s?html?$",                      # node_1234.htm
+    r"/col/col\d+/",                                      # 大汉 /col/col1234/index.html
+    r"/(?:column|columns|channel|category|categories|tag|tags)/",
+    r"/page/\d+/?$",                                      # WordPress /page/2/
+    r"[?&](?:page|pn|pageno|pagenum|pageindex|curpage|currentpage)=\d+",
+    r"^(?:/[a-z][a-z0-9_]*)*/\d{1,3}\.htm$",              # VSB xwzx/3.htm
+    r"^(?:/[a-z][a-z0-9_]*)*/[a-z]{2,12}\d?\.htm$",       # VSB xwzx.htm (pinyin initials)
+)]
+
+_FEED_PATH = re.compile(r"/(?:rss|feed|atom)[\w-]*\.xml$|\.(?:rss|atom)$|/rss/[^/]*\.xml$|/feed/?$")
+_SITEMAP_TEXT = re.compile(r"^(?:网站地图|站点地图|xml\s*地图|html\s*地图|site\s*map|sitemap)$", re.I)
+_SITEMAP_FILE = re.compile(r"/sitemap[\w-]*\.(?:xml(?:\.gz)?|txt)$")
+_SITEMAP_PATH = re.compile(r"/sitemap[\w.-]*/?$")
+
+# Anchor texts (whitespace and brackets removed) that mean "another page of this list".
+_PAGE_WORDS = frozenset(
+    "下一页 下页 后页 后一页 下一頁 上一页 上页 前页 前一页 上一頁 末页 尾页 最后一页 最末页 末頁 尾頁 "
+    "next nextpage previous prev previouspage last lastpage > >> » › < << « ‹ >| »| >>|".split()
+)
+_FIRST_PAGE_WORDS = frozenset(("首页", "第一页", "首頁", "first", "firstpage"))   # also "home"
+_NUMBERED_PAGE = re.compile(r"^第?\d{1,4}页?$")
+_BRACKETS = "[]【】()（）《》<>«»‹›|"
+_MORE = re.compile(r"^(?:更多|查看更多|more)", re.I)
+_NOTHING = frozenset(("没有了", "无", "暂无", "没有了!", "没有了！", "已是第一篇", "已是最后一篇"))
+
+# The article chain: a label (inside the anchor, or just before it) then the linked title.
+_PREV_LABEL = r"(?:上一?[篇条則则]|前一[篇条]|previous(?:post|article))"
+_NEXT_LABEL = r"(?:下一?[篇条則则]|后一[篇条]|next(?:post|article))"
+_CHAIN_IN_TEXT = re.compile(rf"^[{re.escape(_BRACKETS)}]*(?:({_PREV_LABEL})|({_NEXT_LABEL}))", re.I)
+_CHAIN_BEFORE = re.compile(rf"(?:({_PREV_LABEL})|({_NEXT_LABEL}))\s*[:：]?\s*$", re.I)
+_CHAIN_HINT = re.compile(r"上一?[篇条則则]|下一?[篇条則则]|前一[篇条]|后一[篇条]|rel=.?(?:next|prev)", re.I)
+
+_SKIP_HREF = re.compile(r"^(?:#|javascript:|mailto:|tel:|sms:|data:|about:|file:|ftp:|weixin:)", re.I)
+
+# Query parameters that carry the page number; otherwise the last number of the path does.
+_PAGE_PARAM = re.compile(
+    r"[?&](?:page|pn|pageno|pagenum|pageindex|curpage|currentpage|p|pg)=(\d+)", re.I)
+_DIGITS = re.compile(r"\d+")
+
+# TRS WCM: createPageHTML([elementId,] total, current, "index", "html"[, records])
+_CREATE_PAGE_CALL = re.compile(r"(?<![\w.])createPageHTML\s*\(([^()]*)\)")
+_JS_ARG = re.compile(r"\"([^\"]*)\"|'([^']*)'|([\w.$]+)")
+_COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*(\d+)")
+_JS_PREFIX = re.compile(r"[\"'](\w+)_[\"']\s*\+")
+_JS_SUFFIX = re.compile(r"\+\s*[\"']\.(s?html?)[\"']")
+
+
+@dataclass
+class Link:
+    url: str               # absolute, fragment removed (the crawler canonicalizes)
+    kind: str              # 'article' | 'list' | 'sitemap' | 'feed' | 'attachment' | 'other'
+    rel: str | None = None # 'prev' / 'next' (article chain), 'page' (list pagination),
+                           # 'sitemap-page' (网站地图/XML地图 link), None for ordinary links
+    text: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# URL classification
+# ---------------------------------------------------------------------------------------------
+
+def classify_url(url: str) -> str:
+    """'article' | 'list' | 'attachment' | 'asset' | 'other', from the URL's shape alone.
+
+    A hint, not a verdict: 'other' means unsure (the crawler fetches those too, and the
+    extractor decides). Article shapes win over list shapes because an article URL often
+    sits under a list directory.
+    """
+    parts = urlsplit(url)
+    path = parts.path.lower() or "/"
+    ext = _extension(path)
+    if ext in _ASSET_EXT:
+        return "asset"
+    if ext in _ATTACHMENT_EXT and not path.endswith(".xml.gz"):
+        return "attachment"
+    query = parts.query.lower()
+    if query and re.search(r"=[^&]*\.(?:" + "|".join(sorted(_ATTACHMENT_EXT - {"txt"})) + r")(?:&|$)", query):
+        return "attachment"                       # download.jsp?filename=通知.pdf
+    target = f"{path}?{query}" if query else path
+    if any(p.search(target) for p in _ARTICLE_PATTERNS):
+        return "article"
+    if any(p.search(target) for p in _LIST_PATTERNS):
+        return "list"
+    return "other"
+
+
+def _extension(path: str) -> str:
+    leaf = path.rpartition("/")[2]
+    return leaf.rpartition(".")[2] if "." in leaf else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery
+# ---------------------------------------------------------------------------------------------
+
+def discover_links(html: str, url: str, max_fill: int = MAX_FILL) -> list[Link]:
+    """All followable links of a page, classified, in document order.
+
+    Duplicates are merged (a later occurrence may add a rel the first lacked); javascript:,
+    mailto:, tel: links, assets and links to the page itself are dropped; <base href> is
+    honoured. Pagination ranges (下一页 … 末页, numbered links, TRS script pagination) are
+    filled in, up to ``max_fill`` pages per range.
+    """
+    tree = LexborHTMLParser(html)
+    base = _base_url(tree, url)
+    page = urldefrag(url)[0]
+    found = _Links(page)
+    chain_possible = _CHAIN_HINT.search(html) is not None
+    for node in tree.css("a[href], area[href], link[href]"):
+        link = _link_for(node, base, page, chain_possible)
+        if link is not None:
+            found.add(link)
+    if "createPageHTML" in html or "countPage" in html or "<recordset" in html:
+        for script in tree.css("script"):
+            _from_script(script.text(), base, page, found, max_fill)
+    _fill_page_ranges(found, page, max_fill)
+    return found.links()
+
+
+class _Links:
+    """Links by URL in first-seen order; a repeated URL keeps the most specific rel/text."""
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+        self.by_url: dict[str, Link] = {}
+
+    def add(self, link: Link) -> None:
+        if link.url == self.page:
+            return
+        old = self.by_url.get(link.url)
+        if old is None:
+            self.by_url[link.url] = link
+            return
+        if old.rel is None and link.rel is not None:
+            old.rel, old.kind = link.rel, link.kind
+        if not old.text:
+            old.text = link.text
+
+    def links(self) -> list[Link]:
+        return list(self.by_url.values())
+
+
+def _base_url(tree: LexborHTMLParser, url: str) -> str:
+    base = tree.css_first("base[href]")
+    href = (base.attributes.get("href") or "").strip() if base is not None else ""
+    if href:
+        resolved = urljoin(url, href)
+        if urlsplit(resolved).scheme in ("http", "https"):
+            return resolved
+    return url
+
+
+def _absolute(base: str, href: str | None) -> str | None:
+    if not href:
+        return None
+    href = href.strip()
+    if not href or _SKIP_HREF.match(href):
+        return None
+    try:
+        absolute = urldefrag(urljoin(base, href.replace("\\", "/")))[0]
+        parts = urlsplit(absolute)
+    except ValueError:                            # e.g. an invalid IPv6 literal
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return absolute
+
+
+def _anchor_text(node) -> str:
+    text = " ".join(node.text(deep=True).split())
+    if not text:
+        text = (node.attributes.get("title") or "").strip()
+    if not text:
+        img = node.css_first("img[alt]")
+        text = (img.attributes.get("alt") or "").strip() if img is not None else ""
+    return text[:_MAX_TEXT]
+
+
+def _link_for(node, base: str, page: str, chain_possible: bool) -> Link | None:
+    absolute = _absolute(base, node.attributes.get("href"))
+    if absolute is None:
+        return None
+    kind = classify_url(absolute)
+    if kind == "asset":
+        return None
+    if node.tag == "link":
+        return _head_link(node, absolute, kind, page)
+    text = _anchor_text(node)
+    rel_attr = (node.attributes.get("rel") or "").lower().split()
+    if chain_possible:
+        chain = _chain_rel(node, text)
+        if chain is None and ("next" in rel_attr or "prev" in rel_attr):
+            chain = "next" if "next" in rel_attr else "prev"
+            if _is_pagination_target(absolute, kind, page):
+                return Link(absolute, "list", "page", text)
+        if chain is not None and kind not in ("list", "attachment"):
+            return Link(absolute, "article", chain, text)
+    sitemap = _sitemap_link(absolute, text)
+    if sitemap is not None:
+        return sitemap
+    if _FEED_PATH.search(urlsplit(absolute).path.lower()):
+        return Link(absolute, "feed", None, text)
+    if kind not in ("article", "attachment") and _is_pagination_text(text, absolute, page):
+        return Link(absolute, "list", "page", text)
+    if kind == "other" and _MORE.match(text):
+        kind = "list"                             # 更多>> leads to the section's list page
+    return Link(absolute, kind, None, text)
+
+
+def _head_link(node, absolute: str, kind: str, page: str) -> Link | None:
+    """<link>: feeds, rel=next/prev (pagination on lists, the chain on articles), sitemaps."""
+    rel = (node.attributes.get("rel") or "").lower().split()
+    mime = (node.attributes.get("type") or "").lower()
+    if "alternate" in rel and ("rss" in mime or "atom" in mime):
+        return Link(absolute, "feed", None, node.attributes.get("title") or "")
+    if "sitemap" in rel:
+        return Link(absolute, "sitemap", "sitemap-page")
+    if "next" in rel or "prev" in rel or "previous" in rel:
+        if _is_pagination_target(absolute, kind, page):
+            return Link(absolute, "list", "page")
+        return Link(absolute, "article", "next" if "next" in rel else "prev")
+    return None
+
+
+def _is_pagination_target(target: str, kind: str, page: str) -> bool:
+    """rel=next on a list page is pagination; on an article page it is the chain."""
+    if kind == "list" or classify_url(page) == "list":
+        return True
+    key = _page_key(target)
+    return kind != "article" and key is not None and key == _page_key(page)
+
+
+def _sitemap_link(absolute: str, text: str) -> Link | None:
+    path = urlsplit(absolute).path.lower()
+    if not (_SITEMAP_TEXT.match(text) or _SITEMAP_PATH.search(path)):
+        return None
+    return Link(absolute, "sitemap" if _SITEMAP_FILE.search(path) else "list", "sitemap-page", text)
+
+
+def _is_pagination_text(text: str, target: str, page: str) -> bool:
+    core = "".join(text.split()).lower()
+    if core in _PAGE_WORDS:
+        return True
+    stripped = core.strip(_BRACKETS)
+    if stripped in _PAGE_WORDS or _NUMBERED_PAGE.match(stripped):
+        return urlsplit(target).netloc == urlsplit(page).netloc
+    if stripped in _FIRST_PAGE_WORDS:             # 首页 is also the site's home page
+        return urlsplit(target).path not in ("", "/")
+    return False
+
+
+def _chain_rel(node, text: str) -> str | None:
+    """'prev'/'next' when the anchor is labelled 上一篇/下一篇 (inside it or just before it)."""
+    if text in _NOTHING:
+        return None
+    for candidate in (text, node.attributes.get("title") or ""):
+        m = _CHAIN_IN_TEXT.match(candidate.replace(" ", ""))
+        if m:
+            return "prev" if m.group(1) else "next"
+    m = _CHAIN_BEFORE.search(_label_before(node))
+    if m:
+        return "prev" if m.group(1) else "next"
+    return None
+
+
+def _label_before(node, levels: int = 3) -> str:
+    """The closest non-empty text before the anchor: its previous siblings, else those of its
+    parent (``<span>上一篇：</span><a>``, ``<td>上一条</td><td><a>``, ``<p>下一篇：<span><a>``).
+    Stops at another link so one label is not credited to two anchors."""
+    for _ in range(levels):
+        sibling = node.prev
+        while sibling is not None:
+            if sibling.tag == "a":
+                return ""
+            text = sibling.text_content if sibling.is_text_node else sibling.text(deep=True)
+            text = (text or "").strip()
+            if text:
+                return text[-20:]
+            sibling = sibling.prev
+        node = node.parent
+        if node is None or node.tag in ("body", "html"):
+            return ""
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Script-generated lists and pagination
+# ---------------------------------------------------------------------------------------------
+
+def _from_script(code: str, base: str, page: str, found: _Links, max_fill: int) -> None:
+    if "<recordset" in code:
+        # 大汉 JCMS keeps a list's records as HTML inside <script type="text/xml"><datastore>.
+        fragment = LexborHTMLParser(code.replace("<![CDATA[", "").replace("]]>", ""))
+        for node in fragment.css("a[href]"):
+            link = _link_for(node, base, page, chain_possible=False)
+            if link is not None:
+                found.add(link)
+    for url in _script_pages(code, base, max_fill):
+        found.add(Link(url, "list", "page"))
+
+
+def _script_pages(code: str, base: str, max_fill: int) -> list[str]:
+    """TRS WCM writes its pagination with JS: index.html, index_1.html … index_{total-1}.html."""
+    for call in _CREATE_PAGE_CALL.finditer(code):
+        if code[max(0, call.start() - 9):call.start()].strip().endswith("function"):
+            continue                               # the definition, not a call
+        args = [_js_value(m, code) for m in _JS_ARG.finditer(call.group(1))]
+        if args and isinstance(args[0], str) and len(args) >= 5:
+            args = args[1:]                        # createPageHTML('page_div', 5, 1, 'index', 'html')
+        if len(args) >= 4 and isinstance(args[0], int) and isinstance(args[2], str) and isinstance(args[3], str):
+            return _numbered_pages(base, args[0], args[2], args[3], max_fill)
+    count = _COUNT_PAGE.search(code)
+    if count:
+        prefix = _JS_PREFIX.search(code)
+        suffix = _JS_SUFFIX.search(code)
+        return _numbered_pages(base, int(count.group(1)), prefix.group(1) if prefix else "index",
+                               suffix.group(1) if suffix else "html", max_fill)
+    return []
+
+
+def _js_value(m: re.Match, code: str) -> int | str | None:
+    """A literal argument, or an identifier resolved through ``name = 12`` in the same script."""
+    if m.group(3) is None:
+        return m.group(1) if m.group(1) is not None else m.group(2)
+    token = m.group(3)
+    if token.isdigit():
+        return int(token)
+    assigned = re.search(rf"(?<![\w.]){re.escape(token)}\s*=\s*(\d+)", code)
+    return int(assigned.group(1)) if assigned else None
+
+
+def _numbered_pages(base: str, total: int, prefix: str, suffix: str, max_fill: int) -> list[str]:
+    if not re.fullmatch(r"[\w-]+", prefix) or not re.fullmatch(r"\w+", suffix):
+        return []
+    total = min(total, max_fill)
+    return [urljoin(base, f"{prefix}.{suffix}")] + [
+        urljoin(base, f"{prefix}_{i}.{suffix}") for i in range(1, total)
+    ]
+
+
+def _page_key(url: str) -> tuple[str, int, int] | None:
+    """(url with its page number masked, start, end of the number), or None if it has none.
+
+    The page number is the value of a page parameter, else the last number of the path
+    (index_3.html, xwzx/3.htm, list1012/3.htm, /page/3/)."""
+    parts = urlsplit(url)
+    m = _PAGE_PARAM.search(url)
+    if m and parts.query:
+        start, end = m.span(1)
+    else:
+        path_start = url.find(parts.path, len(parts.scheme) + 3) if parts.path else -1
+        numbers = list(_DIGITS.finditer(parts.path))
+        if not numbers or path_start < 0:
+            return None
+        start, end = path_start + numbers[-1].start(), path_start + numbers[-1].end()
+    return url[:start] + "\0" + url[end:], start, end
+
+
+def _fill_page_ranges(found: _Links, page: str, max_fill: int) -> None:
+    """Pagination links that differ only in their page number span a range: add the pages
+    between them (下一页 → xwzx/5.htm and 尾页 → xwzx/1.htm give xwzx/2…4.htm)."""
+    groups: dict[str, set[int]] = {}
+    for url in [page] + [l.url for l in found.links() if l.rel == "page"]:
+        key = _page_key(url)
+        if key is not None:
+            template, start, end = key
+            groups.setdefault(template, set()).add(int(url[start:end]))
+    for template, numbers in groups.items():
+        if len(numbers) < 2:
+            continue
+        low, high = min(numbers), max(numbers)
+        for n in range(low, min(high, low + max_fill)):
+            if n not in numbers:
+                found.add(Link(template.replace("\0", str(n)), "list", "page"))

@@ -1,0 +1,340 @@
+"""Sitemaps, sitemap indexes, text sitemaps and RSS/Atom feeds: bytes in, URLs (with dates) out.
+
+Pure functions, no I/O, so every parser is tested with bytes. The kind is chosen by sniffing
+the content, never by the file name or the Content-Type: servers lie both ways (gzip served
+as ``text/xml``, XML served as ``text/html``, HTML error pages served with status 200).
+
+A broken file is reported in ``Sitemap.error`` and yields what could be read before the break;
+it never raises, because one bad sitemap must not stop a crawl.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+MAX_URLS = 50_000                     # the protocol's limit per file
+MAX_BYTES = 50 * 1024 * 1024          # the protocol's limit per (uncompressed) file
+_CHUNK = 64 * 1024
+
+# Paths worth one request each when robots.txt names no sitemap. Ordered by how often they
+# exist on Chinese news and government sites (and WordPress, which many small outlets run).
+SITEMAP_FALLBACKS: tuple[str, ...] = (
+    "/sitemap.xml",
+    "/sitemap_index.xml",
+    "/sitemap.xml.gz",
+    "/sitemap.txt",
+    "/sitemapindex.xml",
+    "/sitemap/sitemap.xml",
+    "/wp-sitemap.xml",
+    "/rss.xml",
+    "/feed/",
+)
+
+
+@dataclass
+class SitemapEntry:
+    url: str                        # absolute
+    lastmod: str | None = None      # ISO 8601, normalised: '2023-11-05' or '2023-11-05T10:30:00+08:00'
+    news_date: str | None = None    # Google News news:publication_date, normalised the same way
+    title: str | None = None        # news:title / RSS item title / Atom entry title
+
+
+@dataclass
+class Sitemap:
+    url: str
+    kind: str                       # 'urlset' | 'index' | 'text' | 'rss' | 'atom' | 'invalid'
+    entries: list[SitemapEntry] = field(default_factory=list)   # pages
+    children: list[SitemapEntry] = field(default_factory=list)  # child sitemaps of an index
+    error: str | None = None        # 'truncated', 'not-a-sitemap', 'html-error-page', 'empty',
+                                    # 'gzip-error', 'too-large', 'too-many-urls'
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+_ISO_RE = re.compile(
+    r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2})"
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?)?)?$",
+    re.IGNORECASE,
+)
+
+
+def normalize_date(value: str | None) -> str | None:
+    """W3C/ISO 8601 or RFC 822 (RSS) → '2023-11-05' or '2023-11-05T10:30:00+08:00'.
+
+    The time zone is kept as given (none stays none): converting would invent information.
+    Unparseable or impossible dates give None rather than a string the crawler cannot compare.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    m = _ISO_RE.match(value)
+    if m:
+        return _format_iso(*m.groups())
+    try:
+        dt = parsedate_to_datetime(value)           # 'Sun, 05 Nov 2023 10:30:00 +0800'
+    except (TypeError, ValueError, IndexError):
+        return None
+    return dt.isoformat(timespec="seconds")
+
+
+def _format_iso(y, mo, d, h, mi, s, tz) -> str | None:
+    try:
+        if mo is None:
+            return y if 1900 <= int(y) <= 2100 else None
+        if d is None:
+            datetime(int(y), int(mo), 1)
+            return f"{y}-{int(mo):02d}"
+        dt = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+    except ValueError:
+        return None
+    if not 1900 <= dt.year <= 2100:
+        return None
+    if h is None:
+        return dt.date().isoformat()
+    text = dt.isoformat(timespec="seconds")
+    if tz:
+        text += "+00:00" if tz.upper() == "Z" else f"{tz[:3]}:{tz[-2:]}"
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# One handler per XML kind: which element is an item, and how an item becomes an entry
+# ---------------------------------------------------------------------------------------------
+
+def _local(tag) -> str:
+    return tag.rpartition("}")[2].lower() if isinstance(tag, str) else ""
+
+
+def _child_text(el, *names: str) -> str | None:
+    """Text of the first child whose local name is one of ``names`` (namespace-agnostic,
+    because sitemaps in the wild use every prefix and none). Children only: an image
+    sitemap's ``image:loc`` must not stand in for the page's ``loc``."""
+    for node in el:
+        if _local(node.tag) in names and node.text and node.text.strip():
+            return node.text.strip()
+    return None
+
+
+def _urlset_entry(el) -> SitemapEntry | None:
+    loc = _child_text(el, "loc")
+    if not loc:
+        return None
+    news = next((n for n in el if _local(n.tag) == "news"), None)
+    return SitemapEntry(
+        url=loc,
+        lastmod=normalize_date(_child_text(el, "lastmod")),
+        news_date=normalize_date(_child_text(news, "publication_date")) if news is not None else None,
+        title=_child_text(news, "title") if news is not None else None,
+    )
+
+
+def _index_entry(el) -> SitemapEntry | None:
+    loc = _child_text(el, "loc")
+    return SitemapEntry(url=loc, lastmod=normalize_date(_child_text(el, "lastmod"))) if loc else None
+
+
+def _rss_entry(el) -> SitemapEntry | None:
+    link = None
+    for node in el:
+        name = _local(node.tag)
+        if name == "link" and (node.text or "").strip():
+            link = node.text.strip()
+            break
+        if name == "link" and node.get("href"):      # atom:link inside an RSS item
+            link = node.get("href")
+            break
+    if link is None:
+        guid = next((n for n in el if _local(n.tag) == "guid"), None)
+        if guid is not None and guid.get("isPermaLink", "true") != "false" and guid.text:
+            link = guid.text.strip()
+    if not link:
+        return None
+    date = _child_text(el, "pubdate", "date", "updated")   # RSS 2.0, RSS 1.0 (dc:date)
+    return SitemapEntry(url=link, lastmod=normalize_date(date), title=_child_text(el, "title"))
+
+
+def _atom_entry(el) -> SitemapEntry | None:
+    links = [n for n in el if _local(n.tag) == "link" and n.get("href")]
+    chosen = next((n for n in links if n.get("rel", "alternate") == "alternate"), None)
+    if chosen is None:
+        return None
+    return SitemapEntry(
+        url=chosen.get("href"),
+        lastmod=normalize_date(_child_text(el, "updated", "published")),
+        title=_child_text(el, "title"),
+    )
+
+
+# root local name → (kind, item local name, item parser, is_index)
+_XML_KINDS = {
+    "urlset": ("urlset", "url", _urlset_entry, False),
+    "sitemapindex": ("index", "sitemap", _index_entry, True),
+    "rss": ("rss", "item", _rss_entry, False),
+    "rdf": ("rss", "item", _rss_entry, False),
+    "feed": ("atom", "entry", _atom_entry, False),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+
+_HTML_START_RE = re.compile(rb"^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+                            re.IGNORECASE | re.DOTALL)
+# A bare '&' (not starting an entity) is the most common defect of hand-made sitemaps;
+# lxml's recover mode would silently cut the URL at it.
+_BARE_AMP_RE = re.compile(rb"&(?!(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
+
+
+def parse_sitemap(data: bytes, url: str, content_type: str | None = None,
+                  max_urls: int = MAX_URLS, max_bytes: int = MAX_BYTES) -> Sitemap:
+    """Parse one fetched sitemap/feed. Never raises.
+
+    Gzip is detected by its magic bytes. A truncated document keeps the entries completed
+    before the break and reports 'truncated'. An HTML page served in place of a sitemap is
+    'invalid'. Relative locs are resolved against ``url``; non-http(s) locs are dropped; at
+    most ``max_urls`` entries are kept. ``content_type`` is only a hint for the error reason.
+    """
+    error = None
+    if data[:2] == b"\x1f\x8b":
+        data, error = _gunzip(data, max_bytes)
+        if error == "gzip-error" and not data:
+            return Sitemap(url, "invalid", error=error)
+    if len(data) > max_bytes:
+        data, error = data[:max_bytes], "too-large"
+    body = data.lstrip(b"\xef\xbb\xbf \t\r\n\x00")
+    if not body:
+        return Sitemap(url, "invalid", error="empty")
+    if body[:1] == b"<":
+        if _HTML_START_RE.match(body[:4096]):
+            return Sitemap(url, "invalid", error="html-error-page")
+        sitemap = _parse_xml(body, url, max_urls)
+    elif body[:7].lower() == b"http://" or body[:8].lower() == b"https://":
+        if error:                           # the last line may be a URL cut in half
+            body = body[:body.rfind(b"\n") + 1]
+        sitemap = _parse_text(body, url, max_urls)
+    else:
+        html = bool(content_type and "html" in content_type.lower())
+        return Sitemap(url, "invalid", error="html-error-page" if html else "not-a-sitemap")
+    # A damaged gzip stream or an oversize body explains a truncation better than 'truncated'.
+    if error and sitemap.kind != "invalid":
+        sitemap.error = error
+    return sitemap
+
+
+def _gunzip(data: bytes, max_bytes: int) -> tuple[bytes, str | None]:
+    """Decompress with a size cap (gzip bombs) and keep what a damaged stream still yields."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, max_bytes + 1)
+    except zlib.error:
+        return b"", "gzip-error"
+    if len(out) > max_bytes:
+        return out[:max_bytes], "too-large"
+    if not inflater.eof:
+        return out, "gzip-error"
+    return out, None
+
+
+def _absolute(loc: str, base: str) -> str | None:
+    loc = loc.strip()
+    if not loc:
+        return None
+    absolute = urljoin(base, loc)
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+
+
+def _parse_xml(body: bytes, url: str, max_urls: int) -> Sitemap:
+    parser = etree.XMLPullParser(events=("start", "end"), recover=True, resolve_entities=False,
+                                 no_network=True, huge_tree=False)
+    body = _BARE_AMP_RE.sub(b"&amp;", body)
+    spec = None          # entry of _XML_KINDS once the root is known
+    items: list[SitemapEntry] = []
+    root_closed = capped = False
+    for start in range(0, len(body), _CHUNK):
+        parser.feed(body[start:start + _CHUNK])
+        for event, el in parser.read_events():
+            name = _local(el.tag)
+            if spec is None:
+                spec = _XML_KINDS.get(name)
+                if spec is None:
+                    error = "html-error-page" if name == "html" else "not-a-sitemap"
+                    return Sitemap(url, "invalid", error=error)
+                continue
+            if event != "end":
+                continue
+            if name == spec[1]:
+                entry = spec[2](el)
+                _clear(el)
+                if entry is None:
+                    continue
+                absolute = _absolute(entry.url, url)
+                if absolute is None:
+                    continue
+                if len(items) >= max_urls:
+                    capped = True
+                    break
+                entry.url = absolute
+                items.append(entry)
+            elif el.getparent() is None:
+                root_closed = True
+        if capped or root_closed:
+            break
+    # Events produced by close() belong to elements recover mode closed for us: a truncated
+    # file. The item cut in half is not kept (its URL could be cut too).
+    try:
+        parser.close()
+    except etree.XMLSyntaxError:
+        pass
+    if spec is None:
+        return Sitemap(url, "invalid", error="not-a-sitemap")
+    kind, _, _, is_index = spec
+    error = "too-many-urls" if capped else None if root_closed else "truncated"
+    if is_index:
+        return Sitemap(url, kind, children=items, error=error)
+    return Sitemap(url, kind, entries=items, error=error)
+
+
+def _clear(el) -> None:
+    """Free a processed item and its already-processed siblings: big files stay small in memory."""
+    el.clear()
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+def _parse_text(body: bytes, url: str, max_urls: int) -> Sitemap:
+    """One URL per line (the protocol says UTF-8; GBK files exist, so fall back to GB18030)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("gb18030", errors="replace")
+    entries: list[SitemapEntry] = []
+    seen: set[str] = set()
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        candidate = line.split()[0]
+        if not candidate.lower().startswith(("http://", "https://")):
+            continue                        # the protocol wants absolute URLs; skip stray text
+        absolute = _absolute(candidate, url)
+        if absolute is None or absolute in seen:
+            continue
+        if len(entries) >= max_urls:
+            return Sitemap(url, "text", entries=entries, error="too-many-urls")
+        seen.add(absolute)
+        entries.append(SitemapEntry(absolute))
+    return Sitemap(url, "text", entries=entries)
+
+
+__all__ = ["SITEMAP_FALLBACKS", "Sitemap", "SitemapEntry", "normalize_date", "parse_sitemap"]
