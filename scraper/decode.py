@@ -1,0 +1,80 @@
+"""Bytes -> text for Chinese web pages.
+
+Declared charsets lie often (``gb2312`` pages full of GBK-only characters, ``utf-8`` pages that
+are really GBK, pages that say ``gb2312`` but are UTF-8), so a declaration is only a hint: the
+codec chosen is the first candidate that decodes the bytes cleanly. UTF-8 goes first among the
+guesses because a GBK page practically never happens to be valid UTF-8, while UTF-8 bytes often
+"decode" as GB18030 into mojibake.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{2,40})""", re.I)
+_SNIFF_BYTES = 4096
+
+# Legacy Chinese names decoded as their superset, so GBK-only characters never break a page.
+_ALIASES = {
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
+    "gb_2312-80": "gb18030", "csgb2312": "gb18030", "euc-cn": "gb18030", "hz-gb-2312": "gb18030",
+    "big5": "big5hkscs", "x-big5": "big5hkscs",
+    "utf8": "utf-8", "unicode": "utf-8",
+    # Chinese pages declaring Latin-1/ASCII are mis-declared; fall through to the guesses.
+    "iso-8859-1": None, "latin1": None, "latin-1": None, "ascii": None, "us-ascii": None,
+    "windows-1252": None, "cp1252": None,
+}
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _codec(name: str | None) -> str | None:
+    """Normalize a declared charset to a Python codec name, or None when unusable."""
+    if not name:
+        return None
+    key = name.strip().strip("\"'").lower()
+    if key in _ALIASES:
+        return _ALIASES[key]
+    try:
+        return codecs.lookup(key).name
+    except LookupError:
+        return None
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    """Decode without errors, tolerating a sequence cut off at the end (truncated downloads)."""
+    try:
+        return codecs.getincrementaldecoder(codec)("strict").decode(data, final=False)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset named by a ``<meta charset>`` / ``http-equiv`` tag near the top, if any."""
+    m = _META_CHARSET.search(data[:_SNIFF_BYTES])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def decode_html(data: bytes, http_charset: str | None = None) -> tuple[str, str]:
+    """bytes -> (text, codec name used). Never raises; worst case 'utf-8' with replacement."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        return ("" if data is None else str(data)), "utf-8"
+    data = bytes(data)
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, "replace"), codec.replace("-le", "").replace("-be", "")
+    if data.isascii():
+        return data.decode("ascii"), "utf-8"
+    candidates: list[str] = ["utf-8"]
+    for name in (http_charset, declared_charset(data)):
+        codec = _codec(name)
+        if codec and codec not in candidates:
+            candidates.append(codec)
+    if "gb18030" not in candidates:
+        candidates.append("gb18030")
+    for codec in candidates:
+        text = _strict(data, codec)
+        if text is not None:
+            return text, codec
+    # Nothing decodes cleanly (damaged bytes): keep the reading with the fewest replacements.
+    best = min(candidates, key=lambda c: data.decode(c, "replace").count("\ufffd"))
+    return data.decode(best, "replace"), best

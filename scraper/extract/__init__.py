@@ -1,0 +1,74 @@
+"""Chinese news page -> `Article`: decode, one tree walk, then each field from the page model.
+
+Public API: `extract_article`. Everything else in this package may change.
+"""
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser
+
+from ..article import Article
+from ..decode import decode_html
+from .body import BodyRange, body_lines, find_body
+from .classify import garbage_reason, is_list_page
+from .dom import Page, build_page
+from .fields import byline_author
+from .header import Header, read_header
+from .links import attachments, base_url, canonical, images, prev_next
+from .meta import doc_title, read_meta
+from .overrides import apply_overrides
+from .title import find_title
+
+__all__ = ["extract_article"]
+
+_BYLINE_LINES = 2       # first/last lines of the text where an in-text byline is looked for
+_ATTACHMENT_TAIL = 15   # lines after the text where 附件 links still belong to the article
+
+
+def extract_article(html: bytes | str, url: str | None = None, *, http_charset: str | None = None,
+                    overrides: dict[str, str] | None = None) -> Article:
+    """Extract an article record; never raises. `reason` is None for a real article page."""
+    art = Article(url=url)
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        data = bytes(html)
+        reason = garbage_reason(data)
+        if reason:
+            art.reason = reason
+            return art
+        text, art.encoding = decode_html(data, http_charset)
+    else:
+        text = html or ""
+    if text.count("\ufffd") > max(20, len(text) // 50):
+        art.reason = "decode-error"
+        return art
+    if not text.strip():
+        art.reason = "empty"
+        return art
+    tree = LexborHTMLParser(text)
+    page = build_page(tree)
+    _fill(art, page, url)
+    if overrides:
+        apply_overrides(art, tree, overrides)
+    if not art.body and not art.title:
+        art.reason = "empty"
+    elif is_list_page(page, art):
+        art.reason = "not-article"
+    return art
+
+
+def _fill(art: Article, page: Page, url: str | None) -> None:
+    meta = read_meta(page.tree)
+    art.title, title_line = find_title(page, meta, doc_title(page.tree))
+    rng = find_body(page)
+    head: Header = read_header(page, rng, title_line, meta, url)
+    art.published_at, art.author, art.source, art.editor = head.published_at, head.author, head.source, head.editor
+    kept = body_lines(page, BodyRange(rng.block, head.body_first, rng.last), {title_line})
+    art.body = "\n".join(page.lines[i].text for i in kept)
+    if art.author is None:
+        edges = kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]
+        art.author = next((a for a in (byline_author(page.lines[i].text) for i in edges) if a), None)
+    base = base_url(page, url)
+    art.canonical_url = canonical(page, base)
+    art.prev_url, art.next_url = prev_next(page, base)
+    if rng.block >= 0:
+        art.images = images(page, rng.block, head.body_first, rng.last, base)
+        art.attachments = attachments(page, head.body_first, rng.last + _ATTACHMENT_TAIL, base)

@@ -1,0 +1,113 @@
+"""Find and normalize publication dates in the formats Chinese sites print.
+
+Output follows the archive contract: ``YYYY-MM-DDTHH:MM:SS+08:00`` when a time is shown (seconds
+``00`` when only HH:MM is shown), ``YYYY-MM-DD`` when only a date is shown.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
+DATE_RE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.年]\s*)(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
+    r"(?:\s*(?:星期.|周.)?\s*(?:[T,，]\s*)?(?:上午|下午|晚上|早上)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?!\d)"
+    r"(?:\s*[:：分]\s*(\d{1,2})(?!\d))?)?"
+)
+# ISO forms in attributes and meta tags (2019-11-01T08:30:00+08:00, 20191101).
+ISO_RE = re.compile(
+    r"((?:19|20)\d{2})-?(\d{2})-?(\d{2})(?:[T\s](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
+)
+URL_DATE_RES = (
+    re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(\d{2})[-/_]?(\d{2})(?!\d)"),   # t20231105_, /20231105/, /2023-11-05/
+    re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),                  # /2023/11/5/
+    re.compile(r"/((?:19|20)\d{2})[-_]?(\d{2})/(\d{2})/"),                  # /2023-11/05/, /202311/05/
+)
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    value: str          # normalized output string
+    start: int          # offset of the match in the searched text
+    end: int
+    has_time: bool
+
+
+def _fmt(y: str, mo: str, d: str, h: str | None, mi: str | None, s: str | None) -> str | None:
+    year, month, day = int(y), int(mo), int(d)
+    if not (MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    out = f"{year:04d}-{month:02d}-{day:02d}"
+    if h is None or mi is None:
+        return out
+    hour, minute, sec = int(h), int(mi), int(s or 0)
+    if hour > 23 or minute > 59 or sec > 59:
+        return out
+    return f"{out}T{hour:02d}:{minute:02d}:{sec:02d}+08:00"
+
+
+def normalize_digits(text: str) -> str:
+    return text.translate(_FULLWIDTH)
+
+
+def find_dates(text: str) -> list[FoundDate]:
+    """Every plausible date in a line of page text, in order."""
+    text = normalize_digits(text)
+    out = []
+    for m in DATE_RE.finditer(text):
+        value = _fmt(*m.groups())
+        if value:
+            out.append(FoundDate(value, m.start(), m.end(), "T" in value))
+    return out
+
+
+def parse_date(text: str | None) -> str | None:
+    """The first date in `text` (page text or a meta/ISO value), normalized; None if none."""
+    if not text:
+        return None
+    found = find_dates(text)
+    if found:
+        return found[0].value
+    return parse_iso(text)
+
+
+def parse_iso(text: str) -> str | None:
+    """ISO-8601 / compact dates from attributes; a UTC offset is converted to +08:00."""
+    m = ISO_RE.search(normalize_digits(text.strip()))
+    if not m:
+        return None
+    y, mo, d, h, mi, s, tz = m.groups()
+    if h is not None and tz and tz not in ("+08:00", "+0800"):
+        return _shift_to_china(y, mo, d, h, mi, s, tz)
+    return _fmt(y, mo, d, h, mi, s)
+
+
+def _shift_to_china(y, mo, d, h, mi, s, tz) -> str | None:
+    try:
+        if tz == "Z":
+            offset = timedelta(0)
+        else:
+            sign = -1 if tz[0] == "-" else 1
+            digits = tz[1:].replace(":", "")
+            offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        dt = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), tzinfo=timezone(offset))
+    except ValueError:
+        return _fmt(y, mo, d, None, None, None)
+    local = dt.astimezone(timezone(timedelta(hours=8)))
+    return local.strftime("%Y-%m-%dT%H:%M:%S+08:00")
+
+
+def date_from_url(url: str | None) -> str | None:
+    """A date embedded in an article URL (last resort): t20231105_, /2023/11/05/, /2023-11/05/."""
+    if not url:
+        return None
+    path = url.split("?", 1)[0]
+    for rx in URL_DATE_RES:
+        for m in rx.finditer(path):
+            value = _fmt(*m.groups(), None, None, None)
+            if value:
+                return value
+    return None

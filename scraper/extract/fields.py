@@ -1,0 +1,104 @@
+"""Labelled metadata: 发布时间 / 作者 / 来源 / 责任编辑 and friends.
+
+A value runs from its label to the next label or widget on the same line (`来源: 【字号:` has no
+source), and an empty label gives nothing. Only the lines around the headline and the end of the
+article are read, so sidebar items and footers never lend their dates or names.
+"""
+from __future__ import annotations
+
+import re
+
+from .dates import find_dates
+from .rules import (
+    EMPTY_VALUES,
+    FIELD_LABELS,
+    FIELD_MAX_LEN,
+    OTHER_LABELS,
+    VALUE_STOP,
+    VALUE_STRIP,
+)
+
+_LABEL_FIELD: dict[str, tuple[str | None, bool]] = {}
+for _field, _labels in FIELD_LABELS.items():
+    for _label, _colon in _labels:
+        _LABEL_FIELD.setdefault(_label, (_field, _colon))
+for _label in OTHER_LABELS:
+    _LABEL_FIELD.setdefault(_label, (None, True))
+_LABEL_RE = re.compile(
+    "|".join(re.escape(k).replace(r"\ ", r"\s*") for k in sorted(_LABEL_FIELD, key=len, reverse=True))
+)
+_SEP = re.compile(r"\s*[:：]\s*|\s+")
+_STOP_RE = re.compile("[" + re.escape(VALUE_STOP) + "]")
+_NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# In-text bylines: (记者 张三), 记者 张三 李四, 文/图 张三, (张三) closing a report.
+_BYLINE_RES = (
+    re.compile(r"[（(]\s*(?:本报|本台|本网)?(?:见习|实习|特约)?记者\s*([^）)]{2,24}?)\s*(?:整合|报道|摄影|摄|采写)?\s*[）)]"),
+    re.compile(r"^\S{0,12}?(?:见习|实习|特约)?(?:记者|作者|撰稿|执笔|文/图|文/|采写[:：]\s*\S{0,8}?记者)\s*[:：/]?\s*((?:[\u4e00-\u9fff·]{2,4}(?:[\s、，]+|$)){1,4})$"),
+    re.compile(r"[（(]\s*(?:文/图|文|图文)?\s*/?\s*([\u4e00-\u9fff]{2,3}(?:\s+[\u4e00-\u9fff]{2,3}){0,3})\s*[）)]\s*$"),
+)
+_NOT_NAME = re.compile(r"[社网报台局委部办厅院校会站司中心组]$|^(?:完|图|摄|编|记者|通讯员|本报|新华|央视)")
+
+
+def clean_value(field: str, raw: str) -> str:
+    """A labelled value cut at the first widget, date or separator; '' when nothing is left."""
+    value = _STOP_RE.split(raw, 1)[0]
+    dates = find_dates(value)
+    if dates:
+        value = value[: dates[0].start]
+    value = re.split(r"\s{2,}", value.strip(VALUE_STRIP), maxsplit=1)[0].strip(VALUE_STRIP)
+    if not value or value.lower() in EMPTY_VALUES or len(value) > FIELD_MAX_LEN[field]:
+        return ""
+    if field != "source" and re.search(r"[，。！？]", value):
+        return ""
+    if field in ("author", "editor"):
+        value = " ".join(p for p in _NAME_SPLIT.split(value) if p) if _HAN.search(value) else value
+    return value
+
+
+def label_values(text: str) -> dict[str, list[str]]:
+    """Every labelled value in one line of text, by field, in order ('' for an empty label)."""
+    found: dict[str, list[str]] = {}
+    matches = []
+    for m in _LABEL_RE.finditer(text):
+        label = re.sub(r"\s+", "", m.group())
+        field, needs_colon = _LABEL_FIELD.get(label, (None, True))
+        sep = _SEP.match(text, m.end())
+        has_colon = bool(sep and (":" in sep.group() or "：" in sep.group()))
+        at_end = m.end() == len(text) or (sep is not None and sep.end() == len(text))
+        if needs_colon and not has_colon and not (field == "published_at" and _starts_with_date(text, m.end())):
+            if field is None:
+                matches.append((m.start(), m.end(), None))
+            continue
+        if not has_colon and not at_end and sep is None and field not in ("author", "published_at"):
+            continue  # '来源于…' is prose, not a label
+        matches.append((m.start(), sep.end() if sep else m.end(), field))
+    for i, (start, end, field) in enumerate(matches):
+        if field is None:
+            continue
+        stop = matches[i + 1][0] if i + 1 < len(matches) else len(text)
+        raw = text[end:stop]
+        if field == "published_at":
+            dates = find_dates(raw)
+            found.setdefault(field, []).append(dates[0].value if dates and dates[0].start <= 2 else "")
+        else:
+            found.setdefault(field, []).append(clean_value(field, raw))
+    return found
+
+
+def _starts_with_date(text: str, pos: int) -> bool:
+    dates = find_dates(text[pos: pos + 30])
+    return bool(dates) and dates[0].start <= 2
+
+
+def byline_author(text: str) -> str | None:
+    """An author named inside the article text (`（记者 张三）`, `记者 张三 李四`, `（张三）`)."""
+    for rx in _BYLINE_RES:
+        m = rx.search(text)
+        if not m:
+            continue
+        names = [p for p in _NAME_SPLIT.split(m.group(1).strip()) if p]
+        names = [n for n in names if 2 <= len(n) <= 4 and _HAN.search(n) and not _NOT_NAME.search(n)]
+        if names:
+            return " ".join(names)
+    return None

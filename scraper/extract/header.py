@@ -1,0 +1,114 @@
+"""The header line(s) under the headline and the footer lines after the text: where the page
+prints its date, author, source and editor.
+
+Reading only these lines (not the whole page) is what keeps sidebar dates, copyright years and
+"today is …" widgets out of `published_at`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .body import BodyRange
+from .dates import date_from_url, find_dates, parse_date
+from .dom import Page
+from .fields import label_values
+from .rules import FIELD_MAX_LEN, META_AUTHOR_KEYS, META_DATE_KEYS
+
+_HEADER_SPAN = 8        # lines after the headline that may still be header
+_HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
+_FOOTER_BEFORE = 4      # last lines of the text that may carry 责任编辑 / 来源
+_FOOTER_AFTER = 12
+_FOOTER_MAX_LEN = 80
+_NO_TITLE_LOOKBACK = 8
+
+
+@dataclass
+class Header:
+    published_at: str | None = None
+    author: str | None = None
+    source: str | None = None
+    editor: str | None = None
+    body_first: int = 0           # first line of the article text proper (after the header)
+
+
+def _first(values: dict[str, list[str]], field: str) -> str | None:
+    return next((v for v in values.get(field, ()) if v), None)
+
+
+def _merge(into: dict[str, list[str]], more: dict[str, list[str]]) -> None:
+    for k, v in more.items():
+        into.setdefault(k, []).extend(v)
+
+
+def _is_prose(text: str) -> bool:
+    return len(text) > _HEADER_MAX_LEN or (len(text) >= 40 and "。" in text)
+
+
+def read_header(page: Page, rng: BodyRange, title_line: int, meta: dict[str, str], url: str | None) -> Header:
+    lines = page.lines
+    head = Header(body_first=rng.first)
+    if 0 <= title_line and (rng.block < 0 or title_line <= rng.last):
+        start = title_line + 1
+    else:
+        start = max(0, rng.first - _NO_TITLE_LOOKBACK)
+    # Header: short lines after the headline up to the first prose line.
+    header_idx: list[int] = []
+    for i in range(start, min(len(lines), start + _HEADER_SPAN)):
+        if _is_prose(lines[i].text):
+            break
+        header_idx.append(i)
+    values: dict[str, list[str]] = {}
+    last_meta = -1
+    for i in header_idx:
+        text = lines[i].text
+        found = label_values(text)
+        dates = find_dates(text)
+        label_only = bool(found) and not any(v for vs in found.values() for v in vs)
+        if found or (dates and (dates[0].has_time or len(text) <= 24)):
+            last_meta = i
+        _merge(values, found)
+        if label_only and i + 1 in header_idx:
+            # `来源：` on one line, its value on the next (table cells, <span> blocks)
+            _merge(values, label_values(text + " " + lines[i + 1].text))
+    unlabelled_date = None
+    for i in header_idx:
+        dates = find_dates(lines[i].text)
+        if dates and i <= max(last_meta, header_idx[0] if header_idx else -1):
+            unlabelled_date = dates[0].value
+            break
+    if last_meta >= 0 and last_meta >= rng.first:
+        head.body_first = last_meta + 1
+    elif title_line >= rng.first and rng.block >= 0 and title_line <= rng.last:
+        head.body_first = title_line + 1
+    # Footer: the last lines of the text and the lines right after it.
+    footer: dict[str, list[str]] = {}
+    if rng.block >= 0:
+        for i in range(max(rng.first, rng.last - _FOOTER_BEFORE + 1), min(len(lines), rng.last + _FOOTER_AFTER + 1)):
+            if len(lines[i].text) <= _FOOTER_MAX_LEN:
+                _merge(footer, label_values(lines[i].text))
+    head.published_at = (
+        _first(values, "published_at") or unlabelled_date or _first(footer, "published_at")
+        or _meta_date(meta) or date_from_url(url)
+    )
+    for field in ("author", "source", "editor"):
+        setattr(head, field, _first(values, field) or _first(footer, field))
+    if head.author is None:
+        head.author = _meta_author(meta)
+    return head
+
+
+def _meta_date(meta: dict[str, str]) -> str | None:
+    for key in META_DATE_KEYS + ("time:datetime",):
+        if key in meta:
+            value = parse_date(meta[key])
+            if value:
+                return value
+    return None
+
+
+def _meta_author(meta: dict[str, str]) -> str | None:
+    for key in META_AUTHOR_KEYS + ("jsonld:author",):
+        value = (meta.get(key) or "").strip()
+        if value and len(value) <= FIELD_MAX_LEN["author"] and not value.startswith("http"):
+            return value
+    return None

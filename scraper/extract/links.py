@@ -1,0 +1,109 @@
+"""Links an article carries: images and attachments in its body, 上一篇/下一篇, canonical URL."""
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from ..article import Attachment, Image
+from .dom import Page, clean
+from .rules import ATTACHMENT_EXT, IMAGE_SKIP, IMAGE_SRC_ATTRS, NEXT_LABELS, PREV_LABELS
+
+_SMALL_PX = 40
+
+
+def absolute(base: str | None, href: str | None) -> str | None:
+    """`href` resolved against `base`; None for javascript:/mailto:/# links."""
+    if not href:
+        return None
+    href = href.strip()
+    low = href.lower()
+    if not href or low.startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
+        return None
+    try:
+        return urljoin(base, href) if base else href
+    except ValueError:
+        return None
+
+
+def base_url(page: Page, url: str | None) -> str | None:
+    node = page.tree.css_first("base[href]")
+    href = node.attrs.get("href") if node is not None else None
+    return absolute(url, href) or url if href else url
+
+
+def canonical(page: Page, base: str | None) -> str | None:
+    node = page.tree.css_first('link[rel="canonical"]')
+    return absolute(base, node.attrs.get("href")) if node is not None else None
+
+
+def prev_next(page: Page, base: str | None) -> tuple[str | None, str | None]:
+    """The targets of the 上一篇/下一篇 links (the label may be the link text or precede it)."""
+    found: dict[bool, str] = {}
+    lines = page.lines
+    for a in page.anchors:
+        if len(found) == 2:
+            break
+        target = absolute(base, a.href)
+        if not target:
+            continue
+        line = lines[a.line].text if 0 <= a.line < len(lines) else ""
+        before = line[: line.find(a.text)] if a.text and a.text in line else line
+        for is_next, rx in ((False, PREV_LABELS), (True, NEXT_LABELS)):
+            if is_next in found:
+                continue
+            if rx.match(a.text) or (len(before) <= 12 and rx.match(before)):
+                found[is_next] = target
+                break
+    return found.get(False), found.get(True)
+
+
+def _px(value: str | None) -> int | None:
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    return int(digits) if digits and len(digits) < 6 else None
+
+
+def images(page: Page, block: int, first: int, last: int, base: str | None) -> list[Image]:
+    """Pictures inside the article container, with their alt text or figcaption as caption."""
+    out: list[Image] = []
+    seen: set[str] = set()
+    for img in page.images:
+        if block not in img.path and not first <= img.line <= last:
+            continue
+        attrs = img.node.attrs
+        src = next((attrs.get(k) for k in IMAGE_SRC_ATTRS if attrs.get(k)), None)
+        src = absolute(base, src)
+        if not src or src in seen or IMAGE_SKIP.search(src):
+            continue
+        w, h = _px(attrs.get("width")), _px(attrs.get("height"))
+        if (w is not None and w < _SMALL_PX) or (h is not None and h < _SMALL_PX):
+            continue
+        seen.add(src)
+        out.append(Image(src, _caption(img.node) or clean(attrs.get("alt") or "") or None))
+    return out
+
+
+def _caption(node) -> str | None:
+    parent = node.parent
+    for _ in range(3):
+        if parent is None:
+            return None
+        if parent.tag == "figure":
+            cap = parent.css_first("figcaption")
+            return clean(cap.text(deep=True)) or None if cap is not None else None
+        parent = parent.parent
+    return None
+
+
+def attachments(page: Page, first: int, last: int, base: str | None) -> list[Attachment]:
+    """Links to documents (pdf/doc/xls/…) in or right after the article text."""
+    out: list[Attachment] = []
+    seen: set[str] = set()
+    for a in page.anchors:
+        if not first <= a.line <= last:
+            continue
+        target = absolute(base, a.href)
+        if not target or target in seen:
+            continue
+        if ATTACHMENT_EXT.search(target) or ATTACHMENT_EXT.search(a.text):
+            seen.add(target)
+            out.append(Attachment(target, a.text or None))
+    return out

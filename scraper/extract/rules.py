@@ -1,0 +1,123 @@
+"""Extraction rules as data: labels, markers and tag classes, tried in order.
+
+Adding a CMS should mean adding rows here, not code (the way trafilatura keeps its xpaths apart
+from the code that applies them). Every pattern here recurs across sites; none names one page.
+"""
+from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------- tags
+SKIP_TAGS = frozenset(
+    "script style noscript iframe select option textarea button svg canvas template head "
+    "object embed input math video audio map".split()
+)
+BLOCK_TAGS = frozenset(
+    "p div li ul ol dl dt dd td th tr table tbody thead tfoot h1 h2 h3 h4 h5 h6 section article "
+    "main header footer nav aside form center blockquote pre figure figcaption address hr br "
+    "body html fieldset legend details summary caption".split()
+)
+HEADING_TAGS = frozenset("h1 h2 h3".split())
+# Containers whose class/id says what they hold (readability's weights, plus CMS-specific words).
+NEGATIVE_HINT = re.compile(
+    r"comment|footer|foot|sidebar|side|related|recommend|relate|hot|rank|nav|menu|share|"
+    r"breadcrumb|crumb|copyright|banner|advert|\bad\b|ads|tags?\b|widget|login|qrcode|"
+    r"list|pager|pagination|links?\b|friend|bottom|top\b|header|toolbar|tool",
+    re.I,
+)
+POSITIVE_HINT = re.compile(
+    r"article|content|text|detail|main|body|post|entry|news|story|zhengwen|neirong|wenzhang|"
+    r"con\b|cont\b|txt|read|vsb_content|trs_editor|zw",
+    re.I,
+)
+
+# ---------------------------------------------------------------- metadata labels
+# (label, needs a colon) — short generic labels are only trusted with a colon after them.
+DATE_LABELS = (
+    ("发布时间", False), ("发布日期", False), ("发表时间", False), ("发表日期", False),
+    ("发稿时间", False), ("发文日期", False), ("成文日期", False), ("录入时间", False),
+    ("上传时间", False), ("更新时间", False), ("发表于", False), ("时间", True), ("日期", True),
+)
+AUTHOR_LABELS = (
+    ("作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
+    ("记者", False), ("通讯员", False), ("文/图", False), ("文\u3000", False), ("文/", False),
+    ("采写", False), ("供稿人", False), ("发布者", True), ("发布人", True),
+)
+SOURCE_LABELS = (
+    ("来源", False), ("稿源", False), ("出处", False), ("信息来源", False), ("文章来源", False),
+    ("本文来源", False), ("新闻来源", False), ("来自", True), ("转自", True), ("供稿", True),
+)
+EDITOR_LABELS = (
+    ("责任编辑", False), ("责编", False), ("编辑", True), ("审核", True), ("校对", True),
+    ("编审", True), ("值班编辑", False), ("编 辑", True),
+)
+# Labels that only end a value (they are not extracted, but a value never runs into them).
+OTHER_LABELS = (
+    "浏览次数", "浏览量", "点击数", "点击量", "阅读数", "阅读量", "访问量", "字号", "所属分类",
+    "分类", "栏目", "点击", "浏览", "阅读", "评论", "分享", "打印", "关闭", "收藏", "摄影", "摄",
+    "图", "字体", "作者单位", "关键词", "关键字", "发布机构", "发布单位", "原标题", "审核人",
+    "终审", "初审", "复审", "主编",
+)
+FIELD_LABELS = {
+    "published_at": DATE_LABELS,
+    "author": AUTHOR_LABELS,
+    "source": SOURCE_LABELS,
+    "editor": EDITOR_LABELS,
+}
+# Characters that end a labelled value on the same line (widgets, separators).
+VALUE_STOP = "|｜【】[]()（）<>《》\t"
+VALUE_STRIP = " :：\u3000·•/|｜-—_,，;；"
+# Values that are never a name: widget words and placeholders.
+EMPTY_VALUES = frozenset(
+    "未知 佚名 匿名 无 暂无 本站 admin 管理员 null none 网络 网络整理 互联网 小编".split()
+)
+FIELD_MAX_LEN = {"author": 30, "source": 30, "editor": 24, "published_at": 40}
+
+# ---------------------------------------------------------------- metadata tags
+META_DATE_KEYS = (
+    "article:published_time", "og:article:published_time", "og:release_date", "pubdate",
+    "publishdate", "publish_date", "publish-date", "publishtime", "ptime", "datepublished",
+    "dc.date.issued", "dc.date", "dcterms.created", "dcterms.date", "firstpublishedtime",
+    "weibo:article:create_at", "article:modified_time",
+)
+META_AUTHOR_KEYS = ("article:author", "og:article:author", "dc.creator", "byline")
+META_SOURCE_KEYS = ("contentsource", "article:source", "og:article:source", "source", "dc.publisher")
+META_TITLE_KEYS = ("og:title", "twitter:title", "articletitle", "headline", "dc.title")
+# Separators between a headline and the site name in <title>.
+TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|—{1,2}|–|·|::|：：|>>)\s*")
+
+# ---------------------------------------------------------------- body markers
+# A line starting with one of these ends the article text (when the line is short).
+END_MARKERS = re.compile(
+    r"^[\s【\[(（]*(?:相关新闻|相关阅读|相关文章|相关链接|相关报道|相关推荐|延伸阅读|推荐阅读|"
+    r"热点推荐|热门推荐|精彩推荐|猜你喜欢|更多精彩|今日推荐|为你推荐|往期回顾|热门文章|"
+    r"上一篇|上一条|下一篇|下一条|上篇|下篇|返回顶部|我要评论|网友评论|发表评论|热门评论|"
+    r"全部评论|评论列表|责任编辑|【责任编辑|分享到|分享至|扫一扫|打印本页|关闭窗口)"
+)
+# Whole lines dropped wherever they appear in the article container.
+BOILERPLATE = re.compile(
+    r"字号[:：]?\s*[【\[]?\s*大|【\s*大\s*中\s*小\s*】|打印本页|打印此页|关闭窗口|【关闭】|【打印】|"
+    r"分享到[:：]?|分享至|扫一扫|扫描二维码|二维码|微信扫|收藏本页|加入收藏|设为首页|返回顶部|"
+    r"ICP[备证]|版权所有|Copyright|©|All [Rr]ights [Rr]eserved|免责声明|违法和不良信息|"
+    r"举报电话|网络110|公网安备|^\s*(?:本文)?(?:来源|稿源)[:：]|^\s*[(（【\[]?\s*(?:责任编辑|编辑|责编)[:：]|"
+    r"^\s*(?:原文链接|原文地址|本文链接|文章链接)[:：]|特别声明[:：]|点击(?:进入|查看|阅读|收听)|"
+    r"(?:下载|打开)[^。]{0,10}(?:APP|客户端)|阅读全文|展开全文|阅读原文|查看原文|"
+    r"^\s*(?:浏览次数|点击数|阅读数|阅读量)[:：]"
+)
+# Image captions that credit a photographer are not article text.
+PHOTO_CREDIT = re.compile(r"(?:[\s)）]摄[)）]?\s*$|摄影[:：]|供图|图片来源|图源[:：]|图/|视觉中国\s*[)）]?\s*$)")
+PUNCTUATION = frozenset("，。！？；：、,.!?;")
+SENTENCE_END = frozenset("。！？!?")
+
+# ---------------------------------------------------------------- links
+PREV_LABELS = re.compile(r"^\s*[【\[]?\s*(?:上一篇|上一条|上篇|上一则|前一篇|上一页文章)")
+NEXT_LABELS = re.compile(r"^\s*[【\[]?\s*(?:下一篇|下一条|下篇|下一则|后一篇|下一页文章)")
+ATTACHMENT_EXT = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv)(?:$|[?#])", re.I
+)
+IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-original-src", "data-url", "src")
+# Icons and spacers that are not article pictures.
+IMAGE_SKIP = re.compile(r"icon|logo|spacer|blank|pixel|loading|share|qrcode|erweima|avatar|arrow|btn|button", re.I)
+
+# ---------------------------------------------------------------- list pages
+PAGINATION = re.compile(r"(?:首页|上一页|下一页|尾页|末页|共\s*\d+\s*页|第\s*\d+\s*页|共\s*\d+\s*条)")

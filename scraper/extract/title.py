@@ -1,0 +1,63 @@
+"""The headline as shown: on-page heading, og:title, JSON-LD and <title>, picked consistently.
+
+`<title>` usually holds the headline plus a site suffix (`_新华网`, `-中国电建`, `—人民网`), and
+on-page headings include section names and sidebar titles; the headline is the candidate that
+both agree on. Line indices of the page model let the caller find the header right below it.
+"""
+from __future__ import annotations
+
+from .dom import Page, clean
+from .rules import TITLE_SEPARATORS
+
+_MIN, _MAX = 4, 120
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def strip_site_suffix(title: str) -> str:
+    """`<title>` minus its site name: the longest separator-delimited part."""
+    parts = [p for p in TITLE_SEPARATORS.split(title) if p]
+    if len(parts) <= 1:
+        return title.strip()
+    return max(parts, key=len).strip()
+
+
+def find_title(page: Page, meta: dict[str, str], doc_title: str) -> tuple[str | None, int]:
+    """(headline, index of its line or -1)."""
+    doc_sq = _squash(doc_title)
+    candidates = [meta[k] for k in ("og:title", "twitter:title", "headline") if meta.get(k)]
+    best_line, best_len = -1, 0
+    # On-page lines that are a substring of <title> (or of og:title): the longest one wins.
+    refs = [r for r in (doc_sq, *map(_squash, candidates)) if r]
+    for i, line in enumerate(page.lines):
+        text = line.text
+        n = len(text)
+        if n < _MIN or n > _MAX or n <= best_len or line.link_density > 0.5:
+            continue
+        sq = _squash(text)
+        if any(sq in ref and (len(sq) >= 0.45 * len(ref) or n >= 8) for ref in refs):
+            best_line, best_len = i, n
+    if best_line >= 0:
+        return page.lines[best_line].text, best_line
+    # No on-page match: a heading element, then meta, then <title> without its suffix.
+    for tag in ("h1", "h2"):
+        for node in page.tree.css(tag):
+            text = clean(node.text(deep=True))
+            if _MIN <= len(text) <= _MAX:
+                return text, _line_of(page, text)
+    for cand in candidates:
+        text = clean(cand)
+        if text:
+            return strip_site_suffix(text), -1
+    if doc_title:
+        return strip_site_suffix(doc_title), -1
+    return None, -1
+
+
+def _line_of(page: Page, text: str) -> int:
+    for i, line in enumerate(page.lines):
+        if line.text == text:
+            return i
+    return -1
