@@ -1,0 +1,411 @@
+"""Polite, fault-tolerant HTTP for the crawler: robots.txt, scope, address check, per-host pacing,
+retries with backoff, manual redirects, size caps and conditional GET.
+
+Every failure comes back as a `FetchResult` with a named reason, never as an exception, so the
+crawler can record it with the page and `scraper stats` can count it.
+"""
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import random
+import socket
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urldefrag
+
+import httpx
+
+from scraper.robots import Robots
+from scraper.settings import Settings
+from scraper.urls import Scope, host_of, is_public_address, origin_of
+
+Resolver = Callable[[str], Awaitable[list[str]]]
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+# Content types each kind of fetch downloads. A missing Content-Type is accepted (many small
+# CMS servers omit it); the parser downstream decides. Gzip sitemaps are often octet-stream.
+_XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml",
+              "application/gzip", "application/x-gzip", "application/octet-stream", "text/plain")
+_ACCEPTED_TYPES: dict[str, tuple[str, ...] | None] = {
+    "page": ("text/html", "application/xhtml+xml"),
+    "sitemap": _XML_TYPES + ("text/html", "application/xhtml+xml"),
+    "robots": None,       # any: robots.txt is served as text/html or octet-stream surprisingly often
+    "attachment": None,   # any: only fetched when the user asks for attachments
+}
+_WRONG_TYPE_REASON = {"page": "not-html", "sitemap": "not-xml"}
+_ACCEPT_HEADER = {
+    "page": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+    "sitemap": "application/xml,text/xml,application/rss+xml,application/atom+xml,"
+               "text/plain;q=0.9,*/*;q=0.1",
+    "robots": "text/plain,*/*;q=0.1",
+    "attachment": "*/*",
+}
+
+
+@dataclass
+class FetchResult:
+    url: str                                   # what was asked for
+    final_url: str                             # after redirects
+    status: int | None = None                  # None when no HTTP response
+    headers: dict[str, str] = field(default_factory=dict)   # lowercase names
+    content: bytes | None = None               # None when not downloaded
+    content_type: str | None = None            # mime type only, lowercase
+    charset: str | None = None                 # from Content-Type, if any
+    reason: str | None = None                  # None = ok, else a reason word (see Fetcher.fetch)
+    # status/headers are those of the last response received (a 301 when its target was refused)
+    redirects: list[str] = field(default_factory=list)
+    attempts: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None and self.content is not None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.reason == "not-modified"
+
+
+@dataclass
+class _Retry:
+    """Ask `_attempts` for another try, after `after` seconds (Retry-After) or the backoff."""
+
+    after: float | None = None
+
+
+class _Refused(Exception):
+    """A request that must not be made (forbidden address): no retry, no connection."""
+
+
+@dataclass
+class _Host:
+    """Pacing state of one host: in-flight slots and the earliest next request start."""
+
+    slots: asyncio.Semaphore
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    next_start: float = 0.0
+
+
+async def _system_resolver(host: str) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
+    if not value:
+        return None, None
+    mime, _, params = value.partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, val = param.partition("=")
+        if name.strip().lower() == "charset" and val.strip().strip("'\""):
+            charset = val.strip().strip("'\"").lower()
+    return mime.strip().lower() or None, charset
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds asked for by a Retry-After header (delta-seconds or HTTP-date), None if absent
+    or unparsable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class Fetcher:
+    """One per crawl run: holds the HTTP client, per-host pacing, the robots and DNS caches.
+
+    `stats` counts requests made, retries and results by reason, for the run summary.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        scope: Scope,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
+    ):
+        self.settings = settings
+        self.scope = scope
+        self.stats: Counter[str] = Counter()
+        self._resolver = resolver or _system_resolver
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=settings.timeout,
+            follow_redirects=False,   # each hop is scope-, robots- and address-checked here
+            trust_env=False,          # an environment proxy would hide where we connect
+            headers={"User-Agent": settings.user_agent,
+                     "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"},
+            limits=httpx.Limits(max_connections=settings.concurrency,
+                                max_keepalive_connections=settings.concurrency),
+        )
+        self._global = asyncio.Semaphore(settings.concurrency)
+        self._hosts: dict[str, _Host] = {}
+        self._robots: dict[str, asyncio.Task[Robots]] = {}
+        self._addresses: dict[str, str] = {}
+
+    async def __aenter__(self) -> "Fetcher":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        for task in self._robots.values():
+            task.cancel()
+        await self._client.aclose()
+
+    # ----------------------------------------------------------------------------- robots
+
+    async def robots(self, url: str) -> Robots:
+        """The robots.txt rules of `url`'s origin, fetched once per run and shared by every
+        concurrent caller (shielded, so one cancelled caller does not cancel the others)."""
+        origin = origin_of(url)
+        task = self._robots.get(origin)
+        if task is None:
+            task = asyncio.ensure_future(self._load_robots(origin))
+            self._robots[origin] = task
+        return await asyncio.shield(task)
+
+    async def _load_robots(self, origin: str) -> Robots:
+        result = await self.fetch(origin + "/robots.txt", kind="robots")
+        text = result.content.decode("utf-8", "replace") if result.content is not None else None
+        status = result.status
+        if status is not None and 200 <= status < 300 and result.reason == "too-large":
+            status, text = None, None   # rules we could not read entirely: treat as unreachable
+        robots = Robots.from_response(status, text, self.settings.user_agent)
+        if robots.unreachable:
+            self.stats["robots-unreachable"] += 1
+        return robots
+
+    # ------------------------------------------------------------------------------ fetch
+
+    async def fetch(self, url: str, *, kind: str = "page", etag: str | None = None,
+                    last_modified: str | None = None) -> FetchResult:
+        """GET `url` as a `kind` ('page', 'sitemap', 'robots', 'attachment').
+
+        reason is None on success, else one of: 'robots', 'off-scope', 'forbidden-address',
+        'http-NNN', 'timeout', 'connect-error', 'bad-encoding', 'bad-url', 'too-large',
+        'not-html' (page), 'not-xml' (sitemap), 'redirect-loop', 'too-many-redirects',
+        'not-modified'.
+        """
+        if kind not in _ACCEPTED_TYPES:
+            raise ValueError(f"unknown fetch kind {kind!r}")
+        started = time.monotonic()
+        result = FetchResult(url=url, final_url=url)
+        conditional = {}
+        if etag:
+            conditional["If-None-Match"] = etag
+        if last_modified:
+            conditional["If-Modified-Since"] = last_modified
+        current, seen = url, {urldefrag(url)[0]}
+        while True:
+            result.final_url = current
+            result.reason = await self._refusal(current, kind)
+            if result.reason is None:
+                await self._attempts(current, kind, conditional, result)
+            if result.reason is not None or result.status not in _REDIRECTS:
+                break
+            target = urldefrag(urljoin(current, result.headers["location"].strip()))[0]
+            if target in seen:
+                result.reason = "redirect-loop"
+                break
+            if len(result.redirects) >= self.settings.max_redirects:
+                result.reason = "too-many-redirects"
+                break
+            seen.add(target)
+            result.redirects.append(target)
+            current = target
+        result.elapsed = time.monotonic() - started
+        self.stats[result.reason or "ok"] += 1
+        return result
+
+    async def _refusal(self, url: str, kind: str) -> str | None:
+        """Why `url` must not be requested at all, checked before any connection to it."""
+        in_scope = (self.scope.allows_host(host_of(url)) if kind == "robots"
+                    else self.scope.allows(url))   # robots.txt is needed whatever the patterns say
+        if not in_scope:
+            return "off-scope"
+        try:
+            await self._checked_address(host_of(url))
+        except _Refused:
+            return "forbidden-address"
+        except OSError:
+            pass   # DNS trouble: the request itself retries it and reports 'connect-error'
+        if kind != "robots" and self.settings.respect_robots and not (await self.robots(url)).allowed(url):
+            return "robots"
+        return None
+
+    async def _attempts(self, url: str, kind: str, conditional: dict[str, str],
+                        result: FetchResult) -> None:
+        """Request `url` with retries on timeouts, connection errors, 5xx and 429; fill `result`."""
+        s = self.settings
+        for attempt in range(s.max_retries + 1):
+            result.attempts += 1
+            retry = _Retry()
+            try:
+                retry = await self._once(url, kind, conditional, result)
+            except _Refused:
+                result.reason = "forbidden-address"
+                return
+            except (TimeoutError, httpx.TimeoutException):
+                result.status, result.reason = None, "timeout"
+            except httpx.DecodingError:
+                result.reason = "bad-encoding"
+                return
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
+                result.status, result.reason = None, "bad-url"
+                return
+            except (httpx.TransportError, OSError):
+                result.status, result.reason = None, "connect-error"
+            if retry is None or attempt == s.max_retries:
+                return
+            backoff = s.backoff_base * 2 ** attempt * random.uniform(0.5, 1.5)
+            wait = min(s.backoff_max, backoff if retry.after is None else retry.after)
+            self.stats["retries"] += 1
+            await asyncio.sleep(wait)
+
+    async def _once(self, url: str, kind: str, conditional: dict[str, str],
+                    result: FetchResult) -> _Retry | None:
+        """One request: None when done, a _Retry when worth another try; raises for transport
+        failures. The timeout covers the exchange, not the wait for a politeness slot."""
+        s = self.settings
+        host = host_of(url)
+        request = await self._build_request(url, kind, conditional)
+        async with self._slot(host, url), asyncio.timeout(s.timeout):
+            self.stats["requests"] += 1
+            response = await self._client.send(request, stream=True)
+            try:
+                self._record_response(response, result)
+                status = response.status_code
+                if status == 429 or status >= 500:
+                    asked = _retry_after(response.headers.get("retry-after")) \
+                        if status in _RETRY_AFTER_STATUSES else None
+                    result.reason = f"http-{status}"
+                    if asked is not None and asked > s.backoff_max:
+                        return None   # the server wants longer than we wait: give up for now
+                    if asked is not None:
+                        self._host(host).next_start = max(self._host(host).next_start,
+                                                          time.monotonic() + asked)
+                    return _Retry(asked)
+                result.reason = self._reason_before_body(response, kind)
+                if result.reason is None and status not in _REDIRECTS:
+                    result.content = await self._read_capped(response)
+                    if result.content is None:
+                        result.reason = "too-large"
+                return None
+            finally:
+                await response.aclose()
+
+    async def _build_request(self, url: str, kind: str, conditional: dict[str, str]) -> httpx.Request:
+        headers = {"Accept": _ACCEPT_HEADER[kind], **conditional}
+        request = self._client.build_request("GET", url, headers=headers)
+        host = request.url.raw_host.decode("ascii")   # IDNA form, as Scope stores hosts
+        pinned = await self._checked_address(host)
+        if pinned is not None and pinned != host:
+            # Connect to the address we checked, not to whatever a second lookup returns
+            # (DNS rebinding); Host header and TLS SNI keep naming the site.
+            request.headers["Host"] = request.url.netloc.decode("ascii")
+            request.url = request.url.copy_with(host=pinned)
+            request.extensions["sni_hostname"] = host
+        return request
+
+    async def _checked_address(self, host: str) -> str | None:
+        """The public address to connect to for `host`, or None to connect by name (hosts the
+        user named may be private: an intranet site, the loopback demo). Raises _Refused."""
+        if self.scope.is_explicit_host(host):
+            return None
+        if host in self._addresses:
+            if not self._addresses[host]:
+                raise _Refused(host)
+            return self._addresses[host]
+        try:
+            ipaddress.ip_address(host)
+            addresses = [host]
+        except ValueError:
+            addresses = await self._resolver(host)
+        # Every address must be public: a name resolving to [public, private] is an attack.
+        if not addresses or not all(is_public_address(a) for a in addresses):
+            self._addresses[host] = ""   # remembered, so a trap of links costs one lookup
+            raise _Refused(host)
+        self._addresses[host] = addresses[0]
+        return addresses[0]
+
+    @asynccontextmanager
+    async def _slot(self, host: str, url: str):
+        """Per-host in-flight limit and start spacing of max(delay, Crawl-delay), then the
+        global limit. Start times are recorded when the request really starts."""
+        state = self._host(host)
+        delay = self.settings.delay
+        if self.settings.respect_robots and host:
+            task = self._robots.get(origin_of(url))
+            if task is not None and task.done() and not task.cancelled() and task.exception() is None:
+                delay = max(delay, task.result().crawl_delay or 0.0)
+        async with state.slots:
+            async with state.lock:
+                pause = state.next_start - time.monotonic()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                await self._global.acquire()
+                state.next_start = time.monotonic() + delay
+            try:
+                yield
+            finally:
+                self._global.release()
+
+    def _host(self, host: str) -> _Host:
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = _Host(asyncio.Semaphore(self.settings.per_host_concurrency))
+        return state
+
+    @staticmethod
+    def _record_response(response: httpx.Response, result: FetchResult) -> None:
+        result.status = response.status_code
+        result.headers = {k.lower(): v for k, v in response.headers.items()}
+        result.content_type, result.charset = _parse_content_type(response.headers.get("content-type"))
+
+    def _reason_before_body(self, response: httpx.Response, kind: str) -> str | None:
+        """Why the body is not worth downloading, judged from the status line and headers."""
+        status = response.status_code
+        if status == 304:
+            return "not-modified"
+        if status in _REDIRECTS:
+            return None if response.headers.get("location") else f"http-{status}"
+        if not 200 <= status < 300:
+            return f"http-{status}"
+        accepted = _ACCEPTED_TYPES[kind]
+        mime, _ = _parse_content_type(response.headers.get("content-type"))
+        if accepted is not None and mime is not None and mime not in accepted:
+            return _WRONG_TYPE_REASON[kind]
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.settings.max_bytes:
+            return "too-large"
+        return None
+
+    async def _read_capped(self, response: httpx.Response) -> bytes | None:
+        """The body, or None once it passes max_bytes (decoded size, so gzip bombs stop too)."""
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self.settings.max_bytes:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)

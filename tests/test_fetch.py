@@ -1,0 +1,510 @@
+"""Fetcher behaviour against stub transports (httpx.MockTransport + stub resolver: nothing leaves
+the process) and, where the real socket path matters, against servers on 127.0.0.1/127.0.0.2."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from scraper.fetch import Fetcher, FetchResult
+from scraper.settings import Settings
+from scraper.urls import Scope
+
+FAST = Settings(delay=0.0, timeout=2.0, backoff_base=0.001, backoff_max=0.05, max_retries=2,
+                max_redirects=3, max_bytes=1000)
+SITE = "http://example.cn"
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+class Site:
+    """A stub site for MockTransport: routes by path, records every request it receives."""
+
+    def __init__(self, routes: dict, robots: str | int = 404):
+        self.routes = {"/robots.txt": robots, **routes}
+        self.requests: list[httpx.Request] = []
+
+    @property
+    def paths(self) -> list[str]:
+        return [r.url.path for r in self.requests]
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        route = self.routes.get(request.url.path, 404)
+        if callable(route):
+            route = route(request)
+            if asyncio.iscoroutine(route):
+                route = await route
+        if isinstance(route, httpx.Response):
+            return route
+        if isinstance(route, int):
+            return httpx.Response(route)
+        return httpx.Response(200, text=route, headers={"Content-Type": "text/plain; charset=utf-8"}
+                              if request.url.path == "/robots.txt" else
+                              {"Content-Type": "text/html; charset=GBK"})
+
+
+async def no_dns(host: str) -> list[str]:
+    raise AssertionError(f"resolver must not be asked about {host}")
+
+
+def fetcher(site: Site, settings: Settings = FAST, scope: Scope | None = None, resolver=no_dns):
+    return Fetcher(settings, scope or Scope([SITE + "/"]), transport=httpx.MockTransport(site),
+                   resolver=resolver)
+
+
+async def fetch(site: Site, url: str, settings: Settings = FAST, **kw) -> FetchResult:
+    async with fetcher(site, settings) as f:
+        return await f.fetch(url, **kw)
+
+
+def sequence(*responses):
+    """A route answering with each response in turn (then repeating the last)."""
+    queue = list(responses)
+
+    def route(request):
+        item = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(item, Exception):
+            raise item
+        return item if isinstance(item, httpx.Response) else httpx.Response(item)
+
+    return route
+
+
+# ------------------------------------------------------------------------------ happy path
+
+def test_page_ok_headers_and_user_agent():
+    site = Site({"/a.htm": lambda r: httpx.Response(
+        200, content="新闻".encode("gbk"),
+        headers={"Content-Type": 'text/HTML; charset="GBK"', "ETag": '"v1"',
+                 "Last-Modified": "Wed, 01 Nov 2023 00:00:00 GMT"})})
+    result = run(fetch(site, SITE + "/a.htm"))
+    assert result.ok and result.reason is None and result.status == 200
+    assert result.content.decode("gbk") == "新闻"
+    assert (result.content_type, result.charset) == ("text/html", "gbk")
+    assert result.headers["etag"] == '"v1"' and "last-modified" in result.headers
+    assert result.final_url == SITE + "/a.htm" and result.redirects == [] and result.attempts == 1
+    assert site.paths == ["/robots.txt", "/a.htm"]
+    assert all(r.headers["user-agent"] == FAST.user_agent for r in site.requests)
+
+
+def test_robots_fetched_once_per_origin_even_concurrently():
+    site = Site({f"/{i}.htm": "<p>x</p>" for i in range(10)})
+
+    async def main():
+        async with fetcher(site) as f:
+            results = await asyncio.gather(*(f.fetch(f"{SITE}/{i}.htm") for i in range(10)))
+            return results, f.stats
+
+    results, stats = run(main())
+    assert all(r.ok for r in results)
+    assert site.paths.count("/robots.txt") == 1
+    assert stats["ok"] == 10 and stats["http-404"] == 1 and stats["requests"] == 11
+
+
+# ------------------------------------------------------------------------------- robots
+
+def test_robots_disallow_makes_no_request():
+    site = Site({"/private/a.htm": "secret", "/a.htm": "<p>"},
+                robots="User-agent: *\nDisallow: /private/\n")
+    async def main():
+        async with fetcher(site) as f:
+            return await f.fetch(SITE + "/private/a.htm"), await f.fetch(SITE + "/a.htm")
+    blocked, allowed = run(main())
+    assert blocked.reason == "robots" and blocked.status is None and blocked.content is None
+    assert allowed.ok
+    assert "/private/a.htm" not in site.paths
+
+
+@pytest.mark.parametrize("robots_route, page_allowed", [
+    (404, True), (403, True), (503, False), (httpx.ConnectError("refused"), False),
+])
+def test_robots_status_decides(robots_route, page_allowed):
+    route = sequence(robots_route) if isinstance(robots_route, Exception) else robots_route
+    site = Site({"/a.htm": "<p>"}, robots=route)
+    result = run(fetch(site, SITE + "/a.htm"))
+    assert result.ok is page_allowed
+    assert ("/a.htm" in site.paths) is page_allowed
+    if not page_allowed:
+        assert result.reason == "robots"
+
+
+def test_respect_robots_off_skips_robots_txt():
+    site = Site({"/a.htm": "<p>"}, robots="User-agent: *\nDisallow: /\n")
+    result = run(fetch(site, SITE + "/a.htm", FAST.with_overrides(respect_robots=False)))
+    assert result.ok and site.paths == ["/a.htm"]
+
+
+def test_robots_object_exposes_sitemaps_and_is_itself_unchecked():
+    site = Site({}, robots="User-agent: *\nDisallow: /\nSitemap: http://example.cn/sm.xml\n")
+    async def main():
+        async with fetcher(site) as f:
+            return await f.robots(SITE + "/any/page.htm")
+    robots = run(main())
+    assert robots.sitemaps == ["http://example.cn/sm.xml"]
+    assert site.paths == ["/robots.txt"]
+
+
+def test_crawl_delay_spaces_request_starts():
+    starts = []
+    def page(request):
+        starts.append(time.monotonic())
+        return httpx.Response(200, text="<p>", headers={"Content-Type": "text/html"})
+    site = Site({"/a.htm": page, "/b.htm": page, "/c.htm": page},
+                robots="User-agent: *\nCrawl-delay: 0.05\n")
+    async def main():
+        async with fetcher(site) as f:
+            await f.robots(SITE + "/")
+            await asyncio.gather(*(f.fetch(f"{SITE}/{p}.htm") for p in "abc"))
+    run(main())
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert len(gaps) == 2 and min(gaps) >= 0.045   # sleep may wake a clock tick early
+
+
+# ------------------------------------------------------------------------------ politeness
+
+def _in_flight_site(hosts_seen: Counter, peak: dict):
+    async def slow(request):
+        host = request.headers["host"]
+        hosts_seen[host] += 1
+        peak["total"] = max(peak.get("total", 0), sum(hosts_seen.values()))
+        peak[host] = max(peak.get(host, 0), hosts_seen[host])
+        await asyncio.sleep(0.01)
+        hosts_seen[host] -= 1
+        return httpx.Response(200, text="<p>", headers={"Content-Type": "text/html"})
+    return Site({f"/{i}.htm": slow for i in range(8)})
+
+
+def test_per_host_concurrency_limit():
+    in_flight, peak = Counter(), {}
+    site = _in_flight_site(in_flight, peak)
+    settings = FAST.with_overrides(per_host_concurrency=2, concurrency=8)
+    async def main():
+        async with fetcher(site, settings) as f:
+            return await asyncio.gather(*(f.fetch(f"{SITE}/{i}.htm") for i in range(8)))
+    assert all(r.ok for r in run(main()))
+    assert peak["example.cn"] == 2
+
+
+def test_global_concurrency_limit_across_hosts():
+    in_flight, peak = Counter(), {}
+    site = _in_flight_site(in_flight, peak)
+    settings = FAST.with_overrides(per_host_concurrency=4, concurrency=3)
+    scope = Scope([SITE + "/", "http://b.example.cn/"])
+    async def main():
+        async with fetcher(site, settings, scope) as f:
+            return await asyncio.gather(*(f.fetch(f"{base}/{i}.htm")
+                                          for base in (SITE, "http://b.example.cn") for i in range(8)))
+    assert all(r.ok for r in run(main()))
+    assert peak["total"] == 3
+
+
+# ------------------------------------------------------------------------- scope and address
+
+def test_off_scope_url_makes_no_request():
+    site = Site({"/a.htm": "<p>"})
+    result = run(fetch(site, "http://elsewhere.cn/a.htm"))
+    assert result.reason == "off-scope" and result.attempts == 0 and site.requests == []
+
+
+def test_redirect_off_scope_stops_before_the_hop():
+    site = Site({"/go": httpx.Response(302, headers={"Location": "http://elsewhere.cn/x"})})
+    result = run(fetch(site, SITE + "/go"))
+    assert result.reason == "off-scope" and result.status == 302
+    assert result.redirects == ["http://elsewhere.cn/x"] and result.final_url == "http://elsewhere.cn/x"
+    assert all(r.headers["host"] == "example.cn" for r in site.requests)
+
+
+def test_deny_pattern_applies_but_not_to_robots_txt():
+    site = Site({"/a.htm": "<p>"}, robots="User-agent: *\nDisallow:\n")
+    scope = Scope([SITE + "/"], allow_patterns=[r"\.htm$"], deny_patterns=[r"/search"])
+    async def main():
+        async with fetcher(site, scope=scope) as f:
+            return await f.fetch(SITE + "/a.htm"), await f.fetch(SITE + "/search.htm")
+    ok, denied = run(main())
+    assert ok.ok and denied.reason == "off-scope"
+    assert site.paths == ["/robots.txt", "/a.htm"]
+
+
+def _resolver(table: dict[str, list[str]], asked: list[str]):
+    async def resolve(host: str) -> list[str]:
+        asked.append(host)
+        return table[host]
+    return resolve
+
+
+@pytest.mark.parametrize("addresses", [
+    ["10.0.0.7"], ["169.254.169.254"], ["93.184.216.34", "192.168.1.1"], ["::1"], [],
+])
+def test_non_public_address_of_unnamed_host_is_refused_before_connecting(addresses):
+    site = Site({"/a.htm": "<p>"})
+    asked: list[str] = []
+    resolver = _resolver({"www.example.cn": addresses}, asked)
+    async def main():
+        async with fetcher(site, resolver=resolver) as f:   # www. twin: in scope, not named
+            return [await f.fetch(f"http://www.example.cn/{p}.htm") for p in "ab"], f.stats
+    (a, b), stats = run(main())
+    assert a.reason == b.reason == "forbidden-address" and a.attempts == 0
+    assert site.requests == [] and stats["requests"] == 0
+    assert asked == ["www.example.cn"]                     # the verdict is cached per host
+
+
+def test_public_host_is_pinned_to_the_checked_address():
+    site = Site({"/a.htm": "<p>"})
+    resolver = _resolver({"www.example.cn": ["93.184.216.34"]}, [])
+    async def main():
+        async with fetcher(site, resolver=resolver) as f:
+            return await f.fetch("http://www.example.cn/a.htm")
+    assert run(main()).ok
+    last = site.requests[-1]
+    assert last.url.host == "93.184.216.34" and last.headers["host"] == "www.example.cn"
+    assert last.extensions["sni_hostname"] == "www.example.cn"
+
+
+def test_private_ip_literal_refused_unless_named():
+    site = Site({"/a.htm": "<p>"})
+    scope = Scope(["http://192.168.1.10/"], allow_hosts=["*.example.cn"])
+    resolver = _resolver({"intranet.example.cn": ["172.16.0.5"]}, [])
+    async def main():
+        async with fetcher(site, FAST.with_overrides(respect_robots=False), scope, resolver) as f:
+            return (await f.fetch("http://192.168.1.10/a.htm"),
+                    await f.fetch("http://intranet.example.cn/a.htm"))
+    named, unnamed = run(main())
+    assert named.ok                                       # the user named this host
+    assert unnamed.reason == "forbidden-address"
+    assert [r.url.host for r in site.requests] == ["192.168.1.10"]
+
+
+def test_dns_failure_is_a_retried_connect_error():
+    async def broken(host):
+        raise OSError("Name or service not known")
+    site = Site({"/a.htm": "<p>"})
+    async def main():
+        async with fetcher(site, FAST.with_overrides(respect_robots=False), resolver=broken) as f:
+            return await f.fetch("http://www.example.cn/a.htm")
+    result = run(main())
+    assert result.reason == "connect-error" and result.attempts == FAST.max_retries + 1
+
+
+# ---------------------------------------------------------------------------------- redirects
+
+def _redirect(to: str, status: int = 301):
+    return httpx.Response(status, headers={"Location": to})
+
+
+def test_redirect_chain_followed_and_each_hop_robots_checked():
+    site = Site({"/a": _redirect("/b"), "/b": _redirect(SITE + "/c#frag", 302),
+                 "/c": "<p>done</p>", "/d": _redirect("/private/x", 307)},
+                robots="User-agent: *\nDisallow: /private/\n")
+    async def main():
+        async with fetcher(site) as f:
+            return await f.fetch(SITE + "/a"), await f.fetch(SITE + "/d")
+    ok, blocked = run(main())
+    assert ok.ok and ok.final_url == SITE + "/c" and ok.redirects == [SITE + "/b", SITE + "/c"]
+    assert ok.content == b"<p>done</p>"
+    assert blocked.reason == "robots" and "/private/x" not in site.paths
+
+
+@pytest.mark.parametrize("routes, reason", [
+    ({"/a": _redirect("/b"), "/b": _redirect("/a")}, "redirect-loop"),
+    ({"/a": _redirect("/a")}, "redirect-loop"),
+    ({f"/{i}": _redirect(f"/{i + 1}") for i in range(10)} | {"/a": _redirect("/0")},
+     "too-many-redirects"),
+    ({"/a": httpx.Response(302)}, "http-302"),
+])
+def test_redirect_failures(routes, reason):
+    site = Site(routes)
+    result = run(fetch(site, SITE + "/a"))
+    assert result.reason == reason and result.content is None
+    assert len(result.redirects) <= FAST.max_redirects
+
+
+# ---------------------------------------------------------------------------------- retries
+
+def test_retries_5xx_then_succeeds():
+    site = Site({"/a.htm": sequence(503, 502, httpx.Response(200, text="<p>",
+                                                             headers={"Content-Type": "text/html"}))})
+    async def main():
+        async with fetcher(site) as f:
+            return await f.fetch(SITE + "/a.htm"), f.stats
+    result, stats = run(main())
+    assert result.ok and result.attempts == 3 and stats["retries"] == 2
+
+
+@pytest.mark.parametrize("route, reason", [
+    (500, "http-500"),
+    (httpx.ReadTimeout("slow"), "timeout"),
+    (httpx.ConnectError("refused"), "connect-error"),
+    (httpx.RemoteProtocolError("server hung up"), "connect-error"),
+])
+def test_retries_exhausted(route, reason):
+    site = Site({"/a.htm": sequence(route)})
+    result = run(fetch(site, SITE + "/a.htm"))
+    assert result.reason == reason and result.attempts == FAST.max_retries + 1
+    assert result.content is None
+    assert site.paths.count("/a.htm") == FAST.max_retries + 1
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 410])
+def test_no_retry_on_other_4xx(status):
+    site = Site({"/a.htm": status})
+    result = run(fetch(site, SITE + "/a.htm"))
+    assert result.reason == f"http-{status}" and result.attempts == 1 and result.status == status
+
+
+@pytest.mark.parametrize("retry_after", ["0", "Wed, 21 Oct 2015 07:28:00 GMT", "soon"])
+def test_retry_after_honoured_when_short(retry_after):
+    ok = httpx.Response(200, text="<p>", headers={"Content-Type": "text/html"})
+    site = Site({"/a.htm": sequence(httpx.Response(429, headers={"Retry-After": retry_after}), ok)})
+    result = run(fetch(site, SITE + "/a.htm"))
+    assert result.ok and result.attempts == 2
+
+
+@pytest.mark.parametrize("retry_after", ["3600", "Fri, 01 Jan 2100 00:00:00 GMT"])
+def test_retry_after_too_long_gives_up(retry_after):
+    site = Site({"/a.htm": httpx.Response(503, headers={"Retry-After": retry_after})})
+    result = run(fetch(site, SITE + "/a.htm"))
+    assert result.reason == "http-503" and result.attempts == 1
+
+
+# ------------------------------------------------------------------- size, type, conditional
+
+class _Body(httpx.AsyncByteStream):
+    """A streamed body that remembers whether anyone read it."""
+
+    def __init__(self, chunks: list[bytes]):
+        self.chunks, self.read = chunks, False
+
+    async def __aiter__(self):
+        self.read = True
+        for chunk in self.chunks:
+            yield chunk
+
+
+def test_declared_length_over_cap_is_not_read():
+    body = _Body([b"x" * 5000])
+    site = Site({"/big.htm": lambda r: httpx.Response(
+        200, headers={"Content-Type": "text/html", "Content-Length": "5000"}, stream=body)})
+    result = run(fetch(site, SITE + "/big.htm"))
+    assert result.reason == "too-large" and result.content is None and not body.read
+
+
+def test_streamed_body_cut_at_cap():
+    body = _Body([b"x" * 400] * 10)   # no Content-Length
+    site = Site({"/big.htm": lambda r: httpx.Response(200, headers={"Content-Type": "text/html"},
+                                                      stream=body)})
+    result = run(fetch(site, SITE + "/big.htm"))
+    assert result.reason == "too-large" and result.content is None and body.read
+
+
+@pytest.mark.parametrize("kind, content_type, reason", [
+    ("page", "application/pdf", "not-html"),
+    ("page", "image/jpeg", "not-html"),
+    ("page", "application/xhtml+xml", None),
+    ("page", None, None),
+    ("sitemap", "application/x-gzip", None),
+    ("sitemap", "application/rss+xml; charset=utf-8", None),
+    ("sitemap", "text/html", None),
+    ("sitemap", "image/png", "not-xml"),
+    ("attachment", "application/pdf", None),
+])
+def test_content_type_per_kind(kind, content_type, reason):
+    body = _Body([b"data"])
+    headers = {"Content-Type": content_type} if content_type else {}
+    site = Site({"/f": lambda r: httpx.Response(200, headers=headers, stream=body)})
+    result = run(fetch(site, SITE + "/f", kind=kind))
+    assert result.reason == reason
+    assert body.read is (reason is None)
+    assert (result.content == b"data") is (reason is None)
+
+
+def test_conditional_get_and_304():
+    def page(request):
+        if request.headers.get("if-none-match") == '"v1"':
+            return httpx.Response(304, headers={"ETag": '"v1"'})
+        return httpx.Response(200, text="<p>", headers={"Content-Type": "text/html", "ETag": '"v1"'})
+    site = Site({"/sitemap.xml": page})
+    result = run(fetch(site, SITE + "/sitemap.xml", kind="sitemap", etag='"v1"',
+                       last_modified="Wed, 01 Nov 2023 00:00:00 GMT"))
+    assert result.not_modified and result.reason == "not-modified" and result.status == 304
+    assert result.content is None and not result.ok
+    sent = site.requests[-1].headers
+    assert sent["if-none-match"] == '"v1"' and sent["if-modified-since"].startswith("Wed, 01 Nov")
+    assert "if-none-match" not in site.requests[0].headers     # not on robots.txt
+
+
+def test_unknown_kind_is_a_programming_error():
+    with pytest.raises(ValueError):
+        run(fetch(Site({}), SITE + "/", kind="video"))
+
+
+# --------------------------------------------------------------------- real loopback sockets
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.server.paths.append(self.path)
+        if self.path == "/slow.htm":
+            time.sleep(0.5)
+        if self.path == "/away":
+            self.send_response(302)
+            self.send_header("Location", self.server.away)
+            self.end_headers()
+            return
+        if self.path.startswith("/robots.txt"):
+            self.send_response(404)
+            self.end_headers()
+            return
+        body = "<html><body>正文</body></html>".encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextmanager
+def serve(host: str):
+    server = ThreadingHTTPServer((host, 0), _Handler)
+    server.daemon_threads = True
+    server.paths, server.away = [], ""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server, f"http://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_loopback_page_timeout_refused_port_and_off_site_redirect():
+    settings = FAST.with_overrides(timeout=0.2, max_retries=1)
+    with serve("127.0.0.1") as (home, base), serve("127.0.0.2") as (other, other_base):
+        home.away = other_base + "/x.htm"
+        closed = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        closed_port = closed.server_address[1]
+        closed.server_close()              # nothing listens there any more
+
+        async def main():
+            async with Fetcher(settings, Scope([base + "/"])) as f:
+                return await asyncio.gather(
+                    f.fetch(base + "/a.htm"), f.fetch(base + "/slow.htm"),
+                    f.fetch(base + "/away"), f.fetch(f"http://127.0.0.1:{closed_port}/a.htm"),
+                    f.fetch(f"http://127.0.0.1:{closed_port}/robots.txt", kind="robots"))
+        page, slow, away, refused, refused_robots = run(main())
+    assert page.ok and page.content.decode() == "<html><body>正文</body></html>"
+    assert slow.reason == "timeout" and slow.attempts == 2
+    assert away.reason == "off-scope" and away.redirects == [other_base + "/x.htm"]
+    assert refused.reason == "robots"      # its robots.txt was unreachable: disallow all
+    assert refused_robots.reason == "connect-error" and refused_robots.attempts == 2
+    assert other.paths == []               # 127.0.0.2 never received a request
