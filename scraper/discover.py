@@ -48,10 +48,14 @@ _ARTICLE_PATTERNS = [re.compile(p) for p in (
     r"/[a-z_-]*\d{6,}\.s?html?$",                        # long numeric id: /news/1234567.html
     r"/\d{5,}/?$",                                       # long numeric id: /news/1234567
     r"[?&]wbnewsid=\d+",                                 # VSB dynamic content.jsp
+    r"/show-\d+-\d+(?:-\d+)?\.html$|[?&]a=show(?:&|$)",     # PHPCMS show-10-123-1.html, a=show&id=…
     r"^/(?:index\.php)?\?(?:.*&)?p=\d+(?:&|$)",          # WordPress /?p=123
     r"/[\w-]*(?:detail|show|view|content|article|read|display)[\w-]*\.(?:aspx?|php|jsp|do|s?html?)\?"
     r"(?:.*&)?(?:id|aid|newsid|news_id|articleid|article_id|contentid|docid|artid|infoid|itemid)=\w+",
 )]
+
+# Leaf names that make any path a list page, even under a dated directory.
+_LIST_LEAF = re.compile(r"/(?:index|default|main|list|node)(?:[_-][\w-]*)?\.\w+$")
 
 _LIST_PATTERNS = [re.compile(p) for p in (
     r"/$",                                                # directory: a section front page
@@ -62,22 +66,28 @@ _LIST_PATTERNS = [re.compile(p) for p in (
     r"/col/col\d+/",                                      # 大汉 /col/col1234/index.html
     r"/(?:column|columns|channel|category|categories|tag|tags)/",
     r"/page/\d+/?$",                                      # WordPress /page/2/
+    r"[?&]a=lists(?:&|$)",                                # PHPCMS a=lists&catid=…
     r"[?&](?:page|pn|pageno|pagenum|pageindex|curpage|currentpage)=\d+",
     r"^(?:/[a-z][a-z0-9_]*)*/\d{1,3}\.htm$",              # VSB xwzx/3.htm
     r"^(?:/[a-z][a-z0-9_]*)*/[a-z]{2,12}\d?\.htm$",       # VSB xwzx.htm (pinyin initials)
 )]
 
+# Named in a query (download.jsp?filename=x.pdf) or an anchor text; '.txt' is too often prose.
+_DOCUMENT_EXT = _ATTACHMENT_EXT - {"txt"}
+_QUERY_ATTACHMENT = re.compile(r"=[^&]*\.(?:" + "|".join(sorted(_DOCUMENT_EXT)) + r")(?:&|$)")
+_DOWNLOAD = re.compile(r"/(?:download|downfile|down|attach|attachment)\w*\.(?:jsp|aspx?|php|do)$")
 _FEED_PATH = re.compile(r"/(?:rss|feed|atom)[\w-]*\.xml$|\.(?:rss|atom)$|/rss/[^/]*\.xml$|/feed/?$")
 _SITEMAP_TEXT = re.compile(r"^(?:网站地图|站点地图|xml\s*地图|html\s*地图|site\s*map|sitemap)$", re.I)
-_SITEMAP_FILE = re.compile(r"/sitemap[\w-]*\.(?:xml(?:\.gz)?|txt)$")
-_SITEMAP_PATH = re.compile(r"/sitemap[\w.-]*/?$")
+_SITEMAP_FILE = re.compile(r"\.xml(?:\.gz)?$|sitemap[\w-]*\.txt$")
+_SITEMAP_PATH = re.compile(r"/[\w-]*sitemap[\w.-]*/?$")
 
 # Anchor texts (whitespace and brackets removed) that mean "another page of this list".
 _PAGE_WORDS = frozenset(
     "下一页 下页 后页 后一页 下一頁 上一页 上页 前页 前一页 上一頁 末页 尾页 最后一页 最末页 末頁 尾頁 "
     "next nextpage previous prev previouspage last lastpage > >> » › < << « ‹ >| »| >>|".split()
 )
-_FIRST_PAGE_WORDS = frozenset(("首页", "第一页", "首頁", "first", "firstpage"))   # also "home"
+_FIRST_PAGE_WORDS = frozenset(("首页", "第一页", "首頁", "first", "firstpage"))
+_HOME_PATH = re.compile(r"^/?(?:(?:index|default)\.\w+)?$", re.I)   # 首页 is also "home"
 _NUMBERED_PAGE = re.compile(r"^第?\d{1,4}页?$")
 _BRACKETS = "[]【】()（）《》<>«»‹›|"
 _MORE = re.compile(r"^(?:更多|查看更多|more)", re.I)
@@ -88,7 +98,8 @@ _PREV_LABEL = r"(?:上一?[篇条則则]|前一[篇条]|previous(?:post|article)
 _NEXT_LABEL = r"(?:下一?[篇条則则]|后一[篇条]|next(?:post|article))"
 _CHAIN_IN_TEXT = re.compile(rf"^[{re.escape(_BRACKETS)}]*(?:({_PREV_LABEL})|({_NEXT_LABEL}))", re.I)
 _CHAIN_BEFORE = re.compile(rf"(?:({_PREV_LABEL})|({_NEXT_LABEL}))\s*[:：]?\s*$", re.I)
-_CHAIN_HINT = re.compile(r"上一?[篇条則则]|下一?[篇条則则]|前一[篇条]|后一[篇条]|rel=.?(?:next|prev)", re.I)
+_CHAIN_HINT = re.compile(r"上一?[篇条則则]|下一?[篇条則则]|前一[篇条]|后一[篇条]|rel=.?(?:next|prev)"
+                         r"|(?:previous|next)\s*(?:post|article)", re.I)
 
 _SKIP_HREF = re.compile(r"^(?:#|javascript:|mailto:|tel:|sms:|data:|about:|file:|ftp:|weixin:)", re.I)
 
@@ -133,8 +144,12 @@ def classify_url(url: str) -> str:
     if ext in _ATTACHMENT_EXT and not path.endswith(".xml.gz"):
         return "attachment"
     query = parts.query.lower()
-    if query and re.search(r"=[^&]*\.(?:" + "|".join(sorted(_ATTACHMENT_EXT - {"txt"})) + r")(?:&|$)", query):
+    if query and _QUERY_ATTACHMENT.search(query):
         return "attachment"                       # download.jsp?filename=通知.pdf
+    if _DOWNLOAD.search(path) or "wbfileid=" in query:
+        return "attachment"                       # download scripts; VSB attachment ids
+    if not query and _LIST_LEAF.search(path):
+        return "list"                             # /2023/11/05/index.html is a day's list
     target = f"{path}?{query}" if query else path
     if any(p.search(target) for p in _ARTICLE_PATTERNS):
         return "article"
@@ -263,6 +278,8 @@ def _link_for(node, base: str, page: str, chain_possible: bool) -> Link | None:
         return Link(absolute, "list", "page", text)
     if kind == "other" and _MORE.match(text):
         kind = "list"                             # 更多>> leads to the section's list page
+    elif kind == "other" and _extension(text.lower()) in _DOCUMENT_EXT:
+        kind = "attachment"                       # download.jsp?id=… labelled 通知.pdf
     return Link(absolute, kind, None, text)
 
 
@@ -303,8 +320,8 @@ def _is_pagination_text(text: str, target: str, page: str) -> bool:
     stripped = core.strip(_BRACKETS)
     if stripped in _PAGE_WORDS or _NUMBERED_PAGE.match(stripped):
         return urlsplit(target).netloc == urlsplit(page).netloc
-    if stripped in _FIRST_PAGE_WORDS:             # 首页 is also the site's home page
-        return urlsplit(target).path not in ("", "/")
+    if stripped in _FIRST_PAGE_WORDS:
+        return not _HOME_PATH.match(urlsplit(target).path)
     return False
 
 

@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -66,6 +67,7 @@ _ISO_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)                    # sitemaps repeat the same lastmod many times
 def normalize_date(value: str | None) -> str | None:
     """W3C/ISO 8601 or RFC 822 (RSS) → '2023-11-05' or '2023-11-05T10:30:00+08:00'.
 
@@ -109,28 +111,45 @@ def _format_iso(y, mo, d, h, mi, s, tz) -> str | None:
 # One handler per XML kind: which element is an item, and how an item becomes an entry
 # ---------------------------------------------------------------------------------------------
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(tag) -> str:
-    return tag.rpartition("}")[2].lower() if isinstance(tag, str) else ""
+    """'{namespace}Name' → 'name'. Memoised: a sitemap repeats a handful of tags 50,000 times."""
+    if not isinstance(tag, str):            # comments, processing instructions
+        return ""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = _LOCAL_NAMES[tag] = tag.rpartition("}")[2].lower()
+    return name
 
 
 def _child_text(el, *names: str) -> str | None:
-    """Text of the first child whose local name is one of ``names`` (namespace-agnostic,
+    """Text of the first child named ``names[0]``, else ``names[1]``… (namespace-agnostic,
     because sitemaps in the wild use every prefix and none). Children only: an image
     sitemap's ``image:loc`` must not stand in for the page's ``loc``."""
-    for node in el:
-        if _local(node.tag) in names and node.text and node.text.strip():
-            return node.text.strip()
+    for name in names:                      # in order of preference
+        for node in el:
+            if _local(node.tag) == name and node.text and node.text.strip():
+                return node.text.strip()
     return None
 
 
 def _urlset_entry(el) -> SitemapEntry | None:
-    loc = _child_text(el, "loc")
-    if not loc:
+    loc = lastmod = news = None
+    for child in el:                        # one pass: this runs 50,000 times per file
+        name = _local(child.tag)
+        if name == "loc":
+            loc = child.text
+        elif name == "lastmod":
+            lastmod = child.text
+        elif name == "news":
+            news = child
+    if not loc or not loc.strip():
         return None
-    news = next((n for n in el if _local(n.tag) == "news"), None)
     return SitemapEntry(
         url=loc,
-        lastmod=normalize_date(_child_text(el, "lastmod")),
+        lastmod=normalize_date(lastmod),
         news_date=normalize_date(_child_text(news, "publication_date")) if news is not None else None,
         title=_child_text(news, "title") if news is not None else None,
     )
@@ -246,57 +265,65 @@ def _gunzip(data: bytes, max_bytes: int) -> tuple[bytes, str | None]:
 
 def _absolute(loc: str, base: str) -> str | None:
     loc = loc.strip()
+    if loc[:8].lower().startswith(("http://", "https://")):
+        return loc                          # the usual case; urljoin costs more than the parse
     if not loc:
         return None
     absolute = urljoin(base, loc)
     return absolute if urlsplit(absolute).scheme in ("http", "https") else None
 
 
+def _xml_parser(**kwargs) -> etree.XMLPullParser:
+    # recover: keep going past bad bytes and stray tags; no entities or network (XXE-safe).
+    return etree.XMLPullParser(recover=True, resolve_entities=False, no_network=True,
+                               huge_tree=False, **kwargs)
+
+
+def _root_tag(body: bytes) -> str | None:
+    """The document element's tag, read from the first chunk(s): it decides the parser."""
+    parser = _xml_parser(events=("start",))
+    for start in range(0, len(body), _CHUNK):
+        parser.feed(body[start:start + _CHUNK])
+        for _, el in parser.read_events():
+            return el.tag if isinstance(el.tag, str) else None
+    return None
+
+
 def _parse_xml(body: bytes, url: str, max_urls: int) -> Sitemap:
-    parser = etree.XMLPullParser(events=("start", "end"), recover=True, resolve_entities=False,
-                                 no_network=True, huge_tree=False)
     body = _BARE_AMP_RE.sub(b"&amp;", body)
-    spec = None          # entry of _XML_KINDS once the root is known
+    root = _root_tag(body)
+    name = _local(root)
+    if name not in _XML_KINDS:
+        return Sitemap(url, "invalid", error="html-error-page" if name == "html" else "not-a-sitemap")
+    kind, item, build, is_index = _XML_KINDS[name]
+    # Only item and root ends reach Python: the parse stays in C for everything else.
+    parser = _xml_parser(events=("end",), tag=(root, "{*}" + item))
     items: list[SitemapEntry] = []
     root_closed = capped = False
     for start in range(0, len(body), _CHUNK):
         parser.feed(body[start:start + _CHUNK])
-        for event, el in parser.read_events():
-            name = _local(el.tag)
-            if spec is None:
-                spec = _XML_KINDS.get(name)
-                if spec is None:
-                    error = "html-error-page" if name == "html" else "not-a-sitemap"
-                    return Sitemap(url, "invalid", error=error)
-                continue
-            if event != "end":
-                continue
-            if name == spec[1]:
-                entry = spec[2](el)
-                _clear(el)
-                if entry is None:
-                    continue
-                absolute = _absolute(entry.url, url)
-                if absolute is None:
-                    continue
-                if len(items) >= max_urls:
-                    capped = True
-                    break
-                entry.url = absolute
-                items.append(entry)
-            elif el.getparent() is None:
+        for _, el in parser.read_events():
+            if el.tag == root and el.getparent() is None:
                 root_closed = True
+                break
+            entry = build(el)
+            _clear(el)
+            absolute = _absolute(entry.url, url) if entry is not None else None
+            if absolute is None:
+                continue
+            if len(items) >= max_urls:
+                capped = True
+                break
+            entry.url = absolute
+            items.append(entry)
         if capped or root_closed:
             break
-    # Events produced by close() belong to elements recover mode closed for us: a truncated
-    # file. The item cut in half is not kept (its URL could be cut too).
+    # Events that only close() would produce belong to elements recover mode closed for us:
+    # a truncated file. The item cut in half is not kept (its URL could be cut too).
     try:
         parser.close()
     except etree.XMLSyntaxError:
         pass
-    if spec is None:
-        return Sitemap(url, "invalid", error="not-a-sitemap")
-    kind, _, _, is_index = spec
     error = "too-many-urls" if capped else None if root_closed else "truncated"
     if is_index:
         return Sitemap(url, kind, children=items, error=error)

@@ -1,0 +1,374 @@
+"""HTML discovery: classification of URL shapes, pagination, the article chain, sitemaps, feeds."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scraper.discover import Link, classify_url, discover_links
+
+FIXTURES = Path(__file__).parent / "fixtures" / "discover"
+
+
+def fixture(name: str, encoding: str = "utf-8") -> str:
+    return (FIXTURES / name).read_bytes().decode(encoding)
+
+
+def by_url(links: list[Link]) -> dict[str, Link]:
+    return {link.url: link for link in links}
+
+
+# --------------------------------------------------------------------------------------------
+# classify_url
+# --------------------------------------------------------------------------------------------
+
+CLASSIFY_CASES = [
+    # VSB/博达
+    ("http://www.example.edu.cn/info/1012/3456.htm", "article"),
+    ("http://www.example.edu.cn/xwzx.htm", "list"),
+    ("http://www.example.edu.cn/xwzx/3.htm", "list"),
+    ("http://www.example.edu.cn/xwzx/tzgg.htm", "list"),
+    ("http://www.example.edu.cn/list1012/2.htm", "list"),
+    ("http://www.example.edu.cn/list1012.htm", "list"),
+    ("http://www.example.edu.cn/content.jsp?urltype=news.NewsContentUrl&wbtreeid=1012&wbnewsid=3456", "article"),
+    ("http://www.example.edu.cn/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1&wbfileid=5", "attachment"),
+    # TRS WCM
+    ("http://www.example.gov.cn/zwgk/ywdt/202311/t20231105_4567890.html", "article"),
+    ("http://www.example.gov.cn/xxgk/202311/t20231105_4567890_1.shtml", "article"),
+    ("http://www.example.gov.cn/zwgk/ywdt/index.html", "list"),
+    ("http://www.example.gov.cn/zwgk/ywdt/index_3.html", "list"),
+    ("http://www.example.gov.cn/zwgk/ywdt/202311/P020231105512345678901.pdf", "attachment"),
+    # 大汉 JCMS
+    ("http://www.example.gov.cn/art/2023/11/5/art_1234_567890.html", "article"),
+    ("http://www.example.gov.cn/col/col1234/index.html", "list"),
+    ("http://www.example.gov.cn/col/col1234/index.html?uid=5678&pageNum=3", "list"),
+    ("http://www.example.gov.cn/module/download/downfile.jsp?classid=0&filename=2311051234.pdf", "attachment"),
+    # dated paths and portals
+    ("http://www.news.cn/politics/2023-11/05/c_1129955123.htm", "article"),
+    ("http://politics.people.com.cn/n1/2023/1105/c1001-40112345.html", "article"),
+    ("https://news.sina.com.cn/c/2023-11-05/doc-imzxyzab1234567.shtml", "article"),
+    ("https://www.sohu.com/a/712345678_121106991", "article"),
+    ("https://www.thepaper.cn/newsDetail_forward_25123456", "article"),
+    ("https://new.qq.com/rain/a/20231105A01ABC00", "article"),
+    ("https://www.example.com/2023/11/05/some-story.html", "article"),
+    ("https://www.example.com/20231105/a1b2c3.html", "article"),
+    ("https://www.example.com/news/2023/1105/123.html", "article"),
+    ("https://www.example.com/2023/11/05/", "list"),
+    ("https://www.example.com/2023/11/05/index.html", "list"),
+    ("http://www.gov.cn/zhengce/content/2023-11/05/content_6912345.htm", "article"),
+    ("http://www.example.cn/content_123456.htm", "article"),
+    # WordPress
+    ("https://blog.example.cn/?p=123", "article"),
+    ("https://blog.example.cn/2023/11/rural-revitalization/", "article"),
+    ("https://blog.example.cn/2023/11/%e5%85%89%e4%bc%8f/", "article"),
+    ("https://blog.example.cn/category/industry/page/2/", "list"),
+    ("https://blog.example.cn/tag/ev/", "list"),
+    # dynamic detail pages
+    ("http://www.example.cn/news/show.aspx?id=1234", "article"),
+    ("http://www.example.cn/plus/view.php?aid=5678", "article"),
+    ("http://www.example.cn/NewsDetail.aspx?NewsID=99", "article"),
+    ("http://www.example.cn/index.php?m=content&c=index&a=show&catid=10&id=123", "article"),
+    ("http://www.example.cn/index.php?m=content&c=index&a=lists&catid=10", "list"),
+    ("http://www.example.cn/show-10-123-1.html", "article"),
+    ("http://www.example.cn/article/2023-ev-report", "article"),
+    ("http://www.example.cn/detail/8a7b6c", "article"),
+    ("http://www.example.cn/news/12345678.html", "article"),
+    ("http://www.example.cn/news/n1234567.html", "article"),
+    ("http://www.example.cn/news/1234567", "article"),
+    # lists
+    ("http://www.example.cn/", "list"),
+    ("http://www.example.cn", "list"),
+    ("http://www.example.cn/news/", "list"),
+    ("http://www.example.cn/news/list_2.html", "list"),
+    ("http://www.example.cn/news/list.php?cid=5", "list"),
+    ("http://www.example.cn/plus/list.php?tid=5", "list"),
+    ("http://www.example.cn/node_1234.htm", "list"),
+    ("http://www.example.cn/column/economy", "list"),
+    ("http://www.example.cn/search?q=x&page=2", "list"),
+    ("http://www.example.cn/news.php?cat=3&pn=4", "list"),
+    ("http://www.example.cn/default.aspx", "list"),
+    # attachments and assets
+    ("http://www.example.cn/uploads/通知.docx", "attachment"),
+    ("http://www.example.cn/files/table.XLSX", "attachment"),
+    ("http://www.example.cn/files/slides.pptx", "attachment"),
+    ("http://www.example.cn/files/doc.wps", "attachment"),
+    ("http://www.example.cn/files/archive.rar", "attachment"),
+    ("http://www.example.cn/files/readme.txt", "attachment"),
+    ("http://www.example.cn/css/main.css?v=3", "asset"),
+    ("http://www.example.cn/js/jquery.min.js", "asset"),
+    ("http://www.example.cn/images/logo.PNG", "asset"),
+    ("http://www.example.cn/fonts/icon.woff2", "asset"),
+    ("http://www.example.cn/video/a.mp4", "asset"),
+    # unsure
+    ("http://www.example.cn/news/123.html", "other"),
+    ("http://www.example.cn/about.html", "other"),
+    ("http://www.example.cn/sitemap.xml", "other"),
+    ("http://www.example.cn/sitemap.xml.gz", "other"),
+    ("http://www.example.cn/search.jsp?q=abc", "other"),
+]
+
+
+@pytest.mark.parametrize("url,expected", CLASSIFY_CASES)
+def test_classify_url(url, expected):
+    assert classify_url(url) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Real-looking pages of the common CMSs
+# --------------------------------------------------------------------------------------------
+
+def test_vsb_list_page_pagination_range_and_articles():
+    page = "http://www.example.edu.cn/xwzx.htm"
+    links = by_url(discover_links(fixture("vsb_list.htm"), page))
+    base = "http://www.example.edu.cn/"
+    assert links[base + "info/1012/3456.htm"].kind == "article"
+    assert links[base + "info/1012/3456.htm"].text == "我校召开2023年秋季学期教学工作会议"
+    assert links[base + "info/1012/3454.htm"].kind == "article"          # fragment removed
+    assert links[base + "xwzx/82.htm"].rel == "page" and links[base + "xwzx/82.htm"].text == "2"
+    assert links[base + "xwzx/1.htm"].rel == "page"                      # 尾页
+    # 下页 (82) and 尾页 (1) span the range: every page in between is found without crawling it.
+    assert all(links[f"{base}xwzx/{n}.htm"].kind == "list" for n in range(1, 83))
+    assert base + "xwzx/83.htm" not in links and base + "xwzx/0.htm" not in links
+    assert links[base + "wzdt.htm"].rel == "sitemap-page" and links[base + "wzdt.htm"].kind == "list"
+    assert links[base + "system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1234&wbfileid=5678"].kind == "attachment"
+    # 首页 in the navigation is the home page, not a page of this list.
+    assert links[base + "index.htm"].rel is None
+    # dropped: the page itself, javascript:, mailto:, tel:, images
+    assert page not in links
+    assert not [u for u in links if u.split(":")[0] not in ("http", "https")]
+    assert base + "images/logo.png" not in links
+
+
+def test_vsb_article_chain_with_label_outside_the_link():
+    page = "http://www.example.edu.cn/info/1012/3456.htm"
+    links = by_url(discover_links(fixture("vsb_article.htm"), page))
+    prev = links["http://www.example.edu.cn/info/1012/3455.htm"]
+    nxt = links["http://www.example.edu.cn/info/1012/3457.htm"]
+    assert (prev.kind, prev.rel, prev.text) == ("article", "prev", "学校举行第十届校园文化艺术节")
+    assert (nxt.kind, nxt.rel) == ("article", "next")
+    assert links["http://www.example.edu.cn/xwzx.htm"].kind == "list"
+    attachment = [l for l in links.values() if l.text == "会议材料.pdf"]
+    assert attachment and attachment[0].kind == "attachment"
+
+
+def test_trs_list_script_pagination_gbk_page():
+    page = "http://www.example.gov.cn/zwgk/ywdt/index.html"
+    links = by_url(discover_links(fixture("trs_list.html", "gbk"), page))
+    base = "http://www.example.gov.cn/zwgk/ywdt/"
+    # createPageHTML(countPage, currentPage, "index", "html") with countPage = 25
+    generated = [u for u, l in links.items() if l.rel == "page"]
+    assert generated == [f"{base}index_{i}.html" for i in range(1, 25)]
+    art = links[base + "202311/t20231105_4567890.html"]
+    assert (art.kind, art.text) == ("article", "省政府常务会议研究部署今冬明春重点工作")
+    assert links["http://www.example.gov.cn/zwgk/tzgg/202311/t20231103_4566002.html"].kind == "article"
+    assert links[base + "202311/P020231103512345678901.pdf"].kind == "attachment"
+    assert links["http://www.example.gov.cn/rss/ywdt.xml"].kind == "feed"
+    assert links["http://www.example.gov.cn/wzdt/"] == Link("http://www.example.gov.cn/wzdt/", "list", "sitemap-page", "网站地图")
+    assert links["http://www.example.gov.cn/sitemap.xml"].kind == "sitemap"
+    assert links["http://www.example.gov.cn/sitemap.xml"].rel == "sitemap-page"
+
+
+def test_trs_article_chain_in_table_cells_and_link_rel():
+    page = "http://www.example.gov.cn/zwgk/ywdt/202311/t20231105_4567890.html"
+    links = discover_links(fixture("trs_article.html", "gbk"), page)
+    chain = [(l.rel, l.url) for l in links if l.rel in ("prev", "next")]
+    # <link rel=prev> and 上一篇 name the same article once; 下一篇：没有了 is javascript:.
+    assert chain == [("prev", "http://www.example.gov.cn/zwgk/ywdt/202311/t20231104_4567001.html")]
+    found = by_url(links)
+    assert found[chain[0][1]].text == "全省秋粮收购进度过半"
+    assert found["http://www.example.gov.cn/zwgk/ywdt/202311/P020231105512345678901.docx"].kind == "attachment"
+    assert found["http://www.example.gov.cn/zwgk/ywdt/"].kind == "list"               # 更多>>
+
+
+def test_jcms_datastore_records_and_pagenum_range():
+    page = "http://www.example.gov.cn/col/col1234/index.html"
+    links = by_url(discover_links(fixture("jcms_list.html"), page))
+    assert links["http://www.example.gov.cn/art/2023/11/5/art_1234_567890.html"].kind == "article"
+    assert links["http://www.example.gov.cn/art/2023/11/4/art_1234_567881.html"].text == "我市开展安全生产大检查"
+    pages = [u for u, l in links.items() if l.rel == "page"]
+    expected = {f"{page}?uid=5678&pageNum={n}" for n in range(2, 13)}
+    assert set(pages) == expected
+    assert links["http://www.example.gov.cn/col/col9999/index.html"].rel == "sitemap-page"
+
+
+def test_wordpress_archive():
+    page = "https://www.example.cn/category/industry/page/2/"
+    links = by_url(discover_links(fixture("wordpress_archive.html"), page))
+    assert links["https://www.example.cn/feed/"].kind == "feed"
+    assert links["https://www.example.cn/category/industry/page/3/"].rel == "page"       # <link rel=next>
+    assert links["https://www.example.cn/category/industry/"].rel == "page"              # <link rel=prev>
+    assert {f"https://www.example.cn/category/industry/page/{n}/" for n in range(3, 10)} <= set(links)
+    assert links["https://www.example.cn/2023/11/05/ev-exports-surge/"].kind == "article"
+    assert links["https://www.example.cn/?p=4567"].kind == "article"
+    sitemap = links["https://www.example.cn/wp-sitemap.xml"]
+    assert (sitemap.kind, sitemap.rel) == ("sitemap", "sitemap-page")
+    assert links["https://www.example.cn/wp-content/uploads/2023/11/report.xlsx"].kind == "attachment"
+    assert not any("wp-includes" in u or "wp-json" in u for u in links)                 # css, api
+
+
+# --------------------------------------------------------------------------------------------
+# The article chain: label inside the anchor, before it, around it
+# --------------------------------------------------------------------------------------------
+
+PAGE = "http://www.example.cn/news/202311/t20231105_100.html"
+TARGET = "http://www.example.cn/news/202311/t20231104_99.html"
+
+
+@pytest.mark.parametrize("snippet,rel", [
+    ('<a href="t20231104_99.html">上一篇：全省秋粮收购进度过半</a>', "prev"),
+    ('<a href="t20231104_99.html">下一篇:全省秋粮收购进度过半</a>', "next"),
+    ('<a href="t20231104_99.html">【上一条】全省秋粮收购</a>', "prev"),
+    ('<p>上一条：<a href="t20231104_99.html">全省秋粮收购进度过半</a></p>', "prev"),
+    ('<li><span>下一条：</span><a href="t20231104_99.html">全省秋粮收购进度过半</a></li>', "next"),
+    ('<li><strong>前一篇</strong> <a href="t20231104_99.html">全省秋粮</a></li>', "prev"),
+    ('<div>后一篇：<span><a href="t20231104_99.html">全省秋粮</a></span></div>', "next"),
+    ('<table><tr><td>上一篇</td><td><a href="t20231104_99.html">全省秋粮</a></td></tr></table>', "prev"),
+    ('<a href="t20231104_99.html" title="下一篇">›</a>', "next"),
+    ('<a href="t20231104_99.html">Previous post</a>', "prev"),
+])
+def test_article_chain_labels(snippet, rel):
+    links = by_url(discover_links(f"<html><body>{snippet}</body></html>", PAGE))
+    assert (links[TARGET].kind, links[TARGET].rel) == ("article", rel)
+
+
+def test_one_label_is_not_credited_to_two_links():
+    html = ('<div>上一篇：<a href="t20231104_99.html">甲</a> <a href="t20231103_98.html">乙</a>'
+            ' 下一篇：<a href="t20231106_101.html">丙</a></div>')
+    links = by_url(discover_links(html, PAGE))
+    assert links[TARGET].rel == "prev"
+    assert links["http://www.example.cn/news/202311/t20231103_98.html"].rel is None
+    assert links["http://www.example.cn/news/202311/t20231106_101.html"].rel == "next"
+
+
+def test_chain_label_pointing_at_a_list_page_is_not_an_article():
+    html = '<p>下一篇：<a href="../index.html">返回列表</a></p>'
+    link = discover_links(html, PAGE)[0]
+    assert (link.kind, link.rel) == ("list", None)
+
+
+def test_link_rel_next_on_article_is_chain_on_list_is_pagination():
+    head = '<html><head><link rel="next" href="{}"></head><body></body></html>'
+    art = discover_links(head.format("t20231106_101.html"), PAGE)[0]
+    assert (art.kind, art.rel) == ("article", "next")
+    lst = discover_links(head.format("index_2.html"), "http://www.example.cn/news/index_1.html")[0]
+    assert (lst.kind, lst.rel) == ("list", "page")
+
+
+# --------------------------------------------------------------------------------------------
+# Pagination
+# --------------------------------------------------------------------------------------------
+
+LIST = "http://www.example.cn/news/index.html"
+
+
+@pytest.mark.parametrize("script,count", [
+    ('createPageHTML(8, 0, "index", "html");', 7),
+    ("createPageHTML('page_div', 5, 1, 'index', 'shtml');", 4),
+    ('var countPage = 6;var currentPage = 0;createPageHTML(countPage, currentPage, "index", "html");', 5),
+    ('var currentPage = 0;\nvar countPage = 4//共多少页\nif(currentPage < countPage-1)'
+     ' document.write("<a href=\\"index_" + (currentPage+1) + ".html\\">下一页</a>");', 3),
+])
+def test_trs_script_pagination_variants(script, count):
+    html = f"<html><body><div class=page><script>{script}</script></div></body></html>"
+    suffix = "shtml" if "shtml" in script else "html"
+    pages = [l for l in discover_links(html, f"http://www.example.cn/news/index.{suffix}") if l.rel == "page"]
+    assert [l.url for l in pages] == [f"http://www.example.cn/news/index_{i}.{suffix}" for i in range(1, count + 1)]
+    assert all(l.kind == "list" for l in pages)
+
+
+def test_script_that_only_defines_create_page_html_generates_nothing():
+    html = ("<script>function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt)"
+            "{ var _nPageCount = 3; }</script>")
+    assert discover_links(html, LIST) == []
+
+
+def test_script_total_is_capped():
+    html = '<script>createPageHTML(999999, 0, "index", "html");</script>'
+    assert len(discover_links(html, LIST, max_fill=50)) == 49
+
+
+@pytest.mark.parametrize("text", ["下一页", "下页", "末页", "尾页", "[3]", "第3页", "3", "»", "Next", ">>"])
+def test_pagination_texts(text):
+    link = discover_links(f'<a href="?page=3">{text}</a>', LIST)[0]
+    assert (link.kind, link.rel, link.url) == ("list", "page", LIST + "?page=3")
+
+
+def test_numbered_links_on_another_host_are_not_pagination():
+    links = discover_links('<a href="http://127.0.0.2/a/">2</a>', LIST)
+    assert links[0].rel is None
+
+
+def test_range_fill_between_query_pages_and_its_cap():
+    html = '<a href="list.php?cid=5&pn=2">下一页</a> <a href="list.php?cid=5&pn=5000">末页</a>'
+    links = discover_links(html, "http://www.example.cn/news/list.php?cid=5", max_fill=100)
+    pages = [l.url for l in links if l.rel == "page"]
+    assert pages[:3] == [
+        "http://www.example.cn/news/list.php?cid=5&pn=2",
+        "http://www.example.cn/news/list.php?cid=5&pn=5000",
+        "http://www.example.cn/news/list.php?cid=5&pn=3",
+    ]
+    assert len(pages) == 101                                      # pn=2..101 (max_fill numbers), 5000
+
+
+def test_links_differing_in_two_numbers_are_not_a_range():
+    html = '<a href="/list1012/2.htm">下一页</a><a href="/list1050/9.htm">末页</a>'
+    links = discover_links(html, "http://www.example.edu.cn/list1012.htm")
+    assert len(links) == 2
+
+
+# --------------------------------------------------------------------------------------------
+# Hygiene: what is dropped, merged, resolved
+# --------------------------------------------------------------------------------------------
+
+def test_base_href_is_honoured():
+    html = '<html><head><base href="http://www.example.cn/news/"></head><body><a href="a/12345678.html">x</a></body></html>'
+    assert discover_links(html, "http://www.example.cn/other/page.html")[0].url == "http://www.example.cn/news/a/12345678.html"
+
+
+def test_unusable_hrefs_are_dropped():
+    html = "".join(f'<a href="{h}">x</a>' for h in (
+        "", "#", "#top", "javascript:void(0)", " JavaScript:openWin()", "mailto:a@example.cn",
+        "tel:12345", "data:text/html,x", "ftp://example.cn/f", "http://[::1", "//", "a.css",
+        "/img/a.jpg", "/js/x.js?v=1",
+    ))
+    assert discover_links(html, LIST) == []
+
+
+def test_duplicates_are_merged_keeping_order_and_best_rel():
+    html = ('<a href="index_2.html">2</a><a href="/news/12345678.html">甲</a>'
+            '<a href="/news/12345678.html#c">甲（评论）</a><a href="index_2.html">下一页</a>')
+    links = discover_links(html, LIST)
+    assert [l.url for l in links] == ["http://www.example.cn/news/index_2.html",
+                                      "http://www.example.cn/news/12345678.html"]
+    assert links[0].text == "2" and links[0].rel == "page"
+
+
+def test_text_falls_back_to_title_and_image_alt():
+    html = ('<a href="/news/12345678.html" title="标题甲"></a>'
+            '<a href="/news/12345679.html"><img src="a.jpg" alt="图片乙"></a>')
+    assert [l.text for l in discover_links(html, LIST)] == ["标题甲", "图片乙"]
+
+
+def test_sitemap_labels():
+    html = ('<a href="/sitemap.html">网站地图</a><a href="/map.xml">XML地图</a>'
+            '<a href="/sitemap.xml.gz">Sitemap</a><a href="/site-map/">站点地图</a>')
+    links = discover_links(html, LIST)
+    assert [(l.kind, l.rel) for l in links] == [("list", "sitemap-page"), ("sitemap", "sitemap-page"),
+                                               ("sitemap", "sitemap-page"), ("list", "sitemap-page")]
+
+
+def test_empty_and_broken_html():
+    assert discover_links("", LIST) == []
+    assert discover_links("<a href='/news/12345678.html'>未闭合", LIST)[0].kind == "article"
+
+
+def test_large_page_keeps_every_link():
+    rows = "".join(
+        f'<li><a href="/info/1012/{3000 + i}.htm" title="标题{i}">我校召开第{i}次教学工作会议暨表彰大会</a>'
+        f'<span>2023-11-05</span><p>{"摘要文字" * 10}</p></li>' for i in range(600)
+    )
+    html = f"<html><body><ul>{rows}</ul><a href='xwzx/2.htm'>下页</a><a href='xwzx/40.htm'>尾页</a></body></html>"
+    assert len(html.encode()) > 120_000
+    links = discover_links(html, "http://www.example.edu.cn/xwzx.htm")
+    assert sum(l.kind == "article" for l in links) == 600
+    assert sum(l.rel == "page" for l in links) == 39
