@@ -19,6 +19,8 @@ from scraper.settings import Settings
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Directory index documents: `/news/index.htm` and `/news/` are one page on every common server.
+# `;jsessionid=…` path parameter of Java servlet CMSs (TRS, 大汉 JCMS) running without cookies.
+_SESSION_PATH_RE = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
 _INDEX_RE = re.compile(r"(?:^|/)(?:index\.s?html?|default\.html?)$", re.IGNORECASE)
 
 # Query parameters that only say where a click came from. `from`/`spm` are the portals' own
@@ -31,6 +33,8 @@ _TRACKING_PARAMS = frozenset(
         "sharefrom", "share_source", "share_medium", "sharer_sharetime", "sharer_shareid",
         "isappinstalled", "wxfrom", "nsukey", "clicktime", "enterid", "scene", "tt_from",
         "tt_medium",
+        # Session ids (Java/PHP CMSs add them when cookies are off): one page, endless URLs.
+        "jsessionid", "phpsessid",
     }
 )
 _TRACKING_PREFIXES = ("utm_",)
@@ -124,7 +128,7 @@ def canonicalize(url: str, base: str | None = None) -> str | None:
 
     Lowercase scheme/host, IDNA host, default port dropped, fragment dropped, dot-segments
     resolved, percent-encoding normalised, trailing index document dropped, query parameters
-    sorted and tracking parameters removed.
+    sorted, tracking and session parameters removed.
     """
     if not isinstance(url, str):
         return None
@@ -144,7 +148,8 @@ def canonicalize(url: str, base: str | None = None) -> str | None:
     if host is None:
         return None
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = _remove_dot_segments(_normalise_escapes(parts.path or "/", _SAFE_PATH))
+    path = _SESSION_PATH_RE.sub("", parts.path) or "/"
+    path = _remove_dot_segments(_normalise_escapes(path, _SAFE_PATH))
     path = _INDEX_RE.sub(lambda m: "/" if m.group(0).startswith("/") else "", path) or "/"
     return urlunsplit((scheme, netloc, path, _canonical_query(parts.query), ""))
 

@@ -29,6 +29,8 @@ from scraper.urls import Scope, TrapGuard, canonicalize, host_of, is_public_addr
         ("http://example.cn./a", "http://example.cn/a"),
         ("http://user:pw@example.cn/a", "http://example.cn/a"),
         ("http://[::1]:8000/a", "http://[::1]:8000/a"),
+        ("http://example.cn/art.jsp;jsessionid=A1B2C3?id=5", "http://example.cn/art.jsp?id=5"),
+        ("http://example.cn/a.php?PHPSESSID=abc&id=5", "http://example.cn/a.php?id=5"),
         (" http://example.cn/a\n/b.htm ", "http://example.cn/a/b.htm"),
     ],
 )
