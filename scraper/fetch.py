@@ -247,8 +247,8 @@ class Fetcher:
             await self._checked_address(host_of(url))
         except _Refused:
             return "forbidden-address"
-        except OSError:
-            pass   # DNS trouble: the request itself retries it and reports 'connect-error'
+        except (OSError, ValueError, TimeoutError):
+            pass   # DNS trouble: the request itself retries it and reports the failure
         if kind != "robots" and self.settings.respect_robots and not (await self.robots(url)).allowed(url):
             return "robots"
         return None
@@ -340,7 +340,8 @@ class Fetcher:
             ipaddress.ip_address(host)
             addresses = [host]
         except ValueError:
-            addresses = await self._resolver(host)
+            async with asyncio.timeout(self.settings.timeout):
+                addresses = await self._resolver(host)
         # Every address must be public: a name resolving to [public, private] is an attack.
         if not addresses or not all(is_public_address(a) for a in addresses):
             self._addresses[host] = ""   # remembered, so a trap of links costs one lookup

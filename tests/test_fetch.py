@@ -283,15 +283,31 @@ def test_private_ip_literal_refused_unless_named():
     assert [r.url.host for r in site.requests] == ["192.168.1.10"]
 
 
-def test_dns_failure_is_a_retried_connect_error():
-    async def broken(host):
-        raise OSError("Name or service not known")
+async def _dns_down(host):
+    raise OSError("Name or service not known")
+
+
+async def _dns_hangs(host):
+    await asyncio.sleep(30)
+
+
+async def _dns_bad_name(host):
+    raise UnicodeError("label too long")
+
+
+@pytest.mark.parametrize("resolver, reason, attempts", [
+    (_dns_down, "connect-error", FAST.max_retries + 1),
+    (_dns_hangs, "timeout", FAST.max_retries + 1),
+    (_dns_bad_name, "bad-url", 1),
+])
+def test_dns_trouble_is_a_reason_not_an_exception(resolver, reason, attempts):
     site = Site({"/a.htm": "<p>"})
+    settings = FAST.with_overrides(respect_robots=False, timeout=0.02)
     async def main():
-        async with fetcher(site, FAST.with_overrides(respect_robots=False), resolver=broken) as f:
+        async with fetcher(site, settings, resolver=resolver) as f:
             return await f.fetch("http://www.example.cn/a.htm")
     result = run(main())
-    assert result.reason == "connect-error" and result.attempts == FAST.max_retries + 1
+    assert result.reason == reason and result.attempts == attempts and site.requests == []
 
 
 # ---------------------------------------------------------------------------------- redirects
