@@ -1,0 +1,178 @@
+"""End to end: crawl the bundled fixture sites over loopback HTTP and compare the archive with
+the sites' truth file — every article once, fields right, nothing disallowed or off-site asked
+for — then check that a second run fetches only what changed."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from scraper.crawler import CrawlReport, crawl_async
+from scraper.settings import Settings, SiteConfig
+from scraper.store import open_archive
+from scraper.testsite import FIXTURE_SITES_DIR, FixtureServer, bundled_sites, serve_sites
+
+TRUTH = json.loads((FIXTURE_SITES_DIR / "truth.json").read_text(encoding="utf-8"))
+FAST = Settings(delay=0.0, concurrency=4, per_host_concurrency=4, timeout=5.0, max_retries=2,
+                backoff_base=0.01, backoff_max=0.05, extract_workers=0)
+FIELDS = ("title", "published_at", "author", "source", "editor")
+
+
+def bigram_f1(a: str, b: str) -> float:
+    a, b = "".join(a.split()), "".join(b.split())
+    ga, gb = Counter(a[i:i + 2] for i in range(len(a) - 1)), Counter(b[i:i + 2] for i in range(len(b) - 1))
+    overlap = sum((ga & gb).values())
+    if not overlap:
+        return 0.0
+    p, r = overlap / sum(ga.values()), overlap / sum(gb.values())
+    return 2 * p * r / (p + r)
+
+
+def crawl_sites(db: Path, servers: dict[str, FixtureServer], settings: Settings = FAST, **kw) -> CrawlReport:
+    sites = [SiteConfig(name=name, start_urls=(s.origin + "/",), settings=settings) for name, s in servers.items()]
+    with open_archive(db) as archive:
+        return asyncio.run(crawl_async(sites, archive, **kw))
+
+
+def articles(db: Path) -> dict[str, dict]:
+    with open_archive(db, readonly=True) as archive:
+        cur = archive.conn.execute("SELECT * FROM articles")
+        names = [d[0] for d in cur.description]
+        return {row[0]: dict(zip(names, row)) for row in cur}
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """Two runs over both sites: the first archives everything, the second is incremental."""
+    db = tmp_path_factory.mktemp("e2e") / "archive.db"
+    with serve_sites(bundled_sites()) as servers:
+        first = crawl_sites(db, servers)
+        requests_first = {n: list(s.requests) for n, s in servers.items()}
+        for s in servers.values():
+            s.requests.clear()
+        second = crawl_sites(db, servers)
+        requests_second = {n: list(s.requests) for n, s in servers.items()}
+        origins = {n: s.origin for n, s in servers.items()}
+    return db, origins, first, second, requests_first, requests_second
+
+
+def test_every_article_archived_once_with_right_fields(crawled):
+    db, origins, first, *_ = crawled
+    stored = articles(db)
+    expected_urls = set()
+    misses = []
+    for name, site in TRUTH["sites"].items():
+        for truth in site["articles"]:
+            url = origins[name] + truth["path"]
+            expected_urls.add(url)
+            got = stored.get(url)
+            assert got is not None, f"missing {url}"
+            assert got["site"] == name
+            misses += [(url, f, got[f], truth[f]) for f in FIELDS if got[f] != truth[f]]
+            if bigram_f1(got["body"], truth["body"]) < 0.9:
+                misses.append((url, "body", got["body"][:80], truth["body"][:80]))
+    assert misses == []
+    extra = set(stored) - expected_urls
+    non_articles = {origins[n] + p for n, s in TRUTH["sites"].items() for p in s["non_articles"]}
+    assert not extra & non_articles, f"non-article pages archived as articles: {extra & non_articles}"
+    assert first.outcome == "completed"
+    assert first.counts["articles_new"] == len(stored)
+
+
+def test_aliases_robots_and_scope(crawled):
+    db, origins, _, _, requests, _ = crawled
+    with open_archive(db, readonly=True) as archive:
+        aliases = dict(archive.conn.execute("SELECT alias, url FROM aliases").fetchall())
+    for name, site in TRUTH["sites"].items():
+        paths = [p for _, p in requests[name]]
+        for disallowed in site["disallowed"]:
+            assert disallowed not in paths, f"robots.txt disallows {disallowed}"
+        assert "/robots.txt" in paths
+        assert len(paths) == len(set(paths)), "a URL was requested twice in one run"
+        for alias, target in site["aliases"].items():
+            assert aliases.get(origins[name] + alias) == origins[name] + target
+    every_path = {p for reqs in requests.values() for _, p in reqs}
+    assert not any(p.startswith(("javascript", "mailto")) for p in every_path)
+
+
+def test_second_run_fetches_only_what_changed(crawled):
+    db, _, first, second, requests_first, requests_second = crawled
+    assert second.outcome == "completed"
+    assert second.counts["articles_new"] == 0 and second.counts["articles_changed"] == 0
+    assert second.counts["not_modified"] > 0
+    article_paths = {a["path"].split("?")[0] for s in TRUTH["sites"].values() for a in s["articles"]}
+    refetched = [p for reqs in requests_second.values() for _, p in reqs if p.split("?")[0] in article_paths]
+    assert refetched == []
+    assert sum(map(len, requests_second.values())) < sum(map(len, requests_first.values())) / 2
+    with open_archive(db, readonly=True) as archive:
+        runs = archive.conn.execute("SELECT outcome, articles_new FROM runs ORDER BY id").fetchall()
+    assert runs == [("completed", first.counts["articles_new"]), ("completed", 0)]
+
+
+def _copy_gov(tmp_path: Path) -> Path:
+    root = tmp_path / "gov"
+    shutil.copytree(FIXTURE_SITES_DIR / "gov", root)
+    return root
+
+
+def test_changed_article_with_newer_lastmod_becomes_a_new_version(tmp_path):
+    root = _copy_gov(tmp_path)
+    sitemap = root / "sitemap-2023.xml"
+    text = sitemap.read_text(encoding="utf-8")
+    entry = re.search(r"<loc>http://SITE_ORIGIN(/[^<]+)</loc><lastmod>([^<]+)</lastmod>", text)
+    path = entry.group(1)
+    db = tmp_path / "a.db"
+    with FixtureServer(root) as server:
+        crawl_sites(db, {"gov": server})
+        page = root / path.lstrip("/")
+        page.write_text(page.read_text(encoding="utf-8").replace("。</p>", "（更正）。</p>"), encoding="utf-8")
+        sitemap.write_text(text.replace(entry.group(0), entry.group(0).replace(entry.group(2), "2030-01-01")),
+                           encoding="utf-8")
+        report = crawl_sites(db, {"gov": server})
+    assert report.counts["articles_changed"] == 1 and report.counts["articles_new"] == 0
+    url = server.origin + path
+    with open_archive(db, readonly=True) as archive:
+        version, body = archive.conn.execute("SELECT version, body FROM articles WHERE url=?", (url,)).fetchone()
+        old_bodies = archive.conn.execute("SELECT body FROM article_versions WHERE url=?", (url,)).fetchall()
+    assert version == 2 and "（更正）" in body
+    assert len(old_bodies) == 1 and "（更正）" not in old_bodies[0][0]
+
+
+def test_faults_are_recorded_and_the_crawl_goes_on(tmp_path):
+    truth = TRUTH["sites"]["univ"]["articles"]
+    flaky, looping, huge, binary = (a["path"] for a in truth[:4])
+    db = tmp_path / "a.db"
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        server.set_response(flaky, status=503, headers={"Retry-After": "0"}, times=2)
+        server.set_response(looping, status=302, headers={"Location": f"http://SITE_ORIGIN{looping}"})
+        server.set_response(huge, body=b"<html>" + b"x" * 200_000, headers={"Content-Type": "text/html"})
+        server.set_response(binary, body=bytes(range(256)) * 10, headers={"Content-Type": "application/octet-stream"})
+        report = crawl_sites(db, {"univ": server}, FAST.with_overrides(max_bytes=100_000))
+        origin = server.origin
+    stored = articles(db)
+    assert origin + flaky in stored, "a 503 with Retry-After is retried"
+    with open_archive(db, readonly=True) as archive:
+        reasons = dict(archive.conn.execute("SELECT url, reason FROM pages WHERE reason IS NOT NULL").fetchall())
+    assert reasons[origin + looping] == "redirect-loop"
+    assert reasons[origin + huge] == "too-large"
+    assert reasons[origin + binary] == "not-html"
+    assert not {origin + p for p in (looping, huge, binary)} & set(stored)
+    assert report.outcome == "completed"
+    assert len(stored) >= len(truth) - 3
+
+
+def test_max_pages_stops_early_and_the_next_run_resumes(tmp_path):
+    db = tmp_path / "a.db"
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        partial = crawl_sites(db, {"univ": server}, max_pages=10)
+        assert partial.outcome == "limit" and partial.counts["pages_fetched"] <= 10
+        rest = crawl_sites(db, {"univ": server})
+        origin = server.origin
+    assert rest.outcome == "completed"
+    stored = articles(db)
+    assert {origin + a["path"] for a in TRUTH["sites"]["univ"]["articles"]} <= set(stored)
