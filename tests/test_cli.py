@@ -1,0 +1,137 @@
+"""The command line as a user meets it: help, exit codes, stdout/stderr, readable Chinese,
+and a crawl killed with SIGKILL that the next run finishes."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from scraper.cli import main
+from scraper.store import CrawlLock
+from scraper.testsite import FixtureServer, bundled_sites
+
+COMMANDS = ["crawl", "extract", "query", "search", "export", "stats", "demo"]
+UNIV_TRUTH = json.loads((bundled_sites()["univ"].parent / "truth.json").read_text("utf-8"))["sites"]["univ"]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def scraper_process(*args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "scraper", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def univ_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("cli") / "archive.db"
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        result = run("crawl", server.origin + "/", "--db", str(db), "--delay", "0", "--per-host", "4")
+        assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.mark.parametrize("command", [[]] + [[c] for c in COMMANDS])
+def test_help_everywhere(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_crawl_usage_errors():
+    assert run("crawl").exit_code == 2
+    assert run("crawl", "ftp://example.cn/").exit_code == 1
+
+
+def test_query_formats_and_read_only(univ_db):
+    result = run("query", "SELECT title FROM articles ORDER BY url LIMIT 2", "--db", str(univ_db), "--format", "json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert len(rows) == 2 and all("\\u" not in result.stdout for _ in rows)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in rows[0]["title"])
+    csv_out = run("query", "SELECT COUNT(*) AS n FROM articles", "--db", str(univ_db), "--format", "csv").stdout
+    assert csv_out.splitlines()[0] == "n" and int(csv_out.splitlines()[1]) >= len(UNIV_TRUTH["articles"])
+    refused = run("query", "DROP TABLE articles", "--db", str(univ_db))
+    assert refused.exit_code == 1 and "read-only" in refused.stderr
+    assert run("query", "SELECT nonsense FROM nowhere", "--db", str(univ_db)).exit_code == 1
+
+
+def test_search_and_export(univ_db, tmp_path):
+    title = UNIV_TRUTH["articles"][0]["title"]
+    found = run("search", title[:6], "--db", str(univ_db), "--format", "json")
+    assert found.exit_code == 0 and title in found.stdout
+    out = tmp_path / "all.jsonl"
+    exported = run("export", "--db", str(univ_db), "--format", "jsonl", "-o", str(out))
+    assert exported.exit_code == 0
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert {r["title"] for r in records} >= {a["title"] for a in UNIV_TRUTH["articles"]}
+    assert "\\u" not in out.read_text("utf-8")
+
+
+def test_extract_a_gbk_file():
+    page = bundled_sites()["univ"] / UNIV_TRUTH["articles"][0]["path"].lstrip("/")
+    result = run("extract", str(page), "--url", "http://127.0.0.1/" + UNIV_TRUTH["articles"][0]["path"])
+    assert result.exit_code == 0
+    record = json.loads(result.stdout)
+    assert record["title"] == UNIV_TRUTH["articles"][0]["title"]
+    assert record["encoding"] in ("gb18030", "gbk")
+    assert run("extract", "/no/such/file.html").exit_code == 1
+
+
+def test_a_second_crawl_on_the_same_archive_is_refused(tmp_path):
+    db = tmp_path / "a.db"
+    with CrawlLock(db):
+        result = run("crawl", "http://127.0.0.1:9/", "--db", str(db))
+    assert result.exit_code == 3 and "already running" in result.stderr
+
+
+def test_demo_runs_from_the_command_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "scraper", "demo", "--db", str(tmp_path / "demo.db")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "stored" in proc.stdout and "fields found" in proc.stdout
+    with sqlite3.connect(tmp_path / "demo.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= 44
+
+
+def test_kill_9_mid_crawl_then_resume(tmp_path):
+    """SIGKILL a slow crawl after some pages, then run again: all articles once, nothing lost."""
+    db = tmp_path / "a.db"
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        proc = scraper_process("crawl", server.origin + "/", "--db", str(db), "--delay", "0.05")
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if db.exists():
+                    with sqlite3.connect(db, timeout=5) as conn:
+                        try:
+                            if conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= 5:
+                                break
+                        except sqlite3.OperationalError:
+                            pass              # schema not created yet
+                assert proc.poll() is None, proc.communicate()
+                time.sleep(0.05)
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait()
+        with sqlite3.connect(db) as conn:
+            partial = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+            assert conn.execute("SELECT outcome FROM runs").fetchall() == [("running",)]
+        assert 5 <= partial < len(UNIV_TRUTH["articles"])
+        resumed = run("crawl", server.origin + "/", "--db", str(db), "--delay", "0", "--per-host", "4")
+        assert resumed.exit_code == 0
+    with sqlite3.connect(db) as conn:
+        urls = [r[0] for r in conn.execute("SELECT url FROM articles")]
+        outcomes = [r[0] for r in conn.execute("SELECT outcome FROM runs ORDER BY id")]
+        dangling = conn.execute("SELECT COUNT(*) FROM frontier WHERE state='pending'").fetchone()[0]
+    assert outcomes == ["interrupted", "completed"]
+    assert len(urls) == len(set(urls))
+    assert {server.origin + a["path"] for a in UNIV_TRUTH["articles"]} <= set(urls)
+    assert dangling == 0
