@@ -30,52 +30,72 @@ _ATTACHMENT_EXT = frozenset(
     "caj".split()
 )
 
-# Article URL shapes, tried against the lower-cased path (+ '?' + query).
-_ARTICLE_PATTERNS = [re.compile(p) for p in (
+# URL shapes, lower-cased. Each table is compiled into one alternation. Leaf shapes are
+# matched against the last path segment as a whole (one anchored attempt per row, cheap);
+# path shapes are searched in the path; query shapes in the query string.
+_ARTICLE_LEAVES = (
+    r"t(?:19|20)\d{6}_\d+(?:_\d+)?\.s?html?",           # TRS /202311/t20231105_4567890.html
+    r"art_\d+_\d+\.s?html?",                            # 大汉 JCMS art_123_4567.html
+    r"content_\d+\.s?html?",                             # gov.cn content_5678901.htm
+    r"c_\d+\.s?html?",                                   # 新华 /2023-11/05/c_1129955123.htm
+    r"c\d+-\d+\.s?html?",                                # 人民 /n1/2023/1105/c1001-40112345.html
+    r"doc-[a-z0-9]{6,}\.s?html?",                        # 新浪 doc-imzxyzab1234567.shtml
+    r"newsdetail_forward_\d+",                           # 澎湃
+    r"(?:19|20)\d{6}[a-z]\w{4,}",                        # 腾讯 /rain/a/20231105A01ABC00
+    r"show-\d+-\d+(?:-\d+)?\.html",                      # PHPCMS show-10-123-1.html
+    r"[a-z_-]*\d{6,}\.s?html?",                          # long numeric id: /news/1234567.html
+    r"\d{5,}",                                           # long numeric id: /news/1234567
+)
+_ARTICLE_PATHS = (
     r"/info/\d+/\d+\.s?html?$",                          # VSB/博达 /info/1012/3456.htm
-    r"/t(?:19|20)\d{6}_\d+(?:_\d+)?\.s?html?$",          # TRS /202311/t20231105_4567890.html
-    r"/art_\d+_\d+\.s?html?$",                           # 大汉 JCMS art_123_4567.html
-    r"/content_\d+\.s?html?$",                           # content_5678901.htm
-    r"/c_\d+\.s?html?$",                                 # 新华 /2023-11/05/c_1129955123.htm
-    r"/c\d+-\d+\.s?html?$",                              # 人民 /n1/2023/1105/c1001-40112345.html
-    r"/doc-[a-z0-9]{6,}\.s?html?$",                      # 新浪 doc-imzxyzab1234567.shtml
     r"/a/\d+_\d+/?$",                                    # 搜狐 /a/712345678_121106991
-    r"/newsdetail_forward_\d+",                          # 澎湃
-    r"/(?:19|20)\d{2}[-_/]?[01]\d[-_/]?[0-3]\d/[^/?]+",  # dated path + leaf: /2023/11/05/x.html, /20231105/x
-    r"/(?:19|20)\d{2}/[01]?\d/(?=[^/?]*[a-z%])[^/?]+/?$",  # WordPress /2023/11/some-slug/
-    r"/(?:19|20)\d{6}[a-z]\w{4,}",                       # 腾讯 /rain/a/20231105A01ABC00
-    r"/(?:article|articles|detail|details|news_detail|newsdetail)/[^/?]*\w",  # /article/…, /detail/…
-    r"/[a-z_-]*\d{6,}\.s?html?$",                        # long numeric id: /news/1234567.html
-    r"/\d{5,}/?$",                                       # long numeric id: /news/1234567
-    r"[?&]wbnewsid=\d+",                                 # VSB dynamic content.jsp
-    r"/show-\d+-\d+(?:-\d+)?\.html$|[?&]a=show(?:&|$)",     # PHPCMS show-10-123-1.html, a=show&id=…
-    r"^/(?:index\.php)?\?(?:.*&)?p=\d+(?:&|$)",          # WordPress /?p=123
-    r"/[\w-]*(?:detail|show|view|content|article|read|display)[\w-]*\.(?:aspx?|php|jsp|do|s?html?)\?"
-    r"(?:.*&)?(?:id|aid|newsid|news_id|articleid|article_id|contentid|docid|artid|infoid|itemid)=\w+",
-)]
+    r"/(?:19|20)\d{2}[-_/]?[01]\d[-_/]?[0-3]\d/[^/]+",   # dated: /2023/11/05/x.html, /20231105/x
+    r"/(?:19|20)\d{2}/[01]?\d/(?=[^/]*[a-z%])[^/]+/?$",   # WordPress /2023/11/some-slug/
+    r"/(?:article|articles|detail|details|news_detail|newsdetail)/[^/]*\w",  # /article/…
+)
+_ARTICLE_QUERIES = (
+    r"(?:^|&)wbnewsid=\d+",                              # VSB dynamic content.jsp
+    r"(?:^|&)a=show(?:&|$)",                              # PHPCMS index.php?…&a=show&id=…
+)
+# show.aspx?id=…, NewsDetail.aspx?NewsID=…, plus/view.php?aid=…: a detail script and an id.
+_DETAIL_LEAF = re.compile(r"[\w-]*(?:detail|show|view|content|article|read|display)[\w-]*\.(?:aspx?|php|jsp|do|s?html?)")
+_ID_PARAM = re.compile(r"(?:^|&)(?:id|aid|newsid|news_id|articleid|article_id|contentid|docid|artid|infoid|itemid)=\w")
+_WORDPRESS_POST = re.compile(r"(?:^|&)p=\d+(?:&|$)")    # /?p=123
 
 # Leaf names that make any path a list page, even under a dated directory.
-_LIST_LEAF = re.compile(r"/(?:index|default|main|list|node)(?:[_-][\w-]*)?\.\w+$")
-
-_LIST_PATTERNS = [re.compile(p) for p in (
-    r"/$",                                                # directory: a section front page
-    r"/(?:index|default|main)(?:_\d+)?\.(?:s?html?|php|jsp|aspx?)(?:\?|$)",  # index.html, index_3.html
-    r"/list[\w-]*(?:\.\w+)?(?:\?|$)",                     # list.htm, list_2.html, list1012.htm
+_LIST_LEAF = re.compile(r"(?:index|default|main|list|node)(?:[_-][\w-]*)?\.\w+")
+_LIST_LEAVES = (
+    r"",                                                  # directory: a section front page
+    r"(?:index|default|main)(?:_\d+)?\.(?:s?html?|php|jsp|aspx?)",  # index.html, index_3.html
+    r"list[\w-]*(?:\.\w+)?",                              # list.htm, list_2.html, list1012.htm
+    r"node_\d+(?:_\d+)?\.s?html?",                        # node_1234.htm
+)
+_LIST_PATHS = (
     r"/list[\w-]*/\d+\.s?html?$",                         # VSB list1012/2.htm
-    r"/node_\d+(?:_\d+)?\.s?html?$",                      # node_1234.htm
     r"/col/col\d+/",                                      # 大汉 /col/col1234/index.html
     r"/(?:column|columns|channel|category|categories|tag|tags)/",
     r"/page/\d+/?$",                                      # WordPress /page/2/
-    r"[?&]a=lists(?:&|$)",                                # PHPCMS a=lists&catid=…
-    r"[?&](?:page|pn|pageno|pagenum|pageindex|curpage|currentpage)=\d+",
     r"^(?:/[a-z][a-z0-9_]*)*/\d{1,3}\.htm$",              # VSB xwzx/3.htm
     r"^(?:/[a-z][a-z0-9_]*)*/[a-z]{2,12}\d?\.htm$",       # VSB xwzx.htm (pinyin initials)
-)]
+)
+_LIST_QUERIES = (
+    r"(?:^|&)a=lists(?:&|$)",                             # PHPCMS a=lists&catid=…
+    r"(?:^|&)(?:page|pn|pageno|pagenum|pageindex|curpage|currentpage)=\d+",
+)
+
+
+def _alternation(patterns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+_ARTICLE_LEAF_RE, _ARTICLE_PATH_RE, _ARTICLE_QUERY_RE = map(_alternation, (_ARTICLE_LEAVES, _ARTICLE_PATHS, _ARTICLE_QUERIES))
+_LIST_LEAF_RE, _LIST_PATH_RE, _LIST_QUERY_RE = map(_alternation, (_LIST_LEAVES, _LIST_PATHS, _LIST_QUERIES))
 
 # Named in a query (download.jsp?filename=x.pdf) or an anchor text; '.txt' is too often prose.
 _DOCUMENT_EXT = _ATTACHMENT_EXT - {"txt"}
 _QUERY_ATTACHMENT = re.compile(r"=[^&]*\.(?:" + "|".join(sorted(_DOCUMENT_EXT)) + r")(?:&|$)")
-_DOWNLOAD = re.compile(r"/(?:download|downfile|down|attach|attachment)\w*\.(?:jsp|aspx?|php|do)$")
+_DOWNLOAD = re.compile(r"(?:download|downfile|down|attach|attachment)\w*\.(?:jsp|aspx?|php|do)")
+_FEED_ENDINGS = (".xml", ".rss", ".atom", "/feed", "/feed/")
 _FEED_PATH = re.compile(r"/(?:rss|feed|atom)[\w-]*\.xml$|\.(?:rss|atom)$|/rss/[^/]*\.xml$|/feed/?$")
 _SITEMAP_TEXT = re.compile(r"^(?:网站地图|站点地图|xml\s*地图|html\s*地图|site\s*map|sitemap)$", re.I)
 _SITEMAP_FILE = re.compile(r"\.xml(?:\.gz)?$|sitemap[\w-]*\.txt$")
@@ -98,10 +118,14 @@ _PREV_LABEL = r"(?:上一?[篇条則则]|前一[篇条]|previous(?:post|article)
 _NEXT_LABEL = r"(?:下一?[篇条則则]|后一[篇条]|next(?:post|article))"
 _CHAIN_IN_TEXT = re.compile(rf"^[{re.escape(_BRACKETS)}]*(?:({_PREV_LABEL})|({_NEXT_LABEL}))", re.I)
 _CHAIN_BEFORE = re.compile(rf"(?:({_PREV_LABEL})|({_NEXT_LABEL}))\s*[:：]?\s*$", re.I)
-_CHAIN_HINT = re.compile(r"上一?[篇条則则]|下一?[篇条則则]|前一[篇条]|后一[篇条]|rel=.?(?:next|prev)"
-                         r"|(?:previous|next)\s*(?:post|article)", re.I)
+# Substrings without which no chain label can be on the page (a regex over 100 KB costs ms).
+_CHAIN_HINTS = ("上一", "下一", "前一", "后一", "上篇", "下篇", "revious")
+_LABEL_TAGS = frozenset("span strong b em i font label td th dt".split())
 
-_SKIP_HREF = re.compile(r"^(?:#|javascript:|mailto:|tel:|sms:|data:|about:|file:|ftp:|weixin:)", re.I)
+_URL_PARTS = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
+_HOST = re.compile(r"^(?:[^\s/?#@\[\]:]+|\[[0-9a-fA-F:.]+\])(?::\d*)?$")   # no userinfo, no junk
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")     # javascript:, mailto:, tel:, weixin:…
+_URL_NOISE = re.compile(r"[\t\r\n]")                  # browsers drop these inside hrefs
 
 # Query parameters that carry the page number; otherwise the last number of the path does.
 _PAGE_PARAM = re.compile(
@@ -136,24 +160,32 @@ def classify_url(url: str) -> str:
     extractor decides). Article shapes win over list shapes because an article URL often
     sits under a list directory.
     """
-    parts = urlsplit(url)
-    path = parts.path.lower() or "/"
-    ext = _extension(path)
+    m = _URL_PARTS.match(url)
+    return _classify(m.group(3), m.group(4) or "") if m else "other"
+
+
+def _classify(path: str, query: str) -> str:
+    path = path.lower() or "/"
+    leaf = path[path.rfind("/") + 1:]
+    ext = leaf.rpartition(".")[2] if "." in leaf else ""
     if ext in _ASSET_EXT:
         return "asset"
     if ext in _ATTACHMENT_EXT and not path.endswith(".xml.gz"):
         return "attachment"
-    query = parts.query.lower()
+    query = query.lower()
     if query and _QUERY_ATTACHMENT.search(query):
         return "attachment"                       # download.jsp?filename=通知.pdf
-    if _DOWNLOAD.search(path) or "wbfileid=" in query:
+    if _DOWNLOAD.fullmatch(leaf) or "wbfileid=" in query:
         return "attachment"                       # download scripts; VSB attachment ids
-    if not query and _LIST_LEAF.search(path):
+    if not query and _LIST_LEAF.fullmatch(leaf):
         return "list"                             # /2023/11/05/index.html is a day's list
-    target = f"{path}?{query}" if query else path
-    if any(p.search(target) for p in _ARTICLE_PATTERNS):
+    last = leaf or path.rstrip("/").rpartition("/")[2]
+    if (_ARTICLE_LEAF_RE.fullmatch(last) or _ARTICLE_PATH_RE.search(path)
+            or (query and (_ARTICLE_QUERY_RE.search(query)
+                           or (_DETAIL_LEAF.fullmatch(leaf) and _ID_PARAM.search(query))
+                           or (path in ("/", "/index.php") and _WORDPRESS_POST.search(query))))):
         return "article"
-    if any(p.search(target) for p in _LIST_PATTERNS):
+    if _LIST_LEAF_RE.fullmatch(leaf) or _LIST_PATH_RE.search(path) or (query and _LIST_QUERY_RE.search(query)):
         return "list"
     return "other"
 
@@ -176,19 +208,31 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL) -> list[Link]:
     filled in, up to ``max_fill`` pages per range.
     """
     tree = LexborHTMLParser(html)
-    base = _base_url(tree, url)
-    page = urldefrag(url)[0]
-    found = _Links(page)
-    chain_possible = _CHAIN_HINT.search(html) is not None
+    page = _Page(urldefrag(url)[0])
+    resolve = _Resolver(_base_url(tree, page.url))
+    found = _Links(page.url)
+    chain_possible = any(hint in html for hint in _CHAIN_HINTS)
     for node in tree.css("a[href], area[href], link[href]"):
-        link = _link_for(node, base, page, chain_possible)
+        link = _link_for(node, resolve, page, chain_possible)
         if link is not None:
             found.add(link)
     if "createPageHTML" in html or "countPage" in html or "<recordset" in html:
         for script in tree.css("script"):
-            _from_script(script.text(), base, page, found, max_fill)
-    _fill_page_ranges(found, page, max_fill)
+            _from_script(script.text(), resolve, page, found, max_fill)
+    _fill_page_ranges(found, page.url, max_fill)
     return found.links()
+
+
+class _Page:
+    """The page being read: its URL and, computed once, what the rules ask about it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        m = _URL_PARTS.match(url)
+        self.netloc = m.group(2) if m else ""
+        self.kind = _classify(m.group(3), m.group(4) or "") if m else "other"
+        key = _page_key(url)
+        self.key = key[0] if key else None        # the URL with its page number masked
 
 
 class _Links:
@@ -218,77 +262,135 @@ def _base_url(tree: LexborHTMLParser, url: str) -> str:
     base = tree.css_first("base[href]")
     href = (base.attributes.get("href") or "").strip() if base is not None else ""
     if href:
-        resolved = urljoin(url, href)
+        resolved = urldefrag(urljoin(url, href))[0]
         if urlsplit(resolved).scheme in ("http", "https"):
             return resolved
     return url
 
 
-def _absolute(base: str, href: str | None) -> str | None:
-    if not href:
-        return None
-    href = href.strip()
-    if not href or _SKIP_HREF.match(href):
-        return None
-    try:
-        absolute = urldefrag(urljoin(base, href.replace("\\", "/")))[0]
-        parts = urlsplit(absolute)
-    except ValueError:                            # e.g. an invalid IPv6 literal
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return absolute
+class _Resolver:
+    """``urljoin`` for the shapes hrefs take, memoised per page.
+
+    urljoin + urlsplit cost more than everything else done for a link, and navigation
+    repeats the same hrefs; only dot segments (``../``) still go through urljoin.
+    Returns (absolute URL without fragment, netloc, path, query), or None for what cannot
+    be fetched (javascript:, mailto:, tel:, bad hosts…).
+    """
+
+    def __init__(self, base: str) -> None:
+        parts = urlsplit(base)
+        path = parts.path or "/"
+        self.base = base
+        self.scheme = parts.scheme
+        self.netloc = parts.netloc
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.path = path
+        self.directory = path[: path.rfind("/") + 1]
+        self.cache: dict[str, tuple[str, str, str, str] | None] = {}
+        self.hosts: dict[str, bool] = {parts.netloc: bool(_HOST.match(parts.netloc))}
+
+    def __call__(self, href: str | None) -> tuple[str, str, str, str] | None:
+        if not href:
+            return None
+        try:
+            return self.cache[href]
+        except KeyError:
+            result = self.cache[href] = self._resolve(href)
+            return result
+
+    def join(self, href: str) -> str | None:
+        resolved = self(href)
+        return resolved[0] if resolved else None
+
+    def _resolve(self, href: str) -> tuple[str, str, str, str] | None:
+        href = href.strip()
+        if "\t" in href or "\n" in href or "\r" in href:
+            href = _URL_NOISE.sub("", href)       # browsers drop these inside hrefs
+        href = href.replace("\\", "/").partition("#")[0]
+        if not href:
+            return None                           # '#top': this page
+        first = href[0]
+        if first == "/" and not href.startswith("//") and "./" not in href:
+            path, _, query = href.partition("?")  # the common case, without a regex
+            return self.origin + href, self.netloc, path, query
+        if first == "?":
+            return self.origin + self.path + href, self.netloc, self.path, href[1:]
+        if first != "/" and "./" not in href and href not in (".", "..") and not _SCHEME.match(href):
+            path, _, query = href.partition("?")
+            path = self.directory + path
+            return self.origin + path + ("?" + query if query else ""), self.netloc, path, query
+        if href.startswith("//"):
+            absolute = f"{self.scheme}:{href}"
+        elif _SCHEME.match(href):
+            if not href[:8].lower().startswith(("http://", "https://")):
+                return None                       # javascript:, mailto:, tel:, ftp:, weixin:…
+            absolute = href
+        else:
+            absolute = urljoin(self.base, href)   # dot segments
+        m = _URL_PARTS.match(absolute)
+        if m is None or m.group(1).lower() not in ("http", "https") or not self._good_host(m.group(2)):
+            return None
+        return absolute, m.group(2), m.group(3), m.group(4) or ""
+
+    def _good_host(self, netloc: str) -> bool:
+        known = self.hosts.get(netloc)
+        if known is None:
+            known = self.hosts[netloc] = bool(_HOST.match(netloc))
+        return known
 
 
-def _anchor_text(node) -> str:
+def _anchor_text(node, attrs: dict) -> str:
     text = " ".join(node.text(deep=True).split())
     if not text:
-        text = (node.attributes.get("title") or "").strip()
+        text = (attrs.get("title") or "").strip()
     if not text:
         img = node.css_first("img[alt]")
         text = (img.attributes.get("alt") or "").strip() if img is not None else ""
     return text[:_MAX_TEXT]
 
 
-def _link_for(node, base: str, page: str, chain_possible: bool) -> Link | None:
-    absolute = _absolute(base, node.attributes.get("href"))
-    if absolute is None:
+def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Link | None:
+    attrs = node.attributes
+    resolved = resolve(attrs.get("href"))
+    if resolved is None:
         return None
-    kind = classify_url(absolute)
+    absolute, netloc, path, query = resolved
+    kind = _classify(path, query)
     if kind == "asset":
         return None
     if node.tag == "link":
-        return _head_link(node, absolute, kind, page)
-    text = _anchor_text(node)
-    rel_attr = (node.attributes.get("rel") or "").lower().split()
-    if chain_possible:
-        chain = _chain_rel(node, text)
-        if chain is None and ("next" in rel_attr or "prev" in rel_attr):
-            chain = "next" if "next" in rel_attr else "prev"
-            if _is_pagination_target(absolute, kind, page):
-                return Link(absolute, "list", "page", text)
-        if chain is not None and kind not in ("list", "attachment"):
-            return Link(absolute, "article", chain, text)
-    sitemap = _sitemap_link(absolute, text)
-    if sitemap is not None:
-        return sitemap
-    if _FEED_PATH.search(urlsplit(absolute).path.lower()):
+        return _head_link(attrs, absolute, kind, page)
+    text = _anchor_text(node, attrs)
+    chain = _chain_rel(node, attrs, text) if chain_possible else None
+    rel_attr = (attrs.get("rel") or "").lower().split()
+    if chain is None and ("next" in rel_attr or "prev" in rel_attr or "previous" in rel_attr):
+        if _is_pagination_target(absolute, kind, page):
+            return Link(absolute, "list", "page", text)
+        chain = "next" if "next" in rel_attr else "prev"
+    if chain is not None and kind not in ("list", "attachment"):
+        return Link(absolute, "article", chain, text)
+    lower_path = path.lower()
+    short = len(text) <= 12                       # labels are short; titles are not
+    if ("sitemap" in lower_path and _SITEMAP_PATH.search(lower_path)) or (short and _SITEMAP_TEXT.match(text)):
+        kind = "sitemap" if _SITEMAP_FILE.search(lower_path) else "list"
+        return Link(absolute, kind, "sitemap-page", text)
+    if lower_path.endswith(_FEED_ENDINGS) and _FEED_PATH.search(lower_path):
         return Link(absolute, "feed", None, text)
-    if kind not in ("article", "attachment") and _is_pagination_text(text, absolute, page):
+    if short and kind not in ("article", "attachment") and _is_pagination_text(text, netloc, path, page):
         return Link(absolute, "list", "page", text)
-    if kind == "other" and _MORE.match(text):
+    if kind == "other" and short and _MORE.match(text):
         kind = "list"                             # 更多>> leads to the section's list page
-    elif kind == "other" and _extension(text.lower()) in _DOCUMENT_EXT:
+    elif kind == "other" and "." in text and _extension(text.lower()) in _DOCUMENT_EXT:
         kind = "attachment"                       # download.jsp?id=… labelled 通知.pdf
     return Link(absolute, kind, None, text)
 
 
-def _head_link(node, absolute: str, kind: str, page: str) -> Link | None:
+def _head_link(attrs: dict, absolute: str, kind: str, page: _Page) -> Link | None:
     """<link>: feeds, rel=next/prev (pagination on lists, the chain on articles), sitemaps."""
-    rel = (node.attributes.get("rel") or "").lower().split()
-    mime = (node.attributes.get("type") or "").lower()
+    rel = (attrs.get("rel") or "").lower().split()
+    mime = (attrs.get("type") or "").lower()
     if "alternate" in rel and ("rss" in mime or "atom" in mime):
-        return Link(absolute, "feed", None, node.attributes.get("title") or "")
+        return Link(absolute, "feed", None, attrs.get("title") or "")
     if "sitemap" in rel:
         return Link(absolute, "sitemap", "sitemap-page")
     if "next" in rel or "prev" in rel or "previous" in rel:
@@ -298,58 +400,65 @@ def _head_link(node, absolute: str, kind: str, page: str) -> Link | None:
     return None
 
 
-def _is_pagination_target(target: str, kind: str, page: str) -> bool:
+def _is_pagination_target(target: str, kind: str, page: _Page) -> bool:
     """rel=next on a list page is pagination; on an article page it is the chain."""
-    if kind == "list" or classify_url(page) == "list":
+    if kind == "list" or page.kind == "list":
         return True
     key = _page_key(target)
-    return kind != "article" and key is not None and key == _page_key(page)
+    return kind != "article" and key is not None and key[0] == page.key
 
 
-def _sitemap_link(absolute: str, text: str) -> Link | None:
-    path = urlsplit(absolute).path.lower()
-    if not (_SITEMAP_TEXT.match(text) or _SITEMAP_PATH.search(path)):
-        return None
-    return Link(absolute, "sitemap" if _SITEMAP_FILE.search(path) else "list", "sitemap-page", text)
-
-
-def _is_pagination_text(text: str, target: str, page: str) -> bool:
+def _is_pagination_text(text: str, netloc: str, path: str, page: _Page) -> bool:
     core = "".join(text.split()).lower()
     if core in _PAGE_WORDS:
         return True
     stripped = core.strip(_BRACKETS)
     if stripped in _PAGE_WORDS or _NUMBERED_PAGE.match(stripped):
-        return urlsplit(target).netloc == urlsplit(page).netloc
+        return netloc == page.netloc
     if stripped in _FIRST_PAGE_WORDS:
-        return not _HOME_PATH.match(urlsplit(target).path)
+        return not _HOME_PATH.match(path)
     return False
 
 
-def _chain_rel(node, text: str) -> str | None:
+def _chain_rel(node, attrs: dict, text: str) -> str | None:
     """'prev'/'next' when the anchor is labelled 上一篇/下一篇 (inside it or just before it)."""
     if text in _NOTHING:
         return None
-    for candidate in (text, node.attributes.get("title") or ""):
-        m = _CHAIN_IN_TEXT.match(candidate.replace(" ", ""))
+    title = attrs.get("title")
+    for candidate in (text, title) if title and title != text else (text,):
+        m = _may_be_label(candidate) and _CHAIN_IN_TEXT.match(candidate.replace(" ", ""))
         if m:
             return "prev" if m.group(1) else "next"
-    m = _CHAIN_BEFORE.search(_label_before(node))
+    label = _label_before(node)
+    m = _may_be_label(label) and _CHAIN_BEFORE.search(label)
     if m:
         return "prev" if m.group(1) else "next"
     return None
 
 
+def _may_be_label(text: str) -> bool:
+    """A cheap test before the regexes: the chain check runs for every link of a page."""
+    head = text[:24]
+    if "篇" in head or "条" in head or "则" in head or "則" in head:
+        return True
+    return head.isascii() and ("post" in head.lower() or "article" in head.lower())
+
+
 def _label_before(node, levels: int = 3) -> str:
     """The closest non-empty text before the anchor: its previous siblings, else those of its
     parent (``<span>上一篇：</span><a>``, ``<td>上一条</td><td><a>``, ``<p>下一篇：<span><a>``).
-    Stops at another link so one label is not credited to two anchors."""
+    Only text and inline/cell elements can hold the label: stopping at anything else (another
+    link, a list item) keeps one label from being credited to two anchors, and keeps this
+    cheap enough to run for every link of a page."""
     for _ in range(levels):
         sibling = node.prev
         while sibling is not None:
-            if sibling.tag == "a":
-                return ""
-            text = sibling.text_content if sibling.is_text_node else sibling.text(deep=True)
-            text = (text or "").strip()
+            if sibling.is_text_node:
+                text = (sibling.text_content or "").strip()
+            elif sibling.tag in _LABEL_TAGS:
+                text = sibling.text(deep=True).strip()
+            else:
+                return ""                         # a link, a list item, a block: no label
             if text:
                 return text[-20:]
             sibling = sibling.prev
@@ -363,19 +472,19 @@ def _label_before(node, levels: int = 3) -> str:
 # Script-generated lists and pagination
 # ---------------------------------------------------------------------------------------------
 
-def _from_script(code: str, base: str, page: str, found: _Links, max_fill: int) -> None:
+def _from_script(code: str, resolve: _Resolver, page: _Page, found: _Links, max_fill: int) -> None:
     if "<recordset" in code:
         # 大汉 JCMS keeps a list's records as HTML inside <script type="text/xml"><datastore>.
         fragment = LexborHTMLParser(code.replace("<![CDATA[", "").replace("]]>", ""))
         for node in fragment.css("a[href]"):
-            link = _link_for(node, base, page, chain_possible=False)
+            link = _link_for(node, resolve, page, chain_possible=False)
             if link is not None:
                 found.add(link)
-    for url in _script_pages(code, base, max_fill):
+    for url in _script_pages(code, resolve, max_fill):
         found.add(Link(url, "list", "page"))
 
 
-def _script_pages(code: str, base: str, max_fill: int) -> list[str]:
+def _script_pages(code: str, resolve: _Resolver, max_fill: int) -> list[str]:
     """TRS WCM writes its pagination with JS: index.html, index_1.html … index_{total-1}.html."""
     for call in _CREATE_PAGE_CALL.finditer(code):
         if code[max(0, call.start() - 9):call.start()].strip().endswith("function"):
@@ -384,12 +493,12 @@ def _script_pages(code: str, base: str, max_fill: int) -> list[str]:
         if args and isinstance(args[0], str) and len(args) >= 5:
             args = args[1:]                        # createPageHTML('page_div', 5, 1, 'index', 'html')
         if len(args) >= 4 and isinstance(args[0], int) and isinstance(args[2], str) and isinstance(args[3], str):
-            return _numbered_pages(base, args[0], args[2], args[3], max_fill)
+            return _numbered_pages(resolve, args[0], args[2], args[3], max_fill)
     count = _COUNT_PAGE.search(code)
     if count:
         prefix = _JS_PREFIX.search(code)
         suffix = _JS_SUFFIX.search(code)
-        return _numbered_pages(base, int(count.group(1)), prefix.group(1) if prefix else "index",
+        return _numbered_pages(resolve, int(count.group(1)), prefix.group(1) if prefix else "index",
                                suffix.group(1) if suffix else "html", max_fill)
     return []
 
@@ -405,31 +514,30 @@ def _js_value(m: re.Match, code: str) -> int | str | None:
     return int(assigned.group(1)) if assigned else None
 
 
-def _numbered_pages(base: str, total: int, prefix: str, suffix: str, max_fill: int) -> list[str]:
+def _numbered_pages(resolve: _Resolver, total: int, prefix: str, suffix: str, max_fill: int) -> list[str]:
     if not re.fullmatch(r"[\w-]+", prefix) or not re.fullmatch(r"\w+", suffix):
         return []
-    total = min(total, max_fill)
-    return [urljoin(base, f"{prefix}.{suffix}")] + [
-        urljoin(base, f"{prefix}_{i}.{suffix}") for i in range(1, total)
-    ]
+    names = [f"{prefix}.{suffix}"] + [f"{prefix}_{i}.{suffix}" for i in range(1, min(total, max_fill))]
+    return [url for url in map(resolve.join, names) if url]
 
 
-def _page_key(url: str) -> tuple[str, int, int] | None:
-    """(url with its page number masked, start, end of the number), or None if it has none.
+def _page_key(url: str) -> tuple[str, int] | None:
+    """(url with its page number masked, the number), or None if it has none.
 
     The page number is the value of a page parameter, else the last number of the path
     (index_3.html, xwzx/3.htm, list1012/3.htm, /page/3/)."""
-    parts = urlsplit(url)
-    m = _PAGE_PARAM.search(url)
-    if m and parts.query:
-        start, end = m.span(1)
+    parts = _URL_PARTS.match(url)
+    if parts is None:
+        return None
+    param = _PAGE_PARAM.search(url, parts.end(3))
+    if param:
+        start, end = param.span(1)
     else:
-        path_start = url.find(parts.path, len(parts.scheme) + 3) if parts.path else -1
-        numbers = list(_DIGITS.finditer(parts.path))
-        if not numbers or path_start < 0:
+        numbers = list(_DIGITS.finditer(url, parts.start(3), parts.end(3)))
+        if not numbers:
             return None
-        start, end = path_start + numbers[-1].start(), path_start + numbers[-1].end()
-    return url[:start] + "\0" + url[end:], start, end
+        start, end = numbers[-1].span()
+    return url[:start] + "\0" + url[end:], int(url[start:end])
 
 
 def _fill_page_ranges(found: _Links, page: str, max_fill: int) -> None:
@@ -439,8 +547,7 @@ def _fill_page_ranges(found: _Links, page: str, max_fill: int) -> None:
     for url in [page] + [l.url for l in found.links() if l.rel == "page"]:
         key = _page_key(url)
         if key is not None:
-            template, start, end = key
-            groups.setdefault(template, set()).add(int(url[start:end]))
+            groups.setdefault(key[0], set()).add(key[1])
     for template, numbers in groups.items():
         if len(numbers) < 2:
             continue

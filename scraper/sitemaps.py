@@ -208,6 +208,9 @@ _XML_KINDS = {
 
 _HTML_START_RE = re.compile(rb"^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
                             re.IGNORECASE | re.DOTALL)
+_XML_START_RE = re.compile(rb"<\?xml\b|<(?:[\w.-]+:)?(?:urlset|sitemapindex|rss|feed|rdf)\b", re.IGNORECASE)
+# Roots that mean an HTML page (often a fragment without <html>) came instead of a sitemap.
+_HTML_ROOTS = frozenset("html head body meta title script style link div p table center h1 br".split())
 # A bare '&' (not starting an entity) is the most common defect of hand-made sitemaps;
 # lxml's recover mode would silently cut the URL at it.
 _BARE_AMP_RE = re.compile(rb"&(?!(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
@@ -232,14 +235,14 @@ def parse_sitemap(data: bytes, url: str, content_type: str | None = None,
     body = data.lstrip(b"\xef\xbb\xbf \t\r\n\x00")
     if not body:
         return Sitemap(url, "invalid", error="empty")
-    if body[:1] == b"<":
-        if _HTML_START_RE.match(body[:4096]):
-            return Sitemap(url, "invalid", error="html-error-page")
-        sitemap = _parse_xml(body, url, max_urls)
-    elif body[:7].lower() == b"http://" or body[:8].lower() == b"https://":
+    if body[:8].lower().startswith((b"http://", b"https://")):
         if error:                           # the last line may be a URL cut in half
             body = body[:body.rfind(b"\n") + 1]
         sitemap = _parse_text(body, url, max_urls)
+    elif _HTML_START_RE.match(body[:4096]):
+        return Sitemap(url, "invalid", error="html-error-page")
+    elif (body := _skip_preamble(body))[:1] == b"<":
+        sitemap = _parse_xml(body, url, max_urls)
     else:
         html = bool(content_type and "html" in content_type.lower())
         return Sitemap(url, "invalid", error="html-error-page" if html else "not-a-sitemap")
@@ -247,6 +250,15 @@ def parse_sitemap(data: bytes, url: str, content_type: str | None = None,
     if error and sitemap.kind != "invalid":
         sitemap.error = error
     return sitemap
+
+
+def _skip_preamble(body: bytes) -> bytes:
+    """Drop junk before the XML (PHP notices, a stray line a plugin printed): the sitemap
+    behind it is intact and worth reading."""
+    if _XML_START_RE.match(body):
+        return body
+    m = _XML_START_RE.search(body, 0, 4096)
+    return body[m.start():] if m else body
 
 
 def _gunzip(data: bytes, max_bytes: int) -> tuple[bytes, str | None]:
@@ -294,7 +306,7 @@ def _parse_xml(body: bytes, url: str, max_urls: int) -> Sitemap:
     root = _root_tag(body)
     name = _local(root)
     if name not in _XML_KINDS:
-        return Sitemap(url, "invalid", error="html-error-page" if name == "html" else "not-a-sitemap")
+        return Sitemap(url, "invalid", error="html-error-page" if name in _HTML_ROOTS else "not-a-sitemap")
     kind, item, build, is_index = _XML_KINDS[name]
     # Only item and root ends reach Python: the parse stays in C for everything else.
     parser = _xml_parser(events=("end",), tag=(root, "{*}" + item))

@@ -325,6 +325,28 @@ def test_base_href_is_honoured():
     assert discover_links(html, "http://www.example.cn/other/page.html")[0].url == "http://www.example.cn/news/a/12345678.html"
 
 
+@pytest.mark.parametrize("href,expected", [
+    ("12345678.html", "http://www.example.cn/news/a/12345678.html"),
+    ("./12345678.html", "http://www.example.cn/news/a/12345678.html"),
+    ("../b/12345678.html", "http://www.example.cn/news/b/12345678.html"),
+    ("/news/../other/12345678.html", "http://www.example.cn/other/12345678.html"),
+    ("/x/12345678.html?a=1#frag", "http://www.example.cn/x/12345678.html?a=1"),
+    ("?page=2", "http://www.example.cn/news/a/index.html?page=2"),
+    ("//m.example.cn/12345678.html", "http://m.example.cn/12345678.html"),
+    ("HTTPS://WWW.EXAMPLE.CN/A/12345678.html", "HTTPS://WWW.EXAMPLE.CN/A/12345678.html"),
+    ("  \n/news/\t12345678.html ", "http://www.example.cn/news/12345678.html"),
+    ("\\news\\12345678.html", "http://www.example.cn/news/12345678.html"),
+    ("http://127.0.0.2:8080/12345678.html", "http://127.0.0.2:8080/12345678.html"),
+    ("http://user:pw@www.example.cn/12345678.html", None),
+    ("http:///12345678.html", None),
+    ("weixin://dl/chat", None),
+])
+def test_href_resolution(href, expected):
+    page = "http://www.example.cn/news/a/index.html"
+    links = discover_links(f'<a href="{href}">甲</a>', page)
+    assert [l.url for l in links] == ([expected] if expected else [])
+
+
 def test_unusable_hrefs_are_dropped():
     html = "".join(f'<a href="{h}">x</a>' for h in (
         "", "#", "#top", "javascript:void(0)", " JavaScript:openWin()", "mailto:a@example.cn",

@@ -135,10 +135,18 @@ def test_gzip_bomb_is_capped():
     (b'{"error": "not found"}', "application/json", "not-a-sitemap"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png", "not-a-sitemap"),
     (b"Service Unavailable", "text/html", "html-error-page"),
+    ('<meta charset="gbk"><div class="err">系统维护中</div>'.encode("gbk"), None, "html-error-page"),
 ])
 def test_not_a_sitemap(data, content_type, error):
     sm = parse_sitemap(data, SITE, content_type)
     assert (sm.kind, sm.error, sm.entries, sm.children) == ("invalid", error, [], [])
+
+
+def test_junk_before_the_xml_is_skipped():
+    data = b"<br />\n<b>Warning</b>: Cannot modify header information in /var/www/wp.php\n" + fixture("index.xml")
+    assert parse_sitemap(data, SITE).kind == "index"
+    notice = b"PHP Notice: undefined index\n" + fixture("news_urlset.xml")
+    assert len(parse_sitemap(notice, SITE).entries) == 4
 
 
 def test_wrong_content_type_does_not_hide_a_good_sitemap():
