@@ -215,7 +215,7 @@ class Fetcher:
             conditional["If-None-Match"] = etag
         if last_modified:
             conditional["If-Modified-Since"] = last_modified
-        current, seen = url, {urldefrag(url)[0]}
+        current, visits = url, Counter({urldefrag(url)[0]: 1})
         while True:
             result.final_url = current
             result.reason = await self._refusal(current, kind)
@@ -224,13 +224,16 @@ class Fetcher:
             if result.reason is not None or result.status not in _REDIRECTS:
                 break
             target = urldefrag(urljoin(current, result.headers["location"].strip()))[0]
-            if target in seen:
+            # A URL seen before is a loop, except one return to it right after a Set-Cookie:
+            # WAFs in front of many gov/university sites answer a first visit with a cookie
+            # and a redirect to the same URL.
+            if visits[target] > 1 or (visits[target] and "set-cookie" not in result.headers):
                 result.reason = "redirect-loop"
                 break
             if len(result.redirects) >= self.settings.max_redirects:
                 result.reason = "too-many-redirects"
                 break
-            seen.add(target)
+            visits[target] += 1
             result.redirects.append(target)
             current = target
         result.elapsed = time.monotonic() - started

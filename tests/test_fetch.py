@@ -153,15 +153,17 @@ def test_robots_object_exposes_sitemaps_and_is_itself_unchecked():
     assert site.paths == ["/robots.txt"]
 
 
-def test_crawl_delay_spaces_request_starts():
+@pytest.mark.parametrize("delay, crawl_delay", [(0.0, 0.05), (0.05, 0.0), (0.05, 0.01)])
+def test_request_starts_spaced_by_larger_of_delay_and_crawl_delay(delay, crawl_delay):
     starts = []
     def page(request):
         starts.append(time.monotonic())
         return httpx.Response(200, text="<p>", headers={"Content-Type": "text/html"})
     site = Site({"/a.htm": page, "/b.htm": page, "/c.htm": page},
-                robots="User-agent: *\nCrawl-delay: 0.05\n")
+                robots=f"User-agent: *\nCrawl-delay: {crawl_delay}\n")
+    settings = FAST.with_overrides(delay=delay, per_host_concurrency=3)
     async def main():
-        async with fetcher(site) as f:
+        async with fetcher(site, settings) as f:
             await f.robots(SITE + "/")
             await asyncio.gather(*(f.fetch(f"{SITE}/{p}.htm") for p in "abc"))
     run(main())
@@ -327,6 +329,21 @@ def test_redirect_chain_followed_and_each_hop_robots_checked():
     assert ok.ok and ok.final_url == SITE + "/c" and ok.redirects == [SITE + "/b", SITE + "/c"]
     assert ok.content == b"<p>done</p>"
     assert blocked.reason == "robots" and "/private/x" not in site.paths
+
+
+def test_redirect_back_after_set_cookie_is_followed_once():
+    def waf(request):
+        if "waf=1" in request.headers.get("cookie", ""):
+            return httpx.Response(200, text="<p>", headers={"Content-Type": "text/html"})
+        return httpx.Response(302, headers={"Location": "/a", "Set-Cookie": "waf=1; Path=/"})
+    cookie_loop = httpx.Response(302, headers={"Location": "/b", "Set-Cookie": "n=1; Path=/"})
+    site = Site({"/a": waf, "/b": cookie_loop})
+    async def main():
+        async with fetcher(site) as f:
+            return await f.fetch(SITE + "/a"), await f.fetch(SITE + "/b")
+    passed, looping = run(main())
+    assert passed.ok and passed.redirects == [SITE + "/a"]
+    assert looping.reason == "redirect-loop" and looping.redirects == [SITE + "/b"]
 
 
 @pytest.mark.parametrize("routes, reason", [
