@@ -23,7 +23,7 @@ import httpx
 
 from scraper.robots import Robots
 from scraper.settings import Settings
-from scraper.urls import Scope, host_of, is_public_address, origin_of
+from scraper.urls import Scope, canonicalize, host_of, is_public_address, origin_of
 
 Resolver = Callable[[str], Awaitable[list[str]]]
 
@@ -242,6 +242,8 @@ class Fetcher:
 
     async def _refusal(self, url: str, kind: str) -> str | None:
         """Why `url` must not be requested at all, checked before any connection to it."""
+        if canonicalize(url) is None:   # not http(s), bad port, unusable host
+            return "bad-url"
         in_scope = (self.scope.allows_host(host_of(url)) if kind == "robots"
                     else self.scope.allows(url))   # robots.txt is needed whatever the patterns say
         if not in_scope:

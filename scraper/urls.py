@@ -164,11 +164,15 @@ def host_of(url: str) -> str:
 
 
 def origin_of(url: str) -> str:
-    """'scheme://host[:port]' with the port kept only when non-default: the unit of robots.txt."""
-    parts = urlsplit(url)
+    """'scheme://host[:port]' with the port kept only when non-default: the unit of robots.txt.
+    '' for a URL too malformed to have one."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
     scheme = parts.scheme.lower()
     host = _canonical_host(parts.hostname or "") or ""
-    port = parts.port
     return f"{scheme}://{host}" + ("" if port in (None, _DEFAULT_PORTS.get(scheme)) else f":{port}")
 
 
@@ -220,7 +224,7 @@ class Scope:
         )
 
     def allows(self, url: str) -> bool:
-        if urlsplit(url).scheme.lower() not in _DEFAULT_PORTS:
+        if not url.lower().startswith(("http://", "https://")):
             return False
         if not self.allows_host(host_of(url)):
             return False

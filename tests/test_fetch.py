@@ -474,6 +474,19 @@ def test_conditional_get_and_304():
     assert "if-none-match" not in site.requests[0].headers     # not on robots.txt
 
 
+@pytest.mark.parametrize("url", ["http://example.cn:99999/a", "http://[::1/a", "ftp://example.cn/a"])
+def test_malformed_url_is_a_reason(url):
+    site = Site({})
+    result = run(fetch(site, url))
+    assert result.reason == "bad-url" and site.requests == []
+
+
+def test_redirect_to_non_http_is_a_reason():
+    site = Site({"/a": httpx.Response(302, headers={"Location": "mailto:editor@example.cn"})})
+    result = run(fetch(site, SITE + "/a"))
+    assert result.reason == "bad-url" and site.paths == ["/robots.txt", "/a"]
+
+
 def test_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError):
         run(fetch(Site({}), SITE + "/", kind="video"))

@@ -69,6 +69,7 @@ def test_host_and_origin():
     assert host_of("http://例子.中国/") == "xn--fsqu00a.xn--fiqs8s"
     assert origin_of("HTTPS://Example.cn:443/a?b") == "https://example.cn"
     assert origin_of("http://127.0.0.1:8000/x") == "http://127.0.0.1:8000"
+    assert origin_of("http://example.cn:99999/") == ""
 
 
 def test_scope_hosts_twins_and_patterns():
@@ -82,6 +83,7 @@ def test_scope_hosts_twins_and_patterns():
     assert not scope.allows("http://evil.cn/a.htm")
     assert not scope.allows("http://notpeople.cn/x")
     assert not scope.allows("mailto:x@example.cn")
+    assert not scope.allows("http://[::1")                        # malformed: no, not a crash
     assert scope.is_explicit_host("example.cn") and scope.is_explicit_host("static.example.cn")
     assert not scope.is_explicit_host("www.example.cn")            # a twin was not named
     assert not scope.is_explicit_host("news.people.cn")
