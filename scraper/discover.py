@@ -125,6 +125,9 @@ _LABEL_TAGS = frozenset("span strong b em i font label td th dt".split())
 _URL_PARTS = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
 _HOST = re.compile(r"^(?:[^\s/?#@\[\]:]+|\[[0-9a-fA-F:.]+\])(?::\d*)?$")   # no userinfo, no junk
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")     # javascript:, mailto:, tel:, weixin:…
+# A quoted page URL inside script code (window.open('…'), location.href='…', openWin("…")).
+_SCRIPT_URL = re.compile(
+    r"""['"]((?:https?://[^'"\s]+|[^'"\s:()<>]*?\.(?:s?html?|jsp|aspx?|php)(?:\?[^'"\s]*)?))['"]""", re.I)
 _URL_NOISE = re.compile(r"[\t\r\n]")                  # browsers drop these inside hrefs
 
 # Query parameters that carry the page number; otherwise the last number of the path does.
@@ -339,6 +342,17 @@ class _Resolver:
         return known
 
 
+def _scripted_target(attrs: dict, resolve: _Resolver) -> tuple[str, str, str, str] | None:
+    """The page a ``javascript:`` link opens: ``href="javascript:void(0)"
+    onclick="window.open('/art/2023/11/5/art_1_2.html')"`` is common on government sites."""
+    for code in (attrs.get("href"), attrs.get("onclick")):
+        if code and ("(" in code or "=" in code):
+            m = _SCRIPT_URL.search(code)
+            if m:
+                return resolve(m.group(1))
+    return None
+
+
 def _anchor_text(node, attrs: dict) -> str:
     text = " ".join(node.text(deep=True).split())
     if not text:
@@ -353,7 +367,9 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
     attrs = node.attributes
     resolved = resolve(attrs.get("href"))
     if resolved is None:
-        return None
+        resolved = _scripted_target(attrs, resolve)
+        if resolved is None:
+            return None
     absolute, netloc, path, query = resolved
     kind = _classify(path, query)
     if kind == "asset":
@@ -544,14 +560,22 @@ def _fill_page_ranges(found: _Links, page: str, max_fill: int) -> None:
     """Pagination links that differ only in their page number span a range: add the pages
     between them (下一页 → xwzx/5.htm and 尾页 → xwzx/1.htm give xwzx/2…4.htm)."""
     groups: dict[str, set[int]] = {}
+    numbers_seen: dict[str, list[int]] = {}
     for url in [page] + [l.url for l in found.links() if l.rel == "page"]:
         key = _page_key(url)
         if key is not None:
             groups.setdefault(key[0], set()).add(key[1])
+            numbers_seen.setdefault(key[0], []).append(key[1])
     for template, numbers in groups.items():
         if len(numbers) < 2:
             continue
         low, high = min(numbers), max(numbers)
-        for n in range(low, min(high, low + max_fill)):
+        if high - low + 1 > max_fill:
+            # Keep the pages nearest the first one seen (this page, or 下一页 / "2" coming
+            # before 末页): newest first, whether a CMS numbers pages up (index_N) or down (VSB).
+            anchor = numbers_seen[template][0]
+            low = max(low, min(anchor - max_fill // 2, high - max_fill + 1))
+            high = low + max_fill - 1
+        for n in range(low, high + 1):
             if n not in numbers:
                 found.add(Link(template.replace("\0", str(n)), "list", "page"))

@@ -310,6 +310,25 @@ def test_range_fill_between_query_pages_and_its_cap():
     assert len(pages) == 101                                      # pn=2..101 (max_fill numbers), 5000
 
 
+def test_capped_range_keeps_the_pages_next_to_this_one():
+    # VSB numbers pages downwards: 下页 is xwzx/5000.htm, 尾页 xwzx/1.htm; the newest are high.
+    html = '<a href="xwzx/5000.htm">下页</a><a href="xwzx/1.htm">尾页</a>'
+    links = discover_links(html, "http://www.example.edu.cn/xwzx.htm", max_fill=100)
+    numbers = sorted(int(l.url.rsplit("/", 1)[1].split(".")[0]) for l in links)
+    assert numbers == [1] + list(range(4901, 5001))
+
+
+def test_javascript_links_that_open_a_page():
+    html = ('<a href="javascript:void(0)" onclick="window.open(\'/art/2023/11/5/art_1234_567890.html\')">甲</a>'
+            '<a href="javascript:openWin(\'content.jsp?id=5\')">乙</a>'
+            '<a href="javascript:void(0)" onclick="toggle(this)">丙</a>')
+    links = discover_links(html, LIST)
+    assert [(l.url, l.kind) for l in links] == [
+        ("http://www.example.cn/art/2023/11/5/art_1234_567890.html", "article"),
+        ("http://www.example.cn/news/content.jsp?id=5", "article"),
+    ]
+
+
 def test_links_differing_in_two_numbers_are_not_a_range():
     html = '<a href="/list1012/2.htm">下一页</a><a href="/list1050/9.htm">末页</a>'
     links = discover_links(html, "http://www.example.edu.cn/list1012.htm")
