@@ -21,7 +21,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Directory index documents: `/news/index.htm` and `/news/` are one page on every common server.
 # `;jsessionid=…` path parameter of Java servlet CMSs (TRS, 大汉 JCMS) running without cookies.
 _SESSION_PATH_RE = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
-_INDEX_RE = re.compile(r"(?:^|/)(?:index\.s?html?|default\.html?)$", re.IGNORECASE)
+_INDEX_RE = re.compile(r"/(?:index\.s?html?|default\.html?)$", re.IGNORECASE)
 
 # Query parameters that only say where a click came from. `from`/`spm` are the portals' own
 # (Sina, Sohu, NetEase, Alibaba), the share/`scene`/`clicktime` family is added by WeChat/Weibo
@@ -132,8 +132,9 @@ def canonicalize(url: str, base: str | None = None) -> str | None:
     """
     if not isinstance(url, str):
         return None
-    url = url.strip().replace("\\", "/")
-    url = re.sub(r"[\t\r\n]", "", url)  # browsers drop these inside URLs (wrapped href attributes)
+    url = re.sub(r"[\t\r\n]", "", url.strip())  # browsers drop these (wrapped href attributes)
+    before_query, sep, query = url.partition("?")
+    url = before_query.replace("\\", "/") + sep + query   # as browsers do: `\` is `/` in a path
     try:
         if base:
             url = urljoin(base, url)
@@ -150,7 +151,7 @@ def canonicalize(url: str, base: str | None = None) -> str | None:
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = _SESSION_PATH_RE.sub("", parts.path) or "/"
     path = _remove_dot_segments(_normalise_escapes(path, _SAFE_PATH))
-    path = _INDEX_RE.sub(lambda m: "/" if m.group(0).startswith("/") else "", path) or "/"
+    path = _INDEX_RE.sub("/", path)
     return urlunsplit((scheme, netloc, path, _canonical_query(parts.query), ""))
 
 
@@ -210,7 +211,8 @@ class Scope:
         for h in allow_hosts:
             h = h.strip().lower()
             if h.startswith(("*.", ".")):
-                self._suffixes.append("." + h.lstrip("*."))
+                bare = h.lstrip("*.")
+                self._suffixes.append("." + (_canonical_host(bare) or bare))
             elif h:
                 self._explicit.add(_canonical_host(h) or h)
         self._hosts = self._explicit | {_twin(h) for h in start_hosts if not _is_ip(h)}

@@ -32,6 +32,7 @@ from scraper.urls import Scope, TrapGuard, canonicalize, host_of, is_public_addr
         ("http://example.cn/art.jsp;jsessionid=A1B2C3?id=5", "http://example.cn/art.jsp?id=5"),
         ("http://example.cn/a.php?PHPSESSID=abc&id=5", "http://example.cn/a.php?id=5"),
         (" http://example.cn/a\n/b.htm ", "http://example.cn/a/b.htm"),
+        ("http://example.cn\\news\\1.htm?q=a\\b", "http://example.cn/news/1.htm?q=a%5Cb"),
     ],
 )
 def test_canonicalize(raw, expected):
