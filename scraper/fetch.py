@@ -28,6 +28,9 @@ from scraper.urls import Scope, canonicalize, host_of, is_public_address, origin
 Resolver = Callable[[str], Awaitable[list[str]]]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Consecutive timeouts/connection failures after which a host counts as down for the rest of the
+# run: without it, every queued URL of a dead host would spend all its retries and backoff.
+_HOST_DOWN_AFTER = 10
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 # Content types each kind of fetch downloads. A missing Content-Type is accepted (many small
@@ -92,6 +95,7 @@ class _Host:
     slots: asyncio.Semaphore
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
+    failures: int = 0          # consecutive attempts that got no HTTP response
 
 
 async def _system_resolver(host: str) -> list[str]:
@@ -202,7 +206,8 @@ class Fetcher:
         """GET `url` as a `kind` ('page', 'sitemap', 'robots', 'attachment').
 
         reason is None on success, else one of: 'robots', 'off-scope', 'forbidden-address',
-        'http-NNN', 'timeout', 'connect-error', 'bad-encoding', 'bad-url', 'too-large',
+        'http-NNN', 'timeout', 'connect-error', 'host-down' (too many failures in a row on that
+        host this run), 'bad-encoding', 'bad-url', 'too-large',
         'not-html' (page), 'not-xml' (sitemap), 'redirect-loop', 'too-many-redirects',
         'not-modified'.
         """
@@ -262,7 +267,11 @@ class Fetcher:
                         result: FetchResult) -> None:
         """Request `url` with retries on timeouts, connection errors, 5xx and 429; fill `result`."""
         s = self.settings
+        state = self._host(host_of(url))
         for attempt in range(s.max_retries + 1):
+            if state.failures >= _HOST_DOWN_AFTER:
+                result.status, result.reason = None, "host-down"
+                return
             result.attempts += 1
             retry = _Retry()
             try:
@@ -272,6 +281,7 @@ class Fetcher:
                 return
             except (TimeoutError, httpx.TimeoutException):
                 result.status, result.reason = None, "timeout"
+                state.failures += 1
             except httpx.DecodingError:
                 result.reason = "bad-encoding"
                 return
@@ -280,6 +290,9 @@ class Fetcher:
                 return
             except (httpx.TransportError, OSError):
                 result.status, result.reason = None, "connect-error"
+                state.failures += 1
+            else:
+                state.failures = 0
             if retry is None or attempt == s.max_retries:
                 return
             backoff = s.backoff_base * 2 ** attempt * random.uniform(0.5, 1.5)

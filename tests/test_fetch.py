@@ -386,6 +386,20 @@ def test_retries_exhausted(route, reason):
     assert site.paths.count("/a.htm") == FAST.max_retries + 1
 
 
+def test_dead_host_fails_fast_after_repeated_failures():
+    site = Site({f"/{i}.htm": sequence(httpx.ConnectError("refused")) for i in range(10)})
+    async def main():
+        async with fetcher(site) as f:
+            return [await f.fetch(f"{SITE}/{i}.htm") for i in range(10)], f.stats
+    results, stats = run(main())
+    attempts = FAST.max_retries + 1
+    # robots.txt answered, then 10 failed attempts in a row mark the host down
+    assert [r.reason for r in results[:4]] == ["connect-error"] * 3 + ["host-down"]
+    assert results[3].attempts == 10 - 3 * attempts
+    assert all(r.reason == "host-down" and r.attempts == 0 for r in results[4:])
+    assert stats["requests"] == 1 + 10
+
+
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 410])
 def test_no_retry_on_other_4xx(status):
     site = Site({"/a.htm": status})
