@@ -121,6 +121,7 @@ _CHAIN_BEFORE = re.compile(rf"(?:({_PREV_LABEL})|({_NEXT_LABEL}))\s*[:：]?\s*$"
 # Substrings without which no chain label can be on the page (a regex over 100 KB costs ms).
 _CHAIN_HINTS = ("上一", "下一", "前一", "后一", "上篇", "下篇", "revious")
 _LABEL_TAGS = frozenset("span strong b em i font label td th dt".split())
+_LABEL_PUNCTUATION = ":：　 »>›"
 
 _URL_PARTS = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
 _HOST = re.compile(r"^(?:[^\s/?#@\[\]:]+|\[[0-9a-fA-F:.]+\])(?::\d*)?$")   # no userinfo, no junk
@@ -170,7 +171,7 @@ def classify_url(url: str) -> str:
 def _classify(path: str, query: str) -> str:
     path = path.lower() or "/"
     leaf = path[path.rfind("/") + 1:]
-    ext = leaf.rpartition(".")[2] if "." in leaf else ""
+    ext = _extension(leaf)
     if ext in _ASSET_EXT:
         return "asset"
     if ext in _ATTACHMENT_EXT and not path.endswith(".xml.gz"):
@@ -466,22 +467,24 @@ def _label_before(node, levels: int = 3) -> str:
     Only text and inline/cell elements can hold the label: stopping at anything else (another
     link, a list item) keeps one label from being credited to two anchors, and keeps this
     cheap enough to run for every link of a page."""
+    collected = ""
     for _ in range(levels):
         sibling = node.prev
         while sibling is not None:
             if sibling.is_text_node:
-                text = (sibling.text_content or "").strip()
+                text = sibling.text_content or ""
             elif sibling.tag in _LABEL_TAGS:
-                text = sibling.text(deep=True).strip()
+                text = sibling.text(deep=True)
             else:
-                return ""                         # a link, a list item, a block: no label
-            if text:
-                return text[-20:]
+                return collected                  # a link, a list item, a block: no label
+            collected = text.strip() + collected
+            if collected.strip(_LABEL_PUNCTUATION):
+                return collected[-20:]            # '<b>上一篇</b>: <a>' needs both pieces
             sibling = sibling.prev
         node = node.parent
         if node is None or node.tag in ("body", "html"):
-            return ""
-    return ""
+            break
+    return collected
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,11 +1,15 @@
 """HTML discovery: classification of URL shapes, pagination, the article chain, sitemaps, feeds."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
+from scraper.decode import decode_html
 from scraper.discover import Link, classify_url, discover_links
+from scraper.sitemaps import parse_sitemap
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discover"
 
@@ -221,6 +225,7 @@ TARGET = "http://www.example.cn/news/202311/t20231104_99.html"
     ('<p>上一条：<a href="t20231104_99.html">全省秋粮收购进度过半</a></p>', "prev"),
     ('<li><span>下一条：</span><a href="t20231104_99.html">全省秋粮收购进度过半</a></li>', "next"),
     ('<li><strong>前一篇</strong> <a href="t20231104_99.html">全省秋粮</a></li>', "prev"),
+    ('<p><b>下一篇</b>： <a href="t20231104_99.html">全省秋粮</a></p>', "next"),
     ('<div>后一篇：<span><a href="t20231104_99.html">全省秋粮</a></span></div>', "next"),
     ('<table><tr><td>上一篇</td><td><a href="t20231104_99.html">全省秋粮</a></td></tr></table>', "prev"),
     ('<a href="t20231104_99.html" title="下一篇">›</a>', "next"),
@@ -413,3 +418,47 @@ def test_large_page_keeps_every_link():
     links = discover_links(html, "http://www.example.edu.cn/xwzx.htm")
     assert sum(l.kind == "article" for l in links) == 600
     assert sum(l.rel == "page" for l in links) == 39
+
+
+# --------------------------------------------------------------------------------------------
+# Reachability on the shared fixture sites (files read directly: no server, no network)
+# --------------------------------------------------------------------------------------------
+
+SITES = Path(__file__).parent / "fixtures" / "sites"
+ORIGIN = "http://SITE_ORIGIN"          # the sites' own placeholder for their origin
+
+
+def _site_file(site: str, url: str) -> bytes | None:
+    path = SITES / site / urlsplit(url).path.lstrip("/")
+    if path.is_dir():
+        path = next((path / n for n in ("index.html", "index.htm") if (path / n).is_file()), path)
+    return path.read_bytes() if path.is_file() else None
+
+
+@pytest.mark.skipif(not (SITES / "truth.json").is_file(), reason="fixture sites not generated")
+@pytest.mark.parametrize("site", ["univ", "gov"])
+def test_every_article_of_the_fixture_sites_is_reachable(site):
+    """Home page + sitemap.xml, then only what discover_links/parse_sitemap yield: every
+    article of the truth file must be reached, and none of them classified as a list."""
+    truth = json.loads((SITES / "truth.json").read_text(encoding="utf-8"))["sites"][site]
+    queue, seen, kinds = [(ORIGIN + "/", False), (ORIGIN + "/sitemap.xml", True)], set(), {}
+    while queue:
+        url, is_sitemap = queue.pop()
+        if url in seen or not url.startswith(ORIGIN + "/"):
+            continue
+        seen.add(url)
+        data = _site_file(site, url)
+        if data is None:
+            continue
+        if is_sitemap:
+            sm = parse_sitemap(data, url)
+            queue += [(c.url, True) for c in sm.children] + [(e.url, False) for e in sm.entries]
+            continue
+        for link in discover_links(decode_html(data)[0], url):
+            kinds.setdefault(link.url, link.kind)
+            if link.kind != "attachment":
+                queue.append((link.url, link.kind in ("sitemap", "feed")))
+    for article in truth["articles"]:
+        url = ORIGIN + article["path"]
+        assert url in seen, article["path"]
+        assert kinds.get(url, "article") == "article", article["path"]
