@@ -137,6 +137,25 @@ def test_robots_status_decides(robots_route, page_allowed):
         assert result.reason == "robots"
 
 
+def test_cancelled_caller_does_not_cancel_the_shared_robots_fetch():
+    release = asyncio.Event()
+    async def held_robots(request):
+        await release.wait()
+        return httpx.Response(404)
+    site = Site({"/a.htm": "<p>", "/b.htm": "<p>"}, robots=held_robots)
+    async def main():
+        async with fetcher(site) as f:
+            first = asyncio.ensure_future(f.fetch(SITE + "/a.htm"))
+            second = asyncio.ensure_future(f.fetch(SITE + "/b.htm"))
+            while not site.requests:          # both now wait on the one robots.txt request
+                await asyncio.sleep(0)
+            first.cancel()
+            release.set()
+            return await second
+    assert run(main()).ok
+    assert site.paths == ["/robots.txt", "/b.htm"]
+
+
 def test_respect_robots_off_skips_robots_txt():
     site = Site({"/a.htm": "<p>"}, robots="User-agent: *\nDisallow: /\n")
     result = run(fetch(site, SITE + "/a.htm", FAST.with_overrides(respect_robots=False)))
