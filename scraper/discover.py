@@ -513,11 +513,12 @@ def _script_pages(code: str, resolve: _Resolver, max_fill: int) -> list[str]:
             args = args[1:]                        # createPageHTML('page_div', 5, 1, 'index', 'html')
         if len(args) >= 4 and isinstance(args[0], int) and isinstance(args[2], str) and isinstance(args[3], str):
             return _numbered_pages(resolve, args[0], args[2], args[3], max_fill)
+    # The older template writes its links itself: countPage = 25 … "index_" + nextPage + ".html".
     count = _COUNT_PAGE.search(code)
-    if count:
-        prefix = _JS_PREFIX.search(code)
+    prefix = _JS_PREFIX.search(code) if count else None
+    if count and prefix:
         suffix = _JS_SUFFIX.search(code)
-        return _numbered_pages(resolve, int(count.group(1)), prefix.group(1) if prefix else "index",
+        return _numbered_pages(resolve, int(count.group(1)), prefix.group(1),
                                suffix.group(1) if suffix else "html", max_fill)
     return []
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
@@ -62,7 +62,7 @@ class Sitemap:
 
 _ISO_RE = re.compile(
     r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2})"
-    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?)?)?$",
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$",
     re.IGNORECASE,
 )
 
@@ -103,7 +103,8 @@ def _format_iso(y, mo, d, h, mi, s, tz) -> str | None:
         return dt.date().isoformat()
     text = dt.isoformat(timespec="seconds")
     if tz:
-        text += "+00:00" if tz.upper() == "Z" else f"{tz[:3]}:{tz[-2:]}"
+        minutes = tz[3:].lstrip(":") or "00"          # '+08' means '+08:00'
+        text += "+00:00" if tz.upper() == "Z" else f"{tz[:3]}:{minutes}"
     return text
 
 

@@ -281,10 +281,13 @@ def test_trs_script_pagination_variants(script, count):
     assert all(l.kind == "list" for l in pages)
 
 
-def test_script_that_only_defines_create_page_html_generates_nothing():
-    html = ("<script>function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt)"
-            "{ var _nPageCount = 3; }</script>")
-    assert discover_links(html, LIST) == []
+@pytest.mark.parametrize("script", [
+    "function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){ var _nPageCount = 3; }",
+    "var countPage = 12; $('#pager').pagination({total: countPage});",   # someone else's pager
+    'createPageHTML(total, 0, "index", "html");',                        # total unknown
+])
+def test_scripts_that_do_not_say_where_pages_are_generate_nothing(script):
+    assert discover_links(f"<script>{script}</script>", LIST) == []
 
 
 def test_script_total_is_capped():
