@@ -30,6 +30,8 @@ Resolver = Callable[[str], Awaitable[list[str]]]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Consecutive timeouts/connection failures after which a host counts as down for the rest of the
 # run: without it, every queued URL of a dead host would spend all its retries and backoff.
+# A Retry-After longer than backoff_max also puts the host down: the server asked for a pause
+# longer than this run will wait, so its other URLs wait for the next run too.
 _HOST_DOWN_AFTER = 10
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 
@@ -96,6 +98,10 @@ class _Host:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
     failures: int = 0          # consecutive attempts that got no HTTP response
+
+    @property
+    def down(self) -> bool:
+        return self.failures >= _HOST_DOWN_AFTER
 
 
 async def _system_resolver(host: str) -> list[str]:
@@ -269,7 +275,7 @@ class Fetcher:
         s = self.settings
         state = self._host(host_of(url))
         for attempt in range(s.max_retries + 1):
-            if state.failures >= _HOST_DOWN_AFTER:
+            if state.down:
                 result.status, result.reason = None, "host-down"
                 return
             result.attempts += 1
@@ -291,8 +297,6 @@ class Fetcher:
             except (httpx.TransportError, OSError):
                 result.status, result.reason = None, "connect-error"
                 state.failures += 1
-            else:
-                state.failures = 0
             if retry is None or attempt == s.max_retries:
                 return
             backoff = s.backoff_base * 2 ** attempt * random.uniform(0.5, 1.5)
@@ -306,10 +310,12 @@ class Fetcher:
         failures. The timeout covers the exchange, not the wait for a politeness slot."""
         s = self.settings
         host = host_of(url)
+        state = self._host(host)
         request = await self._build_request(url, kind, conditional)
-        async with self._slot(host, url), asyncio.timeout(s.timeout):
+        async with self._slot(state, url), asyncio.timeout(s.timeout):
             self.stats["requests"] += 1
             response = await self._client.send(request, stream=True)
+            state.failures = 0   # it answered: not down
             try:
                 self._record_response(response, result)
                 status = response.status_code
@@ -318,10 +324,10 @@ class Fetcher:
                         if status in _RETRY_AFTER_STATUSES else None
                     result.reason = f"http-{status}"
                     if asked is not None and asked > s.backoff_max:
+                        state.failures = _HOST_DOWN_AFTER
                         return None   # the server wants longer than we wait: give up for now
                     if asked is not None:
-                        self._host(host).next_start = max(self._host(host).next_start,
-                                                          time.monotonic() + asked)
+                        state.next_start = max(state.next_start, time.monotonic() + asked)
                     return _Retry(asked)
                 result.reason = self._reason_before_body(response, kind)
                 if result.reason is None and status not in _REDIRECTS:
@@ -368,19 +374,18 @@ class Fetcher:
         return addresses[0]
 
     @asynccontextmanager
-    async def _slot(self, host: str, url: str):
+    async def _slot(self, state: _Host, url: str):
         """Per-host in-flight limit and start spacing of max(delay, Crawl-delay), then the
         global limit. Start times are recorded when the request really starts."""
-        state = self._host(host)
         delay = self.settings.delay
-        if self.settings.respect_robots and host:
+        if self.settings.respect_robots:
             task = self._robots.get(origin_of(url))
             if task is not None and task.done() and not task.cancelled() and task.exception() is None:
                 delay = max(delay, task.result().crawl_delay or 0.0)
         async with state.slots:
             async with state.lock:
-                pause = state.next_start - time.monotonic()
-                if pause > 0:
+                # a loop, since a Retry-After seen meanwhile may push next_start further
+                while (pause := state.next_start - time.monotonic()) > 0:
                     await asyncio.sleep(pause)
                 await self._global.acquire()
                 state.next_start = time.monotonic() + delay

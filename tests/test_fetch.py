@@ -435,10 +435,14 @@ def test_retry_after_honoured_when_short(retry_after):
 
 
 @pytest.mark.parametrize("retry_after", ["3600", "Fri, 01 Jan 2100 00:00:00 GMT"])
-def test_retry_after_too_long_gives_up(retry_after):
-    site = Site({"/a.htm": httpx.Response(503, headers={"Retry-After": retry_after})})
-    result = run(fetch(site, SITE + "/a.htm"))
-    assert result.reason == "http-503" and result.attempts == 1
+def test_retry_after_too_long_gives_up_on_the_host_for_this_run(retry_after):
+    site = Site({"/a.htm": httpx.Response(503, headers={"Retry-After": retry_after}), "/b.htm": "<p>"})
+    async def main():
+        async with fetcher(site) as f:
+            return await f.fetch(SITE + "/a.htm"), await f.fetch(SITE + "/b.htm")
+    asked_to_wait, later = run(main())
+    assert asked_to_wait.reason == "http-503" and asked_to_wait.attempts == 1
+    assert later.reason == "host-down" and "/b.htm" not in site.paths
 
 
 # ------------------------------------------------------------------- size, type, conditional
