@@ -180,6 +180,7 @@ class Fetcher:
     async def aclose(self) -> None:
         for task in self._robots.values():
             task.cancel()
+        await asyncio.gather(*self._robots.values(), return_exceptions=True)
         await self._client.aclose()
 
     # ----------------------------------------------------------------------------- robots

@@ -496,6 +496,14 @@ def test_content_type_per_kind(kind, content_type, reason):
     assert (result.content == b"data") is (reason is None)
 
 
+def test_corrupt_compressed_body_is_bad_encoding():
+    site = Site({"/a.htm": lambda r: httpx.Response(
+        200, stream=_Body([b"this is not gzip"]),
+        headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})})
+    result = run(fetch(site, SITE + "/a.htm"))
+    assert result.reason == "bad-encoding" and result.content is None and result.attempts == 1
+
+
 def test_conditional_get_and_304():
     def page(request):
         if request.headers.get("if-none-match") == '"v1"':
