@@ -136,6 +136,13 @@ _PAGE_PARAM = re.compile(
     r"[?&](?:page|pn|pageno|pagenum|pageindex|curpage|currentpage|p|pg)=(\d+)", re.I)
 _DIGITS = re.compile(r"\d+")
 
+_LINK_NODES = "a[href], area[href], link[href], frame[src], iframe[src], meta[http-equiv]"
+_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\"\s>]+)", re.I)
+_JS_REDIRECT = re.compile(
+    r"(?:location(?:\.href)?\s*=|location\.(?:replace|assign)\s*\()\s*['\"]([^'\"]+)['\"]")
+_URLISH = re.compile(r"[/.?]")                           # an option value that is a URL, not '0'
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+
 # TRS WCM: createPageHTML([elementId,] total, current, "index", "html"[, records])
 _CREATE_PAGE_CALL = re.compile(r"(?<![\w.])createPageHTML\s*\(([^()]*)\)")
 _JS_ARG = re.compile(r"\"([^\"]*)\"|'([^']*)'|([\w.$]+)")
@@ -216,13 +223,23 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL) -> list[Link]:
     resolve = _Resolver(_base_url(tree, page.url))
     found = _Links(page.url)
     chain_possible = any(hint in html for hint in _CHAIN_HINTS)
-    for node in tree.css("a[href], area[href], link[href]"):
-        link = _link_for(node, resolve, page, chain_possible)
+    for node in tree.css(_LINK_NODES):
+        if node.tag in ("a", "area", "link"):
+            link = _link_for(node, resolve, page, chain_possible)
+        else:
+            link = _embedded_link(node, resolve)
         if link is not None:
             found.add(link)
-    if "createPageHTML" in html or "countPage" in html or "<recordset" in html:
+    if "<option" in html:
+        _from_jump_menus(tree, resolve, page, found)
+    if "<recordset" in html:
+        _from_datastore(html, resolve, page, found)
+    if "createPageHTML" in html or "countPage" in html:
         for script in tree.css("script"):
-            _from_script(script.text(), resolve, page, found, max_fill)
+            for url in _script_pages(script.text(), resolve, max_fill):
+                found.add(Link(url, "list", "page"))
+    if not found.by_url and "location" in html:
+        _from_redirect_script(tree, resolve, found)
     _fill_page_ranges(found, page.url, max_fill)
     return found.links()
 
@@ -491,16 +508,67 @@ def _label_before(node, levels: int = 3) -> str:
 # Script-generated lists and pagination
 # ---------------------------------------------------------------------------------------------
 
-def _from_script(code: str, resolve: _Resolver, page: _Page, found: _Links, max_fill: int) -> None:
-    if "<recordset" in code:
-        # 大汉 JCMS keeps a list's records as HTML inside <script type="text/xml"><datastore>.
-        fragment = LexborHTMLParser(code.replace("<![CDATA[", "").replace("]]>", ""))
-        for node in fragment.css("a[href]"):
-            link = _link_for(node, resolve, page, chain_possible=False)
-            if link is not None:
-                found.add(link)
-    for url in _script_pages(code, resolve, max_fill):
-        found.add(Link(url, "list", "page"))
+def _embedded_link(node, resolve: _Resolver) -> Link | None:
+    """<frame>/<iframe> pages and <meta http-equiv=refresh> targets. Old government sites
+    put their lists in framesets and send the home page on with a meta refresh."""
+    attrs = node.attributes
+    if node.tag == "meta":
+        if (attrs.get("http-equiv") or "").lower() != "refresh":
+            return None
+        m = _REFRESH_URL.search(attrs.get("content") or "")
+        resolved = resolve(m.group(1)) if m else None
+    else:
+        resolved = resolve(attrs.get("src"))
+    if resolved is None:
+        return None
+    kind = _classify(resolved[2], resolved[3])
+    if kind == "asset" or (node.tag == "iframe" and kind not in ("article", "list")):
+        return None                               # iframes are mostly players, maps and ads
+    return Link(resolved[0], kind)
+
+
+def _from_jump_menus(tree: LexborHTMLParser, resolve: _Resolver, page: _Page, found: _Links) -> None:
+    """<select onchange="location.href=this.value"><option value="list_5_2.html">2</option>:
+    DedeCMS-style page menus (and link menus, which come out as ordinary links)."""
+    for select in tree.css("select[onchange]"):
+        onchange = select.attributes.get("onchange") or ""
+        if "location" not in onchange and "open(" not in onchange:
+            continue
+        for option in select.css("option[value]"):
+            value = (option.attributes.get("value") or "").strip()
+            resolved = resolve(value) if _URLISH.search(value) else None
+            if resolved is None:
+                continue
+            absolute, netloc, path, query = resolved
+            kind = _classify(path, query)
+            text = " ".join(option.text().split())
+            if kind in ("article", "attachment", "asset"):
+                if kind != "asset":
+                    found.add(Link(absolute, kind, None, text))
+            elif _is_pagination_text(text, netloc, path, page):
+                found.add(Link(absolute, "list", "page", text))
+            else:
+                found.add(Link(absolute, kind, None, text))
+
+
+def _from_datastore(html: str, resolve: _Resolver, page: _Page, found: _Links) -> None:
+    """大汉 JCMS keeps a list's records as HTML in CDATA sections of a <datastore>, inside
+    <script type="text/xml"> on the page, or as the whole body of its dataproxy.jsp answer;
+    an HTML parser sees neither."""
+    records = "\n".join(_CDATA.findall(html))
+    for node in LexborHTMLParser(records).css("a[href]"):
+        link = _link_for(node, resolve, page, chain_possible=False)
+        if link is not None:
+            found.add(link)
+
+
+def _from_redirect_script(tree: LexborHTMLParser, resolve: _Resolver, found: _Links) -> None:
+    """A page with no links whose script sends the browser on (location.href = '/web/')."""
+    for script in tree.css("script"):
+        m = _JS_REDIRECT.search(script.text())
+        resolved = resolve(m.group(1)) if m else None
+        if resolved is not None:
+            found.add(Link(resolved[0], _classify(resolved[2], resolved[3])))
 
 
 def _script_pages(code: str, resolve: _Resolver, max_fill: int) -> list[str]:

@@ -337,6 +337,50 @@ def test_javascript_links_that_open_a_page():
     ]
 
 
+def test_dedecms_jump_menu_pages():
+    html = ("<select name='sldd' onchange='location.href=this.options[this.selectedIndex].value;'>"
+            "<option value='list_5_1.html' selected>1</option><option value='list_5_2.html'>2</option>"
+            "<option value='list_5_9.html'>9</option></select>"
+            "<select onchange='window.open(this.value)'><option value='0'>友情链接</option>"
+            "<option value='http://127.0.0.2/'>某某网</option></select>"
+            "<select name='q'><option value='/news/a.html'>not a menu</option></select>")
+    links = by_url(discover_links(html, "http://www.example.cn/news/list_5_1.html"))
+    assert {u for u, l in links.items() if l.rel == "page"} == {
+        f"http://www.example.cn/news/list_5_{n}.html" for n in range(2, 10)}
+    assert "http://127.0.0.2/" in links and "http://www.example.cn/news/a.html" not in links
+
+
+def test_meta_refresh_frames_and_redirect_scripts():
+    html = ('<html><head><meta http-equiv="Refresh" content="0; URL=\'/col/col1234/index.html\'">'
+            '<meta http-equiv="Content-Type" content="text/html; charset=gbk"></head>'
+            '<frameset><frame src="top.htm"><frame src="/xwzx/list.htm"></frameset></html>')
+    links = [(l.url, l.kind) for l in discover_links(html, "http://www.example.gov.cn/")]
+    assert links == [
+        ("http://www.example.gov.cn/col/col1234/index.html", "list"),
+        ("http://www.example.gov.cn/top.htm", "list"),
+        ("http://www.example.gov.cn/xwzx/list.htm", "list"),
+    ]
+    iframes = '<iframe src="/player/video.html?vid=3"></iframe><iframe src="/tzgg/index.html"></iframe>'
+    assert [l.url for l in discover_links(iframes, "http://www.example.gov.cn/")] == [
+        "http://www.example.gov.cn/tzgg/index.html"]                 # players, maps, ads: not followed
+    redirect = "<html><body><script>window.location.href = '/web/index.html';</script></body></html>"
+    assert [l.url for l in discover_links(redirect, "http://www.example.gov.cn/")] == [
+        "http://www.example.gov.cn/web/index.html"]
+    # a page with links of its own is not a redirect page: its script is left alone
+    mobile = "<a href='/news/12345678.html'>甲</a><script>if (isMobile) location.href = '/m/';</script>"
+    assert [l.url for l in discover_links(mobile, "http://www.example.gov.cn/")] == [
+        "http://www.example.gov.cn/news/12345678.html"]
+
+
+def test_jcms_dataproxy_answer_is_read_like_the_page():
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><datastore><nextgroup><![CDATA[]]></nextgroup><recordset>'
+           '<record><![CDATA[<li><a href="/art/2023/10/9/art_1234_567001.html">国庆假期安全生产检查</a></li>]]></record>'
+           '</recordset></datastore>')
+    links = discover_links(xml, "http://www.example.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15")
+    assert [(l.url, l.kind, l.text) for l in links] == [
+        ("http://www.example.gov.cn/art/2023/10/9/art_1234_567001.html", "article", "国庆假期安全生产检查")]
+
+
 def test_links_differing_in_two_numbers_are_not_a_range():
     html = '<a href="/list1012/2.htm">下一页</a><a href="/list1050/9.htm">末页</a>'
     links = discover_links(html, "http://www.example.edu.cn/list1012.htm")
