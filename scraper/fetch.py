@@ -104,6 +104,21 @@ class _Host:
         return self.failures >= _HOST_DOWN_AFTER
 
 
+class HostPacing:
+    """Pacing state per host. One Fetcher owns one by default; pass the same instance to the
+    Fetchers of several sites crawled at once so that two site configs on one host still share
+    its slots, spacing and down state (the first Fetcher to meet a host sizes its slots)."""
+
+    def __init__(self) -> None:
+        self._hosts: dict[str, _Host] = {}
+
+    def get(self, host: str, per_host_concurrency: int) -> _Host:
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = _Host(asyncio.Semaphore(per_host_concurrency))
+        return state
+
+
 async def _system_resolver(host: str) -> list[str]:
     infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(info[4][0] for info in infos))
@@ -151,6 +166,7 @@ class Fetcher:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
+        pacing: HostPacing | None = None,
     ):
         self.settings = settings
         self.scope = scope
@@ -167,7 +183,7 @@ class Fetcher:
                                 max_keepalive_connections=settings.concurrency),
         )
         self._global = asyncio.Semaphore(settings.concurrency)
-        self._hosts: dict[str, _Host] = {}
+        self._pacing = pacing or HostPacing()
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._addresses: dict[str, str] = {}
 
@@ -396,10 +412,7 @@ class Fetcher:
                 self._global.release()
 
     def _host(self, host: str) -> _Host:
-        state = self._hosts.get(host)
-        if state is None:
-            state = self._hosts[host] = _Host(asyncio.Semaphore(self.settings.per_host_concurrency))
-        return state
+        return self._pacing.get(host, self.settings.per_host_concurrency)
 
     @staticmethod
     def _record_response(response: httpx.Response, result: FetchResult) -> None:

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from scraper.fetch import Fetcher, FetchResult
+from scraper.fetch import Fetcher, FetchResult, HostPacing
 from scraper.settings import Settings
 from scraper.urls import Scope
 
@@ -226,6 +226,23 @@ def test_global_concurrency_limit_across_hosts():
                                           for base in (SITE, "http://b.example.cn") for i in range(8)))
     assert all(r.ok for r in run(main()))
     assert peak["total"] == 3
+
+
+def test_fetchers_sharing_pacing_share_the_host_limit():
+    in_flight, peak = Counter(), {}
+    site = _in_flight_site(in_flight, peak)
+    settings = FAST.with_overrides(per_host_concurrency=1, concurrency=8)
+    pacing = HostPacing()
+    async def main():
+        fetchers = [Fetcher(settings, Scope([SITE + "/"]), transport=httpx.MockTransport(site),
+                            resolver=no_dns, pacing=pacing) for _ in range(2)]
+        results = await asyncio.gather(*(f.fetch(f"{SITE}/{i}.htm")
+                                         for f in fetchers for i in range(4)))
+        for f in fetchers:
+            await f.aclose()
+        return results
+    assert all(r.ok for r in run(main()))
+    assert peak["example.cn"] == 1
 
 
 # ------------------------------------------------------------------------- scope and address
