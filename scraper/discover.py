@@ -146,6 +146,9 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 # TRS WCM: createPageHTML([elementId,] total, current, "index", "html"[, records])
 _CREATE_PAGE_CALL = re.compile(r"(?<![\w.])createPageHTML\s*\(([^()]*)\)")
 _JS_ARG = re.compile(r"\"([^\"]*)\"|'([^']*)'|([\w.$]+)")
+_JPAGE_CALL = re.compile(r"""\(\s*['"]#(\w+)['"]\s*\)\s*\.jpage\(\s*\{(.*?)\}\s*\)""", re.S)
+_JPAGE_TOTAL = re.compile(r"\btotalRecord\s*:\s*(\d+)")
+_JPAGE_PER_PAGE = re.compile(r"\bperPage\s*:\s*(\d+)")
 _COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*(\d+)")
 _JS_PREFIX = re.compile(r"[\"'](\w+)_[\"']\s*\+")
 _JS_SUFFIX = re.compile(r"\+\s*[\"']\.(s?html?)[\"']")
@@ -234,7 +237,7 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL) -> list[Link]:
         _from_jump_menus(tree, resolve, page, found)
     if "<recordset" in html:
         _from_datastore(html, resolve, page, found)
-    if "createPageHTML" in html or "countPage" in html:
+    if "createPageHTML" in html or "countPage" in html or "jpage(" in html:
         for script in tree.css("script"):
             for url in _script_pages(script.text(), resolve, max_fill):
                 found.add(Link(url, "list", "page"))
@@ -572,7 +575,8 @@ def _from_redirect_script(tree: LexborHTMLParser, resolve: _Resolver, found: _Li
 
 
 def _script_pages(code: str, resolve: _Resolver, max_fill: int) -> list[str]:
-    """TRS WCM writes its pagination with JS: index.html, index_1.html … index_{total-1}.html."""
+    """Pages a script paginates to. TRS WCM: index.html, index_1.html … index_{total-1}.html;
+    大汉 JCMS: ?uid=…&pageNum=2 … pageNum=⌈records/perPage⌉."""
     for call in _CREATE_PAGE_CALL.finditer(code):
         if code[max(0, call.start() - 9):call.start()].strip().endswith("function"):
             continue                               # the definition, not a call
@@ -581,7 +585,15 @@ def _script_pages(code: str, resolve: _Resolver, max_fill: int) -> list[str]:
             args = args[1:]                        # createPageHTML('page_div', 5, 1, 'index', 'html')
         if len(args) >= 4 and isinstance(args[0], int) and isinstance(args[2], str) and isinstance(args[3], str):
             return _numbered_pages(resolve, args[0], args[2], args[3], max_fill)
-    # The older template writes its links itself: countPage = 25 … "index_" + nextPage + ".html".
+    # 大汉 JCMS: $('#5678').jpage({… totalRecord: 245, perPage: 15 …}) pages as ?uid=5678&pageNum=N.
+    jpage = _JPAGE_CALL.search(code)
+    if jpage:
+        total, per_page = _JPAGE_TOTAL.search(jpage.group(2)), _JPAGE_PER_PAGE.search(jpage.group(2))
+        if total and per_page and int(per_page.group(1)) > 0:
+            count = min(-(-int(total.group(1)) // int(per_page.group(1))), max_fill)
+            names = [f"?uid={jpage.group(1)}&pageNum={n}" for n in range(2, count + 1)]
+            return [url for url in map(resolve.join, names) if url]
+    # The older TRS template writes its links itself: countPage = 25 … "index_" + nextPage + ".html".
     count = _COUNT_PAGE.search(code)
     prefix = _JS_PREFIX.search(code) if count else None
     if count and prefix:

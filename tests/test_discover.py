@@ -281,10 +281,20 @@ def test_trs_script_pagination_variants(script, count):
     assert all(l.kind == "list" for l in pages)
 
 
+def test_jcms_jpage_script_pagination():
+    html = ("<div id='5678'></div><script>$(document).ready(function(){ $('#5678').jpage({"
+            "dataStore: dataStore, proxyUrl: '/module/web/jpage/dataproxy.jsp', perPage: 15,"
+            " totalRecord: 245, groupSize: 3, barPosition: 'bottom' }); });</script>")
+    page = "http://www.example.gov.cn/col/col1234/index.html"
+    urls = [l.url for l in discover_links(html, page) if l.rel == "page"]
+    assert urls == [f"{page}?uid=5678&pageNum={n}" for n in range(2, 18)]     # ⌈245/15⌉ = 17
+
+
 @pytest.mark.parametrize("script", [
     "function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){ var _nPageCount = 3; }",
     "var countPage = 12; $('#pager').pagination({total: countPage});",   # someone else's pager
     'createPageHTML(total, 0, "index", "html");',                        # total unknown
+    "$('#5678').jpage({dataStore: dataStore, perPage: 0, totalRecord: 245});",
 ])
 def test_scripts_that_do_not_say_where_pages_are_generate_nothing(script):
     assert discover_links(f"<script>{script}</script>", LIST) == []
