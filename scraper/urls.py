@@ -195,7 +195,9 @@ class Scope:
     plus allow_hosts; allow_patterns (regex, if any must match) and deny_patterns (regex).
 
     An allow_hosts entry starting with '*.' or '.' admits every subdomain of what follows, so
-    a site config can name a family of hosts (`*.people.com.cn`) once.
+    a site config can name a family of hosts (`*.people.com.cn`) once. Patterns are searched
+    in the URL as passed — the crawler passes canonical URLs, where Chinese path text is
+    percent-encoded UTF-8, so write such patterns encoded or match on ASCII parts.
     """
 
     def __init__(
