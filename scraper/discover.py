@@ -58,7 +58,7 @@ _ARTICLE_QUERIES = (
     r"(?:^|&)a=show(?:&|$)",                              # PHPCMS index.php?…&a=show&id=…
 )
 # show.aspx?id=…, NewsDetail.aspx?NewsID=…, plus/view.php?aid=…: a detail script and an id.
-_DETAIL_LEAF = re.compile(r"[\w-]*(?:detail|show|view|content|article|read|display)[\w-]*\.(?:aspx?|php|jsp|do|s?html?)")
+_DETAIL_LEAF = re.compile(r"[\w-]*(?:detail|show|view|content|article|read|display|info)[\w-]*\.(?:aspx?|php|jsp|do|s?html?)")
 _ID_PARAM = re.compile(r"(?:^|&)(?:id|aid|newsid|news_id|articleid|article_id|contentid|docid|artid|infoid|itemid)=\w")
 _WORDPRESS_POST = re.compile(r"(?:^|&)p=\d+(?:&|$)")    # /?p=123
 
