@@ -16,7 +16,7 @@ from .header import Header, read_header
 from .links import attachments, base_url, canonical, images, prev_next
 from .meta import doc_title, read_meta
 from .overrides import apply_overrides
-from .title import find_title
+from .title import find_title, heading_near
 
 __all__ = ["extract_article"]
 
@@ -58,7 +58,11 @@ def extract_article(html: bytes | str, url: str | None = None, *, http_charset: 
 def _fill(art: Article, page: Page, url: str | None) -> None:
     meta = read_meta(page.tree)
     art.title, title_line = find_title(page, meta, doc_title(page.tree))
-    rng = find_body(page)
+    rng = find_body(page, title_line)
+    if title_line < 0 and rng.block >= 0:
+        title_line = heading_near(page, rng.first)
+        if title_line >= 0:
+            art.title = page.lines[title_line].text
     head: Header = read_header(page, rng, title_line, meta, url)
     art.published_at, art.author, art.source, art.editor = head.published_at, head.author, head.source, head.editor
     kept = body_lines(page, BodyRange(rng.block, head.body_first, rng.last), {title_line})

@@ -14,6 +14,11 @@ from .rules import BOILERPLATE, END_MARKERS, NEGATIVE_HINT, PHOTO_CREDIT, POSITI
 
 _MIN_PROSE = 8          # characters of non-link text for a line to count as prose
 _DECAY = (1.0, 0.5, 1 / 6, 1 / 9, 1 / 12)
+# Paragraph elements give their points to the container around them, as in readability.
+_PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 pre span font strong b em".split())
+_MIN_TEXT_BEFORE_END = 50   # an end marker above less text than this is a top widget, not the end
+_NEAR_TITLE = 12        # lines after the headline where the text is expected to start
+_FAR_DECAY = 30         # beyond that, a block's score halves every this many lines
 
 
 @dataclass
@@ -26,21 +31,27 @@ class BodyRange:
 def _line_score(line: Line) -> float:
     text = line.text
     plain = len(text) - line.link_chars
-    if plain < _MIN_PROSE or line.link_chars * 2 > len(text):
+    if plain < _MIN_PROSE or line.link_chars * 2 > len(text) or BOILERPLATE.search(text):
         return 0.0
     punct = sum(1 for ch in text if ch in PUNCTUATION)
     return 1.0 + min(punct, 12) + min(plain / 50, 4.0)
 
 
-def score_blocks(page: Page) -> int:
-    """Score every block and return the id of the best one (or -1)."""
+def score_blocks(page: Page, title_line: int = -1) -> int:
+    """Score every block and return the id of the best one (or -1).
+
+    A known headline line adds a position prior: the text starts right below the headline,
+    while comment threads and sidebars with long items sit far from it."""
     blocks = page.blocks
     for line in page.lines:
         s = _line_score(line)
         if not s:
             continue
         path = line.path
-        for level, b in enumerate(reversed(path[-len(_DECAY):])):
+        end = len(path)
+        while end > 1 and blocks[path[end - 1]].tag in _PARAGRAPH_TAGS:
+            end -= 1
+        for level, b in enumerate(reversed(path[max(0, end - len(_DECAY)):end])):
             blocks[b].score += s * _DECAY[level]
     best, best_score = -1, 0.0
     for i, blk in enumerate(blocks):
@@ -54,13 +65,18 @@ def score_blocks(page: Page) -> int:
             if NEGATIVE_HINT.search(blk.hint):
                 weight -= 0.25
         blk.score *= (1.0 - density) * weight
+        if title_line >= 0:
+            distance = blk.first - title_line
+            if distance < -_NEAR_TITLE:   # far above the headline
+                distance = -distance
+            blk.score /= 1.0 + max(0, distance - _NEAR_TITLE) / _FAR_DECAY
         if blk.score > best_score:
             best, best_score = i, blk.score
     return best
 
 
-def find_body(page: Page) -> BodyRange:
-    best = score_blocks(page)
+def find_body(page: Page, title_line: int = -1) -> BodyRange:
+    best = score_blocks(page, title_line)
     if best < 0:
         return BodyRange(-1, 0, -1)
     blk = page.blocks[best]
@@ -79,8 +95,10 @@ def body_lines(page: Page, rng: BodyRange, skip: set[int]) -> list[int]:
             continue
         line = page.lines[i]
         text = line.text
-        if len(text) <= 40 and END_MARKERS.match(text) and kept:
-            break
+        if len(text) <= 40 and END_MARKERS.match(text):
+            if sum(len(page.lines[k].text) for k in kept) >= _MIN_TEXT_BEFORE_END:
+                break
+            continue
         if line.link_chars * 2 > len(text) and len(text) < 120:
             continue
         if len(text) <= 200 and BOILERPLATE.search(text):

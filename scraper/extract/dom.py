@@ -14,11 +14,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from .rules import BLOCK_TAGS, SKIP_TAGS
 
-_WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
-@dataclass
+@dataclass(slots=True)
 class Anchor:
     href: str
     text: str
@@ -32,12 +31,11 @@ class Img:
     path: tuple[int, ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """A block-level element: what it encloses, as line indices and character counts."""
 
     tag: str
-    hint: str                 # class and id, for readability-style weighting
     node: LexborNode
     first: int = -1
     last: int = -1
@@ -45,8 +43,14 @@ class Block:
     link_chars: int = 0
     score: float = 0.0
 
+    @property
+    def hint(self) -> str:
+        """Class and id, for readability-style weighting (read only for the few scored blocks)."""
+        attrs = self.node.attrs
+        return f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
 
-@dataclass
+
+@dataclass(slots=True)
 class Line:
     text: str
     link_chars: int
@@ -72,12 +76,54 @@ class Page:
 
 
 def clean(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    """Collapse whitespace runs (incl. nbsp and ideographic space) to one space."""
+    if "\u200b" in text or "\ufeff" in text:
+        text = text.replace("\u200b", "").replace("\ufeff", "")
+    return " ".join(text.split())
 
 
-def _is_hidden(node: LexborNode) -> bool:
-    style = node.attrs.get("style")
-    return bool(style and _HIDDEN.search(style)) or "hidden" in node.attrs
+def drop_hidden(root: LexborNode) -> None:
+    """Remove elements a browser would not show (one CSS query instead of a check per node)."""
+    for node in root.css('[style*="none"], [style*="hidden"], [hidden]'):
+        if node.tag in _STRUCTURAL:
+            continue
+        attrs = node.attrs
+        if "hidden" in attrs or _HIDDEN.search(attrs.get("style") or ""):
+            node.decompose()
+
+
+_STRUCTURAL = frozenset(("body", "html", "tr", "tbody", "thead", "tfoot"))
+_MAX_DEPTH = 400   # deeper subtrees (broken markup) are read as flat text
+
+# What the walk does with an element, by kind; looked up by lexbor's numeric tag id (cheaper
+# than the tag name), cached for the standard tags, whose ids are small and fixed.
+_TEXT, _SKIP, _BLOCK, _BREAK, _LINK, _IMG, _INLINE = range(7)
+_TEXT_ID = 2
+_STANDARD_IDS = 4096
+_KINDS: dict[int, tuple[int, str]] = {}
+
+
+def _kind(node: LexborNode) -> tuple[int, str]:
+    tag_id = node.tag_id
+    kind = _KINDS.get(tag_id)
+    if kind is not None:
+        return kind
+    tag = node.tag or "-"
+    if tag in SKIP_TAGS or tag[0] in "-_!":
+        kind = (_SKIP, tag)
+    elif tag in ("br", "hr"):
+        kind = (_BREAK, tag)
+    elif tag in BLOCK_TAGS:
+        kind = (_BLOCK, tag)
+    elif tag == "a":
+        kind = (_LINK, tag)
+    elif tag == "img":
+        kind = (_IMG, tag)
+    else:
+        kind = (_INLINE, tag)
+    if tag_id < _STANDARD_IDS:
+        _KINDS[tag_id] = kind
+    return kind
 
 
 class _Builder:
@@ -90,10 +136,9 @@ class _Builder:
         self.parts: list[str] = []
         self.link_chars = 0
         self.line_anchors: list[Anchor] = []
+        self.link_parts: list[str] | None = None   # text of the open <a>, if any
 
     def flush(self) -> None:
-        if not self.parts:
-            return
         text = clean("".join(self.parts))
         self.parts = []
         if text:
@@ -115,65 +160,50 @@ class _Builder:
         self.link_chars = 0
         self.line_anchors = []
 
-    def walk(self, root: LexborNode) -> None:
-        # Iterative depth-first walk: truncated pages nest thousands of unclosed tags deep.
-        stack: list[tuple[LexborNode, int]] = [(root, 0)]
-        links: list[tuple[Anchor | None, list[str]]] = []   # open <a> elements
-        while stack:
-            node, state = stack.pop()
-            tag = node.tag
-            if state:  # leaving an element
-                if state == 2:
-                    self.flush()
-                    self.path.pop()
-                elif state == 3:
-                    anchor, parts = links.pop()
-                    text = clean("".join(parts))
-                    self.link_chars += len(text)
-                    if anchor is not None:
-                        anchor.text = text
-                continue
-            if tag == "-text":
-                text = node.text_content
+    def walk(self, node: LexborNode, depth: int = 0) -> None:
+        for child in node.iter(include_text=True):
+            if child.tag_id == _TEXT_ID:
+                text = child.text_content
                 if text:
                     self.parts.append(text)
-                    if links:
-                        links[-1][1].append(text)
+                    if self.link_parts is not None:
+                        self.link_parts.append(text)
                 continue
-            if tag in SKIP_TAGS or tag == "-comment" or tag is None:
+            kind, tag = _kind(child)
+            if kind == _SKIP:
                 continue
-            if tag == "br" or tag == "hr":
-                self.flush()
-                continue
-            if tag == "img":
-                self.flush()
-                self.images.append(Img(node, len(self.lines), tuple(self.path)))
-                continue
-            if tag in BLOCK_TAGS:
-                if tag not in ("body", "html", "tr", "tbody", "thead") and _is_hidden(node):
-                    continue
-                self.flush()
-                attrs = node.attrs
-                hint = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+            if depth > _MAX_DEPTH:
+                self.parts.append(child.text(deep=True))
+            elif kind == _INLINE:
+                self.walk(child, depth + 1)
+            elif kind == _BLOCK:
+                if self.parts:
+                    self.flush()
                 self.path.append(len(self.blocks))
-                self.blocks.append(Block(tag, hint, node))
-                stack.append((node, 2))
-            elif tag == "a":
-                anchor = None
-                if not links:  # nested <a> is invalid HTML; count the outer one only
-                    anchor = Anchor(node.attrs.get("href") or "", "", len(self.lines))
-                    self.anchors.append(anchor)
-                    self.line_anchors.append(anchor)
-                links.append((anchor, []))
-                stack.append((node, 3))
-            children = []
-            child = node.child
-            while child is not None:
-                children.append((child, 0))
-                child = child.next
-            children.reverse()
-            stack.extend(children)
-        self.flush()
+                self.blocks.append(Block(tag, child))
+                self.walk(child, depth + 1)
+                if self.parts:
+                    self.flush()
+                self.path.pop()
+            elif kind == _BREAK:
+                if self.parts:
+                    self.flush()
+            elif kind == _LINK and self.link_parts is None:
+                anchor = Anchor(child.attrs.get("href") or "", "", len(self.lines))
+                self.anchors.append(anchor)
+                self.line_anchors.append(anchor)
+                self.link_parts = []
+                self.walk(child, depth + 1)
+                text = clean("".join(self.link_parts))
+                anchor.text = text
+                self.link_chars += len(text)
+                self.link_parts = None
+            elif kind == _IMG:
+                if self.parts:
+                    self.flush()
+                self.images.append(Img(child, len(self.lines), tuple(self.path)))
+            else:
+                self.walk(child, depth + 1)
 
 
 def build_page(tree: LexborHTMLParser, root: LexborNode | None = None) -> Page:
@@ -181,5 +211,7 @@ def build_page(tree: LexborHTMLParser, root: LexborNode | None = None) -> Page:
     b = _Builder()
     root = root if root is not None else (tree.body or tree.root)
     if root is not None:
+        drop_hidden(root)
         b.walk(root)
+        b.flush()
     return Page(tree, b.lines, b.blocks, b.anchors, b.images)

@@ -64,8 +64,10 @@ def read_header(page: Page, rng: BodyRange, title_line: int, meta: dict[str, str
         found = label_values(text)
         dates = find_dates(text)
         label_only = bool(found) and not any(v for vs in found.values() for v in vs)
-        if found or (dates and (dates[0].has_time or len(text) <= 24)):
-            last_meta = i
+        if any(v for vs in found.values() for v in vs) or (
+            i < rng.first and (found or (dates and (dates[0].has_time or len(text) <= 24)))
+        ):
+            last_meta = i  # inside the text only a labelled line is header, a bare date is prose
         _merge(values, found)
         if label_only and i + 1 in header_idx:
             # `来源：` on one line, its value on the next (table cells, <span> blocks)

@@ -10,6 +10,8 @@ from .dom import Page, clean
 from .rules import TITLE_SEPARATORS
 
 _MIN, _MAX = 4, 120
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_HEADING_LOOKBACK = 12
 
 
 def _squash(text: str) -> str:
@@ -41,12 +43,6 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str) -> tuple[str | 
             best_line, best_len = i, n
     if best_line >= 0:
         return page.lines[best_line].text, best_line
-    # No on-page match: a heading element, then meta, then <title> without its suffix.
-    for tag in ("h1", "h2"):
-        for node in page.tree.css(tag):
-            text = clean(node.text(deep=True))
-            if _MIN <= len(text) <= _MAX:
-                return text, _line_of(page, text)
     for cand in candidates:
         text = clean(cand)
         if text:
@@ -56,8 +52,15 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str) -> tuple[str | 
     return None, -1
 
 
-def _line_of(page: Page, text: str) -> int:
-    for i, line in enumerate(page.lines):
-        if line.text == text:
+def heading_near(page: Page, body_first: int) -> int:
+    """The line of a heading element just above the text (when <title> named no on-page line):
+    the nearest h1-h6 or *title* block within a few lines of the start of the text."""
+    lines, blocks = page.lines, page.blocks
+    for i in range(min(body_first, len(lines) - 1), max(-1, body_first - _HEADING_LOOKBACK), -1):
+        line = lines[i]
+        if not _MIN <= len(line.text) <= _MAX or line.link_density > 0.5:
+            continue
+        blk = blocks[line.block] if line.path else None
+        if blk is not None and (blk.tag in _HEADINGS or "title" in blk.hint.lower()):
             return i
     return -1
