@@ -133,7 +133,7 @@ _URL_NOISE = re.compile(r"[\t\r\n]")                  # browsers drop these insi
 
 # Query parameters that carry the page number; otherwise the last number of the path does.
 _PAGE_PARAM = re.compile(
-    r"[?&](?:page|pn|pageno|pagenum|pageindex|curpage|currentpage|p|pg)=(\d+)", re.I)
+    r"[?&](?:page|pn|pageno|pagenum|pageindex|curpage|currentpage|p|pg)=(\d{1,9})(?!\d)", re.I)
 _DIGITS = re.compile(r"\d+")
 
 _LINK_NODES = "a[href], area[href], link[href], frame[src], iframe[src], meta[http-equiv]"
@@ -147,9 +147,9 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 _CREATE_PAGE_CALL = re.compile(r"(?<![\w.])createPageHTML\s*\(([^()]*)\)")
 _JS_ARG = re.compile(r"\"([^\"]*)\"|'([^']*)'|([\w.$]+)")
 _JPAGE_CALL = re.compile(r"""\(\s*['"]#(\w+)['"]\s*\)\s*\.jpage\(\s*\{(.*?)\}\s*\)""", re.S)
-_JPAGE_TOTAL = re.compile(r"\btotalRecord\s*:\s*(\d+)")
-_JPAGE_PER_PAGE = re.compile(r"\bperPage\s*:\s*(\d+)")
-_COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*(\d+)")
+_JPAGE_TOTAL = re.compile(r"\btotalRecord\s*:\s*(\d{1,9})\b")
+_JPAGE_PER_PAGE = re.compile(r"\bperPage\s*:\s*(\d{1,9})\b")
+_COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*(\d{1,9})\b")
 _JS_PREFIX = re.compile(r"[\"'](\w+)_[\"']\s*\+")
 _JS_SUFFIX = re.compile(r"\+\s*[\"']\.(s?html?)[\"']")
 
@@ -609,8 +609,8 @@ def _js_value(m: re.Match, code: str) -> int | str | None:
         return m.group(1) if m.group(1) is not None else m.group(2)
     token = m.group(3)
     if token.isdigit():
-        return int(token)
-    assigned = re.search(rf"(?<![\w.]){re.escape(token)}\s*=\s*(\d+)", code)
+        return int(token) if len(token) <= 9 else None
+    assigned = re.search(rf"(?<![\w.]){re.escape(token)}\s*=\s*(\d{{1,9}})\b", code)
     return int(assigned.group(1)) if assigned else None
 
 
@@ -634,8 +634,8 @@ def _page_key(url: str) -> tuple[str, int] | None:
         start, end = param.span(1)
     else:
         numbers = list(_DIGITS.finditer(url, parts.start(3), parts.end(3)))
-        if not numbers:
-            return None
+        if not numbers or len(numbers[-1].group()) > 9:
+            return None                           # no number, or an id rather than a page
         start, end = numbers[-1].span()
     return url[:start] + "\0" + url[end:], int(url[start:end])
 

@@ -82,7 +82,7 @@ def normalize_date(value: str | None) -> str | None:
         return _format_iso(*m.groups())
     try:
         dt = parsedate_to_datetime(value)           # 'Sun, 05 Nov 2023 10:30:00 +0800'
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return dt.isoformat(timespec="seconds")
 
@@ -210,6 +210,7 @@ _XML_KINDS = {
 _HTML_START_RE = re.compile(rb"^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
                             re.IGNORECASE | re.DOTALL)
 _XML_START_RE = re.compile(rb"<\?xml\b|<(?:[\w.-]+:)?(?:urlset|sitemapindex|rss|feed|rdf)\b", re.IGNORECASE)
+_ENCODING_DECL_RE = re.compile(r"""encoding\s*=\s*["'][^"']*["']""")
 # Roots that mean an HTML page (often a fragment without <html>) came instead of a sitemap.
 _HTML_ROOTS = frozenset("html head body meta title script style link div p table center h1 br".split())
 # A bare '&' (not starting an entity) is the most common defect of hand-made sitemaps;
@@ -227,10 +228,13 @@ def parse_sitemap(data: bytes, url: str, content_type: str | None = None,
     most ``max_urls`` entries are kept. ``content_type`` is only a hint for the error reason.
     """
     error = None
-    if data[:2] == b"\x1f\x8b":
+    for _ in range(2):                      # a .gz served with Content-Encoding: gzip arrives twice packed
+        if data[:2] != b"\x1f\x8b" or error:
+            break
         data, error = _gunzip(data, max_bytes)
         if error == "gzip-error" and not data:
             return Sitemap(url, "invalid", error=error)
+    data = _utf16_to_utf8(data)
     if len(data) > max_bytes:
         data, error = data[:max_bytes], "too-large"
     body = data.lstrip(b"\xef\xbb\xbf \t\r\n\x00")
@@ -262,6 +266,15 @@ def _skip_preamble(body: bytes) -> bytes:
     return body[m.start():] if m else body
 
 
+def _utf16_to_utf8(data: bytes) -> bytes:
+    """UTF-16 files (Windows tools write them) become UTF-8, so sniffing and the parsers see
+    bytes they can read; the declaration is rewritten to match."""
+    if data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        return data
+    text = data.decode("utf-16", errors="replace")
+    return _ENCODING_DECL_RE.sub('encoding="utf-8"', text, count=1).encode("utf-8")
+
+
 def _gunzip(data: bytes, max_bytes: int) -> tuple[bytes, str | None]:
     """Decompress with a size cap (gzip bombs) and keep what a damaged stream still yields."""
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -278,12 +291,15 @@ def _gunzip(data: bytes, max_bytes: int) -> tuple[bytes, str | None]:
 
 def _absolute(loc: str, base: str) -> str | None:
     loc = loc.strip()
-    if loc[:8].lower().startswith(("http://", "https://")):
+    if loc[:8].lower().startswith(("http://", "https://")) and "[" not in loc:
         return loc                          # the usual case; urljoin costs more than the parse
     if not loc:
         return None
-    absolute = urljoin(base, loc)
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    try:
+        absolute = urljoin(base, loc)
+        return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    except ValueError:                      # e.g. a broken IPv6 literal
+        return None
 
 
 def _xml_parser(**kwargs) -> etree.XMLPullParser:

@@ -206,3 +206,25 @@ def test_fallbacks_are_root_paths():
     assert SITEMAP_FALLBACKS[0] == "/sitemap.xml"
     assert all(p.startswith("/") for p in SITEMAP_FALLBACKS)
     assert {"/sitemap_index.xml", "/sitemap.xml.gz", "/sitemap.txt"} <= set(SITEMAP_FALLBACKS)
+
+
+def test_utf16_and_double_gzip():
+    utf16 = '<?xml version="1.0" encoding="UTF-16"?><urlset><url><loc>http://a.cn/新闻/1.html</loc></url></urlset>'
+    assert [e.url for e in parse_sitemap(utf16.encode("utf-16"), SITE).entries] == ["http://a.cn/新闻/1.html"]
+    twice = gzip.compress(gzip.compress(fixture("index.xml")))
+    assert len(parse_sitemap(twice, SITE).children) == 3
+
+
+@pytest.mark.parametrize("data", [
+    b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><urlset><url><loc>http://a.cn/&c;</loc></url></urlset>',
+    b"<urlset>" + b"<a>" * 20_000 + b"<url><loc>http://a.cn/1</loc></url>",
+    b'<?xml version="1.0" encoding="no-such-codec"?><urlset><url><loc>http://a.cn/1</loc></url></urlset>',
+    b"<urlset><url><loc>http://[::1/x</loc></url><url><loc>/\x00\xff</loc></url></urlset>",
+    b"<rss><channel><item><link>http://a.cn/1</link><pubDate>Sun, 05 Nov 99999 10:30:00 +0800</pubDate></item></channel></rss>",
+    gzip.compress(b""),
+    b"\x1f\x8b",
+])
+def test_hostile_files_do_not_raise(data):
+    sm = parse_sitemap(data, SITE)
+    assert all(e.url.startswith("http") and "[" not in e.url for e in sm.entries)
