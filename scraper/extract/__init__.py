@@ -21,6 +21,7 @@ from .title import find_title, heading_near
 __all__ = ["extract_article"]
 
 _BYLINE_LINES = 2       # first/last lines of the text where an in-text byline is looked for
+_BYLINE_LINE_MAX = 20   # a line this short may be a byline of its own (《棱镜》作者 周纯)
 _ATTACHMENT_TAIL = 15   # lines after the text where 附件 links still belong to the article
 
 
@@ -68,7 +69,9 @@ def _fill(art: Article, page: Page, url: str | None) -> None:
     kept = body_lines(page, BodyRange(rng.block, head.body_first, rng.last), {title_line})
     art.body = "\n".join(page.lines[i].text for i in kept)
     if art.author is None:
+        # In-text bylines: the first/last lines, or a short line of its own anywhere.
         edges = kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]
+        edges += [i for i in kept if len(page.lines[i].text) <= _BYLINE_LINE_MAX]
         art.author = next((a for a in (byline_author(page.lines[i].text) for i in edges) if a), None)
     base = base_url(page, url)
     art.canonical_url = canonical(page, base)

@@ -11,8 +11,10 @@ import re
 from .dates import find_dates
 from .rules import (
     EMPTY_VALUES,
+    FIELD_HINT_SELECTORS,
     FIELD_LABELS,
     FIELD_MAX_LEN,
+    NOT_SOURCE,
     OTHER_LABELS,
     VALUE_STOP,
     VALUE_STRIP,
@@ -27,7 +29,9 @@ for _label in OTHER_LABELS:
 _LABEL_RE = re.compile(
     "|".join(re.escape(k).replace(r"\ ", r"\s*") for k in sorted(_LABEL_FIELD, key=len, reverse=True))
 )
-_SEP = re.compile(r"\s*[:：]\s*|\s+")
+_HINT_MAX_LEN = 40
+_SOURCE_TOKEN_MAX = 12
+_SEP = re.compile(r"\s*[:：]\s*|\s*/\s*|\s+")
 _STOP_RE = re.compile("[" + re.escape(VALUE_STOP) + "]")
 _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -64,19 +68,22 @@ def label_values(text: str) -> dict[str, list[str]]:
         label = re.sub(r"\s+", "", m.group())
         field, needs_colon = _LABEL_FIELD.get(label, (None, True))
         sep = _SEP.match(text, m.end())
-        has_colon = bool(sep and (":" in sep.group() or "：" in sep.group()))
+        has_colon = bool(sep and any(c in sep.group() for c in ":：/"))
         at_end = m.end() == len(text) or (sep is not None and sep.end() == len(text))
         if needs_colon and not has_colon and not (field == "published_at" and _starts_with_date(text, m.end())):
             if field is None:
                 matches.append((m.start(), m.end(), None))
             continue
-        if not has_colon and not at_end and sep is None and field not in ("author", "published_at"):
+        if (not has_colon and not at_end and sep is None and field not in ("author", "published_at")
+                and _HAN.match(text, m.end())):
             continue  # '来源于…' is prose, not a label
         matches.append((m.start(), sep.end() if sep else m.end(), field))
     for i, (start, end, field) in enumerate(matches):
         if field is None:
             continue
         stop = matches[i + 1][0] if i + 1 < len(matches) else len(text)
+        if i + 1 < len(matches) and matches[i + 1][2] == field and " " not in text[end:stop].strip():
+            continue  # '南都见习记者 张三': the name follows the last label of a run
         raw = text[end:stop]
         if field == "published_at":
             dates = find_dates(raw)
@@ -84,6 +91,35 @@ def label_values(text: str) -> dict[str, list[str]]:
         else:
             found.setdefault(field, []).append(clean_value(field, raw))
     return found
+
+
+def hinted_values(tree, region: str) -> dict[str, list[str]]:
+    """Values of elements whose class/id names a field (`class="source"`), when their text sits
+    in the header/footer `region` (the same class names also mark sidebar and comment items)."""
+    found: dict[str, list[str]] = {}
+    for field, selector in FIELD_HINT_SELECTORS.items():
+        for node in tree.css(selector):
+            text = " ".join(node.text(deep=True).split())
+            if not text or len(text) > _HINT_MAX_LEN or text not in region:
+                continue
+            labelled = [v for v in label_values(text).get(field, ()) if v]
+            value = labelled[0] if labelled else ("" if _LABEL_RE.search(text) else clean_value(field, text))
+            if value:
+                found.setdefault(field, []).append(value)
+    return found
+
+
+def source_after_date(text: str) -> str | None:
+    """`2019-09-26 10:56:28 证券时报网`: the name right after the date on an unlabelled header line."""
+    dates = find_dates(text)
+    if not dates or _LABEL_RE.search(text):
+        return None
+    rest = _STOP_RE.split(text[dates[0].end:], 1)[0].strip()
+    if not rest or " " in rest or NOT_SOURCE.match(rest):
+        return None  # several words after the date are names or widgets, not one source
+    token = rest
+    value = clean_value("source", token)
+    return value if 2 <= len(value) <= _SOURCE_TOKEN_MAX else None
 
 
 def _starts_with_date(text: str, pos: int) -> bool:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from .body import BodyRange
 from .dates import date_from_url, find_dates, parse_date
 from .dom import Page
-from .fields import label_values
-from .rules import FIELD_MAX_LEN, META_AUTHOR_KEYS, META_DATE_KEYS
+from .fields import hinted_values, label_values, source_after_date
+from .rules import META_DATE_KEYS
 
 _HEADER_SPAN = 8        # lines after the headline that may still be header
 _HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
@@ -84,18 +84,24 @@ def read_header(page: Page, rng: BodyRange, title_line: int, meta: dict[str, str
         head.body_first = title_line + 1
     # Footer: the last lines of the text and the lines right after it.
     footer: dict[str, list[str]] = {}
+    footer_idx = []
     if rng.block >= 0:
-        for i in range(max(rng.first, rng.last - _FOOTER_BEFORE + 1), min(len(lines), rng.last + _FOOTER_AFTER + 1)):
-            if len(lines[i].text) <= _FOOTER_MAX_LEN:
-                _merge(footer, label_values(lines[i].text))
+        footer_idx = [i for i in range(max(rng.first, rng.last - _FOOTER_BEFORE + 1),
+                                       min(len(lines), rng.last + _FOOTER_AFTER + 1))
+                      if len(lines[i].text) <= _FOOTER_MAX_LEN]
+        for i in footer_idx:
+            _merge(footer, label_values(lines[i].text))
+    region = "\n".join(lines[i].text for i in header_idx)
+    hinted = hinted_values(page.tree, region) if region else {}
+    after_date = next((v for v in (source_after_date(lines[i].text) for i in header_idx) if v), None)
     head.published_at = (
         _first(values, "published_at") or unlabelled_date or _first(footer, "published_at")
         or _meta_date(meta) or date_from_url(url)
     )
     for field in ("author", "source", "editor"):
-        setattr(head, field, _first(values, field) or _first(footer, field))
-    if head.author is None:
-        head.author = _meta_author(meta)
+        setattr(head, field, _first(values, field) or _first(footer, field) or _first(hinted, field))
+    if head.source is None and "source" not in values and "source" not in footer:
+        head.source = after_date
     return head
 
 
@@ -105,12 +111,4 @@ def _meta_date(meta: dict[str, str]) -> str | None:
             value = parse_date(meta[key])
             if value:
                 return value
-    return None
-
-
-def _meta_author(meta: dict[str, str]) -> str | None:
-    for key in META_AUTHOR_KEYS + ("jsonld:author",):
-        value = (meta.get(key) or "").strip()
-        if value and len(value) <= FIELD_MAX_LEN["author"] and not value.startswith("http"):
-            return value
     return None

@@ -72,6 +72,15 @@ VALUE_STRIP = " :：\u3000·•/|｜-—_,，;；"
 EMPTY_VALUES = frozenset(
     "未知 佚名 匿名 无 暂无 本站 admin 管理员 null none 网络 网络整理 互联网 小编".split()
 )
+# Elements whose class/id names the field; trusted only inside the header/footer lines.
+FIELD_HINT_SELECTORS = {
+    "source": '[class*="source"], [id*="source"], [id*="media_name"], [class*="media-name"], '
+              '[class*="media_name"], [class*="laiyuan"], [id*="laiyuan"]',
+    "author": '[class*="author"], [id*="author"], [class*="byline"], [class*="zuozhe"]',
+    "editor": '[class*="editor"], [id*="editor"], [class*="bianji"]',
+}
+# Words that may follow a date on a header line without being a source name.
+NOT_SOURCE = re.compile(r"^(?:星期|周[一二三四五六日天]|上午|下午|原创|转载|来源|浏览|阅读|评论|分享|收藏|字号|打印|\d)")
 FIELD_MAX_LEN = {"author": 30, "source": 30, "editor": 24, "published_at": 40}
 
 # ---------------------------------------------------------------- metadata tags
@@ -81,7 +90,6 @@ META_DATE_KEYS = (
     "dc.date.issued", "dc.date", "dcterms.created", "dcterms.date", "firstpublishedtime",
     "weibo:article:create_at", "article:modified_time",
 )
-META_AUTHOR_KEYS = ("article:author", "og:article:author", "dc.creator", "byline")
 META_SOURCE_KEYS = ("contentsource", "article:source", "og:article:source", "source", "dc.publisher")
 META_TITLE_KEYS = ("og:title", "twitter:title", "articletitle", "headline", "dc.title")
 # Separators between a headline and the site name in <title>.
@@ -108,7 +116,7 @@ BOILERPLATE = re.compile(
 )
 # Image captions that credit a photographer are not article text.
 PHOTO_CREDIT = re.compile(
-    r"(?:摄\s*[)）]?\s*$|摄影\s*[:：/]|供图|图片(?:均)?来[源自]|图源[:：]|图/|视觉中国\s*(?:资料)?\s*[)）]?\s*$)"
+    r"(?:摄\s*[)）]?\s*$|摄影\s*[:：/]|供图|图片(?:均)?来[源自]|图源[:：]|图/|截图\s*[)）]?\s*$|视觉中国\s*(?:资料)?\s*[)）]?\s*$)"
 )
 PUNCTUATION = frozenset("，。！？；：、,.!?;")
 SENTENCE_END = frozenset("。！？!?")
