@@ -58,8 +58,10 @@ _ARTICLE_QUERIES = (
     r"(?:^|&)a=show(?:&|$)",                              # PHPCMS index.php?…&a=show&id=…
 )
 # show.aspx?id=…, NewsDetail.aspx?NewsID=…, plus/view.php?aid=…: a detail script and an id.
-_DETAIL_LEAF = re.compile(r"[\w-]*(?:detail|show|view|content|article|read|display|info)[\w-]*\.(?:aspx?|php|jsp|do|s?html?)")
-_ID_PARAM = re.compile(r"(?:^|&)(?:id|aid|newsid|news_id|articleid|article_id|contentid|docid|artid|infoid|itemid)=\w")
+_DETAIL_LEAF = re.compile(
+    r"[\w-]*(?:detail|show|view|content|article|read|display|info)[\w-]*\.(?:aspx?|php|jsp|do|s?html?)")
+_ID_PARAM = re.compile(
+    r"(?:^|&)(?:id|aid|newsid|news_id|articleid|article_id|contentid|docid|artid|infoid|itemid)=\w")
 _WORDPRESS_POST = re.compile(r"(?:^|&)p=\d+(?:&|$)")    # /?p=123
 
 # Leaf names that make any path a list page, even under a dated directory.
@@ -88,7 +90,8 @@ def _alternation(patterns: tuple[str, ...]) -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
-_ARTICLE_LEAF_RE, _ARTICLE_PATH_RE, _ARTICLE_QUERY_RE = map(_alternation, (_ARTICLE_LEAVES, _ARTICLE_PATHS, _ARTICLE_QUERIES))
+_ARTICLE_LEAF_RE, _ARTICLE_PATH_RE, _ARTICLE_QUERY_RE = map(
+    _alternation, (_ARTICLE_LEAVES, _ARTICLE_PATHS, _ARTICLE_QUERIES))
 _LIST_LEAF_RE, _LIST_PATH_RE, _LIST_QUERY_RE = map(_alternation, (_LIST_LEAVES, _LIST_PATHS, _LIST_QUERIES))
 
 # Named in a query (download.jsp?filename=x.pdf) or an anchor text; '.txt' is too often prose.
@@ -199,7 +202,8 @@ def _classify(path: str, query: str) -> str:
                            or (_DETAIL_LEAF.fullmatch(leaf) and _ID_PARAM.search(query))
                            or (path in ("/", "/index.php") and _WORDPRESS_POST.search(query))))):
         return "article"
-    if _LIST_LEAF_RE.fullmatch(leaf) or _LIST_PATH_RE.search(path) or (query and _LIST_QUERY_RE.search(query)):
+    if (_LIST_LEAF_RE.fullmatch(leaf) or _LIST_PATH_RE.search(path)
+            or (query and _LIST_QUERY_RE.search(query))):
         return "list"
     return "other"
 
@@ -408,7 +412,8 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
         return Link(absolute, "article", chain, text)
     lower_path = path.lower()
     short = len(text) <= 12                       # labels are short; titles are not
-    if ("sitemap" in lower_path and _SITEMAP_PATH.search(lower_path)) or (short and _SITEMAP_TEXT.match(text)):
+    if (("sitemap" in lower_path and _SITEMAP_PATH.search(lower_path))
+            or (short and _SITEMAP_TEXT.match(text))):
         kind = "sitemap" if _SITEMAP_FILE.search(lower_path) else "list"
         return Link(absolute, kind, "sitemap-page", text)
     if lower_path.endswith(_FEED_ENDINGS) and _FEED_PATH.search(lower_path):
@@ -583,7 +588,7 @@ def _script_pages(code: str, resolve: _Resolver, max_fill: int) -> list[str]:
         args = [_js_value(m, code) for m in _JS_ARG.finditer(call.group(1))]
         if args and isinstance(args[0], str) and len(args) >= 5:
             args = args[1:]                        # createPageHTML('page_div', 5, 1, 'index', 'html')
-        if len(args) >= 4 and isinstance(args[0], int) and isinstance(args[2], str) and isinstance(args[3], str):
+        if len(args) >= 4 and isinstance(args[0], int) and all(isinstance(a, str) for a in args[2:4]):
             return _numbered_pages(resolve, args[0], args[2], args[3], max_fill)
     # 大汉 JCMS: $('#5678').jpage({… totalRecord: 245, perPage: 15 …}) pages as ?uid=5678&pageNum=N.
     jpage = _JPAGE_CALL.search(code)
