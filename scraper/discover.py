@@ -220,10 +220,13 @@ def _extension(path: str) -> str:
 def discover_links(html: str, url: str, max_fill: int = MAX_FILL) -> list[Link]:
     """All followable links of a page, classified, in document order.
 
+    Sources: <a>/<area>/<link>, frames, list iframes, meta refresh, page menus
+    (<select onchange=location…>), JCMS datastore records, script pagination (TRS
+    createPageHTML/countPage, JCMS jpage), and a redirect script when the page has no links.
     Duplicates are merged (a later occurrence may add a rel the first lacked); javascript:,
     mailto:, tel: links, assets and links to the page itself are dropped; <base href> is
-    honoured. Pagination ranges (下一页 … 末页, numbered links, TRS script pagination) are
-    filled in, up to ``max_fill`` pages per range.
+    honoured. Pagination ranges (下一页 … 末页, numbered links) are filled in, up to
+    ``max_fill`` pages per range.
     """
     tree = LexborHTMLParser(html)
     page = _Page(urldefrag(url)[0])
