@@ -8,27 +8,30 @@ pending rows of the frontier.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import logging
 import os
 import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
 from .discover import Link, classify_url
-from .fetch import Fetcher, FetchResult
+from .fetch import Fetcher, FetchResult, HostPacing
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page
 from .settings import Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, parse_sitemap
 from .store import DEFAULT_DB, Archive, CrawlLock, PageRecord, compress, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of
+from .workers import WorkerError, WorkerPool
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,6 +56,8 @@ class CrawlReport:
 
 
 ProgressCallback = Callable[[str, Counter], None]
+# Fetch outcomes that say "not for us" rather than "went wrong": never retried.
+SKIP_REASONS = ("off-scope", "forbidden-address", "not-html", "not-xml", "bad-url")
 
 
 class _Budget:
@@ -63,6 +68,9 @@ class _Budget:
         self.deadline = time.monotonic() + max_duration if max_duration else None
         self.spent = 0
         self.stop_reason: str | None = None
+
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
 
     def take(self) -> bool:
         if self.stop_reason:
@@ -75,6 +83,19 @@ class _Budget:
             return False
         self.spent += 1
         return True
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A URL found on a page. Sitemap entries are trusted (the site lists them itself), and
+    the article chain and list pagination do not count as depth: a site may expose thousands
+    of older articles only through 下一页 or 上一条 links."""
+
+    url: str
+    kind: str
+    lastmod: str | None = None
+    step: int = 1
+    trusted: bool = False
 
 
 def _link_kind(link: Link) -> str | None:
@@ -92,8 +113,8 @@ def _link_kind(link: Link) -> str | None:
 
 class _SiteCrawl:
     def __init__(self, site: SiteConfig, archive: Archive, run_id: int, budget: _Budget,
-                 counts: Counter, executor: Executor | None, progress: ProgressCallback | None,
-                 transport: httpx.AsyncBaseTransport | None):
+                 counts: Counter, pool: WorkerPool | None, progress: ProgressCallback | None,
+                 pacing: HostPacing, transport: httpx.AsyncBaseTransport | None):
         self.site = site
         self.settings: Settings = site.settings
         self.archive = archive
@@ -101,11 +122,11 @@ class _SiteCrawl:
         self.run_id = run_id
         self.budget = budget
         self.counts = counts
-        self.executor = executor
+        self.pool = pool
         self.progress = progress
         self.scope = Scope(site.start_urls, site.allow_hosts, site.allow_patterns, site.deny_patterns)
         self.guard = TrapGuard(self.settings)
-        self.fetcher = Fetcher(self.settings, self.scope, transport=transport)
+        self.fetcher = Fetcher(self.settings, self.scope, transport=transport, pacing=pacing)
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
 
@@ -193,14 +214,19 @@ class _SiteCrawl:
         if item.kind == "sitemap":
             self._store_sitemap(item, result)
             return
-        processed = await self._process(result)
+        try:
+            processed = await self._process(result)
+        except WorkerError as exc:
+            self._failed(item, replace(result, reason="extract-error"))
+            log.warning("extraction failed for %s: %s", item.fetch_url, exc)
+            return
         self._store_page(item, result, processed)
 
     async def _process(self, result: FetchResult) -> Processed:
         args = (result.content, result.final_url, result.charset, self.site.extract or None)
-        if self.executor is None:
-            return await asyncio.to_thread(process_page, *args)
-        return await asyncio.get_running_loop().run_in_executor(self.executor, process_page, *args)
+        if self.pool is None:
+            return process_page(*args)
+        return await self.pool.run(*args)
 
     # -- storing outcomes ------------------------------------------------------------------
     def _page_record(self, item: FrontierItem, result: FetchResult, **extra) -> PageRecord:
@@ -215,25 +241,25 @@ class _SiteCrawl:
     def _failed(self, item: FrontierItem, result: FetchResult) -> None:
         self.counts["errors"] += 1
         self.counts[f"reason:{result.reason}"] += 1
-        state = "skipped" if result.reason in ("off-scope", "forbidden-address", "not-html") else "failed"
+        state = "skipped" if result.reason in SKIP_REASONS else "failed"
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result))
             self.frontier.finish(item, state, reason=result.reason, run_id=self.run_id)
 
-    def _enqueue(self, urls: Iterable[tuple[str, str, str | None]], parent: FrontierItem) -> None:
-        """Queue (url, kind, lastmod) found on `parent`, in scope and past the trap guard."""
+    def _enqueue(self, found: Iterable[_Found], parent: FrontierItem) -> None:
+        """Queue what `parent` revealed that is in scope and, unless trusted, past the trap guard."""
         items = []
-        for url, kind, lastmod in urls:
-            canon = canonicalize(url)
+        for f in found:
+            canon = canonicalize(f.url)
             if canon is None or not self.scope.allows(canon):
                 continue
-            depth = parent.depth + 1
-            if not self.frontier.known(canon):
+            depth = 0 if f.trusted else parent.depth + f.step
+            if not f.trusted and not self.frontier.known(canon):
                 refusal = self.guard.admit(canon, depth)
                 if refusal:
                     self.counts[f"trap:{refusal}"] += 1
                     continue
-            items.append(FrontierItem(canon, url, self.site.name, kind, depth, lastmod, parent.url))
+            items.append(FrontierItem(canon, f.url, self.site.name, f.kind, depth, f.lastmod, parent.url))
         self.frontier.add(items, self.run_id)
 
     def _store_sitemap(self, item: FrontierItem, result: FetchResult) -> None:
@@ -242,10 +268,10 @@ class _SiteCrawl:
             self.counts[f"sitemap:{sitemap.error}"] += 1
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result, raw=compress(result.content or b"")))
-            self._enqueue(((c.url, "sitemap", c.lastmod) for c in sitemap.children), item)
+            self._enqueue((_Found(c.url, "sitemap", c.lastmod, trusted=True) for c in sitemap.children), item)
             self._enqueue(
-                ((e.url, "list" if classify_url(e.url) == "list" else "article", e.lastmod or e.news_date)
-                 for e in sitemap.entries),
+                (_Found(e.url, "list" if classify_url(e.url) == "list" else "article", e.lastmod or e.news_date,
+                        trusted=True) for e in sitemap.entries),
                 item,
             )
             self.frontier.finish(item, "done", reason=sitemap.error, run_id=self.run_id)
@@ -266,14 +292,14 @@ class _SiteCrawl:
     def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed) -> None:
         article = processed.article
         is_article = article.reason is None
-        links: list[tuple[str, str, str | None]] = []
+        links: list[_Found] = []
         for link in processed.links:
             kind = _link_kind(link)
             if kind:
-                links.append((link.url, kind, None))
+                links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1))
         for chained in (article.prev_url, article.next_url):
             if chained:
-                links.append((chained, "article", None))
+                links.append(_Found(chained, "article", step=0))
         with self.archive.transaction():
             self.archive.save_page(
                 self._page_record(item, result, raw=processed.raw, encoding=processed.encoding)
@@ -295,15 +321,6 @@ class _SiteCrawl:
             self.frontier.finish(item, "done", kind=kind, run_id=self.run_id)
 
 
-def _make_executor(settings: Settings) -> Executor | None:
-    workers = settings.extract_workers
-    if workers == 0:
-        return None
-    # spawn, not fork: the parent may run threads (the demo's server) that fork would copy mid-lock.
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                               mp_context=multiprocessing.get_context("spawn"))
-
-
 async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: dict | None = None,
                       max_pages: int | None = None, max_duration: float | None = None,
                       progress: ProgressCallback | None = None,
@@ -313,7 +330,7 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
     run_id = archive.start_run(run_args or {"sites": [s.name for s in sites]})
     counts: Counter = Counter()
     budget = _Budget(max_pages, max_duration)
-    executor = _make_executor(sites[0].settings) if sites else None
+    workers = sites[0].settings.extract_workers if sites else 0
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -321,8 +338,19 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
         except (NotImplementedError, RuntimeError, ValueError):
             pass                     # not the main thread: the caller handles signals
     try:
-        crawls = [_SiteCrawl(s, archive, run_id, budget, counts, executor, progress, transport) for s in sites]
-        await asyncio.gather(*(c.run() for c in crawls))
+        async with AsyncExitStack() as stack:
+            pool = None
+            if workers != 0:
+                pool = await stack.enter_async_context(WorkerPool(process_page, workers or os.cpu_count() or 1))
+            pacing = HostPacing()     # sites sharing a host share its politeness budget
+            crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
+                      for s in sites]
+            work = asyncio.gather(*(c.run() for c in crawls))
+            try:
+                # a worker may sleep out a long Crawl-delay: the duration limit cancels it
+                await asyncio.wait_for(work, budget.remaining())
+            except asyncio.TimeoutError:
+                budget.stop_reason = "limit"
     except BaseException:
         archive.finish_run(run_id, "failed", counts, {})
         raise
@@ -332,8 +360,6 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
                 loop.remove_signal_handler(sig)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
     outcome = budget.stop_reason or "completed"
     report = CrawlReport(run_id, outcome, counts, time.monotonic() - started)
     archive.finish_run(run_id, outcome, counts, dict(counts))

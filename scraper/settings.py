@@ -26,13 +26,13 @@ class Settings:
     max_redirects: int = 10
     max_depth: int = 50                 # link hops from a start URL
     max_path_segments: int = 12         # deeper URL paths are treated as traps
-    max_per_pattern: int = 2000         # URLs kept per (host, path-with-digits-masked) pattern
+    max_per_pattern: int = 100_000      # URLs kept per (host, path-with-digits-masked) pattern
     max_query_variants: int = 50        # URLs kept per (host, path) with differing queries
     max_pages: int | None = None        # fetches per run
     max_duration: float | None = None   # seconds per run
     respect_robots: bool = True
     refresh: bool = False               # refetch articles even when unchanged
-    extract_workers: int | None = None  # processes for extraction (None: one per core; 0: a thread)
+    extract_workers: int | None = None  # parsing processes (None: one per core; 0: in the event loop)
 
     def with_overrides(self, **overrides) -> "Settings":
         """Return a copy with the given non-None values replaced (unknown keys are an error)."""

@@ -185,6 +185,16 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+def _explicit_port(url: str) -> int | None:
+    """The port a URL names when it is not its scheme's default (None otherwise or if bad)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    return None if port == _DEFAULT_PORTS.get(parts.scheme.lower()) else port
+
+
 def _twin(host: str) -> str:
     """`www.example.cn` ↔ `example.cn`: sites link to both and users name either."""
     return host[4:] if host.startswith("www.") else f"www.{host}"
@@ -195,7 +205,9 @@ class Scope:
     plus allow_hosts; allow_patterns (regex, if any must match) and deny_patterns (regex).
 
     An allow_hosts entry starting with '*.' or '.' admits every subdomain of what follows, so
-    a site config can name a family of hosts (`*.people.com.cn`) once. Patterns are searched
+    a site config can name a family of hosts (`*.people.com.cn`) once. A start URL with a
+    non-default port pins its host to the ports named that way: two services on one host
+    (`host:8080` news, `host:8081` another site) are different sites. Patterns are searched
     in the URL as passed — the crawler passes canonical URLs, where Chinese path text is
     percent-encoded UTF-8, so write such patterns encoded or match on ASCII parts.
     """
@@ -207,8 +219,14 @@ class Scope:
         allow_patterns: Iterable[str] = (),
         deny_patterns: Iterable[str] = (),
     ):
+        start_urls = list(start_urls)
         start_hosts = {host_of(u) for u in start_urls} - {""}
         self._explicit: set[str] = set(start_hosts)
+        self._ports: dict[str, set[int]] = {}
+        for url in start_urls:
+            port = _explicit_port(url)
+            if port is not None:
+                self._ports.setdefault(host_of(url), set()).add(port)
         self._suffixes: list[str] = []
         for h in allow_hosts:
             h = h.strip().lower()
@@ -230,7 +248,10 @@ class Scope:
     def allows(self, url: str) -> bool:
         if not url.lower().startswith(("http://", "https://")):
             return False
-        if not self.allows_host(host_of(url)):
+        host = host_of(url)
+        if not self.allows_host(host):
+            return False
+        if host in self._ports and _explicit_port(url) not in self._ports[host]:
             return False
         if self._allow and not any(p.search(url) for p in self._allow):
             return False

@@ -150,3 +150,12 @@ def test_trap_guard_memory_is_bounded():
     for i in range(100):
         guard.admit(f"http://a.cn/p{chr(97 + i % 26)}{i}/x?q={chr(97 + i % 26)}", 0)
     assert len(guard._pattern_counts) <= 10 and len(guard._query_variants) <= 10
+
+
+def test_scope_pins_a_host_to_the_non_default_ports_of_its_start_urls():
+    scope = Scope(["http://127.0.0.1:8080/", "http://news.example.cn/"])
+    assert scope.allows("http://127.0.0.1:8080/info/1.htm")
+    assert not scope.allows("http://127.0.0.1:8081/index.htm")      # another site on the same host
+    assert not scope.allows("http://127.0.0.1/index.htm")
+    assert scope.allows("https://news.example.cn/a.htm")             # default ports: either scheme
+    assert scope.allows("http://news.example.cn:8000/a.htm")         # no port pinned for this host

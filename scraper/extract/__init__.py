@@ -8,7 +8,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ..article import Article
 from ..decode import decode_html
-from .body import BodyRange, body_lines, find_body
+from .body import BodyRange, body_lines, body_text, find_body
 from .classify import garbage_reason, is_list_page
 from .dom import Page, build_page
 from .fields import byline_author
@@ -67,7 +67,7 @@ def _fill(art: Article, page: Page, url: str | None) -> None:
     head: Header = read_header(page, rng, title_line, meta, url)
     art.published_at, art.author, art.source, art.editor = head.published_at, head.author, head.source, head.editor
     kept = body_lines(page, BodyRange(rng.block, head.body_first, rng.last), {title_line})
-    art.body = "\n".join(page.lines[i].text for i in kept)
+    art.body = body_text(page, kept)
     if art.author is None:
         # In-text bylines: the first/last lines, or a short line of its own anywhere.
         edges = kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]

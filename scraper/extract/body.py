@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .dom import Line, Page
-from .rules import BOILERPLATE, END_MARKERS, NEGATIVE_HINT, PHOTO_CREDIT, POSITIVE_HINT, PUNCTUATION
+from .rules import ATTACHMENT_EXT, BOILERPLATE, END_MARKERS, NEGATIVE_HINT, PHOTO_CREDIT, POSITIVE_HINT, PUNCTUATION
 
 _MIN_PROSE = 8          # characters of non-link text for a line to count as prose
 _DECAY = (1.0, 0.5, 1 / 6, 1 / 9, 1 / 12)
@@ -99,7 +99,7 @@ def body_lines(page: Page, rng: BodyRange, skip: set[int]) -> list[int]:
             if sum(len(page.lines[k].text) for k in kept) >= _MIN_TEXT_BEFORE_END:
                 break
             continue
-        if line.link_chars * 2 > len(text) and len(text) < 120:
+        if line.link_chars * 2 > len(text) and len(text) < 120 and not _links_to_files(line):
             continue
         if len(text) <= 200 and BOILERPLATE.search(text):
             continue
@@ -107,3 +107,37 @@ def body_lines(page: Page, rng: BodyRange, skip: set[int]) -> list[int]:
             continue
         kept.append(i)
     return kept
+
+
+def _links_to_files(line: Line) -> bool:
+    """A line of attachment links (附件：xxx.pdf) is part of the text, unlike link lists."""
+    return bool(line.anchors) and all(
+        ATTACHMENT_EXT.search(a.href) or ATTACHMENT_EXT.search(a.text) for a in line.anchors
+    )
+
+
+def body_text(page: Page, kept: list[int]) -> str:
+    """The kept lines joined by newlines; the cells of one table row go on one line."""
+    out: list[str] = []
+    prev_row = -1
+    for i in kept:
+        line = page.lines[i]
+        row = _row_of(page, line)
+        if row >= 0 and row == prev_row:
+            out[-1] += " " + line.text
+        else:
+            out.append(line.text)
+        prev_row = row
+    return "\n".join(out)
+
+
+def _row_of(page: Page, line: Line) -> int:
+    """The <tr> id when the line is the whole content of a table cell, else -1."""
+    path = line.path
+    if len(path) < 2:
+        return -1
+    cell = page.blocks[path[-1]]
+    if cell.tag not in ("td", "th") or cell.first != cell.last:
+        return -1
+    row = path[-2]
+    return row if page.blocks[row].tag == "tr" else -1

@@ -148,28 +148,21 @@ class _Builder:
             for a in self.line_anchors:
                 a.line = idx
             self.lines.append(Line(text, link_chars, path, self.line_anchors))
-            n = len(text)
-            blocks = self.blocks
-            for b in path:
-                blk = blocks[b]
-                if blk.first < 0:
-                    blk.first = idx
-                blk.last = idx
-                blk.chars += n
-                blk.link_chars += link_chars
         self.link_chars = 0
         self.line_anchors = []
 
     def walk(self, node: LexborNode, depth: int = 0) -> None:
+        kinds = _KINDS
         for child in node.iter(include_text=True):
-            if child.tag_id == _TEXT_ID:
+            tag_id = child.tag_id
+            if tag_id == _TEXT_ID:
                 text = child.text_content
                 if text:
                     self.parts.append(text)
                     if self.link_parts is not None:
                         self.link_parts.append(text)
                 continue
-            kind, tag = _kind(child)
+            kind, tag = kinds.get(tag_id) or _kind(child)
             if kind == _SKIP:
                 continue
             if depth > _MAX_DEPTH:
@@ -179,12 +172,14 @@ class _Builder:
             elif kind == _BLOCK:
                 if self.parts:
                     self.flush()
+                block = Block(tag, child, len(self.lines))
                 self.path.append(len(self.blocks))
-                self.blocks.append(Block(tag, child))
+                self.blocks.append(block)
                 self.walk(child, depth + 1)
                 if self.parts:
                     self.flush()
                 self.path.pop()
+                block.last = len(self.lines) - 1
             elif kind == _BREAK:
                 if self.parts:
                     self.flush()
@@ -206,6 +201,20 @@ class _Builder:
                 self.walk(child, depth + 1)
 
 
+def _count_chars(lines: list[Line], blocks: list[Block]) -> None:
+    """Characters and link characters per block, from prefix sums over the lines."""
+    chars, links = [0], [0]
+    for line in lines:
+        chars.append(chars[-1] + len(line.text))
+        links.append(links[-1] + line.link_chars)
+    for blk in blocks:
+        if blk.last < blk.first:
+            blk.first = blk.last = -1
+            continue
+        blk.chars = chars[blk.last + 1] - chars[blk.first]
+        blk.link_chars = links[blk.last + 1] - links[blk.first]
+
+
 def build_page(tree: LexborHTMLParser, root: LexborNode | None = None) -> Page:
     """The page model of the whole document, or of the subtree under `root`."""
     b = _Builder()
@@ -214,4 +223,5 @@ def build_page(tree: LexborHTMLParser, root: LexborNode | None = None) -> Page:
         drop_hidden(root)
         b.walk(root)
         b.flush()
+    _count_chars(b.lines, b.blocks)
     return Page(tree, b.lines, b.blocks, b.anchors, b.images)

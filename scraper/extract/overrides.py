@@ -4,7 +4,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..article import Article
-from .body import BodyRange, body_lines
+from .body import BodyRange, body_lines, body_text
 from .dates import parse_date
 from .dom import build_page, clean
 from .fields import clean_value, label_values
@@ -31,7 +31,7 @@ def apply_overrides(art: Article, tree: LexborHTMLParser, overrides: dict[str, s
         if field == "body":
             page = build_page(tree, node)
             kept = body_lines(page, BodyRange(-1, 0, len(page.lines) - 1), set())
-            art.body = "\n".join(page.lines[i].text for i in kept)
+            art.body = body_text(page, kept)
             continue
         text = clean(node.text(deep=True, separator=" "))
         if field == "title":
