@@ -38,6 +38,8 @@ def test_body(case):
         assert art.body.startswith(expected["body_starts"])
     if "body_ends" in expected:
         assert art.body.endswith(expected["body_ends"])
+    for part in expected.get("body_contains", ()):
+        assert part in art.body
     for marker in expected.get("body_excludes", ()):
         assert marker not in art.body
     if expected.get("reason") == "not-article":
