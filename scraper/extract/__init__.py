@@ -49,7 +49,7 @@ def extract_article(html: bytes | str, url: str | None = None, *, http_charset: 
     _fill(art, page, url)
     if overrides:
         apply_overrides(art, tree, overrides)
-    if not art.body and not art.title:
+    if not page.lines:
         art.reason = "empty"
     elif is_list_page(page, art):
         art.reason = "not-article"

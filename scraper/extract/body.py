@@ -17,6 +17,7 @@ _DECAY = (1.0, 0.5, 1 / 6, 1 / 9, 1 / 12)
 # Paragraph elements give their points to the container around them, as in readability.
 _PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 pre span font strong b em".split())
 _MIN_TEXT_BEFORE_END = 50   # an end marker above less text than this is a top widget, not the end
+_ROOT_WEIGHT = 0.1      # <body> is the container of last resort (plain-text pages)
 _NEAR_TITLE = 12        # lines after the headline where the text is expected to start
 _FAR_DECAY = 30         # beyond that, a block's score halves every this many lines
 
@@ -55,11 +56,11 @@ def score_blocks(page: Page, title_line: int = -1) -> int:
             blocks[b].score += s * _DECAY[level]
     best, best_score = -1, 0.0
     for i, blk in enumerate(blocks):
-        if blk.score <= 0 or blk.tag in ("body", "html"):
+        if blk.score <= 0:
             continue
         density = blk.link_chars / blk.chars if blk.chars else 1.0
-        weight = 1.0
-        if blk.hint.strip():
+        weight = _ROOT_WEIGHT if blk.tag in ("body", "html") else 1.0
+        if weight == 1.0 and blk.hint.strip():
             if POSITIVE_HINT.search(blk.hint):
                 weight += 0.25
             if NEGATIVE_HINT.search(blk.hint):

@@ -1,0 +1,71 @@
+"""Garbage in never raises: it yields a record with a reason. Overrides win over heuristics."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scraper.extract import extract_article
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+@pytest.mark.parametrize("data,reason", [
+    (b"", "empty"),
+    (b"   \n\t  ", "empty"),
+    ("", "empty"),
+    (b"%PDF-1.4\n\x00\x01\x02binary stream", "binary"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    (b"<html><head><title>x</title></head><body></body></html>", "empty"),
+    (b"<html><body><p>\xe4\xb8\xad</p></body></html>", "not-article"),
+])
+def test_garbage_gets_a_reason(data, reason):
+    art = extract_article(data, "http://example.com/x.html")
+    assert art.reason == reason
+    assert art.url == "http://example.com/x.html"
+
+
+def test_undecodable_bytes_are_a_decode_error():
+    data = b"<html><body><p>" + bytes(range(0x80, 0x100)) * 40 + b"</p></body></html>"
+    assert extract_article(data).reason == "decode-error"
+
+
+def test_truncated_page_still_extracts():
+    html = (PAGES / "portal_byline.html").read_bytes()
+    cut = html[: html.index("此次首航为期".encode())]
+    art = extract_article(cut, "https://news.example.com/a.shtml")
+    assert art.title == "我国首艘大型邮轮完成首次商业航行"
+    assert art.body.startswith("新华社上海1月1日电")
+    assert art.reason is None
+
+
+def test_deeply_nested_markup_does_not_overflow():
+    html = "<div>" * 5000 + "<p>" + "深层嵌套的正文内容，" * 30 + "</p>"
+    art = extract_article(html)
+    assert "深层嵌套的正文内容" in art.body
+
+
+def test_plain_text_input():
+    art = extract_article("这只是一段纯文本，没有任何标签。" * 3)
+    assert art.reason == "not-article"
+
+
+def test_overrides_win_over_heuristics():
+    html = (PAGES / "portal_byline.html").read_bytes()
+    art = extract_article(html, overrides={
+        "title": ".crumbs", "author": ".right h3", "source": ".topbar a", "editor": ".share a",
+        "published_at": ".related li", "body": ".related",
+    })
+    assert art.title == "首页 > 新闻中心 > 正文"
+    assert (art.author, art.source, art.editor) == ("热门排行", "某某网首页", "微信")
+    assert art.published_at == "2023-12-20"
+    assert art.body.startswith("国产大型邮轮出坞")
+
+
+def test_override_label_is_stripped_and_bad_selectors_are_ignored():
+    html = (PAGES / "portal_byline.html").read_bytes()
+    art = extract_article(html, overrides={"editor": ".show_author", "title": "h1[[", "source": ".missing",
+                                           "colour": "p"})
+    assert art.editor == "赵六"
+    assert art.title == "我国首艘大型邮轮完成首次商业航行"
+    assert art.source == "新华网"
