@@ -119,7 +119,9 @@ def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
 @click.option("--per-host", type=click.IntRange(min=1), help="Requests in flight per host (default 1).")
 @click.option("--timeout", type=click.FloatRange(min=1), help="Seconds per request (default 20).")
 @click.option("--refresh", is_flag=True, help="Refetch articles even when nothing says they changed.")
-def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per_host, timeout, refresh):
+@click.option("--same-site", is_flag=True,
+              help="Also follow the start hosts' sibling subdomains (news.x.edu.cn → *.x.edu.cn).")
+def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per_host, timeout, refresh, same_site):
     """Crawl start URLs (or every site of --config) into the archive.
 
     Stays on the start sites, obeys robots.txt, reads sitemaps, list pages and 上一条/下一条
@@ -134,10 +136,11 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
         sites = load_sites(config, settings) if config else []
         # flags beat per-site values of the config file
         sites = [replace(s, settings=s.settings.with_overrides(**overrides)) for s in sites]
-        sites += sites_from_urls(urls, settings) if urls else []
+        sites += sites_from_urls(urls, settings, same_site) if urls else []
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     args = {"urls": list(urls), "config": config, "max_pages": max_pages, "max_duration": max_duration,
+            "same_site": same_site,
             **{k: v for k, v in overrides.items() if v is not None}}
     report = run_crawl(sites, db, max_pages=max_pages, max_duration=max_duration, run_args=args)
     click.echo(report.summary(), err=True)
@@ -242,6 +245,24 @@ def stats_cmd(db: str):
             _print_rows(*run_query(db, sql), "table")
     except ArchiveError as exc:
         _fail(str(exc))
+
+
+@main.command("reextract")
+@db_option
+@click.option("--site", help="Only this site.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="sites.toml whose [site.extract] selectors apply.")
+def reextract_cmd(db: str, site: str | None, config: str | None):
+    """Extract every stored page again (after an upgrade or a selector change); no fetching."""
+    from .reextract import reextract
+
+    try:
+        overrides = {s.name: s.extract for s in load_sites(config)} if config else None
+        counts = reextract(db, site=site, overrides=overrides)
+    except ArchiveBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except (ArchiveError, ValueError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no stored pages", err=True)
 
 
 @main.command("demo")

@@ -28,7 +28,7 @@ from .pipeline import Processed, process_page
 from .settings import Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, parse_sitemap
 from .store import DEFAULT_DB, Archive, CrawlLock, PageRecord, compress, open_archive, utcnow
-from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of
+from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
 
 log = logging.getLogger(__name__)
@@ -274,7 +274,9 @@ class _SiteCrawl:
                         trusted=True) for e in sitemap.entries),
                 item,
             )
-            self.frontier.finish(item, "done", reason=sitemap.error, run_id=self.run_id)
+            # an HTML error page or junk is not re-read every run; a truncated sitemap still is
+            state = "failed" if sitemap.kind == "invalid" else "done"
+            self.frontier.finish(item, state, reason=sitemap.error, run_id=self.run_id)
 
     def _article_key(self, item: FrontierItem, result: FetchResult, processed: Processed) -> str:
         """The URL an article is stored under: the redirect target, or its rel=canonical when
@@ -366,15 +368,22 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
     return report
 
 
-def sites_from_urls(urls: Iterable[str], settings: Settings | None = None) -> list[SiteConfig]:
-    """One site per start host, so that each keeps its own scope and politeness."""
+def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
+                    same_site: bool = False) -> list[SiteConfig]:
+    """One site per start host, so that each keeps its own scope and politeness. With
+    `same_site`, a site also covers the other hosts of its registered domain
+    (news.x.edu.cn → *.x.edu.cn), where universities and ministries spread their news."""
     by_host: dict[str, list[str]] = {}
     for url in urls:
         if canonicalize(url) is None:
             raise ValueError(f"not an http(s) URL: {url}")
         by_host.setdefault(host_of(url), []).append(url)
-    return [SiteConfig(name=host, start_urls=tuple(group), settings=settings or Settings())
-            for host, group in by_host.items()]
+    sites = []
+    for host, group in by_host.items():
+        domain = registered_domain(host) if same_site else None
+        sites.append(SiteConfig(name=host, start_urls=tuple(group), settings=settings or Settings(),
+                                allow_hosts=(f"*.{domain}",) if domain else ()))
+    return sites
 
 
 def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, *,

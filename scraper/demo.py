@@ -77,9 +77,10 @@ def run_demo(db: str | Path, sample_rows: int = 10, console: Console | None = No
             for f in TEXT_FIELDS
         }
         sample = archive.conn.execute(
-            "SELECT site, title, published_at, author, source, editor, substr(body, 1, 40) FROM articles"
-            " WHERE site LIKE ? ORDER BY published_at DESC LIMIT ?",
-            (like, sample_rows),
+            "SELECT substr(site, ?), title, published_at, author, source, editor FROM ("
+            "  SELECT *, ROW_NUMBER() OVER (PARTITION BY site ORDER BY published_at DESC) AS rank"
+            "  FROM articles WHERE site LIKE ?) ORDER BY rank, site LIMIT ?",
+            (len(DEMO_PREFIX) + 1, like, sample_rows),
         ).fetchall()
     finally:
         archive.close()
@@ -94,9 +95,10 @@ def run_demo(db: str | Path, sample_rows: int = 10, console: Console | None = No
     )
     console.print("fields found: " + ", ".join(f"{f} {n}/{total}" for f, n in found.items()))
     if sample:
-        table = Table("site", "title", "published_at", "author", "source", "editor", "body", title="sample")
+        table = Table("site", "title", "published_at", "author", "source", "editor",
+                      title=f"{len(sample)} of {total} archived articles, newest of each site")
         for row in sample:
-            table.add_row(*("" if v is None else str(v).replace("\n", " ") for v in row))
+            table.add_row(*("" if v is None else str(v) for v in row))
         console.print(table)
     console.print(f'next: scraper query "SELECT title, published_at FROM articles LIMIT 5" --db {db}')
     return report

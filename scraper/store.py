@@ -270,15 +270,32 @@ class Archive:
         )
         return outcome
 
+    def refresh_extraction(self, article: Article, url: str) -> bool:
+        """Overwrite a stored article's extracted fields in place (no new version: the page did
+        not change, our reading of it did). Returns whether anything changed."""
+        record = {k: v for k, v in asdict(article).items()
+                  if k in ARTICLE_COLUMNS and k not in ("url", "site")}
+        for key in _JSON_FIELDS:
+            record[key] = json.dumps(record[key], ensure_ascii=False)
+        record["content_hash"] = content_hash(article)
+        sets = ", ".join(f"{k}=:{k}" for k in record)
+        where = " OR ".join(f"{k} IS NOT :{k}" for k in record)
+        cur = self.conn.execute(f"UPDATE articles SET {sets} WHERE url=:url AND ({where})", {**record, "url": url})
+        return cur.rowcount > 0
+
     def raw_pages(self, site: str | None = None) -> Iterator[tuple[str, str, bytes, str | None]]:
-        """(url, site, raw bytes, encoding) of every stored page body — for `reextract`."""
-        sql = "SELECT url, site, raw, encoding FROM pages WHERE raw IS NOT NULL"
-        params: tuple = ()
-        if site:
-            sql += " AND site=?"
-            params = (site,)
-        for url, page_site, raw, encoding in self.conn.execute(sql, params):
-            yield url, page_site, decompress(raw), encoding
+        """(url, site, raw bytes, encoding) of every stored HTML page body — for `reextract`."""
+        sql = ("SELECT url, site, raw, encoding FROM pages WHERE raw IS NOT NULL AND encoding IS NOT NULL"
+               " AND url > ? {} ORDER BY url LIMIT 200")
+        params: tuple = (site,) if site else ()
+        last = ""
+        while True:   # keyset pages: no cursor stays open across the caller's writes
+            rows = self.conn.execute(sql.format("AND site=?" if site else ""), (last, *params)).fetchall()
+            if not rows:
+                return
+            for url, page_site, raw, encoding in rows:
+                yield url, page_site, decompress(raw), encoding
+            last = rows[-1][0]
 
 
 def open_archive(path: str | Path = DEFAULT_DB, *, readonly: bool = False) -> Archive:

@@ -185,6 +185,20 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+_PSL = None
+
+
+def registered_domain(host: str) -> str | None:
+    """The registrable domain of a host (`news.sxmu.edu.cn` → `sxmu.edu.cn`), None for IPs
+    and single-label hosts. Uses the public suffix list bundled with tldextract, never fetched."""
+    global _PSL
+    if _PSL is None:
+        import tldextract
+
+        _PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    return _PSL(host).top_domain_under_public_suffix or None
+
+
 def _explicit_port(url: str) -> int | None:
     """The port a URL names when it is not its scheme's default (None otherwise or if bad)."""
     try:

@@ -17,7 +17,7 @@ from scraper.cli import main
 from scraper.store import CrawlLock
 from scraper.testsite import FixtureServer, bundled_sites
 
-COMMANDS = ["crawl", "extract", "query", "search", "export", "stats", "demo"]
+COMMANDS = ["crawl", "extract", "query", "search", "export", "stats", "reextract", "demo"]
 UNIV_TRUTH = json.loads((bundled_sites()["univ"].parent / "truth.json").read_text("utf-8"))["sites"]["univ"]
 
 
@@ -135,3 +135,30 @@ def test_kill_9_mid_crawl_then_resume(tmp_path):
     assert len(urls) == len(set(urls))
     assert {server.origin + a["path"] for a in UNIV_TRUTH["articles"]} <= set(urls)
     assert dangling == 0
+
+
+def test_same_site_widens_scope_to_sibling_subdomains():
+    from scraper.crawler import sites_from_urls
+    from scraper.urls import Scope
+
+    plain, = sites_from_urls(["https://news.example.edu.cn/"])
+    wide, = sites_from_urls(["https://news.example.edu.cn/"], same_site=True)
+    for site, expected in ((plain, False), (wide, True)):
+        scope = Scope(site.start_urls, site.allow_hosts)
+        assert scope.allows("https://www.example.edu.cn/info/1012/1.htm") is expected
+        assert not scope.allows("https://www.other.edu.cn/")
+
+
+def test_reextract_repairs_fields_in_place_from_the_raw_pages(univ_db, tmp_path):
+    db = tmp_path / "copy.db"
+    with sqlite3.connect(univ_db) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    with sqlite3.connect(db) as conn:
+        url, title = conn.execute("SELECT url, title FROM articles ORDER BY url LIMIT 1").fetchone()
+        conn.execute("UPDATE articles SET title='旧版本提取的错误标题', author=NULL WHERE url=?", (url,))
+    result = run("reextract", "--db", str(db))
+    assert result.exit_code == 0 and "1 updated" in result.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT title, version FROM articles WHERE url=?", (url,)).fetchone() == (title, 1)
+        assert conn.execute("SELECT COUNT(*) FROM article_versions").fetchone()[0] == 0
+    assert run("reextract", "--db", str(tmp_path / "missing.db")).exit_code == 1

@@ -1,7 +1,7 @@
 import pytest
 
 from scraper.settings import Settings
-from scraper.urls import Scope, TrapGuard, canonicalize, host_of, is_public_address, origin_of
+from scraper.urls import Scope, TrapGuard, canonicalize, host_of, is_public_address, origin_of, registered_domain
 
 
 @pytest.mark.parametrize(
@@ -159,3 +159,9 @@ def test_scope_pins_a_host_to_the_non_default_ports_of_its_start_urls():
     assert not scope.allows("http://127.0.0.1/index.htm")
     assert scope.allows("https://news.example.cn/a.htm")             # default ports: either scheme
     assert scope.allows("http://news.example.cn:8000/a.htm")         # no port pinned for this host
+
+
+@pytest.mark.parametrize("host, domain", [("news.sxmu.edu.cn", "sxmu.edu.cn"), ("www.people.com.cn", "people.com.cn"),
+                                          ("127.0.0.1", None), ("localhost", None)])
+def test_registered_domain_uses_the_bundled_suffix_list(host, domain):
+    assert registered_domain(host) == domain
