@@ -248,13 +248,16 @@ class _SiteCrawl:
 
     def _enqueue(self, found: Iterable[_Found], parent: FrontierItem) -> None:
         """Queue what `parent` revealed that is in scope and, unless trusted, past the trap guard."""
-        items = []
+        candidates = {}
         for f in found:
             canon = canonicalize(f.url)
-            if canon is None or not self.scope.allows(canon):
-                continue
+            if canon is not None and canon not in candidates and self.scope.allows(canon):
+                candidates[canon] = f
+        known = self.frontier.known(candidates)
+        items = []
+        for canon, f in candidates.items():
             depth = 0 if f.trusted else parent.depth + f.step
-            if not f.trusted and not self.frontier.known(canon):
+            if not f.trusted and canon not in known:
                 refusal = self.guard.admit(canon, depth)
                 if refusal:
                     self.counts[f"trap:{refusal}"] += 1

@@ -69,8 +69,15 @@ class Frontier:
         )
         return self.conn.total_changes - before
 
-    def known(self, url: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM frontier WHERE url=?", (url,)).fetchone() is not None
+    def known(self, urls: Iterable[str]) -> set[str]:
+        """Which of `urls` are already queued or done (one query for a page's links)."""
+        urls = list(urls)
+        found: set[str] = set()
+        for i in range(0, len(urls), 500):   # stay under SQLite's bound-parameter limit
+            chunk = urls[i:i + 500]
+            found.update(r[0] for r in self.conn.execute(
+                f"SELECT url FROM frontier WHERE url IN ({', '.join('?' * len(chunk))})", chunk))
+        return found
 
     def start_run(self, site: str, refresh: bool) -> None:
         """Make hubs (and with `refresh`, every article) pending again, and give retryable

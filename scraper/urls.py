@@ -10,6 +10,7 @@ import ipaddress
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import idna
@@ -122,6 +123,7 @@ def _canonical_query(query: str) -> str:
     return "&".join(sorted(pairs))
 
 
+@lru_cache(maxsize=65536)   # menus and footers repeat the same links on every page of a site
 def canonicalize(url: str, base: str | None = None) -> str | None:
     """Absolute, canonical form used as the identity of a page, or None when the URL is not
     http(s) (javascript:, mailto:, tel:, data:) or is malformed.

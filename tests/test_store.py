@@ -61,9 +61,9 @@ def test_article_new_unchanged_changed_and_alias(archive):
 
 def test_failed_refetch_keeps_the_stored_body(archive):
     with archive.transaction():
-        archive.save_page(PageRecord(url="u", site="s", status=200, raw=compress(b"<html>ok</html>")))
+        archive.save_page(PageRecord(url="u", site="s", status=200, encoding="utf-8", raw=compress(b"<html>ok</html>")))
         archive.save_page(PageRecord(url="u", site="s", status=None, reason="timeout"))
-    assert list(archive.raw_pages()) == [("u", "s", b"<html>ok</html>", None)]
+    assert list(archive.raw_pages()) == [("u", "s", b"<html>ok</html>", "utf-8")]
     assert archive.conn.execute("SELECT reason FROM pages").fetchone()[0] == "timeout"
 
 
