@@ -46,17 +46,19 @@ def extract_article(html: bytes | str, url: str | None = None, *, http_charset: 
         return art
     tree = LexborHTMLParser(text)
     page = build_page(tree)
-    _fill(art, page, url)
+    kept, title_line, dated = _fill(art, page, url)
     if overrides:
         apply_overrides(art, tree, overrides)
     if not page.lines:
         art.reason = "empty"
-    elif is_list_page(page, art):
+    elif is_list_page(page, art, kept, title_line, dated):
         art.reason = "not-article"
     return art
 
 
-def _fill(art: Article, page: Page, url: str | None) -> None:
+def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bool]:
+    """Set every field from the page model; returns what the page classifier needs: the body
+    line indices, the headline line and whether the header under it shows a date."""
     meta = read_meta(page.tree)
     art.title, title_line = find_title(page, meta, doc_title(page.tree))
     rng = find_body(page, title_line)
@@ -79,3 +81,4 @@ def _fill(art: Article, page: Page, url: str | None) -> None:
     if rng.block >= 0:
         art.images = images(page, rng.block, head.body_first, rng.last, base)
         art.attachments = attachments(page, head.body_first, rng.last + _ATTACHMENT_TAIL, base)
+    return kept, title_line, head.dated

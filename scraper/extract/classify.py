@@ -5,14 +5,24 @@ dates beside them, pagination) must not pass, while a two-paragraph government n
 """
 from __future__ import annotations
 
+import re
+
 from ..article import Article
-from .dom import Page
+from .dates import DATE_RE, normalize_digits
+from .dom import Line, Page
 from .rules import PAGINATION, SENTENCE_END
 
 _SNIFF = 2048
+_SHORT_DATE = re.compile(r"(?<!\d)(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?!\d)")   # 03-14 in lists
 _MIN_BODY = 20          # characters: less than this is no article
 _SHORT_BODY = 200       # a body this short needs article signals
 _LINK_ITEM_MAX = 60     # a list item: mostly-link line of at most this many characters
+_TEASERS = 5            # linked headlines inside the text that make it a list of teasers
+_MANY_ITEMS = 60        # link items that make a portal front page
+_PAGED_ITEMS = 20       # link items that, with pagination, make a list page
+_DATED_ITEMS = 5        # linked headlines with dates that make a list page
+_HEADLINE_MIN = 8       # characters: column names are shorter than headlines
+_DATE_SPAN = 24
 
 
 def garbage_reason(data: bytes) -> str | None:
@@ -26,19 +36,48 @@ def garbage_reason(data: bytes) -> str | None:
     return "binary" if controls > len(head) // 20 else None
 
 
-def is_list_page(page: Page, art: Article) -> bool:
-    """True for index/list pages and pages with too little text to be an article."""
+def _is_link_item(line: Line) -> bool:
+    return len(line.text) <= _LINK_ITEM_MAX and line.link_chars * 10 >= len(line.text) * 7
+
+
+def is_list_page(page: Page, art: Article, kept: list[int], title_line: int, dated: bool) -> bool:
+    """True for index/list pages and pages with too little text to be an article.
+
+    List evidence: linked headlines with dates beside them, pagination, teasers between links.
+    Article evidence: prose with sentences, and a headline on the page with a dated header under
+    it — which lets a two-paragraph notice beside a long dated sidebar still count."""
     body = art.body
     n = len(body)
     if n < _MIN_BODY:
         return True
+    if kept:
+        teasers = sum(1 for line in page.lines[kept[0]: kept[-1] + 1] if _is_link_item(line))
+        if teasers >= _TEASERS and teasers * 3 >= len(kept):
+            return True
     sentences = sum(1 for ch in body if ch in SENTENCE_END)
-    items = sum(1 for line in page.lines if len(line.text) <= _LINK_ITEM_MAX and line.link_chars * 10 >= len(line.text) * 7)
-    paged = any(PAGINATION.search(line.text) for line in page.lines if len(line.text) <= 80)
+    items = sum(1 for line in page.lines if _is_link_item(line))
+    if n >= _SHORT_BODY:
+        # Long text on a page dominated by link items (portal front pages) with little prose.
+        return items > _MANY_ITEMS and sentences < 3
     signals = sum((art.published_at is not None, art.title is not None,
                    any(v is not None for v in (art.author, art.source, art.editor))))
-    if n < _SHORT_BODY:
-        # Short text: an article only when it reads as sentences and the page says so.
-        return sentences < 1 or signals < 2 or (paged and items > 20)
-    # Long text on a page dominated by link items (portal front pages) with little prose.
-    return items > 60 and sentences < 3
+    if sentences < 1 or signals < 2:
+        return True
+    headline = title_line >= 0 and len(page.lines[title_line].text) >= _HEADLINE_MIN
+    if headline and dated:
+        return False
+    paged = any(PAGINATION.search(line.text) for line in page.lines if len(line.text) <= 80)
+    return (paged and items > _PAGED_ITEMS) or _dated_items(page) >= _DATED_ITEMS
+
+
+def _dated_items(page: Page) -> int:
+    """Linked headlines with a date on the same line or the next one (list-page rows)."""
+    lines = page.lines
+    count = 0
+    for i, line in enumerate(lines):
+        if not _is_link_item(line):
+            continue
+        near = line.text if i + 1 == len(lines) else line.text + " " + lines[i + 1].text[:_DATE_SPAN]
+        if DATE_RE.search(normalize_digits(near)) or _SHORT_DATE.search(near):
+            count += 1
+    return count

@@ -29,6 +29,7 @@ class Header:
     source: str | None = None
     editor: str | None = None
     body_first: int = 0           # first line of the article text proper (after the header)
+    dated: bool = False           # the header under the headline shows a date (an article sign)
 
 
 def _first(values: dict[str, list[str]], field: str) -> str | None:
@@ -94,6 +95,7 @@ def read_header(page: Page, rng: BodyRange, title_line: int, meta: dict[str, str
     region = "\n".join(lines[i].text for i in header_idx)
     hinted = hinted_values(page.tree, region) if region else {}
     after_date = next((v for v in (source_after_date(lines[i].text) for i in header_idx) if v), None)
+    head.dated = bool(_first(values, "published_at") or unlabelled_date)
     head.published_at = (
         _first(values, "published_at") or unlabelled_date or _first(footer, "published_at")
         or _meta_date(meta) or date_from_url(url)
