@@ -610,7 +610,7 @@ def test_loopback_page_timeout_refused_port_and_off_site_redirect():
         closed.server_close()              # nothing listens there any more
 
         async def main():
-            async with Fetcher(settings, Scope([base + "/"])) as f:
+            async with Fetcher(settings, Scope([base + "/", f"http://127.0.0.1:{closed_port}/"])) as f:
                 return await asyncio.gather(
                     f.fetch(base + "/a.htm"), f.fetch(base + "/slow.htm"),
                     f.fetch(base + "/away"), f.fetch(f"http://127.0.0.1:{closed_port}/a.htm"),

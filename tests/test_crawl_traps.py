@@ -1,0 +1,138 @@
+"""Crawler traps, redirects and site configs on small loopback sites built for each case."""
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from click.testing import CliRunner
+
+from scraper.cli import main
+from scraper.crawler import crawl_async
+from scraper.settings import Settings, SiteConfig
+from scraper.store import open_archive
+from scraper.testsite import FixtureServer, bundled_sites
+
+FAST = Settings(delay=0.0, concurrency=2, per_host_concurrency=2, timeout=5.0, max_retries=0, extract_workers=0)
+ARTICLE = ("<html><head><meta charset='utf-8'><title>{t}</title></head><body><h1>{t}</h1>"
+           "<div class='info'>发布时间：2023-11-05 来源：办公室</div><div class='content'>"
+           "<p>为进一步做好冬季安全生产工作，近日召开专题会议，对有关工作作出部署。会议要求各单位压实责任。</p>"
+           "<p>会议强调，要加强隐患排查治理，严格落实值班值守制度，确保人民群众生命财产安全。</p>"
+           "<p>会议还对下一阶段重点工作进行了安排，要求各部门密切配合、形成合力、抓好落实。</p></div></body></html>")
+
+
+@contextmanager
+def serve(route: Callable[[str], tuple[int, dict[str, str], str]]) -> Iterator[tuple[str, list[str]]]:
+    """A throwaway loopback site: `route(path)` → (status, headers, html). Yields origin, request log."""
+    requests: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            status, headers, html = route(self.path)
+            body = html.encode("utf-8")
+            self.send_response(status)
+            for k, v in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def crawl(tmp_path, origin: str, settings: Settings = FAST, start: str = "/"):
+    site = SiteConfig(name="t", start_urls=(origin + start,), settings=settings)
+    with open_archive(tmp_path / "a.db") as archive:
+        report = asyncio.run(crawl_async([site], archive))
+        stored = {r[0] for r in archive.conn.execute("SELECT url FROM articles")}
+        aliases = dict(archive.conn.execute("SELECT alias, url FROM aliases").fetchall())
+    return report, stored, aliases
+
+
+def trap_site(path: str) -> tuple[int, dict, str]:
+    parts = urlsplit(path)
+    if parts.path == "/robots.txt":
+        return 404, {}, ""
+    if parts.path == "/cal":            # a calendar: every day links to the next, forever
+        day = int(parse_qs(parts.query).get("d", ["0"])[0])
+        return 200, {}, f"<html><body><a href='/cal?d={day + 1}'>后一天</a> <a href='/cal?d={day - 1}'>前一天</a></body></html>"
+    if parts.path.startswith("/s"):     # a search page whose links permute its query forever
+        q = parse_qs(parts.query)
+        n = int(q.get("n", ["0"])[0])
+        links = "".join(f"<a href='/s?n={n + 1}&sort={k}&x{n}=1'>排序{k}</a>" for k in range(3))
+        return 200, {}, f"<html><body>{links}</body></html>"
+    if parts.path.startswith("/a/"):    # relative links that nest the path deeper each time
+        return 200, {}, "<html><body><a href='a/b/'>更多</a> <a href='../a/'>返回</a></body></html>"
+    return 200, {}, "<html><body><a href='/cal?d=1'>日历</a> <a href='/s?n=0'>搜索</a> <a href='/a/'>栏目</a></body></html>"
+
+
+def test_traps_are_bounded_and_the_crawl_ends(tmp_path):
+    settings = FAST.with_overrides(max_depth=8, max_query_variants=5, max_path_segments=6)
+    with serve(trap_site) as (origin, requests):
+        report, _, _ = crawl(tmp_path, origin, settings)
+    assert report.outcome == "completed"
+    assert len(requests) < 60
+    assert sum(1 for r in requests if r.startswith("/cal")) <= 2 * 8   # both directions, depth 8
+    assert any(k.startswith("trap:") for k in report.counts)
+
+
+def test_redirects_are_followed_in_scope_and_the_old_url_kept_as_alias(tmp_path):
+    def route(path: str):
+        if path == "/robots.txt":
+            return 200, {}, "User-agent: *\nDisallow: /private/\n"
+        if path == "/":
+            return 200, {}, ("<html><body><a href='/old/1.htm'>旧地址</a> <a href='/private/x.htm'>内部</a>"
+                             "<a href='/away.htm'>外链跳转</a></body></html>")
+        if path == "/old/1.htm":
+            return 301, {"Location": "/news/2023/11/05/1.htm"}, ""
+        if path == "/away.htm":
+            return 302, {"Location": "http://127.0.0.2:9/elsewhere.htm"}, ""
+        if path == "/news/2023/11/05/1.htm":
+            return 200, {}, ARTICLE.format(t="市应急管理局部署冬季安全生产工作")
+        return 404, {}, ""
+
+    with serve(route) as (origin, requests):
+        report, stored, aliases = crawl(tmp_path, origin)
+    assert stored == {origin + "/news/2023/11/05/1.htm"}
+    assert aliases == {origin + "/old/1.htm": origin + "/news/2023/11/05/1.htm"}
+    assert "/private/x.htm" not in requests
+    assert report.counts["reason:off-scope"] == 1       # the off-site hop was refused, not requested
+
+
+def test_config_file_scope_and_extraction_overrides(tmp_path):
+    univ = bundled_sites()["univ"]
+    with FixtureServer(univ) as server:
+        config = tmp_path / "sites.toml"
+        config.write_text(
+            "[defaults]\ndelay = 0.0\nper_host_concurrency = 4\n\n"
+            f'[[site]]\nname = "univ"\nstart_urls = ["{server.origin}/"]\ndeny_patterns = ["/info/1013/"]\n'
+            '[site.extract]\ntitle = "title"\n',
+            encoding="utf-8",
+        )
+        db = tmp_path / "a.db"
+        result = CliRunner().invoke(main, ["crawl", "--config", str(config), "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        requested = [p for _, p in server.requests]
+    assert not any(p.startswith("/info/1013/") for p in requested)
+    with open_archive(db, readonly=True) as archive:
+        rows = archive.conn.execute("SELECT site, title FROM articles").fetchall()
+    assert rows and all(site == "univ" for site, _ in rows)
+    assert all(title.endswith("-临江大学") for _, title in rows), "the <title> override wins"
