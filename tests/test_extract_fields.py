@@ -46,6 +46,9 @@ def test_label_values(line, field, value):
     ("投资结构趋稳趋优。（德清县发改局）", None),
     ("自2007年起已修建400多座运动场。（BBC）", None),
     ("记者了解到，涉事项目已经整改完毕。", None),
+    ("全文完。（综合）", None),
+    ("记者节快乐", None),
+    ("（上官婉儿）", "上官婉儿"),
 ])
 def test_byline_author(text, author):
     assert byline_author(text) == author
@@ -57,6 +60,8 @@ def test_byline_author(text, author):
     ("2020-06-05 20:35 叨叨姐 胡一刀 李小飞刀", None),
     ("2021年10月7日 星期四", None),
     ("2019-11-01 来源：新华网", None),
+    ("2019-11-01 10:00 北京", None),
+    ("2019-11-01 10:00 朝阳区", None),
 ])
 def test_source_after_date(line, source):
     assert source_after_date(line) == source

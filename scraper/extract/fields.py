@@ -10,12 +10,14 @@ import re
 
 from .dates import find_dates
 from .rules import (
+    COMPOUND_SURNAMES,
     EMPTY_VALUES,
     FIELD_HINT_SELECTORS,
     FIELD_LABELS,
     FIELD_MAX_LEN,
     NOT_SOURCE,
     OTHER_LABELS,
+    SURNAMES,
     VALUE_STOP,
     VALUE_STRIP,
 )
@@ -30,18 +32,27 @@ _LABEL_RE = re.compile(
     "|".join(re.escape(k).replace(r"\ ", r"\s*") for k in sorted(_LABEL_FIELD, key=len, reverse=True))
 )
 _HINT_MAX_LEN = 40
-_SOURCE_TOKEN_MAX = 12
+_SOURCE_TOKEN_MIN, _SOURCE_TOKEN_MAX = 3, 12   # 2-character words after a date are places or names
 _SEP = re.compile(r"\s*[:：]\s*|\s*/\s*|\s+")
 _STOP_RE = re.compile("[" + re.escape(VALUE_STOP) + "]")
 _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # In-text bylines: (记者 张三), 记者 张三 李四, 文/图 张三, (张三) closing a report.
-_BYLINE_RES = (
-    re.compile(r"[（(]\s*(?:本报|本台|本网)?(?:见习|实习|特约)?记者\s*([^）)]{2,24}?)\s*(?:整合|报道|摄影|摄|采写)?\s*[）)]"),
-    re.compile(r"^\S{0,12}?(?:见习|实习|特约)?(?:记者|作者|撰稿|执笔|文/图|文/|采写[:：]\s*\S{0,8}?记者)\s*[:：/]?\s*((?:[\u4e00-\u9fff·]{2,4}(?:[\s、，]+|$)){1,4})$"),
-    re.compile(r"[（(]\s*(?:文/图|文|图文)?\s*/?\s*([\u4e00-\u9fff]{2,3}(?:\s+[\u4e00-\u9fff]{2,3}){0,3})\s*[）)]\s*$"),
+_BYLINE_LABELLED = re.compile(
+    r"[（(]\s*(?:本报|本台|本网)?(?:见习|实习|特约)?记者\s*([^）)]{2,24}?)\s*(?:整合|报道|摄影|摄|采写)?\s*[）)]"
 )
-_NOT_NAME = re.compile(r"[社网报台局委部办厅院校会站司中心组]$|^(?:完|图|摄|编|记者|通讯员|本报|新华|央视)")
+# Unlabelled or loosely labelled bylines: every name must look like a Chinese personal name.
+_BYLINE_NAMES = (
+    re.compile(r"^\S{0,12}?(?:见习|实习|特约)?(?:记者|作者|撰稿|执笔|文/图|文/|采写)\s*[:：/\s]\s*"
+               r"((?:[\u4e00-\u9fff·]{2,4}(?:[\s、，]+|$)){1,4})$"),
+    re.compile(r"[（(]\s*(?:文/图|文|图文)?\s*/?\s*([\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4}){0,3})\s*[）)]\s*$"),
+)
+_NOT_NAME = re.compile(r"[社网报台局委部办厅院校会站司中心组]$|^(?:记者|通讯员|本报|新华|央视)")
+
+
+def _looks_like_name(name: str) -> bool:
+    return (2 <= len(name) <= 4 and not _NOT_NAME.search(name)
+            and (name[0] in SURNAMES or name[:2] in COMPOUND_SURNAMES))
 
 
 def clean_value(field: str, raw: str) -> str:
@@ -115,11 +126,11 @@ def source_after_date(text: str) -> str | None:
     if not dates or _LABEL_RE.search(text):
         return None
     rest = _STOP_RE.split(text[dates[0].end:], 1)[0].strip()
-    if not rest or " " in rest or NOT_SOURCE.match(rest):
+    if not rest or " " in rest or NOT_SOURCE.search(rest):
         return None  # several words after the date are names or widgets, not one source
     token = rest
     value = clean_value("source", token)
-    return value if 2 <= len(value) <= _SOURCE_TOKEN_MAX else None
+    return value if _SOURCE_TOKEN_MIN <= len(value) <= _SOURCE_TOKEN_MAX else None
 
 
 def _starts_with_date(text: str, pos: int) -> bool:
@@ -129,12 +140,17 @@ def _starts_with_date(text: str, pos: int) -> bool:
 
 def byline_author(text: str) -> str | None:
     """An author named inside the article text (`（记者 张三）`, `记者 张三 李四`, `（张三）`)."""
-    for rx in _BYLINE_RES:
+    m = _BYLINE_LABELLED.search(text)
+    if m:
+        names = [n for n in _NAME_SPLIT.split(m.group(1).strip()) if 2 <= len(n) <= 4 and _HAN.search(n)]
+        names = [n for n in names if not _NOT_NAME.search(n)]
+        if names:
+            return " ".join(names)
+    for rx in _BYLINE_NAMES:
         m = rx.search(text)
         if not m:
             continue
-        names = [p for p in _NAME_SPLIT.split(m.group(1).strip()) if p]
-        names = [n for n in names if 2 <= len(n) <= 4 and _HAN.search(n) and not _NOT_NAME.search(n)]
-        if names:
+        names = [n for n in _NAME_SPLIT.split(m.group(1).strip()) if n]
+        if names and all(_looks_like_name(n) for n in names):
             return " ".join(names)
     return None

@@ -79,8 +79,21 @@ FIELD_HINT_SELECTORS = {
     "author": '[class*="author"], [id*="author"], [class*="byline"], [class*="zuozhe"]',
     "editor": '[class*="editor"], [id*="editor"], [class*="bianji"]',
 }
+# Common Chinese surnames: an unlabelled name (a trailing "（张三）", a byline on a line of its
+# own) must start with one, so "（综合）" or "（待续）" are never taken for an author.
+COMPOUND_SURNAMES = frozenset("欧阳 司马 上官 诸葛 东方 皇甫 令狐 慕容 司徒 夏侯 尉迟 公孙 宇文 长孙 端木 澹台 南宫 西门".split())
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏"
+    "吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵"
+    "万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝"
+    "包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤"
+    "阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和"
+    "仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝揭封储焦萧巴晋鞠郁钮"
+)
 # Words that may follow a date on a header line without being a source name.
-NOT_SOURCE = re.compile(r"^(?:星期|周[一二三四五六日天]|上午|下午|原创|转载|来源|浏览|阅读|评论|分享|收藏|字号|打印|\d)")
+NOT_SOURCE = re.compile(
+    r"^(?:星期|周[一二三四五六日天]|上午|下午|原创|转载|来源|浏览|阅读|评论|分享|收藏|字号|打印|\d)|[省市县区镇乡村]$"
+)
 FIELD_MAX_LEN = {"author": 30, "source": 30, "editor": 24, "published_at": 40}
 
 # ---------------------------------------------------------------- metadata tags
