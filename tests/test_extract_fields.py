@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.extract.fields import byline_author, label_values, source_after_date
+from scraper.extract.fields import byline_author, label_values, source_near_date
 
 
 def first(text: str, field: str) -> str | None:
@@ -62,6 +62,8 @@ def test_byline_author(text, author):
     ("2019-11-01 来源：新华网", None),
     ("2019-11-01 10:00 北京", None),
     ("2019-11-01 10:00 朝阳区", None),
+    ("原创 南方都市报 2019-09-09 16:01:46", "南方都市报"),
+    ("金融市场 2019-09-23 07:48", None),
 ])
-def test_source_after_date(line, source):
-    assert source_after_date(line) == source
+def test_source_near_date(line, source):
+    assert source_near_date(line) == source

@@ -12,7 +12,7 @@ from .body import BodyRange, body_lines, body_text, find_body
 from .classify import garbage_reason, is_list_page
 from .dom import Page, build_page
 from .fields import byline_author
-from .header import Header, read_header
+from .header import Header, read_header, signature_date
 from .links import attachments, base_url, canonical, images, prev_next
 from .meta import doc_title, read_meta
 from .overrides import apply_overrides
@@ -22,6 +22,7 @@ __all__ = ["extract_article"]
 
 _BYLINE_LINES = 2       # first/last lines of the text where an in-text byline is looked for
 _BYLINE_LINE_MAX = 20   # a line this short may be a byline of its own (《棱镜》作者 周纯)
+_SIGNATURE_LINES = 2    # last lines of the text where a notice's signing date stands
 _ATTACHMENT_TAIL = 15   # lines after the text where 附件 links still belong to the article
 
 
@@ -70,6 +71,9 @@ def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bo
     art.published_at, art.author, art.source, art.editor = head.published_at, head.author, head.source, head.editor
     kept = body_lines(page, BodyRange(rng.block, head.body_first, rng.last), {title_line})
     art.body = body_text(page, kept)
+    if art.published_at is None:
+        tail = [page.lines[i].text for i in kept[-_SIGNATURE_LINES:]]
+        art.published_at = signature_date(tail) or head.fallback_date
     if art.author is None:
         # In-text bylines: the first/last lines, or a short line of its own anywhere.
         edges = kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]

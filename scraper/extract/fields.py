@@ -15,6 +15,7 @@ from .rules import (
     FIELD_HINT_SELECTORS,
     FIELD_LABELS,
     FIELD_MAX_LEN,
+    MEDIA_NAME,
     NOT_SOURCE,
     OTHER_LABELS,
     SURNAMES,
@@ -120,17 +121,21 @@ def hinted_values(tree, region: str) -> dict[str, list[str]]:
     return found
 
 
-def source_after_date(text: str) -> str | None:
-    """`2019-09-26 10:56:28 证券时报网`: the name right after the date on an unlabelled header line."""
+def source_near_date(text: str) -> str | None:
+    """The source on an unlabelled header line: the one word right after the date
+    (`2019-09-26 10:56:28 证券时报网`), or a media name right before it (`南方都市报 2019-09-09`)."""
     dates = find_dates(text)
     if not dates or _LABEL_RE.search(text):
         return None
     rest = _STOP_RE.split(text[dates[0].end:], 1)[0].strip()
-    if not rest or " " in rest or NOT_SOURCE.search(rest):
-        return None  # several words after the date are names or widgets, not one source
-    token = rest
-    value = clean_value("source", token)
-    return value if _SOURCE_TOKEN_MIN <= len(value) <= _SOURCE_TOKEN_MAX else None
+    if rest and " " not in rest and not NOT_SOURCE.search(rest):
+        value = clean_value("source", rest)
+        if _SOURCE_TOKEN_MIN <= len(value) <= _SOURCE_TOKEN_MAX:
+            return value
+    before = text[: dates[0].start].split()
+    if before and MEDIA_NAME.search(before[-1]):
+        return clean_value("source", before[-1]) or None
+    return None
 
 
 def _starts_with_date(text: str, pos: int) -> bool:

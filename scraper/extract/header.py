@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .body import BodyRange
 from .dates import date_from_url, find_dates, parse_date
 from .dom import Page
-from .fields import hinted_values, label_values, source_after_date
+from .fields import hinted_values, label_values, source_near_date
 from .rules import META_DATE_KEYS
 
 _HEADER_SPAN = 8        # lines after the headline that may still be header
@@ -20,6 +20,7 @@ _FOOTER_BEFORE = 4      # last lines of the text that may carry 责任编辑 / �
 _FOOTER_AFTER = 12
 _FOOTER_MAX_LEN = 80
 _NO_TITLE_LOOKBACK = 8
+_SIGNATURE_SLACK = 2    # characters besides the date on a signature-date line
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Header:
     editor: str | None = None
     body_first: int = 0           # first line of the article text proper (after the header)
     dated: bool = False           # the header under the headline shows a date (an article sign)
+    fallback_date: str | None = None   # from meta tags or the URL, when the page shows none
 
 
 def _first(values: dict[str, list[str]], field: str) -> str | None:
@@ -94,12 +96,10 @@ def read_header(page: Page, rng: BodyRange, title_line: int, meta: dict[str, str
             _merge(footer, label_values(lines[i].text))
     region = "\n".join(lines[i].text for i in header_idx)
     hinted = hinted_values(page.tree, region) if region else {}
-    after_date = next((v for v in (source_after_date(lines[i].text) for i in header_idx) if v), None)
+    after_date = next((v for v in (source_near_date(lines[i].text) for i in header_idx) if v), None)
     head.dated = bool(_first(values, "published_at") or unlabelled_date)
-    head.published_at = (
-        _first(values, "published_at") or unlabelled_date or _first(footer, "published_at")
-        or _meta_date(meta) or date_from_url(url)
-    )
+    head.published_at = _first(values, "published_at") or unlabelled_date or _first(footer, "published_at")
+    head.fallback_date = _meta_date(meta) or date_from_url(url)
     for field in ("author", "source", "editor"):
         setattr(head, field, _first(values, field) or _first(footer, field) or _first(hinted, field))
     if head.source is None and "source" not in values and "source" not in footer:
@@ -113,4 +113,13 @@ def _meta_date(meta: dict[str, str]) -> str | None:
             value = parse_date(meta[key])
             if value:
                 return value
+    return None
+
+
+def signature_date(texts: list[str]) -> str | None:
+    """The date a notice is signed with, on a line of its own at the end (`2023年11月3日`)."""
+    for text in reversed(texts):
+        dates = find_dates(text)
+        if dates and len(text) - (dates[0].end - dates[0].start) <= _SIGNATURE_SLACK:
+            return dates[0].value
     return None
