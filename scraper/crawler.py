@@ -350,6 +350,7 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
             pacing = HostPacing()     # sites sharing a host share its politeness budget
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
+            stack.enter_context(archive.group_commit())
             work = asyncio.gather(*(c.run() for c in crawls))
             try:
                 # a worker may sleep out a long Crawl-delay: the duration limit cancels it

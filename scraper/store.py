@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,6 +79,31 @@ def decompress(blob: bytes) -> bytes:
     return zlib.decompress(blob)
 
 
+class _Group:
+    """The open transaction of `Archive.group_commit`."""
+
+    def __init__(self, conn: sqlite3.Connection, max_units: int, max_seconds: float):
+        self.conn = conn
+        self.max_units = max_units
+        self.max_seconds = max_seconds
+        self.units = 0
+        self.opened = 0.0
+
+    def open(self) -> None:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.units, self.opened = 0, time.monotonic()
+
+    def unit_done(self) -> None:
+        self.units += 1
+        if self.units >= self.max_units or time.monotonic() - self.opened >= self.max_seconds:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
+
 class Archive:
     """Open (and create or migrate) an archive file. Use `open_archive()`."""
 
@@ -93,6 +119,7 @@ class Archive:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         conn.execute("PRAGMA busy_timeout = 30000")
         self.conn = conn
+        self._group: _Group | None = None
         self.db = sqlite_utils.Database(conn)
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
@@ -155,7 +182,21 @@ class Archive:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT; rolled back on any exception."""
+        """One atomic unit: all of it lands or none of it. Inside `group_commit` it is a
+        savepoint of the open group (made durable when the group commits), else its own
+        BEGIN IMMEDIATE … COMMIT."""
+        if self._group is not None:
+            self._group.open()
+            self.conn.execute("SAVEPOINT unit")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK TO unit")
+                self.conn.execute("RELEASE unit")
+                raise
+            self.conn.execute("RELEASE unit")
+            self._group.unit_done()
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
@@ -163,6 +204,18 @@ class Archive:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    @contextmanager
+    def group_commit(self, max_units: int = 50, max_seconds: float = 1.0) -> Iterator[None]:
+        """Commit many small transactions together (a commit per page cost 0.6 ms of the
+        crawler's ~6 ms per page). A crash loses at most the open group, whose frontier rows
+        are still pending, so the next run fetches those pages again: nothing is half-stored."""
+        self._group = _Group(self.conn, max_units, max_seconds)
+        try:
+            yield
+        finally:
+            group, self._group = self._group, None
+            group.commit()
 
     def close(self) -> None:
         self.conn.close()

@@ -172,3 +172,25 @@ def test_export_round_trip_keeps_chinese_readable(tmp_path, fmt):
     records = json.loads(text) if fmt == "json" else [json.loads(line) for line in text.splitlines()]
     assert {r["url"] for r in records} == {"http://x/1", "http://x/2"}
     assert records[0]["images"][0]["caption"] == "会场"
+
+
+def test_group_commit_keeps_units_atomic_and_commits_in_groups(tmp_path):
+    path = tmp_path / "a.db"
+    with open_archive(path) as archive:
+        with archive.group_commit(max_units=2, max_seconds=60):
+            with archive.transaction():
+                archive.save_article(_article(title="第一篇"), "http://x/1", "s", 1)
+            with pytest.raises(RuntimeError), archive.transaction():
+                archive.save_article(_article(title="第二篇"), "http://x/2", "s", 1)
+                raise RuntimeError("this unit is rolled back alone")
+            with open_archive(path, readonly=True) as reader:     # the group is not committed yet
+                assert reader.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
+            with archive.transaction():
+                archive.save_article(_article(title="第三篇"), "http://x/3", "s", 1)
+            with open_archive(path, readonly=True) as reader:     # two units done: committed
+                assert {r[0] for r in reader.conn.execute("SELECT url FROM articles")} == {"http://x/1", "http://x/3"}
+            with archive.transaction():
+                archive.save_article(_article(title="第四篇"), "http://x/4", "s", 1)
+        assert not archive.conn.in_transaction                  # closing the group commits the rest
+    with open_archive(path, readonly=True) as reader:
+        assert reader.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 3
