@@ -54,7 +54,7 @@ def is_list_page(page: Page, art: Article, kept: list[int], title_line: int, dat
         teasers = sum(1 for line in page.lines[kept[0]: kept[-1] + 1] if _is_link_item(line))
         if teasers >= _TEASERS and teasers * 3 >= len(kept):
             return True
-    sentences = sum(1 for ch in body if ch in SENTENCE_END)
+    sentences = sum(map(body.count, SENTENCE_END))
     items = sum(1 for line in page.lines if _is_link_item(line))
     if n >= _SHORT_BODY:
         # Long text on a page dominated by link items (portal front pages) with little prose.

@@ -140,7 +140,7 @@ class _Builder:
 
     def flush(self) -> None:
         text = clean("".join(self.parts))
-        self.parts = []
+        self.parts.clear()   # the same list object: walk() holds it in a local
         if text:
             idx = len(self.lines)
             path = tuple(self.path)
@@ -152,37 +152,44 @@ class _Builder:
         self.line_anchors = []
 
     def walk(self, node: LexborNode, depth: int = 0) -> None:
+        # The hot loop of extraction: locals instead of attribute lookups where it counts.
         kinds = _KINDS
+        parts = self.parts
         for child in node.iter(include_text=True):
             tag_id = child.tag_id
             if tag_id == _TEXT_ID:
                 text = child.text_content
                 if text:
-                    self.parts.append(text)
+                    parts.append(text)
                     if self.link_parts is not None:
                         self.link_parts.append(text)
                 continue
             kind, tag = kinds.get(tag_id) or _kind(child)
+            if kind == _INLINE:
+                if depth < _MAX_DEPTH:
+                    self.walk(child, depth + 1)
+                else:
+                    parts.append(child.text(deep=True))
+                continue
             if kind == _SKIP:
                 continue
-            if depth > _MAX_DEPTH:
-                self.parts.append(child.text(deep=True))
-            elif kind == _INLINE:
-                self.walk(child, depth + 1)
+            if kind == _BREAK:
+                if parts:
+                    self.flush()
+                continue
+            if depth >= _MAX_DEPTH:
+                parts.append(child.text(deep=True))
             elif kind == _BLOCK:
-                if self.parts:
+                if parts:
                     self.flush()
                 block = Block(tag, child, len(self.lines))
                 self.path.append(len(self.blocks))
                 self.blocks.append(block)
                 self.walk(child, depth + 1)
-                if self.parts:
+                if parts:
                     self.flush()
                 self.path.pop()
                 block.last = len(self.lines) - 1
-            elif kind == _BREAK:
-                if self.parts:
-                    self.flush()
             elif kind == _LINK and self.link_parts is None:
                 anchor = Anchor(child.attrs.get("href") or "", "", len(self.lines))
                 self.anchors.append(anchor)
@@ -194,7 +201,7 @@ class _Builder:
                 self.link_chars += len(text)
                 self.link_parts = None
             elif kind == _IMG:
-                if self.parts:
+                if parts:
                     self.flush()
                 self.images.append(Img(child, len(self.lines), tuple(self.path)))
             else:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from selectolax.lexbor import LexborNode
+
 from .dates import find_dates
 from .rules import (
     COMPOUND_SURNAMES,
@@ -105,12 +107,12 @@ def label_values(text: str) -> dict[str, list[str]]:
     return found
 
 
-def hinted_values(tree, region: str) -> dict[str, list[str]]:
-    """Values of elements whose class/id names a field (`class="source"`), when their text sits
-    in the header/footer `region` (the same class names also mark sidebar and comment items)."""
+def hinted_values(scope: LexborNode, region: str) -> dict[str, list[str]]:
+    """Values of elements under `scope` whose class/id names a field (`class="source"`), when
+    their text sits in the header `region` (the same class names mark sidebar and comment items)."""
     found: dict[str, list[str]] = {}
     for field, selector in FIELD_HINT_SELECTORS.items():
-        for node in tree.css(selector):
+        for node in scope.css(selector):
             text = " ".join(node.text(deep=True).split())
             if not text or len(text) > _HINT_MAX_LEN or text not in region:
                 continue

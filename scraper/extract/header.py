@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from selectolax.lexbor import LexborNode
+
 from .body import BodyRange
 from .dates import date_from_url, find_dates, parse_date
 from .dom import Page
@@ -94,17 +96,35 @@ def read_header(page: Page, rng: BodyRange, title_line: int, meta: dict[str, str
                       if len(lines[i].text) <= _FOOTER_MAX_LEN]
         for i in footer_idx:
             _merge(footer, label_values(lines[i].text))
-    region = "\n".join(lines[i].text for i in header_idx)
-    hinted = hinted_values(page.tree, region) if region else {}
     after_date = next((v for v in (source_near_date(lines[i].text) for i in header_idx) if v), None)
     head.dated = bool(_first(values, "published_at") or unlabelled_date)
     head.published_at = _first(values, "published_at") or unlabelled_date or _first(footer, "published_at")
     head.fallback_date = _meta_date(meta) or date_from_url(url)
+    hinted: dict[str, list[str]] | None = None   # looked up only when a label is missing
     for field in ("author", "source", "editor"):
-        setattr(head, field, _first(values, field) or _first(footer, field) or _first(hinted, field))
+        value = _first(values, field) or _first(footer, field)
+        if value is None and header_idx:
+            if hinted is None:
+                scope = _common_block(page, header_idx)
+                hinted = hinted_values(scope, "\n".join(lines[i].text for i in header_idx))
+            value = _first(hinted, field)
+        setattr(head, field, value)
     if head.source is None and "source" not in values and "source" not in footer:
         head.source = after_date
     return head
+
+
+def _common_block(page: Page, idx: list[int]) -> LexborNode:
+    """The innermost block enclosing all the given lines (a small subtree to query)."""
+    paths = [page.lines[i].path for i in idx]
+    common = 0
+    for level in zip(*paths):
+        if any(b != level[0] for b in level):
+            break
+        common += 1
+    if common == 0:
+        return page.tree.body or page.tree.root
+    return page.blocks[paths[0][common - 1]].node
 
 
 def _meta_date(meta: dict[str, str]) -> str | None:

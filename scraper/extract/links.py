@@ -5,7 +5,7 @@ from urllib.parse import urljoin
 
 from ..article import Attachment, Image
 from .dom import Page, clean
-from .rules import ATTACHMENT_EXT, IMAGE_SKIP, IMAGE_SRC_ATTRS, NEXT_LABELS, PREV_LABELS
+from .rules import ATTACHMENT_EXT, IMAGE_SKIP, IMAGE_SRC_ATTRS, NEXT_LABELS, PREV_LABELS, PREV_NEXT_CHARS
 
 _SMALL_PX = 40
 
@@ -40,19 +40,19 @@ def prev_next(page: Page, base: str | None) -> tuple[str | None, str | None]:
     found: dict[bool, str] = {}
     lines = page.lines
     for a in page.anchors:
-        if len(found) == 2:
-            break
-        target = absolute(base, a.href)
-        if not target:
-            continue
         line = lines[a.line].text if 0 <= a.line < len(lines) else ""
+        if not PREV_NEXT_CHARS.intersection(line):
+            continue  # cheap pre-check before the regexes
         before = line[: line.find(a.text)] if a.text and a.text in line else line
         for is_next, rx in ((False, PREV_LABELS), (True, NEXT_LABELS)):
-            if is_next in found:
+            if is_next in found or not (rx.match(a.text) or (len(before) <= 12 and rx.match(before))):
                 continue
-            if rx.match(a.text) or (len(before) <= 12 and rx.match(before)):
+            target = absolute(base, a.href)
+            if target:
                 found[is_next] = target
-                break
+            break
+        if len(found) == 2:
+            break
     return found.get(False), found.get(True)
 
 
