@@ -31,6 +31,7 @@ _JSON_FIELDS = ("images", "attachments")
 ARTICLE_COLUMNS: tuple[str, ...] = ("url", "site") + tuple(
     f.name for f in fields(Article) if f.name not in ("url", "reason")
 ) + ("content_hash", "version", "first_seen", "last_seen", "run_id")
+_STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)
 VERSIONED_COLUMNS = ("title", "published_at", "author", "source", "editor", "body", "content_hash")
 
 
@@ -50,6 +51,14 @@ def content_hash(article: Article) -> str:
     """Identity of what a reader sees: title + body, whitespace-insensitive."""
     text = "".join((article.title or "").split()) + "\n" + "".join(article.body.split())
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _article_record(article: Article) -> dict:
+    """The stored columns of an Article (lists as JSON text); no deep `asdict` on the hot path."""
+    record = {name: getattr(article, name) for name in _STORED_FIELDS}
+    for key in _JSON_FIELDS:
+        record[key] = json.dumps([asdict(item) for item in record[key]], ensure_ascii=False)
+    return record
 
 
 @dataclass
@@ -251,7 +260,7 @@ class Archive:
     # -- pages and articles ------------------------------------------------------------------
     def save_page(self, page: PageRecord) -> None:
         """Keep the newest fetch of a URL. A failed refetch never erases a good stored body."""
-        row = asdict(page)
+        row = dict(vars(page))
         if page.raw is None:
             self.conn.execute(
                 "INSERT INTO pages(url, site, final_url, status, reason, fetched_at, run_id)"
@@ -300,9 +309,7 @@ class Archive:
         if existing is not None and existing[0] == digest:
             self.conn.execute("UPDATE articles SET last_seen=?, run_id=? WHERE url=?", (now, run_id, url))
             return "unchanged"
-        record = {k: v for k, v in asdict(article).items() if k in ARTICLE_COLUMNS}
-        for key in _JSON_FIELDS:
-            record[key] = json.dumps(record[key], ensure_ascii=False)
+        record = _article_record(article)
         record.update(url=url, site=site, content_hash=digest, last_seen=now, run_id=run_id)
         if existing is None:
             record.update(version=1, first_seen=now)
@@ -326,10 +333,8 @@ class Archive:
     def refresh_extraction(self, article: Article, url: str) -> bool:
         """Overwrite a stored article's extracted fields in place (no new version: the page did
         not change, our reading of it did). Returns whether anything changed."""
-        record = {k: v for k, v in asdict(article).items()
-                  if k in ARTICLE_COLUMNS and k not in ("url", "site")}
-        for key in _JSON_FIELDS:
-            record[key] = json.dumps(record[key], ensure_ascii=False)
+        record = _article_record(article)
+        del record["url"]
         record["content_hash"] = content_hash(article)
         sets = ", ".join(f"{k}=:{k}" for k in record)
         where = " OR ".join(f"{k} IS NOT :{k}" for k in record)
