@@ -236,8 +236,9 @@ def stats_cmd(db: str):
                               " MAX(published_at) AS newest FROM articles GROUP BY site"),
         ("pages by outcome", "SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages GROUP BY 1 ORDER BY 2 DESC"),
         ("frontier", "SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2"),
-        ("recent runs", "SELECT id, started_at, ended_at, outcome, pages_fetched, not_modified, articles_new,"
-                        " articles_changed, errors FROM runs ORDER BY id DESC LIMIT 5"),
+        ("recent runs", "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome,"
+                        " pages_fetched AS fetched, not_modified AS '304', articles_new AS new,"
+                        " articles_changed AS changed, errors FROM runs ORDER BY id DESC LIMIT 5"),
     ]
     try:
         for title, sql in queries:
