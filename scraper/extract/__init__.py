@@ -10,11 +10,12 @@ from ..article import Article
 from ..decode import decode_html
 from .body import BodyRange, body_lines, body_text, find_body
 from .classify import garbage_reason, is_list_page
+from .dates import date_from_url
 from .dom import Page, build_page
 from .fields import byline_author
 from .header import Header, read_header, signature_date
 from .links import attachments, base_url, canonical, images, prev_next
-from .meta import doc_title, read_meta
+from .meta import doc_title, meta_date, read_meta
 from .overrides import apply_overrides
 from .title import find_title, heading_near
 
@@ -67,13 +68,13 @@ def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bo
         title_line = heading_near(page, rng.first)
         if title_line >= 0:
             art.title = page.lines[title_line].text
-    head: Header = read_header(page, rng, title_line, meta, url)
+    head: Header = read_header(page, rng, title_line)
     art.published_at, art.author, art.source, art.editor = head.published_at, head.author, head.source, head.editor
     kept = body_lines(page, BodyRange(rng.block, head.body_first, rng.last), {title_line})
     art.body = body_text(page, kept)
     if art.published_at is None:
         tail = [page.lines[i].text for i in kept[-_SIGNATURE_LINES:]]
-        art.published_at = signature_date(tail) or head.fallback_date
+        art.published_at = signature_date(tail) or meta_date(meta, page.tree) or date_from_url(url)
     if art.author is None:
         # In-text bylines: the first/last lines, or a short line of its own anywhere.
         edges = kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]

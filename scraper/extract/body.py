@@ -18,6 +18,7 @@ _DECAY = (1.0, 0.5, 1 / 6, 1 / 9, 1 / 12)
 # Paragraph elements give their points to the container around them, as in readability.
 _PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 pre span font strong b em".split())
 _MIN_TEXT_BEFORE_END = 50   # an end marker above less text than this is a top widget, not the end
+_HINT_BONUS = 0.25      # class/id saying content (or comment, sidebar…) moves a block by this
 _ROOT_WEIGHT = 0.1      # <body> is the container of last resort (plain-text pages)
 _NEAR_TITLE = 12        # lines after the headline where the text is expected to start
 _FAR_DECAY = 30         # beyond that, a block's score halves every this many lines
@@ -57,25 +58,37 @@ def score_blocks(page: Page, title_line: int = -1) -> int:
             end -= 1
         for level, b in enumerate(reversed(path[max(0, end - len(_DECAY)):end])):
             blocks[b].score += s * _DECAY[level]
-    best, best_score = -1, 0.0
+    # Link density and position first; the class/id weight (an attribute read and two regexes)
+    # only for blocks that could still win with the largest bonus.
+    candidates = []
     for i, blk in enumerate(blocks):
         if blk.score <= 0:
             continue
         density = blk.link_chars / blk.chars if blk.chars else 1.0
-        weight = _ROOT_WEIGHT if blk.tag in ("body", "html") else 1.0
-        if weight == 1.0 and blk.hint.strip():
-            if POSITIVE_HINT.search(blk.hint):
-                weight += 0.25
-            if NEGATIVE_HINT.search(blk.hint):
-                weight -= 0.25
-        blk.score *= (1.0 - density) * weight
+        score = blk.score * (1.0 - density)
+        if blk.tag in ("body", "html"):
+            score *= _ROOT_WEIGHT
         if title_line >= 0:
             distance = blk.first - title_line
             if distance < -_NEAR_TITLE:   # far above the headline
                 distance = -distance
-            blk.score /= 1.0 + max(0, distance - _NEAR_TITLE) / _FAR_DECAY
-        if blk.score > best_score:
-            best, best_score = i, blk.score
+            score /= 1.0 + max(0, distance - _NEAR_TITLE) / _FAR_DECAY
+        candidates.append((score, i))
+    candidates.sort(reverse=True)
+    best, best_score = -1, 0.0
+    for score, i in candidates:
+        if score * (1.0 + _HINT_BONUS) <= best_score:
+            break
+        blk = blocks[i]
+        if blk.tag not in ("body", "html"):
+            hint = blk.hint
+            if POSITIVE_HINT.search(hint):
+                score *= 1.0 + _HINT_BONUS
+            if NEGATIVE_HINT.search(hint):
+                score *= 1.0 - _HINT_BONUS
+        blk.score = score
+        if score > best_score:
+            best, best_score = i, score
     return best
 
 

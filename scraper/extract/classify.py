@@ -13,6 +13,7 @@ from .dom import Line, Page
 from .rules import PAGINATION, SENTENCE_END
 
 _SNIFF = 2048
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 _SHORT_DATE = re.compile(r"(?<!\d)(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?!\d)")   # 03-14 in lists
 _MIN_BODY = 20          # characters: less than this is no article
 _SHORT_BODY = 200       # a body this short needs article signals
@@ -32,7 +33,7 @@ def garbage_reason(data: bytes) -> str | None:
     head = data[:_SNIFF]
     if b"\x00" in head:
         return "binary"
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return "binary" if controls > len(head) // 20 else None
 
 

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborNode
 
 from .body import BodyRange
-from .dates import date_from_url, find_dates, parse_date
+from .dates import find_dates
 from .dom import Page
 from .fields import hinted_values, label_values, source_near_date
-from .rules import META_DATE_KEYS
 
 _HEADER_SPAN = 8        # lines after the headline that may still be header
 _HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
@@ -33,7 +32,6 @@ class Header:
     editor: str | None = None
     body_first: int = 0           # first line of the article text proper (after the header)
     dated: bool = False           # the header under the headline shows a date (an article sign)
-    fallback_date: str | None = None   # from meta tags or the URL, when the page shows none
 
 
 def _first(values: dict[str, list[str]], field: str) -> str | None:
@@ -49,7 +47,7 @@ def _is_prose(text: str) -> bool:
     return len(text) > _HEADER_MAX_LEN or (len(text) >= 40 and "。" in text)
 
 
-def read_header(page: Page, rng: BodyRange, title_line: int, meta: dict[str, str], url: str | None) -> Header:
+def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
     lines = page.lines
     head = Header(body_first=rng.first)
     if 0 <= title_line and (rng.block < 0 or title_line <= rng.last):
@@ -99,7 +97,6 @@ def read_header(page: Page, rng: BodyRange, title_line: int, meta: dict[str, str
     after_date = next((v for v in (source_near_date(lines[i].text) for i in header_idx) if v), None)
     head.dated = bool(_first(values, "published_at") or unlabelled_date)
     head.published_at = _first(values, "published_at") or unlabelled_date or _first(footer, "published_at")
-    head.fallback_date = _meta_date(meta) or date_from_url(url)
     hinted: dict[str, list[str]] | None = None   # looked up only when a label is missing
     for field in ("author", "source", "editor"):
         value = _first(values, field) or _first(footer, field)
@@ -125,15 +122,6 @@ def _common_block(page: Page, idx: list[int]) -> LexborNode:
     if common == 0:
         return page.tree.body or page.tree.root
     return page.blocks[paths[0][common - 1]].node
-
-
-def _meta_date(meta: dict[str, str]) -> str | None:
-    for key in META_DATE_KEYS + ("time:datetime",):
-        if key in meta:
-            value = parse_date(meta[key])
-            if value:
-                return value
-    return None
 
 
 def signature_date(texts: list[str]) -> str | None:

@@ -5,9 +5,11 @@ from urllib.parse import urljoin
 
 from ..article import Attachment, Image
 from .dom import Page, clean
-from .rules import ATTACHMENT_EXT, IMAGE_SKIP, IMAGE_SRC_ATTRS, NEXT_LABELS, PREV_LABELS, PREV_NEXT_CHARS
+from .meta import head_of
+from .rules import ATTACHMENT_EXT, IMAGE_SKIP, IMAGE_SRC_ATTRS, NEXT_LABELS, PREV_LABELS
 
 _SMALL_PX = 40
+_LABEL_GAP = 12     # at most this many characters between a 上一篇 label and its link
 
 
 def absolute(base: str | None, href: str | None) -> str | None:
@@ -25,13 +27,13 @@ def absolute(base: str | None, href: str | None) -> str | None:
 
 
 def base_url(page: Page, url: str | None) -> str | None:
-    node = page.tree.css_first("base[href]")
+    node = head_of(page.tree).css_first("base[href]")
     href = node.attrs.get("href") if node is not None else None
     return absolute(url, href) or url if href else url
 
 
 def canonical(page: Page, base: str | None) -> str | None:
-    node = page.tree.css_first('link[rel="canonical"]')
+    node = head_of(page.tree).css_first('link[rel="canonical"]')
     return absolute(base, node.attrs.get("href")) if node is not None else None
 
 
@@ -41,11 +43,11 @@ def prev_next(page: Page, base: str | None) -> tuple[str | None, str | None]:
     lines = page.lines
     for a in page.anchors:
         line = lines[a.line].text if 0 <= a.line < len(lines) else ""
-        if not PREV_NEXT_CHARS.intersection(line):
-            continue  # cheap pre-check before the regexes
-        before = line[: line.find(a.text)] if a.text and a.text in line else line
         for is_next, rx in ((False, PREV_LABELS), (True, NEXT_LABELS)):
-            if is_next in found or not (rx.match(a.text) or (len(before) <= 12 and rx.match(before))):
+            if is_next in found:
+                continue
+            # the label is the link text, or the start of its line right before the link
+            if not rx.match(a.text) and not (rx.match(line) and 0 <= line.find(a.text) <= _LABEL_GAP):
                 continue
             target = absolute(base, a.href)
             if target:
