@@ -6,7 +6,7 @@ from urllib.parse import urljoin
 from ..article import Attachment, Image
 from .dom import Page, clean
 from .meta import head_of
-from .rules import ATTACHMENT_EXT, IMAGE_SKIP, IMAGE_SRC_ATTRS, NEXT_LABELS, PREV_LABELS
+from .rules import ATTACHMENT_EXT, IMAGE_SKIP, IMAGE_SRC_ATTRS, NEXT_LABELS, PREV_LABELS, PREV_NEXT_START
 
 _SMALL_PX = 40
 _LABEL_GAP = 12     # at most this many characters between a 上一篇 label and its link
@@ -43,6 +43,8 @@ def prev_next(page: Page, base: str | None) -> tuple[str | None, str | None]:
     lines = page.lines
     for a in page.anchors:
         line = lines[a.line].text if 0 <= a.line < len(lines) else ""
+        if not (PREV_NEXT_START.match(a.text) or PREV_NEXT_START.match(line)):
+            continue  # one cheap anchored test before the two label regexes
         for is_next, rx in ((False, PREV_LABELS), (True, NEXT_LABELS)):
             if is_next in found:
                 continue
