@@ -16,7 +16,7 @@ _MIN_PROSE = 8          # characters of non-link text for a line to count as pro
 _BOILERPLATE_MAX = 200  # longer lines are prose even when they mention 版权 or 来源
 _DECAY = (1.0, 0.5, 1 / 6, 1 / 9, 1 / 12)
 # Paragraph elements give their points to the container around them, as in readability.
-_PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 pre span font strong b em".split())
+_PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 pre".split())
 _MIN_TEXT_BEFORE_END = 50   # an end marker above less text than this is a top widget, not the end
 _HINT_BONUS = 0.25      # class/id saying content (or comment, sidebar…) moves a block by this
 _ROOT_WEIGHT = 0.1      # <body> is the container of last resort (plain-text pages)

@@ -159,7 +159,7 @@ class _Builder:
             tag_id = child.tag_id
             if tag_id == _TEXT_ID:
                 text = child.text_content
-                if text:
+                if text and (parts or not text.isspace()):   # leading blanks of a line: skip
                     parts.append(text)
                     if self.link_parts is not None:
                         self.link_parts.append(text)

@@ -62,25 +62,20 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
         header_idx.append(i)
     values: dict[str, list[str]] = {}
     last_meta = -1
+    unlabelled_date = None
     for i in header_idx:
         text = lines[i].text
         found = label_values(text)
+        labelled = any(v for vs in found.values() for v in vs)
         dates = find_dates(text)
-        label_only = bool(found) and not any(v for vs in found.values() for v in vs)
-        if any(v for vs in found.values() for v in vs) or (
-            i < rng.first and (found or (dates and (dates[0].has_time or len(text) <= 24)))
-        ):
+        if labelled or (i < rng.first and (found or (dates and (dates[0].has_time or len(text) <= 24)))):
             last_meta = i  # inside the text only a labelled line is header, a bare date is prose
+        if dates and unlabelled_date is None and (last_meta == i or i == header_idx[0]):
+            unlabelled_date = dates[0].value
         _merge(values, found)
-        if label_only and i + 1 in header_idx:
+        if found and not labelled and i + 1 in header_idx:
             # `来源：` on one line, its value on the next (table cells, <span> blocks)
             _merge(values, label_values(text + " " + lines[i + 1].text))
-    unlabelled_date = None
-    for i in header_idx:
-        dates = find_dates(lines[i].text)
-        if dates and i <= max(last_meta, header_idx[0] if header_idx else -1):
-            unlabelled_date = dates[0].value
-            break
     if last_meta >= 0 and last_meta >= rng.first:
         head.body_first = last_meta + 1
     elif title_line >= rng.first and rng.block >= 0 and title_line <= rng.last:

@@ -17,7 +17,7 @@ BLOCK_TAGS = frozenset(
     "main header footer nav aside form center blockquote pre figure figcaption address hr br "
     "body html fieldset legend details summary caption".split()
 )
-HEADING_TAGS = frozenset("h1 h2 h3".split())
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Containers whose class/id says what they hold (readability's weights, plus CMS-specific words).
 NEGATIVE_HINT = re.compile(
     r"comment|footer|foot|sidebar|side|related|recommend|relate|hot|rank|nav|menu|share|"
@@ -96,7 +96,7 @@ MEDIA_NAME = re.compile(r"(?:报|网|社|台|新闻|日报|晚报|早报|商报|
 NOT_SOURCE = re.compile(
     r"^(?:星期|周[一二三四五六日天]|上午|下午|原创|转载|来源|浏览|阅读|评论|分享|收藏|字号|打印|\d)|[省市县区镇乡村]$"
 )
-FIELD_MAX_LEN = {"author": 30, "source": 30, "editor": 24, "published_at": 40}
+FIELD_MAX_LEN = {"author": 30, "source": 30, "editor": 24}
 
 # ---------------------------------------------------------------- metadata tags
 META_DATE_KEYS = (
@@ -105,7 +105,7 @@ META_DATE_KEYS = (
     "dc.date.issued", "dc.date", "dcterms.created", "dcterms.date", "firstpublishedtime",
     "weibo:article:create_at", "article:modified_time",
 )
-META_SOURCE_KEYS = ("contentsource", "article:source", "og:article:source", "source", "dc.publisher")
+# Headline candidates from metadata ("headline" is JSON-LD's), compared with on-page lines.
 META_TITLE_KEYS = ("og:title", "twitter:title", "articletitle", "headline", "dc.title")
 # Separators between a headline and the site name in <title>.
 TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|—{1,2}|–|·|::|：：|>>)\s*")

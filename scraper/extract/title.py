@@ -7,10 +7,9 @@ both agree on. Line indices of the page model let the caller find the header rig
 from __future__ import annotations
 
 from .dom import Page, clean
-from .rules import TITLE_SEPARATORS
+from .rules import HEADING_TAGS, META_TITLE_KEYS, TITLE_SEPARATORS
 
 _MIN, _MAX = 4, 120
-_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _HEADING_LOOKBACK = 12
 
 
@@ -29,7 +28,7 @@ def strip_site_suffix(title: str) -> str:
 def find_title(page: Page, meta: dict[str, str], doc_title: str) -> tuple[str | None, int]:
     """(headline, index of its line or -1)."""
     doc_sq = _squash(doc_title)
-    candidates = [meta[k] for k in ("og:title", "twitter:title", "headline") if meta.get(k)]
+    candidates = [meta[k] for k in META_TITLE_KEYS if meta.get(k)]
     best_line, best_len = -1, 0
     # On-page lines that are a substring of <title> (or of og:title): the longest one wins.
     refs = [r for r in (doc_sq, *map(_squash, candidates)) if r]
@@ -61,6 +60,6 @@ def heading_near(page: Page, body_first: int) -> int:
         if not _MIN <= len(line.text) <= _MAX or line.link_density > 0.5:
             continue
         blk = blocks[line.block] if line.path else None
-        if blk is not None and (blk.tag in _HEADINGS or "title" in blk.hint.lower()):
+        if blk is not None and (blk.tag in HEADING_TAGS or "title" in blk.hint.lower()):
             return i
     return -1
