@@ -8,7 +8,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ..article import Article
 from ..decode import decode_html
-from .body import BodyRange, body_lines, body_text, find_body
+from .body import BodyRange, body_lines, body_text, extend_lead, find_body
 from .classify import garbage_reason, is_list_page
 from .dates import date_from_url
 from .dom import Page, build_page
@@ -70,7 +70,8 @@ def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bo
             art.title = page.lines[title_line].text
     head: Header = read_header(page, rng, title_line)
     art.published_at, art.author, art.source, art.editor = head.published_at, head.author, head.source, head.editor
-    kept = body_lines(page, BodyRange(rng.block, head.body_first, rng.last), {title_line})
+    first = extend_lead(page, rng, head.body_first, head.end) if head.end >= 0 else head.body_first
+    kept = body_lines(page, BodyRange(rng.block, first, rng.last), {title_line})
     art.body = body_text(page, kept)
     if art.published_at is None:
         tail = [page.lines[i].text for i in kept[-_SIGNATURE_LINES:]]
@@ -84,6 +85,6 @@ def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bo
     art.canonical_url = canonical(page, base)
     art.prev_url, art.next_url = prev_next(page, base)
     if rng.block >= 0:
-        art.images = images(page, rng.block, head.body_first, rng.last, base)
-        art.attachments = attachments(page, head.body_first, rng.last + _ATTACHMENT_TAIL, base)
+        art.images = images(page, rng.block, first, rng.last, base)
+        art.attachments = attachments(page, first, rng.last + _ATTACHMENT_TAIL, base)
     return kept, title_line, head.dated

@@ -7,17 +7,21 @@ block's lines are then cleaned line by line with the boilerplate tables of `rule
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .dom import Line, Page
-from .rules import ATTACHMENT_EXT, BOILERPLATE, END_MARKERS, NEGATIVE_HINT, PHOTO_CREDIT, POSITIVE_HINT, PUNCTUATION
+from .rules import ATTACHMENT_EXT, BOILERPLATE, END_MARKERS, NEGATIVE_HINT, PHOTO_CREDIT, POSITIVE_HINT, PUNCTUATION, SENTENCE_END
 
 _MIN_PROSE = 8          # characters of non-link text for a line to count as prose
 _BOILERPLATE_MAX = 200  # longer lines are prose even when they mention 版权 or 来源
 _DECAY = (1.0, 0.5, 1 / 6, 1 / 9, 1 / 12)
 # Paragraph elements give their points to the container around them, as in readability.
 _PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 pre".split())
+_WIDGET_MAX = 2         # lines this short are widget labels (图集, +1), not text
 _MIN_TEXT_BEFORE_END = 50   # an end marker above less text than this is a top widget, not the end
+_REPEAT_PROBE = 16      # characters of a lead line looked up in the text to spot a repeat
+_LEAD_LABEL = re.compile(r"^\s*[【\[]?(?:摘要|导语|导读|内容提要|提要|核心提示)[】\]]?\s*[:：]?\s*")
 _HINT_BONUS = 0.25      # class/id saying content (or comment, sidebar…) moves a block by this
 _ROOT_WEIGHT = 0.1      # <body> is the container of last resort (plain-text pages)
 _NEAR_TITLE = 12        # lines after the headline where the text is expected to start
@@ -100,6 +104,25 @@ def find_body(page: Page, title_line: int = -1) -> BodyRange:
     return BodyRange(best, blk.first, blk.last)
 
 
+def extend_lead(page: Page, rng: BodyRange, first: int, floor: int) -> int:
+    """Move the start of the text up over prose lines right above the chosen block (a lead or
+    summary paragraph in a sibling container), never past the header at `floor`. A summary box
+    that repeats the text (摘要 = the first paragraph) is not added."""
+    lines = page.lines
+    i = first - 1
+    text = None
+    while (i > floor and not lines[i].link_chars and _line_score(lines[i])
+           and any(map(lines[i].text.__contains__, SENTENCE_END))):
+        # linkless prose only: promos and teasers above the text carry links
+        if text is None:
+            text = "".join(line.text for line in lines[rng.first: rng.last + 1])
+        probe = _LEAD_LABEL.sub("", lines[i].text)[:_REPEAT_PROBE]
+        if probe in text:
+            break
+        i -= 1
+    return i + 1
+
+
 def is_photo_credit(text: str) -> bool:
     return len(text) <= 80 and bool(PHOTO_CREDIT.search(text))
 
@@ -120,7 +143,7 @@ def body_lines(page: Page, rng: BodyRange, skip: set[int]) -> list[int]:
             continue
         if len(text) <= _BOILERPLATE_MAX and BOILERPLATE.search(text):
             continue
-        if is_photo_credit(text):
+        if is_photo_credit(text) or len(text) <= _WIDGET_MAX:
             continue
         kept.append(i)
     return kept

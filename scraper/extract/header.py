@@ -21,6 +21,7 @@ _FOOTER_BEFORE = 4      # last lines of the text that may carry 责任编辑 / �
 _FOOTER_AFTER = 12
 _FOOTER_MAX_LEN = 80
 _NO_TITLE_LOOKBACK = 8
+_HEADER_FIELDS = ("published_at", "source", "editor")   # labels that make a line header, not text
 _SIGNATURE_SLACK = 2    # characters besides the date on a signature-date line
 
 
@@ -32,6 +33,7 @@ class Header:
     editor: str | None = None
     body_first: int = 0           # first line of the article text proper (after the header)
     dated: bool = False           # the header under the headline shows a date (an article sign)
+    end: int = -1                 # last line of headline + header (-1 when neither was found)
 
 
 def _first(values: dict[str, list[str]], field: str) -> str | None:
@@ -68,14 +70,19 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
         found = label_values(text)
         labelled = any(v for vs in found.values() for v in vs)
         dates = find_dates(text)
-        if labelled or (i < rng.first and (found or (dates and (dates[0].has_time or len(text) <= 24)))):
-            last_meta = i  # inside the text only a labelled line is header, a bare date is prose
+        if i < rng.first:
+            is_meta = bool(found) or bool(dates and (dates[0].has_time or len(text) <= 24))
+        else:  # inside the text a bare date is prose and a byline alone (记者 张三) stays text
+            is_meta = labelled and any(any(found.get(f, ())) for f in _HEADER_FIELDS)
+        if is_meta:
+            last_meta = i
         if dates and unlabelled_date is None and (last_meta == i or i == header_idx[0]):
             unlabelled_date = dates[0].value
         _merge(values, found)
         if found and not labelled and i + 1 in header_idx:
             # `来源：` on one line, its value on the next (table cells, <span> blocks)
             _merge(values, label_values(text + " " + lines[i + 1].text))
+    head.end = max(last_meta, title_line)
     if last_meta >= 0 and last_meta >= rng.first:
         head.body_first = last_meta + 1
     elif title_line >= rng.first and rng.block >= 0 and title_line <= rng.last:
