@@ -18,10 +18,9 @@ _BOILERPLATE_MAX = 200  # longer lines are prose even when they mention 版权 o
 _DECAY = (1.0, 0.5, 1 / 6, 1 / 9, 1 / 12)
 # Paragraph elements give their points to the container around them, as in readability.
 _PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 pre".split())
-_WIDGET_MAX = 2         # lines this short are widget labels (图集, +1), not text
 _MIN_TEXT_BEFORE_END = 50   # an end marker above less text than this is a top widget, not the end
 _REPEAT_PROBE = 16      # characters of a lead line looked up in the text to spot a repeat
-_LEAD_LABEL = re.compile(r"^\s*[【\[]?(?:摘要|导语|导读|内容提要|提要|核心提示)[】\]]?\s*[:：]?\s*")
+_LEAD_LABEL = re.compile(r"^\W*(?:(?:摘要|导语|导读|内容提要|提要|核心提示)\W*)?")   # label, icons, brackets
 _HINT_BONUS = 0.25      # class/id saying content (or comment, sidebar…) moves a block by this
 _ROOT_WEIGHT = 0.1      # <body> is the container of last resort (plain-text pages)
 _NEAR_TITLE = 12        # lines after the headline where the text is expected to start
@@ -143,7 +142,7 @@ def body_lines(page: Page, rng: BodyRange, skip: set[int]) -> list[int]:
             continue
         if len(text) <= _BOILERPLATE_MAX and BOILERPLATE.search(text):
             continue
-        if is_photo_credit(text) or len(text) <= _WIDGET_MAX:
+        if is_photo_credit(text):
             continue
         kept.append(i)
     return kept
