@@ -121,7 +121,6 @@ def bench(n: int, concurrency: int) -> None:
     server.start()
     origin = f"http://127.0.0.1:{ports.get(timeout=30)}"
     try:
-        peer_s = asyncio.run(_peer(origin, n, concurrency))
         settings = Settings(delay=0.0, concurrency=concurrency, per_host_concurrency=concurrency,
                             respect_robots=True, max_retries=0)
         with tempfile.TemporaryDirectory() as tmp:
@@ -130,15 +129,17 @@ def bench(n: int, concurrency: int) -> None:
             started = time.perf_counter()
             report = asyncio.run(crawl_async([site], archive))
             crawl_s = time.perf_counter() - started
+            crawler_rss = _rss_mb(resource.RUSAGE_SELF)   # before the peer runs in this process
             stored = archive.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
             archive.close()
+        peer_s = asyncio.run(_peer(origin, n, concurrency))
     finally:
         server.terminate()
         server.join()
     fetched = report.counts["pages_fetched"]
     print(f"site of {n} articles: crawled {fetched} pages, stored {stored} articles")
     print(f"  scraper  {fetched / crawl_s:8.1f} pages/s  {1000 * crawl_s / fetched:6.2f} ms/page  "
-          f"(peak RSS crawler {_rss_mb(resource.RUSAGE_SELF):.0f} MB, workers {_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB)")
+          f"(peak RSS crawler {crawler_rss:.0f} MB, largest child (a worker or the server) {_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB)")
     print(f"  peer     {n / peer_s:8.1f} pages/s  (bare httpx GET of the articles, no parsing)")
     print(f"  ratio    scraper/peer throughput = {(fetched / crawl_s) / (n / peer_s):.2f}")
 
@@ -146,7 +147,7 @@ def bench(n: int, concurrency: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     if len(args.sizes) == 1:
         bench(args.sizes[0], args.concurrency)
