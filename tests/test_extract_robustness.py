@@ -45,6 +45,11 @@ def test_deeply_nested_markup_does_not_overflow():
     assert "深层嵌套的正文内容" in art.body
 
 
+def test_long_text_without_sentences_or_signals_is_not_an_article():
+    art = extract_article("<div>".join(["x"] * 3000))
+    assert art.reason == "not-article"
+
+
 def test_plain_text_input():
     art = extract_article("这只是一段纯文本，没有任何标签。" * 3)
     assert art.reason == "not-article"

@@ -57,11 +57,12 @@ def is_list_page(page: Page, art: Article, kept: list[int], title_line: int, dat
             return True
     sentences = sum(map(body.count, SENTENCE_END))
     items = sum(1 for line in page.lines if _is_link_item(line))
-    if n >= _SHORT_BODY:
-        # Long text on a page dominated by link items (portal front pages) with little prose.
-        return items > _MANY_ITEMS and sentences < 3
     signals = sum((art.published_at is not None, art.title is not None,
                    any(v is not None for v in (art.author, art.source, art.editor))))
+    if n >= _SHORT_BODY:
+        # Long text on a page dominated by link items (portal front pages) with little prose,
+        # or text without a single sentence on a page that names no title, date or author.
+        return (items > _MANY_ITEMS and sentences < 3) or (sentences == 0 and signals == 0)
     if sentences < 1 or signals < 2:
         return True
     headline = title_line >= 0 and len(page.lines[title_line].text) >= _HEADLINE_MIN
