@@ -53,6 +53,12 @@ def content_hash(article: Article) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def _plainer(a: str, b: str) -> bool:
+    """Whether URL `a` is the better identity than `b` for the same text: no query string
+    (print views and share links add one), then the shorter."""
+    return ("?" in b, len(b)) > ("?" in a, len(a))
+
+
 def _article_record(article: Article) -> dict:
     """The stored columns of an Article (lists as JSON text); no deep `asdict` on the hot path."""
     record = {name: getattr(article, name) for name in _STORED_FIELDS}
@@ -303,8 +309,13 @@ class Archive:
                 "SELECT url FROM articles WHERE content_hash=? AND site=? LIMIT 1", (digest, site)
             ).fetchone()
             if twin is not None:
-                self.add_alias(url, twin[0])
-                self.conn.execute("UPDATE articles SET last_seen=? WHERE url=?", (now, twin[0]))
+                primary, alias = (url, twin[0]) if _plainer(url, twin[0]) else (twin[0], url)
+                if primary == url:     # the print view came first: the plain URL takes over
+                    self.conn.execute("UPDATE articles SET url=? WHERE url=?", (url, twin[0]))
+                    self.conn.execute("UPDATE aliases SET url=? WHERE url=?", (url, twin[0]))
+                    self.conn.execute("UPDATE article_versions SET url=? WHERE url=?", (url, twin[0]))
+                self.add_alias(alias, primary)
+                self.conn.execute("UPDATE articles SET last_seen=? WHERE url=?", (now, primary))
                 return "alias"
         if existing is not None and existing[0] == digest:
             self.conn.execute("UPDATE articles SET last_seen=?, run_id=? WHERE url=?", (now, run_id, url))

@@ -194,3 +194,12 @@ def test_group_commit_keeps_units_atomic_and_commits_in_groups(tmp_path):
         assert not archive.conn.in_transaction                  # closing the group commits the rest
     with open_archive(path, readonly=True) as reader:
         assert reader.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 3
+
+
+def test_the_plain_url_wins_over_a_print_view_found_first(archive):
+    url = "http://x/info/1012/1.htm"
+    with archive.transaction():
+        assert archive.save_article(_article(), url + "?print=1", "s", 1) == "new"
+        assert archive.save_article(_article(), url, "s", 1) == "alias"
+    assert [r[0] for r in archive.conn.execute("SELECT url FROM articles")] == [url]
+    assert archive.resolve_alias(url + "?print=1") == url
