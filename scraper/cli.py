@@ -1,7 +1,8 @@
 """`scraper` command line: a thin shell over the library (each command has a Python twin).
 
 Conventions: data to stdout, logs and progress to stderr, progress only on a terminal, JSON keeps
-Chinese readable. Exit codes: 0 ok, 1 error, 2 usage, 3 archive busy (another crawl running).
+Chinese readable. Exit codes: 0 ok, 1 error, 2 usage, 3 archive busy (another crawl running), 130 interrupted
+(SIGINT/SIGTERM: the crawl stops after the pages in flight and records its run).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from .export import export_articles, run_query, search_sql
 from .settings import Settings, load_sites
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
 
-EXIT_ERROR, EXIT_BUSY = 1, 3
+EXIT_ERROR, EXIT_BUSY, EXIT_INTERRUPTED = 1, 3, 130
 log = logging.getLogger("scraper")
 db_option = click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
                          help="Archive file (SQLite).")
@@ -144,6 +145,8 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
             **{k: v for k, v in overrides.items() if v is not None}}
     report = run_crawl(sites, db, max_pages=max_pages, max_duration=max_duration, run_args=args)
     click.echo(report.summary(), err=True)
+    if report.outcome == "interrupted":
+        sys.exit(EXIT_INTERRUPTED)
 
 
 @main.command("extract")
