@@ -162,3 +162,20 @@ def test_reextract_repairs_fields_in_place_from_the_raw_pages(univ_db, tmp_path)
         assert conn.execute("SELECT title, version FROM articles WHERE url=?", (url,)).fetchone() == (title, 1)
         assert conn.execute("SELECT COUNT(*) FROM article_versions").fetchone()[0] == 0
     assert run("reextract", "--db", str(tmp_path / "missing.db")).exit_code == 1
+
+
+def test_sigterm_stops_gracefully_and_records_the_run(tmp_path):
+    db = tmp_path / "a.db"
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        proc = scraper_process("crawl", server.origin + "/", "--db", str(db), "--delay", "0.2")
+        deadline = time.monotonic() + 60
+        while not server.requests or len(server.requests) < 4:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT outcome FROM runs").fetchall() == [("interrupted",)]
+        assert conn.execute("SELECT COUNT(*) FROM frontier WHERE state='pending'").fetchone()[0] > 0
