@@ -35,6 +35,7 @@ _LABEL_RE = re.compile(
     "|".join(re.escape(k).replace(r"\ ", r"\s*") for k in sorted(_LABEL_FIELD, key=len, reverse=True))
 )
 _HINT_MAX_LEN = 40
+_STANDALONE_LINE_MAX = 40
 _SOURCE_TOKEN_MIN, _SOURCE_TOKEN_MAX = 3, 12   # 2-character words after a date are places or names
 _SEP = re.compile(r"\s*[:：]\s*|\s*/\s*|\s+")
 _STOP_RE = re.compile("[" + re.escape(VALUE_STOP) + "]")
@@ -84,7 +85,8 @@ def label_values(text: str) -> dict[str, list[str]]:
         sep = _SEP.match(text, m.end())
         has_colon = bool(sep and any(c in sep.group() for c in ":：/"))
         at_end = m.end() == len(text) or (sep is not None and sep.end() == len(text))
-        if needs_colon and not has_colon and not (field == "published_at" and _starts_with_date(text, m.end())):
+        if (needs_colon and not has_colon and not (field == "published_at" and _starts_with_date(text, m.end()))
+                and not _standalone(text, m, sep)):
             if field is None:
                 matches.append((m.start(), m.end(), None))
             continue
@@ -138,6 +140,13 @@ def source_near_date(text: str) -> str | None:
     if before and MEDIA_NAME.search(before[-1]):
         return clean_value("source", before[-1]) or None
     return None
+
+
+def _standalone(text: str, m: re.Match, sep: re.Match | None) -> bool:
+    """`编辑 陈思 校对 刘军`: a label set off by spaces on a short byline line counts without
+    its colon (on a long line the same word is prose)."""
+    return (len(text) <= _STANDALONE_LINE_MAX and sep is not None and m.start() > 0
+            and text[m.start() - 1] == " " and _HAN.match(text, sep.end()) is not None)
 
 
 def _starts_with_date(text: str, pos: int) -> bool:
