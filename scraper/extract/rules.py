@@ -36,7 +36,8 @@ POSITIVE_HINT = re.compile(
 DATE_LABELS = (
     ("发布时间", False), ("发布日期", False), ("发表时间", False), ("发表日期", False),
     ("发稿时间", False), ("发文日期", False), ("成文日期", False), ("录入时间", False),
-    ("上传时间", False), ("更新时间", False), ("发表于", False), ("时间", True), ("日期", True),
+    ("上传时间", False), ("更新时间", False), ("发表于", False), ("发布于", False), ("更新于", False),
+    ("时间", True), ("日期", True),
 )
 AUTHOR_LABELS = (
     ("作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
@@ -70,7 +71,7 @@ VALUE_STOP = "|｜【】[]()（）<>《》\t"
 VALUE_STRIP = " :：\u3000·•/|｜-—_,，;；"
 # Values that are never a name: widget words and placeholders.
 EMPTY_VALUES = frozenset(
-    "未知 佚名 匿名 无 暂无 本站 admin 管理员 null none 网络 网络整理 互联网 小编".split()
+    "未知 佚名 匿名 无 暂无 admin 管理员 null none 网络 网络整理 互联网 小编".split()
 )
 # Elements whose class/id names the field; trusted only inside the header/footer lines.
 FIELD_HINT_SELECTORS = {
