@@ -138,7 +138,7 @@ def body_lines(page: Page, rng: BodyRange, skip: set[int]) -> list[int]:
             if sum(len(page.lines[k].text) for k in kept) >= _MIN_TEXT_BEFORE_END:
                 break
             continue
-        if line.link_chars * 2 > len(text) and len(text) < 120 and not _links_to_files(line):
+        if line.link_chars * 2 > len(text) and len(text) < 120 and not links_to_files(line):
             continue
         if len(text) <= _BOILERPLATE_MAX and BOILERPLATE.search(text):
             continue
@@ -148,7 +148,7 @@ def body_lines(page: Page, rng: BodyRange, skip: set[int]) -> list[int]:
     return kept
 
 
-def _links_to_files(line: Line) -> bool:
+def links_to_files(line: Line) -> bool:
     """A line of attachment links (附件：xxx.pdf) is part of the text, unlike link lists."""
     return bool(line.anchors) and all(
         ATTACHMENT_EXT.search(a.href) or ATTACHMENT_EXT.search(a.text) for a in line.anchors

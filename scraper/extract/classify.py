@@ -9,6 +9,7 @@ import re
 
 from ..article import Article
 from .dates import DATE_RE, normalize_digits
+from .body import links_to_files
 from .dom import Line, Page
 from .rules import PAGINATION, SENTENCE_END
 
@@ -52,7 +53,8 @@ def is_list_page(page: Page, art: Article, kept: list[int], title_line: int, dat
     if n < _MIN_BODY:
         return True
     if kept:
-        teasers = sum(1 for line in page.lines[kept[0]: kept[-1] + 1] if _is_link_item(line))
+        teasers = sum(1 for line in page.lines[kept[0]: kept[-1] + 1]
+                      if _is_link_item(line) and not links_to_files(line))   # 附件 lists are text
         if teasers >= _TEASERS and teasers * 3 >= len(kept):
             return True
     sentences = sum(map(body.count, SENTENCE_END))
