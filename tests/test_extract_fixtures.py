@@ -50,6 +50,8 @@ def test_links(case):
     expected, art = case
     if "images" in expected:
         assert [i.src for i in art.images] == expected["images"]
+    if "captions" in expected:
+        assert [i.caption for i in art.images] == expected["captions"]
     if "attachments" in expected:
         assert [a.url for a in art.attachments] == expected["attachments"]
 

@@ -3,12 +3,24 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
+from selectolax.lexbor import LexborNode
+
 from ..article import Attachment, Image
+from .body import is_photo_credit
 from .dom import Page, clean
 from .meta import head_of
-from .rules import ATTACHMENT_EXT, IMAGE_SKIP, IMAGE_SRC_ATTRS, NEXT_LABELS, PREV_LABELS, PREV_NEXT_START
+from .rules import (
+    ATTACHMENT_EXT,
+    CAPTION_START,
+    IMAGE_SKIP,
+    IMAGE_SRC_ATTRS,
+    NEXT_LABELS,
+    PREV_LABELS,
+    PREV_NEXT_START,
+)
 
 _SMALL_PX = 40
+_CAPTION_MAX = 80
 _LABEL_GAP = 12     # at most this many characters between a 上一篇 label and its link
 
 
@@ -81,11 +93,22 @@ def images(page: Page, block: int, first: int, last: int, base: str | None) -> l
         if (w is not None and w < _SMALL_PX) or (h is not None and h < _SMALL_PX):
             continue
         seen.add(src)
-        out.append(Image(src, _caption(img.node) or clean(attrs.get("alt") or "") or None))
+        caption = _figcaption(img.node) or _caption_line(page, img.line) or clean(attrs.get("alt") or "")
+        out.append(Image(src, caption or None))
     return out
 
 
-def _caption(node) -> str | None:
+def _caption_line(page: Page, index: int) -> str | None:
+    """The short line right under a picture when it reads as a caption (图为…, ▲…, …摄)."""
+    if not 0 <= index < len(page.lines):
+        return None
+    text = page.lines[index].text
+    if len(text) <= _CAPTION_MAX and (CAPTION_START.match(text) or is_photo_credit(text)):
+        return text
+    return None
+
+
+def _figcaption(node: LexborNode) -> str | None:
     parent = node.parent
     for _ in range(3):
         if parent is None:

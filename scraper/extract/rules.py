@@ -144,6 +144,7 @@ PREV_NEXT_START = re.compile(r"^\s*[【\[]?\s*[上下前后]")   # what every la
 ATTACHMENT_EXT = re.compile(
     r"\.(?:pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv)(?:$|[?#])", re.I
 )
+CAPTION_START = re.compile(r"^\s*(?:[▲△↑↓▼]|图为|图：|图:|上图|下图|左图|右图|（图|\(图)")
 IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-original-src", "data-url", "src")
 # Icons and spacers that are not article pictures.
 IMAGE_SKIP = re.compile(r"icon|logo|spacer|blank|pixel|loading|share|qrcode|erweima|avatar|arrow|btn|button", re.I)
