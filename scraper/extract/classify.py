@@ -18,6 +18,7 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 _SHORT_DATE = re.compile(r"(?<!\d)(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?!\d)")   # 03-14 in lists
 _MIN_BODY = 20          # characters: less than this is no article
 _SHORT_BODY = 200       # a body this short needs article signals
+_UNDATED_MAX = 1500     # an undated page needs this much text to count as an article
 _LINK_ITEM_MAX = 60     # a list item: mostly-link line of at most this many characters
 _TEASERS = 5            # linked headlines inside the text that make it a list of teasers
 _MANY_ITEMS = 60        # link items that make a portal front page
@@ -61,6 +62,8 @@ def is_list_page(page: Page, art: Article, kept: list[int], title_line: int, dat
     items = sum(1 for line in page.lines if _is_link_item(line))
     signals = sum((art.published_at is not None, art.title is not None,
                    any(v is not None for v in (art.author, art.source, art.editor))))
+    if art.published_at is None and n < _UNDATED_MAX:
+        return True   # no date anywhere (page, metadata, URL): an about/contact/intro page
     if n >= _SHORT_BODY:
         # Long text on a page dominated by link items (portal front pages) with little prose,
         # or text without a single sentence on a page that names no title, date or author.
