@@ -74,3 +74,10 @@ def test_override_label_is_stripped_and_bad_selectors_are_ignored():
     assert art.editor == "赵六"
     assert art.title == "我国首艘大型邮轮完成首次商业航行"
     assert art.source == "新华网"
+
+
+def test_undated_article_with_a_headline_stays_an_article():
+    html = (PAGES / "split_lead.html").read_text("utf-8").replace("2023-06-09 10:20:00 ", "")
+    art = extract_article(html, "https://finance.example.com/a/abc.html")
+    assert art.published_at is None
+    assert art.reason is None

@@ -62,15 +62,15 @@ def is_list_page(page: Page, art: Article, kept: list[int], title_line: int, dat
     items = sum(1 for line in page.lines if _is_link_item(line))
     signals = sum((art.published_at is not None, art.title is not None,
                    any(v is not None for v in (art.author, art.source, art.editor))))
-    if art.published_at is None and n < _UNDATED_MAX:
-        return True   # no date anywhere (page, metadata, URL): an about/contact/intro page
+    headline = title_line >= 0 and len(page.lines[title_line].text) >= _HEADLINE_MIN
+    if art.published_at is None and n < _UNDATED_MAX and not headline:
+        return True   # no date anywhere and a column name for title: an about/contact/intro page
     if n >= _SHORT_BODY:
         # Long text on a page dominated by link items (portal front pages) with little prose,
         # or text without a single sentence on a page that names no title, date or author.
         return (items > _MANY_ITEMS and sentences < 3) or (sentences == 0 and signals == 0)
     if sentences < 1 or signals < 2:
         return True
-    headline = title_line >= 0 and len(page.lines[title_line].text) >= _HEADLINE_MIN
     if headline and dated:
         return False
     paged = any(PAGINATION.search(line.text) for line in page.lines if len(line.text) <= 80)

@@ -37,7 +37,7 @@ _LABEL_RE = re.compile(
 _HINT_MAX_LEN = 40
 _STANDALONE_LINE_MAX = 40
 _SOURCE_TOKEN_MIN, _SOURCE_TOKEN_MAX = 3, 12   # 2-character words after a date are places or names
-_SEP = re.compile(r"\s*[:：]\s*|\s*/\s*|\s+")
+_SEP = re.compile(r"\s*[:：]\s*|\s*[/丨|｜]\s*|\s+")
 _STOP_RE = re.compile("[" + re.escape(VALUE_STOP) + "]")
 _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -83,7 +83,7 @@ def label_values(text: str) -> dict[str, list[str]]:
         label = re.sub(r"\s+", "", m.group())
         field, needs_colon = _LABEL_FIELD.get(label, (None, True))
         sep = _SEP.match(text, m.end())
-        has_colon = bool(sep and any(c in sep.group() for c in ":：/"))
+        has_colon = bool(sep and not sep.group().isspace())
         at_end = m.end() == len(text) or (sep is not None and sep.end() == len(text))
         if (needs_colon and not has_colon and not (field == "published_at" and _starts_with_date(text, m.end()))
                 and not _standalone(text, m, sep)):
