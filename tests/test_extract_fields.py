@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.extract.fields import byline_author, label_values, source_near_date
+from scraper.extract.fields import byline_author, label_values, unlabelled_values
 
 
 def first(text: str, field: str) -> str | None:
@@ -62,16 +62,18 @@ def test_byline_author(text, author):
     assert byline_author(text) == author
 
 
-@pytest.mark.parametrize("line,source", [
-    ("2019-09-26 10:56:28 证券时报网", "证券时报网"),
-    ("2019-09-05 11:10 游民星空[整理] 1", "游民星空"),
-    ("2020-06-05 20:35 叨叨姐 胡一刀 李小飞刀", None),
-    ("2021年10月7日 星期四", None),
-    ("2019-11-01 来源：新华网", None),
-    ("2019-11-01 10:00 北京", None),
-    ("2019-11-01 10:00 朝阳区", None),
-    ("原创 南方都市报 2019-09-09 16:01:46", "南方都市报"),
-    ("金融市场 2019-09-23 07:48", None),
+@pytest.mark.parametrize("line,expected", [
+    ("2019-09-26 10:56:28 证券时报网", {"source": "证券时报网"}),
+    ("2019-09-05 11:10 游民星空[整理] 1", {"source": "游民星空"}),
+    ("2020-06-05 20:35 叨叨姐 胡一刀 李小飞刀", {}),
+    ("2021年10月7日 星期四", {}),
+    ("2019-11-01 来源：新华网", {}),
+    ("2019-11-01 10:00 北京", {}),
+    ("2019-11-01 10:00 朝阳区", {}),
+    ("原创 南方都市报 2019-09-09 16:01:46", {"source": "南方都市报"}),
+    ("金融市场 2019-09-23 07:48", {}),
+    ("石佳/中国青年报", {"author": "石佳", "source": "中国青年报"}),
+    ("首页/新闻中心", {}),
 ])
-def test_source_near_date(line, source):
-    assert source_near_date(line) == source
+def test_unlabelled_values(line, expected):
+    assert unlabelled_values(line) == expected

@@ -37,6 +37,7 @@ _LABEL_RE = re.compile(
 _HINT_MAX_LEN = 40
 _STANDALONE_LINE_MAX = 40
 _SOURCE_TOKEN_MIN, _SOURCE_TOKEN_MAX = 3, 12   # 2-character words after a date are places or names
+_NAME_SLASH_MEDIA = re.compile(r"^([\u4e00-\u9fff·]{2,4})\s*/\s*([\u4e00-\u9fffA-Za-z]{2,12})$")
 _SEP = re.compile(r"\s*[:：]\s*|\s*[/丨|｜]\s*|\s+")
 _STOP_RE = re.compile("[" + re.escape(VALUE_STOP) + "]")
 _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
@@ -125,21 +126,27 @@ def hinted_values(scope: LexborNode, region: str) -> dict[str, list[str]]:
     return found
 
 
-def source_near_date(text: str) -> str | None:
-    """The source on an unlabelled header line: the one word right after the date
-    (`2019-09-26 10:56:28 证券时报网`), or a media name right before it (`南方都市报 2019-09-09`)."""
+def unlabelled_values(text: str) -> dict[str, str]:
+    """Fields a header line shows without labels: a source next to the date
+    (`2019-09-26 10:56:28 证券时报网`, `南方都市报 2019-09-09`) or a `作者/媒体` pair (`石佳/中国青年报`)."""
+    if _LABEL_RE.search(text):
+        return {}
+    pair = _NAME_SLASH_MEDIA.match(text)
+    if pair and _looks_like_name(pair.group(1)) and MEDIA_NAME.search(pair.group(2)):
+        return {"author": pair.group(1), "source": pair.group(2)}
     dates = find_dates(text)
-    if not dates or _LABEL_RE.search(text):
-        return None
+    if not dates:
+        return {}
     rest = _STOP_RE.split(text[dates[0].end:], 1)[0].strip()
     if rest and " " not in rest and not NOT_SOURCE.search(rest):
         value = clean_value("source", rest)
         if _SOURCE_TOKEN_MIN <= len(value) <= _SOURCE_TOKEN_MAX:
-            return value
+            return {"source": value}
     before = text[: dates[0].start].split()
     if before and MEDIA_NAME.search(before[-1]):
-        return clean_value("source", before[-1]) or None
-    return None
+        value = clean_value("source", before[-1])
+        return {"source": value} if value else {}
+    return {}
 
 
 def _standalone(text: str, m: re.Match, sep: re.Match | None) -> bool:

@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborNode
 from .body import BodyRange
 from .dates import find_dates
 from .dom import Page
-from .fields import hinted_values, label_values, source_near_date
+from .fields import hinted_values, label_values, unlabelled_values
 
 _HEADER_SPAN = 8        # lines after the headline that may still be header
 _HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
@@ -96,7 +96,10 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                       if len(lines[i].text) <= _FOOTER_MAX_LEN]
         for i in footer_idx:
             _merge(footer, label_values(lines[i].text))
-    after_date = next((v for v in (source_near_date(lines[i].text) for i in header_idx) if v), None)
+    unlabelled: dict[str, str] = {}
+    for i in header_idx:
+        for field, value in unlabelled_values(lines[i].text).items():
+            unlabelled.setdefault(field, value)
     head.dated = bool(_first(values, "published_at") or unlabelled_date)
     head.published_at = _first(values, "published_at") or unlabelled_date or _first(footer, "published_at")
     hinted: dict[str, list[str]] | None = None   # looked up only when a label is missing
@@ -108,8 +111,9 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                 hinted = hinted_values(scope, "\n".join(lines[i].text for i in header_idx))
             value = _first(hinted, field)
         setattr(head, field, value)
-    if head.source is None and "source" not in values and "source" not in footer:
-        head.source = after_date
+    for field, value in unlabelled.items():   # only where the page has no label at all
+        if getattr(head, field) is None and field not in values and field not in footer:
+            setattr(head, field, value)
     return head
 
 
