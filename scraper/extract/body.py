@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .dom import Line, Page
-from .rules import ATTACHMENT_EXT, BOILERPLATE, END_MARKERS, NEGATIVE_HINT, PHOTO_CREDIT, POSITIVE_HINT, PUNCTUATION, SENTENCE_END
+from .rules import ATTACHMENT_EXT, BOILERPLATE_ANY, BOILERPLATE_START, END_MARKERS, NEGATIVE_HINT, PHOTO_CREDIT, POSITIVE_HINT, PUNCTUATION, SENTENCE_END
 
 _MIN_PROSE = 8          # characters of non-link text for a line to count as prose
 _BOILERPLATE_MAX = 200  # longer lines are prose even when they mention 版权 or 来源
@@ -34,12 +34,17 @@ class BodyRange:
     last: int
 
 
+def is_boilerplate(text: str) -> bool:
+    """A widget, share, copyright or editor line (long lines are prose whatever they mention)."""
+    return len(text) <= _BOILERPLATE_MAX and bool(BOILERPLATE_START.match(text) or BOILERPLATE_ANY.search(text))
+
+
 def _line_score(line: Line) -> float:
     text = line.text
     plain = len(text) - line.link_chars
     if plain < _MIN_PROSE or line.link_chars * 2 > len(text):
         return 0.0
-    if len(text) <= _BOILERPLATE_MAX and BOILERPLATE.search(text):
+    if is_boilerplate(text):
         return 0.0
     punct = sum(map(text.count, PUNCTUATION))   # str.count per mark: C loops, not a Python one
     return 1.0 + min(punct, 12) + min(plain / 50, 4.0)
@@ -140,7 +145,7 @@ def body_lines(page: Page, rng: BodyRange, skip: set[int]) -> list[int]:
             continue
         if line.link_chars * 2 > len(text) and len(text) < 120 and not links_to_files(line):
             continue
-        if len(text) <= _BOILERPLATE_MAX and BOILERPLATE.search(text):
+        if is_boilerplate(text):
             continue
         if is_photo_credit(text):
             continue
