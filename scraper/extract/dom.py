@@ -15,6 +15,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from .rules import BLOCK_TAGS, SKIP_TAGS
 
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_STRUCTURAL = frozenset(("body", "html", "tr", "tbody", "thead", "tfoot"))   # never dropped as hidden
+_MAX_DEPTH = 400   # deeper subtrees (broken markup) are read as flat text
 
 
 @dataclass(slots=True)
@@ -92,18 +94,16 @@ def drop_hidden(root: LexborNode) -> None:
             node.decompose()
 
 
-_STRUCTURAL = frozenset(("body", "html", "tr", "tbody", "thead", "tfoot"))
-_MAX_DEPTH = 400   # deeper subtrees (broken markup) are read as flat text
-
 # What the walk does with an element, by kind; looked up by lexbor's numeric tag id (cheaper
 # than the tag name), cached for the standard tags, whose ids are small and fixed.
-_TEXT, _SKIP, _BLOCK, _BREAK, _LINK, _IMG, _INLINE = range(7)
+_SKIP, _BLOCK, _BREAK, _LINK, _IMG, _INLINE = range(6)
 _TEXT_ID = 2
 _STANDARD_IDS = 4096
 _KINDS: dict[int, tuple[int, str]] = {}
 
 
 def _kind(node: LexborNode) -> tuple[int, str]:
+    """(kind, tag name) of an element, computed once per standard tag id."""
     tag_id = node.tag_id
     kind = _KINDS.get(tag_id)
     if kind is not None:

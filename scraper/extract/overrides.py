@@ -1,7 +1,7 @@
 """Per-site CSS selectors (`[site.extract]` in sites.toml) that win over the heuristics."""
 from __future__ import annotations
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from ..article import Article
 from .body import BodyRange, body_lines, body_text
@@ -13,9 +13,11 @@ FIELDS = ("title", "published_at", "author", "source", "editor", "body")
 
 
 def _select(tree: LexborHTMLParser, selector: str) -> LexborNode | None:
+    """The first match, or None (also for a selector lexbor cannot parse: a config typo must not
+    stop the crawl)."""
     try:
         return tree.css_first(selector)
-    except Exception:  # selectolax raises its own error types for a bad selector  # noqa: BLE001
+    except SelectolaxError:
         return None
 
 
