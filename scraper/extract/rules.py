@@ -19,15 +19,16 @@ BLOCK_TAGS = frozenset(
 )
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Containers whose class/id says what they hold (readability's weights, plus CMS-specific words).
+# Short tokens must start a word (after '-', '_', a space or a capital), so "photo" is not "hot".
 NEGATIVE_HINT = re.compile(
-    r"comment|footer|foot|sidebar|side|related|recommend|relate|hot|rank|nav|menu|share|"
-    r"breadcrumb|crumb|copyright|banner|advert|\bad\b|ads|tags?\b|widget|login|qrcode|"
-    r"list|pager|pagination|links?\b|friend|bottom|top\b|header|toolbar|tool",
+    r"comment|footer|sidebar|related|recommend|relate|breadcrumb|crumb|copyright|banner|advert|"
+    r"widget|login|qrcode|pager|pagination|friend|bottom|toolbar|"
+    r"(?<![a-z])(?:foot|side|hot|rank|nav|menu|share|ad|ads|tags?|list|links?|top|header|tool)(?![a-z])",
     re.I,
 )
 POSITIVE_HINT = re.compile(
-    r"article|content|text|detail|main|body|post|entry|news|story|zhengwen|neirong|wenzhang|"
-    r"con\b|cont\b|txt|read|vsb_content|trs_editor|zw",
+    r"article|content|detail|zhengwen|neirong|wenzhang|vsb_content|trs_editor|"
+    r"(?<![a-z])(?:text|main|body|post|entry|news|story|con|cont|txt|read|zw)(?![a-z])",
     re.I,
 )
 
