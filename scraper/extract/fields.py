@@ -13,6 +13,7 @@ from selectolax.lexbor import LexborNode
 from .dates import find_dates
 from .rules import (
     COMPOUND_SURNAMES,
+    DATE_FIELDS,
     EMPTY_VALUES,
     FIELD_HINT_SELECTORS,
     FIELD_LABELS,
@@ -86,12 +87,12 @@ def label_values(text: str) -> dict[str, list[str]]:
         sep = _SEP.match(text, m.end())
         has_colon = bool(sep and not sep.group().isspace())
         at_end = m.end() == len(text) or (sep is not None and sep.end() == len(text))
-        if (needs_colon and not has_colon and not (field == "published_at" and _starts_with_date(text, m.end()))
+        if (needs_colon and not has_colon and not (field in DATE_FIELDS and _starts_with_date(text, m.end()))
                 and not _standalone(text, m, sep)):
             if field is None:
                 matches.append((m.start(), m.end(), None))
             continue
-        if (not has_colon and not at_end and sep is None and field not in ("author", "published_at")
+        if (not has_colon and not at_end and sep is None and field not in ("author", *DATE_FIELDS)
                 and _HAN.match(text, m.end())):
             continue  # '来源于…' is prose, not a label
         matches.append((m.start(), sep.end() if sep else m.end(), field))
@@ -102,7 +103,7 @@ def label_values(text: str) -> dict[str, list[str]]:
         if i + 1 < len(matches) and matches[i + 1][2] == field and " " not in text[end:stop].strip():
             continue  # '南都见习记者 张三': the name follows the last label of a run
         raw = text[end:stop]
-        if field == "published_at":
+        if field in DATE_FIELDS:
             dates = find_dates(raw)
             found.setdefault(field, []).append(dates[0].value if dates and dates[0].start <= 2 else "")
         else:

@@ -21,7 +21,7 @@ _FOOTER_BEFORE = 4      # last lines of the text that may carry 责任编辑 / �
 _FOOTER_AFTER = 12
 _FOOTER_MAX_LEN = 80
 _NO_TITLE_LOOKBACK = 8
-_HEADER_FIELDS = ("published_at", "source", "editor")   # labels that make a line header, not text
+_HEADER_FIELDS = ("published_at", "updated_at", "source", "editor")   # labels that make a line header
 _SIGNATURE_SLACK = 2    # characters besides the date on a signature-date line
 
 
@@ -101,7 +101,8 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
         for field, value in unlabelled_values(lines[i].text).items():
             unlabelled.setdefault(field, value)
     head.dated = bool(_first(values, "published_at") or unlabelled_date)
-    head.published_at = _first(values, "published_at") or unlabelled_date or _first(footer, "published_at")
+    head.published_at = (_first(values, "published_at") or unlabelled_date or _first(footer, "published_at")
+                         or _first(values, "updated_at"))
     hinted: dict[str, list[str]] | None = None   # looked up only when a label is missing
     for field in ("author", "source", "editor"):
         value = _first(values, field) or _first(footer, field)

@@ -37,8 +37,11 @@ POSITIVE_HINT = re.compile(
 DATE_LABELS = (
     ("发布时间", False), ("发布日期", False), ("发表时间", False), ("发表日期", False),
     ("发稿时间", False), ("发文日期", False), ("成文日期", False), ("录入时间", False),
-    ("上传时间", False), ("更新时间", False), ("发表于", False), ("发布于", False), ("更新于", False),
-    ("时间", True), ("日期", True),
+    ("上传时间", False), ("发表于", False), ("发布于", False), ("时间", True), ("日期", True),
+)
+# When a page was last changed: a publication date only when nothing else is shown.
+UPDATE_LABELS = (
+    ("更新时间", False), ("更新日期", False), ("更新于", False), ("最后更新", False), ("修改时间", False),
 )
 AUTHOR_LABELS = (
     ("作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
@@ -53,6 +56,7 @@ SOURCE_LABELS = (
 EDITOR_LABELS = (
     ("责任编辑", False), ("责编", False), ("编辑", True), ("值班编辑", False), ("编 辑", True),
 )
+DATE_FIELDS = ("published_at", "updated_at")
 # Labels that only end a value (they are not extracted, but a value never runs into them).
 OTHER_LABELS = (
     "浏览次数", "浏览量", "点击数", "点击量", "阅读数", "阅读量", "访问量", "字号", "所属分类",
@@ -63,6 +67,7 @@ OTHER_LABELS = (
 )
 FIELD_LABELS = {
     "published_at": DATE_LABELS,
+    "updated_at": UPDATE_LABELS,
     "author": AUTHOR_LABELS,
     "source": SOURCE_LABELS,
     "editor": EDITOR_LABELS,
