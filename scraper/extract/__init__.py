@@ -24,7 +24,8 @@ __all__ = ["extract_article"]
 _BYLINE_LINES = 2       # first/last lines of the text where an in-text byline is looked for
 _BYLINE_LINE_MAX = 20   # a line this short may be a byline of its own (《棱镜》作者 周纯)
 _SIGNATURE_LINES = 2    # last lines of the text where a notice's signing date stands
-_ATTACHMENT_TAIL = 15   # lines after the text where 附件 links still belong to the article
+_ATTACHMENT_TAIL = 15
+_TITLE_BODY_GAP = 40    # lines between headline and text beyond which the headline match is doubted   # lines after the text where 附件 links still belong to the article
 
 
 def extract_article(html: bytes | str, url: str | None = None, *, http_charset: str | None = None,
@@ -64,6 +65,11 @@ def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bo
     meta = read_meta(page.tree)
     art.title, title_line = find_title(page, meta, doc_title(page.tree))
     rng = find_body(page, title_line)
+    if title_line >= 0 and abs(rng.first - title_line) > _TITLE_BODY_GAP:
+        # <title> matched a line far from any text (a logo or banner naming the site): trust
+        # neither that line nor the position prior built on it.
+        title_line = -1
+        rng = find_body(page, title_line)
     if title_line < 0 and rng.block >= 0:
         title_line = heading_near(page, rng.first)
         if title_line >= 0:

@@ -56,6 +56,8 @@ def score_blocks(page: Page, title_line: int = -1) -> int:
     A known headline line adds a position prior: the text starts right below the headline,
     while comment threads and sidebars with long items sit far from it."""
     blocks = page.blocks
+    for blk in blocks:
+        blk.score = 0.0
     for line in page.lines:
         s = _line_score(line)
         if not s:
