@@ -74,8 +74,7 @@ def score_blocks(page: Page, title_line: int = -1) -> int:
     for i, blk in enumerate(blocks):
         if blk.score <= 0:
             continue
-        density = blk.link_chars / blk.chars if blk.chars else 1.0
-        score = blk.score * (1.0 - density)
+        score = blk.score * (1.0 - page.link_density(blk))
         if blk.tag in ("body", "html"):
             score *= _ROOT_WEIGHT
         if title_line >= 0:

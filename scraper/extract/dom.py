@@ -39,10 +39,8 @@ class Block:
 
     tag: str
     node: LexborNode
-    first: int = -1
+    first: int = -1           # line indices, -1 when the block holds no text
     last: int = -1
-    chars: int = 0
-    link_chars: int = 0
     score: float = 0.0
 
     @property
@@ -75,6 +73,22 @@ class Page:
     blocks: list[Block]
     anchors: list[Anchor]
     images: list[Img]
+    _chars: list[int] = field(default_factory=list)       # prefix sums over lines
+    _link_chars: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        chars, links = [0], [0]
+        for line in self.lines:
+            chars.append(chars[-1] + len(line.text))
+            links.append(links[-1] + line.link_chars)
+        self._chars, self._link_chars = chars, links
+
+    def link_density(self, blk: Block) -> float:
+        """Share of a block's characters that are link text (1.0 for an empty block)."""
+        if blk.first < 0:
+            return 1.0
+        chars = self._chars[blk.last + 1] - self._chars[blk.first]
+        return (self._link_chars[blk.last + 1] - self._link_chars[blk.first]) / chars if chars else 1.0
 
 
 def clean(text: str) -> str:
@@ -189,7 +203,10 @@ class _Builder:
                 if parts:
                     self.flush()
                 self.path.pop()
-                block.last = len(self.lines) - 1
+                if len(self.lines) > block.first:
+                    block.last = len(self.lines) - 1
+                else:
+                    block.first = -1
             elif kind == _LINK and self.link_parts is None:
                 anchor = Anchor(child.attrs.get("href") or "", "", len(self.lines))
                 self.anchors.append(anchor)
@@ -208,20 +225,6 @@ class _Builder:
                 self.walk(child, depth + 1)
 
 
-def _count_chars(lines: list[Line], blocks: list[Block]) -> None:
-    """Characters and link characters per block, from prefix sums over the lines."""
-    chars, links = [0], [0]
-    for line in lines:
-        chars.append(chars[-1] + len(line.text))
-        links.append(links[-1] + line.link_chars)
-    for blk in blocks:
-        if blk.last < blk.first:
-            blk.first = blk.last = -1
-            continue
-        blk.chars = chars[blk.last + 1] - chars[blk.first]
-        blk.link_chars = links[blk.last + 1] - links[blk.first]
-
-
 def build_page(tree: LexborHTMLParser, root: LexborNode | None = None) -> Page:
     """The page model of the whole document, or of the subtree under `root`."""
     b = _Builder()
@@ -230,5 +233,4 @@ def build_page(tree: LexborHTMLParser, root: LexborNode | None = None) -> Page:
         drop_hidden(root)
         b.walk(root)
         b.flush()
-    _count_chars(b.lines, b.blocks)
     return Page(tree, b.lines, b.blocks, b.anchors, b.images)
