@@ -15,7 +15,7 @@ from .rules import (
     COMPOUND_SURNAMES,
     DATE_FIELDS,
     EMPTY_VALUES,
-    FIELD_HINT_SELECTORS,
+    FIELD_HINTS,
     FIELD_LABELS,
     FIELD_MAX_LEN,
     MEDIA_NAME,
@@ -111,19 +111,27 @@ def label_values(text: str) -> dict[str, list[str]]:
     return found
 
 
-def hinted_values(scope: LexborNode, region: str) -> dict[str, list[str]]:
-    """Values of elements under `scope` whose class/id names a field (`class="source"`), when
-    their text sits in the header `region` (the same class names mark sidebar and comment items)."""
+def hinted_values(blocks: list[LexborNode], region: str) -> dict[str, list[str]]:
+    """Values of elements in the header `blocks` whose class/id names a field (`class="source"`),
+    when their text sits in the header `region` (the same class names mark sidebar and comment
+    items elsewhere). Walking these few small subtrees is cheaper than a page-wide CSS query."""
     found: dict[str, list[str]] = {}
-    for field, selector in FIELD_HINT_SELECTORS.items():
-        for node in scope.css(selector):
-            text = " ".join(node.text(deep=True).split())
-            if not text or len(text) > _HINT_MAX_LEN or text not in region:
+    for block in blocks:
+        for node in block.traverse():
+            attrs = node.attributes
+            hint = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+            if len(hint) < 3:
                 continue
-            labelled = [v for v in label_values(text).get(field, ()) if v]
-            value = labelled[0] if labelled else ("" if _LABEL_RE.search(text) else clean_value(field, text))
-            if value:
-                found.setdefault(field, []).append(value)
+            for field, rx in FIELD_HINTS.items():
+                if not rx.search(hint):
+                    continue
+                text = " ".join(node.text(deep=True).split())
+                if not text or len(text) > _HINT_MAX_LEN or text not in region:
+                    continue
+                labelled = [v for v in label_values(text).get(field, ()) if v]
+                value = labelled[0] if labelled else ("" if _LABEL_RE.search(text) else clean_value(field, text))
+                if value:
+                    found.setdefault(field, []).append(value)
     return found
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from selectolax.lexbor import LexborNode
-
 from .body import BodyRange
 from .dates import find_dates
 from .dom import Page
@@ -108,27 +106,15 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
         value = _first(values, field) or _first(footer, field)
         if value is None and header_idx:
             if hinted is None:
-                scope = _common_block(page, header_idx)
-                hinted = hinted_values(scope, "\n".join(lines[i].text for i in header_idx))
+                blocks = {lines[i].block for i in header_idx if lines[i].path}
+                hinted = hinted_values([page.blocks[b].node for b in sorted(blocks)],
+                                       "\n".join(lines[i].text for i in header_idx))
             value = _first(hinted, field)
         setattr(head, field, value)
     for field, value in unlabelled.items():   # only where the page has no label at all
         if getattr(head, field) is None and field not in values and field not in footer:
             setattr(head, field, value)
     return head
-
-
-def _common_block(page: Page, idx: list[int]) -> LexborNode:
-    """The innermost block enclosing all the given lines (a small subtree to query)."""
-    paths = [page.lines[i].path for i in idx]
-    common = 0
-    for level in zip(*paths):
-        if any(b != level[0] for b in level):
-            break
-        common += 1
-    if common == 0:
-        return page.tree.body or page.tree.root
-    return page.blocks[paths[0][common - 1]].node
 
 
 def signature_date(texts: list[str]) -> str | None:

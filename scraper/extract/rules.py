@@ -79,12 +79,11 @@ VALUE_STRIP = " :：\u3000·•/|｜-—_,，;；"
 EMPTY_VALUES = frozenset(
     "未知 佚名 匿名 无 暂无 admin 管理员 null none 网络 网络整理 互联网 小编".split()
 )
-# Elements whose class/id names the field; trusted only inside the header/footer lines.
-FIELD_HINT_SELECTORS = {
-    "source": '[class*="source"], [id*="source"], [id*="media_name"], [class*="media-name"], '
-              '[class*="media_name"], [class*="laiyuan"], [id*="laiyuan"]',
-    "author": '[class*="author"], [id*="author"], [class*="byline"], [class*="zuozhe"]',
-    "editor": '[class*="editor"], [id*="editor"], [class*="bianji"]',
+# Elements whose class/id names the field; trusted only inside the header lines.
+FIELD_HINTS = {
+    "source": re.compile(r"source|media[_-]?name|laiyuan", re.I),
+    "author": re.compile(r"author|byline|zuozhe", re.I),
+    "editor": re.compile(r"editor|bianji", re.I),
 }
 # Common Chinese surnames: an unlabelled name (a trailing "（张三）", a byline on a line of its
 # own) must start with one, so "（综合）" or "（待续）" are never taken for an author.
