@@ -51,13 +51,12 @@ def _line_score(line: Line) -> float:
 
 
 def score_blocks(page: Page, title_line: int = -1) -> int:
-    """Score every block and return the id of the best one (or -1).
+    """Score the blocks that enclose prose and return the id of the best one (or -1).
 
     A known headline line adds a position prior: the text starts right below the headline,
     while comment threads and sidebars with long items sit far from it."""
     blocks = page.blocks
-    for blk in blocks:
-        blk.score = 0.0
+    raw: dict[int, float] = {}
     for line in page.lines:
         s = _line_score(line)
         if not s:
@@ -67,14 +66,13 @@ def score_blocks(page: Page, title_line: int = -1) -> int:
         while end > 1 and blocks[path[end - 1]].tag in _PARAGRAPH_TAGS:
             end -= 1
         for level, b in enumerate(reversed(path[max(0, end - len(_DECAY)):end])):
-            blocks[b].score += s * _DECAY[level]
+            raw[b] = raw.get(b, 0.0) + s * _DECAY[level]
     # Link density and position first; the class/id weight (an attribute read and two regexes)
     # only for blocks that could still win with the largest bonus.
     candidates = []
-    for i, blk in enumerate(blocks):
-        if blk.score <= 0:
-            continue
-        score = blk.score * (1.0 - page.link_density(blk))
+    for i, score in raw.items():
+        blk = blocks[i]
+        score *= 1.0 - page.link_density(blk)
         if blk.tag in ("body", "html"):
             score *= _ROOT_WEIGHT
         if title_line >= 0:
@@ -95,7 +93,6 @@ def score_blocks(page: Page, title_line: int = -1) -> int:
                 score *= 1.0 + _HINT_BONUS
             if NEGATIVE_HINT.search(hint):
                 score *= 1.0 - _HINT_BONUS
-        blk.score = score
         if score > best_score:
             best, best_score = i, score
     return best

@@ -41,7 +41,6 @@ class Block:
     node: LexborNode
     first: int = -1           # line indices, -1 when the block holds no text
     last: int = -1
-    score: float = 0.0
 
     @property
     def hint(self) -> str:
