@@ -4,6 +4,8 @@ Public API: `extract_article`. Everything else in this package may change.
 """
 from __future__ import annotations
 
+from codecs import BOM_UTF8
+
 from selectolax.lexbor import LexborHTMLParser
 
 from ..article import Article
@@ -40,14 +42,18 @@ def extract_article(html: bytes | str, url: str | None = None, *, http_charset: 
             return art
         text, art.encoding = decode_html(data, http_charset)
     else:
-        text = html or ""
-    if text.count("\ufffd") > max(20, len(text) // 50):
+        data, text = None, html or ""
+    bad = text.count("\ufffd")
+    if bad > max(20, len(text) // 50):
         art.reason = "decode-error"
         return art
-    if not text.strip():
+    if not text or text.isspace():
         art.reason = "empty"
         return art
-    tree = LexborHTMLParser(text)
+    # Bytes that are clean UTF-8 go to the parser as they are: lexbor reads UTF-8 natively,
+    # which saves re-encoding the decoded text.
+    clean_utf8 = data is not None and art.encoding == "utf-8" and not bad and not data.startswith(BOM_UTF8)
+    tree = LexborHTMLParser(data if clean_utf8 else text)
     page = build_page(tree)
     kept, title_line, dated = _fill(art, page, url)
     if overrides:
