@@ -47,19 +47,38 @@ def _is_prose(text: str) -> bool:
     return len(text) > _HEADER_MAX_LEN or (len(text) >= 40 and "。" in text)
 
 
-def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
+def _header_span(page: Page, rng: BodyRange, title_line: int) -> list[int]:
+    """Short lines after the headline (or just above the text) up to the first prose line."""
     lines = page.lines
-    head = Header(body_first=rng.first)
     if 0 <= title_line and (rng.block < 0 or title_line <= rng.last):
         start = title_line + 1
     else:
         start = max(0, rng.first - _NO_TITLE_LOOKBACK)
-    # Header: short lines after the headline up to the first prose line.
-    header_idx: list[int] = []
+    span: list[int] = []
     for i in range(start, min(len(lines), start + _HEADER_SPAN)):
         if _is_prose(lines[i].text):
             break
-        header_idx.append(i)
+        span.append(i)
+    return span
+
+
+def _footer_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:
+    """Labelled values on the last lines of the text and the short lines right after it."""
+    footer: dict[str, list[str]] = {}
+    if rng.block < 0:
+        return footer
+    for i in range(max(rng.first, rng.last - _FOOTER_BEFORE + 1), min(len(page.lines), rng.last + _FOOTER_AFTER + 1)):
+        if len(page.lines[i].text) <= _FOOTER_MAX_LEN:
+            _merge(footer, label_values(page.lines[i].text))
+    return footer
+
+
+def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
+    """Date, author, source and editor from the header (labels first, then class/id hints, then
+    unlabelled patterns) and the footer, and where the text proper starts."""
+    lines = page.lines
+    head = Header(body_first=rng.first)
+    header_idx = _header_span(page, rng, title_line)
     values: dict[str, list[str]] = {}
     last_meta = -1
     unlabelled_date = None
@@ -85,15 +104,7 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
         head.body_first = last_meta + 1
     elif title_line >= rng.first and rng.block >= 0 and title_line <= rng.last:
         head.body_first = title_line + 1
-    # Footer: the last lines of the text and the lines right after it.
-    footer: dict[str, list[str]] = {}
-    footer_idx = []
-    if rng.block >= 0:
-        footer_idx = [i for i in range(max(rng.first, rng.last - _FOOTER_BEFORE + 1),
-                                       min(len(lines), rng.last + _FOOTER_AFTER + 1))
-                      if len(lines[i].text) <= _FOOTER_MAX_LEN]
-        for i in footer_idx:
-            _merge(footer, label_values(lines[i].text))
+    footer = _footer_values(page, rng)
     unlabelled: dict[str, str] = {}
     for i in header_idx:
         for field, value in unlabelled_values(lines[i].text).items():
