@@ -1,0 +1,27 @@
+"""Variants of one fixture page, each changing the single thing a rule is about."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from scraper.extract import extract_article
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+TRS = (PAGES / "trs_gov.html").read_bytes().decode("gb18030")
+URL = "http://www.example.gov.cn/zwgk/tzgg/202311/t20231105_101.html"
+SIGNATURE = '<p style="text-align:right">某某市发展和改革委员会</p>'
+
+
+def test_signing_date_beats_metadata_and_url_when_the_header_shows_none():
+    html = TRS.replace('<meta name="PubDate" content="2023-11-05 10:30">', "")
+    html = html.replace("<span>发布日期：2023年11月05日 10:30</span>", "")
+    art = extract_article(html, URL)
+    assert art.published_at == "2023-11-03"
+    assert art.body.endswith("2023年11月3日")
+
+
+def test_many_attachment_lines_keep_a_notice_an_article():
+    links = "".join(f'<p><a href="./P{i}.pdf">附件{i}：第{i}批项目申报材料清单.pdf</a></p>' for i in range(3, 9))
+    art = extract_article(TRS.replace(SIGNATURE, links + SIGNATURE), URL)
+    assert art.reason is None
+    assert [a.url.rsplit("/", 1)[1] for a in art.attachments][2:] == [f"P{i}.pdf" for i in range(3, 9)]
+    assert "附件8：第8批项目申报材料清单.pdf" in art.body
