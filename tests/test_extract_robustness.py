@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from scraper.extract import extract_article
+from scraper.extract.body import is_boilerplate
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 
@@ -81,3 +82,15 @@ def test_undated_article_with_a_headline_stays_an_article():
     art = extract_article(html, "https://finance.example.com/a/abc.html")
     assert art.published_at is None
     assert art.reason is None
+
+
+@pytest.mark.parametrize("line", ["欢迎关注“某某发布”微信公众号", "长按识别二维码，关注我们", "分享到：微信 微博",
+                                  "【责任编辑：王五】", "本文来源：新华社", "Copyright © 2023 某某网"])
+def test_boilerplate_lines_are_not_text(line):
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize("line", ["网友纷纷点赞，认为这一举措切实解决了群众的急难愁盼问题。",
+                                  "记者从市公安局获悉，该案件已移送检察机关审查起诉。"])
+def test_prose_is_not_boilerplate(line):
+    assert not is_boilerplate(line)
