@@ -10,6 +10,7 @@ median and 90th percentile over pages, and how many times faster ours is.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import time
@@ -66,6 +67,8 @@ def main() -> int:
     if "trafilatura" in times:
         ratio = statistics.median(times["trafilatura"]) / statistics.median(times["ours"])
         print(f"\nours is {ratio:.1f}x faster than trafilatura (median ms/page)")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux reports KiB
+    print(f"peak RSS of this process (both extractors loaded): {peak_mb:.0f} MB")
     return 0
 
 
