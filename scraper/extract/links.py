@@ -16,7 +16,7 @@ from .rules import (
     IMAGE_SRC_ATTRS,
     NEXT_LABELS,
     PREV_LABELS,
-    PREV_NEXT_START,
+    PREV_NEXT_ANY,
 )
 
 _SMALL_PX = 40
@@ -52,23 +52,23 @@ def canonical(page: Page, base: str | None) -> str | None:
 def prev_next(page: Page, base: str | None) -> tuple[str | None, str | None]:
     """The targets of the 上一篇/下一篇 links (the label may be the link text or precede it)."""
     found: dict[bool, str] = {}
-    lines = page.lines
-    for a in page.anchors:
-        line = lines[a.line].text if 0 <= a.line < len(lines) else ""
-        if not (PREV_NEXT_START.match(a.text) or PREV_NEXT_START.match(line)):
-            continue  # one cheap anchored test before the two label regexes
-        for is_next, rx in ((False, PREV_LABELS), (True, NEXT_LABELS)):
-            if is_next in found:
-                continue
-            # the label is the link text, or the start of its line right before the link
-            if not rx.match(a.text) and not (rx.match(line) and 0 <= line.find(a.text) <= _LABEL_GAP):
-                continue
-            target = absolute(base, a.href)
-            if target:
-                found[is_next] = target
-            break
-        if len(found) == 2:
-            break
+    for line in page.lines:
+        if not line.anchors or not PREV_NEXT_ANY.search(line.text):
+            continue  # one cheap test per line before the label regexes per link
+        text = line.text
+        for a in line.anchors:
+            for is_next, rx in ((False, PREV_LABELS), (True, NEXT_LABELS)):
+                if is_next in found:
+                    continue
+                # the label is the link text, or the start of its line right before the link
+                if not rx.match(a.text) and not (rx.match(text) and 0 <= text.find(a.text) <= _LABEL_GAP):
+                    continue
+                target = absolute(base, a.href)
+                if target:
+                    found[is_next] = target
+                break
+            if len(found) == 2:
+                return found.get(False), found.get(True)
     return found.get(False), found.get(True)
 
 

@@ -150,7 +150,7 @@ SENTENCE_END = "。！？!?"
 # ---------------------------------------------------------------- links
 PREV_LABELS = re.compile(r"^\s*[【\[]?\s*(?:上一篇|上一条|上篇|上一则|前一篇|上一页文章)")
 NEXT_LABELS = re.compile(r"^\s*[【\[]?\s*(?:下一篇|下一条|下篇|下一则|后一篇|下一页文章)")
-PREV_NEXT_START = re.compile(r"^\s*[【\[]?\s*[上下前后]")   # what every label above starts with
+PREV_NEXT_ANY = re.compile(r"[上下前后]一?[篇条则页]")   # what every label above contains
 ATTACHMENT_EXT = re.compile(
     r"\.(?:pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv)(?:$|[?#])", re.I
 )
