@@ -26,8 +26,8 @@ __all__ = ["extract_article"]
 _BYLINE_LINES = 2       # first/last lines of the text where an in-text byline is looked for
 _BYLINE_LINE_MAX = 20   # a line this short may be a byline of its own (《棱镜》作者 周纯)
 _SIGNATURE_LINES = 2    # last lines of the text where a notice's signing date stands
-_ATTACHMENT_TAIL = 15
-_TITLE_BODY_GAP = 40    # lines between headline and text beyond which the headline match is doubted   # lines after the text where 附件 links still belong to the article
+_ATTACHMENT_TAIL = 15   # lines after the text where 附件 links still belong to the article
+_TITLE_BODY_GAP = 40    # lines between headline and text beyond which the headline match is doubted
 
 
 def extract_article(html: bytes | str, url: str | None = None, *, http_charset: str | None = None,
