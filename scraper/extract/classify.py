@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from ..article import Article
-from .dates import DATE_RE, normalize_digits
 from .body import links_to_files
+from .dates import DATE_RE, normalize_digits
 from .dom import Line, Page
 from .rules import PAGINATION, SENTENCE_END
 
@@ -25,7 +25,7 @@ _MANY_ITEMS = 60        # link items that make a portal front page
 _PAGED_ITEMS = 20       # link items that, with pagination, make a list page
 _DATED_ITEMS = 5        # linked headlines with dates that make a list page
 _HEADLINE_MIN = 8       # characters: column names are shorter than headlines
-_DATE_SPAN = 24
+_DATE_SPAN = 24         # characters of the next line where a list row's date may stand
 
 
 def garbage_reason(data: bytes) -> str | None:
