@@ -28,3 +28,13 @@ def test_many_attachment_lines_keep_a_notice_an_article():
     assert art.reason is None
     assert [a.url.rsplit("/", 1)[1] for a in art.attachments][2:] == [f"P{i}.pdf" for i in range(3, 9)]
     assert "附件8：第8批项目申报材料清单.pdf" in art.body
+
+
+def test_column_page_with_an_intro_paragraph_is_still_a_list():
+    intro = ("<div class=\"intro\"><p>" + "本栏目发布县人民政府及其部门的各类通知公告，内容涵盖政策文件、人事信息、"
+             "招标采购、公共服务等方面，欢迎广大群众查阅并提出意见建议。" * 4 + "</p></div>")
+    html = (PAGES / "gov_list.html").read_bytes().decode("gb18030").replace('<ul class="list">', intro + '<ul class="list">')
+    html = html.replace("<title>", '<meta name="PubDate" content="2023-11-05"><title>')   # dated, too
+    art = extract_article(html, "http://www.example.gov.cn/zwgk/tzgg/index.html")
+    assert len(art.body) >= 200
+    assert art.reason == "not-article"

@@ -24,6 +24,7 @@ _TEASERS = 5            # linked headlines inside the text that make it a list o
 _MANY_ITEMS = 60        # link items that make a portal front page
 _PAGED_ITEMS = 20       # link items that, with pagination, make a list page
 _DATED_ITEMS = 5        # linked headlines with dates that make a list page
+_LIST_ROWS = 10         # … and that make one even with a paragraph of text above the list
 _HEADLINE_MIN = 8       # characters: column names are shorter than headlines
 _DATE_SPAN = 24         # characters of the next line where a list row's date may stand
 
@@ -68,7 +69,11 @@ def is_list_page(page: Page, art: Article, kept: list[int], title_line: int, dat
     if n >= _SHORT_BODY:
         # Long text on a page dominated by link items (portal front pages) with little prose,
         # or text without a single sentence on a page that names no title, date or author.
-        return (items > _MANY_ITEMS and sentences < 3) or (sentences == 0 and signals == 0)
+        if (items > _MANY_ITEMS and sentences < 3) or (sentences == 0 and signals == 0):
+            return True
+        if n >= _UNDATED_MAX or (headline and dated):
+            return False
+        return _dated_items(page) >= _LIST_ROWS   # a column page: a blurb above a long dated list
     if sentences < 1 or signals < 2:
         return True
     if headline and dated:
@@ -78,13 +83,15 @@ def is_list_page(page: Page, art: Article, kept: list[int], title_line: int, dat
 
 
 def _dated_items(page: Page) -> int:
-    """Linked headlines with a date on the same line or the next one (list-page rows)."""
+    """Linked headlines with a date on the same line (which lowers its link share, hence the
+    looser test) or on the next one: the rows of a list page."""
     lines = page.lines
     count = 0
     for i, line in enumerate(lines):
-        if not _is_link_item(line):
+        text = line.text
+        if len(text) > _LINK_ITEM_MAX + _DATE_SPAN or line.link_chars * 2 < len(text):
             continue
-        near = line.text if i + 1 == len(lines) else line.text + " " + lines[i + 1].text[:_DATE_SPAN]
+        near = text if i + 1 == len(lines) else text + " " + lines[i + 1].text[:_DATE_SPAN]
         if DATE_RE.search(normalize_digits(near)) or _SHORT_DATE.search(near):
             count += 1
     return count
