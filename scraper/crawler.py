@@ -184,7 +184,7 @@ class _SiteCrawl:
 
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None
-        if not self.settings.refresh:
+        if item.attempts and not self.settings.refresh:     # only a URL fetched before has validators
             row = self.archive.conn.execute(
                 "SELECT etag, last_modified FROM pages WHERE url=? AND raw IS NOT NULL", (item.url,)
             ).fetchone()

@@ -43,8 +43,16 @@ class ArchiveError(RuntimeError):
     """The archive cannot be opened or queried as asked (missing file, read-only, bad SQL)."""
 
 
+_clock: tuple[int, str] = (0, "")
+
+
 def utcnow() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO UTC time to the second (formatted once per second: it is stamped on every row)."""
+    global _clock
+    now = int(time.time())
+    if now != _clock[0]:
+        _clock = (now, datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return _clock[1]
 
 
 def content_hash(article: Article) -> str:
