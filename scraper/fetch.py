@@ -24,6 +24,7 @@ import httpx
 from scraper.robots import Robots
 from scraper.settings import Settings
 from scraper.urls import Scope, canonicalize, host_of, is_public_address, origin_of
+from scraper.workers import WorkerError
 
 Resolver = Callable[[str], Awaitable[list[str]]]
 
@@ -167,8 +168,11 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
         pacing: HostPacing | None = None,
+        exchanger: Callable[..., Awaitable[Exchange]] | None = None,
     ):
         self.settings = settings
+        # a test transport must see the requests, so it keeps them in this process
+        self._exchanger = exchanger if transport is None else None
         self.scope = scope
         self.stats: Counter[str] = Counter()
         self._resolver = resolver or _system_resolver
@@ -331,29 +335,34 @@ class Fetcher:
         request = await self._build_request(url, kind, conditional)
         async with self._slot(state, url), asyncio.timeout(s.timeout):
             self.stats["requests"] += 1
-            response = await self._client.send(request, stream=True)
-            state.failures = 0   # it answered: not down
+            answer = await self._exchange(request, kind)
+        state.failures = 0   # it answered: not down
+        result.status, result.headers = answer.status, answer.headers
+        result.content_type, result.charset = _parse_content_type(answer.headers.get("content-type"))
+        status = answer.status
+        if status == 429 or status >= 500:
+            asked = _retry_after(answer.headers.get("retry-after")) if status in _RETRY_AFTER_STATUSES else None
+            result.reason = f"http-{status}"
+            if asked is not None and asked > s.backoff_max:
+                state.failures = _HOST_DOWN_AFTER
+                return None   # the server wants longer than we wait: give up for now
+            if asked is not None:
+                state.next_start = max(state.next_start, time.monotonic() + asked)
+            return _Retry(asked)
+        result.reason, result.content = answer.reason, answer.content
+        return None
+
+    async def _exchange(self, request: httpx.Request, kind: str) -> Exchange:
+        """The request/response itself: in a worker process when the crawler gave an
+        `exchanger` (and no test transport), else on this process's client."""
+        if self._exchanger is not None:
             try:
-                self._record_response(response, result)
-                status = response.status_code
-                if status == 429 or status >= 500:
-                    asked = _retry_after(response.headers.get("retry-after")) \
-                        if status in _RETRY_AFTER_STATUSES else None
-                    result.reason = f"http-{status}"
-                    if asked is not None and asked > s.backoff_max:
-                        state.failures = _HOST_DOWN_AFTER
-                        return None   # the server wants longer than we wait: give up for now
-                    if asked is not None:
-                        state.next_start = max(state.next_start, time.monotonic() + asked)
-                    return _Retry(asked)
-                result.reason = self._reason_before_body(response, kind)
-                if result.reason is None and status not in _REDIRECTS:
-                    result.content = await self._read_capped(response)
-                    if result.content is None:
-                        result.reason = "too-large"
-                return None
-            finally:
-                await response.aclose()
+                return await self._exchanger(request.method, str(request.url), request.headers.raw,
+                                             dict(request.extensions), kind, self.settings.max_bytes,
+                                             self.settings.timeout)
+            except WorkerError:
+                pass          # the worker died under this request: do it here instead
+        return await exchange(self._client, request, kind, self.settings.max_bytes)
 
     async def _build_request(self, url: str, kind: str, conditional: dict[str, str]) -> httpx.Request:
         headers = {"Accept": _ACCEPT_HEADER[kind], **conditional}
@@ -414,36 +423,74 @@ class Fetcher:
     def _host(self, host: str) -> _Host:
         return self._pacing.get(host, self.settings.per_host_concurrency)
 
-    @staticmethod
-    def _record_response(response: httpx.Response, result: FetchResult) -> None:
-        result.status = response.status_code
-        result.headers = {k.lower(): v for k, v in response.headers.items()}
-        result.content_type, result.charset = _parse_content_type(response.headers.get("content-type"))
 
-    def _reason_before_body(self, response: httpx.Response, kind: str) -> str | None:
-        """Why the body is not worth downloading, judged from the status line and headers."""
-        status = response.status_code
-        if status == 304:
-            return "not-modified"
-        if status in _REDIRECTS:
-            return None if response.headers.get("location") else f"http-{status}"
-        if not 200 <= status < 300:
-            return f"http-{status}"
-        accepted = _ACCEPTED_TYPES[kind]
-        mime, _ = _parse_content_type(response.headers.get("content-type"))
-        if accepted is not None and mime is not None and mime not in accepted:
-            return _WRONG_TYPE_REASON[kind]
-        length = response.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.settings.max_bytes:
-            return "too-large"
-        return None
+@dataclass
+class Exchange:
+    """One request's answer before any policy: status, headers and the body when it was
+    wanted (2xx of an accepted type within the size cap); `reason` says why there is none."""
 
-    async def _read_capped(self, response: httpx.Response) -> bytes | None:
-        """The body, or None once it passes max_bytes (decoded size, so gzip bombs stop too)."""
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.settings.max_bytes:
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
+    status: int
+    headers: dict[str, str]        # lowercase names
+    reason: str | None = None      # 'not-modified', 'http-NNN', 'not-html', 'not-xml', 'too-large'
+    content: bytes | None = None
+
+
+def _reason_before_body(status: int, headers: dict[str, str], kind: str, max_bytes: int) -> str | None:
+    """Why the body is not worth downloading, judged from the status line and headers."""
+    if status == 304:
+        return "not-modified"
+    if status in _REDIRECTS:
+        return None if headers.get("location") else f"http-{status}"
+    if not 200 <= status < 300:
+        return f"http-{status}"
+    accepted = _ACCEPTED_TYPES[kind]
+    mime, _ = _parse_content_type(headers.get("content-type"))
+    if accepted is not None and mime is not None and mime not in accepted:
+        return _WRONG_TYPE_REASON[kind]
+    length = headers.get("content-length", "")
+    if length.isdigit() and int(length) > max_bytes:
+        return "too-large"
+    return None
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes | None:
+    """The body, or None once it passes max_bytes (decoded size, so gzip bombs stop too)."""
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str, max_bytes: int) -> Exchange:
+    """Send one request and read the body only when it is wanted."""
+    response = await client.send(request, stream=True)
+    try:
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        reason = _reason_before_body(response.status_code, headers, kind, max_bytes)
+        content = None
+        if reason is None and response.status_code not in _REDIRECTS:
+            content = await _read_capped(response, max_bytes)
+            if content is None:
+                reason = "too-large"
+        return Exchange(response.status_code, headers, reason, content)
+    finally:
+        await response.aclose()
+
+
+_worker_client: httpx.AsyncClient | None = None
+
+
+async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, bytes]], extensions: dict,
+                          kind: str, max_bytes: int, timeout: float) -> Exchange:
+    """`exchange` as a worker process runs it (see `scraper.workers`): the crawler built and
+    vetted the request (scope, robots, pinned address, pacing); this only performs it."""
+    global _worker_client
+    if _worker_client is None:
+        _worker_client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
+                                           limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
+    request = httpx.Request(method, url, headers=headers, extensions=extensions)
+    async with asyncio.timeout(timeout):
+        return await exchange(_worker_client, request, kind, max_bytes)

@@ -17,9 +17,10 @@ from .store import Archive, utcnow
 PRIORITY = {"sitemap": 0, "start": 1, "list": 2, "article": 3, "other": 4}
 # Kinds re-read (with conditional GET) at the start of every run: that is where new articles show up.
 HUB_KINDS = ("sitemap", "start", "list")
-# Failures worth another try on the next run (the server may be back); others are final.
-RETRYABLE = ("timeout", "connect-error", "host-down", "http-429", "http-500", "http-502", "http-503",
-             "http-504")
+# Failures worth another try on the next run (the server may be back, a dead worker was ours);
+# others are final.
+RETRYABLE = ("timeout", "connect-error", "host-down", "extract-error", "http-429", "http-500", "http-502",
+             "http-503", "http-504")
 MAX_ATTEMPTS = 5
 
 

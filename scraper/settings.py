@@ -32,7 +32,7 @@ class Settings:
     max_duration: float | None = None   # seconds per run
     respect_robots: bool = True
     refresh: bool = False               # refetch articles even when unchanged
-    extract_workers: int | None = None  # parsing processes (None: one per core; 0: in the event loop)
+    extract_workers: int | None = None  # worker processes for HTTP and parsing (None: one per core; 0: none)
 
     def with_overrides(self, **overrides) -> "Settings":
         """Return a copy with the given non-None values replaced (unknown keys are an error)."""

@@ -176,3 +176,39 @@ def test_max_pages_stops_early_and_the_next_run_resumes(tmp_path):
     assert rest.outcome == "completed"
     stored = articles(db)
     assert {origin + a["path"] for a in TRUTH["sites"]["univ"]["articles"]} <= set(stored)
+
+
+def test_a_worker_killed_mid_crawl_loses_no_page(tmp_path):
+    """The default crawl runs HTTP and parsing in worker processes; SIGKILL one of them while
+    pages are in flight and the crawl still archives every article."""
+    import os
+    import signal
+
+    from scraper import crawler
+
+    killed = []
+    real_process = crawler._SiteCrawl._process
+
+    async def process_and_kill(self, result):
+        if not killed and self.pool and self.counts["pages_fetched"] >= 5:
+            victim = self.pool.workers[0].process
+            os.kill(victim.pid, signal.SIGKILL)
+            killed.append(victim.pid)
+        return await real_process(self, result)
+
+    crawler._SiteCrawl._process = process_and_kill
+    try:
+        with FixtureServer(bundled_sites()["univ"]) as server:
+            report = crawl_sites(tmp_path / "a.db", {"univ": server}, FAST.with_overrides(extract_workers=2))
+            origin = server.origin
+            expected = {origin + a["path"] for a in TRUTH["sites"]["univ"]["articles"]}
+            missing = expected - set(articles(tmp_path / "a.db"))
+            with open_archive(tmp_path / "a.db", readonly=True) as archive:
+                failed = {r[0] for r in archive.conn.execute("SELECT url FROM frontier WHERE state='failed'")}
+            # a page whose parsing died with the worker is marked for the next run, never lost
+            assert missing <= failed
+            crawl_sites(tmp_path / "a.db", {"univ": server}, FAST.with_overrides(extract_workers=2))
+    finally:
+        crawler._SiteCrawl._process = real_process
+    assert killed and report.outcome == "completed"
+    assert expected <= set(articles(tmp_path / "a.db"))

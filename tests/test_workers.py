@@ -1,4 +1,4 @@
-"""The extraction worker pool: answers in order, reports errors, survives a dead worker."""
+"""The worker pool: answers every call, reports errors by type, survives a dead worker."""
 from __future__ import annotations
 
 import asyncio
@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from scraper.workers import WorkerError, WorkerPool
+from scraper.workers import WorkerPool
 
 
 def square_or_fail(x: int) -> int:
@@ -16,30 +16,47 @@ def square_or_fail(x: int) -> int:
     return x * x
 
 
+async def slow_echo(x: int, delay: float) -> int:
+    await asyncio.sleep(delay)
+    return x
+
+
+OPS = {"square": square_or_fail, "echo": slow_echo}
+
+
 def test_results_come_back_for_every_call():
     async def go():
-        async with WorkerPool(square_or_fail, 2) as pool:
-            return await asyncio.gather(*(pool.run(i) for i in range(50)))
+        async with WorkerPool(OPS, 2) as pool:
+            return await asyncio.gather(*(pool.run("square", i) for i in range(50)))
     assert asyncio.run(go()) == [i * i for i in range(50)]
 
 
-def test_an_exception_in_the_worker_is_reported_and_the_worker_lives_on():
+def test_coroutine_ops_run_concurrently_and_answer_out_of_order():
     async def go():
-        async with WorkerPool(square_or_fail, 1) as pool:
-            with pytest.raises(WorkerError, match="ValueError: negative"):
-                await pool.run(-1)
-            return await pool.run(3)
+        async with WorkerPool(OPS, 1) as pool:
+            slow = asyncio.create_task(pool.run("echo", 1, 0.5))
+            fast = await pool.run("echo", 2, 0.0)
+            return fast, slow.done(), await slow
+    assert asyncio.run(go()) == (2, False, 1)
+
+
+def test_an_exception_keeps_its_type_and_the_worker_lives_on():
+    async def go():
+        async with WorkerPool(OPS, 1) as pool:
+            with pytest.raises(ValueError, match="negative"):
+                await pool.run("square", -1)
+            return await pool.run("square", 3)
     assert asyncio.run(go()) == 9
 
 
-def test_dead_workers_fail_their_pages_then_work_goes_inline():
+def test_dead_workers_fail_their_calls_then_work_runs_in_process():
     async def go():
-        async with WorkerPool(square_or_fail, 1) as pool:
-            assert await pool.run(2) == 4
+        async with WorkerPool(OPS, 1) as pool:
+            assert await pool.run("square", 2) == 4
             os.kill(pool.workers[0].process.pid, signal.SIGKILL)
             for _ in range(100):                  # wait until the loop notices the EOF
                 if not pool.workers[0].alive:
                     break
                 await asyncio.sleep(0.02)
-            return await pool.run(5)
-    assert asyncio.run(go()) == 25
+            return await pool.run("square", 5), await pool.run("echo", 6, 0.0)
+    assert asyncio.run(go()) == (25, 6)
