@@ -25,10 +25,10 @@ import httpx
 from .discover import Link, classify_url
 from .fetch import Fetcher, FetchResult, HostPacing, remote_exchange
 from .frontier import Frontier, FrontierItem
-from .pipeline import Processed, process_page
+from .pipeline import Processed, process_page, process_sitemap
 from .settings import Settings, SiteConfig
-from .sitemaps import SITEMAP_FALLBACKS, parse_sitemap
-from .store import DEFAULT_DB, Archive, CrawlLock, PageRecord, compress, open_archive, utcnow
+from .sitemaps import SITEMAP_FALLBACKS, Sitemap
+from .store import DEFAULT_DB, Archive, CrawlLock, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
 
@@ -58,7 +58,7 @@ class CrawlReport:
 
 ProgressCallback = Callable[[str, Counter], None]
 # What the worker processes do: HTTP exchanges (httpx costs ~2 ms of CPU per request) and parsing.
-WORKER_OPS = {"exchange": remote_exchange, "process": process_page}
+WORKER_OPS = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
 # Fetch outcomes that say "not for us" rather than "went wrong": never retried.
 SKIP_REASONS = ("off-scope", "forbidden-address", "not-html", "not-xml", "bad-url")
 
@@ -215,22 +215,23 @@ class _SiteCrawl:
         if not result.ok:
             self._failed(item, result)
             return
-        if item.kind == "sitemap":
-            self._store_sitemap(item, result)
-            return
         try:
-            processed = await self._process(result)
+            if item.kind == "sitemap":
+                sitemap, raw = await self._work("sitemap", result.content, result.final_url, result.content_type)
+                self._store_sitemap(item, result, sitemap, raw)
+            else:
+                processed = await self._work("process", result.content, result.final_url, result.charset,
+                                             self.site.extract or None)
+                self._store_page(item, result, processed)
         except WorkerError as exc:
             self._failed(item, replace(result, reason="extract-error"))
-            log.warning("extraction failed for %s: %s", item.fetch_url, exc)
-            return
-        self._store_page(item, result, processed)
+            log.warning("parsing failed for %s: %s", item.fetch_url, exc)
 
-    async def _process(self, result: FetchResult) -> Processed:
-        args = (result.content, result.final_url, result.charset, self.site.extract or None)
+    async def _work(self, op: str, *args):
+        """Run a pipeline step in a worker process (in the loop when there is no pool)."""
         if self.pool is None:
-            return process_page(*args)
-        return await self.pool.run("process", *args)
+            return WORKER_OPS[op](*args)
+        return await self.pool.run(op, *args)
 
     # -- storing outcomes ------------------------------------------------------------------
     def _page_record(self, item: FrontierItem, result: FetchResult, **extra) -> PageRecord:
@@ -269,12 +270,11 @@ class _SiteCrawl:
             items.append(FrontierItem(canon, f.url, self.site.name, f.kind, depth, f.lastmod, parent.url))
         self.frontier.add(items, self.run_id)
 
-    def _store_sitemap(self, item: FrontierItem, result: FetchResult) -> None:
-        sitemap = parse_sitemap(result.content or b"", result.final_url, result.content_type)
+    def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
         if sitemap.error:
             self.counts[f"sitemap:{sitemap.error}"] += 1
         with self.archive.transaction():
-            self.archive.save_page(self._page_record(item, result, raw=compress(result.content or b"")))
+            self.archive.save_page(self._page_record(item, result, raw=raw))
             self._enqueue((_Found(c.url, "sitemap", c.lastmod, trusted=True) for c in sitemap.children), item)
             self._enqueue(
                 (_Found(e.url, "list" if classify_url(e.url) == "list" else "article", e.lastmod or e.news_date,

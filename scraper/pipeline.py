@@ -1,7 +1,8 @@
-"""decode → extract → discover for one fetched page, as one picklable call.
+"""What happens to fetched bytes, as picklable calls: decode → extract → discover for a page,
+parse for a sitemap.
 
-It runs in a worker process (CPU-bound parsing off the crawler's event loop), so it takes and
-returns plain data, and compresses the raw bytes there too.
+They run in worker processes (CPU-bound parsing off the crawler's event loop), so they take and
+return plain data, and compress the raw bytes there too.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from .article import Article
 from .decode import decode_html
 from .discover import Link, discover_links
 from .extract import extract_article
+from .sitemaps import Sitemap, parse_sitemap
 from .store import compress
 
 
@@ -28,3 +30,8 @@ def process_page(content: bytes, url: str, http_charset: str | None = None,
     article = extract_article(text, url, overrides=overrides)
     article.encoding = encoding
     return Processed(article=article, links=discover_links(text, url), encoding=encoding, raw=compress(content))
+
+
+def process_sitemap(content: bytes, url: str, content_type: str | None = None) -> tuple[Sitemap, bytes]:
+    """The parsed sitemap (a 50,000-URL file takes most of a second) and its compressed bytes."""
+    return parse_sitemap(content, url, content_type), compress(content)

@@ -187,16 +187,16 @@ def test_a_worker_killed_mid_crawl_loses_no_page(tmp_path):
     from scraper import crawler
 
     killed = []
-    real_process = crawler._SiteCrawl._process
+    real_work = crawler._SiteCrawl._work
 
-    async def process_and_kill(self, result):
+    async def work_and_kill(self, op, *args):
         if not killed and self.pool and self.counts["pages_fetched"] >= 5:
             victim = self.pool.workers[0].process
             os.kill(victim.pid, signal.SIGKILL)
             killed.append(victim.pid)
-        return await real_process(self, result)
+        return await real_work(self, op, *args)
 
-    crawler._SiteCrawl._process = process_and_kill
+    crawler._SiteCrawl._work = work_and_kill
     try:
         with FixtureServer(bundled_sites()["univ"]) as server:
             report = crawl_sites(tmp_path / "a.db", {"univ": server}, FAST.with_overrides(extract_workers=2))
@@ -209,6 +209,6 @@ def test_a_worker_killed_mid_crawl_loses_no_page(tmp_path):
             assert missing <= failed
             crawl_sites(tmp_path / "a.db", {"univ": server}, FAST.with_overrides(extract_workers=2))
     finally:
-        crawler._SiteCrawl._process = real_process
+        crawler._SiteCrawl._work = real_work
     assert killed and report.outcome == "completed"
     assert expected <= set(articles(tmp_path / "a.db"))
