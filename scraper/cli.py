@@ -7,6 +7,7 @@ Chinese readable. Exit codes: 0 ok, 1 error, 2 usage, 3 archive busy (another cr
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import json
 import logging
@@ -20,7 +21,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .crawler import CrawlReport, crawl, sites_from_urls
+from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls
 from .export import export_articles, run_query, search_sql
 from .settings import Settings, load_sites
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
@@ -49,32 +50,42 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _print_rows(columns: list[str], rows, fmt: str) -> int:
+def _plain(value):
+    """A cell value JSON and CSV can carry: BLOBs (raw pages) as base64 text."""
+    return base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
+
+
+def _print_rows(columns: list[str], rows, fmt: str, title: str | None = None) -> int:
     """Write rows to stdout as a table, JSON or CSV; returns the row count."""
     count = 0
     if fmt == "json":
         out = sys.stdout
         out.write("[")
         for row in rows:
-            out.write(("\n" if count == 0 else ",\n") + json.dumps(dict(zip(columns, row)), ensure_ascii=False))
+            record = dict(zip(columns, map(_plain, row)))
+            out.write(("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
             count += 1
         out.write("\n]\n" if count else "]\n")
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(row)
+            writer.writerow(map(_plain, row))
             count += 1
     else:
-        table = Table(*columns, show_lines=False)
+        table = Table(*columns, title=title, title_justify="left")
         for row in rows:
             table.add_row(*("" if v is None else _cell(v) for v in row))
             count += 1
-        Console(soft_wrap=False).print(table)
+        # off a terminal nobody wraps for us: never squeeze columns (URLs would be cut)
+        console = Console() if sys.stdout.isatty() else Console(width=100_000)
+        console.print(table)
     return count
 
 
 def _cell(value) -> str:
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
     text = str(value).replace("\n", " ")
     return text if len(text) <= 80 else text[:79] + "…"
 
@@ -138,6 +149,8 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
         # flags beat per-site values of the config file
         sites = [replace(s, settings=s.settings.with_overrides(**overrides)) for s in sites]
         sites += sites_from_urls(urls, settings, same_site) if urls else []
+    except InvalidStartURL as exc:
+        raise click.UsageError(str(exc)) from exc
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     args = {"urls": list(urls), "config": config, "max_pages": max_pages, "max_duration": max_duration,
@@ -208,7 +221,8 @@ def search_cmd(text: str, db: str, limit: int, fmt: str):
         count = _print_rows(columns, rows, fmt)
     except ArchiveError as exc:
         _fail(str(exc))
-    click.echo(f"{count} match(es)", err=True)
+    more = " (the limit: --limit shows more)" if count == limit else ""
+    click.echo(f"{count} match(es){more}", err=True)
 
 
 @main.command("export")
@@ -225,9 +239,11 @@ def export_cmd(db: str, fmt: str, output: str | None, site: str | None):
                 count = export_articles(db, fh, fmt, where, params)
         else:
             count = export_articles(db, sys.stdout, fmt, where, params)
-    except ArchiveError as exc:
+    except (ArchiveError, OSError) as exc:
         _fail(str(exc))
     click.echo(f"exported {count} article(s)", err=True)
+    if count == 0 and site:
+        click.echo(f"no articles of site {site!r}: `scraper stats` lists the sites", err=True)
 
 
 @main.command("stats")
@@ -245,8 +261,7 @@ def stats_cmd(db: str):
     ]
     try:
         for title, sql in queries:
-            click.echo(title)
-            _print_rows(*run_query(db, sql), "table")
+            _print_rows(*run_query(db, sql), "table", title=title)
     except ArchiveError as exc:
         _fail(str(exc))
 

@@ -188,7 +188,7 @@ class _SiteCrawl:
 
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None
-        if item.attempts and not self.settings.refresh:     # only a URL fetched before has validators
+        if item.attempts:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
             row = self.archive.conn.execute(
                 "SELECT etag, last_modified FROM pages WHERE url=? AND raw IS NOT NULL", (item.url,)
             ).fetchone()
@@ -376,6 +376,10 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
     return report
 
 
+class InvalidStartURL(ValueError):
+    """A start URL that is not an absolute http(s) URL."""
+
+
 def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
                     same_site: bool = False) -> list[SiteConfig]:
     """One site per start host, so that each keeps its own scope and politeness. With
@@ -384,7 +388,7 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
     by_host: dict[str, list[str]] = {}
     for url in urls:
         if canonicalize(url) is None:
-            raise ValueError(f"not an http(s) URL: {url}")
+            raise InvalidStartURL(f"not an http(s) URL: {url}")
         by_host.setdefault(host_of(url), []).append(url)
     sites = []
     for host, group in by_host.items():

@@ -77,10 +77,10 @@ def run_demo(db: str | Path, sample_rows: int = 10, console: Console | None = No
             for f in TEXT_FIELDS
         }
         sample = archive.conn.execute(
-            "SELECT substr(site, ?), title, published_at, author, source, editor FROM ("
+            "SELECT site, title, published_at, author, source, editor FROM ("
             "  SELECT *, ROW_NUMBER() OVER (PARTITION BY site ORDER BY published_at DESC) AS rank"
             "  FROM articles WHERE site LIKE ?) ORDER BY rank, site LIMIT ?",
-            (len(DEMO_PREFIX) + 1, like, sample_rows),
+            (like, sample_rows),
         ).fetchall()
     finally:
         archive.close()
@@ -88,10 +88,11 @@ def run_demo(db: str | Path, sample_rows: int = 10, console: Console | None = No
     console.print(
         f"[bold]demo:[/bold] served {len(origins)} fixture sites ({', '.join(f'{n} {o}' for n, o in origins.items())})"
     )
+    reasons = ", ".join(f"{k.split(':', 1)[1]} ×{n}" for k, n in sorted(c.items()) if k.startswith("reason:"))
     console.print(
         f"fetched {c['pages_fetched']} pages, stored {total} articles "
-        f"({c['articles_new']} new), {c['errors']} errors, {c['skipped']} skipped by robots.txt, "
-        f"in {elapsed:.1f}s → {db}"
+        f"({c['articles_new']} new), {c['errors']} failed fetches{f' ({reasons})' if reasons else ''}, "
+        f"{c['skipped']} skipped by robots.txt, in {elapsed:.1f}s → {db}"
     )
     console.print("fields found: " + ", ".join(f"{f} {n}/{total}" for f, n in found.items()))
     if sample:
@@ -100,5 +101,6 @@ def run_demo(db: str | Path, sample_rows: int = 10, console: Console | None = No
         for row in sample:
             table.add_row(*("" if v is None else str(v) for v in row))
         console.print(table)
-    console.print(f'next: scraper query "SELECT title, published_at FROM articles LIMIT 5" --db {db}')
+    console.print(f'next: scraper query "SELECT title, published_at FROM articles LIMIT 5" --db {db}',
+                  soft_wrap=True)   # a command to paste: never wrapped
     return report

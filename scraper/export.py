@@ -27,7 +27,7 @@ def run_query(db: str | Path, sql: str, params: tuple = ()) -> tuple[list[str], 
     except sqlite3.Error as exc:
         archive.close()
         message = str(exc)
-        if "readonly" in message or "read-only" in message or "query_only" in message:
+        if any(word in message for word in ("readonly", "read-only", "query_only", "authoriz")):
             message = "the archive is opened read-only: only SELECT-like statements are allowed"
         raise ArchiveError(message) from exc
     columns = [d[0] for d in cursor.description or ()]
@@ -42,26 +42,30 @@ def run_query(db: str | Path, sql: str, params: tuple = ()) -> tuple[list[str], 
 
 
 def search_sql(text: str, limit: int) -> tuple[str, tuple]:
-    """SQL for a Chinese substring search over title and body, best matches first.
+    """SQL for a Chinese search over title and body: every whitespace-separated term must
+    occur (as a substring), best matches first.
 
-    Three characters or more go through the trigram FTS index; shorter strings (two-character
-    words are common in Chinese) fall back to LIKE on the base table, which is exact.
+    Terms of three characters or more go through the trigram FTS index; when any term is
+    shorter (two-character words are common in Chinese) the search falls back to LIKE on the
+    base table, which is exact but scans.
     """
+    terms = text.split()
     columns = "a.url, a.title, a.published_at, a.source"
-    if len(text) >= _TRIGRAM_MIN:
-        quoted = '"' + text.replace('"', '""') + '"'
+    if all(len(t) >= _TRIGRAM_MIN for t in terms):
+        query = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
         return (
             f"SELECT {columns}, snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet"
             " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
             " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-            (quoted, limit),
+            (query, limit),
         )
-    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    first = terms[0]
+    likes = ["%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for t in terms]
+    where = " AND ".join("(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')" for _ in terms)
     return (
-        f"SELECT {columns}, substr(a.body, max(1, instr(a.body, ?) - 12), 30) AS snippet"
-        " FROM articles a WHERE a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\'"
-        " ORDER BY a.published_at DESC LIMIT ?",
-        (text, like, like, limit),
+        f"SELECT {columns}, '…' || replace(substr(a.body, max(1, instr(a.body, ?) - 12), 30), ?, '[' || ? || ']')"
+        f" || '…' AS snippet FROM articles a WHERE {where} ORDER BY a.published_at DESC LIMIT ?",
+        (first, first, first, *(v for like in likes for v in (like, like)), limit),
     )
 
 

@@ -232,7 +232,7 @@ class Fetcher:
                     last_modified: str | None = None) -> FetchResult:
         """GET `url` as a `kind` ('page', 'sitemap', 'robots', 'attachment').
 
-        reason is None on success, else one of: 'robots', 'off-scope', 'forbidden-address',
+        reason is None on success, else one of: 'robots', 'robots-unreachable', 'off-scope', 'forbidden-address',
         'http-NNN', 'timeout', 'connect-error', 'host-down' (too many failures in a row on that
         host this run), 'bad-encoding', 'bad-url', 'too-large',
         'not-html' (page), 'not-xml' (sitemap), 'redirect-loop', 'too-many-redirects',
@@ -286,8 +286,11 @@ class Fetcher:
             return "forbidden-address"
         except (OSError, ValueError, TimeoutError):
             pass   # DNS trouble: the request itself retries it and reports the failure
-        if kind != "robots" and self.settings.respect_robots and not (await self.robots(url)).allowed(url):
-            return "robots"
+        if kind != "robots" and self.settings.respect_robots:
+            robots = await self.robots(url)
+            if not robots.allowed(url):
+                # an unreadable robots.txt forbids the origin for this run only: worth a retry
+                return "robots-unreachable" if robots.unreachable else "robots"
         return None
 
     async def _attempts(self, url: str, kind: str, conditional: dict[str, str],

@@ -19,8 +19,8 @@ PRIORITY = {"sitemap": 0, "start": 1, "list": 2, "article": 3, "other": 4}
 HUB_KINDS = ("sitemap", "start", "list")
 # Failures worth another try on the next run (the server may be back, a dead worker was ours);
 # others are final.
-RETRYABLE = ("timeout", "connect-error", "host-down", "extract-error", "http-429", "http-500", "http-502",
-             "http-503", "http-504")
+RETRYABLE = ("timeout", "connect-error", "host-down", "robots-unreachable", "extract-error", "http-429",
+             "http-500", "http-502", "http-503", "http-504")
 MAX_ATTEMPTS = 5
 
 
@@ -91,6 +91,9 @@ class Frontier:
             f" AND reason IN ({', '.join('?' * len(RETRYABLE))})",
             (site, MAX_ATTEMPTS, *RETRYABLE),
         )
+        # robots.txt may have changed; checking a URL against it again costs no request
+        self.conn.execute("UPDATE frontier SET state='pending' WHERE site=? AND state='skipped' AND reason='robots'",
+                          (site,))
 
     def next_batch(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         """The most urgent pending URLs of a site, skipping those already in flight."""

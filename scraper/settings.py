@@ -31,7 +31,7 @@ class Settings:
     max_pages: int | None = None        # fetches per run
     max_duration: float | None = None   # seconds per run
     respect_robots: bool = True
-    refresh: bool = False               # refetch articles even when unchanged
+    refresh: bool = False               # re-check every known article (conditional GET), not only hubs
     extract_workers: int | None = None  # worker processes for HTTP and parsing (None: one per core; 0: none)
 
     def with_overrides(self, **overrides) -> "Settings":
@@ -77,14 +77,21 @@ def load_sites(path: str | Path, base: Settings | None = None) -> list[SiteConfi
     title = "h1.arti-title"
     ```
     """
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
-    base = (base or Settings()).with_overrides(**data.get("defaults", {}))
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        return _sites(data, base or Settings())
+    except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+
+
+def _sites(data: dict, base: Settings) -> list[SiteConfig]:
+    base = base.with_overrides(**data.get("defaults", {}))
     sites = []
     structural = {"name", "start_urls", "allow_hosts", "allow_patterns", "deny_patterns", "extract"}
     for i, raw in enumerate(data.get("site", [])):
         if not raw.get("start_urls"):
-            raise ValueError(f"{path}: site #{i + 1} has no start_urls")
+            raise ValueError(f"site #{i + 1} has no start_urls")
         overrides = {k: v for k, v in raw.items() if k not in structural}
         sites.append(
             SiteConfig(
@@ -98,5 +105,5 @@ def load_sites(path: str | Path, base: Settings | None = None) -> list[SiteConfi
             )
         )
     if not sites:
-        raise ValueError(f"{path}: no [[site]] tables")
+        raise ValueError("no [[site]] tables")
     return sites

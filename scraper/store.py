@@ -127,6 +127,22 @@ class _Group:
             self.conn.execute("COMMIT")
 
 
+# mode=ro and query_only stop writes to the archive, but ATTACH and VACUUM INTO would still
+# create files, and a PRAGMA may try to change the journal: refuse those before they run.
+_PRAGMAS_WITH_ARGUMENT = frozenset(
+    "table_info table_xinfo table_list index_info index_xinfo index_list foreign_key_list "
+    "foreign_key_check integrity_check quick_check".split()
+)
+
+
+def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: object) -> int:
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None and (arg1 or "").lower() not in _PRAGMAS_WITH_ARGUMENT:
+        return sqlite3.SQLITE_DENY          # setting a pragma, not reading it
+    return sqlite3.SQLITE_OK
+
+
 class Archive:
     """Open (and create or migrate) an archive file. Use `open_archive()`."""
 
@@ -144,6 +160,8 @@ class Archive:
         self.conn = conn
         self._group: _Group | None = None
         self.db = sqlite_utils.Database(conn)
+        if readonly:
+            conn.set_authorizer(_read_only_authorizer)   # last: the set-up above sets pragmas
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")

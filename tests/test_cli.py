@@ -47,7 +47,7 @@ def test_help_everywhere(command):
 
 def test_crawl_usage_errors():
     assert run("crawl").exit_code == 2
-    assert run("crawl", "ftp://example.cn/").exit_code == 1
+    assert run("crawl", "ftp://example.cn/").exit_code == 2
 
 
 def test_query_formats_and_read_only(univ_db):
@@ -179,3 +179,23 @@ def test_sigterm_stops_gracefully_and_records_the_run(tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT outcome FROM runs").fetchall() == [("interrupted",)]
         assert conn.execute("SELECT COUNT(*) FROM frontier WHERE state='pending'").fetchone()[0] > 0
+
+
+def test_bad_config_and_output_paths_are_clear_errors(tmp_path, univ_db):
+    config = tmp_path / "sites.toml"
+    config.write_text('[[site]]\nname = "x"\nstart_urls = ["http://127.0.0.1:9/"]\ndelai = 3\n', encoding="utf-8")
+    result = run("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
+    assert result.exit_code == 1 and str(config) in result.stderr and "delai" in result.stderr
+    exported = run("export", "--db", str(univ_db), "-o", str(tmp_path / "missing" / "f.jsonl"))
+    assert exported.exit_code == 1 and "No such file" in exported.stderr
+
+
+def test_blobs_come_out_as_base64_in_json(univ_db):
+    import base64
+    import zlib
+
+    result = run("query", "SELECT raw FROM pages WHERE raw IS NOT NULL AND encoding IS NOT NULL LIMIT 1",
+                 "--db", str(univ_db), "--format", "json")
+    assert result.exit_code == 0
+    raw = base64.b64decode(json.loads(result.stdout)[0]["raw"])
+    assert zlib.decompress(raw).lstrip().lower().startswith(b"<!doctype")

@@ -136,3 +136,25 @@ def test_config_file_scope_and_extraction_overrides(tmp_path):
         rows = archive.conn.execute("SELECT site, title FROM articles").fetchall()
     assert rows and all(site == "univ" for site, _ in rows)
     assert all(title.endswith("-临江大学") for _, title in rows), "the <title> override wins"
+
+
+def test_a_site_whose_robots_txt_is_unreachable_is_retried_next_run(tmp_path):
+    robots_calls = []
+
+    def route(path: str):
+        if path == "/robots.txt":
+            robots_calls.append(path)
+            return (503, {}, "") if len(robots_calls) == 1 else (200, {}, "User-agent: *\nAllow: /\n")
+        if path == "/":
+            return 200, {}, "<html><body><a href='/news/2023/11/05/1.htm'>新闻</a></body></html>"
+        if path == "/news/2023/11/05/1.htm":
+            return 200, {}, ARTICLE.format(t="市应急管理局部署冬季安全生产工作")
+        return 404, {}, ""
+
+    with serve(route) as (origin, requests):
+        first, stored, _ = crawl(tmp_path, origin)
+        assert stored == set() and first.counts["errors"] >= 1
+        assert first.counts["reason:robots-unreachable"] >= 1
+        assert requests == ["/robots.txt"]            # nothing else was asked while robots.txt was down
+        second, stored, _ = crawl(tmp_path, origin)
+    assert stored == {origin + "/news/2023/11/05/1.htm"}

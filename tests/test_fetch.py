@@ -134,7 +134,7 @@ def test_robots_status_decides(robots_route, page_allowed):
     assert result.ok is page_allowed
     assert ("/a.htm" in site.paths) is page_allowed
     if not page_allowed:
-        assert result.reason == "robots"
+        assert result.reason == "robots-unreachable"   # disallowed for now, retried next run
 
 
 def test_cancelled_caller_does_not_cancel_the_shared_robots_fetch():
@@ -619,6 +619,6 @@ def test_loopback_page_timeout_refused_port_and_off_site_redirect():
     assert page.ok and page.content.decode() == "<html><body>正文</body></html>"
     assert slow.reason == "timeout" and slow.attempts == 2
     assert away.reason == "off-scope" and away.redirects == [other_base + "/x.htm"]
-    assert refused.reason == "robots"      # its robots.txt was unreachable: disallow all
+    assert refused.reason == "robots-unreachable"   # its robots.txt was unreachable: disallow all
     assert refused_robots.reason == "connect-error" and refused_robots.attempts == 2
     assert other.paths == []               # 127.0.0.2 never received a request

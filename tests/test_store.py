@@ -148,14 +148,20 @@ def test_query_is_read_only(tmp_path):
     path = _filled(tmp_path)
     columns, rows = run_query(path, "SELECT COUNT(*) AS n FROM articles")
     assert columns == ["n"] and list(rows) == [(2,)]
-    with pytest.raises(ArchiveError, match="read-only"):
-        run_query(path, "DELETE FROM articles")
+    for sql in ("DELETE FROM articles", f"ATTACH DATABASE '{tmp_path / 'x.db'}' AS x",
+                f"VACUUM INTO '{tmp_path / 'v.db'}'", "PRAGMA journal_mode=DELETE"):
+        with pytest.raises(ArchiveError, match="read-only"):
+            run_query(path, sql)
+    assert not (tmp_path / "x.db").exists() and not (tmp_path / "v.db").exists()
+    assert list(run_query(path, "PRAGMA table_info(meta)")[1])
     with pytest.raises(ArchiveError, match="no archive"):
         run_query(tmp_path / "missing.db", "SELECT 1")
 
 
 @pytest.mark.parametrize("text, expected", [("乡村振兴", ["http://x/1"]), ("图书", ["http://x/2"]),
-                                            ("开放时间", ["http://x/2"]), ("不存在的词", [])])
+                                            ("开放时间", ["http://x/2"]), ("不存在的词", []),
+                                            ("乡村振兴 农民增收", ["http://x/1"]), ("图书馆 开放", ["http://x/2"]),
+                                            ("图书馆 乡村", []), ("50%", [])])
 def test_search_long_and_short_chinese(tmp_path, text, expected):
     path = _filled(tmp_path)
     columns, rows = run_query(path, *search_sql(text, 10))
