@@ -130,10 +130,13 @@ def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight overall (default 8).")
 @click.option("--per-host", type=click.IntRange(min=1), help="Requests in flight per host (default 1).")
 @click.option("--timeout", type=click.FloatRange(min=1), help="Seconds per request (default 20).")
-@click.option("--refresh", is_flag=True, help="Refetch articles even when nothing says they changed.")
+@click.option("--refresh", is_flag=True, help="Re-check every known article (conditional GET: unchanged ones cost a 304).")
+@click.option("--recheck-days", type=click.FloatRange(min=0),
+              help="Also re-check articles first seen in the last N days (news gets corrected).")
 @click.option("--same-site", is_flag=True,
               help="Also follow the start hosts' sibling subdomains (news.x.edu.cn → *.x.edu.cn).")
-def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per_host, timeout, refresh, same_site):
+def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per_host, timeout, refresh,
+              recheck_days, same_site):
     """Crawl start URLs (or every site of --config) into the archive.
 
     Stays on the start sites, obeys robots.txt, reads sitemaps, list pages and 上一条/下一条
@@ -142,7 +145,7 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     if not urls and not config:
         raise click.UsageError("give start URLs or --config sites.toml")
     overrides = dict(delay=delay, concurrency=concurrency, per_host_concurrency=per_host,
-                     timeout=timeout, refresh=refresh or None)
+                     timeout=timeout, refresh=refresh or None, recheck_days=recheck_days)
     try:
         settings = Settings().with_overrides(**overrides)
         sites = load_sites(config, settings) if config else []

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,6 +58,7 @@ class CrawlReport:
 
 
 ProgressCallback = Callable[[str, Counter], None]
+_FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 # What the worker processes do: HTTP exchanges (httpx costs ~2 ms of CPU per request) and parsing.
 WORKER_OPS = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
 # Fetch outcomes that say "not for us" rather than "went wrong": never retried.
@@ -144,13 +146,19 @@ class _SiteCrawl:
         origins = dict.fromkeys(origin_of(i.fetch_url) for i in items)
         for origin in origins:
             robots = await self.fetcher.robots(origin + "/")
-            sitemaps = robots.sitemaps or [origin + path for path in SITEMAP_FALLBACKS]
-            for sm in sitemaps:
+            for sm in robots.sitemaps:
                 canon = canonicalize(sm)
                 if canon and self.scope.allows(canon):
                     items.append(FrontierItem(canon, sm, self.site.name, "sitemap", discovered_from="robots.txt"))
+            if not robots.sitemaps:      # guess the usual places, one at a time (see _next_fallback)
+                guess = origin + SITEMAP_FALLBACKS[0]
+                items.append(FrontierItem(canonicalize(guess) or guess, guess, self.site.name, "sitemap",
+                                          discovered_from=_FALLBACK))
         with self.archive.transaction():
-            self.frontier.start_run(self.site.name, self.settings.refresh)
+            days = self.settings.recheck_days
+            since = None if days is None else (datetime.now(timezone.utc) - timedelta(days=days)).strftime(
+                "%Y-%m-%dT%H:%M:%SZ")
+            self.frontier.start_run(self.site.name, self.settings.refresh, since)
             self.frontier.add(items, self.run_id)
 
     # -- the loop ------------------------------------------------------------------------
@@ -250,6 +258,19 @@ class _SiteCrawl:
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result))
             self.frontier.finish(item, state, reason=result.reason, run_id=self.run_id)
+            self._next_fallback(item)
+
+    def _next_fallback(self, item: FrontierItem) -> None:
+        """A guessed sitemap location gave nothing: queue the next usual one. Guessing one at a
+        time costs a site that has no sitemap one extra request per run, not nine."""
+        if item.discovered_from != _FALLBACK:
+            return
+        path = urlsplit(item.fetch_url).path
+        later = SITEMAP_FALLBACKS[SITEMAP_FALLBACKS.index(path) + 1:] if path in SITEMAP_FALLBACKS else ()
+        if later:
+            guess = origin_of(item.fetch_url) + later[0]
+            self.frontier.add([FrontierItem(canonicalize(guess) or guess, guess, self.site.name, "sitemap",
+                                            discovered_from=_FALLBACK)], self.run_id)
 
     def _enqueue(self, found: Iterable[_Found], parent: FrontierItem) -> None:
         """Queue what `parent` revealed that is in scope and, unless trusted, past the trap guard."""
@@ -284,6 +305,8 @@ class _SiteCrawl:
             # an HTML error page or junk is not re-read every run; a truncated sitemap still is
             state = "failed" if sitemap.kind == "invalid" else "done"
             self.frontier.finish(item, state, reason=sitemap.error, run_id=self.run_id)
+            if not sitemap.entries and not sitemap.children:
+                self._next_fallback(item)
 
     def _article_key(self, item: FrontierItem, result: FetchResult, processed: Processed) -> str:
         """The URL an article is stored under: the redirect target, or its rel=canonical when

@@ -80,12 +80,19 @@ class Frontier:
                 f"SELECT url FROM frontier WHERE url IN ({', '.join('?' * len(chunk))})", chunk))
         return found
 
-    def start_run(self, site: str, refresh: bool) -> None:
-        """Make hubs (and with `refresh`, every article) pending again, and give retryable
-        failures another chance. Pending rows left by a crashed run stay pending: that is the resume."""
+    def start_run(self, site: str, refresh: bool, recheck_since: str | None = None) -> None:
+        """Make hubs (with `refresh` every article; with `recheck_since` the articles first seen
+        since then) pending again, and give retryable failures another chance. Pending rows left
+        by a crashed run stay pending: that is the resume."""
         kinds = "" if refresh else f" AND kind IN ({', '.join('?' * len(HUB_KINDS))})"
         params: tuple = (site,) if refresh else (site, *HUB_KINDS)
         self.conn.execute(f"UPDATE frontier SET state='pending' WHERE site=? AND state='done'{kinds}", params)
+        if recheck_since and not refresh:
+            self.conn.execute(
+                "UPDATE frontier SET state='pending' WHERE site=? AND state='done' AND kind='article'"
+                " AND url IN (SELECT url FROM articles WHERE site=? AND first_seen >= ?)",
+                (site, site, recheck_since),
+            )
         self.conn.execute(
             f"UPDATE frontier SET state='pending' WHERE site=? AND state='failed' AND attempts < ?"
             f" AND reason IN ({', '.join('?' * len(RETRYABLE))})",

@@ -15,16 +15,20 @@ from .store import ArchiveError, CrawlLock, open_archive
 
 def reextract(db: str | Path, *, site: str | None = None,
               overrides: dict[str, dict[str, str]] | None = None) -> Counter:
-    """Returns counts: updated, unchanged, added, not-article. `overrides` maps site name →
+    """Returns counts: updated, unchanged, added, not-article, alias. `overrides` maps site name →
     field → CSS selector (as in sites.toml). Holds the crawl lock while it writes."""
     if not Path(db).exists():
         raise ArchiveError(f"no archive at {db}")
     counts: Counter = Counter()
     with CrawlLock(db), open_archive(db) as archive:
         for url, page_site, raw, encoding in archive.raw_pages(site):
+            key = archive.resolve_alias(url)     # a redirect's page is stored under the old URL
+            if key != url and archive.conn.execute(
+                    "SELECT 1 FROM pages WHERE url=? AND raw IS NOT NULL", (key,)).fetchone():
+                counts["alias"] += 1             # the article's own page is re-read instead
+                continue
             final = archive.conn.execute("SELECT final_url FROM pages WHERE url=?", (url,)).fetchone()[0]
             article = process_page(raw, final or url, encoding, (overrides or {}).get(page_site)).article
-            key = archive.resolve_alias(url)
             with archive.transaction():
                 known = archive.conn.execute("SELECT 1 FROM articles WHERE url=?", (key,)).fetchone()
                 if not article.is_article:

@@ -32,6 +32,7 @@ class Settings:
     max_duration: float | None = None   # seconds per run
     respect_robots: bool = True
     refresh: bool = False               # re-check every known article (conditional GET), not only hubs
+    recheck_days: float | None = None   # also re-check articles first seen this recently (corrections)
     extract_workers: int | None = None  # worker processes for HTTP and parsing (None: one per core; 0: none)
 
     def with_overrides(self, **overrides) -> "Settings":

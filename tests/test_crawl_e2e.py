@@ -212,3 +212,15 @@ def test_a_worker_killed_mid_crawl_loses_no_page(tmp_path):
         crawler._SiteCrawl._work = real_work
     assert killed and report.outcome == "completed"
     assert expected <= set(articles(tmp_path / "a.db"))
+
+
+def test_recheck_days_rechecks_recent_articles_with_conditional_get(tmp_path):
+    db = tmp_path / "a.db"
+    paths = {a["path"] for a in TRUTH["sites"]["univ"]["articles"]}
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        crawl_sites(db, {"univ": server})
+        server.requests.clear()
+        report = crawl_sites(db, {"univ": server}, FAST.with_overrides(recheck_days=1.0))
+        rechecked = {p for _, p in server.requests if p in paths}
+    assert rechecked >= paths - {p for p in paths if "?" in p}
+    assert report.counts["articles_new"] == 0 and report.counts["not_modified"] >= len(rechecked)
