@@ -15,6 +15,8 @@ from scraper.extract.dates import date_from_url, find_dates, parse_date, parse_i
     ("2019年06月15日08:18 来源：人民网", "2019-06-15T08:18:00+08:00"),
     ("2021年10月7日 星期四", "2021-10-07"),
     ("发布时间：2019-11-01 作者：刘阳", "2019-11-01"),
+    ("2024 11/04 10:42:31", "2024-11-04T10:42:31+08:00"),   # 新华网: year in its own <span>
+    ("2024-11-02T13:05:00.000Z", "2024-11-02T21:05:00+08:00"),   # <time datetime> in UTC
 ])
 def test_page_formats(text, expected):
     assert parse_date(text) == expected

@@ -42,6 +42,9 @@ def test_vsb_header_line():
     ("作者丨张伟 来源丨新华社", "source", "新华社"),
     ("信息来源于网络上的公开报道", "source", None),
     ("第一时间赶到现场", "published_at", None),
+    ("2024-11-08 09:15:42 来源：某某日报 评论：0 点击：", "source", "某某日报"),
+    ("来源：江阴发布 IP属地：江苏", "source", "江阴发布"),
+    ("作者：骨科 唐敏 审核：党委宣传部", "author", "骨科 唐敏"),
 ])
 def test_label_values(line, field, value):
     assert first(line, field) == value

@@ -13,7 +13,8 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "012345
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
 DATE_RE = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.年]\s*)(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
+    # the year may stand apart from a slashed month/day (新华网: `2024 11/04 10:42:31`)
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.年]\s*|\s(?=\d{2}/\d{2}(?!\d)))(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
     r"(?:\s*(?:星期.|周.)?\s*(?:[T,，]\s*)?(?:上午|下午|晚上|早上)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?!\d)"
     r"(?:\s*[:：分]\s*(\d{1,2})(?!\d))?)?"
 )
@@ -21,6 +22,7 @@ DATE_RE = re.compile(
 ISO_RE = re.compile(
     r"((?:19|20)\d{2})-?(\d{2})-?(\d{2})(?:[T\s](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
 )
+_ISO_OFFSET = re.compile(r"\d[T\s]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|[+-]\d{2}:?\d{2})\s*$")
 URL_DATE_RES = (
     re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(\d{2})[-/_]?(\d{2})(?!\d)"),   # t20231105_, /20231105/, /2023-11-05/
     re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),                  # /2023/11/5/
@@ -68,6 +70,10 @@ def parse_date(text: str | None) -> str | None:
     """The first date in `text` (page text or a meta/ISO value), normalized; None if none."""
     if not text:
         return None
+    if _ISO_OFFSET.search(text):   # 2024-11-02T13:05:00Z: the offset matters, not just the digits
+        value = parse_iso(text)
+        if value:
+            return value
     found = find_dates(text)
     if found:
         return found[0].value

@@ -41,6 +41,8 @@ _SOURCE_TOKEN_MIN, _SOURCE_TOKEN_MAX = 3, 12   # 2-character words after a date 
 _NAME_SLASH_MEDIA = re.compile(r"^([\u4e00-\u9fff·]{2,4})\s*/\s*([\u4e00-\u9fffA-Za-z]{2,12})$")
 _SEP = re.compile(r"\s*[:：]\s*|\s*[/丨|｜]\s*|\s+")
 _STOP_RE = re.compile("[" + re.escape(VALUE_STOP) + "]")
+# A word and a colon after a space starts another label, known or not (`某某日报 评论：0`).
+_NEXT_LABEL = re.compile(r"\s+[^\s:：]{1,6}[:：]")
 _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # In-text bylines: (记者 张三), 记者 张三 李四, 文/图 张三, (张三) closing a report.
@@ -67,6 +69,7 @@ def clean_value(field: str, raw: str) -> str:
     dates = find_dates(value)
     if dates:
         value = value[: dates[0].start]
+    value = _NEXT_LABEL.split(value, 1)[0]
     value = re.split(r"\s{2,}", value.strip(VALUE_STRIP), maxsplit=1)[0].strip(VALUE_STRIP)
     if not value or value.lower() in EMPTY_VALUES or len(value) > FIELD_MAX_LEN[field]:
         return ""

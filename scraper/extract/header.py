@@ -21,6 +21,8 @@ _FOOTER_MAX_LEN = 80
 _NO_TITLE_LOOKBACK = 8
 _HEADER_FIELDS = ("published_at", "updated_at", "source", "editor")   # labels that make a line header
 _SIGNATURE_SLACK = 2    # characters besides the date on a signature-date line
+_ABOVE_SPAN = 3         # lines right above the headline that may carry its date and source
+_ABOVE_LINK_DENSITY = 0.3   # a line with more link text is navigation (breadcrumbs, menus)
 
 
 @dataclass
@@ -60,6 +62,24 @@ def _header_span(page: Page, rng: BodyRange, title_line: int) -> list[int]:
             break
         span.append(i)
     return span
+
+
+def _above_values(page: Page, title_line: int) -> tuple[dict[str, list[str]], str | None]:
+    """Labelled values and a date with its time on the short lines right above the headline
+    (新华网 prints `2024 11/04 10:42:31` and `来源：新华网` there). A bare date without a time
+    there is a "today is …" widget, not the article's."""
+    found: dict[str, list[str]] = {}
+    date = None
+    for i in range(title_line - 1, max(-1, title_line - 1 - _ABOVE_SPAN), -1):
+        line = page.lines[i]
+        if _is_prose(line.text) or line.link_density > _ABOVE_LINK_DENSITY:
+            break
+        _merge(found, label_values(line.text))
+        if date is None:
+            dates = find_dates(line.text)
+            if dates and dates[0].has_time:
+                date = dates[0].value
+    return found, date
 
 
 def _footer_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:
@@ -109,12 +129,14 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
     for i in header_idx:
         for field, value in unlabelled_values(lines[i].text).items():
             unlabelled.setdefault(field, value)
-    head.dated = bool(_first(values, "published_at") or unlabelled_date)
-    head.published_at = (_first(values, "published_at") or unlabelled_date or _first(footer, "published_at")
-                         or _first(values, "updated_at"))
+    above, above_date = _above_values(page, title_line) if title_line > 0 else ({}, None)
+    above_date = _first(above, "published_at") or above_date
+    head.dated = bool(_first(values, "published_at") or unlabelled_date or above_date)
+    head.published_at = (_first(values, "published_at") or unlabelled_date or above_date
+                         or _first(footer, "published_at") or _first(values, "updated_at"))
     hinted: dict[str, list[str]] | None = None   # looked up only when a label is missing
     for field in ("author", "source", "editor"):
-        value = _first(values, field) or _first(footer, field)
+        value = _first(values, field) or _first(footer, field) or _first(above, field)
         if value is None and header_idx:
             if hinted is None:
                 blocks = {lines[i].block for i in header_idx if lines[i].path}
@@ -123,7 +145,7 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
             value = _first(hinted, field)
         setattr(head, field, value)
     for field, value in unlabelled.items():   # only where the page has no label at all
-        if getattr(head, field) is None and field not in values and field not in footer:
+        if getattr(head, field) is None and field not in values and field not in footer and field not in above:
             setattr(head, field, value)
     return head
 
