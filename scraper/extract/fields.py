@@ -103,8 +103,10 @@ def label_values(text: str) -> dict[str, list[str]]:
         if field is None:
             continue
         stop = matches[i + 1][0] if i + 1 < len(matches) else len(text)
-        if i + 1 < len(matches) and matches[i + 1][2] == field and " " not in text[end:stop].strip():
-            continue  # '南都见习记者 张三': the name follows the last label of a run
+        between = text[end:stop]
+        if (i + 1 < len(matches) and matches[i + 1][2] == field and " " not in between.strip()
+                and not between[-1:].isspace()):
+            continue  # '南都见习记者 张三': the name follows the last label of a run ('记者：王丽 通讯员：李强' is two)
         raw = text[end:stop]
         if field in DATE_FIELDS:
             dates = find_dates(raw)
