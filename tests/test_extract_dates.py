@@ -17,6 +17,9 @@ from scraper.extract.dates import date_from_url, find_dates, parse_date, parse_i
     ("发布时间：2019-11-01 作者：刘阳", "2019-11-01"),
     ("2024 11/04 10:42:31", "2024-11-04T10:42:31+08:00"),   # 新华网: year in its own <span>
     ("2024-11-02T13:05:00.000Z", "2024-11-02T21:05:00+08:00"),   # <time datetime> in UTC
+    ("二〇二四年十一月五日", "2024-11-05"),
+    ("二○二三年十二月三十一日", "2023-12-31"),
+    ("某某局 二〇二〇年十月二十日 印发", "2020-10-20"),
 ])
 def test_page_formats(text, expected):
     assert parse_date(text) == expected

@@ -38,3 +38,27 @@ def test_column_page_with_an_intro_paragraph_is_still_a_list():
     art = extract_article(html, "http://www.example.gov.cn/zwgk/tzgg/index.html")
     assert len(art.body) >= 200
     assert art.reason == "not-article"
+
+
+def test_signing_date_in_chinese_numerals():
+    html = TRS.replace('<meta name="PubDate" content="2023-11-05 10:30">', "")
+    html = html.replace("<span>发布日期：2023年11月05日 10:30</span>", "")
+    html = html.replace("2023年11月3日", "二〇二三年十一月三日")
+    art = extract_article(html, "http://www.example.gov.cn/zwgk/tzgg/notice.html")
+    assert art.published_at == "2023-11-03"
+    assert art.body.endswith("二〇二三年十一月三日")
+
+
+def test_labelled_line_above_the_headline_gives_date_and_source():
+    page = (PAGES / "xinhua_split_date.html").read_text("utf-8")
+    html = page.replace("<em> 2024</em></span><span class=\"day\"><em> 11</em>/<em>04</em></span>"
+                        "<span class=\"time\"> 10:42:31</span>", "").replace("来源：新华网", "来源：新华网 2024-11-04")
+    art = extract_article(html)
+    assert (art.published_at, art.source) == ("2024-11-04", "新华网")
+
+
+def test_widget_date_above_the_headline_is_not_the_article_date():
+    page = (PAGES / "xinhua_split_date.html").read_text("utf-8")
+    html = page.replace("<em> 2024</em></span><span class=\"day\"><em> 11</em>/<em>04</em></span>"
+                        "<span class=\"time\"> 10:42:31</span>", "今天是2024年11月06日 星期三")
+    assert extract_article(html).published_at is None

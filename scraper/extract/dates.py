@@ -55,6 +55,31 @@ def normalize_digits(text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
+# 公文 signing dates in Chinese numerals: 二〇二四年十一月五日 -> 2024年11月5日.
+_HAN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
+_HAN_NUM = "〇○零一二三四五六七八九十"
+_HAN_DATE = re.compile(f"([{_HAN_NUM[:-1]}]{{4}})年([{_HAN_NUM}]{{1,3}})月([{_HAN_NUM}]{{1,3}})日")
+
+
+def _han_number(text: str) -> int:
+    if "十" not in text:
+        return int("".join(str(_HAN_DIGIT[c]) for c in text))
+    tens, _, ones = text.partition("十")
+    return (_HAN_DIGIT[tens] if tens else 1) * 10 + (_HAN_DIGIT[ones] if ones else 0)
+
+
+def _han_dates(text: str) -> list[FoundDate]:
+    out = []
+    for m in _HAN_DATE.finditer(text):
+        try:
+            value = _fmt(*(str(_han_number(g)) for g in m.groups()), None, None, None)
+        except (KeyError, ValueError):   # 十 in a year, 二十十: not a date
+            continue
+        if value:
+            out.append(FoundDate(value, m.start(), m.end(), False))
+    return out
+
+
 def find_dates(text: str) -> list[FoundDate]:
     """Every plausible date in a line of page text, in order."""
     text = normalize_digits(text)
@@ -63,6 +88,8 @@ def find_dates(text: str) -> list[FoundDate]:
         value = _fmt(*m.groups())
         if value:
             out.append(FoundDate(value, m.start(), m.end(), "T" in value))
+    if "〇" in text or "○" in text or "零" in text:   # every 20xx year in Chinese numerals has one
+        out = sorted(out + _han_dates(text), key=lambda d: d.start)
     return out
 
 

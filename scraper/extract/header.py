@@ -66,19 +66,20 @@ def _header_span(page: Page, rng: BodyRange, title_line: int) -> list[int]:
 
 def _above_values(page: Page, title_line: int) -> tuple[dict[str, list[str]], str | None]:
     """Labelled values and a date with its time on the short lines right above the headline
-    (新华网 prints `2024 11/04 10:42:31` and `来源：新华网` there). A bare date without a time
-    there is a "today is …" widget, not the article's."""
+    (新华网 prints `2024 11/04 10:42:31` and `来源：新华网` there). A bare date without a time or
+    a label beside it there is a "today is …" widget, not the article's."""
     found: dict[str, list[str]] = {}
     date = None
     for i in range(title_line - 1, max(-1, title_line - 1 - _ABOVE_SPAN), -1):
         line = page.lines[i]
         if _is_prose(line.text) or line.link_density > _ABOVE_LINK_DENSITY:
             break
-        _merge(found, label_values(line.text))
+        labelled = label_values(line.text)
+        _merge(found, labelled)
         if date is None:
             dates = find_dates(line.text)
-            if dates and dates[0].has_time:
-                date = dates[0].value
+            if dates and (dates[0].has_time or any(any(v) for v in labelled.values())):
+                date = dates[0].value   # `来源：某某日报 2024-11-05`: a date beside a label
     return found, date
 
 

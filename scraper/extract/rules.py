@@ -111,7 +111,8 @@ META_DATE_KEYS = (
     "article:published_time", "og:article:published_time", "og:release_date", "pubdate",
     "publishdate", "publish_date", "publish-date", "publishtime", "ptime", "datepublished",
     "dc.date.issued", "dc.date", "dcterms.created", "dcterms.date", "firstpublishedtime",
-    "weibo:article:create_at", "article:modified_time",
+    "weibo:article:create_at", "publish_time", "pub_date", "pubtime", "releasedate", "release_date",
+    "parsely-pub-date", "sailthru.date", "article:published", "createdate", "article:modified_time",
 )
 # Headline candidates from metadata ("headline" is JSON-LD's), compared with on-page lines.
 META_TITLE_KEYS = ("og:title", "twitter:title", "articletitle", "headline", "dc.title")
