@@ -115,6 +115,8 @@ def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
         return crawl(sites, db, progress=progress, **kwargs)
     except ArchiveBusy as exc:
         _fail(str(exc), EXIT_BUSY)
+    except OSError as exc:            # e.g. the archive's folder does not exist
+        _fail(str(exc))
     finally:
         if status:
             status.stop()
@@ -242,6 +244,8 @@ def export_cmd(db: str, fmt: str, output: str | None, site: str | None):
                 count = export_articles(db, fh, fmt, where, params)
         else:
             count = export_articles(db, sys.stdout, fmt, where, params)
+    except BrokenPipeError:
+        raise                         # `| head` closed the pipe: click exits quietly
     except (ArchiveError, OSError) as exc:
         _fail(str(exc))
     click.echo(f"exported {count} article(s)", err=True)

@@ -70,7 +70,7 @@ class _Budget:
 
     def __init__(self, max_pages: int | None, max_duration: float | None):
         self.max_pages = max_pages
-        self.deadline = time.monotonic() + max_duration if max_duration else None
+        self.deadline = time.monotonic() + max_duration if max_duration is not None else None
         self.spent = 0
         self.stop_reason: str | None = None
 
@@ -101,6 +101,23 @@ class _Found:
     lastmod: str | None = None
     step: int = 1
     trusted: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lastmod", _utc(self.lastmod))
+
+
+def _utc(stamp: str | None) -> str | None:
+    """A sitemap time as UTC 'YYYY-MM-DDTHH:MM:SSZ' (the form fetch times are stored in), so
+    lastmods compare as times; a bare date is kept as it is."""
+    if not stamp or len(stamp) <= 10:
+        return stamp
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone(timedelta(hours=8)))   # Chinese sites: Beijing time
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _link_kind(link: Link) -> str | None:
@@ -189,6 +206,12 @@ class _SiteCrawl:
             self.inflight.add(item.url)
             try:
                 await self._handle(item)
+            except Exception:   # a bug or a page nobody foresaw must not stop the other pages
+                log.exception("could not handle %s", item.fetch_url)
+                self.counts["errors"] += 1
+                self.counts["reason:internal-error"] += 1
+                with self.archive.transaction():
+                    self.frontier.finish(item, "failed", reason="internal-error", run_id=self.run_id)
             finally:
                 self.inflight.discard(item.url)
             if self.progress:
@@ -196,7 +219,7 @@ class _SiteCrawl:
 
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None
-        if item.attempts:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
+        if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
             row = self.archive.conn.execute(
                 "SELECT etag, last_modified FROM pages WHERE url=? AND raw IS NOT NULL", (item.url,)
             ).fetchone()
@@ -211,12 +234,14 @@ class _SiteCrawl:
             with self.archive.transaction():
                 self.frontier.finish(item, "skipped", reason="robots", run_id=self.run_id)
             return
-        self.counts["pages_fetched"] += 1
+        if result.attempts:          # refusals (robots.txt unreadable, host down) made no request
+            self.counts["pages_fetched"] += 1
         if result.not_modified:
             self.counts["not_modified"] += 1
             with self.archive.transaction():
                 self.archive.conn.execute(
-                    "UPDATE pages SET fetched_at=?, run_id=? WHERE url=?", (utcnow(), self.run_id, item.url)
+                    "UPDATE pages SET status=304, reason=NULL, fetched_at=?, run_id=? WHERE url=?",
+                    (utcnow(), self.run_id, item.url),
                 )
                 self.frontier.finish(item, "done", run_id=self.run_id)
             return
@@ -341,16 +366,26 @@ class _SiteCrawl:
                 key = self._article_key(item, result, processed)
                 article.url = key
                 if key != item.url:
-                    self.archive.add_alias(item.url, key)
                     self.frontier.add([FrontierItem(key, key, self.site.name, "article")], self.run_id)
-                    self.archive.conn.execute("UPDATE frontier SET state='done' WHERE url=?", (key,))
+                    self.frontier.finish(FrontierItem(key, key, self.site.name, "article"), "done",
+                                         run_id=self.run_id)
                 outcome = self.archive.save_article(article, key, self.site.name, self.run_id)
+                # alias the fetched URL to where the text really lives (save_article may have
+                # kept a plainer twin), so aliases never point at a URL without an article
+                self.archive.add_alias(item.url, self.archive.resolve_alias(key))
                 self.counts["aliases" if outcome == "alias" else f"articles_{outcome}"] += 1
                 kind = "article" if item.kind != "start" else None
             else:
                 self.counts[f"not-article:{article.reason}"] += 1
                 kind = "list" if item.kind != "start" else None   # a hub: re-read next run
             self.frontier.finish(item, "done", kind=kind, run_id=self.run_id)
+
+
+async def _run_all(crawls: list[_SiteCrawl]) -> None:
+    """All sites at once; if one fails unexpectedly the others are cancelled, not orphaned."""
+    async with asyncio.TaskGroup() as group:
+        for c in crawls:
+            group.create_task(c.run())
 
 
 async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: dict | None = None,
@@ -364,9 +399,18 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
     budget = _Budget(max_pages, max_duration)
     workers = sites[0].settings.extract_workers if sites else 0
     loop = asyncio.get_running_loop()
+    running: list[asyncio.Future] = []
+
+    def interrupt() -> None:
+        """Stop now: pages in flight stay pending (the next run fetches them), so nobody
+        waits out a long Crawl-delay before systemd gives up on us."""
+        budget.stop_reason = "interrupted"
+        for future in running:
+            future.cancel()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, lambda: setattr(budget, "stop_reason", "interrupted"))
+            loop.add_signal_handler(sig, interrupt)
         except (NotImplementedError, RuntimeError, ValueError):
             pass                     # not the main thread: the caller handles signals
     try:
@@ -378,12 +422,16 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
             stack.enter_context(archive.group_commit())
-            work = asyncio.gather(*(c.run() for c in crawls))
+            work = asyncio.ensure_future(_run_all(crawls))
+            running.append(work)
             try:
                 # a worker may sleep out a long Crawl-delay: the duration limit cancels it
                 await asyncio.wait_for(work, budget.remaining())
             except asyncio.TimeoutError:
                 budget.stop_reason = "limit"
+            except asyncio.CancelledError:
+                if budget.stop_reason != "interrupted":
+                    raise
     except BaseException:
         archive.finish_run(run_id, "failed", counts, {})
         raise

@@ -35,9 +35,11 @@ def _codec(name: str | None) -> str | None:
     if key in _ALIASES:
         return _ALIASES[key]
     try:
-        return codecs.lookup(key).name
+        info = codecs.lookup(key)
     except LookupError:
         return None
+    # bytes-to-bytes or str-to-str codecs (hex, zip, rot13 …) are not text encodings
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def _strict(data: bytes, codec: str) -> str | None:

@@ -108,10 +108,17 @@ class _Host:
 class HostPacing:
     """Pacing state per host. One Fetcher owns one by default; pass the same instance to the
     Fetchers of several sites crawled at once so that two site configs on one host still share
-    its slots, spacing and down state (the first Fetcher to meet a host sizes its slots)."""
+    its slots, spacing and down state (the first Fetcher to meet a host sizes its slots), and
+    the run's overall in-flight limit (sized by the first Fetcher that asks)."""
 
     def __init__(self) -> None:
         self._hosts: dict[str, _Host] = {}
+        self._overall: asyncio.Semaphore | None = None
+
+    def overall(self, concurrency: int) -> asyncio.Semaphore:
+        if self._overall is None:
+            self._overall = asyncio.Semaphore(concurrency)
+        return self._overall
 
     def get(self, host: str, per_host_concurrency: int) -> _Host:
         state = self._hosts.get(host)
@@ -186,8 +193,8 @@ class Fetcher:
             limits=httpx.Limits(max_connections=settings.concurrency,
                                 max_keepalive_connections=settings.concurrency),
         )
-        self._global = asyncio.Semaphore(settings.concurrency)
         self._pacing = pacing or HostPacing()
+        self._global = self._pacing.overall(settings.concurrency)
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._addresses: dict[str, str] = {}
 
@@ -255,7 +262,11 @@ class Fetcher:
                 await self._attempts(current, kind, conditional, result)
             if result.reason is not None or result.status not in _REDIRECTS:
                 break
-            target = urldefrag(urljoin(current, result.headers["location"].strip()))[0]
+            try:
+                target = urldefrag(urljoin(current, result.headers["location"].strip()))[0]
+            except ValueError:            # e.g. 'http://[bad/x': not a URL at all
+                result.reason = "bad-url"
+                break
             # A URL seen before is a loop, except one return to it right after a Set-Cookie:
             # WAFs in front of many gov/university sites answer a first visit with a cookie
             # and a redirect to the same URL.
@@ -362,7 +373,7 @@ class Fetcher:
             try:
                 return await self._exchanger(request.method, str(request.url), request.headers.raw,
                                              dict(request.extensions), kind, self.settings.max_bytes,
-                                             self.settings.timeout)
+                                             time.monotonic() + self.settings.timeout)
             except WorkerError:
                 pass          # the worker died under this request: do it here instead
         return await exchange(self._client, request, kind, self.settings.max_bytes)
@@ -487,9 +498,14 @@ _worker_client: httpx.AsyncClient | None = None
 
 
 async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, bytes]], extensions: dict,
-                          kind: str, max_bytes: int, timeout: float) -> Exchange:
+                          kind: str, max_bytes: int, deadline: float) -> Exchange:
     """`exchange` as a worker process runs it (see `scraper.workers`): the crawler built and
-    vetted the request (scope, robots, pinned address, pacing); this only performs it."""
+    vetted the request (scope, robots, pinned address, pacing); this only performs it, and not
+    at all once `deadline` (time.monotonic, shared by processes on one machine) has passed: the
+    crawler has given up and freed the host's slot, so a late request would break its pacing."""
+    timeout = deadline - time.monotonic()
+    if timeout <= 0:
+        raise TimeoutError("the crawler gave up on this request before it started")
     global _worker_client
     if _worker_client is None:
         _worker_client = httpx.AsyncClient(trust_env=False, follow_redirects=False,

@@ -19,9 +19,9 @@ PRIORITY = {"sitemap": 0, "start": 1, "list": 2, "article": 3, "other": 4}
 HUB_KINDS = ("sitemap", "start", "list")
 # Failures worth another try on the next run (the server may be back, a dead worker was ours);
 # others are final.
-RETRYABLE = ("timeout", "connect-error", "host-down", "robots-unreachable", "extract-error", "http-429",
-             "http-500", "http-502", "http-503", "http-504")
-MAX_ATTEMPTS = 5
+RETRYABLE = ("timeout", "connect-error", "host-down", "robots-unreachable", "extract-error", "internal-error",
+             "http-429", "http-500", "http-502", "http-503", "http-504")
+MAX_ATTEMPTS = 5    # consecutive failed runs after which an article is given up (hubs never are)
 
 
 @dataclass
@@ -33,7 +33,8 @@ class FrontierItem:
     depth: int = 0
     lastmod: str | None = None
     discovered_from: str | None = None
-    attempts: int = 0
+    attempts: int = 0           # failures in a row (reset by success)
+    fetched: bool = False       # fetched successfully before: the archive has its validators
 
     @property
     def priority(self) -> int:
@@ -93,10 +94,18 @@ class Frontier:
                 " AND url IN (SELECT url FROM articles WHERE site=? AND first_seen >= ?)",
                 (site, site, recheck_since),
             )
+        retryable = ", ".join("?" * len(RETRYABLE))
+        hubs = ", ".join("?" * len(HUB_KINDS))
         self.conn.execute(
-            f"UPDATE frontier SET state='pending' WHERE site=? AND state='failed' AND attempts < ?"
-            f" AND reason IN ({', '.join('?' * len(RETRYABLE))})",
-            (site, MAX_ATTEMPTS, *RETRYABLE),
+            f"UPDATE frontier SET state='pending' WHERE site=? AND state='failed' AND reason IN ({retryable})"
+            f" AND (attempts < ? OR kind IN ({hubs}))",
+            (site, *RETRYABLE, MAX_ATTEMPTS, *HUB_KINDS),
+        )
+        # what the user and robots.txt name is asked again every run, whatever went wrong last time
+        self.conn.execute(
+            "UPDATE frontier SET state='pending' WHERE site=? AND state='failed'"
+            " AND (kind='start' OR discovered_from='robots.txt')",
+            (site,),
         )
         # robots.txt may have changed; checking a URL against it again costs no request
         self.conn.execute("UPDATE frontier SET state='pending' WHERE site=? AND state='skipped' AND reason='robots'",
@@ -105,21 +114,23 @@ class Frontier:
     def next_batch(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         """The most urgent pending URLs of a site, skipping those already in flight."""
         rows = self.conn.execute(
-            "SELECT url, fetch_url, site, kind, depth, lastmod, discovered_from, attempts FROM frontier"
+            "SELECT url, fetch_url, site, kind, depth, lastmod, discovered_from, attempts,"
+            " fetched_lastmod IS NOT NULL FROM frontier"
             " WHERE state='pending' AND site=? ORDER BY priority, rowid LIMIT ?",
             (site, limit + len(exclude)),
         ).fetchall()
-        items = [FrontierItem(*row) for row in rows if row[0] not in exclude]
+        items = [FrontierItem(*row[:8], fetched=bool(row[8])) for row in rows if row[0] not in exclude]
         return items[:limit]
 
     def finish(self, item: FrontierItem, state: str, *, reason: str | None = None, kind: str | None = None,
                run_id: int | None = None) -> None:
         """Record the outcome of one URL (call inside the page's transaction)."""
         self.conn.execute(
-            "UPDATE frontier SET state=?, reason=?, kind=COALESCE(?, kind), attempts=attempts+1,"
+            "UPDATE frontier SET state=?, reason=?, kind=COALESCE(?, kind),"
+            " attempts=CASE WHEN ?='failed' THEN attempts+1 ELSE 0 END,"
             " fetched_lastmod=CASE WHEN ?='done' THEN COALESCE(lastmod, ?) ELSE fetched_lastmod END,"
             " done_at=?, run_id=? WHERE url=?",
-            (state, reason, kind, state, utcnow(), utcnow(), run_id, item.url),
+            (state, reason, kind, state, state, utcnow(), utcnow(), run_id, item.url),
         )
 
     def counts(self, site: str | None = None) -> dict[str, int]:

@@ -5,9 +5,11 @@ for a run. Nothing else in the package hard-codes a timeout, a delay or a limit.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_USER_AGENT = "scraper/0.1 (news archiver; +https://github.com/scraper-archive/scraper)"
 
@@ -41,7 +43,25 @@ class Settings:
         unknown = set(overrides) - known
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        values = {k: v for k, v in overrides.items() if v is not None}
+        for name, value in values.items():
+            if not _fits(getattr(self, name), value):
+                raise ValueError(f"setting {name} = {value!r} is not a {_kind(getattr(self, name))}")
+        return replace(self, **values)
+
+
+def _kind(default: object) -> str:
+    return "number" if default is None or isinstance(default, float) else type(default).__name__
+
+
+def _fits(default: object, value: object) -> bool:
+    """Whether a value from a config file can stand where `default` stands (numbers for the
+    optional limits, which default to None)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if default is None or isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,14 @@ def _sites(data: dict, base: Settings) -> list[SiteConfig]:
     for i, raw in enumerate(data.get("site", [])):
         if not raw.get("start_urls"):
             raise ValueError(f"site #{i + 1} has no start_urls")
+        for url in raw["start_urls"]:
+            if urlsplit(str(url)).scheme.lower() not in ("http", "https") or not urlsplit(str(url)).netloc:
+                raise ValueError(f"site #{i + 1}: not an http(s) URL: {url}")
+        for pattern in (*raw.get("allow_patterns", ()), *raw.get("deny_patterns", ())):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"site #{i + 1}: bad pattern {pattern!r}: {exc}") from exc
         overrides = {k: v for k, v in raw.items() if k not in structural}
         sites.append(
             SiteConfig(

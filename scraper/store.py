@@ -313,7 +313,9 @@ class Archive:
         return row[0] if row else url
 
     def add_alias(self, alias: str, url: str) -> None:
-        if alias != url:
+        """Record `alias` as another URL of the article at `url` (never a URL that is itself
+        a stored article: that would make the two point at each other)."""
+        if alias != url and not self.conn.execute("SELECT 1 FROM articles WHERE url=?", (alias,)).fetchone():
             self.conn.execute(
                 "INSERT OR REPLACE INTO aliases(alias, url, found_at) VALUES (?, ?, ?)", (alias, url, utcnow())
             )

@@ -15,6 +15,7 @@ import itertools
 import logging
 import multiprocessing
 import pickle
+import signal
 import socket
 import struct
 from collections.abc import Callable, Mapping
@@ -76,6 +77,9 @@ async def _serve(sock: socket.socket, ops: Mapping[str, Callable]) -> None:
 
 
 def _worker_main(sock: socket.socket, ops: Mapping[str, Callable]) -> None:
+    # Ctrl-C reaches the whole process group: the crawler decides how to stop, and closes us
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     asyncio.run(_serve(sock, ops))
 
 

@@ -186,6 +186,11 @@ def test_bad_config_and_output_paths_are_clear_errors(tmp_path, univ_db):
     config.write_text('[[site]]\nname = "x"\nstart_urls = ["http://127.0.0.1:9/"]\ndelai = 3\n', encoding="utf-8")
     result = run("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
     assert result.exit_code == 1 and str(config) in result.stderr and "delai" in result.stderr
+    for body, words in (('deny_patterns = ["("]', "bad pattern"), ('delay = "abc"', "not a number")):
+        config.write_text(f'[[site]]\nname = "x"\nstart_urls = ["http://127.0.0.1:9/"]\n{body}\n', encoding="utf-8")
+        result = run("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
+        assert result.exit_code == 1 and words in result.stderr
+    assert run("crawl", "http://127.0.0.1:9/", "--db", str(tmp_path / "no" / "a.db")).exit_code == 1
     exported = run("export", "--db", str(univ_db), "-o", str(tmp_path / "missing" / "f.jsonl"))
     assert exported.exit_code == 1 and "No such file" in exported.stderr
 

@@ -187,3 +187,43 @@ def test_sitemap_locations_are_guessed_one_at_a_time(tmp_path):
     assert guesses == ["/sitemap.xml", "/sitemap_index.xml", "/sitemap.xml.gz", "/sitemap.txt"]
     assert stored == {origin + "/news/2023/11/05/1.htm"}
     assert [p for p in requests if "sitemap" in p] == ["/sitemap.txt"]   # the misses are not asked again
+
+
+def test_one_broken_page_never_stops_the_crawl(tmp_path):
+    def route(path: str):
+        if path == "/robots.txt":
+            return 404, {}, ""
+        if path == "/":
+            return 200, {}, ("<html><body><a href='/weird.htm'>怪</a> <a href='/odd.htm'>奇</a>"
+                             " <a href='/news/2023/11/05/1.htm'>新闻</a></body></html>")
+        if path == "/weird.htm":
+            return 302, {"Location": "http://[bad/x"}, ""
+        if path == "/odd.htm":
+            return 200, {"Content-Type": "text/html; charset=rot13"}, ARTICLE.format(t="字符集声明有误的页面也能读")
+        if path == "/news/2023/11/05/1.htm":
+            return 200, {}, ARTICLE.format(t="市应急管理局部署冬季安全生产工作")
+        return 404, {}, ""
+
+    with serve(route) as (origin, _):
+        report, stored, _ = crawl(tmp_path, origin)
+    assert report.outcome == "completed"
+    assert {origin + "/news/2023/11/05/1.htm", origin + "/odd.htm"} <= stored
+    with open_archive(tmp_path / "a.db", readonly=True) as archive:
+        reason = archive.conn.execute("SELECT reason FROM frontier WHERE url=?", (origin + "/weird.htm",)).fetchone()
+    assert reason == ("bad-url",)
+
+
+def test_internal_errors_are_recorded_and_retried(tmp_path, monkeypatch):
+    from scraper import crawler
+
+    def explode(*args):
+        raise RuntimeError("a parser bug")
+
+    monkeypatch.setitem(crawler.WORKER_OPS, "process", explode)
+    with serve(trap_site) as (origin, _):
+        report, stored, _ = crawl(tmp_path, origin)
+    assert report.outcome == "completed" and stored == set()
+    assert report.counts["reason:internal-error"] >= 1
+    with open_archive(tmp_path / "a.db", readonly=True) as archive:
+        states = archive.conn.execute("SELECT state, reason FROM frontier WHERE kind='start'").fetchall()
+    assert states == [("failed", "internal-error")]

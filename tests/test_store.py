@@ -209,3 +209,10 @@ def test_the_plain_url_wins_over_a_print_view_found_first(archive):
         assert archive.save_article(_article(), url, "s", 1) == "alias"
     assert [r[0] for r in archive.conn.execute("SELECT url FROM articles")] == [url]
     assert archive.resolve_alias(url + "?print=1") == url
+
+
+def test_a_stored_article_url_is_never_made_an_alias(archive):
+    with archive.transaction():
+        archive.save_article(_article(), "http://x/info/1.htm", "s", 1)
+        archive.add_alias("http://x/info/1.htm", "http://x/info/1.htm?article=1")
+    assert archive.resolve_alias("http://x/info/1.htm") == "http://x/info/1.htm"
