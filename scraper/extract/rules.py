@@ -130,17 +130,17 @@ END_MARKERS = re.compile(
 # Whole lines dropped wherever they appear in the article container: markers anywhere in the
 # line (every alternative starts with a literal, which lets the regex engine skip ahead fast)…
 BOILERPLATE_ANY = re.compile(
-    r"字号[:：]?\s*[【\[]?\s*大|【\s*大\s*中\s*小\s*】|打印本页|打印此页|关闭窗口|【关闭】|【打印】|"
+    r"字号[:：]?\s*[【\[]?\s*大|字体[:：]?\s*[【\[]?\s*大|纠错\s*[\]】]|QQ空间|【\s*大\s*中\s*小\s*】|打印本页|打印此页|关闭窗口|【关闭】|【打印】|"
     r"分享到|分享至|扫一扫|扫描二维码|二维码|微信扫|收藏本页|加入收藏|设为首页|返回顶部|"
     r"ICP[备证]|版权所有|Copyright|©|All [Rr]ights [Rr]eserved|免责声明|违法和不良信息|"
-    r"举报电话|网络110|公网安备|编辑\s*[:：]|责编\s*[:：]|审核\s*[:：]|[初复终]审\s*[:：]|特别声明[:：]|"
+    r"举报电话|网络110|公网安备|编辑\s*[:：]|责编\s*[:：]|审核\s*[:：]|[初复终]审\s*[:：]|校对\s*[:：]|监制\s*[:：]|美编\s*[:：]|编审\s*[:：]|审校\s*[:：]|特别声明[:：]|"
     r"点击(?:进入|查看|阅读|收听|播放|下载|看)|下载[^。]{0,10}(?:APP|客户端)|打开[^。]{0,10}(?:APP|客户端)|"
     r"返回\S{0,6}查看更多|阅读全文|展开全文|阅读原文|查看原文|郑重声明|版权声明|转载请注明|"
     r"未经(?:允许|授权)不得转载|关注[^。，]{0,12}公众号|长按[^。，]{0,6}(?:识别|扫描)"
 )
 # … and markers that open the line.
 BOILERPLATE_START = re.compile(
-    r"\s*(?:(?:本文)?(?:来源|稿源)[:：]|[(（【\[]?\s*编辑\s*[:：]|(?:原文链接|原文地址|本文链接|文章链接)[:：]|"
+    r"\s*(?:[(（【\[]?\s*(?:本文|文章|信息|新闻|稿件)?(?:来源|稿源|出处)\s*[:：]|分享\s*[:：]?\s*$|[(（【\[]?\s*编辑\s*[:：]|(?:原文链接|原文地址|本文链接|文章链接)[:：]|"
     r"(?:浏览次数|点击数|阅读数|阅读量)[:：]|-?\s*THE END\s*-?\s*$|自动播放|相关(?:资讯|新闻|阅读)请关注)"
 )
 # Image captions that credit a photographer are not article text.
