@@ -48,6 +48,7 @@ def test_vsb_header_line():
     ("文字：王丽 图片：李强", "author", "王丽"),
     ("文/王丽 图/李强", "author", "王丽"),
     ("记者：王丽 通讯员：李强", "author", "王丽"),
+    ("（编辑 王丽 审核 李强）", "editor", "王丽"),
     ("作者：骨科 唐敏 审核：党委宣传部", "author", "骨科 唐敏"),
 ])
 def test_label_values(line, field, value):
@@ -82,6 +83,8 @@ def test_byline_author(text, author):
     ("原创 南方都市报 2019-09-09 16:01:46", {"source": "南方都市报"}),
     ("金融市场 2019-09-23 07:48", {}),
     ("石佳/中国青年报", {"author": "石佳", "source": "中国青年报"}),
+    ("2024年11月05日 10:22 某某日报 记者 王丽", {"source": "某某日报"}),
+    ("来源：某某日报 2024-11-05", {}),
     ("首页/新闻中心", {}),
 ])
 def test_unlabelled_values(line, expected):

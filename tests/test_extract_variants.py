@@ -62,3 +62,18 @@ def test_widget_date_above_the_headline_is_not_the_article_date():
     html = page.replace("<em> 2024</em></span><span class=\"day\"><em> 11</em>/<em>04</em></span>"
                         "<span class=\"time\"> 10:42:31</span>", "今天是2024年11月06日 星期三")
     assert extract_article(html).published_at is None
+
+
+def test_date_and_time_in_two_blocks_under_the_headline():
+    page = (PAGES / "xinhua_split_date.html").read_text("utf-8")
+    html = page.replace('<div class="header-time left"><span class="year"><em> 2024</em></span><span class="day"><em> 11</em>/<em>04</em></span><span class="time"> 10:42:31</span></div>', "")
+    html = html.replace("</h1>", '</h1><div class="date">2024-11-04</div><div class="time">10:42</div>')
+    assert extract_article(html).published_at == "2024-11-04T10:42:00+08:00"
+
+
+def test_editor_in_brackets_without_colon_is_no_text():
+    page = (PAGES / "xinhua_split_date.html").read_text("utf-8")
+    html = page.replace("【责任编辑:王晓雪】", "（编辑 王晓雪 审核 李强）")
+    art = extract_article(html)
+    assert art.editor == "王晓雪"
+    assert "审核" not in art.body

@@ -143,8 +143,11 @@ def hinted_values(blocks: list[LexborNode], region: str) -> dict[str, list[str]]
 def unlabelled_values(text: str) -> dict[str, str]:
     """Fields a header line shows without labels: a source next to the date
     (`2019-09-26 10:56:28 证券时报网`, `南方都市报 2019-09-09`) or a `作者/媒体` pair (`石佳/中国青年报`)."""
-    if _LABEL_RE.search(text):
-        return {}
+    label = _LABEL_RE.search(text)
+    if label:   # `2024年11月05日 10:22 某某日报 记者 王丽`: what stands before the first label
+        if label.start() == 0:
+            return {}
+        text = text[: label.start()].rstrip()
     pair = _NAME_SLASH_MEDIA.match(text)
     if pair and _looks_like_name(pair.group(1)) and MEDIA_NAME.search(pair.group(2)):
         return {"author": pair.group(1), "source": pair.group(2)}
@@ -164,10 +167,10 @@ def unlabelled_values(text: str) -> dict[str, str]:
 
 
 def _standalone(text: str, m: re.Match, sep: re.Match | None) -> bool:
-    """`编辑 陈思 校对 刘军`: a label set off by spaces on a short byline line counts without
+    """`编辑 陈思 校对 刘军`, `（编辑 陈思）`: a label set off by spaces on a short byline line counts without
     its colon (on a long line the same word is prose)."""
     return (len(text) <= _STANDALONE_LINE_MAX and sep is not None and m.start() > 0
-            and text[m.start() - 1] == " " and _HAN.match(text, sep.end()) is not None)
+            and text[m.start() - 1] in " (（【[" and _HAN.match(text, sep.end()) is not None)
 
 
 def _starts_with_date(text: str, pos: int) -> bool:

@@ -6,6 +6,7 @@ Reading only these lines (not the whole page) is what keeps sidebar dates, copyr
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .body import BodyRange
@@ -21,6 +22,7 @@ _FOOTER_MAX_LEN = 80
 _NO_TITLE_LOOKBACK = 8
 _HEADER_FIELDS = ("published_at", "updated_at", "source", "editor")   # labels that make a line header
 _SIGNATURE_SLACK = 2    # characters besides the date on a signature-date line
+_BARE_TIME = re.compile(r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?$")
 _ABOVE_SPAN = 3         # lines right above the headline that may carry its date and source
 _ABOVE_LINK_DENSITY = 0.3   # a line with more link text is navigation (breadcrumbs, menus)
 
@@ -105,6 +107,8 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
     unlabelled_date = None
     for i in header_idx:
         text = lines[i].text
+        if i + 1 in header_idx and _BARE_TIME.match(lines[i + 1].text):
+            text += " " + lines[i + 1].text   # date and time in two blocks: 2024-11-05 | 10:22
         found = label_values(text)
         labelled = any(v for vs in found.values() for v in vs)
         dates = find_dates(text)
