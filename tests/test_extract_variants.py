@@ -77,3 +77,11 @@ def test_editor_in_brackets_without_colon_is_no_text():
     art = extract_article(html)
     assert art.editor == "王晓雪"
     assert "审核" not in art.body
+
+
+def test_headline_longer_than_the_cut_title_element():
+    page = (PAGES / "phpcms_news.html").read_text("utf-8")
+    html = page.replace("<h1>我市启动冬季供暖试运行<br />", "<h1>我市启动冬季供暖试运行 11月15日起正式供暖<br />")
+    art = extract_article(html)
+    assert art.title == "我市启动冬季供暖试运行 11月15日起正式供暖"
+    assert (art.published_at, art.source) == ("2024-11-08T09:15:42+08:00", "某某日报")

@@ -11,6 +11,7 @@ from .rules import HEADING_TAGS, META_TITLE_KEYS, TITLE_SEPARATORS
 
 _MIN, _MAX = 4, 120
 _HEADING_LOOKBACK = 12
+_PREFIX_MIN = 8         # characters of a cut <title> that must open the on-page headline
 
 
 def _squash(text: str) -> str:
@@ -42,6 +43,15 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str) -> tuple[str | 
             best_line, best_len = i, n
     if best_line >= 0:
         return page.lines[best_line].text, best_line
+    # <title> cut short (CMS title-length limits, `…`): the on-page line that starts with it.
+    heads = {_squash(strip_site_suffix(r)).rstrip(".…") for r in (doc_title, *candidates) if r}
+    heads = [h for h in heads if len(h) >= _PREFIX_MIN]
+    if heads:
+        for i, line in enumerate(page.lines):
+            if _MIN <= len(line.text) <= _MAX and line.link_density <= 0.5:
+                sq = _squash(line.text)
+                if any(sq.startswith(h) for h in heads):
+                    return line.text, i
     for cand in candidates:
         text = clean(cand)
         if text:
