@@ -11,11 +11,12 @@ from datetime import datetime, timedelta, timezone
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
 MIN_YEAR, MAX_YEAR = 1990, 2100
+_AFTERNOON = frozenset(("下午", "晚上"))
 
 DATE_RE = re.compile(
     # the year may stand apart from a slashed month/day (新华网: `2024 11/04 10:42:31`)
     r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.年]\s*|\s(?=\d{2}/\d{2}(?!\d)))(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
-    r"(?:\s*(?:星期.|周.)?\s*(?:[T,，]\s*)?(?:上午|下午|晚上|早上)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?!\d)"
+    r"(?:\s*(?:星期.|周.)?\s*(?:[T,，]\s*)?(上午|下午|晚上|早上|中午|凌晨)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?!\d)"
     r"(?:\s*[:：分]\s*(\d{1,2})(?!\d))?)?"
 )
 # ISO forms in attributes and meta tags (2019-11-01T08:30:00+08:00, 20191101).
@@ -85,7 +86,10 @@ def find_dates(text: str) -> list[FoundDate]:
     text = normalize_digits(text)
     out = []
     for m in DATE_RE.finditer(text):
-        value = _fmt(*m.groups())
+        y, mo, d, period, h, mi, s = m.groups()
+        if period in _AFTERNOON and h is not None and int(h) < 12:
+            h = str(int(h) + 12)   # 下午3:22 is 15:22 (WordPress and forum locales)
+        value = _fmt(y, mo, d, h, mi, s)
         if value:
             out.append(FoundDate(value, m.start(), m.end(), "T" in value))
     if "〇" in text or "○" in text or "零" in text:   # every 20xx year in Chinese numerals has one

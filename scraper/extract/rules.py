@@ -145,7 +145,7 @@ BOILERPLATE_START = re.compile(
 )
 # Image captions that credit a photographer are not article text.
 PHOTO_CREDIT = re.compile(
-    r"(?:摄\s*[)）]?\s*$|摄影\s*[:：/]|供图|图片(?:均)?来[源自]|图源[:：]|图/|截图\s*[)）]?\s*$|视觉中国\s*(?:资料)?\s*[)）]?\s*$)"
+    r"(?:摄\s*[)）]?\s*$|摄影\s*[:：/]|供图|(?:图片|照片)由[^。，]{1,20}提供\s*[)）]?\s*$|(?:图片|照片)提供\s*[:：]|图片(?:均)?来[源自]|图源[:：]|图/|截图\s*[)）]?\s*$|视觉中国\s*(?:资料)?\s*[)）]?\s*$)"
 )
 PUNCTUATION = "，。！？；：、,.!?;"
 SENTENCE_END = "。！？!?"
