@@ -168,9 +168,7 @@ class _SiteCrawl:
                 if canon and self.scope.allows(canon):
                     items.append(FrontierItem(canon, sm, self.site.name, "sitemap", discovered_from="robots.txt"))
             if not robots.sitemaps:      # guess the usual places, one at a time (see _next_fallback)
-                guess = origin + SITEMAP_FALLBACKS[0]
-                items.append(FrontierItem(canonicalize(guess) or guess, guess, self.site.name, "sitemap",
-                                          discovered_from=_FALLBACK))
+                items.append(self._guess(origin, SITEMAP_FALLBACKS[0]))
         with self.archive.transaction():
             days = self.settings.recheck_days
             since = None if days is None else (datetime.now(timezone.utc) - timedelta(days=days)).strftime(
@@ -293,9 +291,11 @@ class _SiteCrawl:
         path = urlsplit(item.fetch_url).path
         later = SITEMAP_FALLBACKS[SITEMAP_FALLBACKS.index(path) + 1:] if path in SITEMAP_FALLBACKS else ()
         if later:
-            guess = origin_of(item.fetch_url) + later[0]
-            self.frontier.add([FrontierItem(canonicalize(guess) or guess, guess, self.site.name, "sitemap",
-                                            discovered_from=_FALLBACK)], self.run_id)
+            self.frontier.add([self._guess(origin_of(item.fetch_url), later[0])], self.run_id)
+
+    def _guess(self, origin: str, path: str) -> FrontierItem:
+        url = origin + path
+        return FrontierItem(canonicalize(url) or url, url, self.site.name, "sitemap", discovered_from=_FALLBACK)
 
     def _enqueue(self, found: Iterable[_Found], parent: FrontierItem) -> None:
         """Queue what `parent` revealed that is in scope and, unless trusted, past the trap guard."""
@@ -365,10 +365,10 @@ class _SiteCrawl:
             if is_article:
                 key = self._article_key(item, result, processed)
                 article.url = key
-                if key != item.url:
-                    self.frontier.add([FrontierItem(key, key, self.site.name, "article")], self.run_id)
-                    self.frontier.finish(FrontierItem(key, key, self.site.name, "article"), "done",
-                                         run_id=self.run_id)
+                if key != item.url:         # the article's own URL is known and done too
+                    own = FrontierItem(key, key, self.site.name, "article")
+                    self.frontier.add([own], self.run_id)
+                    self.frontier.finish(own, "done", run_id=self.run_id)
                 outcome = self.archive.save_article(article, key, self.site.name, self.run_id)
                 # alias the fetched URL to where the text really lives (save_article may have
                 # kept a plainer twin), so aliases never point at a URL without an article

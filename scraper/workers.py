@@ -55,23 +55,17 @@ async def _serve(sock: socket.socket, ops: Mapping[str, Callable]) -> None:
 
     async def call(call_id: int, func: Callable, args: tuple) -> None:
         try:
-            writer.write(_frame((call_id, True, await func(*args))))
+            result = func(*args)
+            writer.write(_frame((call_id, True, await result if inspect.isawaitable(result) else result)))
         except Exception as exc:
             writer.write(_error_frame(call_id, exc))
 
     try:
         while True:
             call_id, op, args = await _read_frame(reader)
-            func = ops[op]
-            if inspect.iscoroutinefunction(func):
-                task = asyncio.create_task(call(call_id, func, args))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                continue
-            try:
-                writer.write(_frame((call_id, True, func(*args))))
-            except Exception as exc:
-                writer.write(_error_frame(call_id, exc))
+            task = asyncio.create_task(call(call_id, ops[op], args))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
     except (asyncio.IncompleteReadError, ConnectionError):
         return                      # the crawler closed its end: we are done
 
