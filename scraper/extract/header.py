@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from .body import BodyRange
 from .dates import find_dates
-from .dom import Page
-from .fields import hinted_values, label_values, unlabelled_values
+from .dom import Line, Page
+from .fields import hinted_values, label_values, starts_with_label, unlabelled_values
+from .rules import NEXT_LABELS, PREV_LABELS
 
 _HEADER_SPAN = 8        # lines after the headline that may still be header
 _HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
@@ -25,6 +26,8 @@ _SIGNATURE_SLACK = 2    # characters besides the date on a signature-date line
 _BARE_TIME = re.compile(r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?$")
 _ABOVE_SPAN = 3         # lines right above the headline that may carry its date and source
 _ABOVE_LINK_DENSITY = 0.3   # a line with more link text is navigation (breadcrumbs, menus)
+_LINK_LINE = 0.9        # a line this much link text …
+_LINKED_HEADLINE = 8    # … and this long, without a date or a label, is a link to another article
 
 
 @dataclass
@@ -51,6 +54,17 @@ def _is_prose(text: str) -> bool:
     return len(text) > _HEADER_MAX_LEN or (len(text) >= 40 and "。" in text)
 
 
+def is_link_line(line: Line) -> bool:
+    """A 上一条/下一条 item or a linked headline of another article: its words (优秀志愿工作者表彰)
+    are never the page's labels. Linked names (`<a>王丽</a>`), linked dates and wholly linked
+    labels (`<a>来源：新华网</a>`) still count."""
+    text = line.text
+    if PREV_LABELS.match(text) or NEXT_LABELS.match(text):
+        return True
+    return (len(text) >= _LINKED_HEADLINE and line.link_chars >= _LINK_LINE * len(text)
+            and not starts_with_label(text) and not find_dates(text))
+
+
 def _header_span(page: Page, rng: BodyRange, title_line: int) -> list[int]:
     """Short lines after the headline (or just above the text) up to the first prose line."""
     lines = page.lines
@@ -62,7 +76,8 @@ def _header_span(page: Page, rng: BodyRange, title_line: int) -> list[int]:
     for i in range(start, min(len(lines), start + _HEADER_SPAN)):
         if _is_prose(lines[i].text):
             break
-        span.append(i)
+        if not is_link_line(lines[i]):
+            span.append(i)
     return span
 
 
@@ -91,7 +106,7 @@ def _footer_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:
     if rng.block < 0:
         return footer
     for i in range(max(rng.first, rng.last - _FOOTER_BEFORE + 1), min(len(page.lines), rng.last + _FOOTER_AFTER + 1)):
-        if len(page.lines[i].text) <= _FOOTER_MAX_LEN:
+        if len(page.lines[i].text) <= _FOOTER_MAX_LEN and not is_link_line(page.lines[i]):
             _merge(footer, label_values(page.lines[i].text))
     return footer
 

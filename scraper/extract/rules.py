@@ -44,20 +44,25 @@ UPDATE_LABELS = (
     ("更新时间", False), ("更新日期", False), ("更新于", False), ("最后更新", False), ("修改时间", False),
 )
 AUTHOR_LABELS = (
-    ("作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
+    ("作者", False), ("本文作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
     ("记者", False), ("通讯员", False), ("文/图", False), ("文\u3000", False), ("文/", False),
     ("文|", False), ("文｜", False),
     ("采写", False), ("供稿人", False), ("发布者", True), ("发布人", True), ("文字", True),
 )
 SOURCE_LABELS = (
     ("来源", False), ("稿源", False), ("出处", False), ("信息来源", False), ("文章来源", False),
-    ("本文来源", False), ("新闻来源", False), ("来自", True), ("转自", True), ("供稿", True),
+    ("本文来源", False), ("新闻来源", False), ("稿件来源", False), ("来自", True), ("转自", True), ("供稿", True),
     ("供稿单位", False), ("来稿单位", False), ("投稿单位", False),
 )
 EDITOR_LABELS = (
     ("责任编辑", False), ("责编", False), ("编辑", True), ("值班编辑", False), ("编 辑", True),
 )
 DATE_FIELDS = ("published_at", "updated_at")
+# A label counts where it starts a line or follows a space, bracket, digit or separator — not
+# inside a longer word (作者 in 工作者, 来源 in 素材来源/图片来源, 时间 in 活动时间). These labels
+# are the exception: a word naming the outlet or rank is printed right before them (本报记者,
+# 新华社记者, 见习记者, 实习编辑, 药剂科供稿).
+LABELS_AFTER_WORD = frozenset(("记者", "通讯员", "编辑", "供稿", "摄影"))
 # Labels that only end a value (they are not extracted, but a value never runs into them).
 OTHER_LABELS = (
     "浏览次数", "浏览量", "点击数", "点击量", "阅读数", "阅读量", "访问量", "字号", "所属分类",

@@ -1,0 +1,52 @@
+"""Rules that make extraction hold on CMSs nobody here has seen, each on a snippet written in the
+style of such a site (never a copy of a corpus page)."""
+from __future__ import annotations
+
+import pytest
+
+from scraper.extract import extract_article
+from scraper.extract.fields import label_values
+
+_PARA = "<p>{}</p>"
+_TEXT = ("为进一步弘扬志愿服务精神，学院于本周组织开展了社区志愿服务活动，全体师生积极参与，"
+         "活动取得了良好的社会效果。")
+
+
+def page(head: str, body: str, *, title: str = "", tail: str = "") -> str:
+    paras = "".join(_PARA.format(_TEXT) for _ in range(4))
+    return (f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+            f"<div class='nav'><a href='/'>首页</a> <a href='/xw/'>学院新闻</a></div>"
+            f"<div class='main'>{head}<div class='content'>{body}{paras}</div>{tail}</div>"
+            f"<div class='footer'>版权所有 某某学院</div></body></html>")
+
+
+def first(text: str, field: str) -> str | None:
+    return next((v for v in label_values(text).get(field, ()) if v), None)
+
+
+@pytest.mark.parametrize("line,field,value", [
+    ("上一条：优秀志愿工作者表彰", "author", None),          # 作者 inside 工作者
+    ("素材来源 视觉中国", "source", None),                 # a credit, not the outlet
+    ("图片来源：网络", "source", None),
+    ("活动时间：2024-05-01", "published_at", None),        # an event's date, not the page's
+    ("本报记者 王丽", "author", "王丽"),                   # outlet words before 记者 are fine
+    ("本文作者：王丽", "author", "王丽"),
+    ("稿件来源：某某日报", "source", "某某日报"),
+    ("来源：某某市志愿工作者协会", "source", "某某市志愿工作者协会"),   # a value is not cut at 作者
+])
+def test_label_counts_only_at_a_word_boundary(line, field, value):
+    assert first(line, field) == value
+
+
+def test_link_to_another_article_is_never_a_header_line():
+    html = page("<h1>学院开展社区志愿服务活动</h1><div class='info'>发布时间：2024-05-08</div>", "",
+                title="学院开展社区志愿服务活动-某某学院",
+                tail="<div class='pn'><a href='/xw/1.htm'>上一条：优秀志愿工作者表彰</a><br>"
+                     "<a href='/xw/3.htm'>关于评选优秀志愿服务组织者的通知</a></div>")
+    art = extract_article(html, "https://www.example.edu.cn/xw/2.htm")
+    assert art.author is None and art.published_at == "2024-05-08"
+
+
+def test_labels_run_together_after_a_value():
+    assert first("来源：某某证券网作者：王丽", "author") == "王丽"
+    assert first("来源：某某证券网作者：王丽", "source") == "某某证券网"
