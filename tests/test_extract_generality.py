@@ -50,3 +50,43 @@ def test_link_to_another_article_is_never_a_header_line():
 def test_labels_run_together_after_a_value():
     assert first("来源：某某证券网作者：王丽", "author") == "王丽"
     assert first("来源：某某证券网作者：王丽", "source") == "某某证券网"
+
+
+_GOV_TABLE = """<html><head><meta charset="utf-8"><title>区开安全会_工作动态_某某区人民政府</title></head>
+<body><table><tr><td><img src="/images/logo.gif" alt="某某区人民政府"></td></tr>
+<tr><td><a href="/">首页</a> <a href="/gzdt/">工作动态</a> <a href="/tzgg/">通知公告</a></td></tr>
+<tr><td align="center"><font size="4"><b>区开安<br>全会</b></font></td></tr>
+<tr><td>发布时间：2005年04月05日</td></tr>
+<tr><td>{paras}</td></tr>
+<tr><td>主办：某某区人民政府办公室 版权所有</td></tr></table></body></html>"""
+
+
+def test_title_drops_column_and_site_parts_of_the_document_title():
+    html = _GOV_TABLE.format(paras="".join(_PARA.format(_TEXT) for _ in range(4)))
+    assert extract_article(html, "http://www.example.gov.cn/gzdt/1.htm").title == "区开安全会"
+
+
+def test_logo_heading_is_not_the_headline():
+    html = (f"<html><head><meta charset='utf-8'><title>某某新闻网_(新闻)</title>"
+            f"<meta property='og:site_name' content='某某新闻网'></head><body>"
+            f"<h1 class='logo'><a href='/'>某某新闻网</a></h1><div class='nav'><a href='/xw/'>新闻</a></div>"
+            f"<div class='article'><h2>某某县举办农民丰收节庆祝活动</h2><p>2024-09-22 10:00</p>"
+            f"{''.join(_PARA.format(_TEXT) for _ in range(4))}</div></body></html>")
+    assert extract_article(html, "https://www.example.com/xw/1.html").title == "某某县举办农民丰收节庆祝活动"
+
+
+@pytest.mark.parametrize("doc_title,site,want", [
+    ("学院召开会议_学院新闻_某某大学新闻网", "某某大学", "学院召开会议"),
+    ("新车到店实拍：某某汽车", "某某汽车", "新车到店实拍"),
+    ("魏少军：产业结构扭曲", "某某网", "魏少军：产业结构扭曲"),     # a colon inside the headline stays
+    ("2024-2025学年校历发布-某某大学", "某某大学", "2024-2025学年校历发布"),
+    ("新车上市 - 某某汽车", "", "新车上市"),
+])
+def test_strip_site_suffix(doc_title, site, want):
+    from scraper.extract.title import strip_site_suffix
+    assert strip_site_suffix(doc_title, lambda p: bool(site) and site in p) == want
+
+
+def test_page_without_title_element_takes_its_first_heading():
+    html = page("<h1>学院开展社区志愿服务活动</h1><p>2024-05-08</p>", "")
+    assert extract_article(html, "https://www.example.edu.cn/xw/2.htm").title == "学院开展社区志愿服务活动"

@@ -121,8 +121,20 @@ META_DATE_KEYS = (
 )
 # Headline candidates from metadata ("headline" is JSON-LD's), compared with on-page lines.
 META_TITLE_KEYS = ("og:title", "twitter:title", "articletitle", "headline", "dc.title")
-# Separators between a headline and the site name in <title>.
-TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|—{1,2}|–|·|::|：：|>>)\s*")
+# Separators between a headline and the site or column names in <title>. Strong ones always
+# split; an unspaced hyphen only between words (not 2024-2025, COVID-19).
+TITLE_SEPARATORS = re.compile(
+    r"\s*(?:_+|\||｜|-{2,}|—{1,2}|–|::|：：|>>|»)\s*|\s+[-·]\s+|-(?![\d\s-])"
+)
+# Weak separators: they split off a part only when that part names the site (`headline：某某网`,
+# `headline·某某汽车`), since headlines use them too (`魏少军：产业结构扭曲`).
+TITLE_WEAK_SEPARATORS = re.compile(r"\s*[：:·]\s*|\s+")
+# Where a page names its site: meta keys, footer lines, and how short site/column names look.
+SITE_META_KEYS = ("og:site_name", "application-name", "apple-mobile-web-app-title", "publisher", "site")
+SITE_FOOTER = re.compile(r"版权所有|Copyright|©|ICP[备证]|主办[:：单]|承办[:：单]|主管[:：单]|技术支持", re.I)
+SITE_WORD = re.compile(
+    r"^.{0,10}(?:网|官网|网站|门户|首页|频道|客户端|新闻中心)$|^(?:www\.)?[a-z0-9.-]+\.(?:cn|com|net|org|gov|edu)(?:\.cn)?$|^[a-z]{2,3}$"
+)
 
 # ---------------------------------------------------------------- body markers
 # A line starting with one of these ends the article text (when the line is short).
