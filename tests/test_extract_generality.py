@@ -90,3 +90,50 @@ def test_strip_site_suffix(doc_title, site, want):
 def test_page_without_title_element_takes_its_first_heading():
     html = page("<h1>学院开展社区志愿服务活动</h1><p>2024-05-08</p>", "")
     assert extract_article(html, "https://www.example.edu.cn/xw/2.htm").title == "学院开展社区志愿服务活动"
+
+
+_EPAPER = """<html><head><meta charset="utf-8"><title>某某日报数字报</title></head><body>
+<div class="top"><span>某某日报</span><span>2022年02月12日 星期六</span></div>
+<div class="ban"><a href="node_1.htm">第01版：要闻</a> <a href="node_2.htm">第02版：综合</a></div>
+<div class="bmnr"><h1>春节假期全市消费市场持续升温</h1><div id="ozoom">{paras}</div></div>
+<div class="list"><a href="content_2.htm">全市重点项目集中开工</a></div></body></html>"""
+
+
+def test_epaper_issue_date_beside_the_page_header():
+    html = _EPAPER.format(paras="".join(_PARA.format(_TEXT) for _ in range(4)))
+    art = extract_article(html, "https://epaper.example.cn/html/content_1.htm")
+    assert art.published_at == "2022-02-12"
+
+
+def test_today_widget_without_page_marker_is_not_a_date():
+    html = _EPAPER.replace("第01版：要闻", "要闻").replace("第02版：综合", "综合")
+    html = html.format(paras="".join(_PARA.format(_TEXT) for _ in range(4)))
+    assert extract_article(html, "https://www.example.cn/a/1.htm").published_at is None
+
+
+def test_date_badge_day_and_year_month_in_two_blocks():
+    html = page("<h1>研究所召开干部职工大会</h1><div class='date'><div class='d'>21</div>"
+                "<div class='ym'>2024年02月</div></div>", "")
+    assert extract_article(html, "https://www.example.org/news/1").published_at == "2024-02-21"
+
+
+@pytest.mark.parametrize("shown,want", [
+    ("2005年04月05日06:40", "2005-04-05T06:40:00+08:00"),
+    ("发布于 资讯 · 1 分钟阅读 · Apr 22, 2025", "2025-04-22"),
+    ("Published 22 April 2025 3:05 pm", "2025-04-22T15:05:00+08:00"),
+    ("2025年4月22号 15:49", "2025-04-22T15:49:00+08:00"),
+])
+def test_date_formats_in_the_header(shown, want):
+    html = page(f"<h1>学院开展社区志愿服务活动</h1><div class='info'>{shown}</div>", "")
+    assert extract_article(html, "https://www.example.cn/a/1").published_at == want
+
+
+@pytest.mark.parametrize("url,want", [
+    ("http://www.example.cn/news/2022-02/12/content_5673.htm", "2022-02-12"),
+    ("http://www.example.com.cn/news/200504/05/a1.html", "2005-04-05"),
+    ("https://www.example.cn/20220212/a1b2.html", "2022-02-12"),
+    ("http://www.example.gov.cn/xxgk/t20220212_123.html", "2022-02-12"),
+])
+def test_url_date_is_the_last_resort_and_only_a_date(url, want):
+    html = page("<h1>学院开展社区志愿服务活动</h1>", "")
+    assert extract_article(html, url).published_at == want

@@ -15,7 +15,7 @@ from .classify import garbage_reason, is_list_page
 from .dates import date_from_url
 from .dom import Page, build_page
 from .fields import byline_author
-from .header import Header, read_header, signature_date
+from .header import Header, epaper_date, read_header, signature_date
 from .links import attachments, base_url, canonical, images, prev_next
 from .meta import doc_title, meta_date, read_meta
 from .overrides import apply_overrides
@@ -91,7 +91,8 @@ def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bo
     art.body = body_text(page, kept)
     if art.published_at is None:
         tail = [page.lines[i].text for i in kept[-_SIGNATURE_LINES:]]
-        art.published_at = signature_date(tail) or meta_date(meta, page.tree) or date_from_url(url)
+        art.published_at = (signature_date(tail) or epaper_date(page, title_line)
+                            or meta_date(meta, page.tree) or date_from_url(url))
     if art.author is None:
         # In-text bylines: the first/last lines, or a short line of its own anywhere.
         edges = kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]

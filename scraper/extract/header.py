@@ -13,7 +13,7 @@ from .body import BodyRange
 from .dates import find_dates
 from .dom import Line, Page
 from .fields import hinted_values, label_values, starts_with_label, unlabelled_values
-from .rules import NEXT_LABELS, PREV_LABELS
+from .rules import EPAPER_PAGE, NEXT_LABELS, PREV_LABELS
 
 _HEADER_SPAN = 8        # lines after the headline that may still be header
 _HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
@@ -24,8 +24,13 @@ _NO_TITLE_LOOKBACK = 8
 _HEADER_FIELDS = ("published_at", "updated_at", "source", "editor")   # labels that make a line header
 _SIGNATURE_SLACK = 2    # characters besides the date on a signature-date line
 _BARE_TIME = re.compile(r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?$")
+# A date badge: the day in large print in one block, year and month in the next (21 | 2024年02月).
+_YEAR_MONTH = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*月?$")
+_BADGE_DAY = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\s*日?$")
 _ABOVE_SPAN = 3         # lines right above the headline that may carry its date and source
 _ABOVE_LINK_DENSITY = 0.3   # a line with more link text is navigation (breadcrumbs, menus)
+_EPAPER_LINE_MAX = 60   # an e-paper header line is short
+_EPAPER_NEAR = 2        # lines between the date and the 版 marker
 _LINK_LINE = 0.9        # a line this much link text …
 _LINKED_HEADLINE = 8    # … and this long, without a date or a label, is a link to another article
 
@@ -124,6 +129,10 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
         text = lines[i].text
         if i + 1 in header_idx and _BARE_TIME.match(lines[i + 1].text):
             text += " " + lines[i + 1].text   # date and time in two blocks: 2024-11-05 | 10:22
+        elif _YEAR_MONTH.match(text):
+            day = next((lines[j].text for j in (i - 1, i + 1) if j in header_idx and _BADGE_DAY.match(lines[j].text)), None)
+            if day:
+                text = f"{text.rstrip('月 ')}月{day.rstrip('日 ')}日"
         found = label_values(text)
         labelled = any(v for vs in found.values() for v in vs)
         dates = find_dates(text)
@@ -175,5 +184,22 @@ def signature_date(texts: list[str]) -> str | None:
     for text in reversed(texts):
         dates = find_dates(text)
         if dates and len(text) - (dates[0].end - dates[0].start) <= _SIGNATURE_SLACK:
+            return dates[0].value
+    return None
+
+
+def epaper_date(page: Page, title_line: int) -> str | None:
+    """The issue date of an e-paper page: a date above the headline beside a 版 marker (on its
+    line or within two lines: `2022年02月12日 星期六` over `第01版：要闻`). Alone such a date is a
+    "today is" widget; with the 版 marker it is the issue the article appeared in."""
+    lines = page.lines
+    end = title_line if title_line > 0 else len(lines)
+    for i in range(end):
+        text = lines[i].text
+        if len(text) > _EPAPER_LINE_MAX:
+            continue
+        dates = find_dates(text)
+        if dates and any(EPAPER_PAGE.search(lines[j].text) and len(lines[j].text) <= _EPAPER_LINE_MAX
+                         for j in range(max(0, i - _EPAPER_NEAR), min(len(lines), i + _EPAPER_NEAR + 1))):
             return dates[0].value
     return None

@@ -111,6 +111,9 @@ NOT_SOURCE = re.compile(
 )
 FIELD_MAX_LEN = {"author": 30, "source": 30, "editor": 24}
 
+# An e-paper's 版面 header (`2022年02月12日 星期六 第01版：要闻`): the issue date it names is the article's.
+EPAPER_PAGE = re.compile(r"第\s*[0-9０-９A-Z]{1,4}\s*版|(?<![A-Za-z])[A-Z]\d{1,2}\s*版|版面|版次|版名")
+
 # ---------------------------------------------------------------- metadata tags
 META_DATE_KEYS = (
     "article:published_time", "og:article:published_time", "og:release_date", "pubdate",
