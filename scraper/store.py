@@ -12,7 +12,6 @@ import json
 import os
 import sqlite3
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -22,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .article import Article
+from .rawpages import decompress
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "archive.db"
@@ -89,17 +89,9 @@ class PageRecord:
     etag: str | None = None
     last_modified: str | None = None
     size: int | None = None
-    raw: bytes | None = None      # zlib-compressed body
+    raw: bytes | None = None      # compressed body (see rawpages)
     fetched_at: str | None = None
     run_id: int | None = None
-
-
-def compress(data: bytes) -> bytes:
-    return zlib.compress(data, 6)
-
-
-def decompress(blob: bytes) -> bytes:
-    return zlib.decompress(blob)
 
 
 class _Group:

@@ -6,14 +6,16 @@ import json
 import subprocess
 import sys
 import time
+import zlib
 
 import pytest
 
 from scraper.article import Article, Image
 from scraper.export import export_articles, run_query, search_sql
 from scraper.frontier import Frontier, FrontierItem
+from scraper.rawpages import compress
 from scraper.store import (ARTICLE_COLUMNS, SCHEMA_VERSION, ArchiveBusy, ArchiveError, CrawlLock,
-                           PageRecord, compress, open_archive)
+                           PageRecord, open_archive)
 
 
 def _article(body: str = "第一段。\n第二段。", title: str = "我校举办学术报告会") -> Article:
@@ -65,6 +67,15 @@ def test_failed_refetch_keeps_the_stored_body(archive):
         archive.save_page(PageRecord(url="u", site="s", status=None, reason="timeout"))
     assert list(archive.raw_pages()) == [("u", "s", b"<html>ok</html>", "utf-8")]
     assert archive.conn.execute("SELECT reason FROM pages").fetchone()[0] == "timeout"
+
+
+def test_raw_pages_read_zstd_rows_and_zlib_rows_of_older_archives(archive):
+    page = "<html><body>正文</body></html>".encode("gbk")
+    archive.save_page(PageRecord(url="http://a/new", site="s", status=200, encoding="gb18030", raw=compress(page)))
+    archive.save_page(PageRecord(url="http://a/old", site="s", status=200, encoding="gb18030",
+                                 raw=zlib.compress(page, 6)))
+    assert compress(page)[:4] == b"\x28\xb5\x2f\xfd"      # a zstd frame, not zlib's 0x78
+    assert [(url, raw) for url, _, raw, _ in archive.raw_pages()] == [("http://a/new", page), ("http://a/old", page)]
 
 
 def test_transaction_rolls_back_on_error(archive):
