@@ -130,7 +130,7 @@ def bench(n: int, concurrency: int) -> None:
             report = asyncio.run(crawl_async([site], archive))
             crawl_s = time.perf_counter() - started
             crawler_rss = _rss_mb(resource.RUSAGE_SELF)   # before the peer runs in this process
-            stored = archive.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+            stored = archive.query("SELECT COUNT(*) FROM articles").first()[0]
             archive.close()
         peer_s = asyncio.run(_peer(origin, n, concurrency))
     finally:
