@@ -13,7 +13,7 @@ from .decode import decode_html
 from .discover import Link, discover_links
 from .extract import extract_article
 from .sitemaps import Sitemap, parse_sitemap
-from .rawpages import compress
+from .store import compress
 
 
 @dataclass
@@ -21,7 +21,7 @@ class Processed:
     article: Article
     links: list[Link]
     encoding: str
-    raw: bytes          # compressed page bytes (rawpages), ready for the `pages` table
+    raw: bytes          # compressed page bytes (store.compress), ready for the `pages` table
 
 
 def process_page(content: bytes, url: str, http_charset: str | None = None,

@@ -1,5 +1,7 @@
 """How raw page bytes are packed in the archive: zstd (level 3), read back whatever wrote them.
 
+Compression runs in the worker processes, off the crawler's loop.
+
 Measured on ../shared/corpus (`python bench/compress_bench.py`): zstd level 3 keeps the size of
 zlib level 6 (ratio 3.95 vs 3.94) at 84 MB/s instead of 19 — 1.7 ms instead of 7.5 ms of a
 worker's time per 140 KB page, paid on every fetch — and unpacks four times faster. Rows written
