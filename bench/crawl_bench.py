@@ -27,7 +27,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scraper.crawler import crawl_async  # noqa: E402
-from scraper.settings import Settings, SiteConfig  # noqa: E402
+from scraper.settings import RunSettings, Settings, SiteConfig  # noqa: E402
 from scraper.store import open_archive  # noqa: E402
 
 PER_LIST = 20
@@ -121,13 +121,12 @@ def bench(n: int, concurrency: int) -> None:
     server.start()
     origin = f"http://127.0.0.1:{ports.get(timeout=30)}"
     try:
-        settings = Settings(delay=0.0, concurrency=concurrency, per_host_concurrency=concurrency,
-                            respect_robots=True, max_retries=0)
+        settings = Settings(delay=0.0, per_host_concurrency=concurrency, respect_robots=True, max_retries=0)
         with tempfile.TemporaryDirectory() as tmp:
             archive = open_archive(Path(tmp) / "bench.db")
             site = SiteConfig(name="bench", start_urls=(origin + "/",), settings=settings)
             started = time.perf_counter()
-            report = asyncio.run(crawl_async([site], archive))
+            report = asyncio.run(crawl_async([site], archive, RunSettings(concurrency=concurrency)))
             crawl_s = time.perf_counter() - started
             crawler_rss = _rss_mb(resource.RUSAGE_SELF)   # before the peer runs in this process
             stored = archive.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

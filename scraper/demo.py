@@ -16,14 +16,14 @@ from rich.table import Table
 
 from .article import TEXT_FIELDS
 from .crawler import CrawlReport, crawl_async
-from .settings import Settings, SiteConfig
+from .settings import RunSettings, Settings, SiteConfig
 from .store import Archive, CrawlLock, open_archive
 from .testsite import FIXTURE_SITES_DIR, serve_sites
 
 DEMO_PREFIX = "demo-"
 # Gentle but quick: the fixture servers are ours, and one of them asks for a Crawl-delay anyway.
-DEMO_SETTINGS = Settings(delay=0.0, concurrency=4, per_host_concurrency=2, timeout=10.0,
-                         max_retries=1, backoff_base=0.2)
+DEMO_SETTINGS = Settings(delay=0.0, per_host_concurrency=2, timeout=10.0, max_retries=1, backoff_base=0.2)
+DEMO_RUN = RunSettings(concurrency=4)
 
 
 def demo_sites_dir() -> Path:
@@ -55,7 +55,7 @@ def crawl_demo(db: str | Path, settings: Settings = DEMO_SETTINGS) -> tuple[Craw
         archive = open_archive(db)
         try:
             forget_demo(archive)
-            report = asyncio.run(crawl_async(sites, archive, run_args={"demo": sorted(servers)}))
+            report = asyncio.run(crawl_async(sites, archive, DEMO_RUN, run_args={"demo": sorted(servers)}))
         finally:
             archive.close()
         return report, {name: server.origin for name, server in servers.items()}
