@@ -28,7 +28,7 @@ EXTRACT_FIELDS = ("title", "published_at", "author", "source", "editor", "body")
 
 # Lowest allowed value of each number, and whether the lowest itself is allowed.
 _LOWEST: dict[str, tuple[float, bool]] = {
-    "timeout": (0, False), "max_bytes": (1, True), "delay": (0, True),
+    "timeout": (0, False), "max_timeouts": (1, True), "max_bytes": (1, True), "delay": (0, True),
     "per_host_concurrency": (1, True), "max_retries": (0, True), "backoff_base": (0, True),
     "backoff_max": (0, True), "max_redirects": (0, True), "max_depth": (0, True),
     "max_path_segments": (1, True), "max_per_pattern": (1, True), "max_query_variants": (1, True),
@@ -71,7 +71,8 @@ class Settings(_Checked):
     """What each site may set for itself (politeness, timeouts, trap limits)."""
 
     user_agent: str = DEFAULT_USER_AGENT   # also the name robots.txt groups are matched against
-    timeout: float = 20.0               # seconds, per request (connect + read)
+    timeout: float = 20.0               # seconds for one request: its answer and its whole body
+    max_timeouts: int = 2               # timed-out attempts of one URL per run; then it waits for the next run
     max_bytes: int = 8 * 1024 * 1024    # bodies larger than this are dropped ('too-large')
     delay: float = 1.0                  # seconds between two requests to one host (Crawl-delay wins if larger)
     per_host_concurrency: int = 1       # requests in flight to one host
