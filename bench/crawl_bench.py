@@ -136,7 +136,7 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None) -> None:
             crawl_s = time.perf_counter() - started
             worker_rss = peaks.total()
             crawler_rss = _hwm_mb("self")   # before the peer runs in this process
-            stored = archive.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+            stored = archive.query("SELECT COUNT(*) FROM articles").first()[0]
             archive.close()
         peer_s = asyncio.run(_peer(origin, n, concurrency))
     finally:
