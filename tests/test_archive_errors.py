@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from scraper.article import Article
 from scraper.cli import main
 from scraper.crawler import crawl_async, sites_from_urls
-from scraper.settings import Settings
+from scraper.settings import RunSettings, Settings
 from scraper.store import ArchiveBusy, ArchiveError, open_archive
 from scraper.store import sqlite as sqlite_backend
 from scraper.testsite import FixtureServer, bundled_sites
@@ -110,9 +110,9 @@ def test_the_crawler_stops_on_an_archive_error_and_reports_it_plainly(tmp_path, 
             stored.append(page.url)
 
         monkeypatch.setattr(archive, "save_page", save_page)
-        sites = sites_from_urls([server.origin + "/"], Settings(delay=0, extract_workers=0))
+        sites = sites_from_urls([server.origin + "/"], Settings(delay=0))
         with pytest.raises(ArchiveBusy):
-            asyncio.run(crawl_async(sites, archive))
+            asyncio.run(crawl_async(sites, archive, RunSettings(extract_workers=0)))
         assert len(stored) == 3
         assert archive.query("SELECT outcome FROM runs").first() == ("running",)   # next run: interrupted
 
