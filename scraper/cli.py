@@ -262,13 +262,24 @@ def stats_cmd(db: str):
                               " MAX(published_at) AS newest FROM articles GROUP BY site"),
         ("pages by outcome", "SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages GROUP BY 1 ORDER BY 2 DESC"),
         ("frontier", "SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2"),
+        ("skipped URLs by reason", "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state='skipped'"
+                                   " GROUP BY 1, 2 ORDER BY 3 DESC"),
+        # learned state (schema 2): URL patterns whose latest fetched pages led nowhere (traps)
+        ("URL patterns not yielding (low-yield at low_yield_after idle fetches)",
+         "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0 ORDER BY idle DESC LIMIT 10"),
         ("recent runs", "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome,"
                         " pages_fetched AS fetched, not_modified AS '304', articles_new AS new,"
                         " articles_changed AS changed, errors FROM runs ORDER BY id DESC LIMIT 5"),
     ]
     try:
         for title, sql in queries:
-            _print_rows(*run_query(db, sql), "table", title=title)
+            try:
+                result = run_query(db, sql)
+            except ArchiveError as exc:
+                if "no such table" in str(exc):
+                    continue          # an archive written by an older version, opened read-only
+                raise
+            _print_rows(*result, "table", title=title)
     except ArchiveError as exc:
         _fail(str(exc))
 

@@ -30,6 +30,7 @@ class Settings:
     max_path_segments: int = 12         # deeper URL paths are treated as traps
     max_per_pattern: int = 100_000      # URLs kept per (host, path-with-digits-masked) pattern
     max_query_variants: int = 50        # URLs kept per (host, path) with differing queries
+    low_yield_after: int = 10           # a URL pattern whose last N fetched pages yielded nothing is no longer fetched
     max_pages: int | None = None        # fetches per run
     max_duration: float | None = None   # seconds per run
     respect_robots: bool = True

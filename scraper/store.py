@@ -23,7 +23,7 @@ import sqlite_utils
 
 from .article import Article
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = "archive.db"
 
 # Article fields kept as JSON text; `reason` is not stored: only real articles reach the table.
@@ -180,6 +180,8 @@ class Archive:
                 )
             if version < 1:
                 self._create_v1()
+            if version < 2:
+                self._create_v2()
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -220,6 +222,14 @@ class Archive:
         db["aliases"].create({"alias": str, "url": str, "found_at": str}, pk="alias")
         # Trigram FTS answers Chinese substring search without a word segmenter (see `search`).
         db["articles"].enable_fts(["title", "body"], create_triggers=True, tokenize="trigram")
+
+    def _create_v2(self) -> None:
+        """Learned per-site state: the yield of each URL pattern (see `scraper.yields`)."""
+        self.db["url_patterns"].create(
+            {"site": str, "pattern": str, "fetched": int, "yielded": int, "articles": int, "idle": int,
+             "alias": str},
+            pk=("site", "pattern"),
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -379,6 +389,20 @@ class Archive:
         where = " OR ".join(f"{k} IS NOT :{k}" for k in record)
         cur = self.conn.execute(f"UPDATE articles SET {sets} WHERE url=:url AND ({where})", {**record, "url": url})
         return cur.rowcount > 0
+
+    # -- learned state -----------------------------------------------------------------------
+    def url_patterns(self, site: str) -> list[tuple[str, int, int, int, int, str | None]]:
+        """(pattern, fetched, yielded, articles, idle, alias) of every URL pattern of `site`."""
+        return self.conn.execute(
+            "SELECT pattern, fetched, yielded, articles, idle, alias FROM url_patterns WHERE site=?", (site,)
+        ).fetchall()
+
+    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO url_patterns(site, pattern, fetched, yielded, articles, idle, alias)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(site, *row) for row in rows],
+        )
 
     def raw_pages(self, site: str | None = None) -> Iterator[tuple[str, str, bytes, str | None]]:
         """(url, site, raw bytes, encoding) of every stored HTML page body — for `reextract`."""
