@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from newssites import NewsSite, make_sites, serve_news  # noqa: E402
 
 from scraper.crawler import crawl_async  # noqa: E402
-from scraper.settings import Settings, SiteConfig  # noqa: E402
+from scraper.settings import RunSettings, Settings, SiteConfig  # noqa: E402
 from scraper.store import open_archive  # noqa: E402
 from scraper.urls import canonicalize  # noqa: E402
 
-SETTINGS = Settings(delay=0.0, concurrency=8, per_host_concurrency=2, max_retries=0, timeout=10.0)
+SETTINGS = Settings(delay=0.0, per_host_concurrency=2, max_retries=0, timeout=10.0)
 MAX_DURATION: float | None = None   # per crawl (--max-duration): a crawl lost in traps is cut, and says so
 
 
@@ -42,7 +42,8 @@ def _crawl(sites: list[NewsSite], db: Path, max_pages: int | None = None) -> tup
     configs = [SiteConfig(name=s.style, start_urls=(s.origin + s.home_path(),), settings=SETTINGS) for s in sites]
     started = time.perf_counter()
     with open_archive(db) as archive:
-        report = asyncio.run(crawl_async(configs, archive, max_pages=max_pages, max_duration=MAX_DURATION))
+        run = RunSettings(concurrency=8, max_pages=max_pages, max_duration=MAX_DURATION)
+        report = asyncio.run(crawl_async(configs, archive, run))
     return report.outcome, time.perf_counter() - started
 
 

@@ -27,9 +27,9 @@ from .discover import Link, classify_url
 from .fetch import Fetcher, FetchResult, HostPacing, remote_exchange
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
-from .settings import Settings, SiteConfig
+from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
-from .store import DEFAULT_DB, Archive, CrawlLock, PageRecord, open_archive, utcnow
+from .store import DEFAULT_DB, Archive, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
 from .yields import PatternStats, YieldTracker, url_pattern
@@ -153,6 +153,7 @@ class _SiteCrawl:
         self.guard = TrapGuard(self.settings)
         self.fetcher = Fetcher(self.settings, self.scope, transport=transport, pacing=pacing,
                                exchanger=partial(pool.run, "exchange") if pool else None)
+        self.concurrency = pacing.concurrency   # the run's overall limit caps each site too
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
         self.yields = YieldTracker(self.settings.low_yield_after)
@@ -187,7 +188,7 @@ class _SiteCrawl:
     # -- the loop ------------------------------------------------------------------------
     def _next(self) -> FrontierItem | None:
         if not self.queue:
-            self.queue = self.frontier.next_batch(self.site.name, 4 * self.settings.concurrency, self.inflight)
+            self.queue = self.frontier.next_batch(self.site.name, 4 * self.concurrency, self.inflight)
         while self.queue:
             item = self.queue.pop(0)
             if item.url in self.inflight:
@@ -206,7 +207,7 @@ class _SiteCrawl:
         async with self.fetcher:
             await self.seed()
             try:
-                await asyncio.gather(*(self._worker() for _ in range(max(1, self.settings.concurrency))))
+                await asyncio.gather(*(self._worker() for _ in range(self.concurrency)))
             finally:
                 with self.archive.transaction():
                     self._save_patterns()
@@ -263,11 +264,7 @@ class _SiteCrawl:
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None
         if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
-            row = self.archive.conn.execute(
-                "SELECT etag, last_modified FROM pages WHERE url=? AND raw IS NOT NULL", (item.url,)
-            ).fetchone()
-            if row:
-                etag, last_modified = row
+            etag, last_modified = self.archive.validators(item.url) or (None, None)
         result = await self.fetcher.fetch(
             item.fetch_url, kind="sitemap" if item.kind == "sitemap" else "page",
             etag=etag, last_modified=last_modified,
@@ -282,10 +279,7 @@ class _SiteCrawl:
         if result.not_modified:
             self.counts["not_modified"] += 1
             with self.archive.transaction():
-                self.archive.conn.execute(
-                    "UPDATE pages SET status=304, reason=NULL, fetched_at=?, run_id=? WHERE url=?",
-                    (utcnow(), self.run_id, item.url),
-                )
+                self.archive.mark_not_modified(item.url, self.run_id)
                 self.frontier.finish(item, "done", run_id=self.run_id)
             return
         if not result.ok:
@@ -446,16 +440,16 @@ async def _run_all(crawls: list[_SiteCrawl]) -> None:
             group.create_task(c.run())
 
 
-async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: dict | None = None,
-                      max_pages: int | None = None, max_duration: float | None = None,
-                      progress: ProgressCallback | None = None,
+async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSettings | None = None, *,
+                      run_args: dict | None = None, progress: ProgressCallback | None = None,
                       transport: httpx.AsyncBaseTransport | None = None) -> CrawlReport:
     """Crawl `sites` into an already opened archive (the caller holds the crawl lock)."""
+    run = run or RunSettings()
     started = time.monotonic()
     run_id = archive.start_run(run_args or {"sites": [s.name for s in sites]})
     counts: Counter = Counter()
-    budget = _Budget(max_pages, max_duration)
-    workers = sites[0].settings.extract_workers if sites else 0
+    budget = _Budget(run.max_pages, run.max_duration)
+    workers = run.extract_workers
     loop = asyncio.get_running_loop()
     running: list[asyncio.Future] = []
 
@@ -476,7 +470,7 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
             pool = None
             if workers != 0:
                 pool = await stack.enter_async_context(WorkerPool(WORKER_OPS, workers or os.cpu_count() or 1))
-            pacing = HostPacing()     # sites sharing a host share its politeness budget
+            pacing = HostPacing(run.concurrency)   # sites sharing a host share its politeness budget
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
             stack.enter_context(archive.group_commit())
@@ -528,20 +522,15 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
 
 
 def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, *,
-          settings: Settings | None = None, max_pages: int | None = None,
-          max_duration: float | None = None, progress: ProgressCallback | None = None,
-          run_args: dict | None = None) -> CrawlReport:
-    """Crawl start URLs or configured sites into the archive at `db` (public API).
+          settings: Settings | None = None, run: RunSettings | None = None,
+          progress: ProgressCallback | None = None, run_args: dict | None = None) -> CrawlReport:
+    """Crawl start URLs (each host one site, with `settings`) or configured sites into the
+    archive at `db` (public API); `run` holds the budgets and concurrency of the whole run.
 
     Raises `ArchiveBusy` when another crawl holds the archive.
     """
     sites = list(sites)
     if sites and isinstance(sites[0], str):
         sites = sites_from_urls(sites, settings)
-    with CrawlLock(db):
-        archive = open_archive(db)
-        try:
-            return asyncio.run(crawl_async(sites, archive, run_args=run_args, max_pages=max_pages,
-                                           max_duration=max_duration, progress=progress))
-        finally:
-            archive.close()
+    with open_archive(db) as archive, archive.crawl_lock():
+        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress))

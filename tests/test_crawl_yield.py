@@ -11,13 +11,13 @@ from click.testing import CliRunner
 
 from scraper.cli import main
 from scraper.crawler import crawl_async
-from scraper.settings import Settings, SiteConfig
+from scraper.settings import RunSettings, Settings, SiteConfig
 from scraper.store import open_archive
 from scraper.urls import canonicalize
 from scraper.yields import YieldTracker, url_pattern
 
-FAST = Settings(delay=0.0, concurrency=4, per_host_concurrency=2, timeout=5.0, max_retries=0, extract_workers=0,
-                low_yield_after=5)
+FAST = Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0, low_yield_after=5)
+RUN = RunSettings(concurrency=4, extract_workers=0)
 
 
 def test_url_pattern_masks_digits_and_keeps_only_query_keys():
@@ -47,7 +47,7 @@ def test_a_pattern_goes_low_after_its_limit_and_a_yield_revives_it():
 def _crawl(sites, db, settings=FAST):
     configs = [SiteConfig(name=s.style, start_urls=(s.origin + s.home_path(),), settings=settings) for s in sites]
     with open_archive(db) as archive:
-        return asyncio.run(crawl_async(configs, archive))
+        return asyncio.run(crawl_async(configs, archive, RUN))
 
 
 def test_traps_cost_a_bounded_number_of_requests_and_every_article_is_found(tmp_path):
