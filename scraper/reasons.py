@@ -54,6 +54,7 @@ class Reason(StrEnum):
     # -- after the fetch -----------------------------------------------------------------------
     EXTRACT_ERROR = "extract-error", True             # parsing failed in (or with) a worker process
     INTERNAL_ERROR = "internal-error", True           # a bug met on this page; the others went on
+    LOW_YIELD = "low-yield", False, True              # its URL pattern stopped yielding articles (a trap)
     # -- sitemaps (what could be read before the problem is still used) --------------------------
     EMPTY = "empty"
     TRUNCATED = "truncated"
