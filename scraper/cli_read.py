@@ -190,3 +190,23 @@ def stats_cmd(db: str):
                 print_rows(result, "table", title=title)
     except ArchiveError as exc:
         _fail(str(exc))
+
+
+@main.command("serve")
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+def serve_cmd(db: str, host: str, port: int):
+    """Browse the archive in a web page (Datasette, read-only): search, facets by site, month
+    and source, canned queries, each article with its earlier versions. Needs the `web` extra:
+    pip install 'scraper[web]'. Its JSON API answers scripts too, e.g.
+    /archive/articles.json?_search=乡村振兴&_shape=array"""
+    from .web import serve
+
+    if not Path(db).exists():
+        _fail(f"no archive at {db} (run `scraper crawl` or `scraper demo` first)")
+    click.echo(f"serving {db} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    try:
+        serve(db, host, port)
+    except RuntimeError as exc:
+        _fail(str(exc))

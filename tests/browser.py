@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import shutil
@@ -22,6 +23,7 @@ class Browser:
         from websockets.sync.client import connect
 
         self.timeout = timeout
+        self._stack = contextlib.ExitStack()
         self._profile = tempfile.TemporaryDirectory(prefix="chromium-")
         self._proc = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -38,7 +40,8 @@ class Browser:
         port = port_file.read_text().split("\n")[0]
         with urlopen(f"http://127.0.0.1:{port}/json/list", timeout=timeout) as answer:
             target = next(t for t in json.load(answer) if t["type"] == "page")
-        self._ws = connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=timeout)
+        self._ws = self._stack.enter_context(
+            connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=timeout))
         self._ids = itertools.count(1)
         self.call("Page.enable")
 
@@ -87,8 +90,7 @@ class Browser:
         return path
 
     def close(self) -> None:
-        if getattr(self, "_ws", None) is not None:
-            self._ws.close()
+        self._stack.close()
         self._proc.terminate()
         try:
             self._proc.wait(timeout=5)

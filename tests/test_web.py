@@ -26,7 +26,7 @@ URL = "http://127.0.0.1/info/1012/1.htm"
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory):
     db = tmp_path_factory.mktemp("web") / "archive.db"
-    with open_archive(db) as archive, archive.transaction():
+    with open_archive(db) as archive:
         run = archive.start_run({})
         first = Article(url=URL, title="乡村振兴工作推进会召开", published_at="2024-03-05T09:00:00+08:00",
                         source="宣传部", body="会议强调乡村振兴。\n第二段原文。",
@@ -38,6 +38,7 @@ def archive_db(tmp_path_factory):
         archive.save_article(other, URL + "2", "news", run)
         archive.save_page(PageRecord(url=URL, site="univ", status=200, raw=compress(b"SECRET-RAW-BYTES"),
                                      encoding="utf-8"))
+        archive.finish_run(run, "completed", {}, {})
     return db
 
 
@@ -105,3 +106,12 @@ def test_browse_search_and_open_an_article_in_chromium(server, tmp_path):
         shot = browser.screenshot(tmp_path / "article-view.png")
     assert shot.stat().st_size > 10_000
     print(f"\nscreenshot: {shot}")
+
+
+def test_serve_needs_an_archive(tmp_path):
+    from click.testing import CliRunner
+
+    from scraper.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1 and "no archive" in result.stderr
