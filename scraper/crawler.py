@@ -27,7 +27,7 @@ from .discover import Link, classify_url
 from .fetch import Fetcher, FetchResult, HostPacing, remote_exchange
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
-from .settings import Settings, SiteConfig
+from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
 from .store import DEFAULT_DB, Archive, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
@@ -150,6 +150,7 @@ class _SiteCrawl:
         self.guard = TrapGuard(self.settings)
         self.fetcher = Fetcher(self.settings, self.scope, transport=transport, pacing=pacing,
                                exchanger=partial(pool.run, "exchange") if pool else None)
+        self.concurrency = pacing.concurrency   # the run's overall limit caps each site too
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
 
@@ -179,7 +180,7 @@ class _SiteCrawl:
     # -- the loop ------------------------------------------------------------------------
     def _next(self) -> FrontierItem | None:
         if not self.queue:
-            self.queue = self.frontier.next_batch(self.site.name, 4 * self.settings.concurrency, self.inflight)
+            self.queue = self.frontier.next_batch(self.site.name, 4 * self.concurrency, self.inflight)
         while self.queue:
             item = self.queue.pop(0)
             if item.url not in self.inflight:
@@ -189,7 +190,7 @@ class _SiteCrawl:
     async def run(self) -> None:
         async with self.fetcher:
             await self.seed()
-            await asyncio.gather(*(self._worker() for _ in range(max(1, self.settings.concurrency))))
+            await asyncio.gather(*(self._worker() for _ in range(self.concurrency)))
 
     async def _worker(self) -> None:
         while not self.budget.stop_reason:
@@ -381,16 +382,16 @@ async def _run_all(crawls: list[_SiteCrawl]) -> None:
             group.create_task(c.run())
 
 
-async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: dict | None = None,
-                      max_pages: int | None = None, max_duration: float | None = None,
-                      progress: ProgressCallback | None = None,
+async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSettings | None = None, *,
+                      run_args: dict | None = None, progress: ProgressCallback | None = None,
                       transport: httpx.AsyncBaseTransport | None = None) -> CrawlReport:
     """Crawl `sites` into an already opened archive (the caller holds the crawl lock)."""
+    run = run or RunSettings()
     started = time.monotonic()
     run_id = archive.start_run(run_args or {"sites": [s.name for s in sites]})
     counts: Counter = Counter()
-    budget = _Budget(max_pages, max_duration)
-    workers = sites[0].settings.extract_workers if sites else 0
+    budget = _Budget(run.max_pages, run.max_duration)
+    workers = run.extract_workers
     loop = asyncio.get_running_loop()
     running: list[asyncio.Future] = []
 
@@ -411,7 +412,7 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
             pool = None
             if workers != 0:
                 pool = await stack.enter_async_context(WorkerPool(WORKER_OPS, workers or os.cpu_count() or 1))
-            pacing = HostPacing()     # sites sharing a host share its politeness budget
+            pacing = HostPacing(run.concurrency)   # sites sharing a host share its politeness budget
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
             stack.enter_context(archive.group_commit())
@@ -463,10 +464,10 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
 
 
 def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, *,
-          settings: Settings | None = None, max_pages: int | None = None,
-          max_duration: float | None = None, progress: ProgressCallback | None = None,
-          run_args: dict | None = None) -> CrawlReport:
-    """Crawl start URLs or configured sites into the archive at `db` (public API).
+          settings: Settings | None = None, run: RunSettings | None = None,
+          progress: ProgressCallback | None = None, run_args: dict | None = None) -> CrawlReport:
+    """Crawl start URLs (each host one site, with `settings`) or configured sites into the
+    archive at `db` (public API); `run` holds the budgets and concurrency of the whole run.
 
     Raises `ArchiveBusy` when another crawl holds the archive.
     """
@@ -474,5 +475,4 @@ def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, 
     if sites and isinstance(sites[0], str):
         sites = sites_from_urls(sites, settings)
     with open_archive(db) as archive, archive.crawl_lock():
-        return asyncio.run(crawl_async(sites, archive, run_args=run_args, max_pages=max_pages,
-                                       max_duration=max_duration, progress=progress))
+        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress))

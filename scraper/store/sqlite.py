@@ -23,7 +23,7 @@ from ..frontier import FrontierItem
 from .base import Archive, ArchiveBusy, ArchiveError
 from .records import (ARTICLE_COLUMNS, DEFAULT_DB, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord, QueryResult,
                       RawPage, content_hash, decompress, utcnow)
-from .schema import MIGRATIONS, SCHEMA_VERSION
+from .schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
 from .sqlite_read import SqliteReading
 
 _STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)
@@ -144,21 +144,40 @@ class SqliteArchive(SqliteReading, Archive):
             self._migrate()
 
     # -- schema ------------------------------------------------------------------------------
-    def _migrate(self) -> None:
-        with self.transaction():
-            self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    def _stored_version(self) -> int:
+        """The schema version the file is at: 0 for a new file; archives made before the
+        `schema_version` table kept it in `meta`."""
+        tables = set(self.db.table_names())
+        if "schema_version" in tables:
+            return self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+        if "meta" in tables:
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            version = int(row[0]) if row else 0
-            if version > SCHEMA_VERSION:
-                raise ArchiveError(
-                    f"{self.path} has schema version {version}; this scraper knows {SCHEMA_VERSION}: upgrade it"
-                )
-            for script in MIGRATIONS[version:]:
+            return int(row[0]) if row else 0
+        return 0
+
+    def _migrate(self) -> None:
+        """Apply the migrations the file has not seen, in order, all in one transaction (a
+        crash or an error leaves the file as it was). An up-to-date file takes no write lock."""
+        if self._check_version() == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            version = self._check_version()      # another process may have migrated meanwhile
+            self.conn.execute(VERSION_TABLE)
+            self.conn.executemany("INSERT OR IGNORE INTO schema_version(version) VALUES (?)",
+                                  [(v,) for v in range(1, version + 1)])
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
                     self.conn.execute(statement)
-            self.conn.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                self.conn.execute("INSERT INTO schema_version(version, applied_at) VALUES (?, ?)",
+                                  (number, utcnow()))
+
+    def _check_version(self) -> int:
+        version = self._stored_version()
+        if version > SCHEMA_VERSION:
+            raise ArchiveError(
+                f"{self.path} has schema version {version}; this scraper knows {SCHEMA_VERSION}: upgrade it"
             )
+        return version
 
     # -- lifecycle ---------------------------------------------------------------------------
     @contextmanager
