@@ -19,7 +19,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 class Browser:
     """One headless Chromium with one page; `goto`, `js`, `screenshot`."""
 
-    def __init__(self, timeout: float = 20.0):
+    def __init__(self, timeout: float = 60.0):
         from websockets.sync.client import connect
 
         self.timeout = timeout

@@ -7,6 +7,8 @@ all. This is the only module that speaks SQL (besides the DDL in `schema`).
 from __future__ import annotations
 
 import fcntl
+import functools
+import inspect
 import json
 import os
 import sqlite3
@@ -59,14 +61,71 @@ def _statements(script: str) -> Iterator[str]:
             buffer = ""
 
 
-def _query_error(exc: sqlite3.Error, time_limit: float | None) -> ArchiveError:
+# How long a write waits for another program's write lock before giving up.
+BUSY_TIMEOUT = 30.0
+
+
+def archive_error(exc: sqlite3.Error, path: str, *, plain: bool = False) -> ArchiveError:
+    """One line for the user, with what to do, for what SQLite says about an archive file.
+    Other errors (a mistake in the user's SQL, with `plain`) keep SQLite's words."""
+    message = str(exc)
+    recover = f"`sqlite3 {path} .recover | sqlite3 recovered.db`"
+    if "locked" in message or "busy" in message:
+        return ArchiveBusy(f"{path} is locked: another program holds a write lock on it "
+                           f"(waited {BUSY_TIMEOUT:g} s); try again when it has finished")
+    if "file is not a database" in message:
+        return ArchiveError(f"{path} is not an SQLite archive (file is not a database): check --db; "
+                            f"if it was an archive, {recover} may save its contents")
+    if "malformed" in message or "corrupt" in message:
+        return ArchiveError(f"{path} is damaged (database disk image is malformed): "
+                            f"recover what is left with {recover} and use recovered.db")
+    if "unable to open" in message:
+        return ArchiveError(f"cannot open {path}: does its folder exist, and may this user write there?")
+    if "readonly database" in message:
+        return ArchiveError(f"{path} is read-only for this user: writing commands need write access")
+    return ArchiveError(message if plain else f"{path}: {message}")
+
+
+@contextmanager
+def _translated(path: str) -> Iterator[None]:
+    """SQLite errors inside become `ArchiveError`s (one line, with a hint)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise archive_error(exc, path) from exc
+
+
+def _errors_translated(cls: type) -> type:
+    """Wrap every method of the `Archive` interface so that no `sqlite3.Error` escapes the
+    backend: the rest of the scraper knows only `ArchiveError`. (`transaction` and
+    `group_commit` translate inside, where the caller's block runs.)"""
+    def wrap(method):
+        if inspect.isgeneratorfunction(method):
+            @functools.wraps(method)
+            def generator(self, *args, **kwargs):
+                with _translated(self.path):
+                    yield from method(self, *args, **kwargs)
+            return generator
+
+        @functools.wraps(method)
+        def call(self, *args, **kwargs):
+            with _translated(self.path):
+                return method(self, *args, **kwargs)
+        return call
+
+    for name in Archive.__abstractmethods__ - {"transaction", "group_commit", "crawl_lock", "close"}:
+        setattr(cls, name, wrap(getattr(cls, name)))   # mixins' methods too
+    return cls
+
+
+def _query_error(exc: sqlite3.Error, path: str, time_limit: float | None) -> ArchiveError:
     """The user's query failed: say why in their terms."""
     message = str(exc)
     if any(word in message for word in ("readonly", "read-only", "query_only", "authoriz")):
-        message = "the archive is opened read-only: only SELECT-like statements are allowed"
-    elif message == "interrupted" and time_limit is not None:
-        message = f"the query ran longer than its time limit ({time_limit:g} s) and was stopped"
-    return ArchiveError(message)
+        return ArchiveError("the archive is opened read-only: only SELECT-like statements are allowed")
+    if message == "interrupted" and time_limit is not None:
+        return ArchiveError(f"the query ran longer than its time limit ({time_limit:g} s) and was stopped")
+    return archive_error(exc, path, plain=True)
 
 
 class _Group:
@@ -110,6 +169,7 @@ def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: o
     return sqlite3.SQLITE_OK
 
 
+@_errors_translated
 class SqliteArchive(SqliteReading, Archive):
     """Open (and create or migrate) an archive file. Use `open_archive()`."""
 
@@ -118,8 +178,12 @@ class SqliteArchive(SqliteReading, Archive):
         self.readonly = readonly
         try:
             self._open()
-        except sqlite3.Error as exc:
-            raise ArchiveError(f"cannot open the archive {self.path}: {exc}") from exc
+        except (sqlite3.Error, ArchiveError) as exc:
+            if hasattr(self, "conn"):
+                self.conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise archive_error(exc, self.path) from exc
+            raise
 
     def _open(self) -> None:
         readonly = self.readonly
@@ -131,9 +195,10 @@ class SqliteArchive(SqliteReading, Archive):
             self.attach_vocabulary()
             conn.execute("PRAGMA query_only = 1")
         else:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        conn.execute("PRAGMA busy_timeout = 30000")
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)
         self.conn = conn
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()   # not a database? say so now
         self._group: _Group | None = None
         self.db = sqlite_utils.Database(conn)
         if readonly:
@@ -185,6 +250,10 @@ class SqliteArchive(SqliteReading, Archive):
         """One atomic unit: all of it lands or none of it. Inside `group_commit` it is a
         savepoint of the open group (made durable when the group commits), else its own
         BEGIN IMMEDIATE … COMMIT."""
+        with _translated(self.path):
+            yield from self._unit()
+
+    def _unit(self) -> Iterator[None]:
         if self._group is not None:
             self._group.open()
             self.conn.execute("SAVEPOINT unit")
@@ -215,7 +284,8 @@ class SqliteArchive(SqliteReading, Archive):
             yield
         finally:
             group, self._group = self._group, None
-            group.commit()
+            with _translated(self.path):
+                group.commit()
 
     @contextmanager
     def crawl_lock(self) -> Iterator[None]:
@@ -464,15 +534,14 @@ class SqliteArchive(SqliteReading, Archive):
         try:
             cursor = self.conn.execute(sql, params if isinstance(params, Mapping) else tuple(params))
         except sqlite3.Error as exc:
-            raise _query_error(exc, time_limit) from exc
+            raise _query_error(exc, self.path, time_limit) from exc
+        return QueryResult([d[0] for d in cursor.description or ()], self._rows(cursor, time_limit))
 
-        def rows() -> Iterator[tuple]:
-            try:
-                yield from cursor
-            except sqlite3.Error as exc:
-                raise _query_error(exc, time_limit) from exc
-
-        return QueryResult([d[0] for d in cursor.description or ()], rows())
+    def _rows(self, cursor: sqlite3.Cursor, time_limit: float | None) -> Iterator[tuple]:
+        try:                            # a damaged page may first be read mid-way
+            yield from cursor
+        except sqlite3.Error as exc:
+            raise _query_error(exc, self.path, time_limit) from exc
 
     def stats(self) -> list[tuple[str, QueryResult]]:
         queries = [
