@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .cli import _fail, db_option, main
-from .export import export_articles, export_markdown_dir, export_warc, run_query, search
+from .export import export_articles, export_markdown_dir, export_to_file, run_query, search
 from .formats import FORMATS, WRITERS
 from .search import DateRange, parse_query
 from .store import ArchiveError, ArticleSelection, QueryResult, open_archive
@@ -161,12 +161,8 @@ def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, si
     try:
         if output_dir:
             count = export_markdown_dir(db, Path(output_dir), selection, names)
-        elif fmt == "warc":
-            with open(output, "wb") as fh:
-                count = export_warc(db, fh, selection)
         elif output:
-            with open(output, "w", encoding="utf-8", newline="") as fh:
-                count = export_articles(db, fh, fmt, selection, names)
+            count = export_to_file(db, output, fmt, selection, names)
         else:
             count = export_articles(db, sys.stdout, fmt, selection, names)
     except BrokenPipeError:

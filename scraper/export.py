@@ -6,7 +6,11 @@ and closes it when the rows have been consumed.
 """
 from __future__ import annotations
 
+import errno
+import os
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -84,3 +88,32 @@ def export_warc(db: str | Path, out: BinaryIO, selection: ArticleSelection = Art
                      for url, final_url, status, content_type, etag, last_modified, fetched_at, content
                      in archive.iter_responses(selection))
         return write_warc(responses, out)
+
+@contextmanager
+def replacing(path: str | Path, binary: bool = False) -> Iterator[IO]:
+    """A file to write that replaces `path` only when the block succeeds: written under a
+    temporary name beside it and renamed at the end, so a failure (no archive, a damaged one, a
+    full disk) leaves an earlier export at `path` as it was."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path.parent))
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)       # as open() would have made it, not mkstemp's 0600
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as out:
+            yield out
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def export_to_file(db: str | Path, path: str | Path, fmt: str = "jsonl",
+                   selection: ArticleSelection = ArticleSelection(), fields: Sequence[str] | None = None) -> int:
+    """`export_articles` (or `export_warc` for fmt 'warc') into the file at `path`, all or nothing."""
+    with replacing(path, binary=fmt == "warc") as out:
+        if fmt == "warc":
+            return export_warc(db, out, selection)
+        return export_articles(db, out, fmt, selection, fields)
