@@ -61,10 +61,18 @@ V2 = """
 DROP TABLE IF EXISTS "meta";
 """
 
-# Version 3: reading. A two-character word at the very end of a title or body has no trigram of
+# Version 3: learned per-site state — the yield of each URL pattern (see `scraper.yields`).
+V3 = """
+CREATE TABLE "url_patterns" (
+   "site" TEXT, "pattern" TEXT, "fetched" INTEGER, "yielded" INTEGER, "articles" INTEGER,
+   "idle" INTEGER, "alias" TEXT, PRIMARY KEY ("site", "pattern")
+);
+"""
+
+# Version 4: reading. A two-character word at the very end of a title or body has no trigram of
 # its own, so search looks it up by these tail indexes (the rest through the trigram index);
 # `run_id` finds what a run stored; `article_list` adds the month for browsing (serve).
-V3 = """
+V4 = """
 CREATE INDEX "idx_articles_title_tail" ON "articles" (substr("title", -2));
 CREATE INDEX "idx_articles_body_tail" ON "articles" (substr("body", -2));
 CREATE INDEX "idx_articles_run_id" ON "articles" ("run_id");
@@ -74,7 +82,7 @@ CREATE VIEW "article_list" AS SELECT rowid, url, site, substr(published_at, 1, 7
 """
 
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps
