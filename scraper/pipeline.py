@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .article import Article
-from .decode import decode_html
 from .discover import Link, discover_links
-from .extract import extract_article
+from .extract import extract_parsed, parse_page
 from .sitemaps import Sitemap, parse_sitemap
 from .store import compress
 
@@ -26,10 +25,11 @@ class Processed:
 
 def process_page(content: bytes, url: str, http_charset: str | None = None,
                  overrides: dict[str, str] | None = None) -> Processed:
-    text, encoding = decode_html(content, http_charset)
-    article = extract_article(text, url, overrides=overrides)
-    article.encoding = encoding
-    return Processed(article=article, links=discover_links(text, url), encoding=encoding, raw=compress(content))
+    parsed = parse_page(content, http_charset=http_charset)
+    # one parse for both; discovery first, since extraction drops hidden elements from the tree
+    links = discover_links(parsed.text, url, tree=parsed.tree) if parsed.text else []
+    article = extract_parsed(parsed, url, overrides=overrides)
+    return Processed(article=article, links=links, encoding=parsed.encoding, raw=compress(content))
 
 
 def process_sitemap(content: bytes, url: str, content_type: str | None = None) -> tuple[Sitemap, bytes]:
