@@ -101,6 +101,7 @@ class _Found:
     lastmod: str | None = None
     step: int = 1
     trusted: bool = False
+    canon: str | None = None     # set when the worker already canonicalized it and checked the scope
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lastmod", _utc(self.lastmod))
@@ -252,7 +253,7 @@ class _SiteCrawl:
                 self._store_sitemap(item, result, sitemap, raw)
             else:
                 processed = await self._work("process", result.content, result.final_url, result.charset,
-                                             self.site.extract or None)
+                                             self.site.extract or None, self.scope)
                 self._store_page(item, result, processed)
         except WorkerError as exc:
             self._failed(item, replace(result, reason="extract-error"))
@@ -301,8 +302,8 @@ class _SiteCrawl:
         """Queue what `parent` revealed that is in scope and, unless trusted, past the trap guard."""
         candidates = {}
         for f in found:
-            canon = canonicalize(f.url)
-            if canon is not None and canon not in candidates and self.scope.allows(canon):
+            canon = f.canon or canonicalize(f.url)
+            if canon is not None and canon not in candidates and (f.canon or self.scope.allows(canon)):
                 candidates[canon] = f
         known = self.frontier.known(candidates)
         items = []
@@ -353,7 +354,8 @@ class _SiteCrawl:
         for link in processed.links:
             kind = _link_kind(link)
             if kind:
-                links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1))
+                links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1,
+                                    canon=processed.canonical.get(link.url)))
         for chained in (article.prev_url, article.next_url):
             if chained:
                 links.append(_Found(chained, "article", step=0))
