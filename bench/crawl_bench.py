@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_sites import article_path, corpus_site, corpus_templates, synthetic_site  # noqa: E402
 from scraper.crawler import crawl_async  # noqa: E402
-from scraper.settings import Settings, SiteConfig  # noqa: E402
+from scraper.settings import RunSettings, Settings, SiteConfig  # noqa: E402
 from scraper.store import open_archive  # noqa: E402
 
 
@@ -144,8 +144,7 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None) -> None:
     server.start()
     origin = f"http://127.0.0.1:{ports.get(timeout=60)}"
     try:
-        settings = Settings(delay=0.0, concurrency=concurrency, per_host_concurrency=concurrency,
-                            respect_robots=True, max_retries=0, extract_workers=workers)
+        settings = Settings(delay=0.0, per_host_concurrency=concurrency, respect_robots=True, max_retries=0)
         with tempfile.TemporaryDirectory() as tmp:
             archive = open_archive(Path(tmp) / "bench.db")
             site = SiteConfig(name="bench", start_urls=(origin + "/",), settings=settings)
@@ -153,7 +152,7 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None) -> None:
             peaks.start()
             cpu = _cpu_seconds()
             started = time.perf_counter()
-            report = asyncio.run(crawl_async([site], archive))
+            report = asyncio.run(crawl_async([site], archive, RunSettings(concurrency=concurrency, extract_workers=workers)))
             crawl_s = time.perf_counter() - started
             crawl_cpu = _cpu_seconds() - cpu      # the workers are joined (counted) by now
             worker_rss = peaks.total()

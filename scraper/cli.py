@@ -23,7 +23,7 @@ from rich.table import Table
 
 from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls
 from .export import export_articles, run_query, search
-from .settings import Settings, load_sites
+from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError, QueryResult, open_archive
 
 EXIT_ERROR, EXIT_BUSY, EXIT_INTERRUPTED = 1, 3, 130
@@ -37,7 +37,8 @@ def _stderr() -> Console:
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    for line in message.splitlines() or [""]:     # one line per problem, each marked
+        click.echo(f"error: {line}", err=True)
     sys.exit(code)
 
 
@@ -147,25 +148,43 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     """
     if not urls and not config:
         raise click.UsageError("give start URLs or --config sites.toml")
-    overrides = dict(delay=delay, concurrency=concurrency, per_host_concurrency=per_host,
-                     timeout=timeout, refresh=refresh or None, recheck_days=recheck_days)
+    overrides = dict(delay=delay, per_host_concurrency=per_host, timeout=timeout, refresh=refresh or None,
+                     recheck_days=recheck_days)
     try:
         settings = Settings().with_overrides(**overrides)
-        sites = load_sites(config, settings) if config else []
+        loaded = load_config(config) if config else Config(RunSettings(), [])
+        run = loaded.run.with_overrides(max_pages=max_pages, max_duration=max_duration, concurrency=concurrency)
         # flags beat per-site values of the config file
-        sites = [replace(s, settings=s.settings.with_overrides(**overrides)) for s in sites]
+        sites = [replace(s, settings=s.settings.with_overrides(**overrides)) for s in loaded.sites]
         sites += sites_from_urls(urls, settings, same_site) if urls else []
     except InvalidStartURL as exc:
         raise click.UsageError(str(exc)) from exc
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     args = {"urls": list(urls), "config": config, "max_pages": max_pages, "max_duration": max_duration,
-            "same_site": same_site,
+            "concurrency": concurrency, "same_site": same_site,
             **{k: v for k, v in overrides.items() if v is not None}}
-    report = run_crawl(sites, db, max_pages=max_pages, max_duration=max_duration, run_args=args)
+    report = run_crawl(sites, db, run=run, run_args={k: v for k, v in args.items() if v is not None})
     click.echo(report.summary(), err=True)
     if report.outcome == "interrupted":
         sys.exit(EXIT_INTERRUPTED)
+
+
+@main.group("config")
+def config_group() -> None:
+    """Check a sites.toml."""
+
+
+@config_group.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def config_check_cmd(file: str) -> None:
+    """Check FILE (every problem on its own line, with its line number) and print the effective
+    settings of the run and of each site: [defaults] and built-in defaults filled in."""
+    try:
+        config = load_config(file)
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(describe(config))
 
 
 @main.command("extract")

@@ -27,9 +27,9 @@ from .discover import Link, classify_url
 from .fetch import Fetcher, FetchResult, HostPacing, remote_exchange
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
-from .settings import Settings, SiteConfig
+from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
-from .store import DEFAULT_DB, Archive, PageRecord, open_archive, utcnow
+from .store import DEFAULT_DB, Archive, ArchiveError, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
 
@@ -151,6 +151,7 @@ class _SiteCrawl:
         self.guard = TrapGuard(self.settings)
         self.fetcher = Fetcher(self.settings, self.scope, transport=transport, pacing=pacing,
                                exchanger=partial(pool.run, "exchange") if pool else None)
+        self.concurrency = pacing.concurrency   # the run's overall limit caps each site too
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
 
@@ -180,7 +181,7 @@ class _SiteCrawl:
     # -- the loop ------------------------------------------------------------------------
     def _next(self) -> FrontierItem | None:
         if not self.queue:
-            self.queue = self.frontier.next_batch(self.site.name, 4 * self.settings.concurrency, self.inflight)
+            self.queue = self.frontier.next_batch(self.site.name, 4 * self.concurrency, self.inflight)
         while self.queue:
             item = self.queue.pop(0)
             if item.url not in self.inflight:
@@ -195,9 +196,9 @@ class _SiteCrawl:
     def _tasks(self) -> int:
         """Fetch slots plus room for the pages being parsed and stored. A task holds its page
         until it is stored, while the request slot (`concurrency`, enforced by the fetcher) is
-        free again once the answer is in: with only `concurrency` tasks, fetching stalls
-        whenever the workers parse (measured on 140 KB pages: 0.10 of the bare-fetch rate)."""
-        return max(1, self.settings.concurrency) + 2 * (self.pool.size if self.pool else 0)
+        free again once the answer is in: with only `concurrency` tasks, fetching would pause
+        whenever the workers parse."""
+        return max(1, self.concurrency) + 2 * (self.pool.size if self.pool else 0)
 
     async def _worker(self) -> None:
         while not self.budget.stop_reason:
@@ -212,6 +213,8 @@ class _SiteCrawl:
             self.inflight.add(item.url)
             try:
                 await self._handle(item)
+            except ArchiveError:
+                raise           # the archive cannot be written: no page can be stored, stop
             except Exception:   # a bug or a page nobody foresaw must not stop the other pages
                 log.exception("could not handle %s", item.fetch_url)
                 self.counts["errors"] += 1
@@ -384,22 +387,26 @@ class _SiteCrawl:
 
 
 async def _run_all(crawls: list[_SiteCrawl]) -> None:
-    """All sites at once; if one fails unexpectedly the others are cancelled, not orphaned."""
-    async with asyncio.TaskGroup() as group:
-        for c in crawls:
-            group.create_task(c.run())
+    """All sites at once; if one fails unexpectedly the others are cancelled, not orphaned.
+    An archive that cannot be written stops them all, reported as the one `ArchiveError`."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for c in crawls:
+                group.create_task(c.run())
+    except* ArchiveError as errors:
+        raise errors.exceptions[0] from None
 
 
-async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: dict | None = None,
-                      max_pages: int | None = None, max_duration: float | None = None,
-                      progress: ProgressCallback | None = None,
+async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSettings | None = None, *,
+                      run_args: dict | None = None, progress: ProgressCallback | None = None,
                       transport: httpx.AsyncBaseTransport | None = None) -> CrawlReport:
     """Crawl `sites` into an already opened archive (the caller holds the crawl lock)."""
+    run = run or RunSettings()
     started = time.monotonic()
     run_id = archive.start_run(run_args or {"sites": [s.name for s in sites]})
     counts: Counter = Counter()
-    budget = _Budget(max_pages, max_duration)
-    workers = sites[0].settings.extract_workers if sites else 0
+    budget = _Budget(run.max_pages, run.max_duration)
+    workers = run.extract_workers
     loop = asyncio.get_running_loop()
     running: list[asyncio.Future] = []
 
@@ -420,7 +427,7 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
             pool = None
             if workers != 0:
                 pool = await stack.enter_async_context(WorkerPool(WORKER_OPS, workers or os.cpu_count() or 1))
-            pacing = HostPacing()     # sites sharing a host share its politeness budget
+            pacing = HostPacing(run.concurrency)   # sites sharing a host share its politeness budget
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
             stack.enter_context(archive.group_commit())
@@ -434,8 +441,9 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
             except asyncio.CancelledError:
                 if budget.stop_reason != "interrupted":
                     raise
-    except BaseException:
-        archive.finish_run(run_id, "failed", counts, {})
+    except BaseException as exc:
+        if not isinstance(exc, ArchiveError):    # else the next run marks this one interrupted
+            archive.finish_run(run_id, "failed", counts, {})
         raise
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -472,10 +480,10 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
 
 
 def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, *,
-          settings: Settings | None = None, max_pages: int | None = None,
-          max_duration: float | None = None, progress: ProgressCallback | None = None,
-          run_args: dict | None = None) -> CrawlReport:
-    """Crawl start URLs or configured sites into the archive at `db` (public API).
+          settings: Settings | None = None, run: RunSettings | None = None,
+          progress: ProgressCallback | None = None, run_args: dict | None = None) -> CrawlReport:
+    """Crawl start URLs (each host one site, with `settings`) or configured sites into the
+    archive at `db` (public API); `run` holds the budgets and concurrency of the whole run.
 
     Raises `ArchiveBusy` when another crawl holds the archive.
     """
@@ -483,5 +491,4 @@ def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, 
     if sites and isinstance(sites[0], str):
         sites = sites_from_urls(sites, settings)
     with open_archive(db) as archive, archive.crawl_lock():
-        return asyncio.run(crawl_async(sites, archive, run_args=run_args, max_pages=max_pages,
-                                       max_duration=max_duration, progress=progress))
+        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress))

@@ -186,7 +186,7 @@ def test_bad_config_and_output_paths_are_clear_errors(tmp_path, univ_db):
     config.write_text('[[site]]\nname = "x"\nstart_urls = ["http://127.0.0.1:9/"]\ndelai = 3\n', encoding="utf-8")
     result = run("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
     assert result.exit_code == 1 and str(config) in result.stderr and "delai" in result.stderr
-    for body, words in (('deny_patterns = ["("]', "bad pattern"), ('delay = "abc"', "not a number")):
+    for body, words in (('deny_patterns = ["("]', "bad regular expression"), ('delay = "abc"', "must be a number")):
         config.write_text(f'[[site]]\nname = "x"\nstart_urls = ["http://127.0.0.1:9/"]\n{body}\n', encoding="utf-8")
         result = run("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
         assert result.exit_code == 1 and words in result.stderr
