@@ -27,6 +27,7 @@ from .discover import Link, classify_url
 from .fetch import Fetcher, FetchResult, HostPacing, remote_exchange
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
+from .reasons import Reason
 from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
 from .store import DEFAULT_DB, Archive, ArchiveError, PageRecord, open_archive, utcnow
@@ -62,8 +63,6 @@ ProgressCallback = Callable[[str, Counter], None]
 _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 # What the worker processes do: HTTP exchanges (httpx costs ~2 ms of CPU per request) and parsing.
 WORKER_OPS = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
-# Fetch outcomes that say "not for us" rather than "went wrong": never retried.
-SKIP_REASONS = ("off-scope", "forbidden-address", "not-html", "not-xml", "bad-url")
 TRUSTED_KINDS = ("sitemap", "start")   # fetched whatever their pattern's yield
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
 _SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
@@ -106,6 +105,7 @@ class _Found:
     step: int = 1
     trusted: bool = False
     low: bool = False          # queue after everything else
+    canon: str | None = None     # set when the worker already canonicalized it and checked the scope
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lastmod", _utc(self.lastmod))
@@ -200,22 +200,22 @@ class _SiteCrawl:
                 return item
             alias = self.yields.stats(pattern).alias
             if alias == "yes" and item.discovered_from:
-                self._skip(item, "alias")       # a view of the article it was found on
+                self._skip(item, Reason.ALIAS)       # a view of the article it was found on
             elif alias == "probe" and self.pending_patterns[pattern]:
                 continue                        # one verifying fetch at a time: stays pending
             elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
-                self._skip(item, "low-yield")
+                self._skip(item, Reason.LOW_YIELD)
             else:
                 return item
         return None
 
-    def _skip(self, item: FrontierItem, reason: str) -> None:
+    def _skip(self, item: FrontierItem, reason: Reason) -> None:
         """Settle a queued URL without a request: an alternate view of a known article becomes
         its alias; a URL of a low-yield pattern waits (until the pattern yields again)."""
         self.counts["skipped"] += 1
         self.counts[reason] += 1
         with self.archive.transaction():
-            if reason == "alias":
+            if reason == Reason.ALIAS:
                 self.archive.add_alias(item.url, self.archive.resolve_alias(item.discovered_from))
             self.frontier.finish(item, "skipped", reason=reason, run_id=self.run_id)
 
@@ -223,10 +223,17 @@ class _SiteCrawl:
         async with self.fetcher:
             await self.seed()
             try:
-                await asyncio.gather(*(self._worker() for _ in range(self.concurrency)))
+                await asyncio.gather(*(self._worker() for _ in range(self._tasks())))
             finally:
                 with self.archive.transaction():
                     self._save_patterns()
+
+    def _tasks(self) -> int:
+        """Fetch slots plus room for the pages being parsed and stored. A task holds its page
+        until it is stored, while the request slot (`concurrency`, enforced by the fetcher) is
+        free again once the answer is in: with only `concurrency` tasks, fetching would pause
+        whenever the workers parse."""
+        return max(1, self.concurrency) + 2 * (self.pool.size if self.pool else 0)
 
     def _save_patterns(self) -> None:
         """Persist the pattern yields changed since the last save (call inside a transaction)."""
@@ -245,7 +252,7 @@ class _SiteCrawl:
         if article and item.discovered_from and item.discovered_from.startswith("http"):
             revived = yields.credit(url_pattern(item.discovered_from)) or revived
         if revived:
-            self.frontier.unskip(self.site.name, "low-yield")
+            self.frontier.unskip(self.site.name, Reason.LOW_YIELD)
         self._pages_since_save += 1
         if self._pages_since_save >= _SAVE_PATTERNS_EVERY:
             self._save_patterns()
@@ -270,9 +277,9 @@ class _SiteCrawl:
             except Exception:   # a bug or a page nobody foresaw must not stop the other pages
                 log.exception("could not handle %s", item.fetch_url)
                 self.counts["errors"] += 1
-                self.counts["reason:internal-error"] += 1
+                self.counts[f"reason:{Reason.INTERNAL_ERROR}"] += 1
                 with self.archive.transaction():
-                    self.frontier.finish(item, "failed", reason="internal-error", run_id=self.run_id)
+                    self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
             finally:
                 self.inflight.discard(item.url)
                 self.pending_patterns[pattern] -= 1
@@ -287,10 +294,10 @@ class _SiteCrawl:
             item.fetch_url, kind="sitemap" if item.kind == "sitemap" else "page",
             etag=etag, last_modified=last_modified,
         )
-        if result.reason == "robots":
+        if result.reason == Reason.ROBOTS:
             self.counts["skipped"] += 1
             with self.archive.transaction():
-                self.frontier.finish(item, "skipped", reason="robots", run_id=self.run_id)
+                self.frontier.finish(item, "skipped", reason=Reason.ROBOTS, run_id=self.run_id)
             return
         if result.attempts:          # refusals (robots.txt unreadable, host down) made no request
             self.counts["pages_fetched"] += 1
@@ -309,10 +316,10 @@ class _SiteCrawl:
                 self._store_sitemap(item, result, sitemap, raw)
             else:
                 processed = await self._work("process", result.content, result.final_url, result.charset,
-                                             self.site.extract or None)
+                                             self.site.extract or None, self.scope)
                 self._store_page(item, result, processed)
         except WorkerError as exc:
-            self._failed(item, replace(result, reason="extract-error"))
+            self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
 
     async def _work(self, op: str, *args):
@@ -334,7 +341,7 @@ class _SiteCrawl:
     def _failed(self, item: FrontierItem, result: FetchResult) -> None:
         self.counts["errors"] += 1
         self.counts[f"reason:{result.reason}"] += 1
-        state = "skipped" if result.reason in SKIP_REASONS else "failed"
+        state = "skipped" if result.reason is not None and Reason(result.reason).skip else "failed"
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result))
             if result.reason and result.reason.startswith("http-4") and item.kind not in TRUSTED_KINDS:
@@ -362,8 +369,8 @@ class _SiteCrawl:
         and not of a low-yield pattern; returns the items new to the frontier."""
         candidates = {}
         for f in found:
-            canon = canonicalize(f.url)
-            if canon is not None and canon not in candidates and self.scope.allows(canon):
+            canon = f.canon or canonicalize(f.url)
+            if canon is not None and canon not in candidates and (f.canon or self.scope.allows(canon)):
                 candidates[canon] = f
         known = self.frontier.known(candidates)
         items, new = [], []
@@ -454,7 +461,8 @@ class _SiteCrawl:
                 continue                # share and comment links lead to forms, not news
             kind = _link_kind(link)
             if kind:
-                links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1))
+                links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1,
+                                    canon=processed.canonical.get(link.url)))
         for chained in (article.prev_url, article.next_url):
             if chained:
                 links.append(_Found(chained, "article", step=0))
