@@ -23,9 +23,8 @@ from rich.console import Console
 from rich.table import Table
 
 from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls
-from .export import export_articles, run_query, search
+from .export import export_articles, export_to_file, run_query, search
 from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
-from .outfile import atomic_output
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError, QueryResult, open_archive
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_SITE_DOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -316,8 +315,7 @@ def export_cmd(db: str, fmt: str, output: str | None, site: str | None):
     """Write every article as JSON Lines or a JSON array (streaming, Chinese kept readable)."""
     try:
         if output:
-            with atomic_output(output) as fh:
-                count = export_articles(db, fh, fmt, site)
+            count = export_to_file(db, output, fmt, site)
         else:
             count = export_articles(db, sys.stdout, fmt, site)
     except BrokenPipeError:

@@ -29,7 +29,7 @@ from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
 from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
-from .store import DEFAULT_DB, Archive, PageRecord, open_archive, utcnow
+from .store import DEFAULT_DB, Archive, ArchiveError, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
 
@@ -236,6 +236,8 @@ class _SiteCrawl:
             self.inflight.add(item.url)
             try:
                 await self._handle(item)
+            except ArchiveError:
+                raise           # the archive cannot be written: no page can be stored, stop
             except Exception:   # a bug or a page nobody foresaw must not stop the other pages
                 log.exception("could not handle %s", item.fetch_url)
                 self.counts["errors"] += 1
@@ -425,10 +427,14 @@ class _SiteCrawl:
 
 
 async def _run_all(crawls: list[_SiteCrawl]) -> None:
-    """All sites at once; if one fails unexpectedly the others are cancelled, not orphaned."""
-    async with asyncio.TaskGroup() as group:
-        for c in crawls:
-            group.create_task(c.run())
+    """All sites at once; if one fails unexpectedly the others are cancelled, not orphaned.
+    An archive that cannot be written stops them all, reported as the one `ArchiveError`."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for c in crawls:
+                group.create_task(c.run())
+    except* ArchiveError as errors:
+        raise errors.exceptions[0] from None
 
 
 async def _log_progress(counts: Counter, started: float, every: float) -> None:
@@ -491,8 +497,9 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
             except asyncio.CancelledError:
                 if budget.stop_reason != "interrupted":
                     raise
-    except BaseException:
-        archive.finish_run(run_id, "failed", counts, {})
+    except BaseException as exc:
+        if not isinstance(exc, ArchiveError):    # else the next run marks this one interrupted
+            archive.finish_run(run_id, "failed", counts, {})
         raise
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):

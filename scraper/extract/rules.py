@@ -44,20 +44,25 @@ UPDATE_LABELS = (
     ("更新时间", False), ("更新日期", False), ("更新于", False), ("最后更新", False), ("修改时间", False),
 )
 AUTHOR_LABELS = (
-    ("作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
+    ("作者", False), ("本文作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
     ("记者", False), ("通讯员", False), ("文/图", False), ("文\u3000", False), ("文/", False),
     ("文|", False), ("文｜", False),
     ("采写", False), ("供稿人", False), ("发布者", True), ("发布人", True), ("文字", True),
 )
 SOURCE_LABELS = (
     ("来源", False), ("稿源", False), ("出处", False), ("信息来源", False), ("文章来源", False),
-    ("本文来源", False), ("新闻来源", False), ("来自", True), ("转自", True), ("供稿", True),
+    ("本文来源", False), ("新闻来源", False), ("稿件来源", False), ("来自", True), ("转自", True), ("供稿", True),
     ("供稿单位", False), ("来稿单位", False), ("投稿单位", False),
 )
 EDITOR_LABELS = (
     ("责任编辑", False), ("责编", False), ("编辑", True), ("值班编辑", False), ("编 辑", True),
 )
 DATE_FIELDS = ("published_at", "updated_at")
+# A label counts where it starts a line or follows a space, bracket, digit or separator — not
+# inside a longer word (作者 in 工作者, 来源 in 素材来源/图片来源, 时间 in 活动时间). These labels
+# are the exception: a word naming the outlet or rank is printed right before them (本报记者,
+# 新华社记者, 见习记者, 实习编辑, 药剂科供稿).
+LABELS_AFTER_WORD = frozenset(("记者", "通讯员", "编辑", "供稿", "摄影"))
 # Labels that only end a value (they are not extracted, but a value never runs into them).
 OTHER_LABELS = (
     "浏览次数", "浏览量", "点击数", "点击量", "阅读数", "阅读量", "访问量", "字号", "所属分类",
@@ -79,7 +84,22 @@ VALUE_STOP = "|｜【】[]()（）<>《》\t"
 VALUE_STRIP = " :：\u3000·•/|｜-—_,，;；"
 # Values that are never a name: widget words and placeholders.
 EMPTY_VALUES = frozenset(
-    "未知 佚名 匿名 无 暂无 admin 管理员 null none 网络 网络整理 互联网 小编".split()
+    "未知 佚名 匿名 无 暂无 admin 管理员 null none 网络 网络整理 互联网 小编 关注 已关注 订阅 "
+    "原创 转载 投稿 本站 本网".split()
+)
+# What follows a reporter's name without a label: a dateline or credit (李强 某某县报道,
+# 王丽发自北京, 张三摄) — the name ends there.
+NAME_TAIL = re.compile(r"\s*(?:(?:\S{0,8}?(?:报道|讯|电)|摄影?|拍摄|整理|编译)(?:\s.*)?$|发自)")
+# A name run into its affiliation (王丽某某大学法学院教授): the affiliation holds one of these.
+AFFILIATION = re.compile(
+    r"大学|学院|学校|中学|小学|研究院|研究所|研究中心|医院|公司|集团|协会|学会|委员会|政府|教授|研究员|"
+    r"讲师|博士|硕士|主任|院长|校长|书记|局长|律师|医师|专家|工程师|分析师|首席"
+)
+# Affiliations that open with a place or a national body, after which a two-character name ends.
+AFFILIATION_START = re.compile(
+    r"中国|中央|中共|国家|全国|国务院|首都|北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|"
+    r"福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|"
+    r"新疆|香港|澳门|清华|北大|复旦|南京|武汉|华中|华南|华东|华北|西南|西北|东北|中山|厦门"
 )
 # Elements whose class/id names the field; trusted only inside the header lines.
 FIELD_HINTS = {
@@ -106,6 +126,9 @@ NOT_SOURCE = re.compile(
 )
 FIELD_MAX_LEN = {"author": 30, "source": 30, "editor": 24}
 
+# An e-paper's 版面 header (`2022年02月12日 星期六 第01版：要闻`): the issue date it names is the article's.
+EPAPER_PAGE = re.compile(r"第\s*[0-9０-９A-Z]{1,4}\s*版|(?<![A-Za-z])[A-Z]\d{1,2}\s*版|版面|版次|版名")
+
 # ---------------------------------------------------------------- metadata tags
 META_DATE_KEYS = (
     "article:published_time", "og:article:published_time", "og:release_date", "pubdate",
@@ -116,8 +139,20 @@ META_DATE_KEYS = (
 )
 # Headline candidates from metadata ("headline" is JSON-LD's), compared with on-page lines.
 META_TITLE_KEYS = ("og:title", "twitter:title", "articletitle", "headline", "dc.title")
-# Separators between a headline and the site name in <title>.
-TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|—{1,2}|–|·|::|：：|>>)\s*")
+# Separators between a headline and the site or column names in <title>. Strong ones always
+# split; an unspaced hyphen only between words (not 2024-2025, COVID-19).
+TITLE_SEPARATORS = re.compile(
+    r"\s*(?:_+|\||｜|-{2,}|—{1,2}|–|::|：：|>>|»)\s*|\s+[-·]\s+|-(?![\d\s-])"
+)
+# Weak separators: they split off a part only when that part names the site (`headline：某某网`,
+# `headline·某某汽车`), since headlines use them too (`魏少军：产业结构扭曲`).
+TITLE_WEAK_SEPARATORS = re.compile(r"\s*[：:·]\s*|\s+")
+# Where a page names its site: meta keys, footer lines, and how short site/column names look.
+SITE_META_KEYS = ("og:site_name", "application-name", "apple-mobile-web-app-title", "publisher", "site")
+SITE_FOOTER = re.compile(r"版权所有|Copyright|©|ICP[备证]|主办[:：单]|承办[:：单]|主管[:：单]|技术支持", re.I)
+SITE_WORD = re.compile(
+    r"^.{0,10}(?:网|官网|网站|门户|首页|频道|客户端|新闻中心)$|^(?:www\.)?[a-z0-9.-]+\.(?:cn|com|net|org|gov|edu)(?:\.cn)?$|^[a-z]{2,3}$"
+)
 
 # ---------------------------------------------------------------- body markers
 # A line starting with one of these ends the article text (when the line is short).

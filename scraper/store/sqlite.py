@@ -7,6 +7,8 @@ all. This is the only module that speaks SQL (besides the DDL in `schema`).
 from __future__ import annotations
 
 import fcntl
+import functools
+import inspect
 import json
 import os
 import sqlite3
@@ -61,6 +63,63 @@ def _statements(script: str) -> Iterator[str]:
             buffer = ""
 
 
+# How long a write waits for another program's write lock before giving up.
+BUSY_TIMEOUT = 30.0
+
+
+def archive_error(exc: sqlite3.Error, path: str, *, plain: bool = False) -> ArchiveError:
+    """One line for the user, with what to do, for what SQLite says about an archive file.
+    Other errors (a mistake in the user's SQL, with `plain`) keep SQLite's words."""
+    message = str(exc)
+    recover = f"`sqlite3 {path} .recover | sqlite3 recovered.db`"
+    if "locked" in message or "busy" in message:
+        return ArchiveBusy(f"{path} is locked: another program holds a write lock on it "
+                           f"(waited {BUSY_TIMEOUT:g} s); try again when it has finished")
+    if "file is not a database" in message:
+        return ArchiveError(f"{path} is not an SQLite archive (file is not a database): check --db; "
+                            f"if it was an archive, {recover} may save its contents")
+    if "malformed" in message or "corrupt" in message:
+        return ArchiveError(f"{path} is damaged (database disk image is malformed): "
+                            f"recover what is left with {recover} and use recovered.db")
+    if "unable to open" in message:
+        return ArchiveError(f"cannot open {path}: does its folder exist, and may this user write there?")
+    if "readonly database" in message:
+        return ArchiveError(f"{path} is read-only for this user: writing commands need write access")
+    return ArchiveError(message if plain else f"{path}: {message}")
+
+
+@contextmanager
+def _translated(path: str) -> Iterator[None]:
+    """SQLite errors inside become `ArchiveError`s (one line, with a hint)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise archive_error(exc, path) from exc
+
+
+def _errors_translated(cls: type) -> type:
+    """Wrap every method of the `Archive` interface so that no `sqlite3.Error` escapes the
+    backend: the rest of the scraper knows only `ArchiveError`. (`transaction` and
+    `group_commit` translate inside, where the caller's block runs.)"""
+    def wrap(method):
+        if inspect.isgeneratorfunction(method):
+            @functools.wraps(method)
+            def generator(self, *args, **kwargs):
+                with _translated(self.path):
+                    yield from method(self, *args, **kwargs)
+            return generator
+
+        @functools.wraps(method)
+        def call(self, *args, **kwargs):
+            with _translated(self.path):
+                return method(self, *args, **kwargs)
+        return call
+
+    for name in Archive.__abstractmethods__ - {"transaction", "group_commit", "crawl_lock", "close"}:
+        setattr(cls, name, wrap(cls.__dict__[name]))
+    return cls
+
+
 class _Group:
     """The open transaction of `SqliteArchive.group_commit`."""
 
@@ -102,6 +161,7 @@ def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: o
     return sqlite3.SQLITE_OK
 
 
+@_errors_translated
 class SqliteArchive(Archive):
     """Open (and create or migrate) an archive file. Use `open_archive()`."""
 
@@ -110,8 +170,12 @@ class SqliteArchive(Archive):
         self.readonly = readonly
         try:
             self._open()
-        except sqlite3.Error as exc:
-            raise ArchiveError(f"cannot open the archive {self.path}: {exc}") from exc
+        except (sqlite3.Error, ArchiveError) as exc:
+            if hasattr(self, "conn"):
+                self.conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise archive_error(exc, self.path) from exc
+            raise
 
     def _open(self) -> None:
         readonly = self.readonly
@@ -121,9 +185,10 @@ class SqliteArchive(Archive):
             conn = sqlite3.connect(f"file:{Path(self.path).resolve()}?mode=ro", uri=True)
             conn.execute("PRAGMA query_only = 1")
         else:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        conn.execute("PRAGMA busy_timeout = 30000")
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)
         self.conn = conn
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()   # not a database? say so now
         self._group: _Group | None = None
         self.db = sqlite_utils.Database(conn)
         if readonly:
@@ -175,6 +240,10 @@ class SqliteArchive(Archive):
         """One atomic unit: all of it lands or none of it. Inside `group_commit` it is a
         savepoint of the open group (made durable when the group commits), else its own
         BEGIN IMMEDIATE … COMMIT."""
+        with _translated(self.path):
+            yield from self._unit()
+
+    def _unit(self) -> Iterator[None]:
         if self._group is not None:
             self._group.open()
             self.conn.execute("SAVEPOINT unit")
@@ -205,7 +274,8 @@ class SqliteArchive(Archive):
             yield
         finally:
             group, self._group = self._group, None
-            group.commit()
+            with _translated(self.path):
+                group.commit()
 
     @contextmanager
     def crawl_lock(self) -> Iterator[None]:
@@ -452,9 +522,13 @@ class SqliteArchive(Archive):
         except sqlite3.Error as exc:
             message = str(exc)
             if any(word in message for word in ("readonly", "read-only", "query_only", "authoriz")):
-                message = "the archive is opened read-only: only SELECT-like statements are allowed"
-            raise ArchiveError(message) from exc
-        return QueryResult([d[0] for d in cursor.description or ()], cursor)
+                raise ArchiveError("the archive is opened read-only: only SELECT-like statements are allowed") from exc
+            raise archive_error(exc, self.path, plain=True) from exc
+        return QueryResult([d[0] for d in cursor.description or ()], self._rows(cursor))
+
+    def _rows(self, cursor: sqlite3.Cursor) -> Iterator[tuple]:
+        with _translated(self.path):    # a damaged page may first be read mid-way
+            yield from cursor
 
     def search(self, text: str, limit: int) -> QueryResult:
         """Terms of three characters or more go through the trigram FTS index; when any term is
