@@ -27,6 +27,7 @@ from .discover import Link, classify_url
 from .fetch import Fetcher, FetchResult, HostPacing, failure_text, remote_exchange
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
+from .reasons import Reason
 from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
 from .store import DEFAULT_DB, Archive, ArchiveError, PageRecord, open_archive, utcnow
@@ -71,8 +72,6 @@ ProgressCallback = Callable[[str, Counter], None]
 _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 # What the worker processes do: HTTP exchanges (httpx costs ~2 ms of CPU per request) and parsing.
 WORKER_OPS = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
-# Fetch outcomes that say "not for us" rather than "went wrong": never retried.
-SKIP_REASONS = ("off-scope", "forbidden-address", "not-html", "not-xml", "bad-url")
 TRUSTED_KINDS = ("sitemap", "start")   # fetched whatever their pattern's yield
 _SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
 
@@ -118,6 +117,7 @@ class _Found:
     lastmod: str | None = None
     step: int = 1
     trusted: bool = False
+    canon: str | None = None     # set when the worker already canonicalized it and checked the scope
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lastmod", _utc(self.lastmod))
@@ -216,7 +216,7 @@ class _SiteCrawl:
                 self.counts["skipped"] += 1
                 self.counts["low-yield"] += 1
                 with self.archive.transaction():
-                    self.frontier.finish(item, "skipped", reason="low-yield", run_id=self.run_id)
+                    self.frontier.finish(item, "skipped", reason=Reason.LOW_YIELD, run_id=self.run_id)
                 continue
             return item
         return None
@@ -227,7 +227,7 @@ class _SiteCrawl:
         async with self.fetcher:
             await self.seed()
             try:
-                await asyncio.gather(*(self._worker() for _ in range(self.concurrency)))
+                await asyncio.gather(*(self._worker() for _ in range(self._tasks())))
             finally:
                 with self.archive.transaction():
                     self._save_patterns()
@@ -242,6 +242,13 @@ class _SiteCrawl:
         if keys and set(self.starts) >= keys and all(self.starts[k] for k in keys):
             self.unreachable = "; ".join(f"{k} ({self.starts[k]})" for k in sorted(keys))
             log.error("site %s: every start URL failed: %s", self.site.name, self.unreachable)
+
+    def _tasks(self) -> int:
+        """Fetch slots plus room for the pages being parsed and stored. A task holds its page
+        until it is stored, while the request slot (`concurrency`, enforced by the fetcher) is
+        free again once the answer is in: with only `concurrency` tasks, fetching would pause
+        whenever the workers parse."""
+        return max(1, self.concurrency) + 2 * (self.pool.size if self.pool else 0)
 
     def _save_patterns(self) -> None:
         """Persist the pattern yields changed since the last save (call inside a transaction)."""
@@ -260,7 +267,7 @@ class _SiteCrawl:
         if article and item.discovered_from and item.discovered_from.startswith("http"):
             revived = yields.credit(url_pattern(item.discovered_from)) or revived
         if revived:
-            self.frontier.unskip(self.site.name, "low-yield")
+            self.frontier.unskip(self.site.name, Reason.LOW_YIELD)
         self._pages_since_save += 1
         if self._pages_since_save >= _SAVE_PATTERNS_EVERY:
             self._save_patterns()
@@ -285,9 +292,9 @@ class _SiteCrawl:
             except Exception:   # a bug or a page nobody foresaw must not stop the other pages
                 log.exception("could not handle %s", item.fetch_url)
                 self.counts["errors"] += 1
-                self.counts["reason:internal-error"] += 1
+                self.counts[f"reason:{Reason.INTERNAL_ERROR}"] += 1
                 with self.archive.transaction():
-                    self.frontier.finish(item, "failed", reason="internal-error", run_id=self.run_id)
+                    self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
             finally:
                 self.inflight.discard(item.url)
                 self.pending_patterns[pattern] -= 1
@@ -303,10 +310,10 @@ class _SiteCrawl:
             etag=etag, last_modified=last_modified,
         )
         self._note(item, result)
-        if result.reason == "robots":
+        if result.reason == Reason.ROBOTS:
             self.counts["skipped"] += 1
             with self.archive.transaction():
-                self.frontier.finish(item, "skipped", reason="robots", run_id=self.run_id)
+                self.frontier.finish(item, "skipped", reason=Reason.ROBOTS, run_id=self.run_id)
             return
         if result.attempts:          # refusals (robots.txt unreadable, host down) made no request
             self.counts["pages_fetched"] += 1
@@ -325,10 +332,10 @@ class _SiteCrawl:
                 self._store_sitemap(item, result, sitemap, raw)
             else:
                 processed = await self._work("process", result.content, result.final_url, result.charset,
-                                             self.site.extract or None)
+                                             self.site.extract or None, self.scope)
                 self._store_page(item, result, processed)
         except WorkerError as exc:
-            self._failed(item, replace(result, reason="extract-error"))
+            self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
 
     def _note(self, item: FrontierItem, result: FetchResult) -> None:
@@ -366,7 +373,7 @@ class _SiteCrawl:
             log.info("sitemap %s failed: %s", item.fetch_url, failure_text(result))
         self.counts["errors"] += 1
         self.counts[f"reason:{result.reason}"] += 1
-        state = "skipped" if result.reason in SKIP_REASONS else "failed"
+        state = "skipped" if result.reason is not None and Reason(result.reason).skip else "failed"
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result))
             if result.reason and result.reason.startswith("http-4") and item.kind not in TRUSTED_KINDS:
@@ -393,8 +400,8 @@ class _SiteCrawl:
         and not of a low-yield pattern; returns the items new to the frontier."""
         candidates = {}
         for f in found:
-            canon = canonicalize(f.url)
-            if canon is not None and canon not in candidates and self.scope.allows(canon):
+            canon = f.canon or canonicalize(f.url)
+            if canon is not None and canon not in candidates and (f.canon or self.scope.allows(canon)):
                 candidates[canon] = f
         known = self.frontier.known(candidates)
         items, new = [], []
@@ -455,7 +462,8 @@ class _SiteCrawl:
         for link in processed.links:
             kind = _link_kind(link)
             if kind:
-                links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1))
+                links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1,
+                                    canon=processed.canonical.get(link.url)))
         for chained in (article.prev_url, article.next_url):
             if chained:
                 links.append(_Found(chained, "article", step=0))
