@@ -561,8 +561,6 @@ class SqliteArchive(SqliteReading, Archive):
 
     def stats(self) -> list[tuple[str, QueryResult]]:
         queries = [
-            ("articles per site", "SELECT site, COUNT(*) AS articles, MIN(published_at) AS oldest,"
-                                  " MAX(published_at) AS newest FROM articles GROUP BY site"),
             ("pages by outcome", "SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages"
                                  " GROUP BY 1 ORDER BY 2 DESC"),
             ("frontier", "SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2"),
