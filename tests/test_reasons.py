@@ -27,7 +27,7 @@ def test_what_is_retried_and_what_is_skipped():
         "timeout", "slow-body", "connect-error", "host-down", "robots-unreachable", "extract-error",
         "internal-error", "http-429", "http-500", "http-502", "http-503", "http-504"}
     assert {r.value for r in Reason if r.skip} == {
-        "robots", "off-scope", "forbidden-address", "not-html", "not-xml", "bad-url", "low-yield"}
+        "robots", "off-scope", "forbidden-address", "not-html", "not-xml", "bad-url", "low-yield", "alias"}
     assert not any(r.retryable and r.skip for r in Reason)
     assert [Reason(w).next_run for w in ("timeout", "robots", "off-scope", "http-404")] == [
         "retried", "checked again", "skipped", "given up"]
