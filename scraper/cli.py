@@ -261,7 +261,9 @@ def stats_cmd(db: str):
         ("articles per site", "SELECT site, COUNT(*) AS articles, MIN(published_at) AS oldest,"
                               " MAX(published_at) AS newest FROM articles GROUP BY site"),
         ("pages by outcome", "SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages GROUP BY 1 ORDER BY 2 DESC"),
-        ("frontier", "SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2"),
+        # the latest outcome of every URL: what failed or was skipped, and why
+        ("frontier", "SELECT site, state, COALESCE(reason, '') AS reason, COUNT(*) AS urls FROM frontier"
+                     " GROUP BY 1, 2, 3 ORDER BY 1, 2, 4 DESC"),
         ("recent runs", "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome,"
                         " pages_fetched AS fetched, not_modified AS '304', articles_new AS new,"
                         " articles_changed AS changed, errors FROM runs ORDER BY id DESC LIMIT 5"),

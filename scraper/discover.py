@@ -14,6 +14,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .htmltree import parse_html
+
 MAX_FILL = 1000        # pages generated per pagination range (末页 far away, script totals)
 _MAX_TEXT = 200
 
@@ -228,7 +230,7 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL) -> list[Link]:
     honoured. Pagination ranges (下一页 … 末页, numbered links) are filled in, up to
     ``max_fill`` pages per range.
     """
-    tree = LexborHTMLParser(html)
+    tree = parse_html(html)
     page = _Page(urldefrag(url)[0])
     resolve = _Resolver(_base_url(tree, page.url))
     found = _Links(page.url)
@@ -567,7 +569,7 @@ def _from_datastore(html: str, resolve: _Resolver, page: _Page, found: _Links) -
     <script type="text/xml"> on the page, or as the whole body of its dataproxy.jsp answer;
     an HTML parser sees neither."""
     records = "\n".join(_CDATA.findall(html))
-    for node in LexborHTMLParser(records).css("a[href]"):
+    for node in parse_html(records).css("a[href]"):
         link = _link_for(node, resolve, page, chain_possible=False)
         if link is not None:
             found.add(link)

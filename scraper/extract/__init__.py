@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from codecs import BOM_UTF8
 
-from selectolax.lexbor import LexborHTMLParser
-
 from ..article import Article
 from ..decode import decode_html
+from ..htmltree import parse_html
 from .body import BodyRange, body_lines, body_text, extend_lead, find_body
 from .classify import garbage_reason, is_list_page
 from .dates import date_from_url
@@ -53,7 +52,7 @@ def extract_article(html: bytes | str, url: str | None = None, *, http_charset: 
     # Bytes that are clean UTF-8 go to the parser as they are: lexbor reads UTF-8 natively,
     # which saves re-encoding the decoded text.
     clean_utf8 = data is not None and art.encoding == "utf-8" and not bad and not data.startswith(BOM_UTF8)
-    tree = LexborHTMLParser(data if clean_utf8 else text)
+    tree = parse_html(data if clean_utf8 else text)
     page = build_page(tree)
     kept, title_line, dated = _fill(art, page, url)
     if overrides:
