@@ -5,8 +5,8 @@ Four servers, all on 127.0.0.0/8:
 
 - main (127.0.0.1): good articles, sitemaps that explode, expand entities or are cut off,
   a 50 MB page, a gzip bomb page, a redirect loop, binary served as HTML, 10^5-deep nesting,
-  invalid GBK, an unknown charset, redirects to private and link-local addresses;
-- slow (127.0.0.2): a page that drips one byte a second and never ends, a page that always 500s;
+  invalid GBK, an unknown charset, redirects to private and link-local addresses, endless 500s;
+- slow (127.0.0.2): a page that drips one byte a second and never ends;
 - busy (127.0.0.3): 429 with a Retry-After of a day;
 - offsite (127.0.0.9): linked from the home page but never in scope: it must see no request.
 
@@ -16,6 +16,7 @@ connecting. Every request is logged with its host, path and start/end times.
 """
 from __future__ import annotations
 
+import ipaddress
 import struct
 import threading
 import time
@@ -24,6 +25,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from scraper.fetch import remote_exchange
 
 # What the fake resolver answers for the in-scope names that must never be connected to.
 PRIVATE_NAMES = {
@@ -73,7 +77,7 @@ PAGE_FAULTS = [
     Fault("main", "/to-private-ip.htm", "off-scope", "redirect to http://192.168.1.1/"),
     Fault("main", "/to-link-local.htm", "off-scope", "redirect to http://[fe80::1]/"),
     Fault("slow", "/drip.htm", "slow-body", "one byte a second, never ends"),
-    Fault("slow", "/e500.htm", "http-500", "500 forever"),
+    Fault("main", "/e500.htm", "http-500", "500 forever"),
     Fault("busy", "/a.htm", "http-429", "429, Retry-After: 86400"),
     Fault("busy", "/b.htm", "host-down", "same host after that 429"),
 ]
@@ -227,11 +231,11 @@ def _routes(site: FaultSite, bomb: bytes) -> dict[str, dict[str, Callable[[BaseH
             "/to-metadata.htm": redirect("http://metadata.fault.test/latest/meta-data/"),
             "/to-private-ip.htm": redirect("http://192.168.1.1/"),
             "/to-link-local.htm": redirect("http://[fe80::1]/"),
+            "/e500.htm": send(500, b"<h1>Internal Server Error</h1>"),
         },
         "slow": {
             "/robots.txt": robots404,
             "/drip.htm": stream(b"<", 3600, pause=1.0),
-            "/e500.htm": send(500, b"<h1>Internal Server Error</h1>"),
         },
         "busy": {
             "/robots.txt": robots404,
@@ -296,5 +300,24 @@ def _not_found(h: BaseHTTPRequestHandler) -> None:
     h.end_headers()
 
 
-__all__ = ["GOOD", "LINK_FAULTS", "PAGE_FAULTS", "SECRET", "SITEMAP_FAULTS", "Fault", "FaultSite",
-           "article_html", "fault_site"]
+
+
+class OutsideLoopback(AssertionError):
+    """The crawler was about to connect outside 127.0.0.0/8: a test must never do that."""
+
+
+def check_loopback(url: str) -> None:
+    host = urlsplit(url).hostname or ""
+    try:
+        inside = ipaddress.ip_address(host) in ipaddress.ip_network("127.0.0.0/8")
+    except ValueError:
+        inside = False           # a name: the fault site's names must never be connected to
+    if not inside:
+        raise OutsideLoopback(url)
+
+
+async def loopback_only_exchange(method: str, url: str, *args):
+    """`remote_exchange` for the worker processes, refusing any address outside loopback
+    (module-level, so spawned workers import it by name)."""
+    check_loopback(url)
+    return await remote_exchange(method, url, *args)
