@@ -27,9 +27,9 @@ from .discover import Link, classify_url
 from .fetch import Fetcher, FetchResult, HostPacing, remote_exchange
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
-from .settings import Settings, SiteConfig
+from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
-from .store import DEFAULT_DB, Archive, CrawlLock, PageRecord, open_archive, utcnow
+from .store import DEFAULT_DB, Archive, ArchiveError, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
 
@@ -150,6 +150,7 @@ class _SiteCrawl:
         self.guard = TrapGuard(self.settings)
         self.fetcher = Fetcher(self.settings, self.scope, transport=transport, pacing=pacing,
                                exchanger=partial(pool.run, "exchange") if pool else None)
+        self.concurrency = pacing.concurrency   # the run's overall limit caps each site too
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
 
@@ -179,7 +180,7 @@ class _SiteCrawl:
     # -- the loop ------------------------------------------------------------------------
     def _next(self) -> FrontierItem | None:
         if not self.queue:
-            self.queue = self.frontier.next_batch(self.site.name, 4 * self.settings.concurrency, self.inflight)
+            self.queue = self.frontier.next_batch(self.site.name, 4 * self.concurrency, self.inflight)
         while self.queue:
             item = self.queue.pop(0)
             if item.url not in self.inflight:
@@ -189,7 +190,7 @@ class _SiteCrawl:
     async def run(self) -> None:
         async with self.fetcher:
             await self.seed()
-            await asyncio.gather(*(self._worker() for _ in range(max(1, self.settings.concurrency))))
+            await asyncio.gather(*(self._worker() for _ in range(self.concurrency)))
 
     async def _worker(self) -> None:
         while not self.budget.stop_reason:
@@ -204,6 +205,8 @@ class _SiteCrawl:
             self.inflight.add(item.url)
             try:
                 await self._handle(item)
+            except ArchiveError:
+                raise           # the archive cannot be written: no page can be stored, stop
             except Exception:   # a bug or a page nobody foresaw must not stop the other pages
                 log.exception("could not handle %s", item.fetch_url)
                 self.counts["errors"] += 1
@@ -218,11 +221,7 @@ class _SiteCrawl:
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None
         if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
-            row = self.archive.conn.execute(
-                "SELECT etag, last_modified FROM pages WHERE url=? AND raw IS NOT NULL", (item.url,)
-            ).fetchone()
-            if row:
-                etag, last_modified = row
+            etag, last_modified = self.archive.validators(item.url) or (None, None)
         result = await self.fetcher.fetch(
             item.fetch_url, kind="sitemap" if item.kind == "sitemap" else "page",
             etag=etag, last_modified=last_modified,
@@ -237,10 +236,7 @@ class _SiteCrawl:
         if result.not_modified:
             self.counts["not_modified"] += 1
             with self.archive.transaction():
-                self.archive.conn.execute(
-                    "UPDATE pages SET status=304, reason=NULL, fetched_at=?, run_id=? WHERE url=?",
-                    (utcnow(), self.run_id, item.url),
-                )
+                self.archive.mark_not_modified(item.url, self.run_id)
                 self.frontier.finish(item, "done", run_id=self.run_id)
             return
         if not result.ok:
@@ -382,22 +378,26 @@ class _SiteCrawl:
 
 
 async def _run_all(crawls: list[_SiteCrawl]) -> None:
-    """All sites at once; if one fails unexpectedly the others are cancelled, not orphaned."""
-    async with asyncio.TaskGroup() as group:
-        for c in crawls:
-            group.create_task(c.run())
+    """All sites at once; if one fails unexpectedly the others are cancelled, not orphaned.
+    An archive that cannot be written stops them all, reported as the one `ArchiveError`."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for c in crawls:
+                group.create_task(c.run())
+    except* ArchiveError as errors:
+        raise errors.exceptions[0] from None
 
 
-async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: dict | None = None,
-                      max_pages: int | None = None, max_duration: float | None = None,
-                      progress: ProgressCallback | None = None,
+async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSettings | None = None, *,
+                      run_args: dict | None = None, progress: ProgressCallback | None = None,
                       transport: httpx.AsyncBaseTransport | None = None) -> CrawlReport:
     """Crawl `sites` into an already opened archive (the caller holds the crawl lock)."""
+    run = run or RunSettings()
     started = time.monotonic()
     run_id = archive.start_run(run_args or {"sites": [s.name for s in sites]})
     counts: Counter = Counter()
-    budget = _Budget(max_pages, max_duration)
-    workers = sites[0].settings.extract_workers if sites else 0
+    budget = _Budget(run.max_pages, run.max_duration)
+    workers = run.extract_workers
     loop = asyncio.get_running_loop()
     running: list[asyncio.Future] = []
 
@@ -418,7 +418,7 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
             pool = None
             if workers != 0:
                 pool = await stack.enter_async_context(WorkerPool(WORKER_OPS, workers or os.cpu_count() or 1))
-            pacing = HostPacing()     # sites sharing a host share its politeness budget
+            pacing = HostPacing(run.concurrency)   # sites sharing a host share its politeness budget
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
             stack.enter_context(archive.group_commit())
@@ -432,8 +432,9 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
             except asyncio.CancelledError:
                 if budget.stop_reason != "interrupted":
                     raise
-    except BaseException:
-        archive.finish_run(run_id, "failed", counts, {})
+    except BaseException as exc:
+        if not isinstance(exc, ArchiveError):    # else the next run marks this one interrupted
+            archive.finish_run(run_id, "failed", counts, {})
         raise
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -470,20 +471,15 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
 
 
 def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, *,
-          settings: Settings | None = None, max_pages: int | None = None,
-          max_duration: float | None = None, progress: ProgressCallback | None = None,
-          run_args: dict | None = None) -> CrawlReport:
-    """Crawl start URLs or configured sites into the archive at `db` (public API).
+          settings: Settings | None = None, run: RunSettings | None = None,
+          progress: ProgressCallback | None = None, run_args: dict | None = None) -> CrawlReport:
+    """Crawl start URLs (each host one site, with `settings`) or configured sites into the
+    archive at `db` (public API); `run` holds the budgets and concurrency of the whole run.
 
     Raises `ArchiveBusy` when another crawl holds the archive.
     """
     sites = list(sites)
     if sites and isinstance(sites[0], str):
         sites = sites_from_urls(sites, settings)
-    with CrawlLock(db):
-        archive = open_archive(db)
-        try:
-            return asyncio.run(crawl_async(sites, archive, run_args=run_args, max_pages=max_pages,
-                                           max_duration=max_duration, progress=progress))
-        finally:
-            archive.close()
+    with open_archive(db) as archive, archive.crawl_lock():
+        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress))

@@ -23,7 +23,7 @@ import httpx
 
 from scraper.decode import looks_binary
 from scraper.robots import Robots
-from scraper.settings import Settings
+from scraper.settings import RunSettings, Settings
 from scraper.urls import Scope, canonicalize, host_of, is_public_address, origin_of
 from scraper.workers import WorkerError
 
@@ -115,19 +115,15 @@ class _Host:
 
 
 class HostPacing:
-    """Pacing state per host. One Fetcher owns one by default; pass the same instance to the
-    Fetchers of several sites crawled at once so that two site configs on one host still share
-    its slots, spacing and down state (the first Fetcher to meet a host sizes its slots), and
-    the run's overall in-flight limit (sized by the first Fetcher that asks)."""
+    """Pacing state per host and the run's overall in-flight limit (`concurrency`, a run-wide
+    setting). One Fetcher owns one by default; pass the same instance to the Fetchers of several
+    sites crawled at once so that two site configs on one host still share its slots, spacing
+    and down state (the first Fetcher to meet a host sizes its slots) and all share the limit."""
 
-    def __init__(self) -> None:
+    def __init__(self, concurrency: int = RunSettings.concurrency) -> None:
         self._hosts: dict[str, _Host] = {}
-        self._overall: asyncio.Semaphore | None = None
-
-    def overall(self, concurrency: int) -> asyncio.Semaphore:
-        if self._overall is None:
-            self._overall = asyncio.Semaphore(concurrency)
-        return self._overall
+        self.concurrency = concurrency
+        self.overall = asyncio.Semaphore(concurrency)
 
     def get(self, host: str, per_host_concurrency: int) -> _Host:
         state = self._hosts.get(host)
@@ -192,6 +188,7 @@ class Fetcher:
         self.scope = scope
         self.stats: Counter[str] = Counter()
         self._resolver = resolver or _system_resolver
+        self._pacing = pacing or HostPacing()
         self._client = httpx.AsyncClient(
             transport=transport,
             timeout=settings.timeout,
@@ -199,11 +196,10 @@ class Fetcher:
             trust_env=False,          # an environment proxy would hide where we connect
             headers={"User-Agent": settings.user_agent,
                      "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"},
-            limits=httpx.Limits(max_connections=settings.concurrency,
-                                max_keepalive_connections=settings.concurrency),
+            limits=httpx.Limits(max_connections=self._pacing.concurrency,
+                                max_keepalive_connections=self._pacing.concurrency),
         )
-        self._pacing = pacing or HostPacing()
-        self._global = self._pacing.overall(settings.concurrency)
+        self._global = self._pacing.overall
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._addresses: dict[str, str] = {}
 

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from scraper.crawler import CrawlReport, crawl_async
-from scraper.settings import Settings, SiteConfig
+from scraper.settings import RunSettings, Settings, SiteConfig
 from scraper.store import open_archive
 from scraper.testsite import FIXTURE_SITES_DIR, FixtureServer, bundled_sites, serve_sites
 
 TRUTH = json.loads((FIXTURE_SITES_DIR / "truth.json").read_text(encoding="utf-8"))
-FAST = Settings(delay=0.0, concurrency=4, per_host_concurrency=4, timeout=5.0, max_retries=2,
-                backoff_base=0.01, backoff_max=0.05, extract_workers=0)
+FAST = Settings(delay=0.0, per_host_concurrency=4, timeout=5.0, max_retries=2,
+                backoff_base=0.01, backoff_max=0.05)
+RUN = RunSettings(concurrency=4, extract_workers=0)
 FIELDS = ("title", "published_at", "author", "source", "editor")
 
 
@@ -33,17 +34,17 @@ def bigram_f1(a: str, b: str) -> float:
     return 2 * p * r / (p + r)
 
 
-def crawl_sites(db: Path, servers: dict[str, FixtureServer], settings: Settings = FAST, **kw) -> CrawlReport:
+def crawl_sites(db: Path, servers: dict[str, FixtureServer], settings: Settings = FAST, run: RunSettings = RUN,
+                **kw) -> CrawlReport:
     sites = [SiteConfig(name=name, start_urls=(s.origin + "/",), settings=settings) for name, s in servers.items()]
     with open_archive(db) as archive:
-        return asyncio.run(crawl_async(sites, archive, **kw))
+        return asyncio.run(crawl_async(sites, archive, run, **kw))
 
 
 def articles(db: Path) -> dict[str, dict]:
     with open_archive(db, readonly=True) as archive:
-        cur = archive.conn.execute("SELECT * FROM articles")
-        names = [d[0] for d in cur.description]
-        return {row[0]: dict(zip(names, row)) for row in cur}
+        result = archive.query("SELECT * FROM articles")
+        return {row[0]: dict(zip(result.columns, row)) for row in result}
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,7 @@ def test_every_article_archived_once_with_right_fields(crawled):
 def test_aliases_robots_and_scope(crawled):
     db, origins, _, _, requests, _ = crawled
     with open_archive(db, readonly=True) as archive:
-        aliases = dict(archive.conn.execute("SELECT alias, url FROM aliases").fetchall())
+        aliases = dict(archive.query("SELECT alias, url FROM aliases"))
     for name, site in TRUTH["sites"].items():
         paths = [p for _, p in requests[name]]
         for disallowed in site["disallowed"]:
@@ -110,7 +111,7 @@ def test_second_run_fetches_only_what_changed(crawled):
     assert refetched == []
     assert sum(map(len, requests_second.values())) < sum(map(len, requests_first.values())) / 2
     with open_archive(db, readonly=True) as archive:
-        runs = archive.conn.execute("SELECT outcome, articles_new FROM runs ORDER BY id").fetchall()
+        runs = list(archive.query("SELECT outcome, articles_new FROM runs ORDER BY id"))
     assert runs == [("completed", first.counts["articles_new"]), ("completed", 0)]
 
 
@@ -137,8 +138,8 @@ def test_changed_article_with_newer_lastmod_becomes_a_new_version(tmp_path):
     assert report.counts["articles_changed"] == 1 and report.counts["articles_new"] == 0
     url = server.origin + path
     with open_archive(db, readonly=True) as archive:
-        version, body = archive.conn.execute("SELECT version, body FROM articles WHERE url=?", (url,)).fetchone()
-        old_bodies = archive.conn.execute("SELECT body FROM article_versions WHERE url=?", (url,)).fetchall()
+        version, body = archive.query("SELECT version, body FROM articles WHERE url=?", (url,)).first()
+        old_bodies = list(archive.query("SELECT body FROM article_versions WHERE url=?", (url,)))
     assert version == 2 and "（更正）" in body
     assert len(old_bodies) == 1 and "（更正）" not in old_bodies[0][0]
 
@@ -157,7 +158,7 @@ def test_faults_are_recorded_and_the_crawl_goes_on(tmp_path):
     stored = articles(db)
     assert origin + flaky in stored, "a 503 with Retry-After is retried"
     with open_archive(db, readonly=True) as archive:
-        reasons = dict(archive.conn.execute("SELECT url, reason FROM pages WHERE reason IS NOT NULL").fetchall())
+        reasons = dict(archive.query("SELECT url, reason FROM pages WHERE reason IS NOT NULL"))
     assert reasons[origin + looping] == "redirect-loop"
     assert reasons[origin + huge] == "too-large"
     assert reasons[origin + binary] == "not-html"
@@ -169,7 +170,7 @@ def test_faults_are_recorded_and_the_crawl_goes_on(tmp_path):
 def test_max_pages_stops_early_and_the_next_run_resumes(tmp_path):
     db = tmp_path / "a.db"
     with FixtureServer(bundled_sites()["univ"]) as server:
-        partial = crawl_sites(db, {"univ": server}, max_pages=10)
+        partial = crawl_sites(db, {"univ": server}, run=RUN.with_overrides(max_pages=10))
         assert partial.outcome == "limit" and partial.counts["pages_fetched"] <= 10
         rest = crawl_sites(db, {"univ": server})
         origin = server.origin
@@ -199,15 +200,15 @@ def test_a_worker_killed_mid_crawl_loses_no_page(tmp_path):
     crawler._SiteCrawl._work = work_and_kill
     try:
         with FixtureServer(bundled_sites()["univ"]) as server:
-            report = crawl_sites(tmp_path / "a.db", {"univ": server}, FAST.with_overrides(extract_workers=2))
+            report = crawl_sites(tmp_path / "a.db", {"univ": server}, run=RUN.with_overrides(extract_workers=2))
             origin = server.origin
             expected = {origin + a["path"] for a in TRUTH["sites"]["univ"]["articles"]}
             missing = expected - set(articles(tmp_path / "a.db"))
             with open_archive(tmp_path / "a.db", readonly=True) as archive:
-                failed = {r[0] for r in archive.conn.execute("SELECT url FROM frontier WHERE state='failed'")}
+                failed = {r[0] for r in archive.query("SELECT url FROM frontier WHERE state='failed'")}
             # a page whose parsing died with the worker is marked for the next run, never lost
             assert missing <= failed
-            crawl_sites(tmp_path / "a.db", {"univ": server}, FAST.with_overrides(extract_workers=2))
+            crawl_sites(tmp_path / "a.db", {"univ": server}, run=RUN.with_overrides(extract_workers=2))
     finally:
         crawler._SiteCrawl._work = real_work
     assert killed and report.outcome == "completed"

@@ -12,11 +12,12 @@ from click.testing import CliRunner
 
 from scraper.cli import main
 from scraper.crawler import crawl_async
-from scraper.settings import Settings, SiteConfig
+from scraper.settings import RunSettings, Settings, SiteConfig
 from scraper.store import open_archive
 from scraper.testsite import FixtureServer, bundled_sites
 
-FAST = Settings(delay=0.0, concurrency=2, per_host_concurrency=2, timeout=5.0, max_retries=0, extract_workers=0)
+FAST = Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0)
+RUN = RunSettings(concurrency=2, extract_workers=0)
 ARTICLE = ("<html><head><meta charset='utf-8'><title>{t}</title></head><body><h1>{t}</h1>"
            "<div class='info'>发布时间：2023-11-05 来源：办公室</div><div class='content'>"
            "<p>为进一步做好冬季安全生产工作，近日召开专题会议，对有关工作作出部署。会议要求各单位压实责任。</p>"
@@ -61,9 +62,9 @@ def serve(route: Callable[[str], tuple[int, dict[str, str], str]]) -> Iterator[t
 def crawl(tmp_path, origin: str, settings: Settings = FAST, start: str = "/"):
     site = SiteConfig(name="t", start_urls=(origin + start,), settings=settings)
     with open_archive(tmp_path / "a.db") as archive:
-        report = asyncio.run(crawl_async([site], archive))
-        stored = {r[0] for r in archive.conn.execute("SELECT url FROM articles")}
-        aliases = dict(archive.conn.execute("SELECT alias, url FROM aliases").fetchall())
+        report = asyncio.run(crawl_async([site], archive, RUN))
+        stored = {r[0] for r in archive.query("SELECT url FROM articles")}
+        aliases = dict(archive.query("SELECT alias, url FROM aliases"))
     return report, stored, aliases
 
 
@@ -133,7 +134,7 @@ def test_config_file_scope_and_extraction_overrides(tmp_path):
         requested = [p for _, p in server.requests]
     assert not any(p.startswith("/info/1013/") for p in requested)
     with open_archive(db, readonly=True) as archive:
-        rows = archive.conn.execute("SELECT site, title FROM articles").fetchall()
+        rows = list(archive.query("SELECT site, title FROM articles"))
     assert rows and all(site == "univ" for site, _ in rows)
     assert all(title.endswith("-临江大学") for _, title in rows), "the <title> override wins"
 
@@ -209,7 +210,7 @@ def test_one_broken_page_never_stops_the_crawl(tmp_path):
     assert report.outcome == "completed"
     assert {origin + "/news/2023/11/05/1.htm", origin + "/odd.htm"} <= stored
     with open_archive(tmp_path / "a.db", readonly=True) as archive:
-        reason = archive.conn.execute("SELECT reason FROM frontier WHERE url=?", (origin + "/weird.htm",)).fetchone()
+        reason = archive.query("SELECT reason FROM frontier WHERE url=?", (origin + "/weird.htm",)).first()
     assert reason == ("bad-url",)
 
 
@@ -225,5 +226,5 @@ def test_internal_errors_are_recorded_and_retried(tmp_path, monkeypatch):
     assert report.outcome == "completed" and stored == set()
     assert report.counts["reason:internal-error"] >= 1
     with open_archive(tmp_path / "a.db", readonly=True) as archive:
-        states = archive.conn.execute("SELECT state, reason FROM frontier WHERE kind='start'").fetchall()
+        states = list(archive.query("SELECT state, reason FROM frontier WHERE kind='start'"))
     assert states == [("failed", "internal-error")]
