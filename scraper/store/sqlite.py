@@ -572,8 +572,6 @@ class SqliteArchive(SqliteReading, Archive):
         outcomes = self.query("SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages"
                               " GROUP BY 1 ORDER BY 2 DESC")
         return [
-            ("articles per site", self._read_whole("SELECT site, COUNT(*) AS articles, MIN(published_at) AS oldest,"
-                                                   " MAX(published_at) AS newest FROM articles GROUP BY site")),
             ("pages by outcome", QueryResult(outcomes.columns + ["next run"],
                                              iter([(*row, _next_run(row[0])) for row in outcomes]))),
             ("frontier", self._read_whole("SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2")),
