@@ -52,6 +52,21 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+_SEARCH_COLUMNS = "a.url, a.title, a.published_at, a.source"
+
+
+def _like_search(terms: list[str], where: str = "1") -> tuple[str, tuple]:
+    """A search over the articles table by LIKE (every term in the title or the body), newest
+    first, with a snippet around the first term; `where` narrows the rows scanned."""
+    first = terms[0]
+    likes = ["%" + _like_prefix(t) for t in terms]
+    matches = " AND ".join("(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')" for _ in terms)
+    sql = (f"SELECT {_SEARCH_COLUMNS}, '…' || replace(substr(a.body, max(1, instr(a.body, ?) - 12), 30), ?,"
+           f" '[' || ? || ']') || '…' AS snippet FROM articles a WHERE {where} AND {matches}"
+           " ORDER BY a.published_at DESC")
+    return sql, (first, first, first, *(v for like in likes for v in (like, like)))
+
+
 def _statements(script: str) -> Iterator[str]:
     """The statements of a DDL script one by one (executescript would commit the open
     transaction, and a migration must land whole or not at all)."""
@@ -305,6 +320,20 @@ class SqliteArchive(Archive):
                  *(counts.get(k, 0) for k in keys), run_id),
             )
 
+    def update_search_index(self) -> int:
+        """Index, in one statement, the articles above `search_indexed.upto` (schema step 4):
+        one batch costs less than a trigger per row and runs once the crawl's loop is done."""
+        with self.transaction():
+            upto, top = self.conn.execute(
+                "SELECT upto, (SELECT COALESCE(MAX(rowid), 0) FROM articles) FROM search_indexed").fetchone()
+            if top <= upto:
+                return 0
+            cursor = self.conn.execute("INSERT INTO articles_fts(rowid, title, body)"
+                                       " SELECT rowid, title, body FROM articles WHERE rowid > ? AND rowid <= ?",
+                                       (upto, top))
+            self.conn.execute("UPDATE search_indexed SET upto = ?", (top,))
+            return cursor.rowcount
+
     # -- frontier ----------------------------------------------------------------------------
     def enqueue(self, items: Iterable[FrontierItem], run_id: int | None) -> int:
         before = self.conn.total_changes
@@ -547,27 +576,28 @@ class SqliteArchive(Archive):
             yield from cursor
 
     def search(self, text: str, limit: int) -> QueryResult:
-        """Terms of three characters or more go through the trigram FTS index; when any term is
-        shorter (two-character words are common in Chinese) the search falls back to LIKE on
-        the base table, which is exact but scans."""
+        """Terms of three characters or more go through the trigram FTS index, and the articles
+        not indexed yet (stored since the last `update_search_index`) are scanned; when any term
+        is shorter (two-character words are common in Chinese) the search uses LIKE on the
+        base table alone, which is exact but scans."""
         terms = text.split()
-        columns = "a.url, a.title, a.published_at, a.source"
-        if all(len(t) >= _TRIGRAM_MIN for t in terms):
-            match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
-            return self.query(
-                f"SELECT {columns}, snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet"
-                " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
-                " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-                (match, limit),
-            )
-        first = terms[0]
-        likes = ["%" + _like_prefix(t) for t in terms]
-        where = " AND ".join("(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')" for _ in terms)
+        if not all(len(t) >= _TRIGRAM_MIN for t in terms):
+            sql, params = _like_search(terms)
+            return self.query(sql + " LIMIT ?", (*params, limit))
+        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        # an archive not yet migrated to step 4 (opened read-only) has every article indexed
+        unindexed = "a.rowid > (SELECT upto FROM search_indexed)" if self._has_table("search_indexed") else "0"
+        tail, params = _like_search(terms, unindexed)
         return self.query(
-            f"SELECT {columns}, '…' || replace(substr(a.body, max(1, instr(a.body, ?) - 12), 30), ?, '[' || ? || ']')"
-            f" || '…' AS snippet FROM articles a WHERE {where} ORDER BY a.published_at DESC LIMIT ?",
-            (first, first, first, *(v for like in likes for v in (like, like)), limit),
+            f"SELECT * FROM (SELECT {_SEARCH_COLUMNS}, snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet"
+            " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
+            " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?)"
+            f" UNION ALL SELECT * FROM ({tail} LIMIT ?) LIMIT ?",
+            (match, limit, *params, limit, limit),
         )
+
+    def _has_table(self, name: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
 
     def iter_articles(self, site: str | None = None) -> Iterator[dict]:
         sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM articles"
