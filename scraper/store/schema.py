@@ -69,14 +69,26 @@ CREATE TABLE "url_patterns" (
 );
 """
 
-# Version 4: the search index is filled in batches (`SqliteArchive.update_search_index`, at the
+# Version 4: reading. A two-character word at the very end of a title or body has no trigram of
+# its own, so search looks it up by these tail indexes (the rest through the trigram index);
+# `run_id` finds what a run stored; `article_list` adds the month for browsing (serve).
+V4 = """
+CREATE INDEX "idx_articles_title_tail" ON "articles" (substr("title", -2));
+CREATE INDEX "idx_articles_body_tail" ON "articles" (substr("body", -2));
+CREATE INDEX "idx_articles_run_id" ON "articles" ("run_id");
+CREATE INDEX "idx_pages_status" ON "pages" ("status");
+CREATE VIEW "article_list" AS SELECT rowid, url, site, substr(published_at, 1, 7) AS month, published_at, title,
+   source, author, editor, images, attachments, version, first_seen, last_seen, run_id FROM articles;
+"""
+
+# Version 5: the search index is filled in batches (`SqliteArchive.update_search_index`, at the
 # end of a crawl run), not by a trigger per inserted article: trigram-indexing an article cost
 # the crawler's loop ~6 ms, more than all its other work on the page. `search_indexed.upto` is
 # the highest articles rowid the index covers; search scans the rows above it. Rows the index
 # covers stay in step row by row: deleting one or changing its title/body updates the index
 # (a changed last_seen no longer re-indexes the article), and a new row that reuses a covered
 # rowid is indexed at once.
-V4 = """
+V5 = """
 DROP TRIGGER "articles_ai";
 DROP TRIGGER "articles_ad";
 DROP TRIGGER "articles_au";
@@ -98,7 +110,7 @@ END;
 """
 
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps
