@@ -1,14 +1,15 @@
 """`scraper` command line: a thin shell over the library (each command has a Python twin).
 
-Conventions: data to stdout, logs and progress to stderr, progress only on a terminal, JSON keeps
-Chinese readable. Exit codes: 0 ok, 1 error, 2 usage, 3 archive busy (another crawl running), 130 interrupted
-(SIGINT/SIGTERM: the crawl stops after the pages in flight and records its run).
+Conventions: data to stdout, logs and progress to stderr (timestamped; progress bar only on a
+terminal), JSON keeps Chinese readable, a closed stdout pipe ends the command quietly. Exit codes
+(see `main`'s help) are what a scheduler acts on.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from dataclasses import replace
@@ -22,10 +23,12 @@ from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls
 from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
 
-EXIT_ERROR, EXIT_BUSY, EXIT_INTERRUPTED = 1, 3, 130
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_SITE_DOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+STATS_EVERY = 60.0     # seconds between progress lines in logs nobody watches live
+_PAGE_SUFFIXES = (".htm", ".html", ".shtml", ".xhtml")
 log = logging.getLogger("scraper")
-db_option = click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-                         help="Archive file (SQLite).")
+db_option = click.option("--db", default=DEFAULT_DB, show_default=True, envvar="SCRAPER_DB", show_envvar=True,
+                         type=click.Path(dir_okay=False), help="Archive file (SQLite).")
 
 
 def _stderr() -> Console:
@@ -38,13 +41,56 @@ def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+class _Main(click.Group):
+    """The command group; a reader that closed our stdout (`scraper export | head -1`) got what
+    it wanted, so that ends the command quietly with exit code 0."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # Python would complain again when it flushes stdout at exit: point it at /dev/null
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_OK)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output: -v INFO (sites, robots.txt, sitemaps, "
+              "retries, budgets), -vv DEBUG (one line per request).")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Append the log to this file instead of stderr.")
 @click.version_option(package_name="scraper")
-def main(verbose: int) -> None:
-    """Crawl Chinese news sites into a local SQLite archive, then query, search and export it."""
+def main(verbose: int, log_file: str | None) -> None:
+    """Crawl Chinese news sites into a local SQLite archive, then query, search and export it.
+
+    \b
+    Exit codes:
+      0    success (pages that failed are recorded with a reason, not fatal)
+      1    error (bad sites.toml, unreadable archive, …)
+      2    usage error
+      3    busy: another crawl holds this archive (retry later)
+      4    a site could not be crawled at all: every start URL failed
+           (connection refused, DNS, timeout, TLS, HTTP error, robots.txt)
+      130  interrupted (Ctrl-C, SIGTERM); the next run continues
+    \b
+    Environment: SCRAPER_DB is the default for --db.
+    """
+    _setup_logging(verbose, log_file)
+
+
+def _setup_logging(verbose: int, log_file: str | None) -> None:
+    """Timestamped lines on stderr (or in --log-file). The run's summary and periodic progress
+    (logger scraper.run) are shown at every verbosity."""
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+    except OSError as exc:
+        raise click.BadParameter(str(exc), param_hint="--log-file") from exc
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("scraper.run").setLevel(min(level, logging.INFO))
+    for noisy in ("httpx", "httpcore"):      # one line per request is ours (-vv), not theirs
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _progress_printer(enabled: bool):
@@ -94,8 +140,9 @@ def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
               help="Also re-check articles first seen in the last N days (news gets corrected).")
 @click.option("--same-site", is_flag=True,
               help="Also follow the start hosts' sibling subdomains (news.x.edu.cn → *.x.edu.cn).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON on stdout (for monitoring).")
 def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per_host, timeout, refresh,
-              recheck_days, same_site):
+              recheck_days, same_site, as_json):
     """Crawl start URLs (or every site of --config) into the archive.
 
     Stays on the start sites, obeys robots.txt, reads sitemaps, list pages and 上一条/下一条
@@ -119,10 +166,20 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     args = {"urls": list(urls), "config": config, "max_pages": max_pages, "max_duration": max_duration,
             "concurrency": concurrency, "same_site": same_site,
             **{k: v for k, v in overrides.items() if v is not None}}
-    report = run_crawl(sites, db, run=run, run_args={k: v for k, v in args.items() if v is not None})
-    click.echo(report.summary(), err=True)
-    if report.outcome == "interrupted":
-        sys.exit(EXIT_INTERRUPTED)
+    report = run_crawl(sites, db, run=run, run_args={k: v for k, v in args.items() if v is not None},
+                       stats_every=None if sys.stderr.isatty() and not log_file_of() else STATS_EVERY)
+    logging.getLogger("scraper.run").info(report.summary())
+    code = (EXIT_INTERRUPTED if report.outcome == "interrupted"
+            else EXIT_SITE_DOWN if report.failed_sites else EXIT_OK)
+    if as_json:
+        click.echo(json.dumps({**report.to_dict(), "exit_code": code}, ensure_ascii=False))
+    sys.exit(code)
+
+
+def log_file_of() -> str | None:
+    """The --log-file given to the command group, if any."""
+    ctx = click.get_current_context().find_root()
+    return ctx.params.get("log_file")
 
 
 @main.group("config")
@@ -143,22 +200,42 @@ def config_check_cmd(file: str) -> None:
 
 
 @main.command("extract")
-@click.argument("source")
-@click.option("--url", help="The page's URL (to resolve links) when SOURCE is a file.")
-def extract_cmd(source: str, url: str | None):
-    """Extract one page (a file, '-' for stdin, or an http(s) URL) and print it as JSON."""
+@click.argument("sources", nargs=-1)
+@click.option("--url", help="The page's URL (to resolve links) when a single SOURCE is a file.")
+@click.option("--input-dir", type=click.Path(exists=True, file_okay=False),
+              help="Extract every .htm/.html/.shtml file under this folder (recursively).")
+def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None):
+    """Extract pages (files, '-' for stdin, or http(s) URLs) into JSON: one page prints one
+    indented record; several (or --input-dir) print JSON Lines, each with the file's `path`.
+    A file that cannot be read is reported on stderr and the exit code is 1."""
     from .extract import extract_article
 
-    if source.startswith(("http://", "https://")):
-        content, charset, url = asyncio.run(_fetch_one(source))
-    else:
-        try:
-            content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-        except OSError as exc:
-            _fail(str(exc))
-        charset = None
-    article = extract_article(content, url, http_charset=charset)
-    click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+    paths = list(sources)
+    if input_dir:
+        paths += sorted(str(p) for p in Path(input_dir).rglob("*") if p.suffix.lower() in _PAGE_SUFFIXES)
+    if not paths:
+        raise click.UsageError("give files, '-' or URLs to extract, or --input-dir DIR")
+    if url and len(paths) > 1:
+        raise click.UsageError("--url names one page: give a single SOURCE with it")
+    failed = 0
+    for source in paths:
+        if source.startswith(("http://", "https://")):
+            content, charset, page_url = asyncio.run(_fetch_one(source))
+        else:
+            try:
+                content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+            except OSError as exc:
+                click.echo(f"error: {exc}", err=True)
+                failed += 1
+                continue
+            charset, page_url = None, url
+        record = extract_article(content, page_url, http_charset=charset).to_dict()
+        if len(paths) == 1:
+            click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        else:
+            click.echo(json.dumps({"path": source, **record}, ensure_ascii=False))
+    if failed:
+        sys.exit(EXIT_ERROR)
 
 
 async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:
@@ -191,7 +268,8 @@ def reextract_cmd(db: str, site: str | None, config: str | None):
 
 
 @main.command("demo")
-@db_option
+@click.option("--db", default="demo.db", show_default=True, type=click.Path(dir_okay=False),
+              help="Archive file for the demo (kept apart from a real archive).")
 @click.option("--rows", default=10, show_default=True, type=click.IntRange(min=0), help="Sample rows to show.")
 def demo_cmd(db: str, rows: int):
     """Serve the bundled fixture news sites on 127.0.0.1, crawl them into the archive and show

@@ -24,18 +24,21 @@ from urllib.parse import urlsplit
 import httpx
 
 from .discover import Link, classify_url
-from .fetch import Fetcher, FetchResult, HostPacing, remote_exchange
+from .fetch import Fetcher, FetchResult, HostPacing, failure_text, remote_exchange
+from .files import file_extension
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
 from .reasons import Reason
 from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
-from .store import DEFAULT_DB, Archive, ArchiveError, PageRecord, open_archive, utcnow
+from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
 from .yields import PatternStats, YieldTracker, url_pattern
 
 log = logging.getLogger(__name__)
+# The run's summary and periodic progress: the CLI shows this logger at INFO even without -v.
+run_log = logging.getLogger("scraper.run")
 
 
 @dataclass
@@ -47,6 +50,13 @@ class CrawlReport:
     outcome: str                  # 'completed' | 'limit' | 'interrupted'
     counts: Counter = field(default_factory=Counter)
     elapsed: float = 0.0
+    # sites none of whose start URLs could be fetched this run → why, in plain words
+    failed_sites: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The report as plain JSON-ready data (for `crawl --json` and monitoring)."""
+        return {"run_id": self.run_id, "outcome": self.outcome, "elapsed": round(self.elapsed, 3),
+                "counts": dict(sorted(self.counts.items())), "failed_sites": self.failed_sites}
 
     def summary(self) -> str:
         c = self.counts
@@ -63,7 +73,8 @@ ProgressCallback = Callable[[str, Counter], None]
 _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 # What the worker processes do: HTTP exchanges (httpx costs ~2 ms of CPU per request) and parsing.
 WORKER_OPS = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
-TRUSTED_KINDS = ("sitemap", "start")   # fetched whatever their pattern's yield
+TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern's yield
+_FETCH_KINDS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → fetch kind (else page)
 _SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
 
 
@@ -76,6 +87,11 @@ class _Budget:
         self.spent = 0
         self.stop_reason: str | None = None
 
+    def hit(self, which: str) -> None:
+        if not self.stop_reason:
+            run_log.info("%s reached: stopping; the next run continues from here", which)
+        self.stop_reason = self.stop_reason or "limit"
+
     def remaining(self) -> float | None:
         return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
 
@@ -83,10 +99,10 @@ class _Budget:
         if self.stop_reason:
             return False
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            self.stop_reason = "limit"
+            self.hit("max_duration")
             return False
         if self.max_pages is not None and self.spent >= self.max_pages:
-            self.stop_reason = "limit"
+            self.hit(f"max_pages ({self.max_pages})")
             return False
         self.spent += 1
         return True
@@ -156,6 +172,10 @@ class _SiteCrawl:
         self.concurrency = pacing.concurrency   # the run's overall limit caps each site too
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
+        self.start_keys = {c for u in site.start_urls if (c := canonicalize(u))}
+        self.starts: dict[str, str | None] = {}   # start URL tried this run → None if it worked, else why not
+        self.fetched = self.failed = 0
+        self.unreachable: str | None = None        # set when every start URL failed
         self.yields = YieldTracker(self.settings.low_yield_after)
         self._pages_since_save = 0
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
@@ -204,6 +224,8 @@ class _SiteCrawl:
         return None
 
     async def run(self) -> None:
+        started = time.monotonic()
+        log.info("site %s: starting from %s", self.site.name, ", ".join(self.site.start_urls))
         async with self.fetcher:
             await self.seed()
             try:
@@ -211,6 +233,17 @@ class _SiteCrawl:
             finally:
                 with self.archive.transaction():
                     self._save_patterns()
+        self._check_starts()
+        log.info("site %s: finished in %.1fs: %d pages fetched, %d failed", self.site.name,
+                 time.monotonic() - started, self.fetched, self.failed)
+
+    def _check_starts(self) -> None:
+        """A site none of whose start URLs could be fetched is down or misconfigured: say why
+        (the run's exit code tells a scheduler)."""
+        keys = self.start_keys
+        if keys and set(self.starts) >= keys and all(self.starts[k] for k in keys):
+            self.unreachable = "; ".join(f"{k} ({self.starts[k]})" for k in sorted(keys))
+            log.error("site %s: every start URL failed: %s", self.site.name, self.unreachable)
 
     def _tasks(self) -> int:
         """Fetch slots plus room for the pages being parsed and stored. A task holds its page
@@ -272,12 +305,13 @@ class _SiteCrawl:
 
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None
+        validators = self.archive.file_validators if item.kind == "file" else self.archive.validators
         if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
-            etag, last_modified = self.archive.validators(item.url) or (None, None)
+            etag, last_modified = validators(item.url) or (None, None)
         result = await self.fetcher.fetch(
-            item.fetch_url, kind="sitemap" if item.kind == "sitemap" else "page",
-            etag=etag, last_modified=last_modified,
+            item.fetch_url, kind=_FETCH_KINDS.get(item.kind, "page"), etag=etag, last_modified=last_modified,
         )
+        self._note(item, result)
         if result.reason == Reason.ROBOTS:
             self.counts["skipped"] += 1
             with self.archive.transaction():
@@ -294,6 +328,9 @@ class _SiteCrawl:
         if not result.ok:
             self._failed(item, result)
             return
+        if item.kind == "file":
+            self._store_file(item, result)
+            return
         try:
             if item.kind == "sitemap":
                 sitemap, raw = await self._work("sitemap", result.content, result.final_url, result.content_type)
@@ -305,6 +342,20 @@ class _SiteCrawl:
         except WorkerError as exc:
             self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
+
+    def _note(self, item: FrontierItem, result: FetchResult) -> None:
+        """Log one fetch (DEBUG, like Scrapy's `Crawled (200) <GET url> (referer: …)`) and keep
+        what the site's summary and its start-URL check need."""
+        worked = result.ok or result.not_modified
+        if item.url in self.start_keys:
+            self.starts[item.url] = None if worked else failure_text(result)
+        if result.attempts:
+            self.fetched += 1
+        self.failed += not worked
+        if log.isEnabledFor(logging.DEBUG):
+            outcome = "" if worked else f" {result.reason}: {failure_text(result)}"
+            log.debug("%s (%s) <GET %s> (referer: %s)%s", "Crawled" if result.attempts else "Refused",
+                      result.status or "-", item.fetch_url, item.discovered_from, outcome)
 
     async def _work(self, op: str, *args):
         """Run a pipeline step in a worker process (in the loop when there is no pool)."""
@@ -323,6 +374,8 @@ class _SiteCrawl:
         )
 
     def _failed(self, item: FrontierItem, result: FetchResult) -> None:
+        if item.kind == "sitemap" and item.discovered_from != _FALLBACK:
+            log.info("sitemap %s failed: %s", item.fetch_url, failure_text(result))
         self.counts["errors"] += 1
         self.counts[f"reason:{result.reason}"] += 1
         state = "skipped" if result.reason is not None and Reason(result.reason).skip else "failed"
@@ -379,6 +432,7 @@ class _SiteCrawl:
     def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
         if sitemap.error:
             self.counts[f"sitemap:{sitemap.error}"] += 1
+            log.info("sitemap %s: %s", item.fetch_url, sitemap.error)
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result, raw=raw))
             self._enqueue((_Found(c.url, "sitemap", c.lastmod, trusted=True) for c in sitemap.children), item)
@@ -392,6 +446,21 @@ class _SiteCrawl:
             self.frontier.finish(item, state, reason=sitemap.error, run_id=self.run_id)
             if not sitemap.entries and not sitemap.children:
                 self._next_fallback(item)
+
+    def _store_file(self, item: FrontierItem, result: FetchResult) -> None:
+        with self.archive.transaction():
+            self.archive.save_page(self._page_record(item, result))
+            added = self.archive.save_file(FileRecord(
+                item.url, item.fetch_url, self.site.name, result.content or b"", result.content_type,
+                result.headers.get("etag"), result.headers.get("last-modified"), self.run_id))
+            self.frontier.finish(item, "done", run_id=self.run_id)
+        self.counts["files_new" if added else "files_known"] += 1
+
+    def _file_links(self, article) -> list[_Found]:
+        """The article's attachments of the types the site keeps (`download_files`)."""
+        wanted = self.site.settings.download_files
+        return [_Found(a.url, "file", trusted=True) for a in article.attachments
+                if wanted and file_extension(a.url, a.text) in wanted]
 
     def _article_key(self, item: FrontierItem, result: FetchResult, processed: Processed) -> str:
         """The URL an article is stored under: the redirect target, or its rel=canonical when
@@ -418,6 +487,8 @@ class _SiteCrawl:
         for chained in (article.prev_url, article.next_url):
             if chained:
                 links.append(_Found(chained, "article", step=0))
+        if is_article:
+            links += self._file_links(article)
         with self.archive.transaction():
             self.archive.save_page(
                 self._page_record(item, result, raw=processed.raw, encoding=processed.encoding)
@@ -454,10 +525,22 @@ async def _run_all(crawls: list[_SiteCrawl]) -> None:
         raise errors.exceptions[0] from None
 
 
+async def _log_progress(counts: Counter, started: float, every: float) -> None:
+    """A stats line every `every` seconds, for logs nobody watches live (cron, systemd)."""
+    while True:
+        await asyncio.sleep(every)
+        minutes = (time.monotonic() - started) / 60
+        run_log.info("progress: %d pages fetched (%.0f/min), %d new articles, %d changed, %d errors in %.0f min",
+                     counts["pages_fetched"], counts["pages_fetched"] / minutes, counts["articles_new"],
+                     counts["articles_changed"], counts["errors"], minutes)
+
+
 async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSettings | None = None, *,
                       run_args: dict | None = None, progress: ProgressCallback | None = None,
+                      stats_every: float | None = None,
                       transport: httpx.AsyncBaseTransport | None = None) -> CrawlReport:
-    """Crawl `sites` into an already opened archive (the caller holds the crawl lock)."""
+    """Crawl `sites` into an already opened archive (the caller holds the crawl lock); with
+    `stats_every`, log a progress line that often (seconds)."""
     run = run or RunSettings()
     started = time.monotonic()
     run_id = archive.start_run(run_args or {"sites": [s.name for s in sites]})
@@ -466,6 +549,7 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
     workers = run.extract_workers
     loop = asyncio.get_running_loop()
     running: list[asyncio.Future] = []
+    crawls: list[_SiteCrawl] = []
 
     def interrupt() -> None:
         """Stop now: pages in flight stay pending (the next run fetches them), so nobody
@@ -488,13 +572,16 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
             stack.enter_context(archive.group_commit())
+            if stats_every:
+                ticker = asyncio.ensure_future(_log_progress(counts, started, stats_every))
+                stack.callback(ticker.cancel)
             work = asyncio.ensure_future(_run_all(crawls))
             running.append(work)
             try:
                 # a worker may sleep out a long Crawl-delay: the duration limit cancels it
                 await asyncio.wait_for(work, budget.remaining())
             except asyncio.TimeoutError:
-                budget.stop_reason = "limit"
+                budget.hit(f"max_duration ({run.max_duration:g}s)")
             except asyncio.CancelledError:
                 if budget.stop_reason != "interrupted":
                     raise
@@ -511,7 +598,8 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
     outcome = budget.stop_reason or "completed"
     if outcome != "interrupted":    # which stops at once; search scans what is not indexed yet
         archive.update_search_index()
-    report = CrawlReport(run_id, outcome, counts, time.monotonic() - started)
+    report = CrawlReport(run_id, outcome, counts, time.monotonic() - started,
+                         {c.site.name: c.unreachable for c in crawls if c.unreachable})
     archive.finish_run(run_id, outcome, counts, dict(counts))
     return report
 
@@ -540,7 +628,8 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
 
 def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, *,
           settings: Settings | None = None, run: RunSettings | None = None,
-          progress: ProgressCallback | None = None, run_args: dict | None = None) -> CrawlReport:
+          progress: ProgressCallback | None = None, run_args: dict | None = None,
+          stats_every: float | None = None) -> CrawlReport:
     """Crawl start URLs (each host one site, with `settings`) or configured sites into the
     archive at `db` (public API); `run` holds the budgets and concurrency of the whole run.
 
@@ -550,4 +639,5 @@ def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, 
     if sites and isinstance(sites[0], str):
         sites = sites_from_urls(sites, settings)
     with open_archive(db) as archive, archive.crawl_lock():
-        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress))
+        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress,
+                                       stats_every=stats_every))

@@ -27,6 +27,7 @@ from .base import Archive, ArchiveBusy, ArchiveError
 from .records import (ARTICLE_COLUMNS, DEFAULT_DB, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord, QueryResult,
                       RawPage, content_hash, decompress, utcnow)
 from .schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
+from .sqlite_files import SqliteFiles
 from .sqlite_read import SqliteReading
 
 _STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)
@@ -179,7 +180,7 @@ def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: o
 
 
 @_errors_translated
-class SqliteArchive(SqliteReading, Archive):
+class SqliteArchive(SqliteReading, SqliteFiles, Archive):
     """Open (and create or migrate) an archive file. Use `open_archive()`."""
 
     def __init__(self, path: str | Path = DEFAULT_DB, *, readonly: bool = False):
@@ -325,7 +326,7 @@ class SqliteArchive(SqliteReading, Archive):
             )
 
     def update_search_index(self) -> int:
-        """Index, in one statement, the articles above `search_indexed.upto` (schema step 5):
+        """Index, in one statement, the articles above `search_indexed.upto` (schema step 6):
         one batch costs less than a trigger per row and runs once the crawl's loop is done."""
         with self.transaction():
             upto, top = self.conn.execute(
