@@ -648,6 +648,8 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
     outcome = budget.stop_reason or "completed"
+    if outcome != "interrupted":    # which stops at once; search scans what is not indexed yet
+        archive.update_search_index()
     report = CrawlReport(run_id, outcome, counts, time.monotonic() - started,
                          {c.site.name: c.unreachable for c in crawls if c.unreachable})
     archive.finish_run(run_id, outcome, counts, dict(counts))
