@@ -1,16 +1,15 @@
 """`scraper` command line: a thin shell over the library (each command has a Python twin).
 
-Conventions: data to stdout, logs and progress to stderr, progress only on a terminal, JSON keeps
-Chinese readable. Exit codes: 0 ok, 1 error, 2 usage, 3 archive busy (another crawl running), 130 interrupted
-(SIGINT/SIGTERM: the crawl stops after the pages in flight and records its run).
+Conventions: data to stdout, logs and progress to stderr (timestamped; progress bar only on a
+terminal), JSON keeps Chinese readable, a closed stdout pipe ends the command quietly. Exit codes
+(see `main`'s help) are what a scheduler acts on.
 """
 from __future__ import annotations
 
 import asyncio
-import base64
-import csv
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from dataclasses import replace
@@ -19,17 +18,17 @@ from typing import NoReturn
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls
-from .export import export_articles, export_to_file, run_query, search
 from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
-from .store import DEFAULT_DB, ArchiveBusy, ArchiveError, QueryResult, open_archive
+from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
 
-EXIT_ERROR, EXIT_BUSY, EXIT_INTERRUPTED = 1, 3, 130
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_SITE_DOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+STATS_EVERY = 60.0     # seconds between progress lines in logs nobody watches live
+_PAGE_SUFFIXES = (".htm", ".html", ".shtml", ".xhtml")
 log = logging.getLogger("scraper")
-db_option = click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-                         help="Archive file (SQLite).")
+db_option = click.option("--db", default=DEFAULT_DB, show_default=True, envvar="SCRAPER_DB", show_envvar=True,
+                         type=click.Path(dir_okay=False), help="Archive file (SQLite).")
 
 
 def _stderr() -> Console:
@@ -42,54 +41,56 @@ def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+class _Main(click.Group):
+    """The command group; a reader that closed our stdout (`scraper export | head -1`) got what
+    it wanted, so that ends the command quietly with exit code 0."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # Python would complain again when it flushes stdout at exit: point it at /dev/null
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_OK)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output: -v INFO (sites, robots.txt, sitemaps, "
+              "retries, budgets), -vv DEBUG (one line per request).")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Append the log to this file instead of stderr.")
 @click.version_option(package_name="scraper")
-def main(verbose: int) -> None:
-    """Crawl Chinese news sites into a local SQLite archive, then query, search and export it."""
+def main(verbose: int, log_file: str | None) -> None:
+    """Crawl Chinese news sites into a local SQLite archive, then query, search and export it.
+
+    \b
+    Exit codes:
+      0    success (pages that failed are recorded with a reason, not fatal)
+      1    error (bad sites.toml, unreadable archive, …)
+      2    usage error
+      3    busy: another crawl holds this archive (retry later)
+      4    a site could not be crawled at all: every start URL failed
+           (connection refused, DNS, timeout, TLS, HTTP error, robots.txt)
+      130  interrupted (Ctrl-C, SIGTERM); the next run continues
+    \b
+    Environment: SCRAPER_DB is the default for --db.
+    """
+    _setup_logging(verbose, log_file)
+
+
+def _setup_logging(verbose: int, log_file: str | None) -> None:
+    """Timestamped lines on stderr (or in --log-file). The run's summary and periodic progress
+    (logger scraper.run) are shown at every verbosity."""
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-
-
-def _plain(value):
-    """A cell value JSON and CSV can carry: BLOBs (raw pages) as base64 text."""
-    return base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
-
-
-def _print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
-    """Write rows to stdout as a table, JSON or CSV; returns the row count."""
-    columns, rows = result.columns, result
-    count = 0
-    if fmt == "json":
-        out = sys.stdout
-        out.write("[")
-        for row in rows:
-            record = dict(zip(columns, map(_plain, row)))
-            out.write(("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
-            count += 1
-        out.write("\n]\n" if count else "]\n")
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(map(_plain, row))
-            count += 1
-    else:
-        table = Table(*columns, title=title, title_justify="left")
-        for row in rows:
-            table.add_row(*("" if v is None else _cell(v) for v in row))
-            count += 1
-        # off a terminal nobody wraps for us: never squeeze columns (URLs would be cut)
-        console = Console() if sys.stdout.isatty() else Console(width=100_000)
-        console.print(table)
-    return count
-
-
-def _cell(value) -> str:
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    text = str(value).replace("\n", " ")
-    return text if len(text) <= 80 else text[:79] + "…"
+    try:
+        handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+    except OSError as exc:
+        raise click.BadParameter(str(exc), param_hint="--log-file") from exc
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("scraper.run").setLevel(min(level, logging.INFO))
+    for noisy in ("httpx", "httpcore"):      # one line per request is ours (-vv), not theirs
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _progress_printer(enabled: bool):
@@ -139,8 +140,9 @@ def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
               help="Also re-check articles first seen in the last N days (news gets corrected).")
 @click.option("--same-site", is_flag=True,
               help="Also follow the start hosts' sibling subdomains (news.x.edu.cn → *.x.edu.cn).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON on stdout (for monitoring).")
 def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per_host, timeout, refresh,
-              recheck_days, same_site):
+              recheck_days, same_site, as_json):
     """Crawl start URLs (or every site of --config) into the archive.
 
     Stays on the start sites, obeys robots.txt, reads sitemaps, list pages and 上一条/下一条
@@ -164,10 +166,20 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     args = {"urls": list(urls), "config": config, "max_pages": max_pages, "max_duration": max_duration,
             "concurrency": concurrency, "same_site": same_site,
             **{k: v for k, v in overrides.items() if v is not None}}
-    report = run_crawl(sites, db, run=run, run_args={k: v for k, v in args.items() if v is not None})
-    click.echo(report.summary(), err=True)
-    if report.outcome == "interrupted":
-        sys.exit(EXIT_INTERRUPTED)
+    report = run_crawl(sites, db, run=run, run_args={k: v for k, v in args.items() if v is not None},
+                       stats_every=None if sys.stderr.isatty() and not log_file_of() else STATS_EVERY)
+    logging.getLogger("scraper.run").info(report.summary())
+    code = (EXIT_INTERRUPTED if report.outcome == "interrupted"
+            else EXIT_SITE_DOWN if report.failed_sites else EXIT_OK)
+    if as_json:
+        click.echo(json.dumps({**report.to_dict(), "exit_code": code}, ensure_ascii=False))
+    sys.exit(code)
+
+
+def log_file_of() -> str | None:
+    """The --log-file given to the command group, if any."""
+    ctx = click.get_current_context().find_root()
+    return ctx.params.get("log_file")
 
 
 @main.group("config")
@@ -188,22 +200,42 @@ def config_check_cmd(file: str) -> None:
 
 
 @main.command("extract")
-@click.argument("source")
-@click.option("--url", help="The page's URL (to resolve links) when SOURCE is a file.")
-def extract_cmd(source: str, url: str | None):
-    """Extract one page (a file, '-' for stdin, or an http(s) URL) and print it as JSON."""
+@click.argument("sources", nargs=-1)
+@click.option("--url", help="The page's URL (to resolve links) when a single SOURCE is a file.")
+@click.option("--input-dir", type=click.Path(exists=True, file_okay=False),
+              help="Extract every .htm/.html/.shtml file under this folder (recursively).")
+def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None):
+    """Extract pages (files, '-' for stdin, or http(s) URLs) into JSON: one page prints one
+    indented record; several (or --input-dir) print JSON Lines, each with the file's `path`.
+    A file that cannot be read is reported on stderr and the exit code is 1."""
     from .extract import extract_article
 
-    if source.startswith(("http://", "https://")):
-        content, charset, url = asyncio.run(_fetch_one(source))
-    else:
-        try:
-            content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-        except OSError as exc:
-            _fail(str(exc))
-        charset = None
-    article = extract_article(content, url, http_charset=charset)
-    click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+    paths = list(sources)
+    if input_dir:
+        paths += sorted(str(p) for p in Path(input_dir).rglob("*") if p.suffix.lower() in _PAGE_SUFFIXES)
+    if not paths:
+        raise click.UsageError("give files, '-' or URLs to extract, or --input-dir DIR")
+    if url and len(paths) > 1:
+        raise click.UsageError("--url names one page: give a single SOURCE with it")
+    failed = 0
+    for source in paths:
+        if source.startswith(("http://", "https://")):
+            content, charset, page_url = asyncio.run(_fetch_one(source))
+        else:
+            try:
+                content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+            except OSError as exc:
+                click.echo(f"error: {exc}", err=True)
+                failed += 1
+                continue
+            charset, page_url = None, url
+        record = extract_article(content, page_url, http_charset=charset).to_dict()
+        if len(paths) == 1:
+            click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        else:
+            click.echo(json.dumps({"path": source, **record}, ensure_ascii=False))
+    if failed:
+        sys.exit(EXIT_ERROR)
 
 
 async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:
@@ -215,72 +247,6 @@ async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:
     if not result.ok:
         _fail(f"could not fetch {url}: {result.reason}")
     return result.content or b"", result.charset, result.final_url
-
-
-@main.command("query")
-@click.argument("sql")
-@db_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-def query_cmd(sql: str, db: str, fmt: str):
-    """Run read-only SQL against the archive (tables: articles, pages, runs, frontier, aliases,
-    article_versions, articles_fts)."""
-    try:
-        result = run_query(db, sql)
-        _print_rows(result, fmt)
-    except ArchiveError as exc:
-        _fail(str(exc))
-
-
-@main.command("search")
-@click.argument("text")
-@db_option
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-def search_cmd(text: str, db: str, limit: int, fmt: str):
-    """Search titles and bodies for a Chinese word or phrase."""
-    text = text.strip()
-    if not text:
-        raise click.UsageError("empty search text")
-    try:
-        result = search(db, text, limit)
-        count = _print_rows(result, fmt)
-    except ArchiveError as exc:
-        _fail(str(exc))
-    more = " (the limit: --limit shows more)" if count == limit else ""
-    click.echo(f"{count} match(es){more}", err=True)
-
-
-@main.command("export")
-@db_option
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default stdout).")
-@click.option("--site", help="Only this site.")
-def export_cmd(db: str, fmt: str, output: str | None, site: str | None):
-    """Write every article as JSON Lines or a JSON array (streaming, Chinese kept readable)."""
-    try:
-        if output:
-            count = export_to_file(db, output, fmt, site)
-        else:
-            count = export_articles(db, sys.stdout, fmt, site)
-    except BrokenPipeError:
-        raise                         # `| head` closed the pipe: click exits quietly
-    except (ArchiveError, OSError) as exc:
-        _fail(str(exc))
-    click.echo(f"exported {count} article(s)", err=True)
-    if count == 0 and site:
-        click.echo(f"no articles of site {site!r}: `scraper stats` lists the sites", err=True)
-
-
-@main.command("stats")
-@db_option
-def stats_cmd(db: str):
-    """Counts: articles per site, fetch failures by reason, frontier states, recent runs."""
-    try:
-        with open_archive(db, readonly=True) as archive:
-            for title, result in archive.stats():
-                _print_rows(result, "table", title=title)
-    except ArchiveError as exc:
-        _fail(str(exc))
 
 
 @main.command("reextract")
@@ -302,7 +268,8 @@ def reextract_cmd(db: str, site: str | None, config: str | None):
 
 
 @main.command("demo")
-@db_option
+@click.option("--db", default="demo.db", show_default=True, type=click.Path(dir_okay=False),
+              help="Archive file for the demo (kept apart from a real archive).")
 @click.option("--rows", default=10, show_default=True, type=click.IntRange(min=0), help="Sample rows to show.")
 def demo_cmd(db: str, rows: int):
     """Serve the bundled fixture news sites on 127.0.0.1, crawl them into the archive and show
@@ -316,6 +283,8 @@ def demo_cmd(db: str, rows: int):
     except (ArchiveError, FileNotFoundError) as exc:
         _fail(str(exc))
 
+
+from . import cli_read  # noqa: E402,F401  (registers the reading commands on `main`)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

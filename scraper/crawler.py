@@ -24,16 +24,21 @@ from urllib.parse import urlsplit
 import httpx
 
 from .discover import Link, classify_url
-from .fetch import Fetcher, FetchResult, HostPacing, remote_exchange
+from .fetch import Fetcher, FetchResult, HostPacing, failure_text, remote_exchange
+from .files import file_extension
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
+from .reasons import Reason
 from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
-from .store import DEFAULT_DB, Archive, ArchiveError, PageRecord, open_archive, utcnow
+from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
+from .yields import PatternStats, YieldTracker, url_pattern
 
 log = logging.getLogger(__name__)
+# The run's summary and periodic progress: the CLI shows this logger at INFO even without -v.
+run_log = logging.getLogger("scraper.run")
 
 
 @dataclass
@@ -45,6 +50,13 @@ class CrawlReport:
     outcome: str                  # 'completed' | 'limit' | 'interrupted'
     counts: Counter = field(default_factory=Counter)
     elapsed: float = 0.0
+    # sites none of whose start URLs could be fetched this run → why, in plain words
+    failed_sites: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The report as plain JSON-ready data (for `crawl --json` and monitoring)."""
+        return {"run_id": self.run_id, "outcome": self.outcome, "elapsed": round(self.elapsed, 3),
+                "counts": dict(sorted(self.counts.items())), "failed_sites": self.failed_sites}
 
     def summary(self) -> str:
         c = self.counts
@@ -61,8 +73,10 @@ ProgressCallback = Callable[[str, Counter], None]
 _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 # What the worker processes do: HTTP exchanges (httpx costs ~2 ms of CPU per request) and parsing.
 WORKER_OPS = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
-# Fetch outcomes that say "not for us" rather than "went wrong": never retried.
-SKIP_REASONS = ("off-scope", "forbidden-address", "not-html", "not-xml", "bad-url")
+TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern's yield
+_FETCH_KINDS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → fetch kind (else page)
+ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
+_SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
 
 
 class _Budget:
@@ -74,6 +88,11 @@ class _Budget:
         self.spent = 0
         self.stop_reason: str | None = None
 
+    def hit(self, which: str) -> None:
+        if not self.stop_reason:
+            run_log.info("%s reached: stopping; the next run continues from here", which)
+        self.stop_reason = self.stop_reason or "limit"
+
     def remaining(self) -> float | None:
         return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
 
@@ -81,10 +100,10 @@ class _Budget:
         if self.stop_reason:
             return False
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            self.stop_reason = "limit"
+            self.hit("max_duration")
             return False
         if self.max_pages is not None and self.spent >= self.max_pages:
-            self.stop_reason = "limit"
+            self.hit(f"max_pages ({self.max_pages})")
             return False
         self.spent += 1
         return True
@@ -101,6 +120,8 @@ class _Found:
     lastmod: str | None = None
     step: int = 1
     trusted: bool = False
+    low: bool = False          # queue after everything else
+    canon: str | None = None     # set when the worker already canonicalized it and checked the scope
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lastmod", _utc(self.lastmod))
@@ -153,6 +174,13 @@ class _SiteCrawl:
         self.concurrency = pacing.concurrency   # the run's overall limit caps each site too
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
+        self.start_keys = {c for u in site.start_urls if (c := canonicalize(u))}
+        self.starts: dict[str, str | None] = {}   # start URL tried this run → None if it worked, else why not
+        self.fetched = self.failed = 0
+        self.unreachable: str | None = None        # set when every start URL failed
+        self.yields = YieldTracker(self.settings.low_yield_after)
+        self._pages_since_save = 0
+        self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
 
     # -- seeding -------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -170,6 +198,8 @@ class _SiteCrawl:
                     items.append(FrontierItem(canon, sm, self.site.name, "sitemap", discovered_from="robots.txt"))
             if not robots.sitemaps:      # guess the usual places, one at a time (see _next_fallback)
                 items.append(self._guess(origin, SITEMAP_FALLBACKS[0]))
+        self.yields = YieldTracker(self.settings.low_yield_after, {
+            row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
         with self.archive.transaction():
             days = self.settings.recheck_days
             since = None if days is None else (datetime.now(timezone.utc) - timedelta(days=days)).strftime(
@@ -183,14 +213,82 @@ class _SiteCrawl:
             self.queue = self.frontier.next_batch(self.site.name, 4 * self.concurrency, self.inflight)
         while self.queue:
             item = self.queue.pop(0)
-            if item.url not in self.inflight:
+            if item.url in self.inflight:
+                continue
+            pattern = url_pattern(item.url)
+            if item.kind in TRUSTED_KINDS:
+                return item
+            alias = self.yields.stats(pattern).alias
+            if alias == "yes" and item.discovered_from:
+                self._skip(item, Reason.ALIAS)       # a view of the article it was found on
+            elif alias == "probe" and self.pending_patterns[pattern]:
+                continue                        # one verifying fetch at a time: stays pending
+            elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
+                self._skip(item, Reason.LOW_YIELD)
+            else:
                 return item
         return None
 
+    def _skip(self, item: FrontierItem, reason: Reason) -> None:
+        """Settle a queued URL without a request: an alternate view of a known article becomes
+        its alias; a URL of a low-yield pattern waits (until the pattern yields again)."""
+        self.counts["skipped"] += 1
+        self.counts[reason] += 1
+        with self.archive.transaction():
+            if reason == Reason.ALIAS:
+                self.archive.add_alias(item.url, self.archive.resolve_alias(item.discovered_from))
+            self.frontier.finish(item, "skipped", reason=reason, run_id=self.run_id)
+
     async def run(self) -> None:
+        started = time.monotonic()
+        log.info("site %s: starting from %s", self.site.name, ", ".join(self.site.start_urls))
         async with self.fetcher:
             await self.seed()
-            await asyncio.gather(*(self._worker() for _ in range(self.concurrency)))
+            try:
+                await asyncio.gather(*(self._worker() for _ in range(self._tasks())))
+            finally:
+                with self.archive.transaction():
+                    self._save_patterns()
+        self._check_starts()
+        log.info("site %s: finished in %.1fs: %d pages fetched, %d failed", self.site.name,
+                 time.monotonic() - started, self.fetched, self.failed)
+
+    def _check_starts(self) -> None:
+        """A site none of whose start URLs could be fetched is down or misconfigured: say why
+        (the run's exit code tells a scheduler)."""
+        keys = self.start_keys
+        if keys and set(self.starts) >= keys and all(self.starts[k] for k in keys):
+            self.unreachable = "; ".join(f"{k} ({self.starts[k]})" for k in sorted(keys))
+            log.error("site %s: every start URL failed: %s", self.site.name, self.unreachable)
+
+    def _tasks(self) -> int:
+        """Fetch slots plus room for the pages being parsed and stored. A task holds its page
+        until it is stored, while the request slot (`concurrency`, enforced by the fetcher) is
+        free again once the answer is in: with only `concurrency` tasks, fetching would pause
+        whenever the workers parse."""
+        return max(1, self.concurrency) + 2 * (self.pool.size if self.pool else 0)
+
+    def _save_patterns(self) -> None:
+        """Persist the pattern yields changed since the last save (call inside a transaction)."""
+        self._pages_since_save = 0
+        changed = self.yields.dirty()
+        if changed:
+            self.archive.save_url_patterns(self.site.name, [
+                (p, s.fetched, s.yielded, s.articles, s.idle, s.alias) for p, s in changed.items()])
+
+    def _record_yield(self, item: FrontierItem, article: bool, new: list[FrontierItem]) -> None:
+        """Count the fetched page in its pattern's yield (see `scraper.yields`); an article also
+        credits the pattern of the page it was found on. Call inside the page's transaction."""
+        yields = self.yields
+        yielded = article or any(i.kind == "article" or yields.is_productive(url_pattern(i.url)) for i in new)
+        revived = yields.record(url_pattern(item.url), article=article, yielded=yielded)
+        if article and item.discovered_from and item.discovered_from.startswith("http"):
+            revived = yields.credit(url_pattern(item.discovered_from)) or revived
+        if revived:
+            self.frontier.unskip(self.site.name, Reason.LOW_YIELD)
+        self._pages_since_save += 1
+        if self._pages_since_save >= _SAVE_PATTERNS_EVERY:
+            self._save_patterns()
 
     async def _worker(self) -> None:
         while not self.budget.stop_reason:
@@ -203,6 +301,8 @@ class _SiteCrawl:
             if not self.budget.take():
                 return
             self.inflight.add(item.url)
+            pattern = url_pattern(item.url)
+            self.pending_patterns[pattern] += 1
             try:
                 await self._handle(item)
             except ArchiveError:
@@ -210,26 +310,28 @@ class _SiteCrawl:
             except Exception:   # a bug or a page nobody foresaw must not stop the other pages
                 log.exception("could not handle %s", item.fetch_url)
                 self.counts["errors"] += 1
-                self.counts["reason:internal-error"] += 1
+                self.counts[f"reason:{Reason.INTERNAL_ERROR}"] += 1
                 with self.archive.transaction():
-                    self.frontier.finish(item, "failed", reason="internal-error", run_id=self.run_id)
+                    self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
             finally:
                 self.inflight.discard(item.url)
+                self.pending_patterns[pattern] -= 1
             if self.progress:
                 self.progress(item.fetch_url, self.counts)
 
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None
+        validators = self.archive.file_validators if item.kind == "file" else self.archive.validators
         if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
-            etag, last_modified = self.archive.validators(item.url) or (None, None)
+            etag, last_modified = validators(item.url) or (None, None)
         result = await self.fetcher.fetch(
-            item.fetch_url, kind="sitemap" if item.kind == "sitemap" else "page",
-            etag=etag, last_modified=last_modified,
+            item.fetch_url, kind=_FETCH_KINDS.get(item.kind, "page"), etag=etag, last_modified=last_modified,
         )
-        if result.reason == "robots":
+        self._note(item, result)
+        if result.reason == Reason.ROBOTS:
             self.counts["skipped"] += 1
             with self.archive.transaction():
-                self.frontier.finish(item, "skipped", reason="robots", run_id=self.run_id)
+                self.frontier.finish(item, "skipped", reason=Reason.ROBOTS, run_id=self.run_id)
             return
         if result.attempts:          # refusals (robots.txt unreadable, host down) made no request
             self.counts["pages_fetched"] += 1
@@ -242,17 +344,34 @@ class _SiteCrawl:
         if not result.ok:
             self._failed(item, result)
             return
+        if item.kind == "file":
+            self._store_file(item, result)
+            return
         try:
             if item.kind == "sitemap":
                 sitemap, raw = await self._work("sitemap", result.content, result.final_url, result.content_type)
                 self._store_sitemap(item, result, sitemap, raw)
             else:
                 processed = await self._work("process", result.content, result.final_url, result.charset,
-                                             self.site.extract or None)
+                                             self.site.extract or None, self.scope)
                 self._store_page(item, result, processed)
         except WorkerError as exc:
-            self._failed(item, replace(result, reason="extract-error"))
+            self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
+
+    def _note(self, item: FrontierItem, result: FetchResult) -> None:
+        """Log one fetch (DEBUG, like Scrapy's `Crawled (200) <GET url> (referer: …)`) and keep
+        what the site's summary and its start-URL check need."""
+        worked = result.ok or result.not_modified
+        if item.url in self.start_keys:
+            self.starts[item.url] = None if worked else failure_text(result)
+        if result.attempts:
+            self.fetched += 1
+        self.failed += not worked
+        if log.isEnabledFor(logging.DEBUG):
+            outcome = "" if worked else f" {result.reason}: {failure_text(result)}"
+            log.debug("%s (%s) <GET %s> (referer: %s)%s", "Crawled" if result.attempts else "Refused",
+                      result.status or "-", item.fetch_url, item.discovered_from, outcome)
 
     async def _work(self, op: str, *args):
         """Run a pipeline step in a worker process (in the loop when there is no pool)."""
@@ -271,11 +390,16 @@ class _SiteCrawl:
         )
 
     def _failed(self, item: FrontierItem, result: FetchResult) -> None:
+        if item.kind == "sitemap" and item.discovered_from != _FALLBACK:
+            log.info("sitemap %s failed: %s", item.fetch_url, failure_text(result))
         self.counts["errors"] += 1
         self.counts[f"reason:{result.reason}"] += 1
-        state = "skipped" if result.reason in SKIP_REASONS else "failed"
+        state = "skipped" if result.reason is not None and Reason(result.reason).skip else "failed"
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result))
+            if result.reason and result.reason.startswith("http-4") and item.kind not in TRUSTED_KINDS:
+                self._record_yield(item, False, [])    # a pattern of dead links is a trap too
+                self._verified(item, False)
             self.frontier.finish(item, state, reason=result.reason, run_id=self.run_id)
             self._next_fallback(item)
 
@@ -293,28 +417,39 @@ class _SiteCrawl:
         url = origin + path
         return FrontierItem(canonicalize(url) or url, url, self.site.name, "sitemap", discovered_from=_FALLBACK)
 
-    def _enqueue(self, found: Iterable[_Found], parent: FrontierItem) -> None:
-        """Queue what `parent` revealed that is in scope and, unless trusted, past the trap guard."""
+    def _enqueue(self, found: Iterable[_Found], parent: FrontierItem) -> list[FrontierItem]:
+        """Queue what `parent` revealed that is in scope and, unless trusted, past the trap guard
+        and not of a low-yield pattern; returns the items new to the frontier."""
         candidates = {}
         for f in found:
-            canon = canonicalize(f.url)
-            if canon is not None and canon not in candidates and self.scope.allows(canon):
+            canon = f.canon or canonicalize(f.url)
+            if canon is not None and canon not in candidates and (f.canon or self.scope.allows(canon)):
                 candidates[canon] = f
         known = self.frontier.known(candidates)
-        items = []
+        items, new = [], []
         for canon, f in candidates.items():
             depth = 0 if f.trusted else parent.depth + f.step
+            low = False
             if not f.trusted and canon not in known:
                 refusal = self.guard.admit(canon, depth)
+                if refusal is None:
+                    pattern = url_pattern(canon)
+                    refusal = "low-yield" if self.yields.is_low(pattern) else None
+                    low = f.low or self.yields.is_doubtful(pattern)
                 if refusal:
                     self.counts[f"trap:{refusal}"] += 1
                     continue
-            items.append(FrontierItem(canon, f.url, self.site.name, f.kind, depth, f.lastmod, parent.url))
+            item = FrontierItem(canon, f.url, self.site.name, f.kind, depth, f.lastmod, parent.url, low=low)
+            items.append(item)
+            if canon not in known:
+                new.append(item)
         self.frontier.add(items, self.run_id)
+        return new
 
     def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
         if sitemap.error:
             self.counts[f"sitemap:{sitemap.error}"] += 1
+            log.info("sitemap %s: %s", item.fetch_url, sitemap.error)
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result, raw=raw))
             self._enqueue((_Found(c.url, "sitemap", c.lastmod, trusted=True) for c in sitemap.children), item)
@@ -329,6 +464,21 @@ class _SiteCrawl:
             if not sitemap.entries and not sitemap.children:
                 self._next_fallback(item)
 
+    def _store_file(self, item: FrontierItem, result: FetchResult) -> None:
+        with self.archive.transaction():
+            self.archive.save_page(self._page_record(item, result))
+            added = self.archive.save_file(FileRecord(
+                item.url, item.fetch_url, self.site.name, result.content or b"", result.content_type,
+                result.headers.get("etag"), result.headers.get("last-modified"), self.run_id))
+            self.frontier.finish(item, "done", run_id=self.run_id)
+        self.counts["files_new" if added else "files_known"] += 1
+
+    def _file_links(self, article) -> list[_Found]:
+        """The article's attachments of the types the site keeps (`download_files`)."""
+        wanted = self.site.settings.download_files
+        return [_Found(a.url, "file", trusted=True) for a in article.attachments
+                if wanted and file_extension(a.url, a.text) in wanted]
+
     def _article_key(self, item: FrontierItem, result: FetchResult, processed: Processed) -> str:
         """The URL an article is stored under: the redirect target, or its rel=canonical when
         that points at another page of the same host (not at a list or the home page)."""
@@ -342,36 +492,75 @@ class _SiteCrawl:
             return declared
         return key
 
+    def _alternate_views(self, urls: list[str], article: str) -> list[_Found]:
+        """Print/mobile/AMP views of `article`. Of a URL pattern the site has shown to serve
+        aliases of its articles, they are recorded as aliases without a request; the first of a
+        pattern is fetched once to verify that (queued last); of a pattern that did not verify,
+        they are ordinary links."""
+        found = []
+        for url in urls:
+            canon = canonicalize(url)
+            if canon is None or canon == article or not self.scope.allows(canon):
+                continue
+            stats = self.yields.stats(url_pattern(canon))
+            if stats.alias == "yes":
+                self.archive.add_alias(canon, self.archive.resolve_alias(article))
+                self.counts["aliases_unfetched"] += 1
+                continue
+            if stats.alias is None:
+                stats.alias, stats.dirty = "probe", True
+            found.append(_Found(url, "other", low=stats.alias == "probe"))
+        return found
+
+    def _verified(self, item: FrontierItem, alias: bool) -> None:
+        """The verifying fetch of an alternate-view pattern came back: alias of an article or not."""
+        stats = self.yields.patterns.get(url_pattern(item.url))
+        if stats is not None and stats.alias == "probe":
+            stats.alias, stats.dirty = ("yes" if alias else "no"), True
+
     def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed) -> None:
         article = processed.article
         is_article = article.reason is None
         links: list[_Found] = []
+        views: list[str] = []
         for link in processed.links:
+            if link.kind == "alternate":
+                if link.rel in ALIAS_VIEWS and is_article:
+                    views.append(link.url)
+                continue                # share and comment links lead to forms, not news
             kind = _link_kind(link)
             if kind:
-                links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1))
+                links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1,
+                                    canon=processed.canonical.get(link.url)))
         for chained in (article.prev_url, article.next_url):
             if chained:
                 links.append(_Found(chained, "article", step=0))
+        if is_article:
+            links += self._file_links(article)
         with self.archive.transaction():
             self.archive.save_page(
                 self._page_record(item, result, raw=processed.raw, encoding=processed.encoding)
             )
-            self._enqueue(links, item)
             if is_article:
                 key = self._article_key(item, result, processed)
+                links += self._alternate_views(views, key)
+            new = self._enqueue(links, item)
+            self._record_yield(item, is_article, new)
+            if is_article:
                 article.url = key
                 if key != item.url:         # the article's own URL is known and done too
                     own = FrontierItem(key, key, self.site.name, "article")
                     self.frontier.add([own], self.run_id)
                     self.frontier.finish(own, "done", run_id=self.run_id)
                 outcome = self.archive.save_article(article, key, self.site.name, self.run_id)
+                self._verified(item, outcome == "alias")
                 # alias the fetched URL to where the text really lives (save_article may have
                 # kept a plainer twin), so aliases never point at a URL without an article
                 self.archive.add_alias(item.url, self.archive.resolve_alias(key))
                 self.counts["aliases" if outcome == "alias" else f"articles_{outcome}"] += 1
                 kind = "article" if item.kind != "start" else None
             else:
+                self._verified(item, False)
                 self.counts[f"not-article:{article.reason}"] += 1
                 kind = "list" if item.kind != "start" else None   # a hub: re-read next run
             self.frontier.finish(item, "done", kind=kind, run_id=self.run_id)
@@ -388,10 +577,22 @@ async def _run_all(crawls: list[_SiteCrawl]) -> None:
         raise errors.exceptions[0] from None
 
 
+async def _log_progress(counts: Counter, started: float, every: float) -> None:
+    """A stats line every `every` seconds, for logs nobody watches live (cron, systemd)."""
+    while True:
+        await asyncio.sleep(every)
+        minutes = (time.monotonic() - started) / 60
+        run_log.info("progress: %d pages fetched (%.0f/min), %d new articles, %d changed, %d errors in %.0f min",
+                     counts["pages_fetched"], counts["pages_fetched"] / minutes, counts["articles_new"],
+                     counts["articles_changed"], counts["errors"], minutes)
+
+
 async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSettings | None = None, *,
                       run_args: dict | None = None, progress: ProgressCallback | None = None,
+                      stats_every: float | None = None,
                       transport: httpx.AsyncBaseTransport | None = None) -> CrawlReport:
-    """Crawl `sites` into an already opened archive (the caller holds the crawl lock)."""
+    """Crawl `sites` into an already opened archive (the caller holds the crawl lock); with
+    `stats_every`, log a progress line that often (seconds)."""
     run = run or RunSettings()
     started = time.monotonic()
     run_id = archive.start_run(run_args or {"sites": [s.name for s in sites]})
@@ -400,6 +601,7 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
     workers = run.extract_workers
     loop = asyncio.get_running_loop()
     running: list[asyncio.Future] = []
+    crawls: list[_SiteCrawl] = []
 
     def interrupt() -> None:
         """Stop now: pages in flight stay pending (the next run fetches them), so nobody
@@ -422,13 +624,16 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
             stack.enter_context(archive.group_commit())
+            if stats_every:
+                ticker = asyncio.ensure_future(_log_progress(counts, started, stats_every))
+                stack.callback(ticker.cancel)
             work = asyncio.ensure_future(_run_all(crawls))
             running.append(work)
             try:
                 # a worker may sleep out a long Crawl-delay: the duration limit cancels it
                 await asyncio.wait_for(work, budget.remaining())
             except asyncio.TimeoutError:
-                budget.stop_reason = "limit"
+                budget.hit(f"max_duration ({run.max_duration:g}s)")
             except asyncio.CancelledError:
                 if budget.stop_reason != "interrupted":
                     raise
@@ -443,7 +648,10 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
     outcome = budget.stop_reason or "completed"
-    report = CrawlReport(run_id, outcome, counts, time.monotonic() - started)
+    if outcome != "interrupted":    # which stops at once; search scans what is not indexed yet
+        archive.update_search_index()
+    report = CrawlReport(run_id, outcome, counts, time.monotonic() - started,
+                         {c.site.name: c.unreachable for c in crawls if c.unreachable})
     archive.finish_run(run_id, outcome, counts, dict(counts))
     return report
 
@@ -472,7 +680,8 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
 
 def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, *,
           settings: Settings | None = None, run: RunSettings | None = None,
-          progress: ProgressCallback | None = None, run_args: dict | None = None) -> CrawlReport:
+          progress: ProgressCallback | None = None, run_args: dict | None = None,
+          stats_every: float | None = None) -> CrawlReport:
     """Crawl start URLs (each host one site, with `settings`) or configured sites into the
     archive at `db` (public API); `run` holds the budgets and concurrency of the whole run.
 
@@ -482,4 +691,5 @@ def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, 
     if sites and isinstance(sites[0], str):
         sites = sites_from_urls(sites, settings)
     with open_archive(db) as archive, archive.crawl_lock():
-        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress))
+        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress,
+                                       stats_every=stats_every))

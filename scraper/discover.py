@@ -14,6 +14,9 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .htmltree import parse_html
+from .linkwords import ATTACHMENT_EXTENSIONS, NEXT_LABELS, PREV_LABELS, label_pattern
+
 MAX_FILL = 1000        # pages generated per pagination range (末页 far away, script totals)
 _MAX_TEXT = 200
 
@@ -24,10 +27,6 @@ _MAX_TEXT = 200
 _ASSET_EXT = frozenset(
     "css js mjs json map jpg jpeg png gif webp avif svg ico bmp tif tiff woff woff2 ttf eot otf "
     "mp3 mp4 m4a m4v flv avi mov wmv swf webm ogg wav".split()
-)
-_ATTACHMENT_EXT = frozenset(
-    "pdf doc docx xls xlsx ppt pptx wps et dps ofd rtf odt ods odp txt csv zip rar 7z tar gz tgz "
-    "caj".split()
 )
 
 # URL shapes, lower-cased. Each table is compiled into one alternation. Leaf shapes are
@@ -95,7 +94,7 @@ _ARTICLE_LEAF_RE, _ARTICLE_PATH_RE, _ARTICLE_QUERY_RE = map(
 _LIST_LEAF_RE, _LIST_PATH_RE, _LIST_QUERY_RE = map(_alternation, (_LIST_LEAVES, _LIST_PATHS, _LIST_QUERIES))
 
 # Named in a query (download.jsp?filename=x.pdf) or an anchor text; '.txt' is too often prose.
-_DOCUMENT_EXT = _ATTACHMENT_EXT - {"txt"}
+_DOCUMENT_EXT = ATTACHMENT_EXTENSIONS - {"txt"}
 _QUERY_ATTACHMENT = re.compile(r"=[^&]*\.(?:" + "|".join(sorted(_DOCUMENT_EXT)) + r")(?:&|$)")
 _DOWNLOAD = re.compile(r"(?:download|downfile|down|attach|attachment)\w*\.(?:jsp|aspx?|php|do)")
 _FEED_ENDINGS = (".xml", ".rss", ".atom", "/feed", "/feed/")
@@ -116,13 +115,34 @@ _BRACKETS = "[]【】()（）《》<>«»‹›|"
 _MORE = re.compile(r"^(?:更多|查看更多|more)", re.I)
 _NOTHING = frozenset(("没有了", "无", "暂无", "没有了!", "没有了！", "已是第一篇", "已是最后一篇"))
 
+# Alternate views of a page (never new text): anchor labels (whitespace and brackets removed,
+# lower-cased) and URL shapes. Print, mobile and AMP views are aliases of the article they sit
+# on; share and comment links lead to forms and threads, not news.
+_ALTERNATE_LABELS = {
+    **dict.fromkeys("打印 打印本页 打印此页 打印文章 打印本文 打印正文 打印预览 print printthis printerfriendly".split(),
+                    "print"),
+    **dict.fromkeys("手机版 手机浏览 手机阅读 手机访问 移动版 移动端 触屏版 wap mobile".split(), "mobile"),
+    "amp": "amp",
+    **dict.fromkeys("评论 发表评论 查看评论 我要评论 网友评论 comments comment".split(), "comments"),
+}
+_SHARE_LABEL = re.compile(r"^(?:分享|转发到|转发至|share|微博|微信|qq空间|qq好友|朋友圈|新浪微博|腾讯微博|豆瓣)", re.I)
+_ALTERNATE_QUERY = re.compile(r"(?:^|&)(print|printable|amp|share|replytocom)=", re.I)
+_ALTERNATE_PATH = re.compile(r"/(print)/|[_-](print)\.\w+$|/(amp)/?$", re.I)
+_ALTERNATE_NAMES = {"printable": "print", "replytocom": "comments"}
+
 # The article chain: a label (inside the anchor, or just before it) then the linked title.
-_PREV_LABEL = r"(?:上一?[篇条則则]|前一[篇条]|previous(?:post|article))"
-_NEXT_LABEL = r"(?:下一?[篇条則则]|后一[篇条]|next(?:post|article))"
+_PREV_LABEL = label_pattern(PREV_LABELS)
+_NEXT_LABEL = label_pattern(NEXT_LABELS)
 _CHAIN_IN_TEXT = re.compile(rf"^[{re.escape(_BRACKETS)}]*(?:({_PREV_LABEL})|({_NEXT_LABEL}))", re.I)
 _CHAIN_BEFORE = re.compile(rf"(?:({_PREV_LABEL})|({_NEXT_LABEL}))\s*[:：]?\s*$", re.I)
-# Substrings without which no chain label can be on the page (a regex over 100 KB costs ms).
-_CHAIN_HINTS = ("上一", "下一", "前一", "后一", "上篇", "下篇", "revious")
+# Substrings without which no chain label can be on the page (a regex over 100 KB costs ms):
+# the first two characters of each Chinese label, and 'revious' for the English ones (pages
+# show 'Previous' beside 'Next'; English 'next' alone is in too many scripts to be a hint).
+_CHAIN_HINTS = tuple(dict.fromkeys(label[:2] for label in PREV_LABELS + NEXT_LABELS if not label.isascii())) + (
+    "revious",)
+# What every chain label ends with: a character (上一篇, 上一页文章) or an English word (next post).
+_LABEL_LAST_CHARS = frozenset(label[-1] for label in PREV_LABELS + NEXT_LABELS if not label.isascii())
+_LABEL_LAST_WORDS = frozenset(label.split()[-1] for label in PREV_LABELS + NEXT_LABELS if label.isascii())
 _LABEL_TAGS = frozenset("span strong b em i font label td th dt".split())
 _LABEL_PUNCTUATION = ":：　 »>›"
 
@@ -162,7 +182,8 @@ class Link:
     url: str               # absolute, fragment removed (the crawler canonicalizes)
     kind: str              # 'article' | 'list' | 'sitemap' | 'feed' | 'attachment' | 'other'
     rel: str | None = None # 'prev' / 'next' (article chain), 'page' (list pagination),
-                           # 'sitemap-page' (网站地图/XML地图 link), None for ordinary links
+                           # 'sitemap-page' (网站地图/XML地图 link), None for ordinary links;
+                           # for kind 'alternate': 'print', 'mobile', 'amp', 'share' or 'comments'
     text: str = ""
 
 
@@ -187,7 +208,7 @@ def _classify(path: str, query: str) -> str:
     ext = _extension(leaf)
     if ext in _ASSET_EXT:
         return "asset"
-    if ext in _ATTACHMENT_EXT and not path.endswith(".xml.gz"):
+    if ext in ATTACHMENT_EXTENSIONS and not path.endswith(".xml.gz"):
         return "attachment"
     query = query.lower()
     if query and _QUERY_ATTACHMENT.search(query):
@@ -217,7 +238,8 @@ def _extension(path: str) -> str:
 # Discovery
 # ---------------------------------------------------------------------------------------------
 
-def discover_links(html: str, url: str, max_fill: int = MAX_FILL) -> list[Link]:
+def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
+                   tree: LexborHTMLParser | None = None) -> list[Link]:
     """All followable links of a page, classified, in document order.
 
     Sources: <a>/<area>/<link>, frames, list iframes, meta refresh, page menus
@@ -226,9 +248,11 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL) -> list[Link]:
     Duplicates are merged (a later occurrence may add a rel the first lacked); javascript:,
     mailto:, tel: links, assets and links to the page itself are dropped; <base href> is
     honoured. Pagination ranges (下一页 … 末页, numbered links) are filled in, up to
-    ``max_fill`` pages per range.
+    ``max_fill`` pages per range. `tree` is `html` already parsed (only read here), so that the
+    crawler parses a page once for discovery and extraction.
     """
-    tree = LexborHTMLParser(html)
+    if tree is None:
+        tree = parse_html(html)
     page = _Page(urldefrag(url)[0])
     resolve = _Resolver(_base_url(tree, page.url))
     found = _Links(page.url)
@@ -405,8 +429,11 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
     if node.tag == "link":
         return _head_link(attrs, absolute, kind, page)
     text = _anchor_text(node, attrs)
-    chain = _chain_rel(node, attrs, text) if chain_possible else None
     rel_attr = (attrs.get("rel") or "").lower().split()
+    view = _alternate_view(text, path, query, rel_attr)
+    if view is not None:
+        return Link(absolute, "alternate", view, text)
+    chain = _chain_rel(node, attrs, text) if chain_possible else None
     if chain is None and ("next" in rel_attr or "prev" in rel_attr or "previous" in rel_attr):
         if _is_pagination_target(absolute, kind, page):
             return Link(absolute, "list", "page", text)
@@ -430,10 +457,36 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
     return Link(absolute, kind, None, text)
 
 
+def _alternate_view(text: str, path: str, query: str, rel: list[str]) -> str | None:
+    """'print' | 'mobile' | 'amp' | 'share' | 'comments' when a link leads to another view of
+    the page it is on (by its label, rel=amphtml, or its URL's shape), else None."""
+    if "amphtml" in rel:
+        return "amp"
+    core = "".join(text.split()).strip(_BRACKETS).lower()
+    if core and len(core) <= 12:
+        view = _ALTERNATE_LABELS.get(core)
+        if view is not None:
+            return view
+        if _SHARE_LABEL.match(core):
+            return "share"
+    m = _ALTERNATE_QUERY.search(query) if query else None
+    if m is None:
+        m = _ALTERNATE_PATH.search(path)
+    if m is None:
+        return None
+    name = next(g for g in m.groups() if g).lower()
+    return _ALTERNATE_NAMES.get(name, name)
+
+
 def _head_link(attrs: dict, absolute: str, kind: str, page: _Page) -> Link | None:
-    """<link>: feeds, rel=next/prev (pagination on lists, the chain on articles), sitemaps."""
+    """<link>: feeds, rel=next/prev (pagination on lists, the chain on articles), sitemaps,
+    AMP and mobile twins (rel=amphtml; rel=alternate with a media query)."""
     rel = (attrs.get("rel") or "").lower().split()
     mime = (attrs.get("type") or "").lower()
+    if "amphtml" in rel:
+        return Link(absolute, "alternate", "amp")
+    if "alternate" in rel and attrs.get("media") and not mime:
+        return Link(absolute, "alternate", "mobile")
     if "alternate" in rel and ("rss" in mime or "atom" in mime):
         return Link(absolute, "feed", None, attrs.get("title") or "")
     if "sitemap" in rel:
@@ -484,9 +537,10 @@ def _chain_rel(node, attrs: dict, text: str) -> str | None:
 def _may_be_label(text: str) -> bool:
     """A cheap test before the regexes: the chain check runs for every link of a page."""
     head = text[:24]
-    if "篇" in head or "条" in head or "则" in head or "則" in head:
+    if any(ch in head for ch in _LABEL_LAST_CHARS):
         return True
-    return head.isascii() and ("post" in head.lower() or "article" in head.lower())
+    lower = head.lower()
+    return any(word in lower for word in _LABEL_LAST_WORDS)
 
 
 def _label_before(node, levels: int = 3) -> str:
@@ -567,7 +621,7 @@ def _from_datastore(html: str, resolve: _Resolver, page: _Page, found: _Links) -
     <script type="text/xml"> on the page, or as the whole body of its dataproxy.jsp answer;
     an HTML parser sees neither."""
     records = "\n".join(_CDATA.findall(html))
-    for node in LexborHTMLParser(records).css("a[href]"):
+    for node in parse_html(records).css("a[href]"):
         link = _link_for(node, resolve, page, chain_possible=False)
         if link is not None:
             found.add(link)

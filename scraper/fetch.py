@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import ipaddress
+import logging
 import random
 import socket
+import ssl
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -21,6 +23,8 @@ from urllib.parse import urljoin, urldefrag
 
 import httpx
 
+from scraper.decode import looks_binary
+from scraper.reasons import Reason
 from scraper.robots import Robots
 from scraper.settings import RunSettings, Settings
 from scraper.urls import Scope, canonicalize, host_of, is_public_address, origin_of
@@ -34,6 +38,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # A Retry-After longer than backoff_max also puts the host down: the server asked for a pause
 # longer than this run will wait, so its other URLs wait for the next run too.
 _HOST_DOWN_AFTER = 10
+log = logging.getLogger(__name__)
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 # How much longer than its own deadline the crawler waits for a worker's answer: the worker ends
 # a slow exchange itself (and says why); this only covers a worker that hangs.
@@ -49,7 +54,7 @@ _ACCEPTED_TYPES: dict[str, tuple[str, ...] | None] = {
     "robots": None,       # any: robots.txt is served as text/html or octet-stream surprisingly often
     "attachment": None,   # any: only fetched when the user asks for attachments
 }
-_WRONG_TYPE_REASON = {"page": "not-html", "sitemap": "not-xml"}
+_WRONG_TYPE_REASON = {"page": Reason.NOT_HTML, "sitemap": Reason.NOT_XML}
 _ACCEPT_HEADER = {
     "page": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
     "sitemap": "application/xml,text/xml,application/rss+xml,application/atom+xml,"
@@ -68,11 +73,12 @@ class FetchResult:
     content: bytes | None = None               # None when not downloaded
     content_type: str | None = None            # mime type only, lowercase
     charset: str | None = None                 # from Content-Type, if any
-    reason: str | None = None                  # None = ok, else a reason word (see Fetcher.fetch)
+    reason: Reason | None = None               # None = ok, else why not
     # status/headers are those of the last response received (a 301 when its target was refused)
     redirects: list[str] = field(default_factory=list)
     attempts: int = 0
     timeouts: int = 0                          # attempts that ran out of time (the URL's budget)
+    detail: str | None = None                  # what went wrong in plain words ('connection refused')
     elapsed: float = 0.0
 
     @property
@@ -81,7 +87,7 @@ class FetchResult:
 
     @property
     def not_modified(self) -> bool:
-        return self.reason == "not-modified"
+        return self.reason == Reason.NOT_MODIFIED
 
 
 @dataclass
@@ -93,6 +99,10 @@ class _Retry:
 
 class _Refused(Exception):
     """A request that must not be made (forbidden address): no retry, no connection."""
+
+
+class _HostDown(Exception):
+    """The host went down (or asked for a long pause) while this request waited for its slot."""
 
 
 @dataclass
@@ -159,6 +169,57 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+_DNS_WORDS = ("name or service not known", "nodename nor servname", "name resolution", "no address associated",
+              "getaddrinfo", "name does not resolve", "dns lookup failed")
+
+
+def connect_failure(exc: BaseException) -> str:
+    """Why a connection failed, in the words a user acts on: connection refused, DNS lookup
+    failed, TLS failed (…), connection reset, network unreachable. Looks through the causes
+    (httpx wraps the OSError that says it) and, for an error that crossed from a worker process,
+    its message."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    for e in reversed(chain):        # the innermost cause is the most specific
+        if isinstance(e, ssl.SSLError):
+            return f"TLS failed: {getattr(e, 'reason', None) or e}"
+        if isinstance(e, socket.gaierror):
+            return "DNS lookup failed"
+        if isinstance(e, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(e, ConnectionResetError):
+            return "connection reset"
+    text = str(exc) or type(exc).__name__
+    low = text.lower()
+    if "refused" in low:
+        return "connection refused"
+    if any(s in low for s in _DNS_WORDS):
+        return "DNS lookup failed"
+    if low.startswith("tls failed"):
+        return text
+    if any(s in low for s in ("ssl", "certificate", "tls")):
+        return f"TLS failed: {text}"
+    if "reset" in low:
+        return "connection reset"
+    if "unreachable" in low:
+        return "network unreachable"
+    return text
+
+
+def failure_text(result: FetchResult) -> str:
+    """A failed fetch in plain words: the detail when known, else the status or the reason."""
+    if result.detail:
+        return result.detail
+    if result.reason == Reason.ROBOTS:
+        return "disallowed by robots.txt"
+    if result.status is not None and result.status >= 400:
+        return f"HTTP {result.status}"
+    return result.reason or "ok"
 
 
 class Fetcher:
@@ -230,7 +291,10 @@ class Fetcher:
             status, text = None, None   # rules we could not read entirely (too large, a drip): unreachable
         robots = Robots.from_response(status, text, self.settings.user_agent)
         if robots.unreachable:
-            self.stats["robots-unreachable"] += 1
+            self.stats[Reason.ROBOTS_UNREACHABLE] += 1
+            robots.cause = failure_text(result)
+            log.warning("%s/robots.txt unreachable (%s): nothing of this origin is fetched this run",
+                        origin, robots.cause)
         return robots
 
     # ------------------------------------------------------------------------------ fetch
@@ -239,12 +303,9 @@ class Fetcher:
                     last_modified: str | None = None) -> FetchResult:
         """GET `url` as a `kind` ('page', 'sitemap', 'robots', 'attachment').
 
-        reason is None on success, else one of: 'robots', 'robots-unreachable', 'off-scope', 'forbidden-address',
-        'http-NNN', 'timeout' (no answer within `timeout`), 'slow-body' (an answer whose body was
-        still arriving after `timeout`: a drip), 'connect-error', 'host-down' (too many failures
-        in a row on that host this run), 'bad-encoding', 'bad-url', 'too-large',
-        'not-html' (page), 'not-xml' (sitemap), 'redirect-loop', 'too-many-redirects',
-        'not-modified'.
+        reason is None on success, else the `Reason` why not (see `scraper.reasons`; SLOW_BODY is
+        an answer whose body was still arriving after `timeout`: a drip; HOST_DOWN too many
+        failures in a row on that host this run).
         """
         if kind not in _ACCEPTED_TYPES:
             raise ValueError(f"unknown fetch kind {kind!r}")
@@ -259,6 +320,8 @@ class Fetcher:
         while True:
             result.final_url = current
             result.reason = await self._refusal(current, kind)
+            if result.reason == Reason.ROBOTS_UNREACHABLE:
+                result.detail = f"its robots.txt is unreachable: {(await self.robots(current)).cause}"
             if result.reason is None:
                 await self._attempts(current, kind, conditional, result)
             if result.reason is not None or result.status not in _REDIRECTS:
@@ -266,16 +329,16 @@ class Fetcher:
             try:
                 target = urldefrag(urljoin(current, result.headers["location"].strip()))[0]
             except ValueError:            # e.g. 'http://[bad/x': not a URL at all
-                result.reason = "bad-url"
+                result.reason = Reason.BAD_URL
                 break
             # A URL seen before is a loop, except one return to it right after a Set-Cookie:
             # WAFs in front of many gov/university sites answer a first visit with a cookie
             # and a redirect to the same URL.
             if visits[target] > 1 or (visits[target] and "set-cookie" not in result.headers):
-                result.reason = "redirect-loop"
+                result.reason = Reason.REDIRECT_LOOP
                 break
             if len(result.redirects) >= self.settings.max_redirects:
-                result.reason = "too-many-redirects"
+                result.reason = Reason.TOO_MANY_REDIRECTS
                 break
             visits[target] += 1
             result.redirects.append(target)
@@ -284,25 +347,25 @@ class Fetcher:
         self.stats[result.reason or "ok"] += 1
         return result
 
-    async def _refusal(self, url: str, kind: str) -> str | None:
+    async def _refusal(self, url: str, kind: str) -> Reason | None:
         """Why `url` must not be requested at all, checked before any connection to it."""
         if canonicalize(url) is None:   # not http(s), bad port, unusable host
-            return "bad-url"
+            return Reason.BAD_URL
         in_scope = (self.scope.allows_host(host_of(url)) if kind == "robots"
                     else self.scope.allows(url))   # robots.txt is needed whatever the patterns say
         if not in_scope:
-            return "off-scope"
+            return Reason.OFF_SCOPE
         try:
             await self._checked_address(host_of(url))
         except _Refused:
-            return "forbidden-address"
+            return Reason.FORBIDDEN_ADDRESS
         except (OSError, ValueError, TimeoutError):
             pass   # DNS trouble: the request itself retries it and reports the failure
         if kind != "robots" and self.settings.respect_robots:
             robots = await self.robots(url)
             if not robots.allowed(url):
                 # an unreadable robots.txt forbids the origin for this run only: worth a retry
-                return "robots-unreachable" if robots.unreachable else "robots"
+                return Reason.ROBOTS_UNREACHABLE if robots.unreachable else Reason.ROBOTS
         return None
 
     async def _attempts(self, url: str, kind: str, conditional: dict[str, str],
@@ -318,36 +381,50 @@ class Fetcher:
         state = self._host(host_of(url))
         for attempt in range(s.max_retries + 1):
             if state.down:
-                result.status, result.reason = None, "host-down"
+                result.status, result.reason, result.detail = None, Reason.HOST_DOWN, "host down: it failed repeatedly this run"
                 return
             result.attempts += 1
             retry = _Retry()
             try:
                 retry = await self._once(url, kind, conditional, result)
             except _Refused:
-                result.reason = "forbidden-address"
+                result.reason = Reason.FORBIDDEN_ADDRESS
+                return
+            except _HostDown:
+                result.attempts -= 1       # it never went out
+                result.status, result.reason = None, Reason.HOST_DOWN
                 return
             except (TimeoutError, httpx.TimeoutException):
-                result.status, result.reason = None, "timeout"
+                result.status, result.reason = None, Reason.TIMEOUT
+                result.detail = f"no complete answer within {s.timeout:g}s"
                 result.timeouts += 1
-                state.failures += 1
+                self._no_answer(state, url, result)
                 if result.timeouts >= s.max_timeouts:
                     return
             except httpx.DecodingError:
-                result.reason = "bad-encoding"
+                result.reason = Reason.BAD_ENCODING
                 return
             except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
-                result.status, result.reason = None, "bad-url"
+                result.status, result.reason = None, Reason.BAD_URL
                 return
-            except (httpx.TransportError, OSError):
-                result.status, result.reason = None, "connect-error"
-                state.failures += 1
+            except (httpx.TransportError, OSError) as exc:
+                result.status, result.reason, result.detail = None, Reason.CONNECT_ERROR, connect_failure(exc)
+                self._no_answer(state, url, result)
             if retry is None or attempt == s.max_retries:
                 return
             backoff = s.backoff_base * 2 ** attempt * random.uniform(0.5, 1.5)
             wait = min(s.backoff_max, backoff if retry.after is None else retry.after)
             self.stats["retries"] += 1
+            log.info("retrying %s in %.1fs (%s)", url, wait, failure_text(result))
             await asyncio.sleep(wait)
+
+    @staticmethod
+    def _no_answer(state: _Host, url: str, result: FetchResult) -> None:
+        """Count an attempt the host did not answer; say so once when that makes it down."""
+        state.failures += 1
+        if state.failures == _HOST_DOWN_AFTER:
+            log.warning("host %s is down (%s): its other URLs wait for the next run",
+                        host_of(url), failure_text(result))
 
     async def _once(self, url: str, kind: str, conditional: dict[str, str],
                     result: FetchResult) -> _Retry | None:
@@ -368,7 +445,7 @@ class Fetcher:
         status = answer.status
         if status == 429 or status >= 500:
             asked = _retry_after(answer.headers.get("retry-after")) if status in _RETRY_AFTER_STATUSES else None
-            result.reason = f"http-{status}"
+            result.reason = Reason.http(status)
             if asked is not None and asked > s.backoff_max:
                 state.failures = _HOST_DOWN_AFTER
                 return None   # the server wants longer than we wait: give up for now
@@ -439,6 +516,8 @@ class Fetcher:
                 # a loop, since a Retry-After seen meanwhile may push next_start further
                 while (pause := state.next_start - time.monotonic()) > 0:
                     await asyncio.sleep(pause)
+                if state.down:      # e.g. a 429 asking for a day came while we waited
+                    raise _HostDown
                 await self._global.acquire()
                 state.next_start = time.monotonic() + delay
             try:
@@ -457,25 +536,25 @@ class Exchange:
 
     status: int
     headers: dict[str, str]        # lowercase names
-    reason: str | None = None      # 'not-modified', 'http-NNN', 'not-html', 'not-xml', 'too-large', 'slow-body'
+    reason: Reason | None = None   # NOT_MODIFIED, http-NNN, NOT_HTML, NOT_XML, TOO_LARGE, SLOW_BODY
     content: bytes | None = None
 
 
-def _reason_before_body(status: int, headers: dict[str, str], kind: str, max_bytes: int) -> str | None:
+def _reason_before_body(status: int, headers: dict[str, str], kind: str, max_bytes: int) -> Reason | None:
     """Why the body is not worth downloading, judged from the status line and headers."""
     if status == 304:
-        return "not-modified"
+        return Reason.NOT_MODIFIED
     if status in _REDIRECTS:
-        return None if headers.get("location") else f"http-{status}"
+        return None if headers.get("location") else Reason.http(status)
     if not 200 <= status < 300:
-        return f"http-{status}"
+        return Reason.http(status)
     accepted = _ACCEPTED_TYPES[kind]
     mime, _ = _parse_content_type(headers.get("content-type"))
     if accepted is not None and mime is not None and mime not in accepted:
         return _WRONG_TYPE_REASON[kind]
     length = headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:
-        return "too-large"
+        return Reason.TOO_LARGE
     return None
 
 
@@ -495,7 +574,8 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str,
     """Send one request and read the body only when it is wanted, all by `deadline`
     (time.monotonic). No answer by then raises TimeoutError; a body still arriving then ends
     the exchange with reason 'slow-body' — the client's timeout is per read, which a server
-    sending a byte a second never trips."""
+    sending a byte a second never trips. A page whose bytes are binary is 'not-html' whatever
+    its Content-Type said."""
     async with asyncio.timeout(deadline - time.monotonic()):
         response = await client.send(request, stream=True)
     try:
@@ -507,9 +587,11 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str,
                 async with asyncio.timeout(deadline - time.monotonic()):
                     content = await _read_capped(response, max_bytes)
                 if content is None:
-                    reason = "too-large"
+                    reason = Reason.TOO_LARGE
+                elif kind == "page" and looks_binary(content):
+                    reason, content = Reason.NOT_HTML, None   # an image or archive labelled text/html
             except TimeoutError:
-                reason = "slow-body"
+                reason = Reason.SLOW_BODY
         return Exchange(response.status_code, headers, reason, content)
     finally:
         await response.aclose()
@@ -531,4 +613,7 @@ async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, byte
         _worker_client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
                                            limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
     request = httpx.Request(method, url, headers=headers, extensions=extensions)
-    return await exchange(_worker_client, request, kind, max_bytes, deadline)
+    try:
+        return await exchange(_worker_client, request, kind, max_bytes, deadline)
+    except httpx.ConnectError as exc:   # its causes do not cross to the crawler: keep what they say
+        raise httpx.ConnectError(connect_failure(exc)) from None

@@ -17,7 +17,7 @@ from scraper.cli import main
 from scraper.store.sqlite import CrawlLock
 from scraper.testsite import FixtureServer, bundled_sites
 
-COMMANDS = ["crawl", "extract", "query", "search", "export", "stats", "reextract", "demo"]
+COMMANDS = ["crawl", "extract", "query", "search", "export", "stats", "reextract", "demo", "serve"]
 UNIV_TRUTH = json.loads((bundled_sites()["univ"].parent / "truth.json").read_text("utf-8"))["sites"]["univ"]
 
 
@@ -67,6 +67,9 @@ def test_search_and_export(univ_db, tmp_path):
     title = UNIV_TRUTH["articles"][0]["title"]
     found = run("search", title[:6], "--db", str(univ_db), "--format", "json")
     assert found.exit_code == 0 and title in found.stdout
+    # the crawl indexed everything it stored before it ended (search needs no scan of a tail)
+    unindexed = "SELECT COUNT(*) FROM articles WHERE rowid > (SELECT upto FROM search_indexed)"
+    assert json.loads(run("query", unindexed, "--db", str(univ_db), "--format", "json").stdout)[0] == {"COUNT(*)": 0}
     out = tmp_path / "all.jsonl"
     exported = run("export", "--db", str(univ_db), "--format", "jsonl", "-o", str(out))
     assert exported.exit_code == 0
@@ -93,9 +96,12 @@ def test_a_second_crawl_on_the_same_archive_is_refused(tmp_path):
 
 
 def test_demo_runs_from_the_command_line(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "scraper", "demo", "--db", str(tmp_path / "demo.db")],
-                          capture_output=True, text=True, timeout=120)
+    """Without --db the demo writes demo.db, never the archive.db a real crawl uses."""
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPER_DB"}
+    proc = subprocess.run([sys.executable, "-m", "scraper", "demo"], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr
+    assert not (tmp_path / "archive.db").exists()
     assert "stored" in proc.stdout and "fields found" in proc.stdout
     with sqlite3.connect(tmp_path / "demo.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= 44

@@ -11,11 +11,13 @@ together; a crash then loses at most the open group, whose frontier rows are sti
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from .records import PageRecord, QueryResult, RawPage
+from ..changes import Change, Since
+from ..search import SearchQuery
+from .records import ArticleSelection, FileRecord, PageRecord, QueryResult, RawPage, SearchResult, StoredFile
 
 if TYPE_CHECKING:
     from ..article import Article
@@ -69,6 +71,13 @@ class Archive(ABC):
     @abstractmethod
     def finish_run(self, run_id: int, outcome: str, counts: dict[str, int], stats: dict) -> None: ...
 
+    def update_search_index(self) -> int:
+        """Bring the full-text index up to the stored articles (a writer calls it when its
+        writes are done: the end of a crawl run, of a reextract); returns how many articles it
+        indexed. `search` finds every article either way. A backend whose index follows each
+        write needs nothing here."""
+        return 0
+
     # -- frontier ----------------------------------------------------------------------------
     @abstractmethod
     def enqueue(self, items: Iterable[FrontierItem], run_id: int | None) -> int:
@@ -89,6 +98,19 @@ class Archive(ABC):
         pending while attempts < `max_attempts` (those of `always_kinds` regardless, and start
         URLs and robots.txt sitemaps whatever the reason); skipped ones with a reason in
         `recheck_reasons` too."""
+
+    @abstractmethod
+    def unskip(self, site: str, reason: str) -> None:
+        """Make the URLs of `site` skipped for `reason` pending again."""
+
+    # -- learned state -----------------------------------------------------------------------
+    @abstractmethod
+    def url_patterns(self, site: str) -> list[tuple[str, int, int, int, int, str | None]]:
+        """(pattern, fetched, yielded, articles, idle, alias) of every URL pattern of `site`."""
+
+    @abstractmethod
+    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
+        """Store those rows for `site`, replacing the patterns' earlier figures."""
 
     @abstractmethod
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
@@ -151,26 +173,67 @@ class Archive(ABC):
     def delete_sites(self, name_prefix: str) -> None:
         """Forget everything of the sites whose name starts with `name_prefix`."""
 
+    # -- downloaded attachments --------------------------------------------------------------
+    @abstractmethod
+    def save_file(self, record: FileRecord) -> bool:
+        """Keep a downloaded attachment: its bytes once per content (sha256), the URL it came
+        from with its validators. Returns whether the content is new to the archive."""
+
+    @abstractmethod
+    def file_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """(etag, last_modified) of the attachment last fetched from `url`, None if never."""
+
+    @abstractmethod
+    def iter_files(self, site: str | None = None) -> Iterator[StoredFile]:
+        """Every kept attachment as each article links it (link text, URL, sha256, MIME, bytes)."""
+
     # -- reading -----------------------------------------------------------------------------
     @abstractmethod
-    def query(self, sql: str, params: Sequence[object] = ()) -> QueryResult:
-        """Run the user's own read-only statement (in the backend's SQL dialect). On an archive
-        opened read-only anything that writes is refused with `ArchiveError`."""
+    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = (), *,
+              time_limit: float | None = None) -> QueryResult:
+        """Run the user's own read-only statement (in the backend's SQL dialect), with positional
+        or named parameters. On an archive opened read-only anything that writes is refused with
+        `ArchiveError`; one running past `time_limit` seconds is stopped with `ArchiveError`."""
 
     @abstractmethod
-    def search(self, text: str, limit: int) -> QueryResult:
-        """Articles whose title or body contain every whitespace-separated term, best first:
-        columns url, title, published_at, source, snippet."""
+    def search(self, query: SearchQuery, limit: int, offset: int = 0) -> SearchResult:
+        """Articles matching `query` (every clause, no excluded term, its site and dates), best
+        first — relevance, then newest — the same ordering for every term length; with the
+        total count of matches."""
 
     @abstractmethod
-    def iter_articles(self, site: str | None = None) -> Iterator[dict]:
-        """Every article as a dict of `ARTICLE_COLUMNS` less run_id (images and attachments as
-        lists), ordered by site, published_at, url; one row in memory at a time."""
+    def iter_articles(self, selection: ArticleSelection = ArticleSelection(),
+                      fields: Sequence[str] | None = None) -> Iterator[dict]:
+        """The selected articles as dicts of `fields` (default `ARTICLE_COLUMNS` less run_id;
+        images and attachments as lists), ordered by site, published_at, url; one row in memory
+        at a time. Raises ValueError for an unknown field."""
+
+    @abstractmethod
+    def iter_responses(self, selection: ArticleSelection = ArticleSelection()) -> Iterator[tuple]:
+        """(url, final_url, status, content_type, etag, last_modified, fetched_at, body bytes) of
+        the stored page of each selected article."""
+
+    @abstractmethod
+    def changes(self, since: Since, site: str | None = None) -> Iterator[Change]:
+        """Articles new or changed by the runs after `since` (or started at/after its time), and
+        stored articles whose page answered 404/410 since then ('gone')."""
+
+    @abstractmethod
+    def versions(self, url: str) -> list[dict]:
+        """Every stored version of the article at `url` (or an alias of it), oldest first: url,
+        version, `VERSIONED_COLUMNS`, first_seen, last_seen, run_id (the run that stored it) and
+        stored_at (when that run started)."""
 
     @abstractmethod
     def stats(self) -> list[tuple[str, QueryResult]]:
-        """Titled tables for `scraper stats`: articles per site, pages by outcome, frontier
+        """Titled tables for `scraper stats` after `site_stats`: pages by outcome, frontier
         states, recent runs."""
+
+    @abstractmethod
+    def site_stats(self) -> list[dict]:
+        """Per site: articles, oldest/newest published_at, `fields` (share of articles with each
+        field non-empty), last_fetch, last_run and last_run_outcome (the newest run that fetched
+        from it), `failures` (fetched pages by failure reason)."""
 
     @abstractmethod
     def field_counts(self, fields: Sequence[str], site_prefix: str = "") -> tuple[int, dict[str, int]]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 
 from ..article import Article
+from ..search import DateRange
 from .rawcodec import compress, decompress  # noqa: F401 - part of the records' interface
 
 DEFAULT_DB = "archive.db"
@@ -21,6 +22,8 @@ ARTICLE_COLUMNS: tuple[str, ...] = ("url", "site") + tuple(
 ) + ("content_hash", "version", "first_seen", "last_seen", "run_id")
 # Article fields kept as JSON text (lists of dataclasses).
 JSON_FIELDS = ("images", "attachments")
+# Every column of the archive holding JSON text (articles' lists, runs' arguments and stats).
+JSON_COLUMNS = (*JSON_FIELDS, "args", "stats")
 # What an earlier version of an article keeps in `article_versions`.
 VERSIONED_COLUMNS = ("title", "published_at", "author", "source", "editor", "body", "content_hash")
 
@@ -85,3 +88,67 @@ class QueryResult:
 
     def first(self) -> tuple | None:
         return next(iter(self.rows), None)
+
+
+@dataclass(frozen=True)
+class ArticleSelection:
+    """Which articles a read is about (every condition given must hold):
+
+    - `site`; `dates` on published_at (see `search.DateRange`);
+    - `run_id`: the articles whose current version run N stored (new or changed in run N);
+    - `changed_since_run`: new or changed by any run after N (a downstream job's delta);
+    - `where`: the user's own condition on the articles table, in the backend's SQL dialect,
+      with `params` for its placeholders.
+    """
+
+    site: str | None = None
+    dates: DateRange = field(default_factory=DateRange)
+    run_id: int | None = None
+    changed_since_run: int | None = None
+    where: str | None = None
+    params: tuple = ()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    url: str
+    site: str
+    title: str | None
+    published_at: str | None
+    source: str | None
+    body: str | None
+
+
+@dataclass
+class SearchResult:
+    """One page of hits, best first, and how many articles match in all."""
+
+    total: int
+    hits: list[SearchHit]
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A downloaded attachment: where it came from and its bytes (stored once per content)."""
+
+    url: str                      # canonical URL (frontier key)
+    link_url: str                 # as the article links it
+    site: str
+    content: bytes
+    mime: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A kept attachment as an article links it (for `files export`)."""
+
+    article_url: str
+    site: str
+    text: str | None              # the link text, e.g. 2024年招生计划.pdf
+    url: str
+    sha256: str
+    mime: str | None
+    content: bytes

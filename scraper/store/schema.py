@@ -61,8 +61,72 @@ V2 = """
 DROP TABLE IF EXISTS "meta";
 """
 
+# Version 3: learned per-site state — the yield of each URL pattern (see `scraper.yields`).
+V3 = """
+CREATE TABLE "url_patterns" (
+   "site" TEXT, "pattern" TEXT, "fetched" INTEGER, "yielded" INTEGER, "articles" INTEGER,
+   "idle" INTEGER, "alias" TEXT, PRIMARY KEY ("site", "pattern")
+);
+"""
+
+# Version 4: reading. A two-character word at the very end of a title or body has no trigram of
+# its own, so search looks it up by these tail indexes (the rest through the trigram index);
+# `run_id` finds what a run stored; `article_list` adds the month for browsing (serve).
+V4 = """
+CREATE INDEX "idx_articles_title_tail" ON "articles" (substr("title", -2));
+CREATE INDEX "idx_articles_body_tail" ON "articles" (substr("body", -2));
+CREATE INDEX "idx_articles_run_id" ON "articles" ("run_id");
+CREATE INDEX "idx_pages_status" ON "pages" ("status");
+CREATE VIEW "article_list" AS SELECT rowid, url, site, substr(published_at, 1, 7) AS month, published_at, title,
+   source, author, editor, images, attachments, version, first_seen, last_seen, run_id FROM articles;
+"""
+
+# Version 5: downloaded attachments (a site's `download_files`), content-addressed: one row per
+# distinct content (sha256, compressed bytes, MIME), one per URL it was fetched from (with its
+# validators for conditional GET); `article_files` links them to the articles that list them.
+V5 = """
+CREATE TABLE "files" ("sha256" TEXT PRIMARY KEY, "size" INTEGER, "mime" TEXT, "content" BLOB, "first_seen" TEXT);
+CREATE TABLE "file_urls" (
+   "url" TEXT PRIMARY KEY, "link_url" TEXT, "site" TEXT, "sha256" TEXT, "etag" TEXT, "last_modified" TEXT,
+   "fetched_at" TEXT, "run_id" INTEGER
+);
+CREATE INDEX "idx_file_urls_link_url" ON "file_urls" ("link_url");
+CREATE VIEW "article_files" AS SELECT a.url AS article_url, a.site, json_extract(j.value, '$.text') AS text,
+   u.url AS file_url, f.sha256, f.mime, f.size
+   FROM articles a JOIN json_each(a.attachments) j
+   JOIN file_urls u ON u.link_url = json_extract(j.value, '$.url') JOIN files f ON f.sha256 = u.sha256;
+"""
+
+# Version 6: the search index is filled in batches (`SqliteArchive.update_search_index`, at the
+# end of a crawl run), not by a trigger per inserted article: trigram-indexing an article cost
+# the crawler's loop ~6 ms, more than all its other work on the page. `search_indexed.upto` is
+# the highest articles rowid the index covers; search scans the rows above it. Rows the index
+# covers stay in step row by row: deleting one or changing its title/body updates the index
+# (a changed last_seen no longer re-indexes the article), and a new row that reuses a covered
+# rowid is indexed at once.
+V6 = """
+DROP TRIGGER "articles_ai";
+DROP TRIGGER "articles_ad";
+DROP TRIGGER "articles_au";
+CREATE TABLE "search_indexed" ("upto" INTEGER NOT NULL);
+INSERT INTO "search_indexed" ("upto") SELECT COALESCE(MAX(rowid), 0) FROM "articles";
+CREATE TRIGGER "articles_ai" AFTER INSERT ON "articles"
+WHEN new.rowid <= (SELECT "upto" FROM "search_indexed") BEGIN
+  INSERT INTO "articles_fts" (rowid, "title", "body") VALUES (new.rowid, new."title", new."body");
+END;
+CREATE TRIGGER "articles_ad" AFTER DELETE ON "articles"
+WHEN old.rowid <= (SELECT "upto" FROM "search_indexed") BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "body") VALUES('delete', old.rowid, old."title", old."body");
+END;
+CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "body" ON "articles"
+WHEN old.rowid <= (SELECT "upto" FROM "search_indexed") BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "body") VALUES('delete', old.rowid, old."title", old."body");
+  INSERT INTO "articles_fts" (rowid, "title", "body") VALUES (new.rowid, new."title", new."body");
+END;
+"""
+
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps

@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -22,15 +22,15 @@ import sqlite_utils
 
 from ..article import Article
 from ..frontier import FrontierItem
+from ..reasons import Reason
 from .base import Archive, ArchiveBusy, ArchiveError
 from .records import (ARTICLE_COLUMNS, DEFAULT_DB, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord, QueryResult,
                       RawPage, content_hash, decompress, utcnow)
 from .schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
+from .sqlite_files import SqliteFiles
+from .sqlite_read import SqliteReading
 
 _STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)
-EXPORT_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c != "run_id")
-# FTS5's trigram tokenizer cannot match strings shorter than three characters.
-_TRIGRAM_MIN = 3
 
 
 def _plainer(a: str, b: str) -> bool:
@@ -50,6 +50,14 @@ def _article_record(article: Article) -> dict:
 def _like_prefix(text: str) -> str:
     """A LIKE pattern (with ESCAPE '\\') matching strings that start with `text` literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _next_run(reason: str) -> str:
+    """The `Reason.next_run` of a stored reason ('' for 'ok' and words this version does not know)."""
+    try:
+        return Reason(reason).next_run
+    except ValueError:
+        return ""
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -116,8 +124,18 @@ def _errors_translated(cls: type) -> type:
         return call
 
     for name in Archive.__abstractmethods__ - {"transaction", "group_commit", "crawl_lock", "close"}:
-        setattr(cls, name, wrap(cls.__dict__[name]))
+        setattr(cls, name, wrap(getattr(cls, name)))   # mixins' methods too
     return cls
+
+
+def _query_error(exc: sqlite3.Error, path: str, time_limit: float | None) -> ArchiveError:
+    """The user's query failed: say why in their terms."""
+    message = str(exc)
+    if any(word in message for word in ("readonly", "read-only", "query_only", "authoriz")):
+        return ArchiveError("the archive is opened read-only: only SELECT-like statements are allowed")
+    if message == "interrupted" and time_limit is not None:
+        return ArchiveError(f"the query ran longer than its time limit ({time_limit:g} s) and was stopped")
+    return archive_error(exc, path, plain=True)
 
 
 class _Group:
@@ -162,7 +180,7 @@ def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: o
 
 
 @_errors_translated
-class SqliteArchive(Archive):
+class SqliteArchive(SqliteReading, SqliteFiles, Archive):
     """Open (and create or migrate) an archive file. Use `open_archive()`."""
 
     def __init__(self, path: str | Path = DEFAULT_DB, *, readonly: bool = False):
@@ -183,6 +201,8 @@ class SqliteArchive(Archive):
             if not Path(self.path).exists():
                 raise ArchiveError(f"no archive at {self.path} (run `scraper crawl` or `scraper demo` first)")
             conn = sqlite3.connect(f"file:{Path(self.path).resolve()}?mode=ro", uri=True)
+            self.conn = conn
+            self.attach_vocabulary()
             conn.execute("PRAGMA query_only = 1")
         else:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)
@@ -305,6 +325,20 @@ class SqliteArchive(Archive):
                  *(counts.get(k, 0) for k in keys), run_id),
             )
 
+    def update_search_index(self) -> int:
+        """Index, in one statement, the articles above `search_indexed.upto` (schema step 6):
+        one batch costs less than a trigger per row and runs once the crawl's loop is done."""
+        with self.transaction():
+            upto, top = self.conn.execute(
+                "SELECT upto, (SELECT COALESCE(MAX(rowid), 0) FROM articles) FROM search_indexed").fetchone()
+            if top <= upto:
+                return 0
+            cursor = self.conn.execute("INSERT INTO articles_fts(rowid, title, body)"
+                                       " SELECT rowid, title, body FROM articles WHERE rowid > ? AND rowid <= ?",
+                                       (upto, top))
+            self.conn.execute("UPDATE search_indexed SET upto = ?", (top,))
+            return cursor.rowcount
+
     # -- frontier ----------------------------------------------------------------------------
     def enqueue(self, items: Iterable[FrontierItem], run_id: int | None) -> int:
         before = self.conn.total_changes
@@ -365,6 +399,22 @@ class SqliteArchive(Archive):
             f"UPDATE frontier SET state='pending' WHERE site=? AND state='skipped'"
             f" AND reason IN ({marks(recheck_reasons)})",
             (site, *recheck_reasons),
+        )
+
+    def unskip(self, site: str, reason: str) -> None:
+        self.conn.execute("UPDATE frontier SET state='pending' WHERE site=? AND state='skipped' AND reason=?",
+                          (site, reason))
+
+    def url_patterns(self, site: str) -> list[tuple[str, int, int, int, int, str | None]]:
+        return self.conn.execute(
+            "SELECT pattern, fetched, yielded, articles, idle, alias FROM url_patterns WHERE site=?", (site,)
+        ).fetchall()
+
+    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO url_patterns(site, pattern, fetched, yielded, articles, idle, alias)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(site, *row) for row in rows],
         )
 
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
@@ -473,8 +523,8 @@ class SqliteArchive(Archive):
                 self.add_alias(alias, primary)
                 self.conn.execute("UPDATE articles SET last_seen=? WHERE url=?", (now, primary))
                 return "alias"
-        if existing is not None and existing[0] == digest:
-            self.conn.execute("UPDATE articles SET last_seen=?, run_id=? WHERE url=?", (now, run_id, url))
+        if existing is not None and existing[0] == digest:   # run_id stays: the run that stored this text
+            self.conn.execute("UPDATE articles SET last_seen=? WHERE url=?", (now, url))
             return "unchanged"
         record = _article_record(article)
         record.update(url=url, site=site, content_hash=digest, last_seen=now, run_id=run_id)
@@ -516,70 +566,51 @@ class SqliteArchive(Archive):
                 self.conn.execute(f"DELETE FROM {table} WHERE site LIKE ? ESCAPE '\\'", (like,))
 
     # -- reading -----------------------------------------------------------------------------
-    def query(self, sql: str, params: Sequence[object] = ()) -> QueryResult:
+    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = (), *,
+              time_limit: float | None = None) -> QueryResult:
+        if time_limit is not None:
+            deadline = time.monotonic() + time_limit
+            self.conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
         try:
-            cursor = self.conn.execute(sql, tuple(params))
+            cursor = self.conn.execute(sql, params if isinstance(params, Mapping) else tuple(params))
         except sqlite3.Error as exc:
-            message = str(exc)
-            if any(word in message for word in ("readonly", "read-only", "query_only", "authoriz")):
-                raise ArchiveError("the archive is opened read-only: only SELECT-like statements are allowed") from exc
-            raise archive_error(exc, self.path, plain=True) from exc
-        return QueryResult([d[0] for d in cursor.description or ()], self._rows(cursor))
+            raise _query_error(exc, self.path, time_limit) from exc
+        return QueryResult([d[0] for d in cursor.description or ()], self._rows(cursor, time_limit))
 
-    def _rows(self, cursor: sqlite3.Cursor) -> Iterator[tuple]:
-        with _translated(self.path):    # a damaged page may first be read mid-way
+    def _rows(self, cursor: sqlite3.Cursor, time_limit: float | None) -> Iterator[tuple]:
+        try:                            # a damaged page may first be read mid-way
             yield from cursor
-
-    def search(self, text: str, limit: int) -> QueryResult:
-        """Terms of three characters or more go through the trigram FTS index; when any term is
-        shorter (two-character words are common in Chinese) the search falls back to LIKE on
-        the base table, which is exact but scans."""
-        terms = text.split()
-        columns = "a.url, a.title, a.published_at, a.source"
-        if all(len(t) >= _TRIGRAM_MIN for t in terms):
-            match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
-            return self.query(
-                f"SELECT {columns}, snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet"
-                " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
-                " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-                (match, limit),
-            )
-        first = terms[0]
-        likes = ["%" + _like_prefix(t) for t in terms]
-        where = " AND ".join("(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')" for _ in terms)
-        return self.query(
-            f"SELECT {columns}, '…' || replace(substr(a.body, max(1, instr(a.body, ?) - 12), 30), ?, '[' || ? || ']')"
-            f" || '…' AS snippet FROM articles a WHERE {where} ORDER BY a.published_at DESC LIMIT ?",
-            (first, first, first, *(v for like in likes for v in (like, like)), limit),
-        )
-
-    def iter_articles(self, site: str | None = None) -> Iterator[dict]:
-        sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM articles"
-        if site is not None:
-            sql += " WHERE site = ?"
-        result = self.query(sql + " ORDER BY site, published_at, url", () if site is None else (site,))
-        for row in result:
-            record = dict(zip(result.columns, row))
-            for key in JSON_FIELDS:
-                record[key] = json.loads(record[key]) if record.get(key) else []
-            yield record
+        except sqlite3.Error as exc:
+            raise _query_error(exc, self.path, time_limit) from exc
 
     def stats(self) -> list[tuple[str, QueryResult]]:
-        queries = [
-            ("articles per site", "SELECT site, COUNT(*) AS articles, MIN(published_at) AS oldest,"
-                                  " MAX(published_at) AS newest FROM articles GROUP BY site"),
-            ("pages by outcome", "SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages"
-                                 " GROUP BY 1 ORDER BY 2 DESC"),
-            ("frontier", "SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2"),
-            ("recent runs", "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome,"
-                            " pages_fetched AS fetched, not_modified AS '304', articles_new AS new,"
-                            " articles_changed AS changed, errors FROM runs ORDER BY id DESC LIMIT 5"),
+        outcomes = self.query("SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages"
+                              " GROUP BY 1 ORDER BY 2 DESC")
+        return [
+            ("pages by outcome", QueryResult(outcomes.columns + ["next run"],
+                                             iter([(*row, _next_run(row[0])) for row in outcomes]))),
+            ("frontier", self._read_whole("SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2")),
+            # the latest outcome of every URL that went wrong (done with a reason: read, with a
+            # warning, e.g. a truncated sitemap); the next run retries the retryable ones
+            ("failed URLs by reason", self._read_whole(
+                "SELECT site, state, reason, COUNT(*) AS urls FROM frontier WHERE reason IS NOT NULL"
+                " AND state != 'skipped' GROUP BY 1, 2, 3 ORDER BY 4 DESC")),
+            ("skipped URLs by reason", self._read_whole(
+                "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state='skipped'"
+                " GROUP BY 1, 2 ORDER BY 3 DESC")),
+            ("URL patterns not yielding (low-yield after low_yield_after idle fetches)", self._read_whole(
+                "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0"
+                " ORDER BY idle DESC LIMIT 10")),
+            ("recent runs", self._read_whole(
+                "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome, pages_fetched AS fetched,"
+                " not_modified AS '304', articles_new AS new, articles_changed AS changed, errors"
+                " FROM runs ORDER BY id DESC LIMIT 5")),
         ]
-        tables = []
-        for title, sql in queries:      # each read whole: one open cursor at a time
-            result = self.query(sql)
-            tables.append((title, QueryResult(result.columns, iter(list(result)))))
-        return tables
+
+    def _read_whole(self, sql: str) -> QueryResult:
+        """A small result read at once (no cursor left open behind it)."""
+        result = self.query(sql)
+        return QueryResult(result.columns, iter(list(result)))
 
     def field_counts(self, fields: Sequence[str], site_prefix: str = "") -> tuple[int, dict[str, int]]:
         unknown = set(fields) - set(ARTICLE_COLUMNS)
