@@ -35,6 +35,9 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # longer than this run will wait, so its other URLs wait for the next run too.
 _HOST_DOWN_AFTER = 10
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
+# How much longer than its own deadline the crawler waits for a worker's answer: the worker ends
+# a slow exchange itself (and says why); this only covers a worker that hangs.
+_WORKER_GRACE = 1.0
 
 # Content types each kind of fetch downloads. A missing Content-Type is accepted (many small
 # CMS servers omit it); the parser downstream decides. Gzip sitemaps are often octet-stream.
@@ -69,6 +72,7 @@ class FetchResult:
     # status/headers are those of the last response received (a 301 when its target was refused)
     redirects: list[str] = field(default_factory=list)
     attempts: int = 0
+    timeouts: int = 0                          # attempts that ran out of time (the URL's budget)
     elapsed: float = 0.0
 
     @property
@@ -226,8 +230,8 @@ class Fetcher:
         result = await self.fetch(origin + "/robots.txt", kind="robots")
         text = result.content.decode("utf-8", "replace") if result.content is not None else None
         status = result.status
-        if status is not None and 200 <= status < 300 and result.reason == "too-large":
-            status, text = None, None   # rules we could not read entirely: treat as unreachable
+        if status is not None and 200 <= status < 300 and result.content is None:
+            status, text = None, None   # rules we could not read entirely (too large, a drip): unreachable
         robots = Robots.from_response(status, text, self.settings.user_agent)
         if robots.unreachable:
             self.stats["robots-unreachable"] += 1
@@ -240,8 +244,9 @@ class Fetcher:
         """GET `url` as a `kind` ('page', 'sitemap', 'robots', 'attachment').
 
         reason is None on success, else one of: 'robots', 'robots-unreachable', 'off-scope', 'forbidden-address',
-        'http-NNN', 'timeout', 'connect-error', 'host-down' (too many failures in a row on that
-        host this run), 'bad-encoding', 'bad-url', 'too-large',
+        'http-NNN', 'timeout' (no answer within `timeout`), 'slow-body' (an answer whose body was
+        still arriving after `timeout`: a drip), 'connect-error', 'host-down' (too many failures
+        in a row on that host this run), 'bad-encoding', 'bad-url', 'too-large',
         'not-html' (page), 'not-xml' (sitemap), 'redirect-loop', 'too-many-redirects',
         'not-modified'.
         """
@@ -306,7 +311,13 @@ class Fetcher:
 
     async def _attempts(self, url: str, kind: str, conditional: dict[str, str],
                         result: FetchResult) -> None:
-        """Request `url` with retries on timeouts, connection errors, 5xx and 429; fill `result`."""
+        """Request `url` with retries on timeouts, connection errors, 5xx and 429; fill `result`.
+
+        A slow URL has a time budget per run: `max_timeouts` timed-out attempts (over all its
+        redirect hops), then it waits for the next run, so one slow page cannot hold its host's
+        slot for all the retries. A drip (reason 'slow-body') is not retried this run at all:
+        the server did answer, and would drip again.
+        """
         s = self.settings
         state = self._host(host_of(url))
         for attempt in range(s.max_retries + 1):
@@ -322,7 +333,10 @@ class Fetcher:
                 return
             except (TimeoutError, httpx.TimeoutException):
                 result.status, result.reason = None, "timeout"
+                result.timeouts += 1
                 state.failures += 1
+                if result.timeouts >= s.max_timeouts:
+                    return
             except httpx.DecodingError:
                 result.reason = "bad-encoding"
                 return
@@ -347,9 +361,11 @@ class Fetcher:
         host = host_of(url)
         state = self._host(host)
         request = await self._build_request(url, kind, conditional)
-        async with self._slot(state, url), asyncio.timeout(s.timeout):
-            self.stats["requests"] += 1
-            answer = await self._exchange(request, kind)
+        async with self._slot(state, url):
+            deadline = time.monotonic() + s.timeout     # from the real start, not the slot wait
+            async with asyncio.timeout(s.timeout + _WORKER_GRACE):
+                self.stats["requests"] += 1
+                answer = await self._exchange(request, kind, deadline)
         state.failures = 0   # it answered: not down
         result.status, result.headers = answer.status, answer.headers
         result.content_type, result.charset = _parse_content_type(answer.headers.get("content-type"))
@@ -366,17 +382,17 @@ class Fetcher:
         result.reason, result.content = answer.reason, answer.content
         return None
 
-    async def _exchange(self, request: httpx.Request, kind: str) -> Exchange:
+    async def _exchange(self, request: httpx.Request, kind: str, deadline: float) -> Exchange:
         """The request/response itself: in a worker process when the crawler gave an
         `exchanger` (and no test transport), else on this process's client."""
         if self._exchanger is not None:
             try:
                 return await self._exchanger(request.method, str(request.url), request.headers.raw,
                                              dict(request.extensions), kind, self.settings.max_bytes,
-                                             time.monotonic() + self.settings.timeout)
+                                             deadline)
             except WorkerError:
                 pass          # the worker died under this request: do it here instead
-        return await exchange(self._client, request, kind, self.settings.max_bytes)
+        return await exchange(self._client, request, kind, self.settings.max_bytes, deadline)
 
     async def _build_request(self, url: str, kind: str, conditional: dict[str, str]) -> httpx.Request:
         headers = {"Accept": _ACCEPT_HEADER[kind], **conditional}
@@ -445,7 +461,7 @@ class Exchange:
 
     status: int
     headers: dict[str, str]        # lowercase names
-    reason: str | None = None      # 'not-modified', 'http-NNN', 'not-html', 'not-xml', 'too-large'
+    reason: str | None = None      # 'not-modified', 'http-NNN', 'not-html', 'not-xml', 'too-large', 'slow-body'
     content: bytes | None = None
 
 
@@ -478,17 +494,26 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes | None
     return b"".join(chunks)
 
 
-async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str, max_bytes: int) -> Exchange:
-    """Send one request and read the body only when it is wanted."""
-    response = await client.send(request, stream=True)
+async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str, max_bytes: int,
+                   deadline: float) -> Exchange:
+    """Send one request and read the body only when it is wanted, all by `deadline`
+    (time.monotonic). No answer by then raises TimeoutError; a body still arriving then ends
+    the exchange with reason 'slow-body' — the client's timeout is per read, which a server
+    sending a byte a second never trips."""
+    async with asyncio.timeout(deadline - time.monotonic()):
+        response = await client.send(request, stream=True)
     try:
         headers = {k.lower(): v for k, v in response.headers.items()}
         reason = _reason_before_body(response.status_code, headers, kind, max_bytes)
         content = None
         if reason is None and response.status_code not in _REDIRECTS:
-            content = await _read_capped(response, max_bytes)
-            if content is None:
-                reason = "too-large"
+            try:
+                async with asyncio.timeout(deadline - time.monotonic()):
+                    content = await _read_capped(response, max_bytes)
+                if content is None:
+                    reason = "too-large"
+            except TimeoutError:
+                reason = "slow-body"
         return Exchange(response.status_code, headers, reason, content)
     finally:
         await response.aclose()
@@ -503,13 +528,11 @@ async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, byte
     vetted the request (scope, robots, pinned address, pacing); this only performs it, and not
     at all once `deadline` (time.monotonic, shared by processes on one machine) has passed: the
     crawler has given up and freed the host's slot, so a late request would break its pacing."""
-    timeout = deadline - time.monotonic()
-    if timeout <= 0:
+    if deadline <= time.monotonic():
         raise TimeoutError("the crawler gave up on this request before it started")
     global _worker_client
     if _worker_client is None:
         _worker_client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
                                            limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
     request = httpx.Request(method, url, headers=headers, extensions=extensions)
-    async with asyncio.timeout(timeout):
-        return await exchange(_worker_client, request, kind, max_bytes)
+    return await exchange(_worker_client, request, kind, max_bytes, deadline)

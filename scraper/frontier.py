@@ -19,7 +19,7 @@ PRIORITY = {"sitemap": 0, "start": 1, "list": 2, "article": 3, "other": 4}
 HUB_KINDS = ("sitemap", "start", "list")
 # Failures worth another try on the next run (the server may be back, a dead worker was ours);
 # others are final.
-RETRYABLE = ("timeout", "connect-error", "host-down", "robots-unreachable", "extract-error", "internal-error",
+RETRYABLE = ("timeout", "slow-body", "connect-error", "host-down", "robots-unreachable", "extract-error", "internal-error",
              "http-429", "http-500", "http-502", "http-503", "http-504")
 MAX_ATTEMPTS = 5    # consecutive failed runs after which an article is given up (hubs never are)
 

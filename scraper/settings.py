@@ -17,7 +17,8 @@ DEFAULT_USER_AGENT = "scraper/0.1 (news archiver; +https://github.com/scraper-ar
 @dataclass(frozen=True)
 class Settings:
     user_agent: str = DEFAULT_USER_AGENT
-    timeout: float = 20.0               # seconds, per request (connect + read)
+    timeout: float = 20.0               # seconds for one request: its answer and its whole body
+    max_timeouts: int = 2               # timed-out attempts of one URL per run; then it waits for the next run
     max_bytes: int = 8 * 1024 * 1024    # bodies larger than this are dropped ('too-large')
     delay: float = 1.0                  # seconds between two requests to one host (Crawl-delay wins if larger)
     per_host_concurrency: int = 1       # requests in flight to one host

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from functools import partial
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -12,9 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from scraper.fetch import Fetcher, FetchResult, HostPacing
+from scraper.fetch import Fetcher, FetchResult, HostPacing, remote_exchange
 from scraper.settings import Settings
 from scraper.urls import Scope
+from scraper.workers import WorkerPool
 
 FAST = Settings(delay=0.0, timeout=2.0, backoff_base=0.001, backoff_max=0.05, max_retries=2,
                 max_redirects=3, max_bytes=1000)
@@ -335,7 +337,7 @@ async def _dns_bad_name(host):
 
 @pytest.mark.parametrize("resolver, reason, attempts", [
     (_dns_down, "connect-error", FAST.max_retries + 1),
-    (_dns_hangs, "timeout", FAST.max_retries + 1),
+    (_dns_hangs, "timeout", FAST.max_timeouts),   # the URL's time budget, not all its retries
     (_dns_bad_name, "bad-url", 1),
 ])
 def test_dns_trouble_is_a_reason_not_an_exception(resolver, reason, attempts):
@@ -408,18 +410,18 @@ def test_retries_5xx_then_succeeds():
     assert result.ok and result.attempts == 3 and stats["retries"] == 2
 
 
-@pytest.mark.parametrize("route, reason", [
-    (500, "http-500"),
-    (httpx.ReadTimeout("slow"), "timeout"),
-    (httpx.ConnectError("refused"), "connect-error"),
-    (httpx.RemoteProtocolError("server hung up"), "connect-error"),
+@pytest.mark.parametrize("route, reason, attempts", [
+    (500, "http-500", FAST.max_retries + 1),
+    (httpx.ReadTimeout("slow"), "timeout", FAST.max_timeouts),
+    (httpx.ConnectError("refused"), "connect-error", FAST.max_retries + 1),
+    (httpx.RemoteProtocolError("server hung up"), "connect-error", FAST.max_retries + 1),
 ])
-def test_retries_exhausted(route, reason):
+def test_retries_exhausted(route, reason, attempts):
     site = Site({"/a.htm": sequence(route)})
     result = run(fetch(site, SITE + "/a.htm"))
-    assert result.reason == reason and result.attempts == FAST.max_retries + 1
+    assert result.reason == reason and result.attempts == attempts
     assert result.content is None
-    assert site.paths.count("/a.htm") == FAST.max_retries + 1
+    assert site.paths.count("/a.htm") == attempts
 
 
 def test_dead_host_fails_fast_after_repeated_failures():
@@ -564,6 +566,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.paths.append(self.path)
         if self.path == "/slow.htm":
             time.sleep(0.3)
+        if self.path in self.server.drips:
+            self._drip()
+            return
         if self.path == "/away":
             self.send_response(302)
             self.send_header("Location", self.server.away)
@@ -581,6 +586,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+    def _drip(self):
+        """Headers at once, then one byte every 20 ms of a body that never ends (until the
+        client hangs up, or 30 s pass)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()             # no length: the body ends when the connection does
+        for _ in range(1500):
+            self.wfile.write(b"x")
+            self.wfile.flush()
+            time.sleep(0.02)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -591,7 +608,7 @@ class _Server(ThreadingHTTPServer):
 @contextmanager
 def serve(host: str):
     server = _Server((host, 0), _Handler)
-    server.paths, server.away = [], ""
+    server.paths, server.away, server.drips = [], "", {"/drip.htm"}
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
@@ -622,3 +639,46 @@ def test_loopback_page_timeout_refused_port_and_off_site_redirect():
     assert refused.reason == "robots-unreachable"   # its robots.txt was unreachable: disallow all
     assert refused_robots.reason == "connect-error" and refused_robots.attempts == 2
     assert other.paths == []               # 127.0.0.2 never received a request
+
+
+@pytest.mark.parametrize("in_worker", [False, True])
+def test_a_drip_ends_at_the_deadline_not_retried_while_other_hosts_go_on(in_worker):
+    """A body sent a byte at a time never trips a per-read timeout; the whole exchange has a
+    deadline, the URL is not asked again this run, and another host is served meanwhile."""
+    settings = FAST.with_overrides(timeout=0.5, max_retries=3)
+    with serve("127.0.0.1") as (home, base), serve("127.0.0.2") as (other, other_base):
+        async def main():
+            async with WorkerPool({"exchange": remote_exchange}, 1 if in_worker else 0) as pool:
+                exchanger = partial(pool.run, "exchange") if in_worker else None
+                async with Fetcher(settings, Scope([base + "/", other_base + "/"]), exchanger=exchanger) as f:
+                    drip = asyncio.ensure_future(f.fetch(base + "/drip.htm"))
+                    others = [await f.fetch(f"{other_base}/{i}.htm") for i in range(3)]
+                    return await drip, others
+        drip, others = run(main())
+    assert drip.reason == "slow-body" and drip.status == 200 and drip.content is None
+    assert drip.attempts == 1 and home.paths.count("/drip.htm") == 1
+    assert drip.elapsed < 10 * settings.timeout      # bounded by the deadline, not by the body
+    assert all(r.ok for r in others)
+
+
+def test_a_url_that_keeps_timing_out_spends_its_budget_then_waits_for_the_next_run():
+    settings = FAST.with_overrides(timeout=0.1, max_retries=5, max_timeouts=2)
+    with serve("127.0.0.1") as (home, base):
+        async def main():
+            async with Fetcher(settings, Scope([base + "/"])) as f:
+                return await f.fetch(base + "/slow.htm")
+        slow = run(main())
+    assert slow.reason == "timeout" and slow.attempts == slow.timeouts == 2
+    assert home.paths.count("/slow.htm") == 2
+
+
+
+def test_a_dripping_robots_txt_counts_as_unreachable():
+    settings = FAST.with_overrides(timeout=0.3)
+    with serve("127.0.0.1") as (home, base):
+        home.drips = {"/robots.txt"}
+        async def main():
+            async with Fetcher(settings, Scope([base + "/"])) as f:
+                return await f.fetch(base + "/a.htm")
+        page = run(main())
+    assert page.reason == "robots-unreachable" and home.paths == ["/robots.txt"]
