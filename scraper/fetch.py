@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Protocol
 from urllib.parse import urljoin, urldefrag
 
 import httpx
@@ -35,6 +36,9 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # longer than this run will wait, so its other URLs wait for the next run too.
 _HOST_DOWN_AFTER = 10
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
+# How long a robots.txt one worker fetched serves the others (an unreachable one: a minute, see
+# PostgresArchive.shared_robots); a new crawl reads it afresh.
+_SHARED_ROBOTS_AGE = 24 * 3600.0
 # How much longer than its own deadline the crawler waits for a worker's answer: the worker ends
 # a slow exchange itself (and says why); this only covers a worker that hangs.
 _WORKER_GRACE = 1.0
@@ -115,6 +119,8 @@ class HostPacing:
     its slots, spacing and down state (the first Fetcher to meet a host sizes its slots), and
     the run's overall in-flight limit (sized by the first Fetcher that asks)."""
 
+    shared: Coordination | None = None
+
     def __init__(self) -> None:
         self._hosts: dict[str, _Host] = {}
         self._overall: asyncio.Semaphore | None = None
@@ -129,6 +135,86 @@ class HostPacing:
         if state is None:
             state = self._hosts[host] = _Host(asyncio.Semaphore(per_host_concurrency))
         return state
+
+    @asynccontextmanager
+    async def slot(self, host: str, state: _Host, delay: float, per_host: int, overall: asyncio.Semaphore):
+        """Per-host in-flight limit and start spacing of `delay`, then the overall limit.
+        Start times are recorded when the request really starts."""
+        async with state.slots:
+            async with state.lock:
+                # a loop, since a Retry-After seen meanwhile may push next_start further
+                while (pause := state.next_start - time.monotonic()) > 0:
+                    await asyncio.sleep(pause)
+                await overall.acquire()
+                state.next_start = time.monotonic() + delay
+            try:
+                yield
+            finally:
+                overall.release()
+
+    def defer(self, host: str, state: _Host, seconds: float) -> None:
+        """No request to `host` for `seconds` (the server asked with Retry-After)."""
+        state.next_start = max(state.next_start, time.monotonic() + seconds)
+
+
+class Coordination(Protocol):
+    """What crawler processes on several machines share through their archive (see
+    `PostgresArchive`): per-host request slots and next start time, and robots.txt."""
+
+    def try_host_slot(self, host: str, slot: int) -> bool: ...
+    def release_host_slot(self, host: str, slot: int) -> None: ...
+    def take_host_start(self, host: str, delay: float) -> float: ...
+    def defer_host(self, host: str, seconds: float) -> None: ...
+    def shared_robots(self, origin: str, max_age: float) -> tuple[int | None, str | None] | None: ...
+    def try_robots_lock(self, origin: str) -> bool: ...
+    def store_robots(self, origin: str, status: int | None, body: str | None) -> None: ...
+    def release_robots_lock(self, origin: str) -> None: ...
+
+
+class SharedHostPacing(HostPacing):
+    """Politeness across processes: a host's request slots and its next start time live in the
+    shared archive, so N workers together keep to one host's delay and concurrency. This
+    process's own per-host semaphore comes first, so only one local waiter polls for a slot."""
+
+    def __init__(self, shared: Coordination, poll: float = 0.02) -> None:
+        super().__init__()
+        self.shared = shared
+        self._poll = poll
+
+    @asynccontextmanager
+    async def slot(self, host: str, state: _Host, delay: float, per_host: int, overall: asyncio.Semaphore):
+        shared = self.shared
+        assert shared is not None
+        async with state.slots:
+            slot = await self._host_slot(host, per_host)
+            try:
+                async with state.lock:
+                    await overall.acquire()
+                    try:
+                        # stamped at the real start (compare-and-set on the server's clock)
+                        while (wait := shared.take_host_start(host, delay)) > 0:
+                            await asyncio.sleep(wait)
+                    except BaseException:
+                        overall.release()
+                        raise
+                try:
+                    yield
+                finally:
+                    overall.release()
+            finally:
+                shared.release_host_slot(host, slot)
+
+    async def _host_slot(self, host: str, per_host: int) -> int:
+        assert self.shared is not None
+        while True:
+            for slot in range(per_host):
+                if self.shared.try_host_slot(host, slot):
+                    return slot
+            await asyncio.sleep(self._poll)
+
+    def defer(self, host: str, state: _Host, seconds: float) -> None:
+        assert self.shared is not None
+        self.shared.defer_host(host, seconds)
 
 
 async def _system_resolver(host: str) -> list[str]:
@@ -227,15 +313,38 @@ class Fetcher:
         return await asyncio.shield(task)
 
     async def _load_robots(self, origin: str) -> Robots:
+        shared = self._pacing.shared
+        if shared is None:
+            status, text = await self._fetch_robots(origin)
+        else:
+            status, text = await self._shared_robots(shared, origin)
+        robots = Robots.from_response(status, text, self.settings.user_agent)
+        if robots.unreachable:
+            self.stats["robots-unreachable"] += 1
+        return robots
+
+    async def _fetch_robots(self, origin: str) -> tuple[int | None, str | None]:
         result = await self.fetch(origin + "/robots.txt", kind="robots")
         text = result.content.decode("utf-8", "replace") if result.content is not None else None
         status = result.status
         if status is not None and 200 <= status < 300 and result.content is None:
             status, text = None, None   # rules we could not read entirely (too large, a drip): unreachable
-        robots = Robots.from_response(status, text, self.settings.user_agent)
-        if robots.unreachable:
-            self.stats["robots-unreachable"] += 1
-        return robots
+        return status, text
+
+    async def _shared_robots(self, shared: Coordination, origin: str) -> tuple[int | None, str | None]:
+        """robots.txt as some worker fetched it: one of them fetches, the others wait for it."""
+        while (stored := shared.shared_robots(origin, _SHARED_ROBOTS_AGE)) is None:
+            if shared.try_robots_lock(origin):
+                try:
+                    stored = shared.shared_robots(origin, _SHARED_ROBOTS_AGE)   # stored while we asked?
+                    if stored is None:
+                        stored = await self._fetch_robots(origin)
+                        shared.store_robots(origin, *stored)
+                    return stored
+                finally:
+                    shared.release_robots_lock(origin)
+            await asyncio.sleep(0.05)
+        return stored
 
     # ------------------------------------------------------------------------------ fetch
 
@@ -377,7 +486,7 @@ class Fetcher:
                 state.failures = _HOST_DOWN_AFTER
                 return None   # the server wants longer than we wait: give up for now
             if asked is not None:
-                state.next_start = max(state.next_start, time.monotonic() + asked)
+                self._pacing.defer(host, state, asked)
             return _Retry(asked)
         result.reason, result.content = answer.reason, answer.content
         return None
@@ -429,26 +538,14 @@ class Fetcher:
         self._addresses[host] = addresses[0]
         return addresses[0]
 
-    @asynccontextmanager
-    async def _slot(self, state: _Host, url: str):
-        """Per-host in-flight limit and start spacing of max(delay, Crawl-delay), then the
-        global limit. Start times are recorded when the request really starts."""
+    def _slot(self, state: _Host, url: str):
+        """The host's politeness slot (see HostPacing.slot), spaced by max(delay, Crawl-delay)."""
         delay = self.settings.delay
         if self.settings.respect_robots:
             task = self._robots.get(origin_of(url))
             if task is not None and task.done() and not task.cancelled() and task.exception() is None:
                 delay = max(delay, task.result().crawl_delay or 0.0)
-        async with state.slots:
-            async with state.lock:
-                # a loop, since a Retry-After seen meanwhile may push next_start further
-                while (pause := state.next_start - time.monotonic()) > 0:
-                    await asyncio.sleep(pause)
-                await self._global.acquire()
-                state.next_start = time.monotonic() + delay
-            try:
-                yield
-            finally:
-                self._global.release()
+        return self._pacing.slot(host_of(url), state, delay, self.settings.per_host_concurrency, self._global)
 
     def _host(self, host: str) -> _Host:
         return self._pacing.get(host, self.settings.per_host_concurrency)

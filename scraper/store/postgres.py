@@ -355,9 +355,12 @@ class PostgresArchive(Archive):
 
     def shared_robots(self, origin: str, max_age: float) -> tuple[int | None, str | None] | None:
         """(status, body) of the origin's robots.txt as a worker fetched it less than `max_age`
-        seconds ago; None when nobody has."""
-        row = self.conn.execute("SELECT status, body FROM robots WHERE origin = %s"
-                                " AND fetched_at > now() - make_interval(secs => %s)", (origin, max_age)).fetchone()
+        seconds ago (an unreadable one — no answer, 429, 5xx — only for a minute: it is worth
+        another try soon); None when nobody has."""
+        row = self.conn.execute(
+            "SELECT status, body FROM robots WHERE origin = %s AND fetched_at > now() - make_interval(secs =>"
+            " CASE WHEN status IS NULL OR status >= 500 OR status = 429 THEN least(%s, 60) ELSE %s END)",
+            (origin, max_age, max_age)).fetchone()
         return (row[0], row[1]) if row else None
 
     def try_robots_lock(self, origin: str) -> bool:
