@@ -22,9 +22,9 @@ from rich.console import Console
 from rich.table import Table
 
 from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls
-from .export import export_articles, run_query, search_sql
+from .export import export_articles, run_query, search
 from .settings import Settings, load_sites
-from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
+from .store import DEFAULT_DB, ArchiveBusy, ArchiveError, QueryResult, open_archive
 
 EXIT_ERROR, EXIT_BUSY, EXIT_INTERRUPTED = 1, 3, 130
 log = logging.getLogger("scraper")
@@ -55,8 +55,9 @@ def _plain(value):
     return base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
 
 
-def _print_rows(columns: list[str], rows, fmt: str, title: str | None = None) -> int:
+def _print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
     """Write rows to stdout as a table, JSON or CSV; returns the row count."""
+    columns, rows = result.columns, result
     count = 0
     if fmt == "json":
         out = sys.stdout
@@ -115,7 +116,7 @@ def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
         return crawl(sites, db, progress=progress, **kwargs)
     except ArchiveBusy as exc:
         _fail(str(exc), EXIT_BUSY)
-    except OSError as exc:            # e.g. the archive's folder does not exist
+    except (ArchiveError, OSError) as exc:            # e.g. the archive's folder does not exist
         _fail(str(exc))
     finally:
         if status:
@@ -205,8 +206,8 @@ def query_cmd(sql: str, db: str, fmt: str):
     """Run read-only SQL against the archive (tables: articles, pages, runs, frontier, aliases,
     article_versions, articles_fts)."""
     try:
-        columns, rows = run_query(db, sql)
-        _print_rows(columns, rows, fmt)
+        result = run_query(db, sql)
+        _print_rows(result, fmt)
     except ArchiveError as exc:
         _fail(str(exc))
 
@@ -222,8 +223,8 @@ def search_cmd(text: str, db: str, limit: int, fmt: str):
     if not text:
         raise click.UsageError("empty search text")
     try:
-        columns, rows = run_query(db, *search_sql(text, limit))
-        count = _print_rows(columns, rows, fmt)
+        result = search(db, text, limit)
+        count = _print_rows(result, fmt)
     except ArchiveError as exc:
         _fail(str(exc))
     more = " (the limit: --limit shows more)" if count == limit else ""
@@ -237,13 +238,12 @@ def search_cmd(text: str, db: str, limit: int, fmt: str):
 @click.option("--site", help="Only this site.")
 def export_cmd(db: str, fmt: str, output: str | None, site: str | None):
     """Write every article as JSON Lines or a JSON array (streaming, Chinese kept readable)."""
-    where, params = ("site = ?", (site,)) if site else ("", ())
     try:
         if output:
             with open(output, "w", encoding="utf-8") as fh:
-                count = export_articles(db, fh, fmt, where, params)
+                count = export_articles(db, fh, fmt, site)
         else:
-            count = export_articles(db, sys.stdout, fmt, where, params)
+            count = export_articles(db, sys.stdout, fmt, site)
     except BrokenPipeError:
         raise                         # `| head` closed the pipe: click exits quietly
     except (ArchiveError, OSError) as exc:
@@ -257,18 +257,10 @@ def export_cmd(db: str, fmt: str, output: str | None, site: str | None):
 @db_option
 def stats_cmd(db: str):
     """Counts: articles per site, fetch failures by reason, frontier states, recent runs."""
-    queries = [
-        ("articles per site", "SELECT site, COUNT(*) AS articles, MIN(published_at) AS oldest,"
-                              " MAX(published_at) AS newest FROM articles GROUP BY site"),
-        ("pages by outcome", "SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages GROUP BY 1 ORDER BY 2 DESC"),
-        ("frontier", "SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2"),
-        ("recent runs", "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome,"
-                        " pages_fetched AS fetched, not_modified AS '304', articles_new AS new,"
-                        " articles_changed AS changed, errors FROM runs ORDER BY id DESC LIMIT 5"),
-    ]
     try:
-        for title, sql in queries:
-            _print_rows(*run_query(db, sql), "table", title=title)
+        with open_archive(db, readonly=True) as archive:
+            for title, result in archive.stats():
+                _print_rows(result, "table", title=title)
     except ArchiveError as exc:
         _fail(str(exc))
 

@@ -29,7 +29,7 @@ from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
 from .settings import Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
-from .store import DEFAULT_DB, Archive, CrawlLock, PageRecord, open_archive, utcnow
+from .store import DEFAULT_DB, Archive, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
 
@@ -218,11 +218,7 @@ class _SiteCrawl:
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None
         if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
-            row = self.archive.conn.execute(
-                "SELECT etag, last_modified FROM pages WHERE url=? AND raw IS NOT NULL", (item.url,)
-            ).fetchone()
-            if row:
-                etag, last_modified = row
+            etag, last_modified = self.archive.validators(item.url) or (None, None)
         result = await self.fetcher.fetch(
             item.fetch_url, kind="sitemap" if item.kind == "sitemap" else "page",
             etag=etag, last_modified=last_modified,
@@ -237,10 +233,7 @@ class _SiteCrawl:
         if result.not_modified:
             self.counts["not_modified"] += 1
             with self.archive.transaction():
-                self.archive.conn.execute(
-                    "UPDATE pages SET status=304, reason=NULL, fetched_at=?, run_id=? WHERE url=?",
-                    (utcnow(), self.run_id, item.url),
-                )
+                self.archive.mark_not_modified(item.url, self.run_id)
                 self.frontier.finish(item, "done", run_id=self.run_id)
             return
         if not result.ok:
@@ -480,10 +473,6 @@ def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, 
     sites = list(sites)
     if sites and isinstance(sites[0], str):
         sites = sites_from_urls(sites, settings)
-    with CrawlLock(db):
-        archive = open_archive(db)
-        try:
-            return asyncio.run(crawl_async(sites, archive, run_args=run_args, max_pages=max_pages,
-                                           max_duration=max_duration, progress=progress))
-        finally:
-            archive.close()
+    with open_archive(db) as archive, archive.crawl_lock():
+        return asyncio.run(crawl_async(sites, archive, run_args=run_args, max_pages=max_pages,
+                                       max_duration=max_duration, progress=progress))

@@ -17,7 +17,7 @@ from rich.table import Table
 from .article import TEXT_FIELDS
 from .crawler import CrawlReport, crawl_async
 from .settings import Settings, SiteConfig
-from .store import Archive, CrawlLock, open_archive
+from .store import open_archive
 from .testsite import FIXTURE_SITES_DIR, serve_sites
 
 DEMO_PREFIX = "demo-"
@@ -35,29 +35,15 @@ def demo_sites_dir() -> Path:
     return FIXTURE_SITES_DIR
 
 
-def forget_demo(archive: Archive) -> None:
-    """Delete the records of earlier demos (their URLs carry ports that no longer exist)."""
-    like = DEMO_PREFIX + "%"
-    with archive.transaction() as c:
-        for table in ("aliases", "article_versions"):
-            c.execute(f"DELETE FROM {table} WHERE url IN (SELECT url FROM articles WHERE site LIKE ?)", (like,))
-        for table in ("articles", "pages", "frontier"):
-            c.execute(f"DELETE FROM {table} WHERE site LIKE ?", (like,))
-
-
 def crawl_demo(db: str | Path, settings: Settings = DEMO_SETTINGS) -> tuple[CrawlReport, dict[str, str]]:
     """Serve every fixture site, crawl them all into `db`; returns the report and name → origin."""
     root = demo_sites_dir()
     roots = {p.name: p for p in sorted(root.iterdir()) if (p / "robots.txt").is_file()}
-    with CrawlLock(db), serve_sites(roots) as servers:
+    with open_archive(db) as archive, archive.crawl_lock(), serve_sites(roots) as servers:
         sites = [SiteConfig(name=DEMO_PREFIX + name, start_urls=(server.origin + "/",), settings=settings)
                  for name, server in servers.items()]
-        archive = open_archive(db)
-        try:
-            forget_demo(archive)
-            report = asyncio.run(crawl_async(sites, archive, run_args={"demo": sorted(servers)}))
-        finally:
-            archive.close()
+        archive.delete_sites(DEMO_PREFIX)   # earlier demos' URLs carry ports that no longer exist
+        report = asyncio.run(crawl_async(sites, archive, run_args={"demo": sorted(servers)}))
         return report, {name: server.origin for name, server in servers.items()}
 
 
@@ -66,24 +52,9 @@ def run_demo(db: str | Path, sample_rows: int = 10, console: Console | None = No
     started = time.monotonic()
     report, origins = crawl_demo(db)
     elapsed = time.monotonic() - started
-    archive = open_archive(db, readonly=True)
-    try:
-        like = DEMO_PREFIX + "%"
-        total = archive.conn.execute("SELECT COUNT(*) FROM articles WHERE site LIKE ?", (like,)).fetchone()[0]
-        found = {
-            f: archive.conn.execute(
-                f"SELECT COUNT(*) FROM articles WHERE site LIKE ? AND COALESCE({f}, '') != ''", (like,)
-            ).fetchone()[0]
-            for f in TEXT_FIELDS
-        }
-        sample = archive.conn.execute(
-            "SELECT site, title, published_at, author, source, editor FROM ("
-            "  SELECT *, ROW_NUMBER() OVER (PARTITION BY site ORDER BY published_at DESC) AS rank"
-            "  FROM articles WHERE site LIKE ?) ORDER BY rank, site LIMIT ?",
-            (like, sample_rows),
-        ).fetchall()
-    finally:
-        archive.close()
+    with open_archive(db, readonly=True) as archive:
+        total, found = archive.field_counts(TEXT_FIELDS, DEMO_PREFIX)
+        sample = list(archive.newest_articles(sample_rows, DEMO_PREFIX))
     c = report.counts
     console.print(
         f"[bold]demo:[/bold] served {len(origins)} fixture sites ({', '.join(f'{n} {o}' for n, o in origins.items())})"

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from .pipeline import process_page
-from .store import ArchiveError, CrawlLock, open_archive
+from .store import ArchiveError, open_archive
 
 
 def reextract(db: str | Path, *, site: str | None = None,
@@ -20,24 +20,22 @@ def reextract(db: str | Path, *, site: str | None = None,
     if not Path(db).exists():
         raise ArchiveError(f"no archive at {db}")
     counts: Counter = Counter()
-    with CrawlLock(db), open_archive(db) as archive:
-        for url, page_site, raw, encoding in archive.raw_pages(site):
-            key = archive.resolve_alias(url)     # a redirect's page is stored under the old URL
-            if key != url and archive.conn.execute(
-                    "SELECT 1 FROM pages WHERE url=? AND raw IS NOT NULL", (key,)).fetchone():
-                counts["alias"] += 1             # the article's own page is re-read instead
+    with open_archive(db) as archive, archive.crawl_lock():
+        for page in archive.raw_pages(site):
+            key = archive.resolve_alias(page.url)     # a redirect's page is stored under the old URL
+            if key != page.url and archive.has_raw_page(key):
+                counts["alias"] += 1                  # the article's own page is re-read instead
                 continue
-            final = archive.conn.execute("SELECT final_url FROM pages WHERE url=?", (url,)).fetchone()[0]
-            article = process_page(raw, final or url, encoding, (overrides or {}).get(page_site)).article
+            article = process_page(page.content, page.final_url or page.url, page.encoding,
+                                   (overrides or {}).get(page.site)).article
             with archive.transaction():
-                known = archive.conn.execute("SELECT 1 FROM articles WHERE url=?", (key,)).fetchone()
                 if not article.is_article:
                     counts["not-article"] += 1
-                elif known:
-                    article.url = key
+                    continue
+                article.url = key
+                if archive.has_article(key):
                     counts["updated" if archive.refresh_extraction(article, key) else "unchanged"] += 1
                 else:
-                    article.url = key
-                    outcome = archive.save_article(article, key, page_site, None)
+                    outcome = archive.save_article(article, key, page.site, None)
                     counts["added" if outcome == "new" else outcome] += 1
     return counts

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from scraper.cli import main
-from scraper.store import CrawlLock
+from scraper.store.sqlite import CrawlLock
 from scraper.testsite import FixtureServer, bundled_sites
 
 COMMANDS = ["crawl", "extract", "query", "search", "export", "stats", "reextract", "demo"]

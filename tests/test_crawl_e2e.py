@@ -41,9 +41,8 @@ def crawl_sites(db: Path, servers: dict[str, FixtureServer], settings: Settings 
 
 def articles(db: Path) -> dict[str, dict]:
     with open_archive(db, readonly=True) as archive:
-        cur = archive.conn.execute("SELECT * FROM articles")
-        names = [d[0] for d in cur.description]
-        return {row[0]: dict(zip(names, row)) for row in cur}
+        result = archive.query("SELECT * FROM articles")
+        return {row[0]: dict(zip(result.columns, row)) for row in result}
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +86,7 @@ def test_every_article_archived_once_with_right_fields(crawled):
 def test_aliases_robots_and_scope(crawled):
     db, origins, _, _, requests, _ = crawled
     with open_archive(db, readonly=True) as archive:
-        aliases = dict(archive.conn.execute("SELECT alias, url FROM aliases").fetchall())
+        aliases = dict(archive.query("SELECT alias, url FROM aliases"))
     for name, site in TRUTH["sites"].items():
         paths = [p for _, p in requests[name]]
         for disallowed in site["disallowed"]:
@@ -110,7 +109,7 @@ def test_second_run_fetches_only_what_changed(crawled):
     assert refetched == []
     assert sum(map(len, requests_second.values())) < sum(map(len, requests_first.values())) / 2
     with open_archive(db, readonly=True) as archive:
-        runs = archive.conn.execute("SELECT outcome, articles_new FROM runs ORDER BY id").fetchall()
+        runs = list(archive.query("SELECT outcome, articles_new FROM runs ORDER BY id"))
     assert runs == [("completed", first.counts["articles_new"]), ("completed", 0)]
 
 
@@ -137,8 +136,8 @@ def test_changed_article_with_newer_lastmod_becomes_a_new_version(tmp_path):
     assert report.counts["articles_changed"] == 1 and report.counts["articles_new"] == 0
     url = server.origin + path
     with open_archive(db, readonly=True) as archive:
-        version, body = archive.conn.execute("SELECT version, body FROM articles WHERE url=?", (url,)).fetchone()
-        old_bodies = archive.conn.execute("SELECT body FROM article_versions WHERE url=?", (url,)).fetchall()
+        version, body = archive.query("SELECT version, body FROM articles WHERE url=?", (url,)).first()
+        old_bodies = list(archive.query("SELECT body FROM article_versions WHERE url=?", (url,)))
     assert version == 2 and "（更正）" in body
     assert len(old_bodies) == 1 and "（更正）" not in old_bodies[0][0]
 
@@ -157,7 +156,7 @@ def test_faults_are_recorded_and_the_crawl_goes_on(tmp_path):
     stored = articles(db)
     assert origin + flaky in stored, "a 503 with Retry-After is retried"
     with open_archive(db, readonly=True) as archive:
-        reasons = dict(archive.conn.execute("SELECT url, reason FROM pages WHERE reason IS NOT NULL").fetchall())
+        reasons = dict(archive.query("SELECT url, reason FROM pages WHERE reason IS NOT NULL"))
     assert reasons[origin + looping] == "redirect-loop"
     assert reasons[origin + huge] == "too-large"
     assert reasons[origin + binary] == "not-html"
@@ -204,7 +203,7 @@ def test_a_worker_killed_mid_crawl_loses_no_page(tmp_path):
             expected = {origin + a["path"] for a in TRUTH["sites"]["univ"]["articles"]}
             missing = expected - set(articles(tmp_path / "a.db"))
             with open_archive(tmp_path / "a.db", readonly=True) as archive:
-                failed = {r[0] for r in archive.conn.execute("SELECT url FROM frontier WHERE state='failed'")}
+                failed = {r[0] for r in archive.query("SELECT url FROM frontier WHERE state='failed'")}
             # a page whose parsing died with the worker is marked for the next run, never lost
             assert missing <= failed
             crawl_sites(tmp_path / "a.db", {"univ": server}, FAST.with_overrides(extract_workers=2))

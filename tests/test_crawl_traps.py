@@ -62,8 +62,8 @@ def crawl(tmp_path, origin: str, settings: Settings = FAST, start: str = "/"):
     site = SiteConfig(name="t", start_urls=(origin + start,), settings=settings)
     with open_archive(tmp_path / "a.db") as archive:
         report = asyncio.run(crawl_async([site], archive))
-        stored = {r[0] for r in archive.conn.execute("SELECT url FROM articles")}
-        aliases = dict(archive.conn.execute("SELECT alias, url FROM aliases").fetchall())
+        stored = {r[0] for r in archive.query("SELECT url FROM articles")}
+        aliases = dict(archive.query("SELECT alias, url FROM aliases"))
     return report, stored, aliases
 
 
@@ -133,7 +133,7 @@ def test_config_file_scope_and_extraction_overrides(tmp_path):
         requested = [p for _, p in server.requests]
     assert not any(p.startswith("/info/1013/") for p in requested)
     with open_archive(db, readonly=True) as archive:
-        rows = archive.conn.execute("SELECT site, title FROM articles").fetchall()
+        rows = list(archive.query("SELECT site, title FROM articles"))
     assert rows and all(site == "univ" for site, _ in rows)
     assert all(title.endswith("-临江大学") for _, title in rows), "the <title> override wins"
 
@@ -209,7 +209,7 @@ def test_one_broken_page_never_stops_the_crawl(tmp_path):
     assert report.outcome == "completed"
     assert {origin + "/news/2023/11/05/1.htm", origin + "/odd.htm"} <= stored
     with open_archive(tmp_path / "a.db", readonly=True) as archive:
-        reason = archive.conn.execute("SELECT reason FROM frontier WHERE url=?", (origin + "/weird.htm",)).fetchone()
+        reason = archive.query("SELECT reason FROM frontier WHERE url=?", (origin + "/weird.htm",)).first()
     assert reason == ("bad-url",)
 
 
@@ -225,5 +225,5 @@ def test_internal_errors_are_recorded_and_retried(tmp_path, monkeypatch):
     assert report.outcome == "completed" and stored == set()
     assert report.counts["reason:internal-error"] >= 1
     with open_archive(tmp_path / "a.db", readonly=True) as archive:
-        states = archive.conn.execute("SELECT state, reason FROM frontier WHERE kind='start'").fetchall()
+        states = list(archive.query("SELECT state, reason FROM frontier WHERE kind='start'"))
     assert states == [("failed", "internal-error")]

@@ -1,0 +1,183 @@
+"""`Archive`: everything the rest of the scraper may ask of its storage, and nothing more.
+
+The crawler, frontier, reextract, demo, export and CLI talk only to this interface; a backend
+(SQLite today, PostgreSQL next) implements it. Arguments and results are plain data — strings,
+dataclasses from `records`/`frontier`/`article`, dicts — so no backend type leaks out.
+
+Writes happen inside `transaction()`: one atomic unit (a page, its article and the URLs it
+revealed land together or not at all). `group_commit()` lets a backend make many units durable
+together; a crash then loses at most the open group, whose frontier rows are still pending.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
+from .records import PageRecord, QueryResult, RawPage
+
+if TYPE_CHECKING:
+    from ..article import Article
+    from ..frontier import FrontierItem
+
+
+class ArchiveError(RuntimeError):
+    """The archive cannot be opened or queried as asked (missing, damaged, locked, bad SQL).
+    The message is one line meant for the user, with a hint when there is one."""
+
+
+class ArchiveBusy(ArchiveError):
+    """Another process holds the crawl lock on this archive."""
+
+
+class Archive(ABC):
+    """An open archive. Use `open_archive()`; close it (or use it as a context manager)."""
+
+    path: str
+    readonly: bool
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """One atomic unit of writes: all of it lands or none of it (an exception rolls it back)."""
+
+    @abstractmethod
+    def group_commit(self, max_units: int = 50, max_seconds: float = 1.0) -> AbstractContextManager[None]:
+        """Make the units inside durable in groups of `max_units` or every `max_seconds`."""
+
+    @abstractmethod
+    def crawl_lock(self) -> AbstractContextManager[None]:
+        """Hold the archive for one writer (crawl, reextract, demo); raises `ArchiveBusy` at
+        once when another holds it. Released when the holder exits or dies."""
+
+    # -- runs --------------------------------------------------------------------------------
+    @abstractmethod
+    def start_run(self, args: dict) -> int:
+        """Record a crawl starting (runs left 'running' by a crashed process become
+        'interrupted'); returns the run id."""
+
+    @abstractmethod
+    def finish_run(self, run_id: int, outcome: str, counts: dict[str, int], stats: dict) -> None: ...
+
+    # -- frontier ----------------------------------------------------------------------------
+    @abstractmethod
+    def enqueue(self, items: Iterable[FrontierItem], run_id: int | None) -> int:
+        """Queue URLs not seen before; a known article already done comes back to pending when
+        `lastmod` is newer than the one it was fetched under, and a queued URL takes the higher
+        priority. Returns how many rows were inserted or updated."""
+
+    @abstractmethod
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of `urls` are queued or done already."""
+
+    @abstractmethod
+    def requeue(self, site: str, *, kinds: Sequence[str] | None, first_seen_since: str | None,
+                retry_reasons: Sequence[str], max_attempts: int, always_kinds: Sequence[str],
+                recheck_reasons: Sequence[str]) -> None:
+        """Make done URLs of `site` pending again: those of `kinds` (None: all), and articles first
+        seen since `first_seen_since`. Failed URLs with a reason in `retry_reasons` become
+        pending while attempts < `max_attempts` (those of `always_kinds` regardless, and start
+        URLs and robots.txt sitemaps whatever the reason); skipped ones with a reason in
+        `recheck_reasons` too."""
+
+    @abstractmethod
+    def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
+        """The most urgent pending URLs of `site` (priority, then queue order), not in `exclude`."""
+
+    @abstractmethod
+    def complete(self, url: str, state: str, *, reason: str | None = None, kind: str | None = None,
+                 run_id: int | None = None) -> None:
+        """Record a URL's outcome: state done/failed/skipped, why, and (when learned) its kind.
+        A failure counts one more attempt in a row; success resets the count."""
+
+    @abstractmethod
+    def frontier_counts(self, site: str | None = None) -> dict[str, int]:
+        """URLs per frontier state."""
+
+    # -- pages -------------------------------------------------------------------------------
+    @abstractmethod
+    def save_page(self, page: PageRecord) -> None:
+        """Keep the newest fetch of a URL; a failed refetch never erases a good stored body."""
+
+    @abstractmethod
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """(etag, last_modified) of the stored body of `url`, None when no body is stored."""
+
+    @abstractmethod
+    def mark_not_modified(self, url: str, run_id: int | None) -> None:
+        """A conditional GET answered 304: the stored page stands, fetched now."""
+
+    @abstractmethod
+    def has_raw_page(self, url: str) -> bool: ...
+
+    @abstractmethod
+    def raw_pages(self, site: str | None = None) -> Iterator[RawPage]:
+        """Every stored HTML page body (for `reextract`); safe to write while iterating."""
+
+    # -- articles ----------------------------------------------------------------------------
+    @abstractmethod
+    def save_article(self, article: Article, url: str, site: str, run_id: int | None) -> str:
+        """Store one article under `url`; returns 'new', 'changed', 'unchanged' or 'alias'.
+        The same text under another URL becomes an alias of the stored one (the plainer URL is
+        the identity); a changed text keeps the previous text as an older version."""
+
+    @abstractmethod
+    def refresh_extraction(self, article: Article, url: str) -> bool:
+        """Overwrite a stored article's extracted fields in place (no new version: the page did
+        not change, our reading of it did). Returns whether anything changed."""
+
+    @abstractmethod
+    def has_article(self, url: str) -> bool: ...
+
+    @abstractmethod
+    def resolve_alias(self, url: str) -> str:
+        """The URL the article found at `url` is stored under (`url` itself when no alias)."""
+
+    @abstractmethod
+    def add_alias(self, alias: str, url: str) -> None:
+        """Record `alias` as another URL of the article at `url` (never a stored article's URL)."""
+
+    @abstractmethod
+    def delete_sites(self, name_prefix: str) -> None:
+        """Forget everything of the sites whose name starts with `name_prefix`."""
+
+    # -- reading -----------------------------------------------------------------------------
+    @abstractmethod
+    def query(self, sql: str, params: Sequence[object] = ()) -> QueryResult:
+        """Run the user's own read-only statement (in the backend's SQL dialect). On an archive
+        opened read-only anything that writes is refused with `ArchiveError`."""
+
+    @abstractmethod
+    def search(self, text: str, limit: int) -> QueryResult:
+        """Articles whose title or body contain every whitespace-separated term, best first:
+        columns url, title, published_at, source, snippet."""
+
+    @abstractmethod
+    def iter_articles(self, site: str | None = None) -> Iterator[dict]:
+        """Every article as a dict of `ARTICLE_COLUMNS` less run_id (images and attachments as
+        lists), ordered by site, published_at, url; one row in memory at a time."""
+
+    @abstractmethod
+    def stats(self) -> list[tuple[str, QueryResult]]:
+        """Titled tables for `scraper stats`: articles per site, pages by outcome, frontier
+        states, recent runs."""
+
+    @abstractmethod
+    def field_counts(self, fields: Sequence[str], site_prefix: str = "") -> tuple[int, dict[str, int]]:
+        """How many articles (of sites named `site_prefix`…) there are, and how many have each
+        of `fields` non-empty."""
+
+    @abstractmethod
+    def newest_articles(self, limit: int, site_prefix: str = "") -> QueryResult:
+        """The newest articles of each site in turn (site, title, published_at, author,
+        source, editor)."""

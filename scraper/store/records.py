@@ -1,0 +1,96 @@
+"""The plain data that crosses the archive's door: what callers hand to an `Archive` and what
+it hands back. Nothing here knows a database; every backend stores and returns these shapes."""
+from __future__ import annotations
+
+import hashlib
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
+
+from ..article import Article
+
+DEFAULT_DB = "archive.db"
+
+# The stored article record: `Article`'s fields (less `url`, which is the key, and `reason`:
+# only real articles are stored) plus what the archive keeps about each. Defined once here;
+# the schema and the export are derived from it.
+ARTICLE_COLUMNS: tuple[str, ...] = ("url", "site") + tuple(
+    f.name for f in fields(Article) if f.name not in ("url", "reason")
+) + ("content_hash", "version", "first_seen", "last_seen", "run_id")
+# Article fields kept as JSON text (lists of dataclasses).
+JSON_FIELDS = ("images", "attachments")
+# What an earlier version of an article keeps in `article_versions`.
+VERSIONED_COLUMNS = ("title", "published_at", "author", "source", "editor", "body", "content_hash")
+
+_clock: tuple[int, str] = (0, "")
+
+
+def utcnow() -> str:
+    """ISO UTC time to the second (formatted once per second: it is stamped on every row)."""
+    global _clock
+    now = int(time.time())
+    if now != _clock[0]:
+        _clock = (now, datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return _clock[1]
+
+
+def content_hash(article: Article) -> str:
+    """Identity of what a reader sees: title + body, whitespace-insensitive."""
+    text = "".join((article.title or "").split()) + "\n" + "".join(article.body.split())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def compress(data: bytes) -> bytes:
+    """Raw page bodies are stored compressed (done in the worker processes, off the loop)."""
+    return zlib.compress(data, 6)
+
+
+def decompress(blob: bytes) -> bytes:
+    return zlib.decompress(blob)
+
+
+@dataclass
+class PageRecord:
+    """One fetch outcome, stored whether it succeeded or not (reason says why not)."""
+
+    url: str                      # canonical URL (frontier key)
+    site: str
+    final_url: str | None = None
+    status: int | None = None
+    reason: str | None = None
+    content_type: str | None = None
+    encoding: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    size: int | None = None
+    raw: bytes | None = None      # zlib-compressed body
+    fetched_at: str | None = None
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """A stored HTML page body, decompressed — what `reextract` reads again."""
+
+    url: str
+    site: str
+    final_url: str | None
+    content: bytes
+    encoding: str | None
+
+
+@dataclass
+class QueryResult:
+    """Rows of a read: column names and a row iterator (tuples, one row in memory at a time).
+    Iterating it yields the rows; `first()` is the first row or None."""
+
+    columns: list[str]
+    rows: Iterator[tuple] = field(repr=False)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.rows)
+
+    def first(self) -> tuple | None:
+        return next(iter(self.rows), None)

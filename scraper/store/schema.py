@@ -1,0 +1,60 @@
+"""The SQLite archive's schema, as the ordered migrations that build it.
+
+Each migration is frozen once released: an archive made by an older scraper is brought up to
+date by running the migrations it has not seen, in order. Never edit a released step; append one.
+"""
+from __future__ import annotations
+
+# Version 1: the schema as first released (runs, frontier, pages, articles with versions and
+# aliases, trigram full-text index over title and body).
+V1 = """
+CREATE TABLE "runs" (
+   "id" INTEGER PRIMARY KEY, "started_at" TEXT, "ended_at" TEXT, "args" TEXT, "outcome" TEXT,
+   "pages_fetched" INTEGER, "not_modified" INTEGER, "articles_new" INTEGER,
+   "articles_changed" INTEGER, "articles_unchanged" INTEGER, "errors" INTEGER, "stats" TEXT,
+   "pid" INTEGER
+);
+CREATE TABLE "frontier" (
+   "url" TEXT PRIMARY KEY, "fetch_url" TEXT, "site" TEXT, "kind" TEXT,
+   "depth" INTEGER DEFAULT 0, "priority" INTEGER DEFAULT 5, "state" TEXT DEFAULT 'pending',
+   "attempts" INTEGER DEFAULT 0, "reason" TEXT, "lastmod" TEXT, "fetched_lastmod" TEXT,
+   "discovered_from" TEXT, "discovered_at" TEXT, "done_at" TEXT, "run_id" INTEGER
+);
+CREATE INDEX "idx_frontier_state_site_priority" ON "frontier" ("state", "site", "priority");
+CREATE TABLE "pages" (
+   "url" TEXT PRIMARY KEY, "site" TEXT, "final_url" TEXT, "status" INTEGER, "reason" TEXT,
+   "content_type" TEXT, "encoding" TEXT, "etag" TEXT, "last_modified" TEXT, "size" INTEGER,
+   "raw" BLOB, "fetched_at" TEXT, "run_id" INTEGER
+);
+CREATE TABLE "articles" (
+   "url" TEXT PRIMARY KEY, "site" TEXT, "title" TEXT, "published_at" TEXT, "author" TEXT,
+   "source" TEXT, "editor" TEXT, "body" TEXT, "images" TEXT, "attachments" TEXT,
+   "prev_url" TEXT, "next_url" TEXT, "canonical_url" TEXT, "encoding" TEXT,
+   "content_hash" TEXT, "version" INTEGER, "first_seen" TEXT, "last_seen" TEXT, "run_id" INTEGER
+);
+CREATE INDEX "idx_articles_site_published_at" ON "articles" ("site", "published_at");
+CREATE INDEX "idx_articles_content_hash" ON "articles" ("content_hash");
+CREATE TABLE "article_versions" (
+   "id" INTEGER PRIMARY KEY, "url" TEXT, "version" INTEGER, "title" TEXT, "published_at" TEXT,
+   "author" TEXT, "source" TEXT, "editor" TEXT, "body" TEXT, "content_hash" TEXT,
+   "first_seen" TEXT, "last_seen" TEXT, "run_id" INTEGER
+);
+CREATE INDEX "idx_article_versions_url" ON "article_versions" ("url");
+CREATE TABLE "aliases" ("alias" TEXT PRIMARY KEY, "url" TEXT, "found_at" TEXT);
+-- Trigram FTS answers Chinese substring search without a word segmenter.
+CREATE VIRTUAL TABLE "articles_fts" USING FTS5 ("title", "body", tokenize='trigram', content="articles");
+CREATE TRIGGER "articles_ai" AFTER INSERT ON "articles" BEGIN
+  INSERT INTO "articles_fts" (rowid, "title", "body") VALUES (new.rowid, new."title", new."body");
+END;
+CREATE TRIGGER "articles_ad" AFTER DELETE ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "body") VALUES('delete', old.rowid, old."title", old."body");
+END;
+CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "body") VALUES('delete', old.rowid, old."title", old."body");
+  INSERT INTO "articles_fts" (rowid, "title", "body") VALUES (new.rowid, new."title", new."body");
+END;
+"""
+
+# MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
+MIGRATIONS: tuple[str, ...] = (V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
