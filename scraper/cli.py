@@ -13,7 +13,9 @@ import json
 import logging
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -21,15 +23,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls
+from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls, work
 from .export import export_articles, run_query, search
 from .settings import Settings, load_sites
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError, QueryResult, open_archive
 
 EXIT_ERROR, EXIT_BUSY, EXIT_INTERRUPTED = 1, 3, 130
 log = logging.getLogger("scraper")
-db_option = click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-                         help="Archive file (SQLite).")
+db_option = click.option("--db", default=DEFAULT_DB, show_default=True, envvar="SCRAPER_DB", show_envvar=True,
+                         help="Archive: a SQLite file, or a postgresql://user@host/db URL (shared by workers).")
 
 
 def _stderr() -> Console:
@@ -108,12 +110,13 @@ def _progress_printer(enabled: bool):
     return update, status
 
 
-def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
+def run_crawl(start: Callable[..., CrawlReport], **kwargs) -> CrawlReport:
+    """Run `crawl` or `work` with a progress line, turning archive errors into exit codes."""
     progress, status = _progress_printer(sys.stderr.isatty())
     if status:
         status.start()
     try:
-        return crawl(sites, db, progress=progress, **kwargs)
+        return start(progress=progress, **kwargs)
     except ArchiveBusy as exc:
         _fail(str(exc), EXIT_BUSY)
     except (ArchiveError, OSError) as exc:            # e.g. the archive's folder does not exist
@@ -138,12 +141,15 @@ def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
               help="Also re-check articles first seen in the last N days (news gets corrected).")
 @click.option("--same-site", is_flag=True,
               help="Also follow the start hosts' sibling subdomains (news.x.edu.cn → *.x.edu.cn).")
+@click.option("--seed-only", is_flag=True,
+              help="Only queue the start URLs and what is due again, for `scraper worker` processes to fetch.")
 def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per_host, timeout, refresh,
-              recheck_days, same_site):
+              recheck_days, same_site, seed_only):
     """Crawl start URLs (or every site of --config) into the archive.
 
     Stays on the start sites, obeys robots.txt, reads sitemaps, list pages and 上一条/下一条
     links; a second run fetches only what is new or changed and resumes an interrupted one.
+    On a postgresql:// archive it seeds the shared frontier and works as one more worker.
     """
     if not urls and not config:
         raise click.UsageError("give start URLs or --config sites.toml")
@@ -162,10 +168,45 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     args = {"urls": list(urls), "config": config, "max_pages": max_pages, "max_duration": max_duration,
             "same_site": same_site,
             **{k: v for k, v in overrides.items() if v is not None}}
-    report = run_crawl(sites, db, max_pages=max_pages, max_duration=max_duration, run_args=args)
+    report = run_crawl(partial(crawl, sites, db), max_pages=max_pages, max_duration=max_duration, run_args=args,
+                       work=not seed_only)
     click.echo(report.summary(), err=True)
     if report.outcome == "interrupted":
         sys.exit(EXIT_INTERRUPTED)
+
+
+@main.command("worker")
+@db_option
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many fetches.")
+@click.option("--max-duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
+@click.option("--lease", type=click.FloatRange(min=1), default=120, show_default=True,
+              help="Seconds a claimed URL stays this worker's unless renewed (a killed worker's URLs return after it).")
+def worker_cmd(db: str, max_pages: int | None, max_duration: float | None, lease: float):
+    """Fetch from a shared (PostgreSQL) archive's frontier beside other workers on this or other
+    machines, until it is empty. The sites and their settings are those `scraper crawl` seeded;
+    politeness (delay, per-host concurrency, robots.txt) holds across all workers together."""
+    args = {"worker": True, "max_pages": max_pages, "max_duration": max_duration}
+    report = run_crawl(partial(work, db), max_pages=max_pages, max_duration=max_duration,
+                       lease_seconds=lease, run_args=args)
+    click.echo(report.summary(), err=True)
+    if report.outcome == "interrupted":
+        sys.exit(EXIT_INTERRUPTED)
+
+
+@main.command("migrate")
+@click.option("--from", "source", required=True, help="The archive to copy (SQLite file or postgresql:// URL).")
+@click.option("--to", "destination", required=True, help="An empty or new archive to copy into.")
+def migrate_cmd(source: str, destination: str):
+    """Copy an archive between SQLite and PostgreSQL (either way), then check every table: the
+    same row count and content hash on both sides. Prints what each table holds."""
+    from .migrate import migrate
+
+    try:
+        copied = migrate(source, destination)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    _print_rows(QueryResult(["table", "rows", "sha256 sum"], iter([(c.table, c.rows, c.digest[:16]) for c in copied])), "table")
+    click.echo(f"copied and verified {sum(c.rows for c in copied)} rows", err=True)
 
 
 @main.command("extract")

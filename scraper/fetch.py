@@ -13,7 +13,7 @@ import random
 import socket
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -169,48 +169,42 @@ class Coordination(Protocol):
     def try_robots_lock(self, origin: str) -> bool: ...
     def store_robots(self, origin: str, status: int | None, body: str | None) -> None: ...
     def release_robots_lock(self, origin: str) -> None: ...
+    def forget_robots(self, origins: Iterable[str]) -> None: ...
 
 
 class SharedHostPacing(HostPacing):
     """Politeness across processes: a host's request slots and its next start time live in the
     shared archive, so N workers together keep to one host's delay and concurrency. This
-    process's own per-host semaphore comes first, so only one local waiter polls for a slot."""
+    process's own per-host semaphore comes first, so only its holders poll for a shared slot."""
 
-    def __init__(self, shared: Coordination, poll: float = 0.02) -> None:
+    def __init__(self, shared: Coordination, poll: float = 0.05) -> None:
         super().__init__()
         self.shared = shared
         self._poll = poll
 
     @asynccontextmanager
     async def slot(self, host: str, state: _Host, delay: float, per_host: int, overall: asyncio.Semaphore):
+        """Nothing is held while waiting: a worker sitting on a host's slot until its own
+        in-flight limit lets it go would keep the other workers off that host."""
         shared = self.shared
         assert shared is not None
         async with state.slots:
-            slot = await self._host_slot(host, per_host)
+            while True:
+                await overall.acquire()
+                slot = next((n for n in range(per_host) if shared.try_host_slot(host, n)), None)
+                # stamped at the real start: compare-and-set on the server's clock
+                wait = self._poll if slot is None else shared.take_host_start(host, delay)
+                if wait == 0:
+                    break
+                overall.release()
+                if slot is not None:
+                    shared.release_host_slot(host, slot)
+                await asyncio.sleep(min(wait, max(self._poll, delay)))
             try:
-                async with state.lock:
-                    await overall.acquire()
-                    try:
-                        # stamped at the real start (compare-and-set on the server's clock)
-                        while (wait := shared.take_host_start(host, delay)) > 0:
-                            await asyncio.sleep(wait)
-                    except BaseException:
-                        overall.release()
-                        raise
-                try:
-                    yield
-                finally:
-                    overall.release()
+                yield
             finally:
+                overall.release()
                 shared.release_host_slot(host, slot)
-
-    async def _host_slot(self, host: str, per_host: int) -> int:
-        assert self.shared is not None
-        while True:
-            for slot in range(per_host):
-                if self.shared.try_host_slot(host, slot):
-                    return slot
-            await asyncio.sleep(self._poll)
 
     def defer(self, host: str, state: _Host, seconds: float) -> None:
         assert self.shared is not None

@@ -266,17 +266,18 @@ class PostgresArchive(Archive):
                   (site, list(recheck_reasons)))
 
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
-        """Lease the most urgent pending URLs of `site` that no live worker holds. SKIP LOCKED
-        lets workers claim side by side without waiting for each other."""
+        """Lease the most urgent pending URLs of `site` that no other live worker holds (this
+        worker's own, less `exclude`, as on SQLite). SKIP LOCKED lets workers claim side by side
+        without waiting for each other."""
         rows = self.conn.execute(
             "WITH picked AS (SELECT url FROM frontier WHERE state = 'pending' AND site = %s"
-            "  AND (lease_until IS NULL OR lease_until < now()) AND NOT url = ANY(%s)"
+            "  AND (lease_until IS NULL OR lease_until < now() OR lease_owner = %s) AND NOT url = ANY(%s)"
             "  ORDER BY priority, seq LIMIT %s FOR UPDATE SKIP LOCKED)"
             " UPDATE frontier f SET lease_owner = %s, lease_until = now() + make_interval(secs => %s)"
             " FROM picked WHERE f.url = picked.url"
             " RETURNING f.url, f.fetch_url, f.site, f.kind, f.depth, f.lastmod, f.discovered_from, f.attempts,"
             "  f.fetched_lastmod IS NOT NULL, f.priority, f.seq",
-            (site, list(exclude), limit, self.worker_id, self.lease_seconds),
+            (site, self.worker_id, list(exclude), limit, self.worker_id, self.lease_seconds),
         ).fetchall()
         rows.sort(key=lambda r: (r[9], r[10]))
         return [FrontierItem(*row[:8], fetched=bool(row[8])) for row in rows]
@@ -598,3 +599,41 @@ class PostgresArchive(Archive):
             "  FROM articles WHERE site LIKE %s) ranked ORDER BY rank, site LIMIT %s",
             (_like_escape(site_prefix) + "%", limit),
         )
+
+    # -- copying -----------------------------------------------------------------------------
+    def table_columns(self, table: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s"
+            " ORDER BY ordinal_position", (table,))]
+
+    def table_rows(self, table: str, columns: Sequence[str]) -> Iterator[tuple]:
+        self._check_columns(table, columns)
+        order = "seq" if table == "frontier" else self.table_columns(table)[0]
+        query = pgsql.SQL("SELECT {} FROM {} ORDER BY {}").format(
+            pgsql.SQL(", ").join(map(pgsql.Identifier, columns)), pgsql.Identifier(table), pgsql.Identifier(order))
+        with self.conn.transaction(), self.conn.cursor(name=f"copy_{uuid.uuid4().hex[:8]}") as cursor:
+            cursor.itersize = 1000
+            cursor.execute(query)
+            yield from cursor
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+        """COPY in, then move identity sequences past the ids copied."""
+        self._check_columns(table, columns)
+        count = 0
+        with self.transaction():
+            copy = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+                pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, columns)))
+            with self.conn.cursor() as cursor, cursor.copy(copy) as stream:
+                for row in rows:
+                    stream.write_row(row)
+                    count += 1
+            if "id" in columns:
+                self.conn.execute(pgsql.SQL(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST((SELECT MAX(id) FROM {}), 1))"
+                ).format(pgsql.Identifier(table)), (table,))
+        return count
+
+    def _check_columns(self, table: str, columns: Sequence[str]) -> None:
+        unknown = set(columns) - set(self.table_columns(table))
+        if unknown or not columns:
+            raise ArchiveError(f"no such columns in {table}: {sorted(unknown) or 'none given'}")

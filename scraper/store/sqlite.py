@@ -506,6 +506,28 @@ class SqliteArchive(Archive):
             (_like_prefix(site_prefix), limit),
         )
 
+    # -- copying -----------------------------------------------------------------------------
+    def table_columns(self, table: str) -> list[str]:
+        return [row[1] for row in self.conn.execute("SELECT * FROM pragma_table_info(?)", (table,))]
+
+    def table_rows(self, table: str, columns: Sequence[str]) -> Iterator[tuple]:
+        self._check_columns(table, columns)
+        cursor = self.conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")
+        yield from cursor
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+        self._check_columns(table, columns)
+        before = self.conn.total_changes
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                              rows)
+        return self.conn.total_changes - before
+
+    def _check_columns(self, table: str, columns: Sequence[str]) -> None:
+        """Names spliced into SQL must be the archive's own."""
+        unknown = set(columns) - set(self.table_columns(table))
+        if unknown or not columns:
+            raise ArchiveError(f"no such columns in {table}: {sorted(unknown) or 'none given'}")
+
 
 class CrawlLock:
     """An exclusive advisory lock beside the archive (`archive.db.lock`).
