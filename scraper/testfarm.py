@@ -100,7 +100,7 @@ class SiteFarm:
                 if not line:
                     return
                 start = time.monotonic()
-                while (header := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                while await reader.readline() not in (b"\r\n", b"\n", b""):
                     pass
                 path = line.split()[1].decode("ascii", "replace").split("?")[0]
                 status, ctype, text = self._page(site, path)

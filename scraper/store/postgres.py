@@ -27,7 +27,6 @@ import socket
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, fields
 
 import psycopg
 from psycopg import sql as pgsql
@@ -36,11 +35,9 @@ from ..article import Article
 from ..frontier import FrontierItem
 from .base import Archive, ArchiveError
 from .pgschema import READER_ROLE, SCHEMA_VERSION, schema_v1
-from .records import (ARTICLE_COLUMNS, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord, QueryResult, RawPage,
-                      content_hash, decompress, utcnow)
+from .records import (ARTICLE_COLUMNS, EXPORT_COLUMNS, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord, QueryResult,
+                      RawPage, article_record, content_hash, decompress, like_prefix, plainer, utcnow)
 
-_STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)
-EXPORT_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c != "run_id")
 URL_SCHEMES = ("postgresql://", "postgres://")
 # Keys of the advisory locks this archive takes (first half of the two-int key space).
 _WRITE_LOCK = 0x5C4A_0001
@@ -53,22 +50,6 @@ DEFAULT_LEASE_SECONDS = 120.0
 
 def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(URL_SCHEMES)
-
-
-def _plainer(a: str, b: str) -> bool:
-    """Whether URL `a` is the better identity than `b` for the same text (see the SQLite twin)."""
-    return ("?" in b, len(b)) > ("?" in a, len(a))
-
-
-def _article_record(article: Article) -> dict:
-    record = {name: getattr(article, name) for name in _STORED_FIELDS}
-    for key in JSON_FIELDS:
-        record[key] = json.dumps([asdict(item) for item in record[key]], ensure_ascii=False)
-    return record
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _redacted(url: str) -> str:
@@ -466,7 +447,7 @@ class PostgresArchive(Archive):
             twin = self.conn.execute("SELECT url FROM articles WHERE content_hash = %s AND site = %s LIMIT 1",
                                      (digest, site)).fetchone()
             if twin is not None:
-                primary, alias = (url, twin[0]) if _plainer(url, twin[0]) else (twin[0], url)
+                primary, alias = (url, twin[0]) if plainer(url, twin[0]) else (twin[0], url)
                 if primary == url:     # the print view came first: the plain URL takes over
                     for table in ("articles", "aliases", "article_versions"):
                         self.conn.execute(pgsql.SQL("UPDATE {} SET url = %s WHERE url = %s").format(
@@ -477,7 +458,7 @@ class PostgresArchive(Archive):
         if existing is not None and existing[0] == digest:
             self.conn.execute("UPDATE articles SET last_seen = %s, run_id = %s WHERE url = %s", (now, run_id, url))
             return "unchanged"
-        record = _article_record(article)
+        record = article_record(article)
         record.update(url=url, site=site, content_hash=digest, last_seen=now, run_id=run_id)
         if existing is None:
             record.update(version=1, first_seen=now)
@@ -495,7 +476,7 @@ class PostgresArchive(Archive):
         return outcome
 
     def refresh_extraction(self, article: Article, url: str) -> bool:
-        record = _article_record(article)
+        record = article_record(article)
         del record["url"]
         record["content_hash"] = content_hash(article)
         sets = pgsql.SQL(", ").join(pgsql.SQL("{} = {}").format(pgsql.Identifier(k), pgsql.Placeholder(k))
@@ -509,7 +490,7 @@ class PostgresArchive(Archive):
         return cur.rowcount > 0
 
     def delete_sites(self, name_prefix: str) -> None:
-        like = _like_escape(name_prefix) + "%"
+        like = like_prefix(name_prefix)
         with self.transaction():
             for table in ("aliases", "article_versions"):
                 self.conn.execute(pgsql.SQL("DELETE FROM {} WHERE url IN (SELECT url FROM articles WHERE site LIKE %s)")
@@ -538,7 +519,7 @@ class PostgresArchive(Archive):
         """Every term must occur in the title or body (ILIKE: the trigram indexes serve terms of
         three characters or more); title matches first, then the newest."""
         terms = text.split()
-        patterns = ["%" + _like_escape(t) + "%" for t in terms]
+        patterns = ["%" + like_prefix(t) for t in terms]
         where = " AND ".join("(a.title ILIKE %s OR a.body ILIKE %s)" for _ in terms)
         first = terms[0]
         return self.query(
@@ -589,7 +570,7 @@ class PostgresArchive(Archive):
             raise ValueError(f"not article fields: {sorted(unknown)}")
         sums = "".join(f", COUNT(*) FILTER (WHERE COALESCE({f}, '') <> '')" for f in fields)
         row = self.conn.execute(f"SELECT COUNT(*){sums} FROM articles WHERE site LIKE %s",
-                                (_like_escape(site_prefix) + "%",)).fetchone()
+                                (like_prefix(site_prefix),)).fetchone()
         return int(row[0]), {f: int(row[i + 1] or 0) for i, f in enumerate(fields)}
 
     def newest_articles(self, limit: int, site_prefix: str = "") -> QueryResult:
@@ -597,7 +578,7 @@ class PostgresArchive(Archive):
             "SELECT site, title, published_at, author, source, editor FROM ("
             "  SELECT *, ROW_NUMBER() OVER (PARTITION BY site ORDER BY published_at DESC NULLS LAST) AS rank"
             "  FROM articles WHERE site LIKE %s) ranked ORDER BY rank, site LIMIT %s",
-            (_like_escape(site_prefix) + "%", limit),
+            (like_prefix(site_prefix), limit),
         )
 
     # -- copying -----------------------------------------------------------------------------

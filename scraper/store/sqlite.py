@@ -13,7 +13,6 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, fields
 from pathlib import Path
 
 import sqlite_utils
@@ -21,33 +20,13 @@ import sqlite_utils
 from ..article import Article
 from ..frontier import FrontierItem
 from .base import Archive, ArchiveBusy, ArchiveError
-from .records import (ARTICLE_COLUMNS, DEFAULT_DB, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord, QueryResult,
+from .records import (ARTICLE_COLUMNS, DEFAULT_DB, EXPORT_COLUMNS, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord,
+                      QueryResult, article_record, like_prefix, plainer,
                       RawPage, content_hash, decompress, utcnow)
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
-_STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)
-EXPORT_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c != "run_id")
 # FTS5's trigram tokenizer cannot match strings shorter than three characters.
 _TRIGRAM_MIN = 3
-
-
-def _plainer(a: str, b: str) -> bool:
-    """Whether URL `a` is the better identity than `b` for the same text: no query string
-    (print views and share links add one), then the shorter."""
-    return ("?" in b, len(b)) > ("?" in a, len(a))
-
-
-def _article_record(article: Article) -> dict:
-    """The stored columns of an Article (lists as JSON text); no deep `asdict` on the hot path."""
-    record = {name: getattr(article, name) for name in _STORED_FIELDS}
-    for key in JSON_FIELDS:
-        record[key] = json.dumps([asdict(item) for item in record[key]], ensure_ascii=False)
-    return record
-
-
-def _like_prefix(text: str) -> str:
-    """A LIKE pattern (with ESCAPE '\\') matching strings that start with `text` literally."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -377,7 +356,7 @@ class SqliteArchive(Archive):
                 "SELECT url FROM articles WHERE content_hash=? AND site=? LIMIT 1", (digest, site)
             ).fetchone()
             if twin is not None:
-                primary, alias = (url, twin[0]) if _plainer(url, twin[0]) else (twin[0], url)
+                primary, alias = (url, twin[0]) if plainer(url, twin[0]) else (twin[0], url)
                 if primary == url:     # the print view came first: the plain URL takes over
                     for table in ("articles", "aliases", "article_versions"):
                         self.conn.execute(f"UPDATE {table} SET url=? WHERE url=?", (url, twin[0]))
@@ -387,7 +366,7 @@ class SqliteArchive(Archive):
         if existing is not None and existing[0] == digest:
             self.conn.execute("UPDATE articles SET last_seen=?, run_id=? WHERE url=?", (now, run_id, url))
             return "unchanged"
-        record = _article_record(article)
+        record = article_record(article)
         record.update(url=url, site=site, content_hash=digest, last_seen=now, run_id=run_id)
         if existing is None:
             record.update(version=1, first_seen=now)
@@ -409,7 +388,7 @@ class SqliteArchive(Archive):
         return outcome
 
     def refresh_extraction(self, article: Article, url: str) -> bool:
-        record = _article_record(article)
+        record = article_record(article)
         del record["url"]
         record["content_hash"] = content_hash(article)
         sets = ", ".join(f"{k}=:{k}" for k in record)
@@ -418,7 +397,7 @@ class SqliteArchive(Archive):
         return cur.rowcount > 0
 
     def delete_sites(self, name_prefix: str) -> None:
-        like = _like_prefix(name_prefix)
+        like = like_prefix(name_prefix)
         with self.transaction():
             for table in ("aliases", "article_versions"):
                 self.conn.execute(f"DELETE FROM {table} WHERE url IN"
@@ -452,7 +431,7 @@ class SqliteArchive(Archive):
                 (match, limit),
             )
         first = terms[0]
-        likes = ["%" + _like_prefix(t) for t in terms]
+        likes = ["%" + like_prefix(t) for t in terms]
         where = " AND ".join("(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')" for _ in terms)
         return self.query(
             f"SELECT {columns}, '…' || replace(substr(a.body, max(1, instr(a.body, ?) - 12), 30), ?, '[' || ? || ']')"
@@ -492,7 +471,7 @@ class SqliteArchive(Archive):
         unknown = set(fields) - set(ARTICLE_COLUMNS)
         if unknown:
             raise ValueError(f"not article fields: {sorted(unknown)}")
-        like = _like_prefix(site_prefix)
+        like = like_prefix(site_prefix)
         sums = "".join(f", SUM(COALESCE({f}, '') != '')" for f in fields)
         row = self.conn.execute(f"SELECT COUNT(*){sums} FROM articles WHERE site LIKE ? ESCAPE '\\'",
                                 (like,)).fetchone()
@@ -503,7 +482,7 @@ class SqliteArchive(Archive):
             "SELECT site, title, published_at, author, source, editor FROM ("
             "  SELECT *, ROW_NUMBER() OVER (PARTITION BY site ORDER BY published_at DESC) AS rank"
             "  FROM articles WHERE site LIKE ? ESCAPE '\\') ORDER BY rank, site LIMIT ?",
-            (_like_prefix(site_prefix), limit),
+            (like_prefix(site_prefix), limit),
         )
 
     # -- copying -----------------------------------------------------------------------------
