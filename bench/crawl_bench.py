@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_sites import article_path, corpus_site, corpus_templates, synthetic_site  # noqa: E402
 from scraper.crawler import crawl_async  # noqa: E402
-from scraper.settings import Settings, SiteConfig  # noqa: E402
+from scraper.settings import RunSettings, Settings, SiteConfig  # noqa: E402
 from scraper.store import open_archive  # noqa: E402
 
 
@@ -125,15 +125,14 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None) -> None:
     server.start()
     origin = f"http://127.0.0.1:{ports.get(timeout=60)}"
     try:
-        settings = Settings(delay=0.0, concurrency=concurrency, per_host_concurrency=concurrency,
-                            respect_robots=True, max_retries=0, extract_workers=workers)
+        settings = Settings(delay=0.0, per_host_concurrency=concurrency, respect_robots=True, max_retries=0)
         with tempfile.TemporaryDirectory() as tmp:
             archive = open_archive(Path(tmp) / "bench.db")
             site = SiteConfig(name="bench", start_urls=(origin + "/",), settings=settings)
             peaks = _WorkerPeaks(skip=server.pid)
             peaks.start()
             started = time.perf_counter()
-            report = asyncio.run(crawl_async([site], archive))
+            report = asyncio.run(crawl_async([site], archive, RunSettings(concurrency=concurrency, extract_workers=workers)))
             crawl_s = time.perf_counter() - started
             worker_rss = peaks.total()
             crawler_rss = _hwm_mb("self")   # before the peer runs in this process

@@ -25,7 +25,7 @@ from rich.table import Table
 
 from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls, work
 from .export import export_articles, run_query, search
-from .settings import Settings, load_sites
+from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError, QueryResult, open_archive
 
 EXIT_ERROR, EXIT_BUSY, EXIT_INTERRUPTED = 1, 3, 130
@@ -39,7 +39,8 @@ def _stderr() -> Console:
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    for line in message.splitlines() or [""]:     # one line per problem, each marked
+        click.echo(f"error: {line}", err=True)
     sys.exit(code)
 
 
@@ -153,22 +154,23 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     """
     if not urls and not config:
         raise click.UsageError("give start URLs or --config sites.toml")
-    overrides = dict(delay=delay, concurrency=concurrency, per_host_concurrency=per_host,
-                     timeout=timeout, refresh=refresh or None, recheck_days=recheck_days)
+    overrides = dict(delay=delay, per_host_concurrency=per_host, timeout=timeout, refresh=refresh or None,
+                     recheck_days=recheck_days)
     try:
         settings = Settings().with_overrides(**overrides)
-        sites = load_sites(config, settings) if config else []
+        loaded = load_config(config) if config else Config(RunSettings(), [])
+        run = loaded.run.with_overrides(max_pages=max_pages, max_duration=max_duration, concurrency=concurrency)
         # flags beat per-site values of the config file
-        sites = [replace(s, settings=s.settings.with_overrides(**overrides)) for s in sites]
+        sites = [replace(s, settings=s.settings.with_overrides(**overrides)) for s in loaded.sites]
         sites += sites_from_urls(urls, settings, same_site) if urls else []
     except InvalidStartURL as exc:
         raise click.UsageError(str(exc)) from exc
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     args = {"urls": list(urls), "config": config, "max_pages": max_pages, "max_duration": max_duration,
-            "same_site": same_site,
+            "concurrency": concurrency, "same_site": same_site,
             **{k: v for k, v in overrides.items() if v is not None}}
-    report = run_crawl(partial(crawl, sites, db), max_pages=max_pages, max_duration=max_duration, run_args=args,
+    report = run_crawl(partial(crawl, sites, db), run=run, run_args={k: v for k, v in args.items() if v is not None},
                        work=not seed_only)
     click.echo(report.summary(), err=True)
     if report.outcome == "interrupted":
@@ -179,15 +181,21 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
 @db_option
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many fetches.")
 @click.option("--max-duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight from this worker (default 8).")
+@click.option("--extract-workers", type=click.IntRange(min=0),
+              help="Processes for HTTP and parsing (default one per core; 0: none).")
 @click.option("--lease", type=click.FloatRange(min=1), default=120, show_default=True,
               help="Seconds a claimed URL stays this worker's unless renewed (a killed worker's URLs return after it).")
-def worker_cmd(db: str, max_pages: int | None, max_duration: float | None, lease: float):
+def worker_cmd(db: str, max_pages: int | None, max_duration: float | None, concurrency: int | None,
+               extract_workers: int | None, lease: float):
     """Fetch from a shared (PostgreSQL) archive's frontier beside other workers on this or other
     machines, until it is empty. The sites and their settings are those `scraper crawl` seeded;
     politeness (delay, per-host concurrency, robots.txt) holds across all workers together."""
-    args = {"worker": True, "max_pages": max_pages, "max_duration": max_duration}
-    report = run_crawl(partial(work, db), max_pages=max_pages, max_duration=max_duration,
-                       lease_seconds=lease, run_args=args)
+    options = dict(max_pages=max_pages, max_duration=max_duration, concurrency=concurrency,
+                   extract_workers=extract_workers)
+    run = RunSettings().with_overrides(**options)
+    report = run_crawl(partial(work, db, run), lease_seconds=lease,
+                       run_args={"worker": True, **{k: v for k, v in options.items() if v is not None}})
     click.echo(report.summary(), err=True)
     if report.outcome == "interrupted":
         sys.exit(EXIT_INTERRUPTED)
@@ -207,6 +215,23 @@ def migrate_cmd(source: str, destination: str):
         _fail(str(exc))
     _print_rows(QueryResult(["table", "rows", "sha256 sum"], iter([(c.table, c.rows, c.digest[:16]) for c in copied])), "table")
     click.echo(f"copied and verified {sum(c.rows for c in copied)} rows", err=True)
+
+
+@main.group("config")
+def config_group() -> None:
+    """Check a sites.toml."""
+
+
+@config_group.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def config_check_cmd(file: str) -> None:
+    """Check FILE (every problem on its own line, with its line number) and print the effective
+    settings of the run and of each site: [defaults] and built-in defaults filled in."""
+    try:
+        config = load_config(file)
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(describe(config))
 
 
 @main.command("extract")

@@ -27,7 +27,7 @@ from .discover import Link, classify_url
 from .fetch import Fetcher, FetchResult, HostPacing, SharedHostPacing, remote_exchange
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
-from .settings import Settings, SiteConfig
+from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
 from .store import DEFAULT_DB, Archive, ArchiveError, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
@@ -150,12 +150,13 @@ class _SiteCrawl:
         self.guard = TrapGuard(self.settings)
         self.fetcher = Fetcher(self.settings, self.scope, transport=transport, pacing=pacing,
                                exchanger=partial(pool.run, "exchange") if pool else None)
+        self.concurrency = pacing.concurrency   # the run's overall limit caps each site too
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
         # Claims on a shared archive are leases: take only what this process starts soon, so
         # that the other workers get the rest; and ask again for an empty site only now and then
         # (every idle coroutine asking would be hundreds of queries a second).
-        self.batch = 1 if archive.lease_seconds else 4 * self.settings.concurrency
+        self.batch = 1 if archive.lease_seconds else 4 * self.concurrency
         self.idle_wait = 0.25 if archive.lease_seconds else 0.0
         self._empty_until = 0.0
 
@@ -207,7 +208,7 @@ class _SiteCrawl:
             if seed:
                 await self.seed()
             if work:
-                await asyncio.gather(*(self._worker() for _ in range(max(1, self.settings.concurrency))))
+                await asyncio.gather(*(self._worker() for _ in range(self.concurrency)))
 
     async def _worker(self) -> None:
         while not self.budget.stop_reason:
@@ -225,6 +226,8 @@ class _SiteCrawl:
             self.inflight.add(item.url)
             try:
                 await self._handle(item)
+            except ArchiveError:
+                raise           # the archive cannot be written: no page can be stored, stop
             except Exception:   # a bug or a page nobody foresaw must not stop the other pages
                 log.exception("could not handle %s", item.fetch_url)
                 self.counts["errors"] += 1
@@ -396,10 +399,14 @@ class _SiteCrawl:
 
 
 async def _run_all(crawls: list[_SiteCrawl], seed: bool, work: bool) -> None:
-    """All sites at once; if one fails unexpectedly the others are cancelled, not orphaned."""
-    async with asyncio.TaskGroup() as group:
-        for c in crawls:
-            group.create_task(c.run(seed, work))
+    """All sites at once; if one fails unexpectedly the others are cancelled, not orphaned.
+    An archive that cannot be written stops them all, reported as the one `ArchiveError`."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for c in crawls:
+                group.create_task(c.run(seed, work))
+    except* ArchiveError as errors:
+        raise errors.exceptions[0] from None
 
 
 async def _renew_claims(archive: Archive, every: float) -> None:
@@ -409,9 +416,8 @@ async def _renew_claims(archive: Archive, every: float) -> None:
         archive.renew_claims()
 
 
-async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: dict | None = None,
-                      max_pages: int | None = None, max_duration: float | None = None,
-                      progress: ProgressCallback | None = None,
+async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSettings | None = None, *,
+                      run_args: dict | None = None, progress: ProgressCallback | None = None,
                       transport: httpx.AsyncBaseTransport | None = None,
                       seed: bool = True, work: bool = True) -> CrawlReport:
     """Crawl `sites` into an already opened archive (the caller holds the crawl lock).
@@ -420,11 +426,12 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
     the sites for workers); `work` fetches until the frontier is empty. A worker on a shared
     archive only works; `crawl --seed-only` only seeds.
     """
+    run = run or RunSettings()
     started = time.monotonic()
     run_id = archive.start_run(run_args or {"sites": [s.name for s in sites]})
     counts: Counter = Counter()
-    budget = _Budget(max_pages, max_duration)
-    workers = sites[0].settings.extract_workers if sites else 0
+    budget = _Budget(run.max_pages, run.max_duration)
+    workers = run.extract_workers
     loop = asyncio.get_running_loop()
     running: list[asyncio.Future] = []
 
@@ -447,7 +454,7 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
                 pool = await stack.enter_async_context(WorkerPool(WORKER_OPS, workers or os.cpu_count() or 1))
             # sites sharing a host share its politeness budget; on a shared archive, so do workers
             shared = archive.coordination()
-            pacing = HostPacing() if shared is None else SharedHostPacing(shared)
+            pacing = HostPacing(run.concurrency) if shared is None else SharedHostPacing(shared, run.concurrency)
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
             if seed:
@@ -467,8 +474,9 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, *, run_args: di
             except asyncio.CancelledError:
                 if budget.stop_reason != "interrupted":
                     raise
-    except BaseException:
-        archive.finish_run(run_id, "failed", counts, {})
+    except BaseException as exc:
+        if not isinstance(exc, ArchiveError):    # else the next run marks this one interrupted
+            archive.finish_run(run_id, "failed", counts, {})
         raise
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -505,12 +513,13 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
 
 
 def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, *,
-          settings: Settings | None = None, max_pages: int | None = None,
-          max_duration: float | None = None, progress: ProgressCallback | None = None,
-          run_args: dict | None = None, seed: bool = True, work: bool = True) -> CrawlReport:
-    """Crawl start URLs or configured sites into the archive at `db` (public API). On a shared
-    (PostgreSQL) archive this seeds the frontier for `work()` processes and works beside them;
-    `work=False` only seeds.
+          settings: Settings | None = None, run: RunSettings | None = None,
+          progress: ProgressCallback | None = None, run_args: dict | None = None,
+          seed: bool = True, work: bool = True) -> CrawlReport:
+    """Crawl start URLs (each host one site, with `settings`) or configured sites into the
+    archive at `db` (public API); `run` holds the budgets and concurrency of the whole run. On a
+    shared (PostgreSQL) archive this seeds the frontier for `work()` processes and works beside
+    them; `work=False` only seeds.
 
     Raises `ArchiveBusy` when another crawl holds the archive.
     """
@@ -518,13 +527,12 @@ def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, 
     if sites and isinstance(sites[0], str):
         sites = sites_from_urls(sites, settings)
     with open_archive(db) as archive, archive.crawl_lock():
-        return asyncio.run(crawl_async(sites, archive, run_args=run_args, max_pages=max_pages,
-                                       max_duration=max_duration, progress=progress, seed=seed, work=work))
+        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress,
+                                       seed=seed, work=work))
 
 
-def work(db: str, *, max_pages: int | None = None, max_duration: float | None = None,
-         progress: ProgressCallback | None = None, lease_seconds: float | None = None,
-         run_args: dict | None = None) -> CrawlReport:
+def work(db: str, run: RunSettings | None = None, *, progress: ProgressCallback | None = None,
+         lease_seconds: float | None = None, run_args: dict | None = None) -> CrawlReport:
     """Work through the frontier of a shared archive beside other workers (on this or other
     machines) until nothing is left: the sites are those a crawl seeded. Raises `ArchiveError`
     when the archive has none."""
@@ -535,5 +543,5 @@ def work(db: str, *, max_pages: int | None = None, max_duration: float | None = 
                                " `scraper crawl --config sites.toml --db postgresql://… --seed-only`")
         if lease_seconds is not None and archive.lease_seconds:
             archive.lease_seconds = lease_seconds
-        return asyncio.run(crawl_async(sites, archive, run_args=run_args or {"worker": True}, max_pages=max_pages,
-                                       max_duration=max_duration, progress=progress, seed=False))
+        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args or {"worker": True},
+                                       progress=progress, seed=False))

@@ -16,14 +16,14 @@ from rich.table import Table
 
 from .article import TEXT_FIELDS
 from .crawler import CrawlReport, crawl_async
-from .settings import Settings, SiteConfig
+from .settings import RunSettings, Settings, SiteConfig
 from .store import open_archive
 from .testsite import FIXTURE_SITES_DIR, serve_sites
 
 DEMO_PREFIX = "demo-"
 # Gentle but quick: the fixture servers are ours, and one of them asks for a Crawl-delay anyway.
-DEMO_SETTINGS = Settings(delay=0.0, concurrency=4, per_host_concurrency=2, timeout=10.0,
-                         max_retries=1, backoff_base=0.2)
+DEMO_SETTINGS = Settings(delay=0.0, per_host_concurrency=2, timeout=10.0, max_retries=1, backoff_base=0.2)
+DEMO_RUN = RunSettings(concurrency=4)
 
 
 def demo_sites_dir() -> Path:
@@ -43,7 +43,7 @@ def crawl_demo(db: str | Path, settings: Settings = DEMO_SETTINGS) -> tuple[Craw
         sites = [SiteConfig(name=DEMO_PREFIX + name, start_urls=(server.origin + "/",), settings=settings)
                  for name, server in servers.items()]
         archive.delete_sites(DEMO_PREFIX)   # earlier demos' URLs carry ports that no longer exist
-        report = asyncio.run(crawl_async(sites, archive, run_args={"demo": sorted(servers)}))
+        report = asyncio.run(crawl_async(sites, archive, DEMO_RUN, run_args={"demo": sorted(servers)}))
         return report, {name: server.origin for name, server in servers.items()}
 
 

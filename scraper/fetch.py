@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urldefrag
 import httpx
 
 from scraper.robots import Robots
-from scraper.settings import Settings
+from scraper.settings import RunSettings, Settings
 from scraper.urls import Scope, canonicalize, host_of, is_public_address, origin_of
 from scraper.workers import WorkerError
 
@@ -114,21 +114,17 @@ class _Host:
 
 
 class HostPacing:
-    """Pacing state per host. One Fetcher owns one by default; pass the same instance to the
-    Fetchers of several sites crawled at once so that two site configs on one host still share
-    its slots, spacing and down state (the first Fetcher to meet a host sizes its slots), and
-    the run's overall in-flight limit (sized by the first Fetcher that asks)."""
+    """Pacing state per host and the run's overall in-flight limit (`concurrency`, a run-wide
+    setting). One Fetcher owns one by default; pass the same instance to the Fetchers of several
+    sites crawled at once so that two site configs on one host still share its slots, spacing
+    and down state (the first Fetcher to meet a host sizes its slots) and all share the limit."""
 
     shared: Coordination | None = None
 
-    def __init__(self) -> None:
+    def __init__(self, concurrency: int = RunSettings.concurrency) -> None:
         self._hosts: dict[str, _Host] = {}
-        self._overall: asyncio.Semaphore | None = None
-
-    def overall(self, concurrency: int) -> asyncio.Semaphore:
-        if self._overall is None:
-            self._overall = asyncio.Semaphore(concurrency)
-        return self._overall
+        self.concurrency = concurrency
+        self.overall = asyncio.Semaphore(concurrency)
 
     def get(self, host: str, per_host_concurrency: int) -> _Host:
         state = self._hosts.get(host)
@@ -137,7 +133,7 @@ class HostPacing:
         return state
 
     @asynccontextmanager
-    async def slot(self, host: str, state: _Host, delay: float, per_host: int, overall: asyncio.Semaphore):
+    async def slot(self, host: str, state: _Host, delay: float, per_host: int):
         """Per-host in-flight limit and start spacing of `delay`, then the overall limit.
         Start times are recorded when the request really starts."""
         async with state.slots:
@@ -145,12 +141,12 @@ class HostPacing:
                 # a loop, since a Retry-After seen meanwhile may push next_start further
                 while (pause := state.next_start - time.monotonic()) > 0:
                     await asyncio.sleep(pause)
-                await overall.acquire()
+                await self.overall.acquire()
                 state.next_start = time.monotonic() + delay
             try:
                 yield
             finally:
-                overall.release()
+                self.overall.release()
 
     def defer(self, host: str, state: _Host, seconds: float) -> None:
         """No request to `host` for `seconds` (the server asked with Retry-After)."""
@@ -177,33 +173,33 @@ class SharedHostPacing(HostPacing):
     shared archive, so N workers together keep to one host's delay and concurrency. This
     process's own per-host semaphore comes first, so only its holders poll for a shared slot."""
 
-    def __init__(self, shared: Coordination, poll: float = 0.05) -> None:
-        super().__init__()
+    def __init__(self, shared: Coordination, concurrency: int = RunSettings.concurrency, poll: float = 0.05) -> None:
+        super().__init__(concurrency)
         self.shared = shared
         self._poll = poll
 
     @asynccontextmanager
-    async def slot(self, host: str, state: _Host, delay: float, per_host: int, overall: asyncio.Semaphore):
+    async def slot(self, host: str, state: _Host, delay: float, per_host: int):
         """Nothing is held while waiting: a worker sitting on a host's slot until its own
         in-flight limit lets it go would keep the other workers off that host."""
         shared = self.shared
         assert shared is not None
         async with state.slots:
             while True:
-                await overall.acquire()
+                await self.overall.acquire()
                 slot = next((n for n in range(per_host) if shared.try_host_slot(host, n)), None)
                 # stamped at the real start: compare-and-set on the server's clock
                 wait = self._poll if slot is None else shared.take_host_start(host, delay)
                 if wait == 0:
                     break
-                overall.release()
+                self.overall.release()
                 if slot is not None:
                     shared.release_host_slot(host, slot)
                 await asyncio.sleep(min(wait, max(self._poll, delay)))
             try:
                 yield
             finally:
-                overall.release()
+                self.overall.release()
                 shared.release_host_slot(host, slot)
 
     def defer(self, host: str, state: _Host, seconds: float) -> None:
@@ -267,6 +263,7 @@ class Fetcher:
         self.scope = scope
         self.stats: Counter[str] = Counter()
         self._resolver = resolver or _system_resolver
+        self._pacing = pacing or HostPacing()
         self._client = httpx.AsyncClient(
             transport=transport,
             timeout=settings.timeout,
@@ -274,11 +271,9 @@ class Fetcher:
             trust_env=False,          # an environment proxy would hide where we connect
             headers={"User-Agent": settings.user_agent,
                      "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"},
-            limits=httpx.Limits(max_connections=settings.concurrency,
-                                max_keepalive_connections=settings.concurrency),
+            limits=httpx.Limits(max_connections=self._pacing.concurrency,
+                                max_keepalive_connections=self._pacing.concurrency),
         )
-        self._pacing = pacing or HostPacing()
-        self._global = self._pacing.overall(settings.concurrency)
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._addresses: dict[str, str] = {}
 
@@ -539,7 +534,7 @@ class Fetcher:
             task = self._robots.get(origin_of(url))
             if task is not None and task.done() and not task.cancelled() and task.exception() is None:
                 delay = max(delay, task.result().crawl_delay or 0.0)
-        return self._pacing.slot(host_of(url), state, delay, self.settings.per_host_concurrency, self._global)
+        return self._pacing.slot(host_of(url), state, delay, self.settings.per_host_concurrency)
 
     def _host(self, host: str) -> _Host:
         return self._pacing.get(host, self.settings.per_host_concurrency)

@@ -21,7 +21,7 @@ class Processed:
     article: Article
     links: list[Link]
     encoding: str
-    raw: bytes          # zlib-compressed page bytes, ready for the `pages` table
+    raw: bytes          # compressed page bytes (store.compress), ready for the `pages` table
 
 
 def process_page(content: bytes, url: str, http_charset: str | None = None,

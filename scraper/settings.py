@@ -1,29 +1,82 @@
 """Every knob of a crawl in one place, with the defaults a polite scheduled crawler wants.
 
-`sites.toml` can override any of these per site (see `SiteConfig`); the CLI flags override them
-for a run. Nothing else in the package hard-codes a timeout, a delay or a limit.
+Two kinds of settings, two types: `RunSettings` hold what one run shares (budgets, the overall
+number of requests in flight, worker processes); `Settings` hold what each site may set for
+itself (politeness, timeouts, limits). `sites.toml` sets run-wide keys in `[defaults]` only and a
+site's keys in `[defaults]` or its `[[site]]` table; the CLI flags override both for a run.
+Values are checked when they are set (type, range), so a bad value fails at load time with the
+file and line, never hours later. Nothing else in the package hard-codes a timeout, a delay or a
+limit.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import tomllib
+import typing
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-DEFAULT_USER_AGENT = "scraper/0.1 (news archiver; +https://github.com/scraper-archive/scraper)"
+from ._version import __version__
+
+DEFAULT_USER_AGENT = f"scraper/{__version__} (news archiver; Python package scraper)"
+# the fields `[site.extract]` may set (see scraper/extract/overrides.py)
+EXTRACT_FIELDS = ("title", "published_at", "author", "source", "editor", "body")
+
+# Lowest allowed value of each number, and whether the lowest itself is allowed.
+_LOWEST: dict[str, tuple[float, bool]] = {
+    "timeout": (0, False), "max_timeouts": (1, True), "max_bytes": (1, True), "delay": (0, True),
+    "per_host_concurrency": (1, True), "max_retries": (0, True), "backoff_base": (0, True),
+    "backoff_max": (0, True), "max_redirects": (0, True), "max_depth": (0, True),
+    "max_path_segments": (1, True), "max_per_pattern": (1, True), "max_query_variants": (1, True),
+    "recheck_days": (0, True), "max_pages": (1, True), "max_duration": (0, False),
+    "concurrency": (1, True), "extract_workers": (0, True),
+}
+
+
+class ConfigError(ValueError):
+    """Settings that cannot be used. `problems` holds one line per problem (`sites.toml:12: …`)
+    so that a user fixes them all in one go."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Checked:
+    """Type and range checks shared by both settings types: run on construction, so a bad
+    value can never sit in a settings object."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            problem = setting_problem(type(self), f.name, getattr(self, f.name))
+            if problem:
+                raise ConfigError([problem])
+
+    def with_overrides(self, **overrides: Any):
+        """A copy with the given non-None values replaced; ints stand for floats, unknown keys
+        and bad values raise ConfigError (one line per problem)."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        problems = [p for k, v in values.items() if (p := setting_problem(type(self), k, v))]
+        if problems:
+            raise ConfigError(problems)
+        return replace(self, **{k: coerce(type(self), k, v) for k, v in values.items()})  # type: ignore[type-var]
 
 
 @dataclass(frozen=True)
-class Settings:
-    user_agent: str = DEFAULT_USER_AGENT
+class Settings(_Checked):
+    """What each site may set for itself (politeness, timeouts, trap limits)."""
+
+    user_agent: str = DEFAULT_USER_AGENT   # also the name robots.txt groups are matched against
     timeout: float = 20.0               # seconds for one request: its answer and its whole body
     max_timeouts: int = 2               # timed-out attempts of one URL per run; then it waits for the next run
     max_bytes: int = 8 * 1024 * 1024    # bodies larger than this are dropped ('too-large')
     delay: float = 1.0                  # seconds between two requests to one host (Crawl-delay wins if larger)
     per_host_concurrency: int = 1       # requests in flight to one host
-    concurrency: int = 8                # requests in flight overall
     max_retries: int = 3                # extra attempts on timeouts, 5xx, 429
     backoff_base: float = 1.0           # first retry waits ~this, doubling, with jitter
     backoff_max: float = 120.0          # cap for backoff and for Retry-After
@@ -32,38 +85,63 @@ class Settings:
     max_path_segments: int = 12         # deeper URL paths are treated as traps
     max_per_pattern: int = 100_000      # URLs kept per (host, path-with-digits-masked) pattern
     max_query_variants: int = 50        # URLs kept per (host, path) with differing queries
-    max_pages: int | None = None        # fetches per run
-    max_duration: float | None = None   # seconds per run
-    respect_robots: bool = True
+    respect_robots: bool = True         # False only for your own sites
     refresh: bool = False               # re-check every known article (conditional GET), not only hubs
     recheck_days: float | None = None   # also re-check articles first seen this recently (corrections)
+
+
+@dataclass(frozen=True)
+class RunSettings(_Checked):
+    """What one run shares across all its sites."""
+
+    max_pages: int | None = None        # fetches per run
+    max_duration: float | None = None   # seconds per run
+    concurrency: int = 8                # requests in flight overall
     extract_workers: int | None = None  # worker processes for HTTP and parsing (None: one per core; 0: none)
 
-    def with_overrides(self, **overrides) -> "Settings":
-        """Return a copy with the given non-None values replaced (unknown keys are an error)."""
-        known = {f.name for f in fields(self)}
-        unknown = set(overrides) - known
-        if unknown:
-            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        values = {k: v for k, v in overrides.items() if v is not None}
-        for name, value in values.items():
-            if not _fits(getattr(self, name), value):
-                raise ValueError(f"setting {name} = {value!r} is not a {_kind(getattr(self, name))}")
-        return replace(self, **values)
+
+@cache
+def _types(cls: type) -> dict[str, tuple[type, bool]]:
+    """field name → (its type, whether None is allowed)."""
+    hints = typing.get_type_hints(cls)
+    out = {}
+    for f in fields(cls):
+        args = typing.get_args(hints[f.name]) or (hints[f.name],)
+        out[f.name] = (next(a for a in args if a is not type(None)), type(None) in args)
+    return out
 
 
-def _kind(default: object) -> str:
-    return "number" if default is None or isinstance(default, float) else type(default).__name__
+def setting_problem(cls: type, name: str, value: object) -> str | None:
+    """Why `value` cannot be setting `name` of `cls`, or None when it can."""
+    types = _types(cls)
+    if name not in types:
+        return _unknown(name, types)
+    kind, optional = types[name]
+    if value is None:
+        return None if optional else f"{name} must be set"
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    fits = {bool: isinstance(value, bool), str: isinstance(value, str),
+            int: number and isinstance(value, int), float: number}[kind]
+    if not fits:
+        wanted = {bool: "true or false", str: "a string", int: "a whole number", float: "a number"}[kind]
+        return f"{name} = {value!r} must be {wanted}"
+    if name in _LOWEST:
+        lowest, inclusive = _LOWEST[name]
+        if value < lowest or (value == lowest and not inclusive):  # type: ignore[operator]
+            return f"{name} = {value!r} must be {'≥' if inclusive else '>'} {lowest}"
+    if kind is str and not str(value).strip():
+        return f"{name} must not be empty"
+    return None
 
 
-def _fits(default: object, value: object) -> bool:
-    """Whether a value from a config file can stand where `default` stands (numbers for the
-    optional limits, which default to None)."""
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if default is None or isinstance(default, float):
-        return isinstance(value, (int, float))
-    return isinstance(value, type(default))
+def coerce(cls: type, name: str, value: object) -> object:
+    """An int where a float is meant becomes a float (TOML's `delay = 2`)."""
+    return float(value) if _types(cls)[name][0] is float and isinstance(value, int) else value  # type: ignore[arg-type]
+
+
+def _unknown(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"unknown key {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
 @dataclass(frozen=True)
@@ -95,12 +173,31 @@ class SiteConfig:
                    extract=dict(data.get("extract", {})), **tuples)
 
 
+@dataclass(frozen=True)
+class Config:
+    """A whole `sites.toml`: the run's settings and its sites."""
+
+    run: RunSettings
+    sites: list[SiteConfig]
+
+
+SITE_KEYS = ("name", "start_urls", "allow_hosts", "allow_patterns", "deny_patterns", "extract")
+_RUN_KEYS = {f.name for f in fields(RunSettings)}
+_SITE_SETTING_KEYS = {f.name for f in fields(Settings)}
+
+
 def load_sites(path: str | Path, base: Settings | None = None) -> list[SiteConfig]:
-    """Read `sites.toml`:
+    """The sites of `sites.toml` (see `load_config`)."""
+    return load_config(path, base).sites
+
+
+def load_config(path: str | Path, base: Settings | None = None, run: RunSettings | None = None) -> Config:
+    """Read and check `sites.toml`:
 
     ```toml
-    [defaults]            # optional, any Settings field
+    [defaults]            # optional: any Settings or RunSettings field
     delay = 2.0
+    max_duration = 3600
 
     [[site]]
     name = "example"
@@ -111,42 +208,180 @@ def load_sites(path: str | Path, base: Settings | None = None) -> list[SiteConfi
     [site.extract]
     title = "h1.arti-title"
     ```
+
+    Raises ConfigError listing every problem as `file:line: what` (OSError when unreadable).
     """
+    text = Path(path).read_bytes().decode("utf-8", "replace")
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-        return _sites(data, base or Settings())
-    except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: {exc}"]) from exc
+    checker = _Loader(str(path), _key_lines(text))
+    config = checker.config(data, base or Settings(), run or RunSettings())
+    if checker.problems:
+        raise ConfigError(checker.problems)
+    return config
 
 
-def _sites(data: dict, base: Settings) -> list[SiteConfig]:
-    base = base.with_overrides(**data.get("defaults", {}))
-    sites = []
-    structural = {"name", "start_urls", "allow_hosts", "allow_patterns", "deny_patterns", "extract"}
-    for i, raw in enumerate(data.get("site", [])):
-        if not raw.get("start_urls"):
-            raise ValueError(f"site #{i + 1} has no start_urls")
-        for url in raw["start_urls"]:
-            if urlsplit(str(url)).scheme.lower() not in ("http", "https") or not urlsplit(str(url)).netloc:
-                raise ValueError(f"site #{i + 1}: not an http(s) URL: {url}")
-        for pattern in (*raw.get("allow_patterns", ()), *raw.get("deny_patterns", ())):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"site #{i + 1}: bad pattern {pattern!r}: {exc}") from exc
-        overrides = {k: v for k, v in raw.items() if k not in structural}
-        sites.append(
-            SiteConfig(
-                name=raw.get("name") or raw["start_urls"][0],
-                start_urls=tuple(raw["start_urls"]),
-                allow_hosts=tuple(raw.get("allow_hosts", ())),
-                allow_patterns=tuple(raw.get("allow_patterns", ())),
-                deny_patterns=tuple(raw.get("deny_patterns", ())),
-                settings=base.with_overrides(**overrides),
-                extract=dict(raw.get("extract", {})),
-            )
-        )
-    if not sites:
-        raise ValueError("no [[site]] tables")
-    return sites
+_HEADER = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?")
+_KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
+
+
+def _key_lines(text: str) -> dict[tuple, int]:
+    """(table path, key) → line number, and table path → its header line, for error messages.
+    Table paths: () top level, ('defaults',), ('site', i), ('site', i, 'extract')."""
+    lines: dict[tuple, int] = {}
+    table: tuple = ()
+    sites = -1
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _HEADER.match(line)
+        if header and not _KEY.match(line):
+            parts = [p.strip().strip('"') for p in header.group(2).split(".")]
+            if header.group(1) == "[[" and parts == ["site"]:
+                sites += 1
+            table = ("site", sites, *parts[1:]) if parts[0] == "site" else tuple(parts)
+            lines.setdefault(table, number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            lines.setdefault((table, key.group(1).strip('"')), number)
+    return lines
+
+
+class _Loader:
+    """Turns parsed TOML into a Config, collecting one located line per problem."""
+
+    def __init__(self, path: str, lines: dict[tuple, int]):
+        self.path = path
+        self.lines = lines
+        self.problems: list[str] = []
+
+    def problem(self, table: tuple, key: str | None, message: str) -> None:
+        line = self.lines.get((table, key)) if key else None
+        line = line or self.lines.get(table)
+        self.problems.append(f"{self.path}:{line}: {message}" if line else f"{self.path}: {message}")
+
+    def config(self, data: dict, base: Settings, run: RunSettings) -> Config:
+        for key in data:
+            if key not in ("defaults", "site"):
+                self.problem((), key, _unknown(key, ("defaults", "site")) + ": expected [defaults] and [[site]] tables")
+        defaults = data.get("defaults", {})
+        if not isinstance(defaults, dict):
+            self.problem((), "defaults", "defaults must be a table: [defaults]")
+            defaults = {}
+        run = self.settings(run, ("defaults",), {k: v for k, v in defaults.items() if k in _RUN_KEYS})
+        base = self.settings(base, ("defaults",), {k: v for k, v in defaults.items() if k not in _RUN_KEYS})
+        raw_sites = data.get("site", [])
+        if not isinstance(raw_sites, list) or not raw_sites:
+            self.problem((), "site", "no [[site]] tables")
+            raw_sites = []
+        sites = {i: s for i, raw in enumerate(raw_sites) if (s := self.site(i, raw, base))}
+        seen: dict[str, int] = {}
+        for i, site in sites.items():
+            if site.name in seen:
+                self.problem(("site", i), "name", f"site name {site.name!r} is used twice (also site #{seen[site.name] + 1})")
+            seen.setdefault(site.name, i)
+        return Config(run, list(sites.values()))
+
+    def settings(self, settings, table: tuple, values: dict):
+        good = {}
+        for key, value in values.items():
+            problem = setting_problem(type(settings), key, value)
+            if problem:
+                self.problem(table, key, problem)
+            else:
+                good[key] = value
+        return settings.with_overrides(**good)
+
+    def site(self, i: int, raw: object, base: Settings) -> SiteConfig | None:
+        table = ("site", i)
+        if not isinstance(raw, dict):
+            self.problem((), "site", "site must be a table: [[site]]")
+            return None
+        before = len(self.problems)
+        for key in raw:
+            if key in _RUN_KEYS:
+                self.problem(table, key, f"{key} is run-wide: set it in [defaults] or with --{key.replace('_', '-')}")
+            elif key not in SITE_KEYS and key not in _SITE_SETTING_KEYS:
+                self.problem(table, key, _unknown(key, (*SITE_KEYS, *_SITE_SETTING_KEYS)))
+        urls = self.strings(table, raw, "start_urls")
+        if raw.get("start_urls") == []:
+            self.problem(table, "start_urls", "start_urls is empty")
+        elif "start_urls" not in raw:
+            self.problem(table, None, f"site #{i + 1} has no start_urls")
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+                self.problem(table, "start_urls", f"not an http(s) URL: {url!r}")
+        for key in ("allow_patterns", "deny_patterns"):
+            for pattern in self.strings(table, raw, key):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    self.problem(table, key, f"bad regular expression {pattern!r}: {exc}")
+        name = raw.get("name", urls[0] if urls else f"site #{i + 1}")
+        if not isinstance(name, str) or not name.strip():
+            self.problem(table, "name", f"name = {name!r} must be a non-empty string")
+        extract = self.extract(i, raw.get("extract", {}))
+        settings = self.settings(base, table, {k: v for k, v in raw.items() if k in _SITE_SETTING_KEYS})
+        if len(self.problems) > before:
+            return None
+        return SiteConfig(name=name, start_urls=tuple(urls),
+                          allow_hosts=tuple(self.strings(table, raw, "allow_hosts")),
+                          allow_patterns=tuple(raw.get("allow_patterns", ())),
+                          deny_patterns=tuple(raw.get("deny_patterns", ())),
+                          settings=settings, extract=extract)
+
+    def strings(self, table: tuple, raw: dict, key: str) -> list[str]:
+        """A list of strings, or [] after recording why it is not one."""
+        value = raw.get(key, [])
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        example = '["https://news.example.cn/"]' if key == "start_urls" else '["…", "…"]'
+        self.problem(table, key, f"{key} must be a list of strings, e.g. {key} = {example} (got {value!r})")
+        return []
+
+    def extract(self, i: int, raw: object) -> dict[str, str]:
+        table = ("site", i, "extract")
+        if not isinstance(raw, dict):
+            self.problem(("site", i), "extract", "extract must be a table: [site.extract]")
+            return {}
+        from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+
+        probe = LexborHTMLParser("<p></p>")
+        for key, selector in raw.items():
+            if key not in EXTRACT_FIELDS:
+                self.problem(table, key, "[site.extract]: " + _unknown(key, EXTRACT_FIELDS))
+            elif not isinstance(selector, str) or not selector.strip():
+                self.problem(table, key, f"[site.extract] {key} must be a CSS selector string")
+            else:
+                try:
+                    probe.css_first(selector)
+                except SelectolaxError:
+                    self.problem(table, key, f"[site.extract] {key} = {selector!r} is not a valid CSS selector")
+        return dict(raw)
+
+
+def describe(config: Config) -> str:
+    """The effective settings of a run and each of its sites, as text for `scraper config check`;
+    values that differ from the built-in defaults are marked with `*`."""
+
+    def rows(settings: _Checked) -> list[str]:
+        default = type(settings)()
+        out = []
+        for f in fields(settings):  # type: ignore[arg-type]
+            value = getattr(settings, f.name)
+            mark = "*" if value != getattr(default, f.name) else " "
+            out.append(f"  {mark} {f.name:<22} {'(none)' if value is None else value}")
+        return out
+
+    lines = ["run (shared by every site):", *rows(config.run)]
+    for site in config.sites:
+        lines += ["", f"site {site.name}:"]
+        for key in SITE_KEYS[1:5]:
+            values = getattr(site, key)
+            if values:
+                lines.append(f"    {key:<22} {', '.join(values)}")
+        lines += [f"    extract.{k:<14} {v}" for k, v in site.extract.items()]
+        lines += rows(site.settings)
+    return "\n".join(lines + ["", "* differs from the built-in default"])

@@ -186,7 +186,7 @@ def test_bad_config_and_output_paths_are_clear_errors(tmp_path, univ_db):
     config.write_text('[[site]]\nname = "x"\nstart_urls = ["http://127.0.0.1:9/"]\ndelai = 3\n', encoding="utf-8")
     result = run("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
     assert result.exit_code == 1 and str(config) in result.stderr and "delai" in result.stderr
-    for body, words in (('deny_patterns = ["("]', "bad pattern"), ('delay = "abc"', "not a number")):
+    for body, words in (('deny_patterns = ["("]', "bad regular expression"), ('delay = "abc"', "must be a number")):
         config.write_text(f'[[site]]\nname = "x"\nstart_urls = ["http://127.0.0.1:9/"]\n{body}\n', encoding="utf-8")
         result = run("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
         assert result.exit_code == 1 and words in result.stderr
@@ -197,10 +197,11 @@ def test_bad_config_and_output_paths_are_clear_errors(tmp_path, univ_db):
 
 def test_blobs_come_out_as_base64_in_json(univ_db):
     import base64
-    import zlib
+
+    from scraper.store import decompress
 
     result = run("query", "SELECT raw FROM pages WHERE raw IS NOT NULL AND encoding IS NOT NULL LIMIT 1",
                  "--db", str(univ_db), "--format", "json")
     assert result.exit_code == 0
     raw = base64.b64decode(json.loads(result.stdout)[0]["raw"])
-    assert zlib.decompress(raw).lstrip().lower().startswith(b"<!doctype")
+    assert decompress(raw).lstrip().lower().startswith(b"<!doctype")

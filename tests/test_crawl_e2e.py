@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from scraper.crawler import CrawlReport, crawl_async
-from scraper.settings import Settings, SiteConfig
+from scraper.settings import RunSettings, Settings, SiteConfig
 from scraper.store import open_archive
 from scraper.testsite import FIXTURE_SITES_DIR, FixtureServer, bundled_sites, serve_sites
 
 TRUTH = json.loads((FIXTURE_SITES_DIR / "truth.json").read_text(encoding="utf-8"))
-FAST = Settings(delay=0.0, concurrency=4, per_host_concurrency=4, timeout=5.0, max_retries=2,
-                backoff_base=0.01, backoff_max=0.05, extract_workers=0)
+FAST = Settings(delay=0.0, per_host_concurrency=4, timeout=5.0, max_retries=2,
+                backoff_base=0.01, backoff_max=0.05)
+RUN = RunSettings(concurrency=4, extract_workers=0)
 FIELDS = ("title", "published_at", "author", "source", "editor")
 
 
@@ -33,10 +34,11 @@ def bigram_f1(a: str, b: str) -> float:
     return 2 * p * r / (p + r)
 
 
-def crawl_sites(db: Path, servers: dict[str, FixtureServer], settings: Settings = FAST, **kw) -> CrawlReport:
+def crawl_sites(db: Path, servers: dict[str, FixtureServer], settings: Settings = FAST, run: RunSettings = RUN,
+                **kw) -> CrawlReport:
     sites = [SiteConfig(name=name, start_urls=(s.origin + "/",), settings=settings) for name, s in servers.items()]
     with open_archive(db) as archive:
-        return asyncio.run(crawl_async(sites, archive, **kw))
+        return asyncio.run(crawl_async(sites, archive, run, **kw))
 
 
 def articles(db: Path) -> dict[str, dict]:
@@ -168,7 +170,7 @@ def test_faults_are_recorded_and_the_crawl_goes_on(tmp_path):
 def test_max_pages_stops_early_and_the_next_run_resumes(tmp_path):
     db = tmp_path / "a.db"
     with FixtureServer(bundled_sites()["univ"]) as server:
-        partial = crawl_sites(db, {"univ": server}, max_pages=10)
+        partial = crawl_sites(db, {"univ": server}, run=RUN.with_overrides(max_pages=10))
         assert partial.outcome == "limit" and partial.counts["pages_fetched"] <= 10
         rest = crawl_sites(db, {"univ": server})
         origin = server.origin
@@ -198,7 +200,7 @@ def test_a_worker_killed_mid_crawl_loses_no_page(tmp_path):
     crawler._SiteCrawl._work = work_and_kill
     try:
         with FixtureServer(bundled_sites()["univ"]) as server:
-            report = crawl_sites(tmp_path / "a.db", {"univ": server}, FAST.with_overrides(extract_workers=2))
+            report = crawl_sites(tmp_path / "a.db", {"univ": server}, run=RUN.with_overrides(extract_workers=2))
             origin = server.origin
             expected = {origin + a["path"] for a in TRUTH["sites"]["univ"]["articles"]}
             missing = expected - set(articles(tmp_path / "a.db"))
@@ -206,7 +208,7 @@ def test_a_worker_killed_mid_crawl_loses_no_page(tmp_path):
                 failed = {r[0] for r in archive.query("SELECT url FROM frontier WHERE state='failed'")}
             # a page whose parsing died with the worker is marked for the next run, never lost
             assert missing <= failed
-            crawl_sites(tmp_path / "a.db", {"univ": server}, FAST.with_overrides(extract_workers=2))
+            crawl_sites(tmp_path / "a.db", {"univ": server}, run=RUN.with_overrides(extract_workers=2))
     finally:
         crawler._SiteCrawl._work = real_work
     assert killed and report.outcome == "completed"

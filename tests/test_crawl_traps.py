@@ -12,11 +12,12 @@ from click.testing import CliRunner
 
 from scraper.cli import main
 from scraper.crawler import crawl_async
-from scraper.settings import Settings, SiteConfig
+from scraper.settings import RunSettings, Settings, SiteConfig
 from scraper.store import open_archive
 from scraper.testsite import FixtureServer, bundled_sites
 
-FAST = Settings(delay=0.0, concurrency=2, per_host_concurrency=2, timeout=5.0, max_retries=0, extract_workers=0)
+FAST = Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0)
+RUN = RunSettings(concurrency=2, extract_workers=0)
 ARTICLE = ("<html><head><meta charset='utf-8'><title>{t}</title></head><body><h1>{t}</h1>"
            "<div class='info'>发布时间：2023-11-05 来源：办公室</div><div class='content'>"
            "<p>为进一步做好冬季安全生产工作，近日召开专题会议，对有关工作作出部署。会议要求各单位压实责任。</p>"
@@ -61,7 +62,7 @@ def serve(route: Callable[[str], tuple[int, dict[str, str], str]]) -> Iterator[t
 def crawl(tmp_path, origin: str, settings: Settings = FAST, start: str = "/"):
     site = SiteConfig(name="t", start_urls=(origin + start,), settings=settings)
     with open_archive(tmp_path / "a.db") as archive:
-        report = asyncio.run(crawl_async([site], archive))
+        report = asyncio.run(crawl_async([site], archive, RUN))
         stored = {r[0] for r in archive.query("SELECT url FROM articles")}
         aliases = dict(archive.query("SELECT alias, url FROM aliases"))
     return report, stored, aliases

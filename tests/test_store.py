@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import zlib
 
 import pytest
 
@@ -52,6 +53,15 @@ def test_failed_refetch_keeps_the_stored_body(archive):
         archive.save_page(PageRecord(url="u", site="s", status=None, reason="timeout"))
     assert list(archive.raw_pages()) == [RawPage("u", "s", None, b"<html>ok</html>", "utf-8")]
     assert archive.query("SELECT reason FROM pages").first() == ("timeout",)
+
+
+def test_raw_pages_read_zstd_rows_and_zlib_rows_of_older_archives(archive):
+    page = "<html><body>正文</body></html>".encode("gbk")
+    archive.save_page(PageRecord(url="http://a/new", site="s", status=200, encoding="gb18030", raw=compress(page)))
+    archive.save_page(PageRecord(url="http://a/old", site="s", status=200, encoding="gb18030",
+                                 raw=zlib.compress(page, 6)))
+    assert compress(page)[:4] == b"\x28\xb5\x2f\xfd"      # a zstd frame, not zlib's 0x78
+    assert [(p.url, p.content) for p in archive.raw_pages()] == [("http://a/new", page), ("http://a/old", page)]
 
 
 def test_transaction_rolls_back_on_error(archive):

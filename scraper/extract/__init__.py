@@ -15,11 +15,12 @@ from .classify import garbage_reason, is_list_page
 from .dates import date_from_url
 from .dom import Page, build_page
 from .fields import byline_author
-from .header import Header, read_header, signature_date
+from .header import Header, epaper_date, read_header, signature_date
 from .links import attachments, base_url, canonical, images, prev_next
 from .meta import doc_title, meta_date, read_meta
 from .overrides import apply_overrides
-from .title import find_title, heading_near
+from .site import LazySite
+from .title import find_title, first_heading, heading_near
 
 __all__ = ["extract_article"]
 
@@ -69,7 +70,8 @@ def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bo
     """Set every field from the page model; returns what the page classifier needs: the body
     line indices, the headline line and whether the header under it shows a date."""
     meta = read_meta(page.tree)
-    art.title, title_line = find_title(page, meta, doc_title(page.tree))
+    site = LazySite(page, meta)
+    art.title, title_line = find_title(page, meta, doc_title(page.tree), site.is_site)
     rng = find_body(page, title_line)
     if title_line >= 0 and abs(rng.first - title_line) > _TITLE_BODY_GAP:
         # <title> matched a line far from any text (a logo or banner naming the site): trust
@@ -77,9 +79,11 @@ def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bo
         title_line = -1
         rng = find_body(page, title_line)
     if title_line < 0 and rng.block >= 0:
-        title_line = heading_near(page, rng.first)
+        title_line = heading_near(page, rng.first, site.is_site)
         if title_line >= 0:
             art.title = page.lines[title_line].text
+    if art.title is None:
+        art.title = first_heading(page, site.is_site)   # no <title>, no metadata: never nothing
     head: Header = read_header(page, rng, title_line)
     art.published_at, art.author, art.source, art.editor = head.published_at, head.author, head.source, head.editor
     first = extend_lead(page, rng, head.body_first, head.end) if head.end >= 0 else head.body_first
@@ -87,7 +91,8 @@ def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bo
     art.body = body_text(page, kept)
     if art.published_at is None:
         tail = [page.lines[i].text for i in kept[-_SIGNATURE_LINES:]]
-        art.published_at = signature_date(tail) or meta_date(meta, page.tree) or date_from_url(url)
+        art.published_at = (signature_date(tail) or epaper_date(page, title_line)
+                            or meta_date(meta, page.tree) or date_from_url(url))
     if art.author is None:
         # In-text bylines: the first/last lines, or a short line of its own anywhere.
         edges = kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]

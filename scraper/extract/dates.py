@@ -15,9 +15,18 @@ _AFTERNOON = frozenset(("下午", "晚上"))
 
 DATE_RE = re.compile(
     # the year may stand apart from a slashed month/day (新华网: `2024 11/04 10:42:31`)
-    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.年]\s*|\s(?=\d{2}/\d{2}(?!\d)))(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.年]\s*|\s(?=\d{2}/\d{2}(?!\d)))(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*[日号]?"
     r"(?:\s*(?:星期.|周.)?\s*(?:[T,，]\s*)?(上午|下午|晚上|早上|中午|凌晨)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?!\d)"
     r"(?:\s*[:：分]\s*(\d{1,2})(?!\d))?)?"
+)
+# English dates on bilingual and tech-news pages: Apr 22, 2025 / 22 April 2025 [10:30 am].
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH = (r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+          r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?")
+_EN_TIME = r"(?:,?\s+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
+EN_DATE_RES = (
+    (re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{{2}})(?!\d){_EN_TIME}"), (0, 1, 2)),
+    (re.compile(rf"(?<!\d)(\d{{1,2}})\s+{_MONTH},?\s+((?:19|20)\d{{2}})(?!\d){_EN_TIME}"), (1, 0, 2)),
 )
 # ISO forms in attributes and meta tags (2019-11-01T08:30:00+08:00, 20191101).
 ISO_RE = re.compile(
@@ -94,7 +103,23 @@ def find_dates(text: str) -> list[FoundDate]:
             out.append(FoundDate(value, m.start(), m.end(), "T" in value))
     if "〇" in text or "○" in text or "零" in text:   # every 20xx year in Chinese numerals has one
         out = sorted(out + _han_dates(text), key=lambda d: d.start)
+    if not out:
+        out = _english_dates(text)
     return out
+
+
+def _english_dates(text: str) -> list[FoundDate]:
+    out = []
+    for rx, (mi, di, yi) in EN_DATE_RES:
+        for m in rx.finditer(text):
+            g = m.groups()
+            h, minute, sec, half = g[3:7]
+            if half and h is not None and int(h) <= 12:
+                h = str(int(h) % 12 + (12 if half in "Pp" else 0))
+            value = _fmt(g[yi], str(_MONTHS.index(g[mi][:3]) + 1), g[di], h, minute, sec)
+            if value:
+                out.append(FoundDate(value, m.start(), m.end(), "T" in value))
+    return sorted(out, key=lambda d: d.start)
 
 
 def parse_date(text: str | None) -> str | None:

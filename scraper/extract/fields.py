@@ -18,6 +18,7 @@ from .rules import (
     FIELD_HINTS,
     FIELD_LABELS,
     FIELD_MAX_LEN,
+    LABELS_AFTER_WORD,
     MEDIA_NAME,
     NOT_SOURCE,
     OTHER_LABELS,
@@ -43,6 +44,7 @@ _SEP = re.compile(r"\s*[:：]\s*|\s*[/丨|｜]\s*|\s+")
 _STOP_RE = re.compile("[" + re.escape(VALUE_STOP) + "]")
 # A word and a colon after a space starts another label, known or not (`某某日报 评论：0`).
 _NEXT_LABEL = re.compile(r"\s+[^\s:：]{1,6}[:：]")
+_COLON = re.compile(r"\s*[:：]")
 _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # In-text bylines: (记者 张三), 记者 张三 李四, 文/图 张三, (张三) closing a report.
@@ -87,6 +89,8 @@ def label_values(text: str) -> dict[str, list[str]]:
     for m in _LABEL_RE.finditer(text):
         label = re.sub(r"\s+", "", m.group())
         field, needs_colon = _LABEL_FIELD.get(label, (None, True))
+        if field is not None and _inside_word(text, m.start(), label) and not (matches and _COLON.match(text, m.end())):
+            continue   # `证券时报网作者：李在山`: after another label, a colon makes it one
         sep = _SEP.match(text, m.end())
         has_colon = bool(sep and not sep.group().isspace())
         at_end = m.end() == len(text) or (sep is not None and sep.end() == len(text))
@@ -114,6 +118,12 @@ def label_values(text: str) -> dict[str, list[str]]:
         else:
             found.setdefault(field, []).append(clean_value(field, raw))
     return found
+
+
+def starts_with_label(text: str) -> bool:
+    """The line opens with a field label (`来源：…`, `作者 …`)."""
+    m = _LABEL_RE.match(text)
+    return m is not None and _LABEL_FIELD.get(re.sub(r"\s+", "", m.group()), (None,))[0] is not None
 
 
 def hinted_values(blocks: list[LexborNode], region: str) -> dict[str, list[str]]:
@@ -164,6 +174,12 @@ def unlabelled_values(text: str) -> dict[str, str]:
         value = clean_value("source", before[-1])
         return {"source": value} if value else {}
     return {}
+
+
+def _inside_word(text: str, start: int, label: str) -> bool:
+    """The label is the tail of a longer word (`工作者`, `素材来源`), not a label (labels
+    printed without a space after another label's value are told apart by the caller)."""
+    return start > 0 and label not in LABELS_AFTER_WORD and _HAN.match(text, start - 1) is not None
 
 
 def _standalone(text: str, m: re.Match, sep: re.Match | None) -> bool:

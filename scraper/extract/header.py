@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from .body import BodyRange
 from .dates import find_dates
-from .dom import Page
-from .fields import hinted_values, label_values, unlabelled_values
+from .dom import Line, Page
+from .fields import hinted_values, label_values, starts_with_label, unlabelled_values
+from .rules import EPAPER_PAGE, NEXT_LABELS, PREV_LABELS
 
 _HEADER_SPAN = 8        # lines after the headline that may still be header
 _HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
@@ -23,8 +24,15 @@ _NO_TITLE_LOOKBACK = 8
 _HEADER_FIELDS = ("published_at", "updated_at", "source", "editor")   # labels that make a line header
 _SIGNATURE_SLACK = 2    # characters besides the date on a signature-date line
 _BARE_TIME = re.compile(r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?$")
+# A date badge: the day in large print in one block, year and month in the next (21 | 2024年02月).
+_YEAR_MONTH = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*月?$")
+_BADGE_DAY = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\s*日?$")
 _ABOVE_SPAN = 3         # lines right above the headline that may carry its date and source
 _ABOVE_LINK_DENSITY = 0.3   # a line with more link text is navigation (breadcrumbs, menus)
+_EPAPER_LINE_MAX = 60   # an e-paper header line is short
+_EPAPER_NEAR = 2        # lines between the date and the 版 marker
+_LINK_LINE = 0.9        # a line this much link text …
+_LINKED_HEADLINE = 8    # … and this long, without a date or a label, is a link to another article
 
 
 @dataclass
@@ -51,6 +59,17 @@ def _is_prose(text: str) -> bool:
     return len(text) > _HEADER_MAX_LEN or (len(text) >= 40 and "。" in text)
 
 
+def is_link_line(line: Line) -> bool:
+    """A 上一条/下一条 item or a linked headline of another article: its words (优秀志愿工作者表彰)
+    are never the page's labels. Linked names (`<a>王丽</a>`), linked dates and wholly linked
+    labels (`<a>来源：新华网</a>`) still count."""
+    text = line.text
+    if PREV_LABELS.match(text) or NEXT_LABELS.match(text):
+        return True
+    return (len(text) >= _LINKED_HEADLINE and line.link_chars >= _LINK_LINE * len(text)
+            and not starts_with_label(text) and not find_dates(text))
+
+
 def _header_span(page: Page, rng: BodyRange, title_line: int) -> list[int]:
     """Short lines after the headline (or just above the text) up to the first prose line."""
     lines = page.lines
@@ -62,7 +81,8 @@ def _header_span(page: Page, rng: BodyRange, title_line: int) -> list[int]:
     for i in range(start, min(len(lines), start + _HEADER_SPAN)):
         if _is_prose(lines[i].text):
             break
-        span.append(i)
+        if not is_link_line(lines[i]):
+            span.append(i)
     return span
 
 
@@ -91,7 +111,7 @@ def _footer_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:
     if rng.block < 0:
         return footer
     for i in range(max(rng.first, rng.last - _FOOTER_BEFORE + 1), min(len(page.lines), rng.last + _FOOTER_AFTER + 1)):
-        if len(page.lines[i].text) <= _FOOTER_MAX_LEN:
+        if len(page.lines[i].text) <= _FOOTER_MAX_LEN and not is_link_line(page.lines[i]):
             _merge(footer, label_values(page.lines[i].text))
     return footer
 
@@ -109,6 +129,10 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
         text = lines[i].text
         if i + 1 in header_idx and _BARE_TIME.match(lines[i + 1].text):
             text += " " + lines[i + 1].text   # date and time in two blocks: 2024-11-05 | 10:22
+        elif _YEAR_MONTH.match(text):
+            day = next((lines[j].text for j in (i - 1, i + 1) if j in header_idx and _BADGE_DAY.match(lines[j].text)), None)
+            if day:
+                text = f"{text.rstrip('月 ')}月{day.rstrip('日 ')}日"
         found = label_values(text)
         labelled = any(v for vs in found.values() for v in vs)
         dates = find_dates(text)
@@ -160,5 +184,22 @@ def signature_date(texts: list[str]) -> str | None:
     for text in reversed(texts):
         dates = find_dates(text)
         if dates and len(text) - (dates[0].end - dates[0].start) <= _SIGNATURE_SLACK:
+            return dates[0].value
+    return None
+
+
+def epaper_date(page: Page, title_line: int) -> str | None:
+    """The issue date of an e-paper page: a date above the headline beside a 版 marker (on its
+    line or within two lines: `2022年02月12日 星期六` over `第01版：要闻`). Alone such a date is a
+    "today is" widget; with the 版 marker it is the issue the article appeared in."""
+    lines = page.lines
+    end = title_line if title_line > 0 else len(lines)
+    for i in range(end):
+        text = lines[i].text
+        if len(text) > _EPAPER_LINE_MAX:
+            continue
+        dates = find_dates(text)
+        if dates and any(EPAPER_PAGE.search(lines[j].text) and len(lines[j].text) <= _EPAPER_LINE_MAX
+                         for j in range(max(0, i - _EPAPER_NEAR), min(len(lines), i + _EPAPER_NEAR + 1))):
             return dates[0].value
     return None

@@ -4,12 +4,11 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from ..article import Article
+from ..settings import EXTRACT_FIELDS as FIELDS
 from .body import BodyRange, body_lines, body_text
 from .dates import parse_date
 from .dom import build_page, clean
 from .fields import clean_value, label_values
-
-FIELDS = ("title", "published_at", "author", "source", "editor", "body")
 
 
 def _select(tree: LexborHTMLParser, selector: str) -> LexborNode | None:

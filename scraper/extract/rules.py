@@ -44,20 +44,25 @@ UPDATE_LABELS = (
     ("更新时间", False), ("更新日期", False), ("更新于", False), ("最后更新", False), ("修改时间", False),
 )
 AUTHOR_LABELS = (
-    ("作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
+    ("作者", False), ("本文作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
     ("记者", False), ("通讯员", False), ("文/图", False), ("文\u3000", False), ("文/", False),
     ("文|", False), ("文｜", False),
     ("采写", False), ("供稿人", False), ("发布者", True), ("发布人", True), ("文字", True),
 )
 SOURCE_LABELS = (
     ("来源", False), ("稿源", False), ("出处", False), ("信息来源", False), ("文章来源", False),
-    ("本文来源", False), ("新闻来源", False), ("来自", True), ("转自", True), ("供稿", True),
+    ("本文来源", False), ("新闻来源", False), ("稿件来源", False), ("来自", True), ("转自", True), ("供稿", True),
     ("供稿单位", False), ("来稿单位", False), ("投稿单位", False),
 )
 EDITOR_LABELS = (
     ("责任编辑", False), ("责编", False), ("编辑", True), ("值班编辑", False), ("编 辑", True),
 )
 DATE_FIELDS = ("published_at", "updated_at")
+# A label counts where it starts a line or follows a space, bracket, digit or separator — not
+# inside a longer word (作者 in 工作者, 来源 in 素材来源/图片来源, 时间 in 活动时间). These labels
+# are the exception: a word naming the outlet or rank is printed right before them (本报记者,
+# 新华社记者, 见习记者, 实习编辑, 药剂科供稿).
+LABELS_AFTER_WORD = frozenset(("记者", "通讯员", "编辑", "供稿", "摄影"))
 # Labels that only end a value (they are not extracted, but a value never runs into them).
 OTHER_LABELS = (
     "浏览次数", "浏览量", "点击数", "点击量", "阅读数", "阅读量", "访问量", "字号", "所属分类",
@@ -106,6 +111,9 @@ NOT_SOURCE = re.compile(
 )
 FIELD_MAX_LEN = {"author": 30, "source": 30, "editor": 24}
 
+# An e-paper's 版面 header (`2022年02月12日 星期六 第01版：要闻`): the issue date it names is the article's.
+EPAPER_PAGE = re.compile(r"第\s*[0-9０-９A-Z]{1,4}\s*版|(?<![A-Za-z])[A-Z]\d{1,2}\s*版|版面|版次|版名")
+
 # ---------------------------------------------------------------- metadata tags
 META_DATE_KEYS = (
     "article:published_time", "og:article:published_time", "og:release_date", "pubdate",
@@ -116,8 +124,20 @@ META_DATE_KEYS = (
 )
 # Headline candidates from metadata ("headline" is JSON-LD's), compared with on-page lines.
 META_TITLE_KEYS = ("og:title", "twitter:title", "articletitle", "headline", "dc.title")
-# Separators between a headline and the site name in <title>.
-TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|—{1,2}|–|·|::|：：|>>)\s*")
+# Separators between a headline and the site or column names in <title>. Strong ones always
+# split; an unspaced hyphen only between words (not 2024-2025, COVID-19).
+TITLE_SEPARATORS = re.compile(
+    r"\s*(?:_+|\||｜|-{2,}|—{1,2}|–|::|：：|>>|»)\s*|\s+[-·]\s+|-(?![\d\s-])"
+)
+# Weak separators: they split off a part only when that part names the site (`headline：某某网`,
+# `headline·某某汽车`), since headlines use them too (`魏少军：产业结构扭曲`).
+TITLE_WEAK_SEPARATORS = re.compile(r"\s*[：:·]\s*|\s+")
+# Where a page names its site: meta keys, footer lines, and how short site/column names look.
+SITE_META_KEYS = ("og:site_name", "application-name", "apple-mobile-web-app-title", "publisher", "site")
+SITE_FOOTER = re.compile(r"版权所有|Copyright|©|ICP[备证]|主办[:：单]|承办[:：单]|主管[:：单]|技术支持", re.I)
+SITE_WORD = re.compile(
+    r"^.{0,10}(?:网|官网|网站|门户|首页|频道|客户端|新闻中心)$|^(?:www\.)?[a-z0-9.-]+\.(?:cn|com|net|org|gov|edu)(?:\.cn)?$|^[a-z]{2,3}$"
+)
 
 # ---------------------------------------------------------------- body markers
 # A line starting with one of these ends the article text (when the line is short).

@@ -6,8 +6,12 @@ both agree on. Line indices of the page model let the caller find the header rig
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from .dom import Page, clean
-from .rules import HEADING_TAGS, META_TITLE_KEYS, TITLE_SEPARATORS
+from .rules import HEADING_TAGS, META_TITLE_KEYS, TITLE_SEPARATORS, TITLE_WEAK_SEPARATORS
+
+IsSite = Callable[[str], bool]
 
 _MIN, _MAX = 4, 120
 _HEADING_LOOKBACK = 12
@@ -18,16 +22,43 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
-def strip_site_suffix(title: str) -> str:
-    """`<title>` minus its site name: the longest separator-delimited part."""
-    parts = [p for p in TITLE_SEPARATORS.split(title) if p]
-    if len(parts) <= 1:
+def _never_site(_: str) -> bool:
+    return False
+
+
+def title_parts(title: str) -> list[str]:
+    return [p.strip() for p in TITLE_SEPARATORS.split(title) if p and p.strip()]
+
+
+def strip_site_suffix(title: str, is_site: IsSite = _never_site) -> str:
+    """`<title>` minus its site and column names: parts at either end that `is_site` names are
+    dropped (`headline_栏目_机构_CN_大学名`), of what is left the longest part is the headline,
+    and a site name after a weak separator is cut off it (`headline：某某网`)."""
+    parts = title_parts(title)
+    if not parts:
         return title.strip()
-    return max(parts, key=len).strip()
+    while len(parts) > 1 and is_site(parts[-1]):
+        parts.pop()
+    while len(parts) > 1 and is_site(parts[0]):
+        parts.pop(0)
+    head = max(parts, key=len)
+    words = TITLE_WEAK_SEPARATORS.split(head)
+    while len(words) > 1 and is_site(words[-1]):
+        words.pop()
+        head = head[: head.rfind(words[-1]) + len(words[-1])]
+    return head
 
 
-def find_title(page: Page, meta: dict[str, str], doc_title: str) -> tuple[str | None, int]:
-    """(headline, index of its line or -1)."""
+def all_site(title: str, is_site: IsSite) -> bool:
+    """Every part of `<title>` names the site or a column (`XX新闻网_(新闻)`): it holds no headline."""
+    parts = title_parts(title)
+    return bool(parts) and all(is_site(p) for p in parts)
+
+
+def find_title(page: Page, meta: dict[str, str], doc_title: str,
+               is_site: IsSite = _never_site) -> tuple[str | None, int]:
+    """(headline, index of its line or -1). A line that is the site's or a column's name is
+    never the headline, however well it matches `<title>`."""
     doc_sq = _squash(doc_title)
     candidates = [meta[k] for k in META_TITLE_KEYS if meta.get(k)]
     best_line, best_len = -1, 0
@@ -39,7 +70,7 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str) -> tuple[str | 
         if n < _MIN or n > _MAX or n <= best_len or line.link_density > 0.5:
             continue
         sq = _squash(text)
-        if any(sq in ref and (len(sq) >= 0.45 * len(ref) or n >= 8) for ref in refs):
+        if any(sq in ref and (len(sq) >= 0.45 * len(ref) or n >= 8) for ref in refs) and not _names_site(text, doc_title, is_site):
             best_line, best_len = i, n
     if best_line >= 0:
         return page.lines[best_line].text, best_line
@@ -54,14 +85,23 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str) -> tuple[str | 
                     return line.text, i
     for cand in candidates:
         text = clean(cand)
-        if text:
-            return strip_site_suffix(text), -1
+        if text and not all_site(text, is_site):
+            return strip_site_suffix(text, is_site), -1
     if doc_title:
-        return strip_site_suffix(doc_title), -1
+        return strip_site_suffix(doc_title, is_site), -1
     return None, -1
 
 
-def heading_near(page: Page, body_first: int) -> int:
+def _names_site(text: str, doc_title: str, is_site: IsSite) -> bool:
+    """An on-page line matching `<title>` that is only the site's or a column's name: a logo
+    `<h1>`, or a part of `<title>` that is not its longest."""
+    if not is_site(text):
+        return False
+    parts = title_parts(doc_title)
+    return len(parts) <= 1 or len(text) < max(map(len, parts)) or all_site(doc_title, is_site)
+
+
+def heading_near(page: Page, body_first: int, is_site: IsSite = _never_site) -> int:
     """The line of a heading element just above the text (when <title> named no on-page line):
     the nearest h1-h6 or *title* block within a few lines of the start of the text."""
     lines, blocks = page.lines, page.blocks
@@ -70,6 +110,15 @@ def heading_near(page: Page, body_first: int) -> int:
         if not _MIN <= len(line.text) <= _MAX or line.link_density > 0.5:
             continue
         blk = blocks[line.block] if line.path else None
-        if blk is not None and (blk.tag in HEADING_TAGS or "title" in blk.hint.lower()):
+        if blk is not None and (blk.tag in HEADING_TAGS or "title" in blk.hint.lower()) and not is_site(line.text):
             return i
     return -1
+
+
+def first_heading(page: Page, is_site: IsSite = _never_site) -> str | None:
+    """The first h1-h3 line that is not the site's name: the headline of a page without `<title>`."""
+    for line in page.lines:
+        tag = page.blocks[line.block].tag if line.path else ""
+        if tag in ("h1", "h2", "h3") and _MIN <= len(line.text) <= _MAX and not is_site(line.text):
+            return line.text
+    return None

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 
 from ..article import Article
+from .rawcodec import compress, decompress  # noqa: F401 - part of the records' interface
 
 DEFAULT_DB = "archive.db"
 
@@ -45,15 +45,6 @@ def content_hash(article: Article) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def compress(data: bytes) -> bytes:
-    """Raw page bodies are stored compressed (done in the worker processes, off the loop)."""
-    return zlib.compress(data, 6)
-
-
-def decompress(blob: bytes) -> bytes:
-    return zlib.decompress(blob)
-
-
 @dataclass
 class PageRecord:
     """One fetch outcome, stored whether it succeeded or not (reason says why not)."""
@@ -68,7 +59,7 @@ class PageRecord:
     etag: str | None = None
     last_modified: str | None = None
     size: int | None = None
-    raw: bytes | None = None      # zlib-compressed body
+    raw: bytes | None = None      # compressed body (`compress`, see rawcodec)
     fetched_at: str | None = None
     run_id: int | None = None
 

@@ -1,7 +1,8 @@
 """The SQLite archive's schema, as the ordered migrations that build it.
 
 Each migration is frozen once released: an archive made by an older scraper is brought up to
-date by running the migrations it has not seen, in order. Never edit a released step; append one.
+date by running the migrations it has not seen, in order, in one transaction, when it is opened
+for writing (`schema_version` records each step). Never edit a released step; append one.
 """
 from __future__ import annotations
 
@@ -55,6 +56,15 @@ CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN
 END;
 """
 
+# Version 2: the version lives in `schema_version`; the `meta` table held nothing else.
+V2 = """
+DROP TABLE IF EXISTS "meta";
+"""
+
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1,)
+MIGRATIONS: tuple[str, ...] = (V1, V2)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps
+# applied before this table existed, when the version was kept in `meta`).
+VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS "schema_version" ("version" INTEGER PRIMARY KEY, "applied_at" TEXT)'

@@ -7,6 +7,8 @@ all. This is the only module that speaks SQL (besides the DDL in `schema`).
 from __future__ import annotations
 
 import fcntl
+import functools
+import inspect
 import json
 import os
 import sqlite3
@@ -23,7 +25,7 @@ from .base import Archive, ArchiveBusy, ArchiveError
 from .records import (ARTICLE_COLUMNS, DEFAULT_DB, EXPORT_COLUMNS, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord,
                       QueryResult, article_record, like_prefix, plainer,
                       RawPage, content_hash, decompress, utcnow)
-from .schema import MIGRATIONS, SCHEMA_VERSION
+from .schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
 
 # FTS5's trigram tokenizer cannot match strings shorter than three characters.
 _TRIGRAM_MIN = 3
@@ -38,6 +40,63 @@ def _statements(script: str) -> Iterator[str]:
         if sqlite3.complete_statement(buffer):
             yield buffer
             buffer = ""
+
+
+# How long a write waits for another program's write lock before giving up.
+BUSY_TIMEOUT = 30.0
+
+
+def archive_error(exc: sqlite3.Error, path: str, *, plain: bool = False) -> ArchiveError:
+    """One line for the user, with what to do, for what SQLite says about an archive file.
+    Other errors (a mistake in the user's SQL, with `plain`) keep SQLite's words."""
+    message = str(exc)
+    recover = f"`sqlite3 {path} .recover | sqlite3 recovered.db`"
+    if "locked" in message or "busy" in message:
+        return ArchiveBusy(f"{path} is locked: another program holds a write lock on it "
+                           f"(waited {BUSY_TIMEOUT:g} s); try again when it has finished")
+    if "file is not a database" in message:
+        return ArchiveError(f"{path} is not an SQLite archive (file is not a database): check --db; "
+                            f"if it was an archive, {recover} may save its contents")
+    if "malformed" in message or "corrupt" in message:
+        return ArchiveError(f"{path} is damaged (database disk image is malformed): "
+                            f"recover what is left with {recover} and use recovered.db")
+    if "unable to open" in message:
+        return ArchiveError(f"cannot open {path}: does its folder exist, and may this user write there?")
+    if "readonly database" in message:
+        return ArchiveError(f"{path} is read-only for this user: writing commands need write access")
+    return ArchiveError(message if plain else f"{path}: {message}")
+
+
+@contextmanager
+def _translated(path: str) -> Iterator[None]:
+    """SQLite errors inside become `ArchiveError`s (one line, with a hint)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise archive_error(exc, path) from exc
+
+
+def _errors_translated(cls: type) -> type:
+    """Wrap every method of the `Archive` interface so that no `sqlite3.Error` escapes the
+    backend: the rest of the scraper knows only `ArchiveError`. (`transaction` and
+    `group_commit` translate inside, where the caller's block runs.)"""
+    def wrap(method):
+        if inspect.isgeneratorfunction(method):
+            @functools.wraps(method)
+            def generator(self, *args, **kwargs):
+                with _translated(self.path):
+                    yield from method(self, *args, **kwargs)
+            return generator
+
+        @functools.wraps(method)
+        def call(self, *args, **kwargs):
+            with _translated(self.path):
+                return method(self, *args, **kwargs)
+        return call
+
+    for name in Archive.__abstractmethods__ - {"transaction", "group_commit", "crawl_lock", "close"}:
+        setattr(cls, name, wrap(cls.__dict__[name]))
+    return cls
 
 
 class _Group:
@@ -81,6 +140,7 @@ def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: o
     return sqlite3.SQLITE_OK
 
 
+@_errors_translated
 class SqliteArchive(Archive):
     """Open (and create or migrate) an archive file. Use `open_archive()`."""
 
@@ -89,8 +149,12 @@ class SqliteArchive(Archive):
         self.readonly = readonly
         try:
             self._open()
-        except sqlite3.Error as exc:
-            raise ArchiveError(f"cannot open the archive {self.path}: {exc}") from exc
+        except (sqlite3.Error, ArchiveError) as exc:
+            if hasattr(self, "conn"):
+                self.conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise archive_error(exc, self.path) from exc
+            raise
 
     def _open(self) -> None:
         readonly = self.readonly
@@ -100,9 +164,10 @@ class SqliteArchive(Archive):
             conn = sqlite3.connect(f"file:{Path(self.path).resolve()}?mode=ro", uri=True)
             conn.execute("PRAGMA query_only = 1")
         else:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        conn.execute("PRAGMA busy_timeout = 30000")
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)
         self.conn = conn
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()   # not a database? say so now
         self._group: _Group | None = None
         self.db = sqlite_utils.Database(conn)
         if readonly:
@@ -113,21 +178,40 @@ class SqliteArchive(Archive):
             self._migrate()
 
     # -- schema ------------------------------------------------------------------------------
-    def _migrate(self) -> None:
-        with self.transaction():
-            self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    def _stored_version(self) -> int:
+        """The schema version the file is at: 0 for a new file; archives made before the
+        `schema_version` table kept it in `meta`."""
+        tables = set(self.db.table_names())
+        if "schema_version" in tables:
+            return self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+        if "meta" in tables:
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            version = int(row[0]) if row else 0
-            if version > SCHEMA_VERSION:
-                raise ArchiveError(
-                    f"{self.path} has schema version {version}; this scraper knows {SCHEMA_VERSION}: upgrade it"
-                )
-            for script in MIGRATIONS[version:]:
+            return int(row[0]) if row else 0
+        return 0
+
+    def _migrate(self) -> None:
+        """Apply the migrations the file has not seen, in order, all in one transaction (a
+        crash or an error leaves the file as it was). An up-to-date file takes no write lock."""
+        if self._check_version() == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            version = self._check_version()      # another process may have migrated meanwhile
+            self.conn.execute(VERSION_TABLE)
+            self.conn.executemany("INSERT OR IGNORE INTO schema_version(version) VALUES (?)",
+                                  [(v,) for v in range(1, version + 1)])
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
                     self.conn.execute(statement)
-            self.conn.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                self.conn.execute("INSERT INTO schema_version(version, applied_at) VALUES (?, ?)",
+                                  (number, utcnow()))
+
+    def _check_version(self) -> int:
+        version = self._stored_version()
+        if version > SCHEMA_VERSION:
+            raise ArchiveError(
+                f"{self.path} has schema version {version}; this scraper knows {SCHEMA_VERSION}: upgrade it"
             )
+        return version
 
     # -- lifecycle ---------------------------------------------------------------------------
     @contextmanager
@@ -135,6 +219,10 @@ class SqliteArchive(Archive):
         """One atomic unit: all of it lands or none of it. Inside `group_commit` it is a
         savepoint of the open group (made durable when the group commits), else its own
         BEGIN IMMEDIATE … COMMIT."""
+        with _translated(self.path):
+            yield from self._unit()
+
+    def _unit(self) -> Iterator[None]:
         if self._group is not None:
             self._group.open()
             self.conn.execute("SAVEPOINT unit")
@@ -165,7 +253,8 @@ class SqliteArchive(Archive):
             yield
         finally:
             group, self._group = self._group, None
-            group.commit()
+            with _translated(self.path):
+                group.commit()
 
     @contextmanager
     def crawl_lock(self) -> Iterator[None]:
@@ -412,9 +501,13 @@ class SqliteArchive(Archive):
         except sqlite3.Error as exc:
             message = str(exc)
             if any(word in message for word in ("readonly", "read-only", "query_only", "authoriz")):
-                message = "the archive is opened read-only: only SELECT-like statements are allowed"
-            raise ArchiveError(message) from exc
-        return QueryResult([d[0] for d in cursor.description or ()], cursor)
+                raise ArchiveError("the archive is opened read-only: only SELECT-like statements are allowed") from exc
+            raise archive_error(exc, self.path, plain=True) from exc
+        return QueryResult([d[0] for d in cursor.description or ()], self._rows(cursor))
+
+    def _rows(self, cursor: sqlite3.Cursor) -> Iterator[tuple]:
+        with _translated(self.path):    # a damaged page may first be read mid-way
+            yield from cursor
 
     def search(self, text: str, limit: int) -> QueryResult:
         """Terms of three characters or more go through the trigram FTS index; when any term is

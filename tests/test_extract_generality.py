@@ -1,0 +1,139 @@
+"""Rules that make extraction hold on CMSs nobody here has seen, each on a snippet written in the
+style of such a site (never a copy of a corpus page)."""
+from __future__ import annotations
+
+import pytest
+
+from scraper.extract import extract_article
+from scraper.extract.fields import label_values
+
+_PARA = "<p>{}</p>"
+_TEXT = ("为进一步弘扬志愿服务精神，学院于本周组织开展了社区志愿服务活动，全体师生积极参与，"
+         "活动取得了良好的社会效果。")
+
+
+def page(head: str, body: str, *, title: str = "", tail: str = "") -> str:
+    paras = "".join(_PARA.format(_TEXT) for _ in range(4))
+    return (f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+            f"<div class='nav'><a href='/'>首页</a> <a href='/xw/'>学院新闻</a></div>"
+            f"<div class='main'>{head}<div class='content'>{body}{paras}</div>{tail}</div>"
+            f"<div class='footer'>版权所有 某某学院</div></body></html>")
+
+
+def first(text: str, field: str) -> str | None:
+    return next((v for v in label_values(text).get(field, ()) if v), None)
+
+
+@pytest.mark.parametrize("line,field,value", [
+    ("上一条：优秀志愿工作者表彰", "author", None),          # 作者 inside 工作者
+    ("素材来源 视觉中国", "source", None),                 # a credit, not the outlet
+    ("图片来源：网络", "source", None),
+    ("活动时间：2024-05-01", "published_at", None),        # an event's date, not the page's
+    ("本报记者 王丽", "author", "王丽"),                   # outlet words before 记者 are fine
+    ("本文作者：王丽", "author", "王丽"),
+    ("稿件来源：某某日报", "source", "某某日报"),
+    ("来源：某某市志愿工作者协会", "source", "某某市志愿工作者协会"),   # a value is not cut at 作者
+])
+def test_label_counts_only_at_a_word_boundary(line, field, value):
+    assert first(line, field) == value
+
+
+def test_link_to_another_article_is_never_a_header_line():
+    html = page("<h1>学院开展社区志愿服务活动</h1><div class='info'>发布时间：2024-05-08</div>", "",
+                title="学院开展社区志愿服务活动-某某学院",
+                tail="<div class='pn'><a href='/xw/1.htm'>上一条：优秀志愿工作者表彰</a><br>"
+                     "<a href='/xw/3.htm'>关于评选优秀志愿服务组织者的通知</a></div>")
+    art = extract_article(html, "https://www.example.edu.cn/xw/2.htm")
+    assert art.author is None and art.published_at == "2024-05-08"
+
+
+def test_labels_run_together_after_a_value():
+    assert first("来源：某某证券网作者：王丽", "author") == "王丽"
+    assert first("来源：某某证券网作者：王丽", "source") == "某某证券网"
+
+
+_GOV_TABLE = """<html><head><meta charset="utf-8"><title>区开安全会_工作动态_某某区人民政府</title></head>
+<body><table><tr><td><img src="/images/logo.gif" alt="某某区人民政府"></td></tr>
+<tr><td><a href="/">首页</a> <a href="/gzdt/">工作动态</a> <a href="/tzgg/">通知公告</a></td></tr>
+<tr><td align="center"><font size="4"><b>区开安<br>全会</b></font></td></tr>
+<tr><td>发布时间：2005年04月05日</td></tr>
+<tr><td>{paras}</td></tr>
+<tr><td>主办：某某区人民政府办公室 版权所有</td></tr></table></body></html>"""
+
+
+def test_title_drops_column_and_site_parts_of_the_document_title():
+    html = _GOV_TABLE.format(paras="".join(_PARA.format(_TEXT) for _ in range(4)))
+    assert extract_article(html, "http://www.example.gov.cn/gzdt/1.htm").title == "区开安全会"
+
+
+def test_logo_heading_is_not_the_headline():
+    html = (f"<html><head><meta charset='utf-8'><title>某某新闻网_(新闻)</title>"
+            f"<meta property='og:site_name' content='某某新闻网'></head><body>"
+            f"<h1 class='logo'><a href='/'>某某新闻网</a></h1><div class='nav'><a href='/xw/'>新闻</a></div>"
+            f"<div class='article'><h2>某某县举办农民丰收节庆祝活动</h2><p>2024-09-22 10:00</p>"
+            f"{''.join(_PARA.format(_TEXT) for _ in range(4))}</div></body></html>")
+    assert extract_article(html, "https://www.example.com/xw/1.html").title == "某某县举办农民丰收节庆祝活动"
+
+
+@pytest.mark.parametrize("doc_title,site,want", [
+    ("学院召开会议_学院新闻_某某大学新闻网", "某某大学", "学院召开会议"),
+    ("新车到店实拍：某某汽车", "某某汽车", "新车到店实拍"),
+    ("魏少军：产业结构扭曲", "某某网", "魏少军：产业结构扭曲"),     # a colon inside the headline stays
+    ("2024-2025学年校历发布-某某大学", "某某大学", "2024-2025学年校历发布"),
+    ("新车上市 - 某某汽车", "", "新车上市"),
+])
+def test_strip_site_suffix(doc_title, site, want):
+    from scraper.extract.title import strip_site_suffix
+    assert strip_site_suffix(doc_title, lambda p: bool(site) and site in p) == want
+
+
+def test_page_without_title_element_takes_its_first_heading():
+    html = page("<h1>学院开展社区志愿服务活动</h1><p>2024-05-08</p>", "")
+    assert extract_article(html, "https://www.example.edu.cn/xw/2.htm").title == "学院开展社区志愿服务活动"
+
+
+_EPAPER = """<html><head><meta charset="utf-8"><title>某某日报数字报</title></head><body>
+<div class="top"><span>某某日报</span><span>2022年02月12日 星期六</span></div>
+<div class="ban"><a href="node_1.htm">第01版：要闻</a> <a href="node_2.htm">第02版：综合</a></div>
+<div class="bmnr"><h1>春节假期全市消费市场持续升温</h1><div id="ozoom">{paras}</div></div>
+<div class="list"><a href="content_2.htm">全市重点项目集中开工</a></div></body></html>"""
+
+
+def test_epaper_issue_date_beside_the_page_header():
+    html = _EPAPER.format(paras="".join(_PARA.format(_TEXT) for _ in range(4)))
+    art = extract_article(html, "https://epaper.example.cn/html/content_1.htm")
+    assert art.published_at == "2022-02-12"
+
+
+def test_today_widget_without_page_marker_is_not_a_date():
+    html = _EPAPER.replace("第01版：要闻", "要闻").replace("第02版：综合", "综合")
+    html = html.format(paras="".join(_PARA.format(_TEXT) for _ in range(4)))
+    assert extract_article(html, "https://www.example.cn/a/1.htm").published_at is None
+
+
+def test_date_badge_day_and_year_month_in_two_blocks():
+    html = page("<h1>研究所召开干部职工大会</h1><div class='date'><div class='d'>21</div>"
+                "<div class='ym'>2024年02月</div></div>", "")
+    assert extract_article(html, "https://www.example.org/news/1").published_at == "2024-02-21"
+
+
+@pytest.mark.parametrize("shown,want", [
+    ("2005年04月05日06:40", "2005-04-05T06:40:00+08:00"),
+    ("发布于 资讯 · 1 分钟阅读 · Apr 22, 2025", "2025-04-22"),
+    ("Published 22 April 2025 3:05 pm", "2025-04-22T15:05:00+08:00"),
+    ("2025年4月22号 15:49", "2025-04-22T15:49:00+08:00"),
+])
+def test_date_formats_in_the_header(shown, want):
+    html = page(f"<h1>学院开展社区志愿服务活动</h1><div class='info'>{shown}</div>", "")
+    assert extract_article(html, "https://www.example.cn/a/1").published_at == want
+
+
+@pytest.mark.parametrize("url,want", [
+    ("http://www.example.cn/news/2022-02/12/content_5673.htm", "2022-02-12"),
+    ("http://www.example.com.cn/news/200504/05/a1.html", "2005-04-05"),
+    ("https://www.example.cn/20220212/a1b2.html", "2022-02-12"),
+    ("http://www.example.gov.cn/xxgk/t20220212_123.html", "2022-02-12"),
+])
+def test_url_date_is_the_last_resort_and_only_a_date(url, want):
+    html = page("<h1>学院开展社区志愿服务活动</h1>", "")
+    assert extract_article(html, url).published_at == want
