@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls, work
-from .export import export_articles, run_query, search
+from .export import export_articles, export_to_file, run_query, search
 from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError, QueryResult, open_archive
 
@@ -306,8 +306,7 @@ def export_cmd(db: str, fmt: str, output: str | None, site: str | None):
     """Write every article as JSON Lines or a JSON array (streaming, Chinese kept readable)."""
     try:
         if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                count = export_articles(db, fh, fmt, site)
+            count = export_to_file(db, output, fmt, site)
         else:
             count = export_articles(db, sys.stdout, fmt, site)
     except BrokenPipeError:

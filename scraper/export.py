@@ -6,7 +6,10 @@ and closes it when the rows have been consumed.
 """
 from __future__ import annotations
 
+import errno
 import json
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -64,4 +67,25 @@ def export_articles(db: str | Path, out: IO[str], fmt: str = "jsonl", site: str 
         count += 1
     if fmt == "json":
         out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def export_to_file(db: str | Path, path: str | Path, fmt: str = "jsonl", site: str | None = None) -> int:
+    """`export_articles` into the file at `path`, all or nothing: written under a temporary name
+    beside it and renamed at the end, so a failure (no archive, a damaged one, a full disk)
+    leaves an earlier export at `path` as it was."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path.parent))
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)       # as open() would have made it, not mkstemp's 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            count = export_articles(db, out, fmt, site)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
     return count

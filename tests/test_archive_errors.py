@@ -3,6 +3,7 @@ what to do, never a traceback; the crawler stops when its archive cannot be writ
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 
@@ -127,3 +128,29 @@ def test_query_errors_keep_sqlite_words(tmp_path):
     open_archive(db).close()
     with open_archive(db, readonly=True) as archive, pytest.raises(ArchiveError, match="no such table: nowhere"):
         archive.query("SELECT * FROM nowhere")
+
+
+@pytest.mark.parametrize("make", [None, _not_sqlite, _damaged], ids=["missing", "not-sqlite", "damaged"])
+def test_a_failed_export_leaves_the_earlier_output_file_alone(tmp_path, make):
+    db = tmp_path / "archive.db"
+    if make:
+        make(db)
+    previous = tmp_path / "prev.jsonl"
+    previous.write_text('{"url": "http://x/1"}\n', encoding="utf-8")
+    result = run("export", "--db", str(db), "-o", str(previous))
+    assert result.exit_code == 1
+    assert previous.read_text("utf-8") == '{"url": "http://x/1"}\n'
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".part")) == []
+
+
+def test_an_export_file_replaces_the_earlier_one_with_usual_permissions(tmp_path):
+    db = tmp_path / "archive.db"
+    with open_archive(db) as archive, archive.transaction():
+        archive.save_article(Article(title="标题", body="正文。"), "http://x/1", "s", 1)
+    out = tmp_path / "all.jsonl"
+    out.write_text("old\n", encoding="utf-8")
+    assert run("export", "--db", str(db), "-o", str(out)).exit_code == 0
+    assert [json.loads(line)["title"] for line in out.read_text("utf-8").splitlines()] == ["标题"]
+    plain = tmp_path / "plain.txt"
+    plain.write_text("", encoding="utf-8")
+    assert out.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777   # as a plain open() makes it

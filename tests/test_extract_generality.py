@@ -137,3 +137,49 @@ def test_date_formats_in_the_header(shown, want):
 def test_url_date_is_the_last_resort_and_only_a_date(url, want):
     html = page("<h1>学院开展社区志愿服务活动</h1>", "")
     assert extract_article(html, url).published_at == want
+
+
+@pytest.mark.parametrize("line,field,value", [
+    ("作者：王丽中国人民大学法学院教授", "author", "王丽"),        # name run into its affiliation
+    ("作者：王丽 某某大学法学院教授", "author", "王丽"),
+    ("记者 李强 某某县报道", "author", "李强"),                  # a dateline after the name
+    ("文/王丽发自北京", "author", "王丽"),
+    ("作者：张三摄", "author", "张三"),
+    ("撰 稿 人：王丽", "author", "王丽"),                       # a spaced-out label, no 人： residue
+    ("本报记者 王乐文 方 敏", "author", "王乐文 方敏"),           # a 2-character name aligned with a space
+    ("来源：某某日报 某某网收集", "source", "某某日报"),           # two outlets: the first
+    ("来源：中国新闻网 王帆", "source", "中国新闻网"),
+    ("来源：http://www.example.com.cn", "source", None),        # an address is not an outlet name
+    ("编辑：王丽 责任编辑：李强", "editor", "王丽"),
+])
+def test_value_residue(line, field, value):
+    assert first(line, field) == value
+
+
+def test_unlabelled_outlet_beside_the_date():
+    from scraper.extract.fields import unlabelled_values
+    assert unlabelled_values("2009年11月09日 11:58 某某娱乐 我要评论") == {"source": "某某娱乐"}
+    assert unlabelled_values("2021-01-20 04:29:4439健康网") == {"source": "39健康网"}   # seconds run into it
+
+
+def _wordpress(meta: str, note: str) -> str:
+    related = "".join(f"<article><h4><a href='/p/{i}'>另一篇相关文章的标题第{i}篇</a></h4>"
+                      f"<p>这是相关文章的摘要内容，介绍了活动的基本情况和主要成效。</p></article>" for i in range(8))
+    return (f"<html><head><meta charset='utf-8'><title>某某市举办读书节活动 – 某某资讯</title></head><body>"
+            f"<header><a class='logo' href='/'>某某资讯</a></header><main id='main'><article class='post'>"
+            f"<h1 class='entry-title'>某某市举办读书节活动</h1><div class='entry-meta'>{meta}</div>"
+            f"<div class='entry-content'>{''.join(_PARA.format(_TEXT) for _ in range(3))}{note}</div>"
+            f"<section class='more'>{related}</section></article></main></body></html>")
+
+
+def test_several_editors_and_the_closing_editor_note():
+    art = extract_article(_wordpress("2024-05-08 10:00 编辑：王丽", "<p class='editor-note'>（责任编辑：李强）</p>"),
+                          "https://news.example.com/p/2")
+    assert art.editor == "王丽 李强"
+    assert "责任编辑" not in art.body
+
+
+def test_source_label_does_not_take_the_navigation_below():
+    html = page("<h1>学院开展社区志愿服务活动</h1><div>2024-05-08 来源：</div>"
+                "<div class='subnav'><a href='/a/'>学院概况</a> <a href='/b/'>机构设置</a></div>", "")
+    assert extract_article(html, "https://www.example.edu.cn/xw/2.htm").source is None

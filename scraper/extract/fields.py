@@ -18,8 +18,11 @@ from .rules import (
     FIELD_HINTS,
     FIELD_LABELS,
     FIELD_MAX_LEN,
+    AFFILIATION,
+    AFFILIATION_START,
     LABELS_AFTER_WORD,
     MEDIA_NAME,
+    NAME_TAIL,
     NOT_SOURCE,
     OTHER_LABELS,
     SURNAMES,
@@ -33,8 +36,9 @@ for _field, _labels in FIELD_LABELS.items():
         _LABEL_FIELD.setdefault(_label, (_field, _colon))
 for _label in OTHER_LABELS:
     _LABEL_FIELD.setdefault(_label, (None, True))
+# Old table layouts space a label's characters out to align them (`撰 稿 人：`, `来　源：`).
 _LABEL_RE = re.compile(
-    "|".join(re.escape(k).replace(r"\ ", r"\s*") for k in sorted(_LABEL_FIELD, key=len, reverse=True))
+    "|".join(r"\s?".join(map(re.escape, k.replace(" ", ""))) for k in sorted(_LABEL_FIELD, key=len, reverse=True))
 )
 _HINT_MAX_LEN = 40
 _STANDALONE_LINE_MAX = 40
@@ -45,6 +49,8 @@ _STOP_RE = re.compile("[" + re.escape(VALUE_STOP) + "]")
 # A word and a colon after a space starts another label, known or not (`某某日报 评论：0`).
 _NEXT_LABEL = re.compile(r"\s+[^\s:：]{1,6}[:：]")
 _COLON = re.compile(r"\s*[:：]")
+_LABEL_TAIL = re.compile(r"^[\u4e00-\u9fff]\s*[:：]\s*")
+_URL = re.compile(r"(?:https?://|www\.)", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # In-text bylines: (记者 张三), 记者 张三 李四, 文/图 张三, (张三) closing a report.
@@ -77,9 +83,48 @@ def clean_value(field: str, raw: str) -> str:
         return ""
     if field != "source" and re.search(r"[，。！？]", value):
         return ""
-    if field in ("author", "editor"):
-        value = " ".join(p for p in _NAME_SPLIT.split(value) if p) if _HAN.search(value) else value
+    if field in ("author", "editor") and _HAN.search(value):
+        value = _names(value)
+    elif field == "source" and _URL.match(value):
+        return ""   # an address is not the outlet's name (the link's text is, when there is one)
+    elif field == "source" and " " in value and _HAN.search(value):
+        value = value.split(" ", 1)[0]   # 某某日报 某某网收集, 中国新闻网 王帆: the first outlet
     return value
+
+
+def _names(value: str) -> str:
+    """Names from a labelled author/editor value, space-separated: a label's tail (`人：` of 撰稿人)
+    dropped, the run ended at a dateline or credit (`李强 某某县报道`, `王丽发自北京`) and at an
+    affiliation (`王丽中国人民大学法学院教授`), and a two-character name printed with a space
+    in the middle (`方 敏`, aligned to three-character names) joined again."""
+    value = _LABEL_TAIL.sub("", value)
+    tail = NAME_TAIL.search(value, 2)
+    if tail:
+        value = value[: tail.start()]
+    parts = [p for p in _NAME_SPLIT.split(value) if p]
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if i and AFFILIATION.search(part):
+            break   # 王丽 某某大学法学院教授
+        if len(part) == 1 and out and len(out[-1]) == 1 and _HAN.match(part):
+            out[-1] += part
+        else:
+            out.append(part)
+    if len(out) == 1 and len(out[0]) > 4 and AFFILIATION.search(out[0]):
+        run = out[0]
+        size = (3 if run[:2] in COMPOUND_SURNAMES else 2) + (0 if AFFILIATION_START.match(run, 2) else 1)
+        if _looks_like_name(run[:size]):
+            out = [run[:size]]
+    return " ".join(out)
+
+
+def source_name_after(raw: str) -> str | None:
+    """A personal name printed after the outlet without a label (`来源：中国新闻网 王帆`)."""
+    value = _STOP_RE.split(raw, 1)[0].strip(VALUE_STRIP)
+    parts = value.split()
+    if len(parts) == 2 and _looks_like_name(parts[1]):
+        return parts[1]
+    return None
 
 
 def label_values(text: str) -> dict[str, list[str]]:
@@ -117,6 +162,10 @@ def label_values(text: str) -> dict[str, list[str]]:
             found.setdefault(field, []).append(dates[0].value if dates and dates[0].start <= 2 else "")
         else:
             found.setdefault(field, []).append(clean_value(field, raw))
+            if field == "source":
+                name = source_name_after(raw)
+                if name:
+                    found.setdefault("byline", []).append(name)
     return found
 
 
@@ -165,7 +214,10 @@ def unlabelled_values(text: str) -> dict[str, str]:
     if not dates:
         return {}
     rest = _STOP_RE.split(text[dates[0].end:], 1)[0].strip()
-    if rest and " " not in rest and not NOT_SOURCE.search(rest):
+    words = rest.split()
+    if words and all(_LABEL_RE.match(w) or w.isdigit() for w in words[1:]):
+        rest = words[0]   # `2009年11月09日 11:58 某某娱乐 我要评论`: the outlet, then widgets
+    if rest and " " not in rest and (not NOT_SOURCE.search(rest) or (rest[0].isdigit() and MEDIA_NAME.search(rest))):
         value = clean_value("source", rest)
         if _SOURCE_TOKEN_MIN <= len(value) <= _SOURCE_TOKEN_MAX:
             return {"source": value}

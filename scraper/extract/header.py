@@ -7,7 +7,7 @@ Reading only these lines (not the whole page) is what keeps sidebar dates, copyr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .body import BodyRange
 from .dates import find_dates
@@ -31,6 +31,10 @@ _ABOVE_SPAN = 3         # lines right above the headline that may carry its date
 _ABOVE_LINK_DENSITY = 0.3   # a line with more link text is navigation (breadcrumbs, menus)
 _EPAPER_LINE_MAX = 60   # an e-paper header line is short
 _EPAPER_NEAR = 2        # lines between the date and the 版 marker
+_NOTE_OPEN = "（(【["
+_NOTE_MAX_LEN = 40
+_EDITOR_NOTE = re.compile(r"[（(【\[]\s*(?:责任编辑|编辑|责编)\s*[:：]")
+_CONTINUATION_MAX = 30  # a label's value on the next line is short and at most one link
 _LINK_LINE = 0.9        # a line this much link text …
 _LINKED_HEADLINE = 8    # … and this long, without a date or a label, is a link to another article
 
@@ -44,6 +48,7 @@ class Header:
     body_first: int = 0           # first line of the article text proper (after the header)
     dated: bool = False           # the header under the headline shows a date (an article sign)
     end: int = -1                 # last line of headline + header (-1 when neither was found)
+    evidence: dict[str, str] = field(default_factory=dict)   # field -> how it was found
 
 
 def _first(values: dict[str, list[str]], field: str) -> str | None:
@@ -110,7 +115,12 @@ def _footer_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:
     footer: dict[str, list[str]] = {}
     if rng.block < 0:
         return footer
-    for i in range(max(rng.first, rng.last - _FOOTER_BEFORE + 1), min(len(page.lines), rng.last + _FOOTER_AFTER + 1)):
+    tail_start = max(rng.first, rng.last - _FOOTER_BEFORE + 1)
+    for i in range(rng.first, tail_start):
+        text = page.lines[i].text
+        if text[:1] in _NOTE_OPEN and len(text) <= _NOTE_MAX_LEN and _EDITOR_NOTE.match(text):
+            _merge(footer, label_values(text))   # （责任编辑：X） closing the text above a long tail
+    for i in range(tail_start, min(len(page.lines), rng.last + _FOOTER_AFTER + 1)):
         if len(page.lines[i].text) <= _FOOTER_MAX_LEN and not is_link_line(page.lines[i]):
             _merge(footer, label_values(page.lines[i].text))
     return footer
@@ -145,7 +155,9 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
         if dates and unlabelled_date is None and (last_meta == i or i == header_idx[0]):
             unlabelled_date = dates[0].value
         _merge(values, found)
-        if found and not labelled and i + 1 in header_idx:
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if (found and not labelled and i + 1 in header_idx and nxt is not None
+                and len(nxt.text) <= _CONTINUATION_MAX and len(nxt.anchors) <= 1):
             # `来源：` on one line, its value on the next (table cells, <span> blocks)
             _merge(values, label_values(text + " " + lines[i + 1].text))
     head.end = max(last_meta, title_line)
@@ -163,20 +175,42 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
     head.dated = bool(_first(values, "published_at") or unlabelled_date or above_date)
     head.published_at = (_first(values, "published_at") or unlabelled_date or above_date
                          or _first(footer, "published_at") or _first(values, "updated_at"))
+    head.evidence["published_at"] = ("label" if _first(values, "published_at") else "header" if unlabelled_date
+                                     else "above" if above_date else "label" if head.published_at else "")
     hinted: dict[str, list[str]] | None = None   # looked up only when a label is missing
-    for field in ("author", "source", "editor"):
-        value = _first(values, field) or _first(footer, field) or _first(above, field)
+    for name in ("author", "source", "editor"):
+        value = _first(values, name) or _first(footer, name) or _first(above, name)
+        how = "label"
+        if name == "editor" and value:
+            value = _joined(values, footer, above)   # 编辑：X 责任编辑：Y, or (责任编辑：Y) closing the text
         if value is None and header_idx:
             if hinted is None:
                 blocks = {lines[i].block for i in header_idx if lines[i].path}
                 hinted = hinted_values([page.blocks[b].node for b in sorted(blocks)],
                                        "\n".join(lines[i].text for i in header_idx))
-            value = _first(hinted, field)
-        setattr(head, field, value)
-    for field, value in unlabelled.items():   # only where the page has no label at all
-        if getattr(head, field) is None and field not in values and field not in footer and field not in above:
-            setattr(head, field, value)
+            value, how = _first(hinted, name), "markup"
+        setattr(head, name, value)
+        if value:
+            head.evidence[name] = how
+    for name, value in unlabelled.items():   # only where the page has no label at all
+        if getattr(head, name) is None and name not in values and name not in footer and name not in above:
+            setattr(head, name, value)
+            head.evidence[name] = "pattern"
+    if head.author is None and _first(values, "byline"):
+        head.author = _first(values, "byline")   # 来源：中国新闻网 王帆
+        head.evidence["author"] = "pattern"
     return head
+
+
+def _joined(*sources: dict[str, list[str]]) -> str:
+    """Every distinct editor name, in page order (header, then footer, then above the headline)."""
+    names: list[str] = []
+    for values in sources:
+        for value in values.get("editor", ()):
+            for name in value.split():
+                if name not in names:
+                    names.append(name)
+    return " ".join(names)
 
 
 def signature_date(texts: list[str]) -> str | None:

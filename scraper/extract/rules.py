@@ -84,7 +84,22 @@ VALUE_STOP = "|｜【】[]()（）<>《》\t"
 VALUE_STRIP = " :：\u3000·•/|｜-—_,，;；"
 # Values that are never a name: widget words and placeholders.
 EMPTY_VALUES = frozenset(
-    "未知 佚名 匿名 无 暂无 admin 管理员 null none 网络 网络整理 互联网 小编".split()
+    "未知 佚名 匿名 无 暂无 admin 管理员 null none 网络 网络整理 互联网 小编 关注 已关注 订阅 "
+    "原创 转载 投稿 本站 本网".split()
+)
+# What follows a reporter's name without a label: a dateline or credit (李强 某某县报道,
+# 王丽发自北京, 张三摄) — the name ends there.
+NAME_TAIL = re.compile(r"\s*(?:(?:\S{0,8}?(?:报道|讯|电)|摄影?|拍摄|整理|编译)(?:\s.*)?$|发自)")
+# A name run into its affiliation (王丽某某大学法学院教授): the affiliation holds one of these.
+AFFILIATION = re.compile(
+    r"大学|学院|学校|中学|小学|研究院|研究所|研究中心|医院|公司|集团|协会|学会|委员会|政府|教授|研究员|"
+    r"讲师|博士|硕士|主任|院长|校长|书记|局长|律师|医师|专家|工程师|分析师|首席"
+)
+# Affiliations that open with a place or a national body, after which a two-character name ends.
+AFFILIATION_START = re.compile(
+    r"中国|中央|中共|国家|全国|国务院|首都|北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|"
+    r"福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|"
+    r"新疆|香港|澳门|清华|北大|复旦|南京|武汉|华中|华南|华东|华北|西南|西北|东北|中山|厦门"
 )
 # Elements whose class/id names the field; trusted only inside the header lines.
 FIELD_HINTS = {
