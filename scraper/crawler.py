@@ -32,6 +32,7 @@ from .sitemaps import SITEMAP_FALLBACKS, Sitemap
 from .store import DEFAULT_DB, Archive, ArchiveError, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
+from .yields import PatternStats, YieldTracker, url_pattern
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 WORKER_OPS = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
 # Fetch outcomes that say "not for us" rather than "went wrong": never retried.
 SKIP_REASONS = ("off-scope", "forbidden-address", "not-html", "not-xml", "bad-url")
+TRUSTED_KINDS = ("sitemap", "start")   # fetched whatever their pattern's yield
+_SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
 
 
 class _Budget:
@@ -159,6 +162,9 @@ class _SiteCrawl:
         self.batch = 1 if archive.lease_seconds else 4 * self.concurrency
         self.idle_wait = 0.25 if archive.lease_seconds else 0.0
         self._empty_until = 0.0
+        self.yields = YieldTracker(self.settings.low_yield_after)
+        self._pages_since_save = 0
+        self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
 
     # -- seeding -------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -179,6 +185,8 @@ class _SiteCrawl:
                     items.append(FrontierItem(canon, sm, self.site.name, "sitemap", discovered_from="robots.txt"))
             if not robots.sitemaps:      # guess the usual places, one at a time (see _next_fallback)
                 items.append(self._guess(origin, SITEMAP_FALLBACKS[0]))
+        self.yields = YieldTracker(self.settings.low_yield_after, {
+            row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
         with self.archive.transaction():
             days = self.settings.recheck_days
             since = None if days is None else (datetime.now(timezone.utc) - timedelta(days=days)).strftime(
@@ -199,16 +207,51 @@ class _SiteCrawl:
                 self._empty_until = time.monotonic() + self.idle_wait
         while self.queue:
             item = self.queue.pop(0)
-            if item.url not in self.inflight:
-                return item, asked
+            if item.url in self.inflight:
+                continue
+            pattern = url_pattern(item.url)
+            if item.kind not in TRUSTED_KINDS and self.yields.is_low(pattern, self.pending_patterns[pattern]):
+                self.counts["skipped"] += 1
+                self.counts["low-yield"] += 1
+                with self.archive.transaction():
+                    self.frontier.finish(item, "skipped", reason="low-yield", run_id=self.run_id)
+                continue
+            return item, asked
         return None, asked
 
     async def run(self, seed: bool = True, work: bool = True) -> None:
         async with self.fetcher:
             if seed:
                 await self.seed()
-            if work:
+            if not work:
+                return
+            try:
                 await asyncio.gather(*(self._worker() for _ in range(self.concurrency)))
+            finally:
+                with self.archive.transaction():
+                    self._save_patterns()
+
+    def _save_patterns(self) -> None:
+        """Persist the pattern yields changed since the last save (call inside a transaction)."""
+        self._pages_since_save = 0
+        changed = self.yields.dirty()
+        if changed:
+            self.archive.save_url_patterns(self.site.name, [
+                (p, s.fetched, s.yielded, s.articles, s.idle, s.alias) for p, s in changed.items()])
+
+    def _record_yield(self, item: FrontierItem, article: bool, new: list[FrontierItem]) -> None:
+        """Count the fetched page in its pattern's yield (see `scraper.yields`); an article also
+        credits the pattern of the page it was found on. Call inside the page's transaction."""
+        yields = self.yields
+        yielded = article or any(i.kind == "article" or yields.is_productive(url_pattern(i.url)) for i in new)
+        revived = yields.record(url_pattern(item.url), article=article, yielded=yielded)
+        if article and item.discovered_from and item.discovered_from.startswith("http"):
+            revived = yields.credit(url_pattern(item.discovered_from)) or revived
+        if revived:
+            self.frontier.unskip(self.site.name, "low-yield")
+        self._pages_since_save += 1
+        if self._pages_since_save >= _SAVE_PATTERNS_EVERY:
+            self._save_patterns()
 
     async def _worker(self) -> None:
         while not self.budget.stop_reason:
@@ -224,6 +267,8 @@ class _SiteCrawl:
             if not self.budget.take():
                 return
             self.inflight.add(item.url)
+            pattern = url_pattern(item.url)
+            self.pending_patterns[pattern] += 1
             try:
                 await self._handle(item)
             except ArchiveError:
@@ -236,6 +281,7 @@ class _SiteCrawl:
                     self.frontier.finish(item, "failed", reason="internal-error", run_id=self.run_id)
             finally:
                 self.inflight.discard(item.url)
+                self.pending_patterns[pattern] -= 1
             if self.progress:
                 self.progress(item.fetch_url, self.counts)
 
@@ -297,6 +343,8 @@ class _SiteCrawl:
         state = "skipped" if result.reason in SKIP_REASONS else "failed"
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result))
+            if result.reason and result.reason.startswith("http-4") and item.kind not in TRUSTED_KINDS:
+                self._record_yield(item, False, [])    # a pattern of dead links is a trap too
             self.frontier.finish(item, state, reason=result.reason, run_id=self.run_id)
             self._next_fallback(item)
 
@@ -314,24 +362,34 @@ class _SiteCrawl:
         url = origin + path
         return FrontierItem(canonicalize(url) or url, url, self.site.name, "sitemap", discovered_from=_FALLBACK)
 
-    def _enqueue(self, found: Iterable[_Found], parent: FrontierItem) -> None:
-        """Queue what `parent` revealed that is in scope and, unless trusted, past the trap guard."""
+    def _enqueue(self, found: Iterable[_Found], parent: FrontierItem) -> list[FrontierItem]:
+        """Queue what `parent` revealed that is in scope and, unless trusted, past the trap guard
+        and not of a low-yield pattern; returns the items new to the frontier."""
         candidates = {}
         for f in found:
             canon = canonicalize(f.url)
             if canon is not None and canon not in candidates and self.scope.allows(canon):
                 candidates[canon] = f
         known = self.frontier.known(candidates)
-        items = []
+        items, new = [], []
         for canon, f in candidates.items():
             depth = 0 if f.trusted else parent.depth + f.step
+            low = False
             if not f.trusted and canon not in known:
                 refusal = self.guard.admit(canon, depth)
+                if refusal is None:
+                    pattern = url_pattern(canon)
+                    refusal = "low-yield" if self.yields.is_low(pattern) else None
+                    low = self.yields.is_doubtful(pattern)
                 if refusal:
                     self.counts[f"trap:{refusal}"] += 1
                     continue
-            items.append(FrontierItem(canon, f.url, self.site.name, f.kind, depth, f.lastmod, parent.url))
+            item = FrontierItem(canon, f.url, self.site.name, f.kind, depth, f.lastmod, parent.url, low=low)
+            items.append(item)
+            if canon not in known:
+                new.append(item)
         self.frontier.add(items, self.run_id)
+        return new
 
     def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
         if sitemap.error:
@@ -378,7 +436,8 @@ class _SiteCrawl:
             self.archive.save_page(
                 self._page_record(item, result, raw=processed.raw, encoding=processed.encoding)
             )
-            self._enqueue(links, item)
+            new = self._enqueue(links, item)
+            self._record_yield(item, is_article, new)
             if is_article:
                 key = self._article_key(item, result, processed)
                 article.url = key

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .store import Archive
 
-# Lower first: sitemaps and lists reveal articles, so reading them early finds more sooner.
-PRIORITY = {"sitemap": 0, "start": 1, "list": 2, "article": 3, "other": 4}
+# Lower first: sitemaps reveal articles, articles are what a crawl cut short should hold most
+# of, list pages lead to more of them (in pagination order: rowid), then other hubs; URLs of a
+# pattern whose pages have stopped yielding go last (see `scraper.yields`).
+PRIORITY = {"sitemap": 0, "start": 1, "article": 2, "list": 3, "other": 4}
+LOW_PRIORITY = 5
 # Kinds re-read (with conditional GET) at the start of every run: that is where new articles show up.
 HUB_KINDS = ("sitemap", "start", "list")
 # Failures worth another try on the next run (the server may be back, a dead worker was ours);
@@ -36,10 +39,11 @@ class FrontierItem:
     discovered_from: str | None = None
     attempts: int = 0           # failures in a row (reset by success)
     fetched: bool = False       # fetched successfully before: the archive has its validators
+    low: bool = False           # of a doubtful pattern: queued after everything else
 
     @property
     def priority(self) -> int:
-        return PRIORITY.get(self.kind, PRIORITY["other"])
+        return LOW_PRIORITY if self.low else PRIORITY.get(self.kind, PRIORITY["other"])
 
 
 class Frontier:
@@ -72,6 +76,11 @@ class Frontier:
             retry_reasons=RETRYABLE, max_attempts=MAX_ATTEMPTS, always_kinds=HUB_KINDS,
             recheck_reasons=("robots",),
         )
+
+    def unskip(self, site: str, reason: str) -> None:
+        """Make URLs skipped for `reason` pending again (a low-yield pattern came back to life:
+        they are checked again when their turn comes, at no request for those still low)."""
+        self.archive.unskip(site, reason)
 
     def next_batch(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         """The most urgent pending URLs of a site, skipping those already in flight."""

@@ -88,8 +88,8 @@ def test_frontier_order_resume_and_lastmod_requeue(archive):
                FrontierItem("http://x/list.htm", "http://x/list.htm", "s", "list"),
                FrontierItem("http://x/sitemap.xml", "http://x/sitemap.xml", "s", "sitemap")], 1)
     batch = f.next_batch("s", 10, exclude=set())
-    assert [i.kind for i in batch] == ["sitemap", "list", "article"]
-    assert [i.kind for i in f.next_batch("s", 10, exclude={"http://x/sitemap.xml"})] == ["list", "article"]
+    assert [i.kind for i in batch] == ["sitemap", "article", "list"]   # a cut crawl holds the most articles
+    assert [i.kind for i in f.next_batch("s", 10, exclude={"http://x/sitemap.xml"})] == ["article", "list"]
     with archive.transaction():
         for item in batch:
             f.finish(item, "done", run_id=1)

@@ -92,6 +92,19 @@ class Archive(ABC):
         `recheck_reasons` too."""
 
     @abstractmethod
+    def unskip(self, site: str, reason: str) -> None:
+        """Make the URLs of `site` skipped for `reason` pending again."""
+
+    # -- learned state -----------------------------------------------------------------------
+    @abstractmethod
+    def url_patterns(self, site: str) -> list[tuple[str, int, int, int, int, str | None]]:
+        """(pattern, fetched, yielded, articles, idle, alias) of every URL pattern of `site`."""
+
+    @abstractmethod
+    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
+        """Store those rows for `site`, replacing the patterns' earlier figures."""
+
+    @abstractmethod
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         """The most urgent pending URLs of `site` (priority, then queue order), not in `exclude`."""
 

@@ -52,6 +52,9 @@ def schema_v1() -> list[str]:
         f" version bigint, {versioned}, first_seen text, last_seen text, run_id bigint)",
         "CREATE INDEX article_versions_url ON article_versions (url)",
         "CREATE TABLE aliases (alias text PRIMARY KEY, url text, found_at text)",
+        # learned per-site state: the yield of each URL pattern (see scraper.yields)
+        "CREATE TABLE url_patterns (site text, pattern text, fetched bigint, yielded bigint, articles bigint,"
+        " idle bigint, alias text, PRIMARY KEY (site, pattern))",
         # shared by every worker: the earliest next request start per host, robots.txt per origin
         "CREATE TABLE hosts (host text PRIMARY KEY, next_start timestamptz NOT NULL DEFAULT now())",
         "CREATE TABLE robots (origin text PRIMARY KEY, status integer, body text, fetched_at timestamptz NOT NULL)",

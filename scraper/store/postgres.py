@@ -246,6 +246,23 @@ class PostgresArchive(Archive):
         c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'skipped' AND reason = ANY(%s)",
                   (site, list(recheck_reasons)))
 
+    def unskip(self, site: str, reason: str) -> None:
+        self.conn.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'skipped' AND reason = %s",
+                          (site, reason))
+
+    def url_patterns(self, site: str) -> list[tuple[str, int, int, int, int, str | None]]:
+        return self.conn.execute("SELECT pattern, fetched, yielded, articles, idle, alias FROM url_patterns"
+                                 " WHERE site = %s", (site,)).fetchall()
+
+    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO url_patterns (site, pattern, fetched, yielded, articles, idle, alias)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site, pattern) DO UPDATE SET"
+                " fetched = excluded.fetched, yielded = excluded.yielded, articles = excluded.articles,"
+                " idle = excluded.idle, alias = excluded.alias",
+                [(site, *row) for row in sorted(rows)])
+
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         """Lease the most urgent pending URLs of `site` that no other live worker holds (this
         worker's own, less `exclude`, as on SQLite). SKIP LOCKED lets workers claim side by side
@@ -554,6 +571,11 @@ class PostgresArchive(Archive):
             ("frontier", "SELECT site, state, COUNT(*) AS urls,"
                          " COUNT(*) FILTER (WHERE lease_until >= now()) AS leased"
                          " FROM frontier GROUP BY 1, 2 ORDER BY 1, 2"),
+            ("skipped URLs by reason", "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state = 'skipped'"
+                                       " GROUP BY 1, 2 ORDER BY 3 DESC"),
+            ("URL patterns not yielding (low-yield after low_yield_after idle fetches)",
+             "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0"
+             " ORDER BY idle DESC LIMIT 10"),
             ("recent runs", "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome,"
                             " pages_fetched AS fetched, not_modified AS \"304\", articles_new AS new,"
                             " articles_changed AS changed, errors FROM runs ORDER BY id DESC LIMIT 5"),

@@ -61,8 +61,16 @@ V2 = """
 DROP TABLE IF EXISTS "meta";
 """
 
+# Version 3: learned per-site state — the yield of each URL pattern (see `scraper.yields`).
+V3 = """
+CREATE TABLE "url_patterns" (
+   "site" TEXT, "pattern" TEXT, "fetched" INTEGER, "yielded" INTEGER, "articles" INTEGER,
+   "idle" INTEGER, "alias" TEXT, PRIMARY KEY ("site", "pattern")
+);
+"""
+
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps

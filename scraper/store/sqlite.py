@@ -346,6 +346,22 @@ class SqliteArchive(Archive):
             (site, *recheck_reasons),
         )
 
+    def unskip(self, site: str, reason: str) -> None:
+        self.conn.execute("UPDATE frontier SET state='pending' WHERE site=? AND state='skipped' AND reason=?",
+                          (site, reason))
+
+    def url_patterns(self, site: str) -> list[tuple[str, int, int, int, int, str | None]]:
+        return self.conn.execute(
+            "SELECT pattern, fetched, yielded, articles, idle, alias FROM url_patterns WHERE site=?", (site,)
+        ).fetchall()
+
+    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO url_patterns(site, pattern, fetched, yielded, articles, idle, alias)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(site, *row) for row in rows],
+        )
+
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         rows = self.conn.execute(
             "SELECT url, fetch_url, site, kind, depth, lastmod, discovered_from, attempts,"
@@ -550,6 +566,11 @@ class SqliteArchive(Archive):
             ("pages by outcome", "SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages"
                                  " GROUP BY 1 ORDER BY 2 DESC"),
             ("frontier", "SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2"),
+            ("skipped URLs by reason", "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state='skipped'"
+                                       " GROUP BY 1, 2 ORDER BY 3 DESC"),
+            ("URL patterns not yielding (low-yield after low_yield_after idle fetches)",
+             "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0"
+             " ORDER BY idle DESC LIMIT 10"),
             ("recent runs", "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome,"
                             " pages_fetched AS fetched, not_modified AS '304', articles_new AS new,"
                             " articles_changed AS changed, errors FROM runs ORDER BY id DESC LIMIT 5"),

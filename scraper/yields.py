@@ -1,0 +1,103 @@
+"""Trap control by yield: a URL pattern whose pages stop leading anywhere stops being fetched.
+
+Calendars, tag clouds, search results, sort/filter permutations and session loops all share one
+trait: page after page of one URL pattern produces no article and no link to anything that
+could be one. So instead of a rule per trap, the crawler keeps per pattern (host + path with
+digits masked + the query's keys) how its fetched pages fared. A page *yields* when it is an
+article, or reveals a never-seen URL that looks like an article or whose pattern has produced
+articles. A pattern whose last `limit` fetches yielded nothing is *low-yield*: its URLs are no
+longer admitted or fetched, and go last in the queue meanwhile. One later yielding page of the
+pattern (a page reached another way, or an article found through one of its pages) revives it.
+
+The counts are learned state, kept per site in the archive (`url_patterns`) so that the next run
+starts knowing which patterns are traps; `scraper stats` shows them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+_DIGITS = re.compile(r"\d+")
+
+
+def url_pattern(url: str) -> str:
+    """'host[:port]/path/with/#/digits.htm?key&other': what pages of one kind share.
+
+    The query contributes its sorted, distinct parameter names (digits masked too), not their
+    values: `?y=2023&m=11` and `?m=10&y=2022` are one calendar, `?f1=a&f2=b&f3=a` one filter."""
+    parts = urlsplit(url)
+    keys = sorted({_DIGITS.sub("#", p.partition("=")[0]) for p in parts.query.split("&") if p})
+    return parts.netloc + _DIGITS.sub("#", parts.path) + ("?" + "&".join(keys) if keys else "")
+
+
+@dataclass
+class PatternStats:
+    """How the fetched pages of one pattern fared (all runs)."""
+
+    fetched: int = 0
+    yielded: int = 0            # pages that yielded (see module doc)
+    articles: int = 0           # pages that were articles
+    idle: int = 0               # fetches in a row that yielded nothing
+    alias: str | None = None    # alternate views: 'probe' (verifying fetch queued), 'yes', 'no'
+    dirty: bool = False
+
+
+class YieldTracker:
+    """The per-pattern yield table of one site, in memory; `dirty()` lists what to persist."""
+
+    def __init__(self, limit: int, known: dict[str, PatternStats] | None = None):
+        self.limit = limit
+        self.patterns: dict[str, PatternStats] = dict(known or {})
+
+    def stats(self, pattern: str) -> PatternStats:
+        found = self.patterns.get(pattern)
+        if found is None:
+            found = self.patterns[pattern] = PatternStats()
+        return found
+
+    def is_low(self, pattern: str, pending: int = 0) -> bool:
+        """Whether the pattern's last `limit` fetches yielded nothing, counting `pending`
+        fetches under way as such (so concurrent workers cannot overshoot the limit)."""
+        found = self.patterns.get(pattern)
+        return found is not None and found.idle + pending >= self.limit and (pending == 0 or found.idle > 0)
+
+    def is_doubtful(self, pattern: str) -> bool:
+        """Half way to low-yield and never productive: queue its URLs after everything else."""
+        found = self.patterns.get(pattern)
+        return found is not None and found.yielded == 0 and found.idle >= max(1, self.limit // 2)
+
+    def is_productive(self, pattern: str) -> bool:
+        found = self.patterns.get(pattern)
+        return found is not None and found.articles > 0
+
+    def record(self, pattern: str, *, article: bool, yielded: bool) -> bool:
+        """One fetched page of `pattern` (not a 304: an unchanged page says nothing new).
+        Returns True when this revived a low-yield pattern."""
+        s = self.stats(pattern)
+        s.fetched += 1
+        s.articles += article
+        return self._outcome(s, article or yielded)
+
+    def credit(self, pattern: str) -> bool:
+        """A page of `pattern` turned out to lead to an article (found through it, fetched
+        later). Returns True when this revived a low-yield pattern."""
+        s = self.patterns.get(pattern)
+        return s is not None and s.idle > 0 and self._outcome(s, True)
+
+    def _outcome(self, s: PatternStats, yielded: bool) -> bool:
+        was_low = s.idle >= self.limit
+        if yielded:
+            s.yielded += 1
+            s.idle = 0
+        else:
+            s.idle += 1
+        s.dirty = True
+        return was_low and yielded
+
+    def dirty(self) -> dict[str, PatternStats]:
+        """Patterns changed since the last call (then marked clean)."""
+        out = {p: s for p, s in self.patterns.items() if s.dirty}
+        for s in out.values():
+            s.dirty = False
+        return out

@@ -1,0 +1,421 @@
+"""Simulated news sites for crawl-economy tests and `bench/requests_bench.py`.
+
+Four CMS styles (VSB/博达, TRS WCM, 大汉 JCMS, WordPress), each served on its own loopback
+address (127.0.1.x) by a threaded HTTP server, with what makes real sites expensive to crawl:
+calendar widgets whose month and day pages link their neighbours without end, tag clouds,
+search results and sort permutations, print views (``?print=1``, ``_print.htm``, 打印 links),
+mobile and AMP twins, share and comment links, multi-page articles (``5001_2.htm``,
+``?page=2``, ``/2/``) and list pagination. Every page is generated from a small model
+(`NewsSite.articles`), so the site knows the minimum number of requests a crawl needs and can
+label every request it receives (`NewsSite.label`): that is the measuring stick for request
+economy. ETag/If-None-Match is honoured (304), as static CMS front-ends do.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+STYLES = ("vsb", "trs", "jcms", "wp")
+PER_PAGE = 10
+TAGS = ("乡村振兴", "科技创新", "安全生产", "教育", "民生", "生态", "人才", "党建")
+_SENTENCES = (
+    "会议强调，要坚持以人民为中心的发展思想，扎实推进各项重点工作落地见效。",
+    "与会人员围绕主题进行了深入交流，提出了许多具有针对性和可操作性的意见建议。",
+    "下一步，将进一步压实工作责任，完善长效机制，确保各项任务按期保质完成。",
+    "活动现场气氛热烈，参与群众纷纷表示收获很大，希望今后多举办此类活动。",
+    "据介绍，该项目总投资约{n}亿元，建成后将有效带动周边产业协同发展。",
+    "近年来，相关部门持续加大投入力度，累计培训专业人员{n}余人次。",
+)
+
+
+@dataclass
+class Art:
+    """One article of the model; `parts` > 1 makes a multi-page article."""
+
+    id: int
+    section: int
+    day: date
+    parts: int = 1
+    version: int = 1
+
+    @property
+    def title(self) -> str:
+        return f"{('市', '区', '县')[self.id % 3]}有关部门召开第{self.id}次专题工作推进会议"
+
+    def paragraphs(self, part: int) -> list[str]:
+        """Distinct text per article, part and version (so no two pages share a hash)."""
+        out = []
+        for k in range(3):
+            s = _SENTENCES[(self.id + k + part) % len(_SENTENCES)].format(n=self.id % 97 + k)
+            out.append(f"第{part}部分第{k + 1}段：{s}（编号{self.id}-{part}-{k}）")
+        if self.version > 1:
+            out.append(f"更正说明：本文第{self.version}版对有关数据进行了核实和修订。")
+        return out
+
+    def body(self) -> str:
+        return "\n".join(p for n in range(1, self.parts + 1) for p in self.paragraphs(n))
+
+
+@dataclass
+class NewsSite:
+    """A site of one CMS style; `host` is its own loopback address."""
+
+    style: str
+    host: str
+    n_articles: int = 60
+    multipage: int = 3                      # articles with 2–3 parts
+    first_id: int = 5001
+    articles: dict[int, Art] = field(default_factory=dict)
+    origin: str = ""
+
+    def __post_init__(self) -> None:
+        if self.style not in STYLES:
+            raise ValueError(self.style)
+        for i in range(self.n_articles):
+            self._new_article(parts=2 + i % 2 if i % 17 == 5 and i // 17 < self.multipage else 1)
+
+    # -- the model ---------------------------------------------------------------------------
+    def _new_article(self, parts: int = 1) -> Art:
+        aid = self.first_id + len(self.articles)
+        art = Art(aid, aid % 2, date(2023, 1, 1) + timedelta(days=(aid - self.first_id) * 2), parts)
+        self.articles[aid] = art
+        return art
+
+    def add_articles(self, count: int) -> list[Art]:
+        return [self._new_article() for _ in range(count)]
+
+    def edit_articles(self, count: int) -> list[Art]:
+        """Edit `count` older articles (every third from the oldest): a new text version."""
+        edited = sorted(self.articles.values(), key=lambda a: a.id)[::3][:count]
+        for art in edited:
+            art.version += 1
+        return edited
+
+    def section_items(self, section: int) -> list[Art]:
+        return sorted((a for a in self.articles.values() if a.section == section), key=lambda a: -a.id)
+
+    def pages_of(self, section: int) -> int:
+        return max(1, -(-len(self.section_items(section)) // PER_PAGE))
+
+    @property
+    def has_sitemap(self) -> bool:
+        return self.style in ("trs", "wp")
+
+    # -- URLs --------------------------------------------------------------------------------
+    def article_path(self, art: Art, part: int = 1) -> str:
+        d = art.day
+        if self.style == "vsb":
+            return f"/info/{1012 + art.section}/{art.id}" + (f"_{part}" if part > 1 else "") + ".htm"
+        if self.style == "trs":
+            return (f"/{('xwdt', 'tzgg')[art.section]}/{d:%Y%m}/t{d:%Y%m%d}_{art.id}"
+                    + (f"_{part - 1}" if part > 1 else "") + ".html")
+        if self.style == "jcms":
+            return f"/art/{d.year}/{d.month}/{d.day}/art_{1234 + art.section}_{art.id}.html" + (
+                f"?page={part}" if part > 1 else "")
+        return f"/{d:%Y/%m/%d}/news-{art.id}/" + (f"{part}/" if part > 1 else "")
+
+    def list_path(self, section: int, page: int) -> str:
+        if self.style == "vsb":
+            name = ("xwzx", "tzgg")[section]
+            return f"/{name}.htm" if page == 1 else f"/{name}/{self.pages_of(section) - page + 1}.htm"
+        if self.style == "trs":
+            name = ("xwdt", "tzgg")[section]
+            return f"/{name}/" if page == 1 else f"/{name}/index_{page - 1}.html"
+        if self.style == "jcms":
+            col = 1234 + section
+            return f"/col/col{col}/index.html" if page == 1 else f"/col/col{col}/index.html?uid={col + 4000}&pageNum={page}"
+        name = ("news", "notice")[section]
+        return f"/category/{name}/" if page == 1 else f"/category/{name}/page/{page}/"
+
+    def home_path(self) -> str:
+        return {"vsb": "/index.htm", "trs": "/index.html", "jcms": "/index.html", "wp": "/"}[self.style]
+
+    def sitemap_paths(self) -> list[str]:
+        return {"trs": ["/sitemap.xml"], "wp": ["/sitemap.xml", "/feed/"]}.get(self.style, [])
+
+    # -- minimum work --------------------------------------------------------------------------
+    def minimum(self, new: list[Art] | None = None, edited: list[Art] | None = None) -> Counter:
+        """Requests a crawl cannot do without: robots.txt, sitemaps (or one guess where there are
+        none), list pages (all of them on a first crawl; on a later one the pages holding new
+        articles, plus the next to see nothing more is new), and every part of every article
+        (on a later one: of the new and edited ones)."""
+        need: Counter = Counter(robots=1, sitemaps=len(self.sitemap_paths()) or 1)
+        if new is None:
+            need["lists"] = 1 + sum(self.pages_of(s) for s in (0, 1))
+            need["articles"] = sum(a.parts for a in self.articles.values())
+            return need
+        need["lists"] = 1 + sum(min(self.pages_of(s), -(-sum(a.section == s for a in new) // PER_PAGE) + 1)
+                                for s in (0, 1))
+        need["articles"] = sum(a.parts for a in {*new, *(edited or ())})
+        return need
+
+    # -- labels ------------------------------------------------------------------------------
+    def label(self, path: str) -> str:
+        """What a request was for: robots, sitemap, home, list, article, or the trap/alias kind."""
+        resp = self.route(path)
+        return resp[3]
+
+    # -- serving -----------------------------------------------------------------------------
+    def route(self, raw: str) -> tuple[int, str, str, str]:
+        """(status, content type, body, label) for a request path."""
+        parts = urlsplit(raw)
+        path, q = unquote(parts.path), parse_qs(parts.query)
+        if path == "/robots.txt":
+            lines = "User-agent: *\nDisallow: /admin/\n"
+            if self.style == "trs":
+                lines += f"Sitemap: {self.origin}/sitemap.xml\n"
+            return 200, "text/plain", lines, "robots"
+        if self.has_sitemap and path == "/sitemap.xml":
+            return 200, "application/xml", self._sitemap(), "sitemap"
+        if self.style == "wp" and path == "/feed/":
+            return 200, "application/rss+xml", self._feed(), "sitemap"
+        if path in (self.home_path(), "/") and not q:
+            return 200, "text/html", self._home(), "home"
+        for page in (self._list, self._article, self._trap):
+            found = page(path, q, raw)
+            if found is not None:
+                return found
+        return 404, "text/html", "<html><body>404</body></html>", "404"
+
+    def _list(self, path: str, q: dict, raw: str):
+        for section in (0, 1):
+            for page in range(1, self.pages_of(section) + 1):
+                if raw == self.list_path(section, page) or (
+                        self.style == "trs" and page == 1 and path == self.list_path(section, 1) + "index.html"):
+                    return 200, "text/html", self._list_page(section, page), "list"
+        return None
+
+    def _article(self, path: str, q: dict, raw: str):
+        for art in self.articles.values():
+            for part in range(1, art.parts + 1):
+                own = self.article_path(art, part)
+                if raw == own:
+                    return 200, "text/html", self._article_page(art, part), "article"
+                if self._is_alias(raw, own):
+                    return 200, "text/html", self._article_page(art, part, alias=True), "alias"
+        return None
+
+    def _is_alias(self, raw: str, own: str) -> bool:
+        return raw in (own + ("&" if "?" in own else "?") + "print=1", self._print_path(own),
+                       "/m" + own, own + "amp/", own + "?amp=1", own + "?share=weibo")
+
+    def _print_path(self, own: str) -> str:
+        return own.rsplit(".", 1)[0] + "_print.htm" if self.style == "trs" else own + "?print=1"
+
+    # -- traps -------------------------------------------------------------------------------
+    def _trap(self, path: str, q: dict, raw: str):
+        if path.startswith("/rili"):
+            return 200, "text/html", self._calendar(q), "trap:calendar"
+        if path == "/search":
+            return 200, "text/html", self._search(q), "trap:search"
+        if path == "/tag":
+            return 200, "text/html", self._tag(q), "trap:tags"
+        if path.startswith("/sort"):
+            return 200, "text/html", self._sorted(q), "trap:sort"
+        if path == "/share":
+            return 200, "text/html", _page("分享", "<p>分享到微博 微信</p>"), "trap:share"
+        return None
+
+    def _calendar(self, q: dict) -> str:
+        """Month pages link the month before and after and each day; a day links its neighbours.
+        No page holds news: a crawler can walk it forever."""
+        y, m = int(q.get("y", ["2023"])[0]), int(q.get("m", ["11"])[0])
+        d = int(q.get("d", ["0"])[0])
+        links = []
+        prev_m = (y, m - 1) if m > 1 else (y - 1, 12)
+        next_m = (y, m + 1) if m < 12 else (y + 1, 1)
+        links.append(f"<a href='/rili?y={prev_m[0]}&m={prev_m[1]}'>上月</a>")
+        links.append(f"<a href='/rili?y={next_m[0]}&m={next_m[1]}'>下月</a>")
+        if d:
+            links.append(f"<a href='/rili?y={y}&m={m}&d={d % 28 + 1}'>后一天</a>")
+            links.append(f"<a href='/rili?y={y}&m={m}&d={(d - 2) % 28 + 1}'>前一天</a>")
+        else:
+            links += [f"<a href='/rili?y={y}&m={m}&d={k}'>{k}</a>" for k in range(1, 29)]
+        return _page(f"{y}年{m}月日历", f"<div class='calendar'>{''.join(links)}</div><p>本日无信息</p>")
+
+    def _results(self, seed: int) -> str:
+        arts = sorted(self.articles.values(), key=lambda a: a.id)
+        picked = [arts[(seed * 7 + k) % len(arts)] for k in range(PER_PAGE)]
+        return "".join(f"<li><a href='{self.article_path(a)}'>{a.title}</a></li>" for a in picked)
+
+    def _search(self, q: dict) -> str:
+        """Results (known articles) with links to every sort order, the next page and other words."""
+        word, page = q.get("q", [TAGS[0]])[0], int(q.get("p", ["1"])[0])
+        sort = q.get("sort", ["date"])[0]
+        links = [f"<a href='/search?q={quote(word)}&sort={s}&p={page}'>按{s}排序</a>" for s in ("date", "hits", "title")]
+        links.append(f"<a href='/search?q={quote(word)}&sort={sort}&p={page + 1}'>下一页</a>")
+        links += [f"<a href='/search?q={quote(w)}&sort={sort}&p=1'>{w}</a>" for w in TAGS]
+        return _page(f"搜索：{word}", f"<ul>{self._results(page + TAGS.index(word) if word in TAGS else page)}</ul>"
+                     + "".join(links))
+
+    def _tag(self, q: dict) -> str:
+        word, page = q.get("t", [TAGS[0]])[0], int(q.get("page", ["1"])[0])
+        cloud = "".join(f"<a href='/tag?t={quote(w)}'>{w}</a>" for w in TAGS)
+        more = f"<a href='/tag?t={quote(word)}&page={page + 1}'>下一页</a>"
+        return _page(f"标签：{word}", f"<ul>{self._results(page * 3)}</ul><div class='tags'>{cloud}</div>{more}")
+
+    def _sorted(self, q: dict) -> str:
+        """A list with sort and filter controls whose links permute the query without end."""
+        keys = sorted(q)
+        body = f"<ul>{self._results(len(keys))}</ul>"
+        extra = [f"<a href='/sort?{'&'.join(f'{k}={q[k][0]}' for k in keys)}&f{len(keys)}={v}'>筛选{v}</a>"
+                 for v in ("a", "b")]
+        extra += [f"<a href='/sort?order={o}&by={b}'>排序</a>" for o in ("asc", "desc") for b in ("date", "hits")]
+        return _page("排序", body + "".join(extra))
+
+    # -- pages -------------------------------------------------------------------------------
+    def _chrome(self) -> str:
+        """Navigation on every page: home, sections, calendar, tag cloud, search, sort."""
+        sections = "".join(f"<a href='{self.list_path(s, 1)}'>{('新闻中心', '通知公告')[s]}</a>" for s in (0, 1))
+        widgets = ("<a href='/rili?y=2023&m=11'>日历</a>"
+                   f"<a href='/search?q={quote(TAGS[1])}&sort=date&p=1'>搜索</a>"
+                   "<a href='/sort?order=desc&by=date'>排序</a>"
+                   + "".join(f"<a href='/tag?t={quote(w)}'>{w}</a>" for w in TAGS[:4]))
+        return f"<div class='nav'><a href='{self.home_path()}'>首页</a>{sections}</div><div class='side'>{widgets}</div>"
+
+    def _home(self) -> str:
+        latest = sorted(self.articles.values(), key=lambda a: -a.id)[:6]
+        items = "".join(f"<li><a href='{self.article_path(a)}'>{a.title}</a></li>" for a in latest)
+        feed = "<link rel='alternate' type='application/rss+xml' href='/feed/'>" if self.style == "wp" else ""
+        return _page("首页", feed + self._chrome() + f"<ul class='latest'>{items}</ul>")
+
+    def _list_page(self, section: int, page: int) -> str:
+        items = self.section_items(section)[(page - 1) * PER_PAGE: page * PER_PAGE]
+        rows = "".join(f"<li><a href='{self.article_path(a)}'>{a.title}</a><span>{a.day}</span></li>" for a in items)
+        return _page(("新闻中心", "通知公告")[section], self._chrome() + f"<ul class='list'>{rows}</ul>"
+                     + self._pager(section, page))
+
+    def _pager(self, section: int, page: int) -> str:
+        total = self.pages_of(section)
+        if self.style == "trs":
+            return (f"<script>var countPage = {total};createPageHTML({total}, {page - 1}, \"index\", \"html\");"
+                    "</script>")
+        if self.style == "jcms":
+            col = 1234 + section
+            links = "".join(f"<a href='{self.list_path(section, p)}'>{p}</a>" for p in range(1, total + 1) if p != page)
+            return f"<div class='pages'>共{total}页 {links}</div><!-- col {col} -->"
+        nav = []
+        if page < total:
+            nav.append(f"<a href='{self.list_path(section, page + 1)}'>下一页</a>")
+        if page > 1:
+            nav.append(f"<a href='{self.list_path(section, page - 1)}'>上一页</a>")
+        nav.append(f"<a href='{self.list_path(section, total)}'>尾页</a>")
+        return f"<div class='pages'>{' '.join(nav)}</div>"
+
+    def _article_page(self, art: Art, part: int, alias: bool = False) -> str:
+        own = self.article_path(art, part)
+        neighbours = sorted(a.id for a in self.articles.values() if a.section == art.section)
+        i = neighbours.index(art.id)
+        chain = ""
+        if i > 0:
+            prev = self.articles[neighbours[i - 1]]
+            chain += f"<p>上一篇：<a href='{self.article_path(prev)}'>{prev.title}</a></p>"
+        if i + 1 < len(neighbours):
+            nxt = self.articles[neighbours[i + 1]]
+            chain += f"<p>下一篇：<a href='{self.article_path(nxt)}'>{nxt.title}</a></p>"
+        pager = ""
+        if art.parts > 1:
+            nums = "".join(f"<a href='{self.article_path(art, p)}'>{p}</a>" if p != part else f"<b>{p}</b>"
+                           for p in range(1, art.parts + 1))
+            nxt_part = f"<a href='{self.article_path(art, part + 1)}'>下一页</a>" if part < art.parts else ""
+            pager = f"<div class='page-bar'>共{art.parts}页 {nums} {nxt_part}</div>"
+        tools = (f"<a href='{self._print_path(own)}'>打印本页</a>"
+                 f"<a href='/m{own}'>手机版</a>"
+                 f"<a href='{own}amp/' rel='amphtml'>AMP</a>" if self.style == "wp" else
+                 f"<a href='{self._print_path(own)}'>【打印】</a><a href='/m{own}'>手机版</a>")
+        share = (f"<a href='/share?url={quote(self.origin + own)}&title={quote(art.title)}'>分享到微博</a>"
+                 f"<a href='{own}#comments'>评论</a>")
+        body = "".join(f"<p>{p}</p>" for p in art.paragraphs(part))
+        info = f"<div class='info'>发布时间：{art.day} 10:00 来源：{('办公室', '宣传部')[art.section]}</div>"
+        main = f"<h1>{art.title}</h1>{info}<div class='content'>{body}</div>{pager}"
+        if alias:
+            return _page(art.title, main)
+        return _page(art.title, self._chrome() + main + f"<div class='tools'>{tools}{share}</div>{chain}")
+
+    def _sitemap(self) -> str:
+        urls = [(self.origin + self.list_path(s, 1), None) for s in (0, 1)]
+        urls += [(self.origin + self.article_path(a), f"{a.day}T10:00:00+08:00" if a.version == 1
+                  else f"{a.day + timedelta(days=300 + a.version)}T10:00:00+08:00")
+                 for a in sorted(self.articles.values(), key=lambda a: -a.id)]
+        rows = "".join(f"<url><loc>{u}</loc>" + (f"<lastmod>{m}</lastmod>" if m else "") + "</url>" for u, m in urls)
+        return f"<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{rows}</urlset>"
+
+    def _feed(self) -> str:
+        latest = sorted(self.articles.values(), key=lambda a: -a.id)[:10]
+        items = "".join(f"<item><title>{a.title}</title><link>{self.origin}{self.article_path(a)}</link></item>"
+                        for a in latest)
+        return f"<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel><title>新闻</title>{items}</channel></rss>"
+
+
+def _page(title: str, inner: str) -> str:
+    return (f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>{inner}"
+            "<div class='foot'>版权所有 某某单位 地址：某市某路1号</div></body></html>")
+
+
+def make_sites(n_articles: int = 60, styles: tuple[str, ...] = STYLES, first_host: int = 11) -> list[NewsSite]:
+    """One site per style, each on its own loopback address 127.0.1.x."""
+    return [NewsSite(style, f"127.0.1.{first_host + i}", n_articles) for i, style in enumerate(styles)]
+
+
+@contextmanager
+def serve_news(sites: list[NewsSite]) -> Iterator[dict[str, list[str]]]:
+    """Serve each site on its own address (port chosen by the OS); yields host → request log
+    (path with query, in arrival order). Sets each site's `origin`."""
+    logs: dict[str, list[str]] = {}
+    servers = []
+    try:
+        for site in sites:
+            log = logs.setdefault(site.host, [])
+            server = _QuietServer((site.host, 0), _handler(site, log))
+            server.daemon_threads = True
+            site.origin = f"http://{site.host}:{server.server_address[1]}"
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+            servers.append(server)
+        yield logs
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """Clients dropping connections mid-crawl (a cut crawl, a timeout) is normal."""
+
+
+def _handler(site: NewsSite, log: list[str]) -> type[BaseHTTPRequestHandler]:
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            with lock:
+                log.append(self.path)
+                status, ctype, text, _ = site.route(self.path)
+            body = text.encode("utf-8")
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            if status == 200 and self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            self.send_response(status)
+            self.send_header("Content-Type", ctype + ("; charset=utf-8" if ctype.startswith("text/plain") else ""))
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler

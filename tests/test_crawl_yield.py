@@ -1,0 +1,83 @@
+"""Trap control by yield (scraper.yields) on simulated news sites with calendars, tag clouds,
+search and sort permutations: every trap costs a bounded number of requests, no rule per trap."""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from newssites import make_sites, serve_news
+
+from click.testing import CliRunner
+
+from scraper.cli import main
+from scraper.crawler import crawl_async
+from scraper.settings import RunSettings, Settings, SiteConfig
+from scraper.store import open_archive
+from scraper.urls import canonicalize
+from scraper.yields import YieldTracker, url_pattern
+
+FAST = Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0, low_yield_after=5)
+RUN = RunSettings(concurrency=4, extract_workers=0)
+
+
+def test_url_pattern_masks_digits_and_keeps_only_query_keys():
+    assert url_pattern("http://a.cn:8080/rili?y=2023&m=11") == "a.cn:8080/rili?m&y"
+    assert url_pattern("http://a.cn/rili?m=1&y=1999") == url_pattern("http://a.cn/rili?y=2023&m=11")
+    assert url_pattern("http://a.cn/sort?f1=a&f2=b&by=x") == "a.cn/sort?by&f#"
+    assert url_pattern("http://a.cn/info/1012/5001.htm") == "a.cn/info/#/#.htm"
+    assert url_pattern("http://a.cn/info/1012/5001.htm") != url_pattern("http://b.cn/info/1012/5001.htm")
+
+
+def test_a_pattern_goes_low_after_its_limit_and_a_yield_revives_it():
+    tracker = YieldTracker(3)
+    for _ in range(2):
+        tracker.record("p", article=False, yielded=False)
+    assert not tracker.is_low("p")
+    assert tracker.is_low("p", pending=1)          # fetches under way count as idle ones
+    assert not tracker.is_low("fresh", pending=5)  # a pattern never fetched is not judged
+    assert tracker.record("p", article=False, yielded=False) is False
+    assert tracker.is_low("p")
+    assert tracker.credit("p") is True              # an article found through one of its pages
+    assert not tracker.is_low("p")
+    assert tracker.record("q", article=True, yielded=False) is False
+    assert tracker.is_productive("q") and not tracker.is_productive("p")
+    assert set(tracker.dirty()) == {"p", "q"} and tracker.dirty() == {}
+
+
+def _crawl(sites, db, settings=FAST):
+    configs = [SiteConfig(name=s.style, start_urls=(s.origin + s.home_path(),), settings=settings) for s in sites]
+    with open_archive(db) as archive:
+        return asyncio.run(crawl_async(configs, archive, RUN))
+
+
+def test_traps_cost_a_bounded_number_of_requests_and_every_article_is_found(tmp_path):
+    sites = make_sites(12, styles=("vsb", "jcms"))
+    with serve_news(sites) as logs:
+        report = _crawl(sites, tmp_path / "a.db")
+        with open_archive(tmp_path / "a.db") as archive:
+            stored = {r[0] for r in archive.conn.execute("SELECT url FROM articles")}
+            skipped = archive.conn.execute(
+                "SELECT COUNT(*) FROM frontier WHERE state='skipped' AND reason='low-yield'").fetchone()[0]
+            low = archive.conn.execute("SELECT COUNT(*) FROM url_patterns WHERE idle >= 5").fetchone()[0]
+    assert report.outcome == "completed"
+    assert {canonicalize(s.origin + s.article_path(a)) for s in sites for a in s.articles.values()} <= stored
+    for site in sites:
+        made = Counter(site.label(p) for p in logs[site.host])
+        traps = {k: n for k, n in made.items() if k.startswith("trap:")}
+        assert traps and max(traps.values()) <= 2 * 5, (site.style, made)   # ≤ limit per pattern, 2 patterns each
+        assert made["list"] == site.minimum()["lists"] - 1                     # list pages are never cut
+    assert skipped > 0 and low >= 6
+    assert report.counts["low-yield"] == skipped
+    shown = CliRunner().invoke(main, ["stats", "--db", str(tmp_path / "a.db")])
+    assert shown.exit_code == 0 and "low-yield" in shown.output and "rili?m&y" in shown.output
+
+
+def test_learned_yields_persist_so_a_second_run_skips_known_traps(tmp_path):
+    sites = make_sites(12, styles=("vsb",))
+    with serve_news(sites) as logs:
+        _crawl(sites, tmp_path / "a.db")
+        before = len(logs[sites[0].host])
+        _crawl(sites, tmp_path / "a.db")
+        again = Counter(sites[0].label(p) for p in logs[sites[0].host][before:])
+    # only the one finite sort pattern (4 URLs, never reaching the limit) is re-read as a hub
+    assert sum(n for k, n in again.items() if k.startswith("trap:")) <= 4, again
