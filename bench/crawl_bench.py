@@ -10,8 +10,10 @@ with its own title, text and URL), then measures in the same run:
   * scraper: a full crawl (discover → fetch → decode/extract → store) into a fresh archive;
   * peer: a bare httpx client fetching every article URL with the same concurrency (the
     ceiling on this machine: no parsing, no storage).
-It prints articles/s, ms/article, the ratio to the peer and the peak RSS of the crawler process
-and of its worker processes together, so memory growth between sizes is visible.
+It prints articles/s, ms/article, the ratio to the peer, the peak RSS of the crawler process
+and of its worker processes together (so memory growth between sizes is visible), and CPU time
+per article of the crawler's loop, of its workers and of the peer: on a shared, loaded machine
+wall-clock rates swing with the load, CPU per article much less.
 """
 from __future__ import annotations
 
@@ -19,11 +21,13 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -73,6 +77,21 @@ async def _peer(origin: str, n: int, concurrency: int) -> float:
                 (await client.get(origin + article_path(i))).raise_for_status()
         await asyncio.gather(*(one(i) for i in range(1, n + 1)))
     return time.perf_counter() - started
+
+
+def _cpu_seconds() -> "_Cpu":
+    """User+system CPU of this process and of its waited-for children so far."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return _Cpu(me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime)
+
+
+@dataclass(frozen=True)
+class _Cpu:
+    own: float
+    children: float
+
+    def __sub__(self, other: "_Cpu") -> tuple[float, float]:
+        return self.own - other.own, self.children - other.children
 
 
 def _hwm_mb(pid: int | str) -> float:
@@ -131,14 +150,18 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None) -> None:
             site = SiteConfig(name="bench", start_urls=(origin + "/",), settings=settings)
             peaks = _WorkerPeaks(skip=server.pid)
             peaks.start()
+            cpu = _cpu_seconds()
             started = time.perf_counter()
             report = asyncio.run(crawl_async([site], archive, RunSettings(concurrency=concurrency, extract_workers=workers)))
             crawl_s = time.perf_counter() - started
+            crawl_cpu = _cpu_seconds() - cpu      # the workers are joined (counted) by now
             worker_rss = peaks.total()
             crawler_rss = _hwm_mb("self")   # before the peer runs in this process
             stored = archive.query("SELECT COUNT(*) FROM articles").first()[0]
             archive.close()
+        cpu = _cpu_seconds()
         peer_s = asyncio.run(_peer(origin, n, concurrency))
+        peer_cpu = _cpu_seconds() - cpu
     finally:
         server.terminate()
         server.join()
@@ -149,6 +172,9 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None) -> None:
           f"peak RSS crawler {crawler_rss:.0f} MB + workers {worker_rss:.0f} MB = {crawler_rss + worker_rss:.0f} MB")
     print(f"  peer     {peer:8.1f} articles/s  (bare httpx GET of the articles, same concurrency)")
     print(f"  ratio    scraper/peer = {rate / peer:.2f}")
+    per = 1000 / max(stored, 1)
+    print(f"  CPU      ms/article: crawler loop {crawl_cpu[0] * per:.1f} + workers {crawl_cpu[1] * per:.1f}; "
+          f"peer {peer_cpu[0] * 1000 / n:.1f}  ({os.cpu_count()} cores; these hold on a loaded machine)")
 
 
 def main() -> None:

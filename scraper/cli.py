@@ -7,8 +7,6 @@ Chinese readable. Exit codes: 0 ok, 1 error, 2 usage, 3 archive busy (another cr
 from __future__ import annotations
 
 import asyncio
-import base64
-import csv
 import json
 import logging
 import sys
@@ -21,12 +19,10 @@ from typing import NoReturn
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls, work
-from .export import export_articles, export_to_file, run_query, search
 from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
-from .store import DEFAULT_DB, ArchiveBusy, ArchiveError, QueryResult, open_archive
+from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
 
 EXIT_ERROR, EXIT_BUSY, EXIT_INTERRUPTED = 1, 3, 130
 log = logging.getLogger("scraper")
@@ -51,47 +47,6 @@ def main(verbose: int) -> None:
     """Crawl Chinese news sites into a local SQLite archive, then query, search and export it."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-
-
-def _plain(value):
-    """A cell value JSON and CSV can carry: BLOBs (raw pages) as base64 text."""
-    return base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
-
-
-def _print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
-    """Write rows to stdout as a table, JSON or CSV; returns the row count."""
-    columns, rows = result.columns, result
-    count = 0
-    if fmt == "json":
-        out = sys.stdout
-        out.write("[")
-        for row in rows:
-            record = dict(zip(columns, map(_plain, row)))
-            out.write(("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
-            count += 1
-        out.write("\n]\n" if count else "]\n")
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(map(_plain, row))
-            count += 1
-    else:
-        table = Table(*columns, title=title, title_justify="left")
-        for row in rows:
-            table.add_row(*("" if v is None else _cell(v) for v in row))
-            count += 1
-        # off a terminal nobody wraps for us: never squeeze columns (URLs would be cut)
-        console = Console() if sys.stdout.isatty() else Console(width=100_000)
-        console.print(table)
-    return count
-
-
-def _cell(value) -> str:
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    text = str(value).replace("\n", " ")
-    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _progress_printer(enabled: bool):
@@ -213,7 +168,8 @@ def migrate_cmd(source: str, destination: str):
         copied = migrate(source, destination)
     except ArchiveError as exc:
         _fail(str(exc))
-    _print_rows(QueryResult(["table", "rows", "sha256 sum"], iter([(c.table, c.rows, c.digest[:16]) for c in copied])), "table")
+    for c in copied:                      # tab-separated: table, rows, content hash
+        click.echo(f"{c.table}\t{c.rows}\t{c.digest}")
     click.echo(f"copied and verified {sum(c.rows for c in copied)} rows", err=True)
 
 
@@ -264,72 +220,6 @@ async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:
     return result.content or b"", result.charset, result.final_url
 
 
-@main.command("query")
-@click.argument("sql")
-@db_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-def query_cmd(sql: str, db: str, fmt: str):
-    """Run read-only SQL against the archive (tables: articles, pages, runs, frontier, aliases,
-    article_versions, articles_fts)."""
-    try:
-        result = run_query(db, sql)
-        _print_rows(result, fmt)
-    except ArchiveError as exc:
-        _fail(str(exc))
-
-
-@main.command("search")
-@click.argument("text")
-@db_option
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-def search_cmd(text: str, db: str, limit: int, fmt: str):
-    """Search titles and bodies for a Chinese word or phrase."""
-    text = text.strip()
-    if not text:
-        raise click.UsageError("empty search text")
-    try:
-        result = search(db, text, limit)
-        count = _print_rows(result, fmt)
-    except ArchiveError as exc:
-        _fail(str(exc))
-    more = " (the limit: --limit shows more)" if count == limit else ""
-    click.echo(f"{count} match(es){more}", err=True)
-
-
-@main.command("export")
-@db_option
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default stdout).")
-@click.option("--site", help="Only this site.")
-def export_cmd(db: str, fmt: str, output: str | None, site: str | None):
-    """Write every article as JSON Lines or a JSON array (streaming, Chinese kept readable)."""
-    try:
-        if output:
-            count = export_to_file(db, output, fmt, site)
-        else:
-            count = export_articles(db, sys.stdout, fmt, site)
-    except BrokenPipeError:
-        raise                         # `| head` closed the pipe: click exits quietly
-    except (ArchiveError, OSError) as exc:
-        _fail(str(exc))
-    click.echo(f"exported {count} article(s)", err=True)
-    if count == 0 and site:
-        click.echo(f"no articles of site {site!r}: `scraper stats` lists the sites", err=True)
-
-
-@main.command("stats")
-@db_option
-def stats_cmd(db: str):
-    """Counts: articles per site, fetch failures by reason, frontier states, recent runs."""
-    try:
-        with open_archive(db, readonly=True) as archive:
-            for title, result in archive.stats():
-                _print_rows(result, "table", title=title)
-    except ArchiveError as exc:
-        _fail(str(exc))
-
-
 @main.command("reextract")
 @db_option
 @click.option("--site", help="Only this site.")
@@ -363,6 +253,8 @@ def demo_cmd(db: str, rows: int):
     except (ArchiveError, FileNotFoundError) as exc:
         _fail(str(exc))
 
+
+from . import cli_read  # noqa: E402,F401  (registers the reading commands on `main`)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -104,6 +104,7 @@ class _Found:
     lastmod: str | None = None
     step: int = 1
     trusted: bool = False
+    canon: str | None = None     # set when the worker already canonicalized it and checked the scope
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lastmod", _utc(self.lastmod))
@@ -226,10 +227,17 @@ class _SiteCrawl:
             if not work:
                 return
             try:
-                await asyncio.gather(*(self._worker() for _ in range(self.concurrency)))
+                await asyncio.gather(*(self._worker() for _ in range(self._tasks())))
             finally:
                 with self.archive.transaction():
                     self._save_patterns()
+
+    def _tasks(self) -> int:
+        """Fetch slots plus room for the pages being parsed and stored. A task holds its page
+        until it is stored, while the request slot (`concurrency`, enforced by the fetcher) is
+        free again once the answer is in: with only `concurrency` tasks, fetching would pause
+        whenever the workers parse."""
+        return max(1, self.concurrency) + 2 * (self.pool.size if self.pool else 0)
 
     def _save_patterns(self) -> None:
         """Persist the pattern yields changed since the last save (call inside a transaction)."""
@@ -315,7 +323,7 @@ class _SiteCrawl:
                 self._store_sitemap(item, result, sitemap, raw)
             else:
                 processed = await self._work("process", result.content, result.final_url, result.charset,
-                                             self.site.extract or None)
+                                             self.site.extract or None, self.scope)
                 self._store_page(item, result, processed)
         except WorkerError as exc:
             self._failed(item, replace(result, reason="extract-error"))
@@ -367,8 +375,8 @@ class _SiteCrawl:
         and not of a low-yield pattern; returns the items new to the frontier."""
         candidates = {}
         for f in found:
-            canon = canonicalize(f.url)
-            if canon is not None and canon not in candidates and self.scope.allows(canon):
+            canon = f.canon or canonicalize(f.url)
+            if canon is not None and canon not in candidates and (f.canon or self.scope.allows(canon)):
                 candidates[canon] = f
         known = self.frontier.known(candidates)
         items, new = [], []
@@ -428,7 +436,8 @@ class _SiteCrawl:
         for link in processed.links:
             kind = _link_kind(link)
             if kind:
-                links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1))
+                links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1,
+                                    canon=processed.canonical.get(link.url)))
         for chained in (article.prev_url, article.next_url):
             if chained:
                 links.append(_Found(chained, "article", step=0))

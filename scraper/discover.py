@@ -217,7 +217,8 @@ def _extension(path: str) -> str:
 # Discovery
 # ---------------------------------------------------------------------------------------------
 
-def discover_links(html: str, url: str, max_fill: int = MAX_FILL) -> list[Link]:
+def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
+                   tree: LexborHTMLParser | None = None) -> list[Link]:
     """All followable links of a page, classified, in document order.
 
     Sources: <a>/<area>/<link>, frames, list iframes, meta refresh, page menus
@@ -226,9 +227,11 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL) -> list[Link]:
     Duplicates are merged (a later occurrence may add a rel the first lacked); javascript:,
     mailto:, tel: links, assets and links to the page itself are dropped; <base href> is
     honoured. Pagination ranges (下一页 … 末页, numbered links) are filled in, up to
-    ``max_fill`` pages per range.
+    ``max_fill`` pages per range. `tree` is `html` already parsed (only read here), so that the
+    crawler parses a page once for discovery and extraction.
     """
-    tree = LexborHTMLParser(html)
+    if tree is None:
+        tree = LexborHTMLParser(html)
     page = _Page(urldefrag(url)[0])
     resolve = _Resolver(_base_url(tree, page.url))
     found = _Links(page.url)

@@ -6,30 +6,44 @@ return plain data, and compress the raw bytes there too.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .article import Article
-from .decode import decode_html
 from .discover import Link, discover_links
-from .extract import extract_article
+from .extract import extract_parsed, parse_page
 from .sitemaps import Sitemap, parse_sitemap
 from .store import compress
+from .urls import Scope, canonicalize
 
 
 @dataclass
 class Processed:
     article: Article
     links: list[Link]
-    encoding: str
+    encoding: str | None
     raw: bytes          # compressed page bytes (store.compress), ready for the `pages` table
+    # canonical URL of each link, when a scope was given (the links are then only those in it)
+    canonical: dict[str, str] = field(default_factory=dict)
 
 
 def process_page(content: bytes, url: str, http_charset: str | None = None,
-                 overrides: dict[str, str] | None = None) -> Processed:
-    text, encoding = decode_html(content, http_charset)
-    article = extract_article(text, url, overrides=overrides)
-    article.encoding = encoding
-    return Processed(article=article, links=discover_links(text, url), encoding=encoding, raw=compress(content))
+                 overrides: dict[str, str] | None = None, scope: Scope | None = None) -> Processed:
+    """With `scope`, links outside it are dropped and the others canonicalized here: a real
+    page links 100-300 URLs, mostly elsewhere, and checking them cost the crawler's loop more
+    than anything else it did per page."""
+    parsed = parse_page(content, http_charset=http_charset)
+    # one parse for both; discovery first, since extraction drops hidden elements from the tree
+    links = discover_links(parsed.text, url, tree=parsed.tree) if parsed.text else []
+    article = extract_parsed(parsed, url, overrides=overrides)
+    canonical = {}
+    if scope is not None:
+        for link in links:
+            canon = canonicalize(link.url)
+            if canon is not None and scope.allows(canon):
+                canonical[link.url] = canon
+        links = [link for link in links if link.url in canonical]
+    return Processed(article=article, links=links, encoding=parsed.encoding, raw=compress(content),
+                     canonical=canonical)
 
 
 def process_sitemap(content: bytes, url: str, content_type: str | None = None) -> tuple[Sitemap, bytes]:

@@ -17,7 +17,7 @@ from scraper.cli import main
 from scraper.store.sqlite import CrawlLock
 from scraper.testsite import FixtureServer, bundled_sites
 
-COMMANDS = ["crawl", "extract", "query", "search", "export", "stats", "reextract", "demo"]
+COMMANDS = ["crawl", "extract", "query", "search", "export", "stats", "reextract", "demo", "serve"]
 UNIV_TRUTH = json.loads((bundled_sites()["univ"].parent / "truth.json").read_text("utf-8"))["sites"]["univ"]
 
 

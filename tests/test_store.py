@@ -10,7 +10,7 @@ import pytest
 from scraper.article import Article, Image
 from scraper.export import export_articles, run_query, search
 from scraper.frontier import Frontier, FrontierItem
-from scraper.store import ArchiveBusy, ArchiveError, PageRecord, RawPage, compress, open_archive
+from scraper.store import ArchiveError, PageRecord, RawPage, compress, open_archive
 
 
 def _article(body: str = "第一段。\n第二段。", title: str = "我校举办学术报告会") -> Article:
@@ -129,7 +129,8 @@ def test_query_is_read_only(tmp_path):
                                             ("图书馆 乡村", []), ("50%", [])])
 def test_search_long_and_short_chinese(archive_target, text, expected):
     path = _filled(archive_target)
-    assert [r[0] for r in search(path, text, 10)] == expected
+    total, hits = search(path, text, 10)
+    assert [r[0] for r in hits] == expected and total == len(expected)
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])

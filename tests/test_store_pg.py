@@ -11,6 +11,7 @@ from scraper.article import Article
 from scraper.export import run_query
 from scraper.frontier import FrontierItem
 from scraper.migrate import TABLES, migrate, table_digest
+from scraper.search import parse_query
 from scraper.store import ArchiveError, PageRecord, compress, open_archive
 
 
@@ -167,7 +168,7 @@ def test_migrate_there_and_back_keeps_every_row(pg_url, tmp_path):
         for table in TABLES:
             columns = a.table_columns(table)
             assert table_digest(a, table, columns) == table_digest(b, table, columns)
-        assert [r[0] for r in b.search("乡村振兴", 5)] == ["http://x/1.htm"]    # the FTS index is filled
+        assert [h.url for h in b.search(parse_query("乡村振兴"), 5).hits] == ["http://x/1.htm"]   # FTS filled
     with open_archive(pg_url) as archive:               # queue order survives, and ids go on
         assert [i.url for i in archive.claim("s", 3, set())] == ["http://x/0.htm", "http://x/2.htm", "http://x/3.htm"]
         assert archive.start_run({}) == 2

@@ -14,6 +14,7 @@ from scraper.article import Article
 from scraper.store import ARTICLE_COLUMNS, ArchiveBusy, ArchiveError, open_archive
 from scraper.store import schema
 from scraper.store import sqlite as sqlite_backend
+from scraper.search import parse_query
 from scraper.store.schema import SCHEMA_VERSION
 from scraper.store.sqlite import CrawlLock
 
@@ -64,7 +65,7 @@ def test_an_archive_of_the_first_schema_opens_and_migrates(tmp_path):
         assert steps == [(1, False)] + [(v, True) for v in range(2, SCHEMA_VERSION + 1)]
         assert tuple(archive.db["articles"].columns_dict) == ARTICLE_COLUMNS
         # the old rows are all there and work with today's code
-        assert [r[0] for r in archive.search("乡村振兴", 5)] == [url]
+        assert [h.url for h in archive.search(parse_query("乡村振兴"), 5).hits] == [url]
         assert archive.resolve_alias(url + "?print=1") == url
         assert archive.validators(url) == ('"abc"', None)
         assert [p.content for p in archive.raw_pages()][0].startswith(b"<html>")

@@ -1,10 +1,12 @@
 """Chinese news page -> `Article`: decode, one tree walk, then each field from the page model.
 
-Public API: `extract_article`. Everything else in this package may change.
+Public API: `extract_article` (`parse_page` + `extract_parsed` let the crawler's pipeline share
+the parsed tree with link discovery). Everything else in this package may change.
 """
 from __future__ import annotations
 
 from codecs import BOM_UTF8
+from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -22,7 +24,7 @@ from .overrides import apply_overrides
 from .site import LazySite
 from .title import find_title, first_heading, heading_near
 
-__all__ = ["extract_article"]
+__all__ = ["ParsedPage", "extract_article", "extract_parsed", "parse_page"]
 
 _BYLINE_LINES = 2       # first/last lines of the text where an in-text byline is looked for
 _BYLINE_LINE_MAX = 20   # a line this short may be a byline of its own (《棱镜》作者 周纯)
@@ -31,30 +33,52 @@ _ATTACHMENT_TAIL = 15   # lines after the text where 附件 links still belong t
 _TITLE_BODY_GAP = 40    # lines between headline and text beyond which the headline match is doubted
 
 
-def extract_article(html: bytes | str, url: str | None = None, *, http_charset: str | None = None,
-                    overrides: dict[str, str] | None = None) -> Article:
-    """Extract an article record; never raises. `reason` is None for a real article page."""
-    art = Article(url=url)
+@dataclass
+class ParsedPage:
+    """A page decoded and parsed once, so that extraction and link discovery share one tree.
+    `tree` is None when the page is unusable; `reason` then says why."""
+
+    text: str
+    encoding: str | None
+    tree: LexborHTMLParser | None
+    reason: str | None = None
+
+
+def parse_page(html: bytes | str, *, http_charset: str | None = None) -> ParsedPage:
+    """Decode (bytes) and parse; never raises."""
     if isinstance(html, (bytes, bytearray, memoryview)):
         data = bytes(html)
         reason = garbage_reason(data)
         if reason:
-            art.reason = reason
-            return art
-        text, art.encoding = decode_html(data, http_charset)
+            return ParsedPage("", None, None, reason)
+        text, encoding = decode_html(data, http_charset)
     else:
-        data, text = None, html or ""
+        data, text, encoding = None, html or "", None
     bad = text.count("\ufffd")
     if bad > max(20, len(text) // 50):
-        art.reason = "decode-error"
-        return art
+        return ParsedPage(text, encoding, None, "decode-error")
     if not text or text.isspace():
-        art.reason = "empty"
-        return art
+        return ParsedPage(text, encoding, None, "empty")
     # Bytes that are clean UTF-8 go to the parser as they are: lexbor reads UTF-8 natively,
     # which saves re-encoding the decoded text.
-    clean_utf8 = data is not None and art.encoding == "utf-8" and not bad and not data.startswith(BOM_UTF8)
-    tree = LexborHTMLParser(data if clean_utf8 else text)
+    clean_utf8 = data is not None and encoding == "utf-8" and not bad and not data.startswith(BOM_UTF8)
+    return ParsedPage(text, encoding, LexborHTMLParser(data if clean_utf8 else text))
+
+
+def extract_article(html: bytes | str, url: str | None = None, *, http_charset: str | None = None,
+                    overrides: dict[str, str] | None = None) -> Article:
+    """Extract an article record; never raises. `reason` is None for a real article page."""
+    return extract_parsed(parse_page(html, http_charset=http_charset), url, overrides=overrides)
+
+
+def extract_parsed(parsed: ParsedPage, url: str | None = None, *,
+                   overrides: dict[str, str] | None = None) -> Article:
+    """`extract_article` on a page parsed by `parse_page`. Changes the tree (hidden elements
+    are dropped): whoever else reads it reads it first."""
+    art = Article(url=url, encoding=parsed.encoding, reason=parsed.reason)
+    if parsed.tree is None:
+        return art
+    tree = parsed.tree
     page = build_page(tree)
     kept, title_line, dated = _fill(art, page, url)
     if overrides:

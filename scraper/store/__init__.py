@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import Archive, ArchiveBusy, ArchiveError
-from .records import (ARTICLE_COLUMNS, DEFAULT_DB, VERSIONED_COLUMNS, PageRecord, QueryResult, RawPage, compress,
-                      content_hash, decompress, utcnow)
+from .records import (ARTICLE_COLUMNS, DEFAULT_DB, VERSIONED_COLUMNS, ArticleSelection, PageRecord, QueryResult, RawPage,
+                      SearchHit, SearchResult, compress, content_hash, decompress, utcnow)
 
-__all__ = ["ARTICLE_COLUMNS", "DEFAULT_DB", "Archive", "ArchiveBusy", "ArchiveError", "PageRecord",
-           "QueryResult", "RawPage", "VERSIONED_COLUMNS", "compress", "content_hash", "decompress", "open_archive", "utcnow"]
+__all__ = ["ARTICLE_COLUMNS", "DEFAULT_DB", "Archive", "ArchiveBusy", "ArchiveError", "ArticleSelection", "PageRecord",
+           "QueryResult", "RawPage", "SearchHit", "SearchResult", "VERSIONED_COLUMNS", "compress", "content_hash", "decompress", "open_archive", "utcnow"]
 
 
 def open_archive(path_or_url: str | Path = DEFAULT_DB, *, readonly: bool = False) -> Archive:

@@ -11,11 +11,13 @@ together; a crash then loses at most the open group, whose frontier rows are sti
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from .records import PageRecord, QueryResult, RawPage
+from ..changes import Change, Since
+from ..search import SearchQuery
+from .records import ArticleSelection, PageRecord, QueryResult, RawPage, SearchResult
 
 if TYPE_CHECKING:
     from ..article import Article
@@ -167,19 +169,39 @@ class Archive(ABC):
 
     # -- reading -----------------------------------------------------------------------------
     @abstractmethod
-    def query(self, sql: str, params: Sequence[object] = ()) -> QueryResult:
-        """Run the user's own read-only statement (in the backend's SQL dialect). On an archive
-        opened read-only anything that writes is refused with `ArchiveError`."""
+    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = (), *,
+              time_limit: float | None = None) -> QueryResult:
+        """Run the user's own read-only statement (in the backend's SQL dialect), with positional
+        or named parameters. On an archive opened read-only anything that writes is refused with
+        `ArchiveError`; one running past `time_limit` seconds is stopped with `ArchiveError`."""
 
     @abstractmethod
-    def search(self, text: str, limit: int) -> QueryResult:
-        """Articles whose title or body contain every whitespace-separated term, best first:
-        columns url, title, published_at, source, snippet."""
+    def search(self, query: SearchQuery, limit: int, offset: int = 0) -> SearchResult:
+        """Articles matching `query` (every clause, no excluded term, its site and dates), best
+        first — relevance, then newest — the same ordering for every term length; with the
+        total count of matches."""
 
     @abstractmethod
-    def iter_articles(self, site: str | None = None) -> Iterator[dict]:
-        """Every article as a dict of `ARTICLE_COLUMNS` less run_id (images and attachments as
-        lists), ordered by site, published_at, url; one row in memory at a time."""
+    def iter_articles(self, selection: ArticleSelection = ArticleSelection(),
+                      fields: Sequence[str] | None = None) -> Iterator[dict]:
+        """The selected articles as dicts of `fields` (default `ARTICLE_COLUMNS` less run_id;
+        images and attachments as lists), ordered by site, published_at, url; one row in memory
+        at a time. Raises ValueError for an unknown field."""
+
+    @abstractmethod
+    def iter_responses(self, selection: ArticleSelection = ArticleSelection()) -> Iterator[tuple]:
+        """(url, final_url, status, content_type, etag, last_modified, fetched_at, body bytes) of
+        the stored page of each selected article."""
+
+    @abstractmethod
+    def changes(self, since: Since, site: str | None = None) -> Iterator[Change]:
+        """Articles new or changed by the runs after `since` (or started at/after its time), and
+        stored articles whose page answered 404/410 since then ('gone')."""
+
+    @abstractmethod
+    def versions(self, url: str) -> list[dict]:
+        """Every stored version of the article at `url` (or an alias of it), oldest first: url,
+        version, `VERSIONED_COLUMNS`, first_seen, last_seen, run_id."""
 
     @abstractmethod
     def stats(self) -> list[tuple[str, QueryResult]]:

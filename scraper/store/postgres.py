@@ -25,7 +25,7 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import psycopg
@@ -34,9 +34,10 @@ from psycopg import sql as pgsql
 from ..article import Article
 from ..frontier import FrontierItem
 from .base import Archive, ArchiveError
+from .pg_read import PostgresReading
 from .pgschema import READER_ROLE, SCHEMA_VERSION, schema_v1
-from .records import (ARTICLE_COLUMNS, EXPORT_COLUMNS, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord, QueryResult,
-                      RawPage, article_record, content_hash, decompress, like_prefix, plainer, utcnow)
+from .records import (ARTICLE_COLUMNS, VERSIONED_COLUMNS, PageRecord, QueryResult, RawPage, article_record,
+                      content_hash, decompress, like_prefix, plainer, utcnow)
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 # Keys of the advisory locks this archive takes (first half of the two-int key space).
@@ -52,6 +53,16 @@ def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(URL_SCHEMES)
 
 
+def _query_error(exc: psycopg.Error, time_limit: float | None) -> ArchiveError:
+    """The user's query failed: say why in their terms."""
+    if isinstance(exc, (psycopg.errors.ReadOnlySqlTransaction, psycopg.errors.InsufficientPrivilege)):
+        return ArchiveError("the archive is opened read-only: only SELECT-like statements are allowed")
+    if isinstance(exc, psycopg.errors.QueryCanceled) and time_limit is not None:
+        return ArchiveError(f"the query ran longer than its time limit ({time_limit:g} s) and was stopped")
+    text = str(exc).strip()
+    return ArchiveError(text.splitlines()[0] if text else type(exc).__name__)
+
+
 def _redacted(url: str) -> str:
     """The URL without its password, for messages."""
     try:
@@ -60,7 +71,7 @@ def _redacted(url: str) -> str:
         return url.split("@")[-1]
 
 
-class PostgresArchive(Archive):
+class PostgresArchive(PostgresReading, Archive):
     """An archive in a PostgreSQL database named by a `postgresql://` URL. Use `open_archive()`."""
 
     def __init__(self, url: str, *, readonly: bool = False, lease_seconds: float = DEFAULT_LEASE_SECONDS):
@@ -517,50 +528,22 @@ class PostgresArchive(Archive):
                                   (like,))
 
     # -- reading -----------------------------------------------------------------------------
-    def query(self, sql: str, params: Sequence[object] = ()) -> QueryResult:
+    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = (), *,
+              time_limit: float | None = None) -> QueryResult:
         """One statement, always sent with the extended protocol (which takes exactly one
         statement). Read-only archives run it in a read-only transaction as the reader role."""
         cursor = self.conn.cursor()
         try:
-            cursor.execute(sql, tuple(params), prepare=False)
+            if time_limit is not None:
+                with self.conn.transaction():
+                    cursor.execute("SELECT set_config('statement_timeout', %s, %s)",
+                                   (f"{int(time_limit * 1000)}ms", not self.readonly))
+            cursor.execute(sql, params if isinstance(params, Mapping) else tuple(params), prepare=False)
         except psycopg.Error as exc:
             if self.readonly:
                 self.conn.rollback()
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            if isinstance(exc, (psycopg.errors.ReadOnlySqlTransaction, psycopg.errors.InsufficientPrivilege)):
-                message = "the archive is opened read-only: only SELECT-like statements are allowed"
-            raise ArchiveError(message) from exc
+            raise _query_error(exc, time_limit) from exc
         return QueryResult([d.name for d in cursor.description or ()], iter(cursor))
-
-    def search(self, text: str, limit: int) -> QueryResult:
-        """Every term must occur in the title or body (ILIKE: the trigram indexes serve terms of
-        three characters or more); title matches first, then the newest."""
-        terms = text.split()
-        patterns = ["%" + like_prefix(t) for t in terms]
-        where = " AND ".join("(a.title ILIKE %s OR a.body ILIKE %s)" for _ in terms)
-        first = terms[0]
-        return self.query(
-            "SELECT a.url, a.title, a.published_at, a.source,"
-            " '…' || replace(substr(a.body, greatest(1, strpos(a.body, %s) - 12), 30), %s, '[' || %s || ']') || '…'"
-            f" AS snippet FROM articles a WHERE {where}"
-            " ORDER BY (a.title ILIKE %s) DESC, a.published_at DESC NULLS LAST, a.url LIMIT %s",
-            (first, first, first, *(p for pattern in patterns for p in (pattern, pattern)), patterns[0], limit),
-        )
-
-    def iter_articles(self, site: str | None = None) -> Iterator[dict]:
-        """Streams through a server-side cursor: one batch of rows in memory, not the archive."""
-        sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM articles"
-        params: tuple = ()
-        if site is not None:
-            sql, params = sql + " WHERE site = %s", (site,)
-        with self.conn.transaction(), self.conn.cursor(name=f"export_{uuid.uuid4().hex[:8]}") as cursor:
-            cursor.itersize = 500
-            cursor.execute(sql + " ORDER BY site, published_at, url", params)
-            for row in cursor:
-                record = dict(zip(EXPORT_COLUMNS, row))
-                for key in JSON_FIELDS:
-                    record[key] = json.loads(record[key]) if record.get(key) else []
-                yield record
 
     def stats(self) -> list[tuple[str, QueryResult]]:
         queries = [

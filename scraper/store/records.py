@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 
 from ..article import Article
+from ..search import DateRange
 from .rawcodec import compress, decompress  # noqa: F401 - part of the records' interface
 
 DEFAULT_DB = "archive.db"
@@ -22,8 +23,9 @@ ARTICLE_COLUMNS: tuple[str, ...] = ("url", "site") + tuple(
 ) + ("content_hash", "version", "first_seen", "last_seen", "run_id")
 # Article fields kept as JSON text (lists of dataclasses).
 JSON_FIELDS = ("images", "attachments")
-EXPORT_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c != "run_id")
 _STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)
+# Every column of the archive holding JSON text (articles' lists, runs' arguments and stats).
+JSON_COLUMNS = (*JSON_FIELDS, "args", "stats")
 # What an earlier version of an article keeps in `article_versions`.
 VERSIONED_COLUMNS = ("title", "published_at", "author", "source", "editor", "body", "content_hash")
 
@@ -107,3 +109,38 @@ def article_record(article: Article) -> dict:
 def like_prefix(text: str) -> str:
     """A LIKE pattern (with the backslash escape) matching strings that start with `text` literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+@dataclass(frozen=True)
+class ArticleSelection:
+    """Which articles a read is about (every condition given must hold):
+
+    - `site`; `dates` on published_at (see `search.DateRange`);
+    - `run_id`: the articles whose current version run N stored (new or changed in run N);
+    - `changed_since_run`: new or changed by any run after N (a downstream job's delta);
+    - `where`: the user's own condition on the articles table, in the backend's SQL dialect,
+      with `params` for its placeholders.
+    """
+
+    site: str | None = None
+    dates: DateRange = field(default_factory=DateRange)
+    run_id: int | None = None
+    changed_since_run: int | None = None
+    where: str | None = None
+    params: tuple = ()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    url: str
+    site: str
+    title: str | None
+    published_at: str | None
+    source: str | None
+    body: str | None
+
+
+@dataclass
+class SearchResult:
+    """One page of hits, best first, and how many articles match in all."""
+
+    total: int
+    hits: list[SearchHit]

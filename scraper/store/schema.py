@@ -69,8 +69,20 @@ CREATE TABLE "url_patterns" (
 );
 """
 
+# Version 4: reading. A two-character word at the very end of a title or body has no trigram of
+# its own, so search looks it up by these tail indexes (the rest through the trigram index);
+# `run_id` finds what a run stored; `article_list` adds the month for browsing (serve).
+V4 = """
+CREATE INDEX "idx_articles_title_tail" ON "articles" (substr("title", -2));
+CREATE INDEX "idx_articles_body_tail" ON "articles" (substr("body", -2));
+CREATE INDEX "idx_articles_run_id" ON "articles" ("run_id");
+CREATE INDEX "idx_pages_status" ON "pages" ("status");
+CREATE VIEW "article_list" AS SELECT rowid, url, site, substr(published_at, 1, 7) AS month, published_at, title,
+   source, author, editor, images, attachments, version, first_seen, last_seen, run_id FROM articles;
+"""
+
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps

@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,13 +22,12 @@ import sqlite_utils
 from ..article import Article
 from ..frontier import FrontierItem
 from .base import Archive, ArchiveBusy, ArchiveError
-from .records import (ARTICLE_COLUMNS, DEFAULT_DB, EXPORT_COLUMNS, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord,
+from .records import (ARTICLE_COLUMNS, DEFAULT_DB, VERSIONED_COLUMNS, PageRecord,
                       QueryResult, article_record, like_prefix, plainer,
                       RawPage, content_hash, decompress, utcnow)
 from .schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
+from .sqlite_read import SqliteReading
 
-# FTS5's trigram tokenizer cannot match strings shorter than three characters.
-_TRIGRAM_MIN = 3
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -95,8 +94,18 @@ def _errors_translated(cls: type) -> type:
         return call
 
     for name in Archive.__abstractmethods__ - {"transaction", "group_commit", "crawl_lock", "close"}:
-        setattr(cls, name, wrap(cls.__dict__[name]))
+        setattr(cls, name, wrap(getattr(cls, name)))   # mixins' methods too
     return cls
+
+
+def _query_error(exc: sqlite3.Error, path: str, time_limit: float | None) -> ArchiveError:
+    """The user's query failed: say why in their terms."""
+    message = str(exc)
+    if any(word in message for word in ("readonly", "read-only", "query_only", "authoriz")):
+        return ArchiveError("the archive is opened read-only: only SELECT-like statements are allowed")
+    if message == "interrupted" and time_limit is not None:
+        return ArchiveError(f"the query ran longer than its time limit ({time_limit:g} s) and was stopped")
+    return archive_error(exc, path, plain=True)
 
 
 class _Group:
@@ -141,7 +150,7 @@ def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: o
 
 
 @_errors_translated
-class SqliteArchive(Archive):
+class SqliteArchive(SqliteReading, Archive):
     """Open (and create or migrate) an archive file. Use `open_archive()`."""
 
     def __init__(self, path: str | Path = DEFAULT_DB, *, readonly: bool = False):
@@ -162,6 +171,8 @@ class SqliteArchive(Archive):
             if not Path(self.path).exists():
                 raise ArchiveError(f"no archive at {self.path} (run `scraper crawl` or `scraper demo` first)")
             conn = sqlite3.connect(f"file:{Path(self.path).resolve()}?mode=ro", uri=True)
+            self.conn = conn
+            self.attach_vocabulary()
             conn.execute("PRAGMA query_only = 1")
         else:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)
@@ -468,8 +479,8 @@ class SqliteArchive(Archive):
                 self.add_alias(alias, primary)
                 self.conn.execute("UPDATE articles SET last_seen=? WHERE url=?", (now, primary))
                 return "alias"
-        if existing is not None and existing[0] == digest:
-            self.conn.execute("UPDATE articles SET last_seen=?, run_id=? WHERE url=?", (now, run_id, url))
+        if existing is not None and existing[0] == digest:   # run_id stays: the run that stored this text
+            self.conn.execute("UPDATE articles SET last_seen=? WHERE url=?", (now, url))
             return "unchanged"
         record = article_record(article)
         record.update(url=url, site=site, content_hash=digest, last_seen=now, run_id=run_id)
@@ -511,53 +522,22 @@ class SqliteArchive(Archive):
                 self.conn.execute(f"DELETE FROM {table} WHERE site LIKE ? ESCAPE '\\'", (like,))
 
     # -- reading -----------------------------------------------------------------------------
-    def query(self, sql: str, params: Sequence[object] = ()) -> QueryResult:
+    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = (), *,
+              time_limit: float | None = None) -> QueryResult:
+        if time_limit is not None:
+            deadline = time.monotonic() + time_limit
+            self.conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
         try:
-            cursor = self.conn.execute(sql, tuple(params))
+            cursor = self.conn.execute(sql, params if isinstance(params, Mapping) else tuple(params))
         except sqlite3.Error as exc:
-            message = str(exc)
-            if any(word in message for word in ("readonly", "read-only", "query_only", "authoriz")):
-                raise ArchiveError("the archive is opened read-only: only SELECT-like statements are allowed") from exc
-            raise archive_error(exc, self.path, plain=True) from exc
-        return QueryResult([d[0] for d in cursor.description or ()], self._rows(cursor))
+            raise _query_error(exc, self.path, time_limit) from exc
+        return QueryResult([d[0] for d in cursor.description or ()], self._rows(cursor, time_limit))
 
-    def _rows(self, cursor: sqlite3.Cursor) -> Iterator[tuple]:
-        with _translated(self.path):    # a damaged page may first be read mid-way
+    def _rows(self, cursor: sqlite3.Cursor, time_limit: float | None) -> Iterator[tuple]:
+        try:                            # a damaged page may first be read mid-way
             yield from cursor
-
-    def search(self, text: str, limit: int) -> QueryResult:
-        """Terms of three characters or more go through the trigram FTS index; when any term is
-        shorter (two-character words are common in Chinese) the search falls back to LIKE on
-        the base table, which is exact but scans."""
-        terms = text.split()
-        columns = "a.url, a.title, a.published_at, a.source"
-        if all(len(t) >= _TRIGRAM_MIN for t in terms):
-            match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
-            return self.query(
-                f"SELECT {columns}, snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet"
-                " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
-                " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-                (match, limit),
-            )
-        first = terms[0]
-        likes = ["%" + like_prefix(t) for t in terms]
-        where = " AND ".join("(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')" for _ in terms)
-        return self.query(
-            f"SELECT {columns}, '…' || replace(substr(a.body, max(1, instr(a.body, ?) - 12), 30), ?, '[' || ? || ']')"
-            f" || '…' AS snippet FROM articles a WHERE {where} ORDER BY a.published_at DESC LIMIT ?",
-            (first, first, first, *(v for like in likes for v in (like, like)), limit),
-        )
-
-    def iter_articles(self, site: str | None = None) -> Iterator[dict]:
-        sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM articles"
-        if site is not None:
-            sql += " WHERE site = ?"
-        result = self.query(sql + " ORDER BY site, published_at, url", () if site is None else (site,))
-        for row in result:
-            record = dict(zip(result.columns, row))
-            for key in JSON_FIELDS:
-                record[key] = json.loads(record[key]) if record.get(key) else []
-            yield record
+        except sqlite3.Error as exc:
+            raise _query_error(exc, self.path, time_limit) from exc
 
     def stats(self) -> list[tuple[str, QueryResult]]:
         queries = [

@@ -1,0 +1,208 @@
+"""The reading commands of `scraper` (query, search, export, changes, history, stats, serve):
+thin shells over `export`, `changes` and the archive, registered on the main group.
+
+Data goes to stdout (tables only on request or on a terminal; JSON keeps Chinese readable),
+counts and hints to stderr.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .cli import _fail, db_option, main
+from .export import export_articles, export_markdown_dir, export_to_file, run_query, search
+from .formats import FORMATS, WRITERS
+from .search import DateRange, parse_query
+from .store import ArchiveError, ArticleSelection, QueryResult, open_archive
+from .store.records import JSON_COLUMNS
+
+_ROW_FORMATS = ["table", "json", "jsonl", "csv"]
+
+
+def _plain(value, column: str, decode_json: bool):
+    """A cell value JSON and CSV can carry: BLOBs (raw pages) as base64 text; the archive's
+    JSON columns decoded when the output is JSON."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if decode_json and column in JSON_COLUMNS and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _records(result: QueryResult, decode_json: bool) -> Iterator[dict]:
+    columns = result.columns
+    for row in result:
+        yield {c: _plain(v, c, decode_json) for c, v in zip(columns, row)}
+
+
+def print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
+    """Write rows to stdout as a table, JSON, JSON Lines or CSV; returns the row count."""
+    if fmt != "table":
+        return WRITERS[fmt](_records(result, fmt in ("json", "jsonl")), sys.stdout)
+    table = Table(*result.columns, title=title, title_justify="left")
+    count = 0
+    for row in result:
+        table.add_row(*("" if v is None else _cell(v) for v in row))
+        count += 1
+    # off a terminal nobody wraps for us: never squeeze columns (URLs would be cut)
+    console = Console() if sys.stdout.isatty() else Console(width=100_000)
+    console.print(table)
+    return count
+
+
+def _cell(value) -> str:
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _dates(since: str | None, until: str | None) -> DateRange:
+    try:
+        return DateRange(since, until)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def date_options(what: str):
+    """--since/--until on published_at, inclusive at the precision given."""
+    def decorate(command):
+        command = click.option("--until", help=f"Only {what} published on or before this (YYYY[-MM[-DD]]).")(command)
+        return click.option("--since", help=f"Only {what} published on or after this (YYYY[-MM[-DD]]).")(command)
+    return decorate
+
+
+@main.command("query")
+@click.argument("sql")
+@db_option
+@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="A named parameter: -p site univ for `WHERE site = :site` (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table", show_default=True)
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              help="Stop the query after this many seconds.")
+def query_cmd(sql: str, db: str, params: tuple[tuple[str, str], ...], fmt: str, time_limit: float):
+    """Run read-only SQL against the archive; SQL '-' reads it from stdin. Tables: articles,
+    article_versions, aliases, pages, runs, frontier, articles_fts, article_list (view).
+    JSON columns (images, attachments, runs' args and stats) come out decoded in JSON output."""
+    if sql == "-":
+        sql = sys.stdin.read()
+    if not sql.strip():
+        raise click.UsageError("empty SQL")
+    try:
+        print_rows(run_query(db, sql, dict(params), time_limit=time_limit), fmt)
+    except ArchiveError as exc:
+        _fail(str(exc))
+
+
+@main.command("search")
+@click.argument("text", nargs=-1, required=True)
+@db_option
+@click.option("--site", help="Only this site.")
+@date_options("articles")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip this many hits (next page).")
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table", show_default=True)
+def search_cmd(text: tuple[str, ...], db: str, site: str | None, since: str | None, until: str | None,
+               limit: int, offset: int, fmt: str):
+    """Search titles and bodies: words must all occur, "a phrase" in quotes, A OR B, -word
+    excludes. Best matches first (relevance, then newest), with a highlighted snippet.
+
+    Example: scraper search '招生 本科 OR 研究生 -通知' --site univ --since 2024-03
+    """
+    try:
+        query = parse_query(" ".join(text), site=site, dates=_dates(since, until))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    try:
+        total, result = search(db, query, limit, offset)
+        count = print_rows(result, fmt)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    shown = f"{offset + 1}–{offset + count}" if count else "none"
+    more = " (--offset shows more)" if offset + count < total else ""
+    click.echo(f"{total} match(es), showing {shown}{more}", err=True)
+
+
+@main.command("export")
+@db_option
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "warc"]), default="jsonl", show_default=True,
+              help="md: Markdown (one stream, or one file per article with --output-dir); warc: the stored "
+                   "raw responses (needs the `warc` extra).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default stdout).")
+@click.option("--output-dir", type=click.Path(file_okay=False), help="md: one file per article under DIR/<site>/.")
+@click.option("--site", help="Only this site.")
+@date_options("articles")
+@click.option("--run", "run_id", type=int, help="Only the articles run N stored (new or changed in it).")
+@click.option("--changed-since-run", type=int, help="Only articles new or changed after run N (the delta).")
+@click.option("--fields", help="Comma-separated fields to write (default all), e.g. url,title,published_at.")
+@click.option("--where", help="An SQL condition on the articles table, e.g. \"source LIKE '%教育局%'\".")
+def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, site: str | None,
+               since: str | None, until: str | None, run_id: int | None, changed_since_run: int | None,
+               fields: str | None, where: str | None):
+    """Write the selected articles as JSON Lines, a JSON array, CSV or Markdown — streaming, in
+    constant memory, Chinese kept readable — or their raw responses as WARC."""
+    selection = ArticleSelection(site=site, dates=_dates(since, until), run_id=run_id,
+                                 changed_since_run=changed_since_run, where=where)
+    names = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+    if output_dir and fmt != "md":
+        raise click.UsageError("--output-dir is for --format md")
+    if fmt == "warc" and not output:
+        raise click.UsageError("--format warc writes a file: give -o FILE.warc.gz")
+    try:
+        if output_dir:
+            count = export_markdown_dir(db, Path(output_dir), selection, names)
+        elif output:
+            count = export_to_file(db, output, fmt, selection, names)
+        else:
+            count = export_articles(db, sys.stdout, fmt, selection, names)
+    except BrokenPipeError:
+        raise                         # `| head` closed the pipe: click exits quietly
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except (ArchiveError, RuntimeError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(f"exported {count} article(s)", err=True)
+    if count == 0 and site:
+        click.echo(f"no articles of site {site!r}: `scraper stats` lists the sites", err=True)
+
+
+@main.command("stats")
+@db_option
+def stats_cmd(db: str):
+    """Counts: articles per site, fetch failures by reason, frontier states, recent runs."""
+    try:
+        with open_archive(db, readonly=True) as archive:
+            for title, result in archive.stats():
+                print_rows(result, "table", title=title)
+    except ArchiveError as exc:
+        _fail(str(exc))
+
+
+@main.command("serve")
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+def serve_cmd(db: str, host: str, port: int):
+    """Browse the archive in a web page (Datasette, read-only): search, facets by site, month
+    and source, canned queries, each article with its earlier versions. Needs the `web` extra:
+    pip install 'scraper[web]'. Its JSON API answers scripts too, e.g.
+    /archive/articles.json?_search=乡村振兴&_shape=array"""
+    from .web import serve
+
+    if not Path(db).exists():
+        _fail(f"no archive at {db} (run `scraper crawl` or `scraper demo` first)")
+    click.echo(f"serving {db} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    try:
+        serve(db, host, port)
+    except RuntimeError as exc:
+        _fail(str(exc))

@@ -1,0 +1,209 @@
+"""The SQLite archive's reading side: search, selections for export, changes between runs,
+versions, per-site statistics. A mixin of `SqliteArchive` (kept apart from the write path).
+
+Search goes through the FTS5 trigram index for every term length: a term of three characters or
+more is one phrase; a two-character term (common in Chinese) is every indexed trigram that starts
+with it — read from the index's vocabulary — plus the tail indexes for the one place such a word
+has no trigram of its own (the last two characters of a title or body). Only one-character
+terms scan the table. Every query is ranked the same way: bm25 relevance (title weighted), then
+newest first.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+
+from ..changes import GONE_STATUSES, Change, Since
+from ..search import SearchQuery
+from .records import (ARTICLE_COLUMNS, JSON_FIELDS, VERSIONED_COLUMNS, ArticleSelection, QueryResult, SearchHit,
+                      SearchResult, decompress)
+
+_TRIGRAM = 3
+_VOCAB = "temp.articles_fts_terms"
+# A two-character term expands to at most this many trigrams; a rarer need scans instead.
+_MAX_EXPANSION = 5000
+_TITLE_WEIGHT = 10.0
+_UNIT = "\U0010ffff"
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class SqliteReading:
+    """Reading methods over `self.conn` (see `Archive` for what each promises)."""
+
+    conn: sqlite3.Connection
+
+    query: Callable[..., QueryResult]
+
+    def attach_vocabulary(self) -> None:
+        """The trigram index's vocabulary as a temp table, for two-character terms (made before
+        the read-only connection refuses any schema change, temp included)."""
+        self.conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCAB} USING fts5vocab(main, articles_fts, row)")
+
+    # -- search ------------------------------------------------------------------------------
+    def _trigrams(self, term: str) -> list[str] | None:
+        """Indexed trigrams starting with two-character `term` (None: too many to use)."""
+        self.attach_vocabulary()
+        prefix = term.lower()       # the trigram tokenizer folds case
+        rows = self.conn.execute(f"SELECT term FROM {_VOCAB} WHERE term >= ? AND term < ? LIMIT ?",
+                                 (prefix, prefix + _UNIT, _MAX_EXPANSION + 1)).fetchall()
+        return None if len(rows) > _MAX_EXPANSION else [r[0] for r in rows]
+
+    def _term(self, term: str) -> tuple[str | None, str | None, list]:
+        """How one term is matched: (FTS expression or None, extra SQL condition or None, its
+        parameters)."""
+        if len(term) >= _TRIGRAM:
+            return _phrase(term), None, []
+        trigrams = self._trigrams(term) if len(term) == _TRIGRAM - 1 else None
+        if trigrams is None:
+            return None, "(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')", [_like(term)] * 2
+        tail = "(substr(a.title, -2) = ? OR substr(a.body, -2) = ?)"
+        return ("(" + " OR ".join(map(_phrase, trigrams)) + ")" if trigrams else None), tail, [term, term]
+
+    def _any_of(self, terms: Sequence[str]) -> tuple[str, list, list[str]]:
+        """SQL condition true when any of `terms` occurs; its parameters; its FTS parts."""
+        fts_parts, conditions, params = [], [], []
+        for term in terms:
+            fts, extra, extra_params = self._term(term)
+            if fts:
+                fts_parts.append(fts)
+            if extra:
+                conditions.append(extra)
+                params += extra_params
+        if fts_parts:
+            conditions.insert(0, "a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            params.insert(0, " OR ".join(fts_parts))
+        return "(" + " OR ".join(conditions or ["0"]) + ")", params, fts_parts
+
+    def search(self, query: SearchQuery, limit: int, offset: int = 0) -> SearchResult:
+        where, params, ranked = [], [], []
+        for clause in query.clauses:
+            condition, clause_params, fts_parts = self._any_of(clause)
+            where.append(condition)
+            params += clause_params
+            ranked += fts_parts
+        if query.excluded:
+            condition, clause_params, _ = self._any_of(query.excluded)
+            where.append("NOT " + condition)
+            params += clause_params
+        selection = ArticleSelection(site=query.site, dates=query.dates)
+        more, more_params = _selection_sql(selection)
+        where += more
+        params += more_params
+        sql_where = " AND ".join(where)
+        total = self.conn.execute(f"SELECT COUNT(*) FROM articles a WHERE {sql_where}", params).fetchone()[0]
+        columns = "a.url, a.site, a.title, a.published_at, a.source, a.body"
+        if ranked:
+            sql = (f"SELECT {columns} FROM articles a LEFT JOIN (SELECT rowid, bm25(articles_fts, {_TITLE_WEIGHT}, 1.0)"
+                   f" AS score FROM articles_fts WHERE articles_fts MATCH ?) r ON r.rowid = a.rowid WHERE {sql_where}"
+                   " ORDER BY r.score IS NULL, r.score, a.published_at DESC LIMIT ? OFFSET ?")
+            rows = self.conn.execute(sql, [" OR ".join(ranked), *params, limit, offset])
+        else:
+            rows = self.conn.execute(f"SELECT {columns} FROM articles a WHERE {sql_where}"
+                                     " ORDER BY a.published_at DESC LIMIT ? OFFSET ?", [*params, limit, offset])
+        return SearchResult(total, [SearchHit(*row) for row in rows])
+
+    # -- selections and export ---------------------------------------------------------------
+    def iter_articles(self, selection: ArticleSelection = ArticleSelection(),
+                      fields: Sequence[str] | None = None) -> Iterator[dict]:
+        names = _export_fields(fields)
+        where, params = _selection_sql(selection)
+        sql = f"SELECT {', '.join('a.' + n for n in names)} FROM articles a"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        result = self.query(sql + " ORDER BY a.site, a.published_at, a.url", params)
+        decode = [i for i, n in enumerate(names) if n in JSON_FIELDS]
+        loads = json.loads
+        for row in result:
+            record = dict(zip(names, row))
+            for i in decode:
+                value = row[i]
+                record[names[i]] = loads(value) if value else []
+            yield record
+
+    def iter_responses(self, selection: ArticleSelection = ArticleSelection()) -> Iterator[tuple]:
+        """(url, final_url, status, content_type, etag, last_modified, fetched_at, body bytes) of the
+        stored pages of the selected articles."""
+        where, params = _selection_sql(selection)
+        sql = ("SELECT p.url, p.final_url, p.status, p.content_type, p.etag, p.last_modified, p.fetched_at, p.raw"
+               " FROM pages p WHERE p.raw IS NOT NULL AND p.url IN (SELECT a.url FROM articles a"
+               + "".join((" WHERE " if i == 0 else " AND ") + w for i, w in enumerate(where)) + ")")
+        for row in self.query(sql + " ORDER BY p.site, p.url", params):
+            yield (*row[:7], decompress(row[7]))
+
+    # -- changes -----------------------------------------------------------------------------
+    def changes(self, since: Since, site: str | None = None) -> Iterator[Change]:
+        if since.run_id is not None:
+            runs, run_params = "run_id > ?", [since.run_id]
+            first = self.conn.execute("SELECT MIN(started_at) FROM runs WHERE id > ?", (since.run_id,)).fetchone()
+            start = first[0] if first and first[0] else _UNIT
+        else:
+            runs, run_params = "run_id IN (SELECT id FROM runs WHERE started_at >= ?)", [since.time]
+            start = since.time
+        site_sql, site_params = (" AND site = ?", [site]) if site else ("", [])
+        stored = self.conn.execute(
+            "SELECT CASE WHEN first_seen >= ? THEN 'new' ELSE 'changed' END, url, site, title, version,"
+            f" last_seen, run_id FROM articles WHERE {runs}{site_sql} ORDER BY site, url",
+            [start, *run_params, *site_params])
+        for row in stored:
+            yield Change(*row)
+        gone = self.conn.execute(
+            "SELECT 'gone', a.url, a.site, a.title, a.version, p.fetched_at, p.run_id FROM pages p"
+            f" JOIN articles a ON a.url = p.url WHERE p.status IN ({', '.join('?' * len(GONE_STATUSES))})"
+            f" AND p.{runs}{site_sql.replace('site', 'a.site')} ORDER BY a.site, a.url",
+            [*GONE_STATUSES, *run_params, *site_params])
+        for row in gone:
+            yield Change(*row)
+
+    def versions(self, url: str) -> list[dict]:
+        """Every stored version of the article at `url` (or an alias of it), oldest first."""
+        row = self.conn.execute("SELECT url FROM aliases WHERE alias = ?", (url,)).fetchone()
+        url = row[0] if row else url
+        columns = ", ".join(("url", "version", *VERSIONED_COLUMNS, "first_seen", "last_seen", "run_id"))
+        cursor = self.conn.execute(
+            f"SELECT {columns} FROM article_versions WHERE url = ? UNION ALL"
+            f" SELECT {columns} FROM articles WHERE url = ? ORDER BY version", (url, url))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r)) for r in cursor]
+
+
+def _export_fields(fields: Sequence[str] | None) -> list[str]:
+    allowed = [c for c in ARTICLE_COLUMNS]
+    if not fields:
+        return [c for c in allowed if c != "run_id"]
+    unknown = [f for f in fields if f not in allowed]
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(allowed)}")
+    return list(dict.fromkeys(fields))
+
+
+def _selection_sql(selection: ArticleSelection) -> tuple[list[str], list]:
+    """WHERE conditions (on `articles a`) and their parameters for `selection`."""
+    where: list[str] = []
+    params: list = []
+    if selection.site is not None:
+        where.append("a.site = ?")
+        params.append(selection.site)
+    if selection.dates.lower is not None:
+        where.append("a.published_at >= ?")
+        params.append(selection.dates.lower)
+    if selection.dates.upper is not None:
+        where.append("a.published_at < ?")
+        params.append(selection.dates.upper)
+    if selection.run_id is not None:
+        where.append("a.run_id = ?")
+        params.append(selection.run_id)
+    if selection.changed_since_run is not None:
+        where.append("a.run_id > ?")
+        params.append(selection.changed_since_run)
+    if selection.where:
+        where.append(f"({selection.where})")
+        params += list(selection.params)
+    return where, params
