@@ -109,9 +109,10 @@ def bench(db: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the generated archive in")
+    parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the generated archive in "
+                                                  "(default: scraper-archive-bench in the temp folder)")
     args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="archive-bench-"))
+    folder = args.keep or Path(tempfile.gettempdir()) / "scraper-archive-bench"   # reused: building takes minutes
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / f"bench-{args.records}.db"
     if not db.exists():

@@ -56,11 +56,11 @@ class VersionDiff:
 
 
 def diff_versions(old: dict, new: dict, context: int = 1) -> VersionDiff:
-    """Compare two stored versions (dicts with `COMPARED_FIELDS`, `version`, `first_seen`)."""
+    """Compare two stored versions (dicts with `COMPARED_FIELDS`, `version`, `stored_at`)."""
     changed = [f for f in COMPARED_FIELDS if (old.get(f) or None) != (new.get(f) or None)]
     lines = difflib.unified_diff((old.get("body") or "").split("\n"), (new.get("body") or "").split("\n"),
                                  f"v{old.get('version')}", f"v{new.get('version')}", n=context, lineterm="")
-    return VersionDiff(old.get("version") or 0, new.get("version") or 0, new.get("first_seen"), changed,
+    return VersionDiff(old.get("version") or 0, new.get("version") or 0, new.get("stored_at"), changed,
                        list(lines) if "body" in changed else [])
 
 

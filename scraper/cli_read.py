@@ -178,14 +178,28 @@ def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, si
 
 @main.command("stats")
 @db_option
-def stats_cmd(db: str):
-    """Counts: articles per site, fetch failures by reason, frontier states, recent runs."""
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def stats_cmd(db: str, fmt: str):
+    """Per site: last crawl and its outcome, articles, date range, share of records with each
+    field, failures by reason; then pages by outcome, frontier states, recent runs."""
     try:
         with open_archive(db, readonly=True) as archive:
-            for title, result in archive.stats():
-                print_rows(result, "table", title=title)
+            sites = archive.site_stats()
+            tables = archive.stats()
     except ArchiveError as exc:
         _fail(str(exc))
+    if fmt == "json":
+        document = {"sites": sites, **{title: list(_records(result, True)) for title, result in tables}}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    rows = [(s["site"], s["articles"], s["oldest"], s["newest"], s.get("last_fetch"), s.get("last_run_outcome"),
+             " ".join(f"{f} {share:.0%}" for f, share in s["fields"].items()),
+             ", ".join(f"{r} {n}" for r, n in s["failures"].items()))
+            for s in sites]
+    print_rows(QueryResult(["site", "articles", "oldest", "newest", "last fetch", "last run", "fields present",
+                            "failures"], iter(rows)), "table", title="sites")
+    for title, result in tables:
+        print_rows(result, "table", title=title)
 
 
 @main.command("serve")
@@ -206,3 +220,64 @@ def serve_cmd(db: str, host: str, port: int):
         serve(db, host, port)
     except RuntimeError as exc:
         _fail(str(exc))
+
+
+@main.command("changes")
+@db_option
+@click.option("--since-run", type=int, help="Changes made by the runs after run N.")
+@click.option("--since", "since_time", help="Changes made by runs started at or after this UTC date/time.")
+@click.option("--site", help="Only this site.")
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table", show_default=True)
+def changes_cmd(db: str, since_run: int | None, since_time: str | None, site: str | None, fmt: str):
+    """List articles new, changed or gone (their page answered 404/410) since a run or a date.
+    Without --since-run/--since: since the run before the last one (what the last run did)."""
+    from dataclasses import astuple, fields
+
+    from .changes import Change, Since
+
+    if since_run is not None and since_time is not None:
+        raise click.UsageError("give --since-run or --since, not both")
+    try:
+        with open_archive(db, readonly=True) as archive:
+            if since_run is None and since_time is None:
+                last = archive.query("SELECT MAX(id) FROM runs WHERE outcome != 'running'").first()
+                since_run = (last[0] or 1) - 1 if last else 0
+            since = Since(run_id=since_run) if since_time is None else Since(time=_dates(since_time, None).lower)
+            result = QueryResult([f.name for f in fields(Change)], (astuple(c) for c in archive.changes(since, site)))
+            count = print_rows(result, fmt)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    click.echo(f"{count} change(s)", err=True)
+
+
+@main.command("history")
+@click.argument("url")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def history_cmd(url: str, db: str, fmt: str):
+    """Show every stored version of the article at URL: when each was seen, which fields changed
+    and a line diff of the body (paragraphs are lines)."""
+    from .changes import history
+
+    try:
+        with open_archive(db, readonly=True) as archive:
+            versions = archive.versions(url)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    if not versions:
+        _fail(f"no article stored at {url}")
+    diffs = history(versions)
+    if fmt == "json":
+        click.echo(json.dumps({"url": versions[0]["url"], "versions": versions,
+                               "changes": [d.to_dict() for d in diffs]}, ensure_ascii=False, indent=2))
+        return
+    first = versions[0]
+    click.echo(f"{first['url']}\nv{first['version']}  first seen {first['first_seen']}  {first['title']}")
+    for (old, new), diff in zip(zip(versions, versions[1:]), diffs):
+        click.echo(f"\nv{diff.new}  stored {new['stored_at'] or '?'} (run {new['run_id']}), last seen {new['last_seen']}"
+                   f"  changed: {', '.join(diff.fields) or 'nothing visible'}")
+        for field in diff.fields:
+            if field != "body":
+                click.echo(f"  {field}: {old.get(field)!r} → {new.get(field)!r}")
+        for line in diff.body_diff:
+            click.echo("  " + line)

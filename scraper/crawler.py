@@ -27,6 +27,7 @@ from .discover import Link, classify_url
 from .fetch import Fetcher, FetchResult, HostPacing, SharedHostPacing, remote_exchange
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
+from .reasons import Reason
 from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
 from .store import DEFAULT_DB, Archive, ArchiveError, PageRecord, open_archive, utcnow
@@ -62,8 +63,6 @@ ProgressCallback = Callable[[str, Counter], None]
 _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 # What the worker processes do: HTTP exchanges (httpx costs ~2 ms of CPU per request) and parsing.
 WORKER_OPS = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
-# Fetch outcomes that say "not for us" rather than "went wrong": never retried.
-SKIP_REASONS = ("off-scope", "forbidden-address", "not-html", "not-xml", "bad-url")
 TRUSTED_KINDS = ("sitemap", "start")   # fetched whatever their pattern's yield
 _SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
 
@@ -215,7 +214,7 @@ class _SiteCrawl:
                 self.counts["skipped"] += 1
                 self.counts["low-yield"] += 1
                 with self.archive.transaction():
-                    self.frontier.finish(item, "skipped", reason="low-yield", run_id=self.run_id)
+                    self.frontier.finish(item, "skipped", reason=Reason.LOW_YIELD, run_id=self.run_id)
                 continue
             return item, asked
         return None, asked
@@ -256,7 +255,7 @@ class _SiteCrawl:
         if article and item.discovered_from and item.discovered_from.startswith("http"):
             revived = yields.credit(url_pattern(item.discovered_from)) or revived
         if revived:
-            self.frontier.unskip(self.site.name, "low-yield")
+            self.frontier.unskip(self.site.name, Reason.LOW_YIELD)
         self._pages_since_save += 1
         if self._pages_since_save >= _SAVE_PATTERNS_EVERY:
             self._save_patterns()
@@ -284,9 +283,9 @@ class _SiteCrawl:
             except Exception:   # a bug or a page nobody foresaw must not stop the other pages
                 log.exception("could not handle %s", item.fetch_url)
                 self.counts["errors"] += 1
-                self.counts["reason:internal-error"] += 1
+                self.counts[f"reason:{Reason.INTERNAL_ERROR}"] += 1
                 with self.archive.transaction():
-                    self.frontier.finish(item, "failed", reason="internal-error", run_id=self.run_id)
+                    self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
             finally:
                 self.inflight.discard(item.url)
                 self.pending_patterns[pattern] -= 1
@@ -301,10 +300,10 @@ class _SiteCrawl:
             item.fetch_url, kind="sitemap" if item.kind == "sitemap" else "page",
             etag=etag, last_modified=last_modified,
         )
-        if result.reason == "robots":
+        if result.reason == Reason.ROBOTS:
             self.counts["skipped"] += 1
             with self.archive.transaction():
-                self.frontier.finish(item, "skipped", reason="robots", run_id=self.run_id)
+                self.frontier.finish(item, "skipped", reason=Reason.ROBOTS, run_id=self.run_id)
             return
         if result.attempts:          # refusals (robots.txt unreadable, host down) made no request
             self.counts["pages_fetched"] += 1
@@ -326,7 +325,7 @@ class _SiteCrawl:
                                              self.site.extract or None, self.scope)
                 self._store_page(item, result, processed)
         except WorkerError as exc:
-            self._failed(item, replace(result, reason="extract-error"))
+            self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
 
     async def _work(self, op: str, *args):
@@ -348,7 +347,7 @@ class _SiteCrawl:
     def _failed(self, item: FrontierItem, result: FetchResult) -> None:
         self.counts["errors"] += 1
         self.counts[f"reason:{result.reason}"] += 1
-        state = "skipped" if result.reason in SKIP_REASONS else "failed"
+        state = "skipped" if result.reason is not None and Reason(result.reason).skip else "failed"
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result))
             if result.reason and result.reason.startswith("http-4") and item.kind not in TRUSTED_KINDS:

@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urldefrag
 
 import httpx
 
+from scraper.reasons import Reason
 from scraper.robots import Robots
 from scraper.settings import RunSettings, Settings
 from scraper.urls import Scope, canonicalize, host_of, is_public_address, origin_of
@@ -53,7 +54,7 @@ _ACCEPTED_TYPES: dict[str, tuple[str, ...] | None] = {
     "robots": None,       # any: robots.txt is served as text/html or octet-stream surprisingly often
     "attachment": None,   # any: only fetched when the user asks for attachments
 }
-_WRONG_TYPE_REASON = {"page": "not-html", "sitemap": "not-xml"}
+_WRONG_TYPE_REASON = {"page": Reason.NOT_HTML, "sitemap": Reason.NOT_XML}
 _ACCEPT_HEADER = {
     "page": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
     "sitemap": "application/xml,text/xml,application/rss+xml,application/atom+xml,"
@@ -72,7 +73,7 @@ class FetchResult:
     content: bytes | None = None               # None when not downloaded
     content_type: str | None = None            # mime type only, lowercase
     charset: str | None = None                 # from Content-Type, if any
-    reason: str | None = None                  # None = ok, else a reason word (see Fetcher.fetch)
+    reason: Reason | None = None               # None = ok, else why not
     # status/headers are those of the last response received (a 301 when its target was refused)
     redirects: list[str] = field(default_factory=list)
     attempts: int = 0
@@ -85,7 +86,7 @@ class FetchResult:
 
     @property
     def not_modified(self) -> bool:
-        return self.reason == "not-modified"
+        return self.reason == Reason.NOT_MODIFIED
 
 
 @dataclass
@@ -309,7 +310,7 @@ class Fetcher:
             status, text = await self._shared_robots(shared, origin)
         robots = Robots.from_response(status, text, self.settings.user_agent)
         if robots.unreachable:
-            self.stats["robots-unreachable"] += 1
+            self.stats[Reason.ROBOTS_UNREACHABLE] += 1
         return robots
 
     async def _fetch_robots(self, origin: str) -> tuple[int | None, str | None]:
@@ -341,12 +342,9 @@ class Fetcher:
                     last_modified: str | None = None) -> FetchResult:
         """GET `url` as a `kind` ('page', 'sitemap', 'robots', 'attachment').
 
-        reason is None on success, else one of: 'robots', 'robots-unreachable', 'off-scope', 'forbidden-address',
-        'http-NNN', 'timeout' (no answer within `timeout`), 'slow-body' (an answer whose body was
-        still arriving after `timeout`: a drip), 'connect-error', 'host-down' (too many failures
-        in a row on that host this run), 'bad-encoding', 'bad-url', 'too-large',
-        'not-html' (page), 'not-xml' (sitemap), 'redirect-loop', 'too-many-redirects',
-        'not-modified'.
+        reason is None on success, else the `Reason` why not (see `scraper.reasons`; SLOW_BODY is
+        an answer whose body was still arriving after `timeout`: a drip; HOST_DOWN too many
+        failures in a row on that host this run).
         """
         if kind not in _ACCEPTED_TYPES:
             raise ValueError(f"unknown fetch kind {kind!r}")
@@ -368,16 +366,16 @@ class Fetcher:
             try:
                 target = urldefrag(urljoin(current, result.headers["location"].strip()))[0]
             except ValueError:            # e.g. 'http://[bad/x': not a URL at all
-                result.reason = "bad-url"
+                result.reason = Reason.BAD_URL
                 break
             # A URL seen before is a loop, except one return to it right after a Set-Cookie:
             # WAFs in front of many gov/university sites answer a first visit with a cookie
             # and a redirect to the same URL.
             if visits[target] > 1 or (visits[target] and "set-cookie" not in result.headers):
-                result.reason = "redirect-loop"
+                result.reason = Reason.REDIRECT_LOOP
                 break
             if len(result.redirects) >= self.settings.max_redirects:
-                result.reason = "too-many-redirects"
+                result.reason = Reason.TOO_MANY_REDIRECTS
                 break
             visits[target] += 1
             result.redirects.append(target)
@@ -386,25 +384,25 @@ class Fetcher:
         self.stats[result.reason or "ok"] += 1
         return result
 
-    async def _refusal(self, url: str, kind: str) -> str | None:
+    async def _refusal(self, url: str, kind: str) -> Reason | None:
         """Why `url` must not be requested at all, checked before any connection to it."""
         if canonicalize(url) is None:   # not http(s), bad port, unusable host
-            return "bad-url"
+            return Reason.BAD_URL
         in_scope = (self.scope.allows_host(host_of(url)) if kind == "robots"
                     else self.scope.allows(url))   # robots.txt is needed whatever the patterns say
         if not in_scope:
-            return "off-scope"
+            return Reason.OFF_SCOPE
         try:
             await self._checked_address(host_of(url))
         except _Refused:
-            return "forbidden-address"
+            return Reason.FORBIDDEN_ADDRESS
         except (OSError, ValueError, TimeoutError):
             pass   # DNS trouble: the request itself retries it and reports the failure
         if kind != "robots" and self.settings.respect_robots:
             robots = await self.robots(url)
             if not robots.allowed(url):
                 # an unreadable robots.txt forbids the origin for this run only: worth a retry
-                return "robots-unreachable" if robots.unreachable else "robots"
+                return Reason.ROBOTS_UNREACHABLE if robots.unreachable else Reason.ROBOTS
         return None
 
     async def _attempts(self, url: str, kind: str, conditional: dict[str, str],
@@ -420,29 +418,29 @@ class Fetcher:
         state = self._host(host_of(url))
         for attempt in range(s.max_retries + 1):
             if state.down:
-                result.status, result.reason = None, "host-down"
+                result.status, result.reason = None, Reason.HOST_DOWN
                 return
             result.attempts += 1
             retry = _Retry()
             try:
                 retry = await self._once(url, kind, conditional, result)
             except _Refused:
-                result.reason = "forbidden-address"
+                result.reason = Reason.FORBIDDEN_ADDRESS
                 return
             except (TimeoutError, httpx.TimeoutException):
-                result.status, result.reason = None, "timeout"
+                result.status, result.reason = None, Reason.TIMEOUT
                 result.timeouts += 1
                 state.failures += 1
                 if result.timeouts >= s.max_timeouts:
                     return
             except httpx.DecodingError:
-                result.reason = "bad-encoding"
+                result.reason = Reason.BAD_ENCODING
                 return
             except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
-                result.status, result.reason = None, "bad-url"
+                result.status, result.reason = None, Reason.BAD_URL
                 return
             except (httpx.TransportError, OSError):
-                result.status, result.reason = None, "connect-error"
+                result.status, result.reason = None, Reason.CONNECT_ERROR
                 state.failures += 1
             if retry is None or attempt == s.max_retries:
                 return
@@ -470,7 +468,7 @@ class Fetcher:
         status = answer.status
         if status == 429 or status >= 500:
             asked = _retry_after(answer.headers.get("retry-after")) if status in _RETRY_AFTER_STATUSES else None
-            result.reason = f"http-{status}"
+            result.reason = Reason.http(status)
             if asked is not None and asked > s.backoff_max:
                 state.failures = _HOST_DOWN_AFTER
                 return None   # the server wants longer than we wait: give up for now
@@ -547,25 +545,25 @@ class Exchange:
 
     status: int
     headers: dict[str, str]        # lowercase names
-    reason: str | None = None      # 'not-modified', 'http-NNN', 'not-html', 'not-xml', 'too-large', 'slow-body'
+    reason: Reason | None = None   # NOT_MODIFIED, http-NNN, NOT_HTML, NOT_XML, TOO_LARGE, SLOW_BODY
     content: bytes | None = None
 
 
-def _reason_before_body(status: int, headers: dict[str, str], kind: str, max_bytes: int) -> str | None:
+def _reason_before_body(status: int, headers: dict[str, str], kind: str, max_bytes: int) -> Reason | None:
     """Why the body is not worth downloading, judged from the status line and headers."""
     if status == 304:
-        return "not-modified"
+        return Reason.NOT_MODIFIED
     if status in _REDIRECTS:
-        return None if headers.get("location") else f"http-{status}"
+        return None if headers.get("location") else Reason.http(status)
     if not 200 <= status < 300:
-        return f"http-{status}"
+        return Reason.http(status)
     accepted = _ACCEPTED_TYPES[kind]
     mime, _ = _parse_content_type(headers.get("content-type"))
     if accepted is not None and mime is not None and mime not in accepted:
         return _WRONG_TYPE_REASON[kind]
     length = headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:
-        return "too-large"
+        return Reason.TOO_LARGE
     return None
 
 
@@ -597,9 +595,9 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str,
                 async with asyncio.timeout(deadline - time.monotonic()):
                     content = await _read_capped(response, max_bytes)
                 if content is None:
-                    reason = "too-large"
+                    reason = Reason.TOO_LARGE
             except TimeoutError:
-                reason = "slow-body"
+                reason = Reason.SLOW_BODY
         return Exchange(response.status_code, headers, reason, content)
     finally:
         await response.aclose()

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .reasons import RETRYABLE, Reason
+
 if TYPE_CHECKING:
     from .store import Archive
 
@@ -21,10 +23,6 @@ PRIORITY = {"sitemap": 0, "start": 1, "article": 2, "list": 3, "other": 4}
 LOW_PRIORITY = 5
 # Kinds re-read (with conditional GET) at the start of every run: that is where new articles show up.
 HUB_KINDS = ("sitemap", "start", "list")
-# Failures worth another try on the next run (the server may be back, a dead worker was ours);
-# others are final.
-RETRYABLE = ("timeout", "slow-body", "connect-error", "host-down", "robots-unreachable", "extract-error", "internal-error",
-             "http-429", "http-500", "http-502", "http-503", "http-504")
 MAX_ATTEMPTS = 5    # consecutive failed runs after which an article is given up (hubs never are)
 
 
@@ -74,7 +72,7 @@ class Frontier:
             site, kinds=None if refresh else HUB_KINDS,
             first_seen_since=None if refresh else recheck_since,
             retry_reasons=RETRYABLE, max_attempts=MAX_ATTEMPTS, always_kinds=HUB_KINDS,
-            recheck_reasons=("robots",),
+            recheck_reasons=(Reason.ROBOTS,),
         )
 
     def unskip(self, site: str, reason: str) -> None:

@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from .reasons import Reason
+
 MAX_URLS = 50_000                     # the protocol's limit per file
 MAX_BYTES = 50 * 1024 * 1024          # the protocol's limit per (uncompressed) file
 _CHUNK = 64 * 1024
@@ -52,8 +54,8 @@ class Sitemap:
     kind: str                       # 'urlset' | 'index' | 'text' | 'rss' | 'atom' | 'invalid'
     entries: list[SitemapEntry] = field(default_factory=list)   # pages
     children: list[SitemapEntry] = field(default_factory=list)  # child sitemaps of an index
-    error: str | None = None        # 'truncated', 'not-a-sitemap', 'html-error-page', 'empty',
-                                    # 'gzip-error', 'too-large', 'too-many-urls'
+    error: Reason | None = None     # TRUNCATED, NOT_A_SITEMAP, HTML_ERROR_PAGE, EMPTY, GZIP_ERROR,
+                                    # TOO_LARGE, TOO_MANY_URLS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,25 +234,25 @@ def parse_sitemap(data: bytes, url: str, content_type: str | None = None,
         if data[:2] != b"\x1f\x8b" or error:
             break
         data, error = _gunzip(data, max_bytes)
-        if error == "gzip-error" and not data:
+        if error == Reason.GZIP_ERROR and not data:
             return Sitemap(url, "invalid", error=error)
     data = _utf16_to_utf8(data)
     if len(data) > max_bytes:
-        data, error = data[:max_bytes], "too-large"
+        data, error = data[:max_bytes], Reason.TOO_LARGE
     body = data.lstrip(b"\xef\xbb\xbf \t\r\n\x00")
     if not body:
-        return Sitemap(url, "invalid", error="empty")
+        return Sitemap(url, "invalid", error=Reason.EMPTY)
     if body[:8].lower().startswith((b"http://", b"https://")):
         if error:                           # the last line may be a URL cut in half
             body = body[:body.rfind(b"\n") + 1]
         sitemap = _parse_text(body, url, max_urls)
     elif _HTML_START_RE.match(body[:4096]):
-        return Sitemap(url, "invalid", error="html-error-page")
+        return Sitemap(url, "invalid", error=Reason.HTML_ERROR_PAGE)
     elif (body := _skip_preamble(body))[:1] == b"<":
         sitemap = _parse_xml(body, url, max_urls)
     else:
         html = bool(content_type and "html" in content_type.lower())
-        return Sitemap(url, "invalid", error="html-error-page" if html else "not-a-sitemap")
+        return Sitemap(url, "invalid", error=Reason.HTML_ERROR_PAGE if html else Reason.NOT_A_SITEMAP)
     # A damaged gzip stream or an oversize body explains a truncation better than 'truncated'.
     if error and sitemap.kind != "invalid":
         sitemap.error = error
@@ -275,17 +277,17 @@ def _utf16_to_utf8(data: bytes) -> bytes:
     return _ENCODING_DECL_RE.sub('encoding="utf-8"', text, count=1).encode("utf-8")
 
 
-def _gunzip(data: bytes, max_bytes: int) -> tuple[bytes, str | None]:
+def _gunzip(data: bytes, max_bytes: int) -> tuple[bytes, Reason | None]:
     """Decompress with a size cap (gzip bombs) and keep what a damaged stream still yields."""
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         out = inflater.decompress(data, max_bytes + 1)
     except zlib.error:
-        return b"", "gzip-error"
+        return b"", Reason.GZIP_ERROR
     if len(out) > max_bytes:
-        return out[:max_bytes], "too-large"
+        return out[:max_bytes], Reason.TOO_LARGE
     if not inflater.eof:
-        return out, "gzip-error"
+        return out, Reason.GZIP_ERROR
     return out, None
 
 
@@ -323,7 +325,7 @@ def _parse_xml(body: bytes, url: str, max_urls: int) -> Sitemap:
     root = _root_tag(body)
     name = _local(root)
     if name not in _XML_KINDS:
-        return Sitemap(url, "invalid", error="html-error-page" if name in _HTML_ROOTS else "not-a-sitemap")
+        return Sitemap(url, "invalid", error=Reason.HTML_ERROR_PAGE if name in _HTML_ROOTS else Reason.NOT_A_SITEMAP)
     kind, item, build, is_index = _XML_KINDS[name]
     # Only item and root ends reach Python: the parse stays in C for everything else.
     parser = _xml_parser(events=("end",), tag=(root, "{*}" + item))
@@ -353,7 +355,7 @@ def _parse_xml(body: bytes, url: str, max_urls: int) -> Sitemap:
         parser.close()
     except etree.XMLSyntaxError:
         pass
-    error = "too-many-urls" if capped else None if root_closed else "truncated"
+    error = Reason.TOO_MANY_URLS if capped else None if root_closed else Reason.TRUNCATED
     if is_index:
         return Sitemap(url, kind, children=items, error=error)
     return Sitemap(url, kind, entries=items, error=error)
@@ -387,7 +389,7 @@ def _parse_text(body: bytes, url: str, max_urls: int) -> Sitemap:
         if absolute is None or absolute in seen:
             continue
         if len(entries) >= max_urls:
-            return Sitemap(url, "text", entries=entries, error="too-many-urls")
+            return Sitemap(url, "text", entries=entries, error=Reason.TOO_MANY_URLS)
         seen.add(absolute)
         entries.append(SitemapEntry(absolute))
     return Sitemap(url, "text", entries=entries)

@@ -60,7 +60,7 @@ def test_markdown_dir_one_file_each_even_with_one_title(tmp_path):
 
 def test_version_diff_names_changed_fields_and_body_lines():
     v1 = {"version": 1, "title": "通知", "body": "一\n二\n三", "source": "办公室"}
-    v2 = {"version": 2, "title": "通知（更正）", "body": "一\n二改\n三", "source": "办公室", "first_seen": "2024-03-02T00:00:00Z"}
+    v2 = {"version": 2, "title": "通知（更正）", "body": "一\n二改\n三", "source": "办公室", "stored_at": "2024-03-02T00:00:00Z"}
     v3 = dict(v2, version=3, editor="王丽")
     first, second = history([v1, v2, v3])
     assert first.fields == ["title", "body"] and "-二" in first.body_diff and "+二改" in first.body_diff

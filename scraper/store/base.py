@@ -201,12 +201,19 @@ class Archive(ABC):
     @abstractmethod
     def versions(self, url: str) -> list[dict]:
         """Every stored version of the article at `url` (or an alias of it), oldest first: url,
-        version, `VERSIONED_COLUMNS`, first_seen, last_seen, run_id."""
+        version, `VERSIONED_COLUMNS`, first_seen, last_seen, run_id (the run that stored it) and
+        stored_at (when that run started)."""
 
     @abstractmethod
     def stats(self) -> list[tuple[str, QueryResult]]:
-        """Titled tables for `scraper stats`: articles per site, pages by outcome, frontier
+        """Titled tables for `scraper stats` after `site_stats`: pages by outcome, frontier
         states, recent runs."""
+
+    @abstractmethod
+    def site_stats(self) -> list[dict]:
+        """Per site: articles, oldest/newest published_at, `fields` (share of articles with each
+        field non-empty), last_fetch, last_run and last_run_outcome (the newest run that fetched
+        from it), `failures` (fetched pages by failure reason)."""
 
     @abstractmethod
     def field_counts(self, fields: Sequence[str], site_prefix: str = "") -> tuple[int, dict[str, int]]:

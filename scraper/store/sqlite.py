@@ -21,6 +21,7 @@ import sqlite_utils
 
 from ..article import Article
 from ..frontier import FrontierItem
+from ..reasons import Reason
 from .base import Archive, ArchiveBusy, ArchiveError
 from .records import (ARTICLE_COLUMNS, DEFAULT_DB, VERSIONED_COLUMNS, PageRecord,
                       QueryResult, article_record, like_prefix, plainer,
@@ -28,6 +29,14 @@ from .records import (ARTICLE_COLUMNS, DEFAULT_DB, VERSIONED_COLUMNS, PageRecord
 from .schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
 from .sqlite_read import SqliteReading
 
+
+
+def _next_run(reason: str) -> str:
+    """The `Reason.next_run` of a stored reason ('' for 'ok' and words this version does not know)."""
+    try:
+        return Reason(reason).next_run
+    except ValueError:
+        return ""
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -540,26 +549,28 @@ class SqliteArchive(SqliteReading, Archive):
             raise _query_error(exc, self.path, time_limit) from exc
 
     def stats(self) -> list[tuple[str, QueryResult]]:
-        queries = [
-            ("articles per site", "SELECT site, COUNT(*) AS articles, MIN(published_at) AS oldest,"
-                                  " MAX(published_at) AS newest FROM articles GROUP BY site"),
-            ("pages by outcome", "SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages"
-                                 " GROUP BY 1 ORDER BY 2 DESC"),
-            ("frontier", "SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2"),
-            ("skipped URLs by reason", "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state='skipped'"
-                                       " GROUP BY 1, 2 ORDER BY 3 DESC"),
-            ("URL patterns not yielding (low-yield after low_yield_after idle fetches)",
-             "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0"
-             " ORDER BY idle DESC LIMIT 10"),
-            ("recent runs", "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome,"
-                            " pages_fetched AS fetched, not_modified AS '304', articles_new AS new,"
-                            " articles_changed AS changed, errors FROM runs ORDER BY id DESC LIMIT 5"),
+        outcomes = self.query("SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages"
+                              " GROUP BY 1 ORDER BY 2 DESC")
+        return [
+            ("pages by outcome", QueryResult(outcomes.columns + ["next run"],
+                                             iter([(*row, _next_run(row[0])) for row in outcomes]))),
+            ("frontier", self._read_whole("SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2")),
+            ("skipped URLs by reason", self._read_whole(
+                "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state='skipped'"
+                " GROUP BY 1, 2 ORDER BY 3 DESC")),
+            ("URL patterns not yielding (low-yield after low_yield_after idle fetches)", self._read_whole(
+                "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0"
+                " ORDER BY idle DESC LIMIT 10")),
+            ("recent runs", self._read_whole(
+                "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome, pages_fetched AS fetched,"
+                " not_modified AS '304', articles_new AS new, articles_changed AS changed, errors"
+                " FROM runs ORDER BY id DESC LIMIT 5")),
         ]
-        tables = []
-        for title, sql in queries:      # each read whole: one open cursor at a time
-            result = self.query(sql)
-            tables.append((title, QueryResult(result.columns, iter(list(result)))))
-        return tables
+
+    def _read_whole(self, sql: str) -> QueryResult:
+        """A small result read at once (no cursor left open behind it)."""
+        result = self.query(sql)
+        return QueryResult(result.columns, iter(list(result)))
 
     def field_counts(self, fields: Sequence[str], site_prefix: str = "") -> tuple[int, dict[str, int]]:
         unknown = set(fields) - set(ARTICLE_COLUMNS)

@@ -20,6 +20,8 @@ from .records import (ARTICLE_COLUMNS, JSON_FIELDS, VERSIONED_COLUMNS, ArticleSe
                       SearchResult, decompress)
 
 _TRIGRAM = 3
+# Fields whose share of non-empty values `site_stats` reports.
+STAT_FIELDS = ("title", "published_at", "author", "source", "editor", "body", "images", "attachments")
 _VOCAB = "temp.articles_fts_terms"
 # A two-character term expands to at most this many trigrams; a rarer need scans instead.
 _MAX_EXPANSION = 5000
@@ -142,16 +144,19 @@ class SqliteReading:
     def changes(self, since: Since, site: str | None = None) -> Iterator[Change]:
         if since.run_id is not None:
             runs, run_params = "run_id > ?", [since.run_id]
-            first = self.conn.execute("SELECT MIN(started_at) FROM runs WHERE id > ?", (since.run_id,)).fetchone()
-            start = first[0] if first and first[0] else _UNIT
+            # new: no version of it was stored by run N or before
+            is_new = ("(version = 1 OR COALESCE((SELECT MIN(v.run_id) FROM article_versions v"
+                      " WHERE v.url = articles.url), 0) > ?)")
+            new_params = [since.run_id]
         else:
             runs, run_params = "run_id IN (SELECT id FROM runs WHERE started_at >= ?)", [since.time]
-            start = since.time
+            is_new, new_params = "first_seen >= ?", [since.time]
         site_sql, site_params = (" AND site = ?", [site]) if site else ("", [])
         stored = self.conn.execute(
-            "SELECT CASE WHEN first_seen >= ? THEN 'new' ELSE 'changed' END, url, site, title, version,"
-            f" last_seen, run_id FROM articles WHERE {runs}{site_sql} ORDER BY site, url",
-            [start, *run_params, *site_params])
+            f"SELECT CASE WHEN {is_new} THEN 'new' ELSE 'changed' END, url, site, title, version,"
+            f" CASE WHEN {is_new} THEN first_seen ELSE (SELECT started_at FROM runs r WHERE r.id = run_id) END,"
+            f" run_id FROM articles WHERE {runs}{site_sql} ORDER BY site, url",
+            [*new_params, *new_params, *run_params, *site_params])
         for row in stored:
             yield Change(*row)
         gone = self.conn.execute(
@@ -168,10 +173,32 @@ class SqliteReading:
         url = row[0] if row else url
         columns = ", ".join(("url", "version", *VERSIONED_COLUMNS, "first_seen", "last_seen", "run_id"))
         cursor = self.conn.execute(
+            f"SELECT v.*, (SELECT started_at FROM runs WHERE id = v.run_id) AS stored_at FROM ("
             f"SELECT {columns} FROM article_versions WHERE url = ? UNION ALL"
-            f" SELECT {columns} FROM articles WHERE url = ? ORDER BY version", (url, url))
+            f" SELECT {columns} FROM articles WHERE url = ?) v ORDER BY version", (url, url))
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, r)) for r in cursor]
+
+
+    def site_stats(self) -> list[dict]:
+        sums = "".join(f", SUM(COALESCE({f}, '') NOT IN ('', '[]'))" for f in STAT_FIELDS)
+        sites: dict[str, dict] = {}
+        for site, count, oldest, newest, *present in self.conn.execute(
+                f"SELECT site, COUNT(*), MIN(published_at), MAX(published_at){sums} FROM articles GROUP BY site"):
+            sites[site] = {"site": site, "articles": count, "oldest": oldest, "newest": newest,
+                           "fields": {f: round(n / count, 3) for f, n in zip(STAT_FIELDS, present)}}
+        for site, fetched_at, run_id, outcome in self.conn.execute(
+                "SELECT p.site, p.fetched_at, p.run_id, r.outcome FROM (SELECT site, MAX(fetched_at) AS fetched_at,"
+                " MAX(run_id) AS run_id FROM pages GROUP BY site) p LEFT JOIN runs r ON r.id = p.run_id"):
+            sites.setdefault(site, {"site": site, "articles": 0, "oldest": None, "newest": None, "fields": {}}).update(
+                last_fetch=fetched_at, last_run=run_id, last_run_outcome=outcome)
+        for site, reason, count in self.conn.execute(
+                "SELECT site, reason, COUNT(*) FROM pages WHERE reason IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 3 DESC"):
+            if site in sites:
+                sites[site].setdefault("failures", {})[reason] = count
+        for entry in sites.values():
+            entry.setdefault("failures", {})
+        return [sites[name] for name in sorted(sites, key=str)]
 
 
 def _export_fields(fields: Sequence[str] | None) -> list[str]:
