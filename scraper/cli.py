@@ -1,14 +1,15 @@
 """`scraper` command line: a thin shell over the library (each command has a Python twin).
 
-Conventions: data to stdout, logs and progress to stderr, progress only on a terminal, JSON keeps
-Chinese readable. Exit codes: 0 ok, 1 error, 2 usage, 3 archive busy (another crawl running), 130 interrupted
-(SIGINT/SIGTERM: the crawl stops after the pages in flight and records its run).
+Conventions: data to stdout, logs and progress to stderr (timestamped; progress bar only on a
+terminal), JSON keeps Chinese readable, a closed stdout pipe ends the command quietly. Exit codes
+(see `main`'s help) are what a scheduler acts on.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -24,7 +25,8 @@ from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls, work
 from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
 
-EXIT_ERROR, EXIT_BUSY, EXIT_INTERRUPTED = 1, 3, 130
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_SITE_DOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+STATS_EVERY = 60.0     # seconds between progress lines in logs nobody watches live
 log = logging.getLogger("scraper")
 db_option = click.option("--db", default=DEFAULT_DB, show_default=True, envvar="SCRAPER_DB", show_envvar=True,
                          help="Archive: a SQLite file, or a postgresql://user@host/db URL (shared by workers).")
@@ -40,13 +42,56 @@ def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+class _Main(click.Group):
+    """The command group; a reader that closed our stdout (`scraper export | head -1`) got what
+    it wanted, so that ends the command quietly with exit code 0."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # Python would complain again when it flushes stdout at exit: point it at /dev/null
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_OK)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output: -v INFO (sites, robots.txt, sitemaps, "
+              "retries, budgets), -vv DEBUG (one line per request).")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Append the log to this file instead of stderr.")
 @click.version_option(package_name="scraper")
-def main(verbose: int) -> None:
-    """Crawl Chinese news sites into a local SQLite archive, then query, search and export it."""
+def main(verbose: int, log_file: str | None) -> None:
+    """Crawl Chinese news sites into a local SQLite archive, then query, search and export it.
+
+    \b
+    Exit codes:
+      0    success (pages that failed are recorded with a reason, not fatal)
+      1    error (bad sites.toml, unreadable archive, …)
+      2    usage error
+      3    busy: another crawl holds this archive (retry later)
+      4    a site could not be crawled at all: every start URL failed
+           (connection refused, DNS, timeout, TLS, HTTP error, robots.txt)
+      130  interrupted (Ctrl-C, SIGTERM); the next run continues
+    \b
+    Environment: SCRAPER_DB is the default for --db.
+    """
+    _setup_logging(verbose, log_file)
+
+
+def _setup_logging(verbose: int, log_file: str | None) -> None:
+    """Timestamped lines on stderr (or in --log-file). The run's summary and periodic progress
+    (logger scraper.run) are shown at every verbosity."""
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+    except OSError as exc:
+        raise click.BadParameter(str(exc), param_hint="--log-file") from exc
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("scraper.run").setLevel(min(level, logging.INFO))
+    for noisy in ("httpx", "httpcore"):      # one line per request is ours (-vv), not theirs
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _progress_printer(enabled: bool):
@@ -99,8 +144,9 @@ def run_crawl(start: Callable[..., CrawlReport], **kwargs) -> CrawlReport:
               help="Also follow the start hosts' sibling subdomains (news.x.edu.cn → *.x.edu.cn).")
 @click.option("--seed-only", is_flag=True,
               help="Only queue the start URLs and what is due again, for `scraper worker` processes to fetch.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON on stdout (for monitoring).")
 def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per_host, timeout, refresh,
-              recheck_days, same_site, seed_only):
+              recheck_days, same_site, seed_only, as_json):
     """Crawl start URLs (or every site of --config) into the archive.
 
     Stays on the start sites, obeys robots.txt, reads sitemaps, list pages and 上一条/下一条
@@ -126,10 +172,29 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
             "concurrency": concurrency, "same_site": same_site,
             **{k: v for k, v in overrides.items() if v is not None}}
     report = run_crawl(partial(crawl, sites, db), run=run, run_args={k: v for k, v in args.items() if v is not None},
-                       work=not seed_only)
-    click.echo(report.summary(), err=True)
-    if report.outcome == "interrupted":
-        sys.exit(EXIT_INTERRUPTED)
+                       stats_every=_stats_every(), work=not seed_only)
+    _finish(report, as_json)
+
+
+def _stats_every() -> float | None:
+    """Progress lines in the log when nobody watches a terminal."""
+    return None if sys.stderr.isatty() and not log_file_of() else STATS_EVERY
+
+
+def _finish(report: CrawlReport, as_json: bool) -> NoReturn:
+    """Log the run's summary (and print it as JSON), then exit with its code."""
+    logging.getLogger("scraper.run").info(report.summary())
+    code = (EXIT_INTERRUPTED if report.outcome == "interrupted"
+            else EXIT_SITE_DOWN if report.failed_sites else EXIT_OK)
+    if as_json:
+        click.echo(json.dumps({**report.to_dict(), "exit_code": code}, ensure_ascii=False))
+    sys.exit(code)
+
+
+def log_file_of() -> str | None:
+    """The --log-file given to the command group, if any."""
+    ctx = click.get_current_context().find_root()
+    return ctx.params.get("log_file")
 
 
 @main.command("worker")
@@ -141,19 +206,18 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
               help="Processes for HTTP and parsing (default one per core; 0: none).")
 @click.option("--lease", type=click.FloatRange(min=1), default=120, show_default=True,
               help="Seconds a claimed URL stays this worker's unless renewed (a killed worker's URLs return after it).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON on stdout (for monitoring).")
 def worker_cmd(db: str, max_pages: int | None, max_duration: float | None, concurrency: int | None,
-               extract_workers: int | None, lease: float):
+               extract_workers: int | None, lease: float, as_json: bool):
     """Fetch from a shared (PostgreSQL) archive's frontier beside other workers on this or other
     machines, until it is empty. The sites and their settings are those `scraper crawl` seeded;
     politeness (delay, per-host concurrency, robots.txt) holds across all workers together."""
     options = dict(max_pages=max_pages, max_duration=max_duration, concurrency=concurrency,
                    extract_workers=extract_workers)
     run = RunSettings().with_overrides(**options)
-    report = run_crawl(partial(work, db, run), lease_seconds=lease,
+    report = run_crawl(partial(work, db, run), lease_seconds=lease, stats_every=_stats_every(),
                        run_args={"worker": True, **{k: v for k, v in options.items() if v is not None}})
-    click.echo(report.summary(), err=True)
-    if report.outcome == "interrupted":
-        sys.exit(EXIT_INTERRUPTED)
+    _finish(report, as_json)
 
 
 @main.command("migrate")
@@ -239,7 +303,8 @@ def reextract_cmd(db: str, site: str | None, config: str | None):
 
 
 @main.command("demo")
-@db_option
+@click.option("--db", default="demo.db", show_default=True, type=click.Path(dir_okay=False),
+              help="Archive file for the demo (kept apart from a real archive).")
 @click.option("--rows", default=10, show_default=True, type=click.IntRange(min=0), help="Sample rows to show.")
 def demo_cmd(db: str, rows: int):
     """Serve the bundled fixture news sites on 127.0.0.1, crawl them into the archive and show

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .discover import Link, classify_url
-from .fetch import Fetcher, FetchResult, HostPacing, SharedHostPacing, remote_exchange
+from .fetch import Fetcher, FetchResult, HostPacing, SharedHostPacing, failure_text, remote_exchange
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
 from .reasons import Reason
@@ -36,6 +36,8 @@ from .workers import WorkerError, WorkerPool
 from .yields import PatternStats, YieldTracker, url_pattern
 
 log = logging.getLogger(__name__)
+# The run's summary and periodic progress: the CLI shows this logger at INFO even without -v.
+run_log = logging.getLogger("scraper.run")
 
 
 @dataclass
@@ -47,6 +49,13 @@ class CrawlReport:
     outcome: str                  # 'completed' | 'limit' | 'interrupted'
     counts: Counter = field(default_factory=Counter)
     elapsed: float = 0.0
+    # sites none of whose start URLs could be fetched this run → why, in plain words
+    failed_sites: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The report as plain JSON-ready data (for `crawl --json` and monitoring)."""
+        return {"run_id": self.run_id, "outcome": self.outcome, "elapsed": round(self.elapsed, 3),
+                "counts": dict(sorted(self.counts.items())), "failed_sites": self.failed_sites}
 
     def summary(self) -> str:
         c = self.counts
@@ -76,6 +85,11 @@ class _Budget:
         self.spent = 0
         self.stop_reason: str | None = None
 
+    def hit(self, which: str) -> None:
+        if not self.stop_reason:
+            run_log.info("%s reached: stopping; the next run continues from here", which)
+        self.stop_reason = self.stop_reason or "limit"
+
     def remaining(self) -> float | None:
         return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
 
@@ -83,10 +97,10 @@ class _Budget:
         if self.stop_reason:
             return False
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            self.stop_reason = "limit"
+            self.hit("max_duration")
             return False
         if self.max_pages is not None and self.spent >= self.max_pages:
-            self.stop_reason = "limit"
+            self.hit(f"max_pages ({self.max_pages})")
             return False
         self.spent += 1
         return True
@@ -162,6 +176,10 @@ class _SiteCrawl:
         self.batch = 1 if archive.lease_seconds else 4 * self.concurrency
         self.idle_wait = 0.25 if archive.lease_seconds else 0.0
         self._empty_until = 0.0
+        self.start_keys = {c for u in site.start_urls if (c := canonicalize(u))}
+        self.starts: dict[str, str | None] = {}   # start URL tried this run → None if it worked, else why not
+        self.fetched = self.failed = 0
+        self.unreachable: str | None = None        # set when every start URL failed
         self.yields = YieldTracker(self.settings.low_yield_after)
         self._pages_since_save = 0
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
@@ -220,6 +238,8 @@ class _SiteCrawl:
         return None, asked
 
     async def run(self, seed: bool = True, work: bool = True) -> None:
+        started = time.monotonic()
+        log.info("site %s: starting from %s", self.site.name, ", ".join(self.site.start_urls))
         async with self.fetcher:
             if seed:
                 await self.seed()
@@ -230,6 +250,17 @@ class _SiteCrawl:
             finally:
                 with self.archive.transaction():
                     self._save_patterns()
+        self._check_starts()
+        log.info("site %s: finished in %.1fs: %d pages fetched, %d failed", self.site.name,
+                 time.monotonic() - started, self.fetched, self.failed)
+
+    def _check_starts(self) -> None:
+        """A site none of whose start URLs could be fetched is down or misconfigured: say why
+        (the run's exit code tells a scheduler)."""
+        keys = self.start_keys
+        if keys and set(self.starts) >= keys and all(self.starts[k] for k in keys):
+            self.unreachable = "; ".join(f"{k} ({self.starts[k]})" for k in sorted(keys))
+            log.error("site %s: every start URL failed: %s", self.site.name, self.unreachable)
 
     def _tasks(self) -> int:
         """Fetch slots plus room for the pages being parsed and stored. A task holds its page
@@ -300,6 +331,7 @@ class _SiteCrawl:
             item.fetch_url, kind="sitemap" if item.kind == "sitemap" else "page",
             etag=etag, last_modified=last_modified,
         )
+        self._note(item, result)
         if result.reason == Reason.ROBOTS:
             self.counts["skipped"] += 1
             with self.archive.transaction():
@@ -328,6 +360,20 @@ class _SiteCrawl:
             self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
 
+    def _note(self, item: FrontierItem, result: FetchResult) -> None:
+        """Log one fetch (DEBUG, like Scrapy's `Crawled (200) <GET url> (referer: …)`) and keep
+        what the site's summary and its start-URL check need."""
+        worked = result.ok or result.not_modified
+        if item.url in self.start_keys:
+            self.starts[item.url] = None if worked else failure_text(result)
+        if result.attempts:
+            self.fetched += 1
+        self.failed += not worked
+        if log.isEnabledFor(logging.DEBUG):
+            outcome = "" if worked else f" {result.reason}: {failure_text(result)}"
+            log.debug("%s (%s) <GET %s> (referer: %s)%s", "Crawled" if result.attempts else "Refused",
+                      result.status or "-", item.fetch_url, item.discovered_from, outcome)
+
     async def _work(self, op: str, *args):
         """Run a pipeline step in a worker process (in the loop when there is no pool)."""
         if self.pool is None:
@@ -345,6 +391,8 @@ class _SiteCrawl:
         )
 
     def _failed(self, item: FrontierItem, result: FetchResult) -> None:
+        if item.kind == "sitemap" and item.discovered_from != _FALLBACK:
+            log.info("sitemap %s failed: %s", item.fetch_url, failure_text(result))
         self.counts["errors"] += 1
         self.counts[f"reason:{result.reason}"] += 1
         state = "skipped" if result.reason is not None and Reason(result.reason).skip else "failed"
@@ -401,6 +449,7 @@ class _SiteCrawl:
     def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
         if sitemap.error:
             self.counts[f"sitemap:{sitemap.error}"] += 1
+            log.info("sitemap %s: %s", item.fetch_url, sitemap.error)
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result, raw=raw))
             self._enqueue((_Found(c.url, "sitemap", c.lastmod, trusted=True) for c in sitemap.children), item)
@@ -483,11 +532,23 @@ async def _renew_claims(archive: Archive, every: float) -> None:
         archive.renew_claims()
 
 
+async def _log_progress(counts: Counter, started: float, every: float) -> None:
+    """A stats line every `every` seconds, for logs nobody watches live (cron, systemd)."""
+    while True:
+        await asyncio.sleep(every)
+        minutes = (time.monotonic() - started) / 60
+        run_log.info("progress: %d pages fetched (%.0f/min), %d new articles, %d changed, %d errors in %.0f min",
+                     counts["pages_fetched"], counts["pages_fetched"] / minutes, counts["articles_new"],
+                     counts["articles_changed"], counts["errors"], minutes)
+
+
 async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSettings | None = None, *,
                       run_args: dict | None = None, progress: ProgressCallback | None = None,
+                      stats_every: float | None = None,
                       transport: httpx.AsyncBaseTransport | None = None,
                       seed: bool = True, work: bool = True) -> CrawlReport:
-    """Crawl `sites` into an already opened archive (the caller holds the crawl lock).
+    """Crawl `sites` into an already opened archive (the caller holds the crawl lock); with
+    `stats_every`, log a progress line that often (seconds).
 
     `seed` queues the start URLs and re-reads what is due (and, on a shared archive, records
     the sites for workers); `work` fetches until the frontier is empty. A worker on a shared
@@ -501,6 +562,7 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
     workers = run.extract_workers
     loop = asyncio.get_running_loop()
     running: list[asyncio.Future] = []
+    crawls: list[_SiteCrawl] = []
 
     def interrupt() -> None:
         """Stop now: pages in flight stay pending (the next run fetches them), so nobody
@@ -531,13 +593,16 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
                 stack.callback(renewing.cancel)
                 stack.callback(archive.release_claims)
             stack.enter_context(archive.group_commit())
+            if stats_every:
+                ticker = asyncio.ensure_future(_log_progress(counts, started, stats_every))
+                stack.callback(ticker.cancel)
             crawling = asyncio.ensure_future(_run_all(crawls, seed, work))
             running.append(crawling)
             try:
                 # a worker may sleep out a long Crawl-delay: the duration limit cancels it
                 await asyncio.wait_for(crawling, budget.remaining())
             except asyncio.TimeoutError:
-                budget.stop_reason = "limit"
+                budget.hit(f"max_duration ({run.max_duration:g}s)")
             except asyncio.CancelledError:
                 if budget.stop_reason != "interrupted":
                     raise
@@ -552,7 +617,8 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
     outcome = budget.stop_reason or "completed"
-    report = CrawlReport(run_id, outcome, counts, time.monotonic() - started)
+    report = CrawlReport(run_id, outcome, counts, time.monotonic() - started,
+                         {c.site.name: c.unreachable for c in crawls if c.unreachable})
     archive.finish_run(run_id, outcome, counts, dict(counts))
     return report
 
@@ -582,7 +648,7 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
 def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, *,
           settings: Settings | None = None, run: RunSettings | None = None,
           progress: ProgressCallback | None = None, run_args: dict | None = None,
-          seed: bool = True, work: bool = True) -> CrawlReport:
+          stats_every: float | None = None, seed: bool = True, work: bool = True) -> CrawlReport:
     """Crawl start URLs (each host one site, with `settings`) or configured sites into the
     archive at `db` (public API); `run` holds the budgets and concurrency of the whole run. On a
     shared (PostgreSQL) archive this seeds the frontier for `work()` processes and works beside
@@ -595,11 +661,12 @@ def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, 
         sites = sites_from_urls(sites, settings)
     with open_archive(db) as archive, archive.crawl_lock():
         return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress,
-                                       seed=seed, work=work))
+                                       stats_every=stats_every, seed=seed, work=work))
 
 
 def work(db: str, run: RunSettings | None = None, *, progress: ProgressCallback | None = None,
-         lease_seconds: float | None = None, run_args: dict | None = None) -> CrawlReport:
+         lease_seconds: float | None = None, run_args: dict | None = None,
+         stats_every: float | None = None) -> CrawlReport:
     """Work through the frontier of a shared archive beside other workers (on this or other
     machines) until nothing is left: the sites are those a crawl seeded. Raises `ArchiveError`
     when the archive has none."""
@@ -611,4 +678,4 @@ def work(db: str, run: RunSettings | None = None, *, progress: ProgressCallback 
         if lease_seconds is not None and archive.lease_seconds:
             archive.lease_seconds = lease_seconds
         return asyncio.run(crawl_async(sites, archive, run, run_args=run_args or {"worker": True},
-                                       progress=progress, seed=False))
+                                       progress=progress, stats_every=stats_every, seed=False))

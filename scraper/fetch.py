@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import ipaddress
+import logging
 import random
 import socket
+import ssl
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
@@ -36,6 +38,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # A Retry-After longer than backoff_max also puts the host down: the server asked for a pause
 # longer than this run will wait, so its other URLs wait for the next run too.
 _HOST_DOWN_AFTER = 10
+log = logging.getLogger(__name__)
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 # How long a robots.txt one worker fetched serves the others (an unreachable one: a minute, see
 # PostgresArchive.shared_robots); a new crawl reads it afresh.
@@ -78,6 +81,7 @@ class FetchResult:
     redirects: list[str] = field(default_factory=list)
     attempts: int = 0
     timeouts: int = 0                          # attempts that ran out of time (the URL's budget)
+    detail: str | None = None                  # what went wrong in plain words ('connection refused')
     elapsed: float = 0.0
 
     @property
@@ -242,6 +246,57 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+_DNS_WORDS = ("name or service not known", "nodename nor servname", "name resolution", "no address associated",
+              "getaddrinfo", "name does not resolve", "dns lookup failed")
+
+
+def connect_failure(exc: BaseException) -> str:
+    """Why a connection failed, in the words a user acts on: connection refused, DNS lookup
+    failed, TLS failed (…), connection reset, network unreachable. Looks through the causes
+    (httpx wraps the OSError that says it) and, for an error that crossed from a worker process,
+    its message."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    for e in reversed(chain):        # the innermost cause is the most specific
+        if isinstance(e, ssl.SSLError):
+            return f"TLS failed: {getattr(e, 'reason', None) or e}"
+        if isinstance(e, socket.gaierror):
+            return "DNS lookup failed"
+        if isinstance(e, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(e, ConnectionResetError):
+            return "connection reset"
+    text = str(exc) or type(exc).__name__
+    low = text.lower()
+    if "refused" in low:
+        return "connection refused"
+    if any(s in low for s in _DNS_WORDS):
+        return "DNS lookup failed"
+    if low.startswith("tls failed"):
+        return text
+    if any(s in low for s in ("ssl", "certificate", "tls")):
+        return f"TLS failed: {text}"
+    if "reset" in low:
+        return "connection reset"
+    if "unreachable" in low:
+        return "network unreachable"
+    return text
+
+
+def failure_text(result: FetchResult) -> str:
+    """A failed fetch in plain words: the detail when known, else the status or the reason."""
+    if result.detail:
+        return result.detail
+    if result.reason == Reason.ROBOTS:
+        return "disallowed by robots.txt"
+    if result.status is not None and result.status >= 400:
+        return f"HTTP {result.status}"
+    return result.reason or "ok"
+
+
 class Fetcher:
     """One per crawl run: holds the HTTP client, per-host pacing, the robots and DNS caches.
 
@@ -305,36 +360,42 @@ class Fetcher:
     async def _load_robots(self, origin: str) -> Robots:
         shared = self._pacing.shared
         if shared is None:
-            status, text = await self._fetch_robots(origin)
+            status, text, cause = await self._fetch_robots(origin)
         else:
-            status, text = await self._shared_robots(shared, origin)
+            status, text, cause = await self._shared_robots(shared, origin)
         robots = Robots.from_response(status, text, self.settings.user_agent)
         if robots.unreachable:
             self.stats[Reason.ROBOTS_UNREACHABLE] += 1
+            robots.cause = cause
+            log.warning("%s/robots.txt unreachable (%s): nothing of this origin is fetched this run",
+                        origin, robots.cause)
         return robots
 
-    async def _fetch_robots(self, origin: str) -> tuple[int | None, str | None]:
+    async def _fetch_robots(self, origin: str) -> tuple[int | None, str | None, str]:
+        """(status, text, what went wrong in plain words) of the origin's robots.txt."""
         result = await self.fetch(origin + "/robots.txt", kind="robots")
         text = result.content.decode("utf-8", "replace") if result.content is not None else None
         status = result.status
         if status is not None and 200 <= status < 300 and result.content is None:
             status, text = None, None   # rules we could not read entirely (too large, a drip): unreachable
-        return status, text
+        return status, text, failure_text(result)
 
-    async def _shared_robots(self, shared: Coordination, origin: str) -> tuple[int | None, str | None]:
+    async def _shared_robots(self, shared: Coordination, origin: str) -> tuple[int | None, str | None, str]:
         """robots.txt as some worker fetched it: one of them fetches, the others wait for it."""
         while (stored := shared.shared_robots(origin, _SHARED_ROBOTS_AGE)) is None:
             if shared.try_robots_lock(origin):
                 try:
                     stored = shared.shared_robots(origin, _SHARED_ROBOTS_AGE)   # stored while we asked?
                     if stored is None:
-                        stored = await self._fetch_robots(origin)
-                        shared.store_robots(origin, *stored)
-                    return stored
+                        fetched = await self._fetch_robots(origin)
+                        shared.store_robots(origin, *fetched[:2])
+                        return fetched
                 finally:
                     shared.release_robots_lock(origin)
+                break
             await asyncio.sleep(0.05)
-        return stored
+        status, text = stored
+        return status, text, f"{'HTTP ' + str(status) if status else 'no answer'} when another worker asked"
 
     # ------------------------------------------------------------------------------ fetch
 
@@ -359,6 +420,8 @@ class Fetcher:
         while True:
             result.final_url = current
             result.reason = await self._refusal(current, kind)
+            if result.reason == Reason.ROBOTS_UNREACHABLE:
+                result.detail = f"its robots.txt is unreachable: {(await self.robots(current)).cause}"
             if result.reason is None:
                 await self._attempts(current, kind, conditional, result)
             if result.reason is not None or result.status not in _REDIRECTS:
@@ -418,7 +481,7 @@ class Fetcher:
         state = self._host(host_of(url))
         for attempt in range(s.max_retries + 1):
             if state.down:
-                result.status, result.reason = None, Reason.HOST_DOWN
+                result.status, result.reason, result.detail = None, Reason.HOST_DOWN, "host down: it failed repeatedly this run"
                 return
             result.attempts += 1
             retry = _Retry()
@@ -429,8 +492,9 @@ class Fetcher:
                 return
             except (TimeoutError, httpx.TimeoutException):
                 result.status, result.reason = None, Reason.TIMEOUT
+                result.detail = f"no complete answer within {s.timeout:g}s"
                 result.timeouts += 1
-                state.failures += 1
+                self._no_answer(state, url, result)
                 if result.timeouts >= s.max_timeouts:
                     return
             except httpx.DecodingError:
@@ -439,15 +503,24 @@ class Fetcher:
             except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
                 result.status, result.reason = None, Reason.BAD_URL
                 return
-            except (httpx.TransportError, OSError):
-                result.status, result.reason = None, Reason.CONNECT_ERROR
-                state.failures += 1
+            except (httpx.TransportError, OSError) as exc:
+                result.status, result.reason, result.detail = None, Reason.CONNECT_ERROR, connect_failure(exc)
+                self._no_answer(state, url, result)
             if retry is None or attempt == s.max_retries:
                 return
             backoff = s.backoff_base * 2 ** attempt * random.uniform(0.5, 1.5)
             wait = min(s.backoff_max, backoff if retry.after is None else retry.after)
             self.stats["retries"] += 1
+            log.info("retrying %s in %.1fs (%s)", url, wait, failure_text(result))
             await asyncio.sleep(wait)
+
+    @staticmethod
+    def _no_answer(state: _Host, url: str, result: FetchResult) -> None:
+        """Count an attempt the host did not answer; say so once when that makes it down."""
+        state.failures += 1
+        if state.failures == _HOST_DOWN_AFTER:
+            log.warning("host %s is down (%s): its other URLs wait for the next run",
+                        host_of(url), failure_text(result))
 
     async def _once(self, url: str, kind: str, conditional: dict[str, str],
                     result: FetchResult) -> _Retry | None:
@@ -619,4 +692,7 @@ async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, byte
         _worker_client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
                                            limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
     request = httpx.Request(method, url, headers=headers, extensions=extensions)
-    return await exchange(_worker_client, request, kind, max_bytes, deadline)
+    try:
+        return await exchange(_worker_client, request, kind, max_bytes, deadline)
+    except httpx.ConnectError as exc:   # its causes do not cross to the crawler: keep what they say
+        raise httpx.ConnectError(connect_failure(exc)) from None

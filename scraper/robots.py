@@ -29,6 +29,7 @@ class Robots:
     crawl_delay: float | None = None
     sitemaps: list[str] = field(default_factory=list)
     unreachable: bool = False
+    cause: str | None = None      # why it was unreachable, in plain words
 
     @classmethod
     def parse(cls, text: str, user_agent: str) -> "Robots":

@@ -93,9 +93,12 @@ def test_a_second_crawl_on_the_same_archive_is_refused(tmp_path):
 
 
 def test_demo_runs_from_the_command_line(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "scraper", "demo", "--db", str(tmp_path / "demo.db")],
-                          capture_output=True, text=True, timeout=120)
+    """Without --db the demo writes demo.db, never the archive.db a real crawl uses."""
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPER_DB"}
+    proc = subprocess.run([sys.executable, "-m", "scraper", "demo"], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr
+    assert not (tmp_path / "archive.db").exists()
     assert "stored" in proc.stdout and "fields found" in proc.stdout
     with sqlite3.connect(tmp_path / "demo.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= 44
