@@ -19,7 +19,7 @@ from ..changes import GONE_STATUSES, Change, Since
 from ..search import SearchQuery
 from .records import (VERSIONED_COLUMNS, ArticleSelection, JSON_FIELDS, QueryResult, SearchHit, SearchResult,
                       decompress, like_prefix)
-from .sqlite_read import _export_fields, _selection_sql
+from .sqlite_read import SqliteReading, _export_fields, _selection_sql
 
 _TITLE_WEIGHT = 10
 
@@ -135,3 +135,5 @@ class PostgresReading:
             f" SELECT {columns} FROM articles WHERE url = %s ORDER BY version", (url, url))
         names = [d.name for d in cursor.description or ()]
         return [dict(zip(names, r)) for r in cursor]
+
+    site_stats = SqliteReading.site_stats     # its SQL is the two dialects' common part
