@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urldefrag
 
 import httpx
 
+from scraper.decode import looks_binary
 from scraper.reasons import Reason
 from scraper.robots import Robots
 from scraper.settings import RunSettings, Settings
@@ -104,6 +105,10 @@ class _Refused(Exception):
     """A request that must not be made (forbidden address): no retry, no connection."""
 
 
+class _HostDown(Exception):
+    """The host went down (or asked for a long pause) while this request waited for its slot."""
+
+
 @dataclass
 class _Host:
     """Pacing state of one host: in-flight slots and the earliest next request start."""
@@ -146,6 +151,8 @@ class HostPacing:
                 # a loop, since a Retry-After seen meanwhile may push next_start further
                 while (pause := state.next_start - time.monotonic()) > 0:
                     await asyncio.sleep(pause)
+                if state.down:      # e.g. a 429 asking for a day came while we waited
+                    raise _HostDown
                 await self.overall.acquire()
                 state.next_start = time.monotonic() + delay
             try:
@@ -191,6 +198,8 @@ class SharedHostPacing(HostPacing):
         assert shared is not None
         async with state.slots:
             while True:
+                if state.down:
+                    raise _HostDown
                 await self.overall.acquire()
                 slot = next((n for n in range(per_host) if shared.try_host_slot(host, n)), None)
                 # stamped at the real start: compare-and-set on the server's clock
@@ -490,6 +499,10 @@ class Fetcher:
             except _Refused:
                 result.reason = Reason.FORBIDDEN_ADDRESS
                 return
+            except _HostDown:
+                result.attempts -= 1       # it never went out
+                result.status, result.reason = None, Reason.HOST_DOWN
+                return
             except (TimeoutError, httpx.TimeoutException):
                 result.status, result.reason = None, Reason.TIMEOUT
                 result.detail = f"no complete answer within {s.timeout:g}s"
@@ -656,7 +669,8 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str,
     """Send one request and read the body only when it is wanted, all by `deadline`
     (time.monotonic). No answer by then raises TimeoutError; a body still arriving then ends
     the exchange with reason 'slow-body' — the client's timeout is per read, which a server
-    sending a byte a second never trips."""
+    sending a byte a second never trips. A page whose bytes are binary is 'not-html' whatever
+    its Content-Type said."""
     async with asyncio.timeout(deadline - time.monotonic()):
         response = await client.send(request, stream=True)
     try:
@@ -669,6 +683,8 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str,
                     content = await _read_capped(response, max_bytes)
                 if content is None:
                     reason = Reason.TOO_LARGE
+                elif kind == "page" and looks_binary(content):
+                    reason, content = Reason.NOT_HTML, None   # an image or archive labelled text/html
             except TimeoutError:
                 reason = Reason.SLOW_BODY
         return Exchange(response.status_code, headers, reason, content)

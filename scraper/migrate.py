@@ -17,7 +17,8 @@ from pathlib import Path
 from .store import Archive, ArchiveError, open_archive
 
 # Parents first; the frontier keeps its queue order through insertion order.
-TABLES = ("runs", "frontier", "pages", "articles", "article_versions", "aliases", "url_patterns")
+TABLES = ("runs", "frontier", "pages", "articles", "article_versions", "aliases", "url_patterns", "files",
+          "file_urls")
 _MODULUS = 1 << 256
 
 

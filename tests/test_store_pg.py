@@ -160,7 +160,8 @@ def test_migrate_there_and_back_keeps_every_row(pg_url, tmp_path):
         _fill(archive)
     there = migrate(source, pg_url)
     assert {c.table: c.rows for c in there} == {"runs": 1, "frontier": 6, "pages": 1, "articles": 1,
-                                                "article_versions": 1, "aliases": 1, "url_patterns": 1}
+                                                "article_versions": 1, "aliases": 1, "url_patterns": 1, "files": 0,
+                                                "file_urls": 0}
     back_path = str(tmp_path / "b.db")
     back = migrate(pg_url, back_path)
     assert back == there                              # same counts, same content hashes
@@ -181,3 +182,19 @@ def test_migrate_refuses_a_destination_with_rows(pg_url, tmp_path):
     migrate(source, pg_url)
     with pytest.raises(ArchiveError, match="not empty"):
         migrate(source, pg_url)
+
+
+def test_attachments_are_kept_once_per_content(pg_url):
+    from scraper.article import Attachment
+    from scraper.store.records import FileRecord
+
+    with open_archive(pg_url) as archive, archive.transaction():
+        archive.save_article(Article(title="招生", body="附件见下。", attachments=[Attachment("http://x/a.pdf", "计划.pdf")]),
+                             "http://x/1.htm", "s", 1)
+        assert archive.save_file(FileRecord("http://x/a.pdf", "http://x/a.pdf", "s", b"%PDF-1", "application/pdf",
+                                            etag='"e"'))
+        assert not archive.save_file(FileRecord("http://x/b.pdf", "http://x/b.pdf", "s", b"%PDF-1"))
+        assert archive.file_validators("http://x/a.pdf") == ('"e"', None)
+    with open_archive(pg_url, readonly=True) as reader:
+        assert [(f.article_url, f.text, f.content) for f in reader.iter_files()] == [
+            ("http://x/1.htm", "计划.pdf", b"%PDF-1")]

@@ -55,6 +55,17 @@ def schema_v1() -> list[str]:
         # learned per-site state: the yield of each URL pattern (see scraper.yields)
         "CREATE TABLE url_patterns (site text, pattern text, fetched bigint, yielded bigint, articles bigint,"
         " idle bigint, alias text, PRIMARY KEY (site, pattern))",
+        "CREATE INDEX articles_run_id ON articles (run_id)",
+        "CREATE INDEX pages_status ON pages (status)",
+        # downloaded attachments, content-addressed (see the SQLite schema's version 5)
+        "CREATE TABLE files (sha256 text PRIMARY KEY, size bigint, mime text, content bytea, first_seen text)",
+        "CREATE TABLE file_urls (url text PRIMARY KEY, link_url text, site text, sha256 text, etag text,"
+        " last_modified text, fetched_at text, run_id bigint)",
+        "CREATE INDEX file_urls_link_url ON file_urls (link_url)",
+        "CREATE VIEW article_files AS SELECT a.url AS article_url, a.site, j.value ->> 'text' AS text,"
+        " u.url AS file_url, f.sha256, f.mime, f.size FROM articles a"
+        " CROSS JOIN LATERAL jsonb_array_elements(COALESCE(NULLIF(a.attachments, ''), '[]')::jsonb) j"
+        " JOIN file_urls u ON u.link_url = j.value ->> 'url' JOIN files f ON f.sha256 = u.sha256",
         # shared by every worker: the earliest next request start per host, robots.txt per origin
         "CREATE TABLE hosts (host text PRIMARY KEY, next_start timestamptz NOT NULL DEFAULT now())",
         "CREATE TABLE robots (origin text PRIMARY KEY, status integer, body text, fetched_at timestamptz NOT NULL)",

@@ -21,6 +21,7 @@ What differs from SQLite, and why:
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -36,8 +37,8 @@ from ..frontier import FrontierItem
 from .base import Archive, ArchiveError
 from .pg_read import PostgresReading
 from .pgschema import READER_ROLE, SCHEMA_VERSION, schema_v1
-from .records import (ARTICLE_COLUMNS, VERSIONED_COLUMNS, PageRecord, QueryResult, RawPage, article_record,
-                      content_hash, decompress, like_prefix, plainer, utcnow)
+from .records import (ARTICLE_COLUMNS, VERSIONED_COLUMNS, FileRecord, PageRecord, QueryResult, RawPage, StoredFile,
+                      article_record, compress, content_hash, decompress, like_prefix, plainer, utcnow)
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 # Keys of the advisory locks this archive takes (first half of the two-int key space).
@@ -452,6 +453,32 @@ class PostgresArchive(PostgresReading, Archive):
             for url, page_site, final_url, raw, encoding in rows:
                 yield RawPage(url, page_site, final_url, decompress(bytes(raw)), encoding)
             last = rows[-1][0]
+
+    # -- downloaded attachments ----------------------------------------------------------------
+    def save_file(self, record: FileRecord) -> bool:
+        digest = hashlib.sha256(record.content).hexdigest()
+        now = utcnow()
+        added = self.conn.execute(
+            "INSERT INTO files (sha256, size, mime, content, first_seen) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (sha256) DO NOTHING",
+            (digest, len(record.content), record.mime, compress(record.content), now)).rowcount > 0
+        self._upsert("file_urls", "url", {
+            "url": record.url, "link_url": record.link_url, "site": record.site, "sha256": digest, "etag": record.etag,
+            "last_modified": record.last_modified, "fetched_at": now, "run_id": record.run_id})
+        return added
+
+    def file_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        row = self.conn.execute("SELECT etag, last_modified FROM file_urls WHERE url = %s", (url,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def iter_files(self, site: str | None = None) -> Iterator[StoredFile]:
+        sql = ("SELECT l.article_url, l.site, l.text, l.file_url, l.sha256, l.mime, f.content"
+               " FROM article_files l JOIN files f ON f.sha256 = l.sha256")
+        params: tuple = ()
+        if site is not None:
+            sql, params = sql + " WHERE l.site = %s", (site,)
+        for *fields, content in self._stream(sql + " ORDER BY l.site, l.article_url, l.file_url", params):
+            yield StoredFile(*fields, decompress(bytes(content)))
 
     # -- articles ----------------------------------------------------------------------------
     def resolve_alias(self, url: str) -> str:
