@@ -39,6 +39,9 @@ class Article:
     canonical_url: str | None = None  # <link rel=canonical>, absolute, as declared
     encoding: str | None = None       # codec the bytes were decoded with
     reason: str | None = None         # None when the page looks like a real article
+    # How each field was found: label, markup, pattern, heading, meta, url, signature, epaper,
+    # fallback — `meta`, `url` and `fallback` are weak evidence (shown per site by stats).
+    evidence: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -2,6 +2,8 @@
 style of such a site (never a copy of a corpus page)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from scraper.extract import extract_article
@@ -241,3 +243,22 @@ def test_sibling_sections_of_one_class_are_one_article():
             f"<h1>夜雨诗词赏析</h1>{sections}</div><div class='side'><a href='/x'>其他诗词</a></div></body></html>")
     art = extract_article(html, "https://poems.example.com/p/1")
     assert art.body.count(_TEXT) == 3
+
+
+# ---------------------------------------------------------------- evidence
+def test_each_field_records_how_it_was_found():
+    html = page("<h1>学院开展社区志愿服务活动</h1><div class='info'>来源：某某日报 作者：王丽</div>", "",
+                title="学院开展社区志愿服务活动-某某学院")
+    art = extract_article(html, "https://www.example.edu.cn/2024-05/08/a1.htm")
+    assert art.evidence == {"title": "heading", "source": "label", "author": "label", "published_at": "url"}
+
+
+def test_evidence_is_stored_with_the_article(tmp_path):
+    from scraper.store import open_archive
+    html = page("<h1>学院开展社区志愿服务活动</h1><div class='info'>发布时间：2024-05-08</div>", "",
+                title="学院开展社区志愿服务活动-某某学院")
+    art = extract_article(html, "https://www.example.edu.cn/a1.htm")
+    with open_archive(tmp_path / "a.db") as archive:
+        archive.save_article(art, art.url, "s", None)
+        (stored,) = archive.query("SELECT evidence FROM articles").rows
+    assert json.loads(stored[0]) == {"title": "heading", "published_at": "label"}

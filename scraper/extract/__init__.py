@@ -97,6 +97,7 @@ def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bo
     meta = read_meta(page.tree)
     site = LazySite(page, meta)
     art.title, title_line = find_title(page, meta, doc_title(page.tree), site.is_site)
+    title_how = "heading" if title_line >= 0 else "meta"
     rng = find_body(page, title_line)
     if title_line >= 0 and abs(rng.first - title_line) > _TITLE_BODY_GAP:
         # <title> matched a line far from any text (a logo or banner naming the site): trust
@@ -106,23 +107,32 @@ def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bo
     if title_line < 0 and rng.block >= 0:
         title_line = heading_near(page, rng.first, site.is_site)
         if title_line >= 0:
-            art.title = page.lines[title_line].text
+            art.title, title_how = page.lines[title_line].text, "fallback"
     if art.title is None:
         art.title = first_heading(page, site.is_site)   # no <title>, no metadata: never nothing
     head: Header = read_header(page, rng, title_line)
     art.published_at, art.author, art.source, art.editor = head.published_at, head.author, head.source, head.editor
+    art.evidence.update((k, v) for k, v in head.evidence.items() if v and getattr(art, k))
+    if art.title:
+        art.evidence["title"] = title_how
     first = extend_lead(page, rng, head.body_first, head.end) if head.end >= 0 else head.body_first
     kept = body_lines(page, BodyRange(rng.block, first, rng.last), {title_line})
     art.body = body_text(page, kept)
     if art.published_at is None:
         tail = [page.lines[i].text for i in kept[-_SIGNATURE_LINES:]]
-        art.published_at = (signature_date(tail) or epaper_date(page, title_line)
-                            or meta_date(meta, page.tree) or date_from_url(url))
+        for how, find in (("signature", lambda: signature_date(tail)), ("epaper", lambda: epaper_date(page, title_line)),
+                          ("meta", lambda: meta_date(meta, page.tree)), ("url", lambda: date_from_url(url))):
+            art.published_at = find()
+            if art.published_at:
+                art.evidence["published_at"] = how
+                break
     if art.author is None:
         # In-text bylines: the first/last lines, or a short line of its own anywhere.
         edges = kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]
         edges += [i for i in kept if len(page.lines[i].text) <= _BYLINE_LINE_MAX]
         art.author = next((a for a in (byline_author(page.lines[i].text) for i in edges) if a), None)
+        if art.author:
+            art.evidence["author"] = "pattern"
     base = base_url(page, url)
     art.canonical_url = canonical(page, base)
     art.prev_url, art.next_url = prev_next(page, base)

@@ -29,6 +29,7 @@ def apply_overrides(art: Article, tree: LexborHTMLParser, overrides: dict[str, s
         node = _select(tree, selector)
         if node is None:
             continue
+        art.evidence[field] = "config"   # a [site.extract] selector from sites.toml
         if field == "body":
             page = build_page(tree, node)
             kept = body_lines(page, BodyRange(-1, 0, len(page.lines) - 1), set())

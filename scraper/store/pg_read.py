@@ -17,7 +17,7 @@ import psycopg
 
 from ..changes import GONE_STATUSES, Change, Since
 from ..search import SearchQuery
-from .records import (VERSIONED_COLUMNS, ArticleSelection, JSON_FIELDS, QueryResult, SearchHit, SearchResult,
+from .records import (VERSIONED_COLUMNS, ArticleSelection, JSON_FIELDS, JSON_OBJECT_FIELDS, QueryResult, SearchHit, SearchResult,
                       decompress, like_prefix)
 from .sqlite_read import SqliteReading, _export_fields, _selection_sql
 
@@ -82,7 +82,7 @@ class PostgresReading:
         sql = f"SELECT {', '.join('a.' + n for n in names)} FROM articles a"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        decode = [i for i, n in enumerate(names) if n in JSON_FIELDS]
+        decode = [i for i, n in enumerate(names) if n in JSON_FIELDS or n in JSON_OBJECT_FIELDS]
         for row in self._stream(sql + " ORDER BY a.site, a.published_at, a.url", params):
             record = dict(zip(names, row))
             for i in decode:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .records import ARTICLE_COLUMNS, VERSIONED_COLUMNS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: articles.evidence (how each field was found)
 READER_ROLE = "scraper_reader"
 _INTEGER_COLUMNS = frozenset({"version", "run_id"})
 

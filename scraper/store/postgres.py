@@ -118,6 +118,8 @@ class PostgresArchive(PostgresReading, Archive):
                     raise ArchiveError(f"cannot create the pg_trgm extension (PostgreSQL's contrib): {exc}") from exc
                 for statement in schema_v1():
                     self.conn.execute(statement)
+            if version < 2:
+                self.conn.execute("ALTER TABLE articles ADD COLUMN IF NOT EXISTS evidence text")
             self.conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s)"
                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
         self._grant_reader()

@@ -19,13 +19,15 @@ DEFAULT_DB = "archive.db"
 # only real articles are stored) plus what the archive keeps about each. Defined once here;
 # the schema and the export are derived from it.
 ARTICLE_COLUMNS: tuple[str, ...] = ("url", "site") + tuple(
-    f.name for f in fields(Article) if f.name not in ("url", "reason")
-) + ("content_hash", "version", "first_seen", "last_seen", "run_id")
+    f.name for f in fields(Article) if f.name not in ("url", "reason", "evidence")
+) + ("content_hash", "version", "first_seen", "last_seen", "run_id", "evidence")   # evidence: added in v7, last
 # Article fields kept as JSON text (lists of dataclasses).
 JSON_FIELDS = ("images", "attachments")
+# … and a mapping kept as a JSON object.
+JSON_OBJECT_FIELDS = ("evidence",)
 _STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)
 # Every column of the archive holding JSON text (articles' lists, runs' arguments and stats).
-JSON_COLUMNS = (*JSON_FIELDS, "args", "stats")
+JSON_COLUMNS = (*JSON_FIELDS, *JSON_OBJECT_FIELDS, "args", "stats")
 # What an earlier version of an article keeps in `article_versions`.
 VERSIONED_COLUMNS = ("title", "published_at", "author", "source", "editor", "body", "content_hash")
 
@@ -103,6 +105,8 @@ def article_record(article: Article) -> dict:
     record = {name: getattr(article, name) for name in _STORED_FIELDS}
     for key in JSON_FIELDS:
         record[key] = json.dumps([asdict(item) for item in record[key]], ensure_ascii=False)
+    for key in JSON_OBJECT_FIELDS:
+        record[key] = json.dumps(record[key], ensure_ascii=False)
     return record
 
 

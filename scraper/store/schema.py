@@ -126,7 +126,13 @@ END;
 """
 
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
+# Version 7: how each field of an article was found (`Article.evidence`, JSON), so weak
+# evidence (a date from the URL, a title from <title> alone) can be counted per site.
+V7 = """
+ALTER TABLE "articles" ADD COLUMN "evidence" TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps

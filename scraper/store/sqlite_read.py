@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from ..changes import GONE_STATUSES, Change, Since
 from ..search import SearchQuery
-from .records import (ARTICLE_COLUMNS, JSON_FIELDS, VERSIONED_COLUMNS, ArticleSelection, QueryResult, SearchHit,
+from .records import (ARTICLE_COLUMNS, JSON_FIELDS, JSON_OBJECT_FIELDS, VERSIONED_COLUMNS, ArticleSelection, QueryResult, SearchHit,
                       SearchResult, decompress)
 
 _TRIGRAM = 3
@@ -142,7 +142,7 @@ class SqliteReading:
         if where:
             sql += " WHERE " + " AND ".join(where)
         result = self.query(sql + " ORDER BY a.site, a.published_at, a.url", params)
-        decode = [i for i, n in enumerate(names) if n in JSON_FIELDS]
+        decode = [i for i, n in enumerate(names) if n in JSON_FIELDS or n in JSON_OBJECT_FIELDS]
         loads = json.loads
         for row in result:
             record = dict(zip(names, row))
