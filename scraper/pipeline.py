@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .article import Article
 from .discover import Link, discover_links
-from .extract import extract_parsed, parse_page
+from .extract import SiteProfile, extract_parsed, parse_page
 from .sitemaps import Sitemap, parse_sitemap
 from .store import compress
 from .urls import Scope, canonicalize
@@ -27,14 +27,15 @@ class Processed:
 
 
 def process_page(content: bytes, url: str, http_charset: str | None = None,
-                 overrides: dict[str, str] | None = None, scope: Scope | None = None) -> Processed:
+                 overrides: dict[str, str] | None = None, scope: Scope | None = None,
+                 profile: SiteProfile | None = None) -> Processed:
     """With `scope`, links outside it are dropped and the others canonicalized here: a real
     page links 100-300 URLs, mostly elsewhere, and checking them cost the crawler's loop more
     than anything else it did per page."""
     parsed = parse_page(content, http_charset=http_charset)
     # one parse for both; discovery first, since extraction drops hidden elements from the tree
     links = discover_links(parsed.text, url, tree=parsed.tree) if parsed.text else []
-    article = extract_parsed(parsed, url, overrides=overrides)
+    article = extract_parsed(parsed, url, overrides=overrides, profile=profile)
     canonical = {}
     if scope is not None:
         for link in links:

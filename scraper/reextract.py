@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from .extract import SiteProfile, learn_profile, page_traits
 from .pipeline import process_page
-from .store import open_archive
+from .store import Archive, open_archive
+
+_PROFILE_PAGES = 200    # pages per site a profile is learned from (enough to see what they share)
 
 
 def reextract(db: str | Path, *, site: str | None = None,
@@ -20,13 +23,14 @@ def reextract(db: str | Path, *, site: str | None = None,
     open_archive(db, readonly=True).close()        # "no archive at …" rather than creating one
     counts: Counter = Counter()
     with open_archive(db) as archive, archive.crawl_lock():
+        profiles = site_profiles(archive, site)
         for page in archive.raw_pages(site):
             key = archive.resolve_alias(page.url)     # a redirect's page is stored under the old URL
             if key != page.url and archive.has_raw_page(key):
                 counts["alias"] += 1                  # the article's own page is re-read instead
                 continue
             article = process_page(page.content, page.final_url or page.url, page.encoding,
-                                   (overrides or {}).get(page.site)).article
+                                   (overrides or {}).get(page.site), profile=profiles.get(page.site)).article
             with archive.transaction():
                 if not article.is_article:
                     counts["not-article"] += 1
@@ -39,3 +43,14 @@ def reextract(db: str | Path, *, site: str | None = None,
                     counts["added" if outcome == "new" else outcome] += 1
         archive.update_search_index()
     return counts
+
+
+def site_profiles(archive: Archive, site: str | None = None) -> dict[str, SiteProfile]:
+    """A profile per site from its stored pages: the `<title>` affix and template prose its pages
+    share, which settle what a single page leaves open."""
+    traits: dict[str, list] = {}
+    for page in archive.raw_pages(site):
+        seen = traits.setdefault(page.site, [])
+        if len(seen) < _PROFILE_PAGES:
+            seen.append(page_traits(page.content, http_charset=page.encoding))
+    return {name: learn_profile(t) for name, t in traits.items()}

@@ -22,10 +22,11 @@ from .header import Header, epaper_date, read_header, signature_date
 from .links import attachments, base_url, canonical, images, prev_next
 from .meta import doc_title, meta_date, read_meta
 from .overrides import apply_overrides
+from .profile import TEMPLATE_LINE_MIN, PageTraits, SiteProfile, learn_profile, line_key
 from .site import LazySite
 from .title import find_title, first_heading, heading_near
 
-__all__ = ["ParsedPage", "extract_article", "extract_parsed", "parse_page"]
+__all__ = ["ParsedPage", "extract_article", "extract_parsed", "parse_page", "page_traits", "learn_profile", "SiteProfile"]
 
 _BYLINE_LINES = 2       # first/last lines of the text where an in-text byline is looked for
 _BYLINE_LINE_MAX = 20   # a line this short may be a byline of its own (《棱镜》作者 周纯)
@@ -67,13 +68,24 @@ def parse_page(html: bytes | str, *, http_charset: str | None = None) -> ParsedP
 
 
 def extract_article(html: bytes | str, url: str | None = None, *, http_charset: str | None = None,
-                    overrides: dict[str, str] | None = None) -> Article:
-    """Extract an article record; never raises. `reason` is None for a real article page."""
-    return extract_parsed(parse_page(html, http_charset=http_charset), url, overrides=overrides)
+                    overrides: dict[str, str] | None = None, profile: SiteProfile | None = None) -> Article:
+    """Extract an article record; never raises. `reason` is None for a real article page.
+    A `profile` learned from the site's other pages settles what one page leaves open."""
+    return extract_parsed(parse_page(html, http_charset=http_charset), url, overrides=overrides, profile=profile)
+
+
+def page_traits(html: bytes | str, *, http_charset: str | None = None) -> PageTraits:
+    """What a page contributes to its site's profile: its `<title>` and its prose lines."""
+    parsed = parse_page(html, http_charset=http_charset)
+    if parsed.tree is None:
+        return PageTraits("", frozenset())
+    page = build_page(parsed.tree)
+    keys = frozenset(line_key(line.text) for line in page.lines if len(line.text) >= TEMPLATE_LINE_MIN)
+    return PageTraits(doc_title(page.tree), keys)
 
 
 def extract_parsed(parsed: ParsedPage, url: str | None = None, *,
-                   overrides: dict[str, str] | None = None) -> Article:
+                   overrides: dict[str, str] | None = None, profile: SiteProfile | None = None) -> Article:
     """`extract_article` on a page parsed by `parse_page`. Changes the tree (hidden elements
     are dropped): whoever else reads it reads it first."""
     art = Article(url=url, encoding=parsed.encoding, reason=parsed.reason)
@@ -81,7 +93,7 @@ def extract_parsed(parsed: ParsedPage, url: str | None = None, *,
         return art
     tree = parsed.tree
     page = build_page(tree)
-    kept, title_line, dated = _fill(art, page, url)
+    kept, title_line, dated = _fill(art, page, url, profile or SiteProfile())
     if overrides:
         apply_overrides(art, tree, overrides)
     if not page.lines:
@@ -91,19 +103,19 @@ def extract_parsed(parsed: ParsedPage, url: str | None = None, *,
     return art
 
 
-def _fill(art: Article, page: Page, url: str | None) -> tuple[list[int], int, bool]:
+def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile) -> tuple[list[int], int, bool]:
     """Set every field from the page model; returns what the page classifier needs: the body
     line indices, the headline line and whether the header under it shows a date."""
     meta = read_meta(page.tree)
-    site = LazySite(page, meta)
+    site = LazySite(page, meta, profile.title_affixes)
     art.title, title_line = find_title(page, meta, doc_title(page.tree), site.is_site)
     title_how = "heading" if title_line >= 0 else "meta"
-    rng = find_body(page, title_line)
+    rng = find_body(page, title_line, profile.template_lines)
     if title_line >= 0 and abs(rng.first - title_line) > _TITLE_BODY_GAP:
         # <title> matched a line far from any text (a logo or banner naming the site): trust
         # neither that line nor the position prior built on it.
         title_line = -1
-        rng = find_body(page, title_line)
+        rng = find_body(page, title_line, profile.template_lines)
     if title_line < 0 and rng.block >= 0:
         title_line = heading_near(page, rng.first, site.is_site)
         if title_line >= 0:

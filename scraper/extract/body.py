@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .dom import Line, Page
+from .profile import TEMPLATE_LINE_MIN, line_key
 from .rules import ATTACHMENT_EXT, BOILERPLATE_ANY, BOILERPLATE_START, DISTRUST_HINT, END_MARKERS, NEGATIVE_HINT, PHOTO_CREDIT, POSITIVE_HINT, PUNCTUATION, SENTENCE_END
 
 _MIN_PROSE = 8          # characters of non-link text for a line to count as prose
@@ -52,7 +53,7 @@ def _line_score(line: Line) -> float:
     return 1.0 + min(punct, 12) + min(plain / 50, 4.0)
 
 
-def score_blocks(page: Page, title_line: int = -1) -> int:
+def score_blocks(page: Page, title_line: int = -1, template: frozenset[int] = frozenset()) -> int:
     """Score the blocks that enclose prose and return the id of the best one (or -1).
 
     A known headline line adds a position prior: the text starts right below the headline,
@@ -61,7 +62,7 @@ def score_blocks(page: Page, title_line: int = -1) -> int:
     raw: dict[int, float] = {}
     for line in page.lines:
         s = _line_score(line)
-        if not s:
+        if not s or (template and is_template(line.text, template)):
             continue
         path = line.path
         end = len(path)
@@ -131,8 +132,13 @@ def _best_outside(page: Page, candidates: list[tuple[float, int]], box: tuple[in
     return best
 
 
-def find_body(page: Page, title_line: int = -1) -> BodyRange:
-    best = score_blocks(page, title_line)
+def is_template(text: str, template: frozenset[int]) -> bool:
+    """A prose line the site's pages all show (a site profile's template line)."""
+    return len(text) >= TEMPLATE_LINE_MIN and line_key(text) in template
+
+
+def find_body(page: Page, title_line: int = -1, template: frozenset[int] = frozenset()) -> BodyRange:
+    best = score_blocks(page, title_line, template)
     if best < 0:
         return BodyRange(-1, 0, -1)
     blk = page.blocks[best]
