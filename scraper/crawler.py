@@ -139,15 +139,15 @@ def _utc(stamp: str | None) -> str | None:
 
 def _link_kind(link: Link) -> str | None:
     """Frontier kind for a discovered link, or None when it is not to be fetched."""
-    if link.kind == "attachment":
+    if link.points_to == "attachment":
         return None                     # recorded with the article, not downloaded
-    if link.kind in ("sitemap", "feed"):
+    if link.points_to in ("sitemap", "feed"):
         return "sitemap"
     if link.rel in ("prev", "next"):
         return "article"
-    if link.rel in ("page", "sitemap-page") or link.kind == "list":
+    if link.rel in ("page", "sitemap-page") or link.points_to == "list":
         return "list"
-    return "article" if link.kind == "article" else "other"
+    return "article" if link.points_to == "article" else "other"
 
 
 class _SiteCrawl:
@@ -306,7 +306,7 @@ class _SiteCrawl:
         if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
             etag, last_modified = self.archive.validators(item.url) or (None, None)
         result = await self.fetcher.fetch(
-            item.fetch_url, kind="sitemap" if item.kind == "sitemap" else "page",
+            item.fetch_url, expect="sitemap" if item.kind == "sitemap" else "page",
             etag=etag, last_modified=last_modified,
         )
         self._note(item, result)
@@ -437,7 +437,7 @@ class _SiteCrawl:
                 item,
             )
             # an HTML error page or junk is not re-read every run; a truncated sitemap still is
-            state = "failed" if sitemap.kind == "invalid" else "done"
+            state = "failed" if sitemap.format == "invalid" else "done"
             self.frontier.finish(item, state, reason=sitemap.error, run_id=self.run_id)
             if not sitemap.entries and not sitemap.children:
                 self._next_fallback(item)
