@@ -14,6 +14,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .htmltree import parse_html
 from .linkwords import ATTACHMENT_EXTENSIONS, NEXT_LABELS, PREV_LABELS, label_pattern
 
 MAX_FILL = 1000        # pages generated per pagination range (末页 far away, script totals)
@@ -235,7 +236,7 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
     crawler parses a page once for discovery and extraction.
     """
     if tree is None:
-        tree = LexborHTMLParser(html)
+        tree = parse_html(html)
     page = _Page(urldefrag(url)[0])
     resolve = _Resolver(_base_url(tree, page.url))
     found = _Links(page.url)
@@ -575,7 +576,7 @@ def _from_datastore(html: str, resolve: _Resolver, page: _Page, found: _Links) -
     <script type="text/xml"> on the page, or as the whole body of its dataproxy.jsp answer;
     an HTML parser sees neither."""
     records = "\n".join(_CDATA.findall(html))
-    for node in LexborHTMLParser(records).css("a[href]"):
+    for node in parse_html(records).css("a[href]"):
         link = _link_for(node, resolve, page, chain_possible=False)
         if link is not None:
             found.add(link)

@@ -62,6 +62,7 @@ class Reason(StrEnum):
     HTML_ERROR_PAGE = "html-error-page"               # an HTML page served where a sitemap should be
     GZIP_ERROR = "gzip-error"
     TOO_MANY_URLS = "too-many-urls"
+    XML_ENTITIES = "xml-entities"                     # declares DTD entities (bomb, XXE): read without them
 
     @property
     def next_run(self) -> str:

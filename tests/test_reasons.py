@@ -13,7 +13,7 @@ STORED_WORDS = (
     "robots robots-unreachable off-scope forbidden-address bad-url timeout connect-error host-down slow-body "
     "too-large not-html not-xml bad-encoding redirect-loop too-many-redirects not-modified http-429 http-500 "
     "http-502 http-503 http-504 extract-error internal-error empty truncated not-a-sitemap html-error-page "
-    "gzip-error too-many-urls low-yield"
+    "gzip-error too-many-urls low-yield xml-entities"
 ).split()
 
 

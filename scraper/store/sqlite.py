@@ -576,6 +576,11 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             ("pages by outcome", QueryResult(outcomes.columns + ["next run"],
                                              iter([(*row, _next_run(row[0])) for row in outcomes]))),
             ("frontier", self._read_whole("SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2")),
+            # the latest outcome of every URL that went wrong (done with a reason: read, with a
+            # warning, e.g. a truncated sitemap); the next run retries the retryable ones
+            ("failed URLs by reason", self._read_whole(
+                "SELECT site, state, reason, COUNT(*) AS urls FROM frontier WHERE reason IS NOT NULL"
+                " AND state != 'skipped' GROUP BY 1, 2, 3 ORDER BY 4 DESC")),
             ("skipped URLs by reason", self._read_whole(
                 "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state='skipped'"
                 " GROUP BY 1, 2 ORDER BY 3 DESC")),
