@@ -55,6 +55,7 @@ class Reason(StrEnum):
     EXTRACT_ERROR = "extract-error", True             # parsing failed in (or with) a worker process
     INTERNAL_ERROR = "internal-error", True           # a bug met on this page; the others went on
     LOW_YIELD = "low-yield", False, True              # its URL pattern stopped yielding articles (a trap)
+    ALIAS = "alias", False, True                      # a print/mobile/AMP view of a stored article: its alias
     # -- sitemaps (what could be read before the problem is still used) --------------------------
     EMPTY = "empty"
     TRUNCATED = "truncated"

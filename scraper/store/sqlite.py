@@ -325,6 +325,20 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
                  *(counts.get(k, 0) for k in keys), run_id),
             )
 
+    def update_search_index(self) -> int:
+        """Index, in one statement, the articles above `search_indexed.upto` (schema step 6):
+        one batch costs less than a trigger per row and runs once the crawl's loop is done."""
+        with self.transaction():
+            upto, top = self.conn.execute(
+                "SELECT upto, (SELECT COALESCE(MAX(rowid), 0) FROM articles) FROM search_indexed").fetchone()
+            if top <= upto:
+                return 0
+            cursor = self.conn.execute("INSERT INTO articles_fts(rowid, title, body)"
+                                       " SELECT rowid, title, body FROM articles WHERE rowid > ? AND rowid <= ?",
+                                       (upto, top))
+            self.conn.execute("UPDATE search_indexed SET upto = ?", (top,))
+            return cursor.rowcount
+
     # -- frontier ----------------------------------------------------------------------------
     def enqueue(self, items: Iterable[FrontierItem], run_id: int | None) -> int:
         before = self.conn.total_changes
