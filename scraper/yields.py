@@ -58,9 +58,15 @@ class YieldTracker:
 
     def is_low(self, pattern: str, pending: int = 0) -> bool:
         """Whether the pattern's last `limit` fetches yielded nothing, counting `pending`
-        fetches under way as such (so concurrent workers cannot overshoot the limit)."""
+        fetches under way as such when the pattern never yielded (so concurrent workers cannot
+        overshoot the limit on a trap). A pattern that has yielded is judged by its own idle
+        fetches only: with as many fetches in flight as the limit, one non-article among
+        thousands of articles would otherwise stop it."""
         found = self.patterns.get(pattern)
-        return found is not None and found.idle + pending >= self.limit and (pending == 0 or found.idle > 0)
+        if found is None:
+            return False
+        guessed = pending if found.yielded == 0 and found.idle > 0 else 0
+        return found.idle + guessed >= self.limit
 
     def is_doubtful(self, pattern: str) -> bool:
         """Half way to low-yield and never productive: queue its URLs after everything else."""
