@@ -202,6 +202,12 @@ class Archive(ABC):
         at a time. Raises ValueError for an unknown field."""
 
     @abstractmethod
+    def iter_article_json(self, selection: ArticleSelection = ArticleSelection(),
+                          fields: Sequence[str] | None = None) -> Iterator[str]:
+        """`iter_articles` as JSON text, one object per article (same keys, same order), made by
+        the database: the fast path of JSON and JSON Lines export."""
+
+    @abstractmethod
     def iter_responses(self, selection: ArticleSelection = ArticleSelection()) -> Iterator[tuple]:
         """(url, final_url, status, content_type, etag, last_modified, fetched_at, body bytes) of
         the stored page of each selected article."""
