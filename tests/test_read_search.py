@@ -24,13 +24,16 @@ ARTICLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory):
+@pytest.fixture(scope="module", params=["indexed", "not-yet-indexed"])
+def db(tmp_path_factory, request):
+    """As a crawl leaves it (the search index filled when it ends), and as while it runs."""
     path = tmp_path_factory.mktemp("search") / "archive.db"
     with open_archive(path) as archive:
         for url, site, title, published, body in ARTICLES:
             with archive.transaction():
                 archive.save_article(Article(url=url, title=title, published_at=published, body=body), url, site, 1)
+        if request.param == "indexed":
+            archive.update_search_index()
     return path
 
 

@@ -52,15 +52,33 @@ class SqliteReading:
 
     # -- search ------------------------------------------------------------------------------
     def _term(self, term: str) -> tuple[str | None, str | None, list]:
-        """How one term is matched: (FTS phrase or None, SQL condition or None, its parameters)."""
+        """How one term is matched: (FTS phrase or None, SQL condition or None, its parameters).
+        Articles stored since the index was last filled are matched by LIKE."""
+        scan = "(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')"
         if len(term) >= _TRIGRAM:
-            return _phrase(term), None, []
-        if len(term) == _TRIGRAM - 1:
+            fts, extra, params = _phrase(term), None, []
+        elif len(term) == _TRIGRAM - 1:
             self.attach_vocabulary()
             prefix = term.lower()       # the trigram tokenizer folds case
-            return None, (f"(a.rowid IN (SELECT doc FROM {_HITS} WHERE term >= ? AND term < ?)"
-                          " OR substr(a.title, -2) = ? OR substr(a.body, -2) = ?)"), [prefix, prefix + _UNIT, term, term]
-        return None, "(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')", [_like(term)] * 2
+            fts, extra = None, (f"(a.rowid IN (SELECT doc FROM {_HITS} WHERE term >= ? AND term < ?)"
+                                " OR substr(a.title, -2) = ? OR substr(a.body, -2) = ?)")
+            params = [prefix, prefix + _UNIT, term, term]
+        else:
+            return None, scan, [_like(term)] * 2
+        if self._has_unindexed_rows():
+            unindexed = f"(a.rowid > (SELECT upto FROM search_indexed) AND {scan})"
+            extra = f"({extra} OR {unindexed})" if extra else unindexed
+            params = [*params, _like(term), _like(term)]
+        return fts, extra, params
+
+    def _has_unindexed_rows(self) -> bool:
+        """Whether articles above the search index's watermark exist (schema step 6; in an
+        archive not migrated that far triggers index every article)."""
+        try:
+            return self.conn.execute("SELECT EXISTS (SELECT 1 FROM articles"
+                                     " WHERE rowid > (SELECT upto FROM search_indexed))").fetchone()[0] == 1
+        except sqlite3.OperationalError:     # no search_indexed table yet
+            return False
 
     def search(self, query: SearchQuery, limit: int, offset: int = 0) -> SearchResult:
         clauses = [[self._term(t) for t in clause] for clause in query.clauses]
