@@ -118,19 +118,22 @@ def bench(db: Path) -> None:
     print(f"archive: {size:.0f} MB on disk; JSONL export {mb:.0f} MB: {mb / wall:.0f} MB/s wall, "
           f"{mb / cpu:.0f} MB/s of CPU time (peer, sqlite3 rows + json.dumps: {mb / peer_wall:.0f} MB/s wall, "
           f"{mb / peer_cpu:.0f} MB/s CPU; ratio {peer_cpu / cpu:.2f})")
-    per_query = {}
+    per_query, cpu_query = {}, {}
     for text in QUERIES:
         query = parse_query(text)
         search(db, query, 20)                                # warm the page cache
-        per_query[text] = statistics.median(timed(lambda: search(db, query, 20), 5))
-    print("search ms (median of 5, first 20 hits + total): "
-          + ", ".join(f"{q} {ms:.0f}" for q, ms in per_query.items()))
-    print(f"search median over queries: {statistics.median(per_query.values()):.1f} ms "
-          f"(max {max(per_query.values()):.0f} ms)")
+        runs = [cpu_and_wall(lambda: search(db, query, 20)) for _ in range(5)]
+        per_query[text] = statistics.median(w for _, w in runs) * 1000
+        cpu_query[text] = statistics.median(c for c, _ in runs) * 1000
+    print("search ms (median of 5 runs, first 20 hits + total; wall/CPU): "
+          + ", ".join(f"{q} {per_query[q]:.0f}/{cpu_query[q]:.0f}" for q in QUERIES))
+    print(f"search median over queries: {statistics.median(per_query.values()):.1f} ms wall, "
+          f"{statistics.median(cpu_query.values()):.1f} ms CPU (max {max(per_query.values()):.0f} ms wall)")
     with open_archive(db, readonly=True) as archive:
-        changes_ms = statistics.median(timed(lambda: sum(1 for _ in archive.changes(Since(run_id=1))), 5))
+        runs = [cpu_and_wall(lambda: sum(1 for _ in archive.changes(Since(run_id=1)))) for _ in range(5)]
         count = sum(1 for _ in archive.changes(Since(run_id=1)))
-    print(f"changes since run 1: {count} rows in {changes_ms:.0f} ms (median of 5)")
+    print(f"changes since run 1: {count} rows in {statistics.median(w for _, w in runs) * 1000:.0f} ms wall, "
+          f"{statistics.median(c for c, _ in runs) * 1000:.0f} ms CPU (median of 5)")
 
 
 def main() -> None:

@@ -98,18 +98,12 @@ class SqliteReading:
             params += clause_params
         where += filters
         params += filter_params
-        order, source, source_params = [_title_hits(query)], "articles a", []
+        source, score, source_params = "articles a", "NULL", []
         if ranked:
             source = (f"articles a LEFT JOIN (SELECT rowid, bm25(articles_fts, {_TITLE_WEIGHT}, 1.0) AS score"
                       " FROM articles_fts WHERE articles_fts MATCH ?) r ON r.rowid = a.rowid")
-            source_params = [" OR ".join(ranked)]
-            order.append("r.score IS NULL, r.score")
-        sql = (f"SELECT {_HIT_COLUMNS}, COUNT(*) OVER () FROM {source} WHERE {' AND '.join(where)}"
-               f" ORDER BY {', '.join(order + ['a.published_at DESC'])} LIMIT ? OFFSET ?")
-        rows = self.conn.execute(sql, [*source_params, *params, *query.terms, limit, offset]).fetchall()
-        total = rows[0][-1] if rows else self.conn.execute(
-            f"SELECT COUNT(*) FROM articles a WHERE {' AND '.join(where)}", params).fetchone()[0]
-        return SearchResult(total, [SearchHit(*row[:-1]) for row in rows])
+            score, source_params = "r.score", [" OR ".join(ranked)]
+        return self._ranked_page(query, source, score, " AND ".join(where), [*source_params, *params], limit, offset)
 
     def _search_index(self, query: SearchQuery, clauses: list, excluded: list, filters: list[str], params: list,
                       limit: int, offset: int) -> SearchResult:
@@ -118,13 +112,24 @@ class SqliteReading:
         match = " AND ".join("(" + " OR ".join(fts for fts, _, _ in clause) + ")" for clause in clauses)
         if excluded:
             match = f"({match}) NOT ({' OR '.join(fts for fts, _, _ in excluded)})"
-        found = ("FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ?"
-                 + "".join(" AND " + w for w in filters))
+        where = " AND ".join(["articles_fts MATCH ?", "rank MATCH ?", *filters])
+        return self._ranked_page(query, "articles_fts JOIN articles a ON a.rowid = articles_fts.rowid", "rank",
+                                 where, [match, f"bm25({_TITLE_WEIGHT}, 1.0)", *params], limit, offset)
+
+    def _ranked_page(self, query: SearchQuery, source: str, score: str, where: str, params: list,
+                     limit: int, offset: int) -> SearchResult:
+        """One page of the matches, in the search ordering, and the total. The ordering is
+        decided on small keys (rowid, title hits, score, date) and the page's rows are read
+        afterwards: sorting whole rows would carry every matching body through the sorter."""
+        hits = " + ".join(["(instr(a.title, ?) > 0)"] * len(query.terms))
+        keys = "p.th DESC, p.sc IS NULL, p.sc, p.pa DESC"
+        inner = (f"SELECT a.rowid AS id, ({hits}) AS th, {score} AS sc, a.published_at AS pa, COUNT(*) OVER () AS n"
+                 f" FROM {source} WHERE {where} ORDER BY th DESC, sc IS NULL, sc, pa DESC LIMIT ? OFFSET ?")
         rows = self.conn.execute(
-            f"SELECT {_HIT_COLUMNS}, COUNT(*) OVER () {found.replace('MATCH ?', 'MATCH ? AND rank MATCH ?', 1)}"
-            f" ORDER BY {_title_hits(query)}, rank, a.published_at DESC LIMIT ? OFFSET ?",
-            [match, f"bm25({_TITLE_WEIGHT}, 1.0)", *params, *query.terms, limit, offset]).fetchall()
-        total = rows[0][-1] if rows else self.conn.execute(f"SELECT COUNT(*) {found}", [match, *params]).fetchone()[0]
+            f"SELECT {_HIT_COLUMNS}, p.n FROM ({inner}) p JOIN articles a ON a.rowid = p.id ORDER BY {keys}",
+            [*query.terms, *params, limit, offset]).fetchall()
+        total = rows[0][-1] if rows else self.conn.execute(
+            f"SELECT COUNT(*) FROM {source} WHERE {where}", params).fetchone()[0]
         return SearchResult(total, [SearchHit(*row[:-1]) for row in rows])
 
     # -- selections and export ---------------------------------------------------------------
@@ -227,12 +232,6 @@ class SqliteReading:
         for entry in sites.values():
             entry.setdefault("failures", {})
         return [sites[name] for name in sorted(sites, key=str)]
-
-
-def _title_hits(query: SearchQuery) -> str:
-    """ORDER BY term: how many of the query's terms the title holds, most first (one parameter
-    per term, `query.terms`)."""
-    return f"({' + '.join(['(instr(a.title, ?) > 0)'] * len(query.terms))}) DESC"
 
 
 def _any_of(terms: list[tuple[str | None, str | None, list]]) -> tuple[str, list, list[str]]:
