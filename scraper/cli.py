@@ -2,11 +2,12 @@
 
 Conventions: data to stdout, logs and progress to stderr (timestamped; progress bar only on a
 terminal), JSON keeps Chinese readable, a closed stdout pipe ends the command quietly. Exit codes
-(see `main`'s help) are what a scheduler acts on.
+(see `main`'s help) are what a scheduler acts on. The crawler, the parsers, asyncio and rich are
+imported by the commands that use them, so that `scraper --help` starts in a fraction of a second
+(bench/startup_bench.py).
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -14,14 +15,17 @@ import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
-from rich.console import Console
 
-from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls
 from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .crawler import CrawlReport
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_SITE_DOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 STATS_EVERY = 60.0     # seconds between progress lines in logs nobody watches live
@@ -31,6 +35,8 @@ db_option = click.option("--db", default=DEFAULT_DB, show_default=True, envvar="
 
 
 def _stderr() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
@@ -114,6 +120,8 @@ def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
     if status:
         status.start()
     try:
+        from .crawler import crawl
+
         return crawl(sites, db, progress=progress, **kwargs)
     except ArchiveBusy as exc:
         _fail(str(exc), EXIT_BUSY)
@@ -147,6 +155,8 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     Stays on the start sites, obeys robots.txt, reads sitemaps, list pages and 上一条/下一条
     links; a second run fetches only what is new or changed and resumes an interrupted one.
     """
+    from .crawler import InvalidStartURL, sites_from_urls
+
     if not urls and not config:
         raise click.UsageError("give start URLs or --config sites.toml")
     overrides = dict(delay=delay, per_host_concurrency=per_host, timeout=timeout, refresh=refresh or None,
@@ -206,6 +216,8 @@ def extract_cmd(source: str, url: str | None):
     from .extract import extract_article
 
     if source.startswith(("http://", "https://")):
+        import asyncio
+
         content, charset, url = asyncio.run(_fetch_one(source))
     else:
         try:
@@ -256,6 +268,8 @@ def demo_cmd(db: str, rows: int):
     from .demo import run_demo
 
     try:
+        from rich.console import Console
+
         run_demo(db, sample_rows=rows, console=Console())
     except ArchiveBusy as exc:
         _fail(str(exc), EXIT_BUSY)
