@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import random
 import sqlite3
@@ -27,28 +28,41 @@ from scraper.export import export_articles, search
 from scraper.search import parse_query
 from scraper.store import open_archive
 
-WORDS = ("乡村振兴 高质量 发展 招生 教育 学校 通知 会议 工作 推进 建设 改革 创新 科技 人才 服务 经济 社会 文化 "
-         "安全 生态 环境 治理 组织 召开 学习 贯彻 精神 部署 落实 项目 企业 市场 政府 公告 研究生 本科 学院 "
-         "专业 课程 考试 录取 计划 报名 评审 公示 名单 资金 管理 办法 实施 意见 征求 方案 规划 年度 总结 "
-         "调研 座谈 交流 合作 签约 开幕 闭幕 表彰 先进 典型 志愿 服务 防汛 抗旱 疫情 防控 医疗 卫生 健康").split()
-PUNCT = "，。；、"
-QUERIES = ["乡村振兴", "招生", "高质量 发展", "研究生 OR 本科", '"推进 建设"', "教育 -通知", "防汛抗旱",
+# The words the bench searches for, placed at realistic frequency ranks of a Zipf vocabulary
+# (rank 20 is in most articles, rank 2000 in a few hundred of 100k).
+PLACED = {"发展": 20, "工作": 30, "教育": 60, "学院": 120, "招生": 250, "乡村振兴": 400, "高质量": 500,
+          "研究生": 800, "本科": 900, "通知": 150, "征求": 1500, "意见": 300, "公示名单": 2500, "防汛抗旱": 4000}
+QUERIES = ["乡村振兴", "招生", "高质量 发展", "研究生 OR 本科", '"征求 意见"', "教育 -通知", "防汛抗旱",
            "学院", "公示名单", "征求 意见"]
+PUNCT = "，。；、"
+VOCABULARY_SIZE = 8000
 
 
-def synthetic_article(rng: random.Random, n: int, site: str) -> Article:
-    weights = [1 / (i + 1) for i in range(len(WORDS))]
-    words = rng.choices(WORDS, weights, k=rng.randint(150, 450))
+def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    """Pseudo-words of 2–4 common characters with Zipf weights (1/rank), the placed words at
+    their ranks."""
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 3500)]
+    words = ["".join(rng.choices(chars, k=rng.choice((2, 2, 2, 3, 4)))) for _ in range(VOCABULARY_SIZE)]
+    for word, rank in PLACED.items():
+        words[rank] = word
+    weights = [1 / (rank + 1) for rank in range(VOCABULARY_SIZE)]
+    return words, list(itertools.accumulate(weights))
+
+
+def synthetic_article(rng: random.Random, vocab: tuple[list[str], list[float]], n: int, site: str) -> Article:
+    words = rng.choices(vocab[0], cum_weights=vocab[1], k=rng.randint(150, 450))
     body = "".join(w + (rng.choice(PUNCT) if rng.random() < 0.15 else "") for w in words)
     paragraphs = "\n".join(body[i:i + 200] for i in range(0, len(body), 200))
     day = f"20{rng.randint(20, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-    return Article(url=f"http://{site}.example.cn/info/{n}.htm", title="".join(rng.choices(WORDS, k=6)),
-                   published_at=f"{day}T{rng.randint(8, 20):02d}:00:00+08:00", source=rng.choice(WORDS) + "办公室",
+    return Article(url=f"http://{site}.example.cn/info/{n}.htm",
+                   title="".join(rng.choices(vocab[0], cum_weights=vocab[1], k=6)),
+                   published_at=f"{day}T{rng.randint(8, 20):02d}:00:00+08:00", source=rng.choice(vocab[0][:50]) + "办公室",
                    author=rng.choice(("王丽", "李明", None)), body=paragraphs)
 
 
 def build(db: Path, records: int) -> None:
     rng = random.Random(7)
+    vocab = vocabulary(rng)
     sites = [f"site{i}" for i in range(20)]
     with open_archive(db) as archive:
         for run_no, share in ((1, 1.0), (2, 0.03)):
@@ -57,7 +71,7 @@ def build(db: Path, records: int) -> None:
                 for n in range(records if run_no == 1 else int(records * 1.01)):
                     if run_no == 2 and n < records and rng.random() > share:
                         continue
-                    article = synthetic_article(rng, n, sites[n % len(sites)])
+                    article = synthetic_article(rng, vocab, n, sites[n % len(sites)])
                     with archive.transaction():
                         archive.save_article(article, article.url, sites[n % len(sites)], run)
             archive.finish_run(run, "completed", {}, {})
@@ -114,7 +128,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.gettempdir()) / "scraper-archive-bench"   # reused: building takes minutes
     folder.mkdir(parents=True, exist_ok=True)
-    db = folder / f"bench-{args.records}.db"
+    db = folder / f"bench-v2-{args.records}.db"      # v2: Zipf vocabulary with placed words
     if not db.exists():
         start = time.perf_counter()
         build(db, args.records)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_SITE_DOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 STATS_EVERY = 60.0     # seconds between progress lines in logs nobody watches live
+_PAGE_SUFFIXES = (".htm", ".html", ".shtml", ".xhtml")
 log = logging.getLogger("scraper")
 db_option = click.option("--db", default=DEFAULT_DB, show_default=True, envvar="SCRAPER_DB", show_envvar=True,
                          type=click.Path(dir_okay=False), help="Archive file (SQLite).")
@@ -209,24 +210,45 @@ def config_check_cmd(file: str) -> None:
 
 
 @main.command("extract")
-@click.argument("source")
-@click.option("--url", help="The page's URL (to resolve links) when SOURCE is a file.")
-def extract_cmd(source: str, url: str | None):
-    """Extract one page (a file, '-' for stdin, or an http(s) URL) and print it as JSON."""
+@click.argument("sources", nargs=-1)
+@click.option("--url", help="The page's URL (to resolve links) when a single SOURCE is a file.")
+@click.option("--input-dir", type=click.Path(exists=True, file_okay=False),
+              help="Extract every .htm/.html/.shtml file under this folder (recursively).")
+def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None):
+    """Extract pages (files, '-' for stdin, or http(s) URLs) into JSON: one page prints one
+    indented record; several (or --input-dir) print JSON Lines, each with the file's `path`.
+    A file that cannot be read is reported on stderr and the exit code is 1."""
     from .extract import extract_article
 
-    if source.startswith(("http://", "https://")):
-        import asyncio
+    paths = list(sources)
+    if input_dir:
+        paths += sorted(str(p) for p in Path(input_dir).rglob("*") if p.suffix.lower() in _PAGE_SUFFIXES)
+    if not paths:
+        raise click.UsageError("give files, '-' or URLs to extract, or --input-dir DIR")
+    if url and len(paths) > 1:
+        raise click.UsageError("--url names one page: give a single SOURCE with it")
+    failed = 0
+    for source in paths:
+        page_url: str | None
+        if source.startswith(("http://", "https://")):
+            import asyncio
 
-        content, charset, url = asyncio.run(_fetch_one(source))
-    else:
-        try:
-            content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-        except OSError as exc:
-            _fail(str(exc))
-        charset = None
-    article = extract_article(content, url, http_charset=charset)
-    click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+            content, charset, page_url = asyncio.run(_fetch_one(source))
+        else:
+            try:
+                content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+            except OSError as exc:
+                click.echo(f"error: {exc}", err=True)
+                failed += 1
+                continue
+            charset, page_url = None, url
+        record = extract_article(content, page_url, http_charset=charset).to_dict()
+        if len(paths) == 1:
+            click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        else:
+            click.echo(json.dumps({"path": source, **record}, ensure_ascii=False))
+    if failed:
+        sys.exit(EXIT_ERROR)
 
 
 async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:

@@ -282,3 +282,23 @@ def history_cmd(url: str, db: str, fmt: str):
                 click.echo(f"  {field}: {old.get(field)!r} → {new.get(field)!r}")
         for line in diff.body_diff:
             click.echo("  " + line)
+
+
+@main.group("files")
+def files_group():
+    """Attachments kept by sites that set `download_files` (PDF, DOC, XLS… linked from articles)."""
+
+
+@files_group.command("export")
+@click.argument("folder", type=click.Path(file_okay=False))
+@db_option
+@click.option("--site", help="Only this site.")
+def files_export_cmd(folder: str, db: str, site: str | None):
+    """Write the kept attachments into FOLDER/<site>/, each named by its link text."""
+    from .files import export_files
+
+    try:
+        count = export_files(db, Path(folder), site)
+    except (ArchiveError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(f"wrote {count} file(s) to {folder}", err=True)

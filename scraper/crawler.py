@@ -26,12 +26,13 @@ import httpx
 
 from .discover import Link, classify_url
 from .fetch import Fetcher, FetchResult, HostPacing, failure_text, remote_exchange
+from .files import file_extension
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
 from .reasons import Reason
 from .settings import RunSettings, Settings, SiteConfig
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
-from .store import DEFAULT_DB, Archive, ArchiveError, PageRecord, open_archive, utcnow
+from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
 from .yields import PatternStats, YieldTracker, url_pattern
@@ -73,7 +74,8 @@ ProgressCallback = Callable[[str, Counter], None]
 _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 # What the worker processes do: HTTP exchanges (httpx costs ~2 ms of CPU per request) and parsing.
 WORKER_OPS: dict[str, Callable[..., Any]] = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
-TRUSTED_KINDS = ("sitemap", "start")   # fetched whatever their pattern's yield
+TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern's yield
+_FETCH_KINDS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → fetch kind (else page)
 _SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
 
 
@@ -304,11 +306,11 @@ class _SiteCrawl:
 
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None
+        validators = self.archive.file_validators if item.kind == "file" else self.archive.validators
         if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
-            etag, last_modified = self.archive.validators(item.url) or (None, None)
+            etag, last_modified = validators(item.url) or (None, None)
         result = await self.fetcher.fetch(
-            item.fetch_url, kind="sitemap" if item.kind == "sitemap" else "page",
-            etag=etag, last_modified=last_modified,
+            item.fetch_url, kind=_FETCH_KINDS.get(item.kind, "page"), etag=etag, last_modified=last_modified,
         )
         self._note(item, result)
         if result.reason == Reason.ROBOTS:
@@ -326,6 +328,9 @@ class _SiteCrawl:
             return
         if not result.ok:
             self._failed(item, result)
+            return
+        if item.kind == "file":
+            self._store_file(item, result)
             return
         try:
             if item.kind == "sitemap":
@@ -443,6 +448,21 @@ class _SiteCrawl:
             if not sitemap.entries and not sitemap.children:
                 self._next_fallback(item)
 
+    def _store_file(self, item: FrontierItem, result: FetchResult) -> None:
+        with self.archive.transaction():
+            self.archive.save_page(self._page_record(item, result))
+            added = self.archive.save_file(FileRecord(
+                item.url, item.fetch_url, self.site.name, result.content or b"", result.content_type,
+                result.headers.get("etag"), result.headers.get("last-modified"), self.run_id))
+            self.frontier.finish(item, "done", run_id=self.run_id)
+        self.counts["files_new" if added else "files_known"] += 1
+
+    def _file_links(self, article) -> list[_Found]:
+        """The article's attachments of the types the site keeps (`download_files`)."""
+        wanted = self.site.settings.download_files
+        return [_Found(a.url, "file", trusted=True) for a in article.attachments
+                if wanted and file_extension(a.url, a.text) in wanted]
+
     def _article_key(self, item: FrontierItem, result: FetchResult, processed: Processed) -> str:
         """The URL an article is stored under: the redirect target, or its rel=canonical when
         that points at another page of the same host (not at a list or the home page)."""
@@ -468,6 +488,8 @@ class _SiteCrawl:
         for chained in (article.prev_url, article.next_url):
             if chained:
                 links.append(_Found(chained, "article", step=0))
+        if is_article:
+            links += self._file_links(article)
         with self.archive.transaction():
             self.archive.save_page(
                 self._page_record(item, result, raw=processed.raw, encoding=processed.encoding)

@@ -14,6 +14,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .linkwords import ATTACHMENT_EXTENSIONS, NEXT_LABELS, PREV_LABELS, label_pattern
+
 MAX_FILL = 1000        # pages generated per pagination range (末页 far away, script totals)
 _MAX_TEXT = 200
 
@@ -24,10 +26,6 @@ _MAX_TEXT = 200
 _ASSET_EXT = frozenset(
     "css js mjs json map jpg jpeg png gif webp avif svg ico bmp tif tiff woff woff2 ttf eot otf "
     "mp3 mp4 m4a m4v flv avi mov wmv swf webm ogg wav".split()
-)
-_ATTACHMENT_EXT = frozenset(
-    "pdf doc docx xls xlsx ppt pptx wps et dps ofd rtf odt ods odp txt csv zip rar 7z tar gz tgz "
-    "caj".split()
 )
 
 # URL shapes, lower-cased. Each table is compiled into one alternation. Leaf shapes are
@@ -95,7 +93,7 @@ _ARTICLE_LEAF_RE, _ARTICLE_PATH_RE, _ARTICLE_QUERY_RE = map(
 _LIST_LEAF_RE, _LIST_PATH_RE, _LIST_QUERY_RE = map(_alternation, (_LIST_LEAVES, _LIST_PATHS, _LIST_QUERIES))
 
 # Named in a query (download.jsp?filename=x.pdf) or an anchor text; '.txt' is too often prose.
-_DOCUMENT_EXT = _ATTACHMENT_EXT - {"txt"}
+_DOCUMENT_EXT = ATTACHMENT_EXTENSIONS - {"txt"}
 _QUERY_ATTACHMENT = re.compile(r"=[^&]*\.(?:" + "|".join(sorted(_DOCUMENT_EXT)) + r")(?:&|$)")
 _DOWNLOAD = re.compile(r"(?:download|downfile|down|attach|attachment)\w*\.(?:jsp|aspx?|php|do)")
 _FEED_ENDINGS = (".xml", ".rss", ".atom", "/feed", "/feed/")
@@ -117,12 +115,18 @@ _MORE = re.compile(r"^(?:更多|查看更多|more)", re.I)
 _NOTHING = frozenset(("没有了", "无", "暂无", "没有了!", "没有了！", "已是第一篇", "已是最后一篇"))
 
 # The article chain: a label (inside the anchor, or just before it) then the linked title.
-_PREV_LABEL = r"(?:上一?[篇条則则]|前一[篇条]|previous(?:post|article))"
-_NEXT_LABEL = r"(?:下一?[篇条則则]|后一[篇条]|next(?:post|article))"
+_PREV_LABEL = label_pattern(PREV_LABELS)
+_NEXT_LABEL = label_pattern(NEXT_LABELS)
 _CHAIN_IN_TEXT = re.compile(rf"^[{re.escape(_BRACKETS)}]*(?:({_PREV_LABEL})|({_NEXT_LABEL}))", re.I)
 _CHAIN_BEFORE = re.compile(rf"(?:({_PREV_LABEL})|({_NEXT_LABEL}))\s*[:：]?\s*$", re.I)
-# Substrings without which no chain label can be on the page (a regex over 100 KB costs ms).
-_CHAIN_HINTS = ("上一", "下一", "前一", "后一", "上篇", "下篇", "revious")
+# Substrings without which no chain label can be on the page (a regex over 100 KB costs ms):
+# the first two characters of each Chinese label, and 'revious' for the English ones (pages
+# show 'Previous' beside 'Next'; English 'next' alone is in too many scripts to be a hint).
+_CHAIN_HINTS = tuple(dict.fromkeys(label[:2] for label in PREV_LABELS + NEXT_LABELS if not label.isascii())) + (
+    "revious",)
+# What every chain label ends with: a character (上一篇, 上一页文章) or an English word (next post).
+_LABEL_LAST_CHARS = frozenset(label[-1] for label in PREV_LABELS + NEXT_LABELS if not label.isascii())
+_LABEL_LAST_WORDS = frozenset(label.split()[-1] for label in PREV_LABELS + NEXT_LABELS if label.isascii())
 _LABEL_TAGS = frozenset("span strong b em i font label td th dt".split())
 _LABEL_PUNCTUATION = ":：　 »>›"
 
@@ -187,7 +191,7 @@ def _classify(path: str, query: str) -> str:
     ext = _extension(leaf)
     if ext in _ASSET_EXT:
         return "asset"
-    if ext in _ATTACHMENT_EXT and not path.endswith(".xml.gz"):
+    if ext in ATTACHMENT_EXTENSIONS and not path.endswith(".xml.gz"):
         return "attachment"
     query = query.lower()
     if query and _QUERY_ATTACHMENT.search(query):
@@ -487,9 +491,10 @@ def _chain_rel(node, attrs: dict, text: str) -> str | None:
 def _may_be_label(text: str) -> bool:
     """A cheap test before the regexes: the chain check runs for every link of a page."""
     head = text[:24]
-    if "篇" in head or "条" in head or "则" in head or "則" in head:
+    if any(ch in head for ch in _LABEL_LAST_CHARS):
         return True
-    return head.isascii() and ("post" in head.lower() or "article" in head.lower())
+    lower = head.lower()
+    return any(word in lower for word in _LABEL_LAST_WORDS)
 
 
 def _label_before(node, levels: int = 3) -> str:

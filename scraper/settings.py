@@ -88,6 +88,7 @@ class Settings(_Checked):
     respect_robots: bool = True         # False only for your own sites
     refresh: bool = False               # re-check every known article (conditional GET), not only hubs
     recheck_days: float | None = None   # also re-check articles first seen this recently (corrections)
+    download_files: tuple[str, ...] = ()  # attachment extensions to fetch and keep, e.g. ["pdf", "doc", "xls"]
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ def _types(cls: type) -> dict[str, tuple[type, bool]]:
     hints = typing.get_type_hints(cls)
     out = {}
     for f in fields(cls):
-        args = typing.get_args(hints[f.name]) or (hints[f.name],)
+        hint = hints[f.name]
+        args = (tuple,) if typing.get_origin(hint) is tuple else typing.get_args(hint) or (hint,)
         out[f.name] = (next(a for a in args if a is not type(None)), type(None) in args)
     return out
 
@@ -120,10 +122,12 @@ def setting_problem(cls: type, name: str, value: object) -> str | None:
     if value is None:
         return None if optional else f"{name} must be set"
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    words = isinstance(value, (list, tuple)) and all(isinstance(v, str) and v.strip(" .") for v in value)
     fits = {bool: isinstance(value, bool), str: isinstance(value, str),
-            int: number and isinstance(value, int), float: number}[kind]
+            int: number and isinstance(value, int), float: number, tuple: words}[kind]
     if not fits:
-        wanted = {bool: "true or false", str: "a string", int: "a whole number", float: "a number"}[kind]
+        wanted = {bool: "true or false", str: "a string", int: "a whole number", float: "a number",
+                  tuple: "a list of words"}[kind]
         return f"{name} = {value!r} must be {wanted}"
     if name in _LOWEST:
         lowest, inclusive = _LOWEST[name]
@@ -135,8 +139,12 @@ def setting_problem(cls: type, name: str, value: object) -> str | None:
 
 
 def coerce(cls: type, name: str, value: object) -> object:
-    """An int where a float is meant becomes a float (TOML's `delay = 2`)."""
-    return float(value) if _types(cls)[name][0] is float and isinstance(value, int) else value  # type: ignore[arg-type]
+    """An int where a float is meant becomes a float (TOML's `delay = 2`); a list of words a
+    tuple of lower-case words without dots (`[".PDF", "doc"]` is ("pdf", "doc"))."""
+    kind = _types(cls)[name][0]
+    if kind is tuple and isinstance(value, (list, tuple)):
+        return tuple(dict.fromkeys(str(v).strip(" .").lower() for v in value))
+    return float(value) if kind is float and isinstance(value, int) else value  # type: ignore[arg-type]
 
 
 def _unknown(name: str, known) -> str:
@@ -360,7 +368,8 @@ def describe(config: Config) -> str:
         for f in fields(settings):  # type: ignore[arg-type]
             value = getattr(settings, f.name)
             mark = "*" if value != getattr(default, f.name) else " "
-            out.append(f"  {mark} {f.name:<22} {'(none)' if value is None else value}")
+            shown = "(none)" if value is None or value == () else ", ".join(value) if isinstance(value, tuple) else value
+            out.append(f"  {mark} {f.name:<22} {shown}")
         return out
 
     lines = ["run (shared by every site):", *rows(config.run)]

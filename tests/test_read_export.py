@@ -92,3 +92,24 @@ def test_warc_is_read_by_warcio(db, tmp_path):
     assert responses[0][2].get_statuscode() == "200" and responses[0][2].get_header("ETag") == '"e0"'
     assert responses[1][3].decode() == "<html>页面1</html>"
     assert export(db, "--format", "warc").exit_code == 2                # a WARC needs a file
+
+
+def test_extract_several_files_and_a_folder_as_jsonl(tmp_path):
+    from scraper.testsite import bundled_sites
+
+    pages = sorted((bundled_sites()["univ"]).rglob("*.htm"))[:3]
+    folder = tmp_path / "pages"
+    (folder / "sub").mkdir(parents=True)
+    for n, page in enumerate(pages):
+        (folder / ("sub" if n else "") / f"{n}.htm").write_bytes(page.read_bytes())
+    (folder / "notes.txt").write_text("not a page")
+    several = CliRunner().invoke(main, ["extract", *map(str, pages)])
+    assert several.exit_code == 0
+    records = [json.loads(line) for line in several.stdout.splitlines()]
+    assert [r["path"] for r in records] == list(map(str, pages)) and all("title" in r for r in records)
+    walked = CliRunner().invoke(main, ["extract", "--input-dir", str(folder)])
+    assert len(walked.stdout.splitlines()) == 3 and "notes.txt" not in walked.stdout
+    missing = CliRunner().invoke(main, ["extract", str(pages[0]), str(tmp_path / "gone.htm")])
+    assert missing.exit_code == 1 and len(missing.stdout.splitlines()) == 1 and "gone.htm" in missing.stderr
+    assert CliRunner().invoke(main, ["extract"]).exit_code == 2
+    assert CliRunner().invoke(main, ["extract", str(pages[0]), str(pages[1]), "--url", "http://x/"]).exit_code == 2

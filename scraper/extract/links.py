@@ -21,7 +21,7 @@ from .rules import (
 
 _SMALL_PX = 40
 _CAPTION_MAX = 80
-_LABEL_GAP = 12     # at most this many characters between a 上一篇 label and its link
+_LABEL_GAP = 8      # at most this many characters between a 上一篇 label and its link
 
 
 def absolute(base: str | None, href: str | None) -> str | None:
@@ -61,7 +61,8 @@ def prev_next(page: Page, base: str | None) -> tuple[str | None, str | None]:
                 if is_next in found:
                     continue
                 # the label is the link text, or the start of its line right before the link
-                if not rx.match(a.text) and not (rx.match(text) and 0 <= text.find(a.text) <= _LABEL_GAP):
+                label = rx.match(text)
+                if not rx.match(a.text) and not (label and 0 <= text.find(a.text) - label.end() <= _LABEL_GAP):
                     continue
                 target = absolute(base, a.href)
                 if target:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 
+from .. import linkwords
+from ..linkwords import label_pattern
+
 # ---------------------------------------------------------------- tags
 SKIP_TAGS = frozenset(
     "script style noscript iframe select option textarea button svg canvas template head "
@@ -186,12 +189,11 @@ PUNCTUATION = "，。！？；：、,.!?;"
 SENTENCE_END = "。！？!?"
 
 # ---------------------------------------------------------------- links
-PREV_LABELS = re.compile(r"^\s*[【\[]?\s*(?:上一篇|上一条|上篇|上一则|前一篇|上一页文章)")
-NEXT_LABELS = re.compile(r"^\s*[【\[]?\s*(?:下一篇|下一条|下篇|下一则|后一篇|下一页文章)")
-PREV_NEXT_ANY = re.compile(r"[上下前后]一?[篇条则页]")   # what every label above contains
-ATTACHMENT_EXT = re.compile(
-    r"\.(?:pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv)(?:$|[?#])", re.I
-)
+# 上一篇/下一篇 labels and attachment extensions are shared with discovery (`scraper.linkwords`).
+PREV_LABELS = re.compile(r"^\s*[【\[]?\s*" + label_pattern(linkwords.PREV_LABELS), re.I)
+NEXT_LABELS = re.compile(r"^\s*[【\[]?\s*" + label_pattern(linkwords.NEXT_LABELS), re.I)
+PREV_NEXT_ANY = re.compile(label_pattern(linkwords.PREV_LABELS + linkwords.NEXT_LABELS), re.I)
+ATTACHMENT_EXT = linkwords.ATTACHMENT_NAME
 CAPTION_START = re.compile(r"^\s*(?:[▲△↑↓▼]|图为|图：|图:|上图|下图|左图|右图|（图|\(图)")
 IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-original-src", "data-url", "src")
 # Icons and spacers that are not article pictures.

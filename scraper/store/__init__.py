@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import Archive, ArchiveBusy, ArchiveError
-from .records import (ARTICLE_COLUMNS, DEFAULT_DB, VERSIONED_COLUMNS, ArticleSelection, PageRecord, QueryResult, RawPage,
+from .records import (ARTICLE_COLUMNS, DEFAULT_DB, VERSIONED_COLUMNS, ArticleSelection, FileRecord, PageRecord, QueryResult, RawPage,
                       SearchHit, SearchResult, compress, content_hash, decompress, utcnow)
 
-__all__ = ["ARTICLE_COLUMNS", "DEFAULT_DB", "Archive", "ArchiveBusy", "ArchiveError", "ArticleSelection", "PageRecord",
+__all__ = ["ARTICLE_COLUMNS", "DEFAULT_DB", "Archive", "ArchiveBusy", "ArchiveError", "ArticleSelection", "FileRecord", "PageRecord",
            "QueryResult", "RawPage", "SearchHit", "SearchResult", "VERSIONED_COLUMNS", "compress", "content_hash", "decompress", "open_archive", "utcnow"]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..changes import Change, Since
 from ..search import SearchQuery
-from .records import ArticleSelection, PageRecord, QueryResult, RawPage, SearchResult
+from .records import ArticleSelection, FileRecord, PageRecord, QueryResult, RawPage, SearchResult, StoredFile
 
 if TYPE_CHECKING:
     from ..article import Article
@@ -165,6 +165,20 @@ class Archive(ABC):
     @abstractmethod
     def delete_sites(self, name_prefix: str) -> None:
         """Forget everything of the sites whose name starts with `name_prefix`."""
+
+    # -- downloaded attachments --------------------------------------------------------------
+    @abstractmethod
+    def save_file(self, record: FileRecord) -> bool:
+        """Keep a downloaded attachment: its bytes once per content (sha256), the URL it came
+        from with its validators. Returns whether the content is new to the archive."""
+
+    @abstractmethod
+    def file_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """(etag, last_modified) of the attachment last fetched from `url`, None if never."""
+
+    @abstractmethod
+    def iter_files(self, site: str | None = None) -> Iterator[StoredFile]:
+        """Every kept attachment as each article links it (link text, URL, sha256, MIME, bytes)."""
 
     # -- reading -----------------------------------------------------------------------------
     @abstractmethod

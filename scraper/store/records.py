@@ -125,3 +125,30 @@ class SearchResult:
 
     total: int
     hits: list[SearchHit]
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A downloaded attachment: where it came from and its bytes (stored once per content)."""
+
+    url: str                      # canonical URL (frontier key)
+    link_url: str                 # as the article links it
+    site: str
+    content: bytes
+    mime: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A kept attachment as an article links it (for `files export`)."""
+
+    article_url: str
+    site: str
+    text: str | None              # the link text, e.g. 2024年招生计划.pdf
+    url: str
+    sha256: str
+    mime: str | None
+    content: bytes

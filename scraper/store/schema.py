@@ -81,8 +81,24 @@ CREATE VIEW "article_list" AS SELECT rowid, url, site, substr(published_at, 1, 7
    source, author, editor, images, attachments, version, first_seen, last_seen, run_id FROM articles;
 """
 
+# Version 5: downloaded attachments (a site's `download_files`), content-addressed: one row per
+# distinct content (sha256, compressed bytes, MIME), one per URL it was fetched from (with its
+# validators for conditional GET); `article_files` links them to the articles that list them.
+V5 = """
+CREATE TABLE "files" ("sha256" TEXT PRIMARY KEY, "size" INTEGER, "mime" TEXT, "content" BLOB, "first_seen" TEXT);
+CREATE TABLE "file_urls" (
+   "url" TEXT PRIMARY KEY, "link_url" TEXT, "site" TEXT, "sha256" TEXT, "etag" TEXT, "last_modified" TEXT,
+   "fetched_at" TEXT, "run_id" INTEGER
+);
+CREATE INDEX "idx_file_urls_link_url" ON "file_urls" ("link_url");
+CREATE VIEW "article_files" AS SELECT a.url AS article_url, a.site, json_extract(j.value, '$.text') AS text,
+   u.url AS file_url, f.sha256, f.mime, f.size
+   FROM articles a JOIN json_each(a.attachments) j
+   JOIN file_urls u ON u.link_url = json_extract(j.value, '$.url') JOIN files f ON f.sha256 = u.sha256;
+"""
+
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps

@@ -27,6 +27,7 @@ from .base import Archive, ArchiveBusy, ArchiveError
 from .records import (ARTICLE_COLUMNS, DEFAULT_DB, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord, QueryResult,
                       RawPage, content_hash, decompress, utcnow)
 from .schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
+from .sqlite_files import SqliteFiles
 from .sqlite_read import SqliteReading
 
 _STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)
@@ -179,7 +180,7 @@ def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: o
 
 
 @_errors_translated
-class SqliteArchive(SqliteReading, Archive):
+class SqliteArchive(SqliteReading, SqliteFiles, Archive):
     """Open (and create or migrate) an archive file. Use `open_archive()`."""
 
     def __init__(self, path: str | Path = DEFAULT_DB, *, readonly: bool = False):

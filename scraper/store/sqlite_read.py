@@ -26,6 +26,7 @@ _VOCAB = "temp.articles_fts_terms"
 # A two-character term expands to at most this many trigrams; a rarer need scans instead.
 _MAX_EXPANSION = 5000
 _TITLE_WEIGHT = 10.0
+_HIT_COLUMNS = "a.url, a.site, a.title, a.published_at, a.source, a.body"
 _UNIT = "\U0010ffff"
 
 
@@ -69,47 +70,51 @@ class SqliteReading:
         tail = "(substr(a.title, -2) = ? OR substr(a.body, -2) = ?)"
         return ("(" + " OR ".join(map(_phrase, trigrams)) + ")" if trigrams else None), tail, [term, term]
 
-    def _any_of(self, terms: Sequence[str]) -> tuple[str, list, list[str]]:
-        """SQL condition true when any of `terms` occurs; its parameters; its FTS parts."""
-        fts_parts, conditions, params = [], [], []
-        for term in terms:
-            fts, extra, extra_params = self._term(term)
-            if fts:
-                fts_parts.append(fts)
-            if extra:
-                conditions.append(extra)
-                params += extra_params
-        if fts_parts:
-            conditions.insert(0, "a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
-            params.insert(0, " OR ".join(fts_parts))
-        return "(" + " OR ".join(conditions or ["0"]) + ")", params, fts_parts
-
     def search(self, query: SearchQuery, limit: int, offset: int = 0) -> SearchResult:
+        clauses = [[self._term(t) for t in clause] for clause in query.clauses]
+        excluded = [self._term(t) for t in query.excluded]
+        filters, filter_params = _selection_sql(ArticleSelection(site=query.site, dates=query.dates))
+        if all(fts and not extra for clause in [*clauses, excluded] for fts, extra, _ in clause):
+            return self._search_index(clauses, excluded, filters, filter_params, limit, offset)
         where, params, ranked = [], [], []
-        for clause in query.clauses:
-            condition, clause_params, fts_parts = self._any_of(clause)
+        for clause in clauses:
+            condition, clause_params, fts_parts = _any_of(clause)
             where.append(condition)
             params += clause_params
             ranked += fts_parts
-        if query.excluded:
-            condition, clause_params, _ = self._any_of(query.excluded)
+        if excluded:
+            condition, clause_params, _ = _any_of(excluded)
             where.append("NOT " + condition)
             params += clause_params
-        selection = ArticleSelection(site=query.site, dates=query.dates)
-        more, more_params = _selection_sql(selection)
-        where += more
-        params += more_params
-        sql_where = " AND ".join(where)
+        sql_where = " AND ".join(where + filters)
+        params += filter_params
         total = self.conn.execute(f"SELECT COUNT(*) FROM articles a WHERE {sql_where}", params).fetchone()[0]
-        columns = "a.url, a.site, a.title, a.published_at, a.source, a.body"
         if ranked:
-            sql = (f"SELECT {columns} FROM articles a LEFT JOIN (SELECT rowid, bm25(articles_fts, {_TITLE_WEIGHT}, 1.0)"
+            sql = (f"SELECT {_HIT_COLUMNS} FROM articles a LEFT JOIN (SELECT rowid, bm25(articles_fts, {_TITLE_WEIGHT}, 1.0)"
                    f" AS score FROM articles_fts WHERE articles_fts MATCH ?) r ON r.rowid = a.rowid WHERE {sql_where}"
                    " ORDER BY r.score IS NULL, r.score, a.published_at DESC LIMIT ? OFFSET ?")
             rows = self.conn.execute(sql, [" OR ".join(ranked), *params, limit, offset])
         else:
-            rows = self.conn.execute(f"SELECT {columns} FROM articles a WHERE {sql_where}"
+            rows = self.conn.execute(f"SELECT {_HIT_COLUMNS} FROM articles a WHERE {sql_where}"
                                      " ORDER BY a.published_at DESC LIMIT ? OFFSET ?", [*params, limit, offset])
+        return SearchResult(total, [SearchHit(*row) for row in rows])
+
+    def _search_index(self, clauses: list, excluded: list, filters: list[str], params: list,
+                      limit: int, offset: int) -> SearchResult:
+        """Every term is in the trigram index: one MATCH expression answers the query, ranked
+        by FTS5 itself."""
+        match = " AND ".join("(" + " OR ".join(fts for fts, _, _ in clause) + ")" for clause in clauses)
+        if excluded:
+            match = f"({match}) NOT ({' OR '.join(fts for fts, _, _ in excluded)})"
+        found = "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ?"
+        where = "".join(" AND " + w for w in filters)
+        if where:
+            total = self.conn.execute(f"SELECT COUNT(*) {found}{where}", [match, *params]).fetchone()[0]
+        else:
+            total = self.conn.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", [match]).fetchone()[0]
+        rows = self.conn.execute(
+            f"SELECT {_HIT_COLUMNS} {found} AND rank MATCH ?{where} ORDER BY rank, a.published_at DESC"
+            " LIMIT ? OFFSET ?", [match, f"bm25({_TITLE_WEIGHT}, 1.0)", *params, limit, offset])
         return SearchResult(total, [SearchHit(*row) for row in rows])
 
     # -- selections and export ---------------------------------------------------------------
@@ -199,6 +204,21 @@ class SqliteReading:
         for entry in sites.values():
             entry.setdefault("failures", {})
         return [sites[name] for name in sorted(sites, key=str)]
+
+
+def _any_of(terms: list[tuple[str | None, str | None, list]]) -> tuple[str, list, list[str]]:
+    """SQL condition true when any of the matched `terms` (see `_term`) occurs; its parameters;
+    its FTS parts."""
+    fts_parts = [fts for fts, _, _ in terms if fts]
+    conditions, params = [], []
+    if fts_parts:
+        conditions.append("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+        params.append(" OR ".join(fts_parts))
+    for _, extra, extra_params in terms:
+        if extra:
+            conditions.append(extra)
+            params += extra_params
+    return "(" + " OR ".join(conditions or ["0"]) + ")", params, fts_parts
 
 
 def _export_fields(fields: Sequence[str] | None) -> list[str]:

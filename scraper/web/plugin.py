@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from ..changes import diff_versions
 
-_HIDDEN_COLUMNS = {("pages", "raw")}
+_HIDDEN_COLUMNS = {("pages", "raw"), ("files", "content")}
 _ARTICLE_TABLES = {"articles", "article_list"}
 
 

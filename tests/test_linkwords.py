@@ -1,0 +1,47 @@
+"""Discovery and extraction read one table of attachment extensions and 上一篇/下一篇 labels:
+what the crawler leaves to the article (an attachment) the extractor records, and a chain link
+the crawler follows the extractor reports as prev/next."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scraper.discover import classify_url, discover_links
+from scraper.extract import extract_article
+from scraper.linkwords import ATTACHMENT_EXTENSIONS, NEXT_LABELS, PREV_LABELS
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+TRS = (PAGES / "trs_gov.html").read_bytes().decode("gb18030")
+URL = "http://www.example.gov.cn/zwgk/tzgg/202311/t20231105_101.html"
+SIGNATURE = '<p style="text-align:right">某某市发展和改革委员会</p>'
+ORIGIN = "http://www.example.gov.cn"
+
+
+@pytest.mark.parametrize("ext", sorted(ATTACHMENT_EXTENSIONS))
+def test_an_attachment_the_crawler_skips_is_one_the_extractor_records(ext):
+    target = f"{ORIGIN}/zwgk/tzgg/202311/P020231105_{ext}.{ext}"
+    assert classify_url(target) == "attachment"
+    link = f'<p>附件：<a href="{target}">申报材料</a></p>'
+    art = extract_article(TRS.replace(SIGNATURE, link + SIGNATURE), URL)
+    assert target in [a.url for a in art.attachments]
+    assert [link.kind for link in discover_links(link, URL) if link.url == target] == ["attachment"]
+
+
+def test_a_gzipped_sitemap_is_no_attachment_on_either_side():
+    target = f"{ORIGIN}/sitemap.xml.gz"
+    assert classify_url(target) != "attachment"
+    art = extract_article(TRS.replace(SIGNATURE, f'<p><a href="{target}">网站地图</a></p>' + SIGNATURE), URL)
+    assert target not in [a.url for a in art.attachments]
+
+
+@pytest.mark.parametrize("prev_label, next_label", list(zip(PREV_LABELS, NEXT_LABELS)))
+def test_chain_labels_both_sides_read(prev_label, next_label):
+    before, after = f"{ORIGIN}/zwgk/tzgg/202311/t20231104_1.html", f"{ORIGIN}/zwgk/tzgg/202311/t20231106_2.html"
+    chain = (f'<p>{prev_label}：<a href="{before}">关于开展秋季安全检查的通知</a></p>'
+             f'<p>{next_label}：<a href="{after}">关于做好冬季供暖工作的通知</a></p>')
+    html = TRS.replace(SIGNATURE, SIGNATURE + chain)
+    rels = {link.url: link.rel for link in discover_links(html, URL)}
+    assert (rels.get(before), rels.get(after)) == ("prev", "next")
+    art = extract_article(html, URL)
+    assert (art.prev_url, art.next_url) == (before, after)
