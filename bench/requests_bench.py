@@ -71,15 +71,14 @@ def _coverage(sites: list[NewsSite], db: Path) -> dict[str, int]:
     return out
 
 
-def _requests(sites: list[NewsSite], logs: dict[str, list[str]], start: dict[str, int]) -> Counter:
-    made: Counter = Counter()
-    for site in sites:
-        for path in logs[site.host][start.get(site.host, 0):]:
-            made[site.label(path)] += 1
-    return made
+def _requests(sites: list[NewsSite], logs: dict[str, list[str]], start: dict[str, int]) -> list[Counter]:
+    """Per site: requests by what they were for (see `NewsSite.label`)."""
+    return [Counter(site.label(path) for path in logs[site.host][start.get(site.host, 0):]) for site in sites]
 
 
-def _report(title: str, made: Counter, minimum: Counter, cover: dict[str, int], seconds: float, outcome: str) -> None:
+def _report(title: str, per_site: list[Counter], minimum: Counter, cover: dict[str, int], seconds: float,
+            outcome: str) -> None:
+    made = sum(per_site, Counter())
     total, need = sum(made.values()), sum(minimum.values())
     print(f"{title}: {total} requests, minimum {need} "
           f"(robots {minimum['robots']}, sitemaps {minimum['sitemaps']}, lists {minimum['lists']}, "
@@ -87,11 +86,11 @@ def _report(title: str, made: Counter, minimum: Counter, cover: dict[str, int], 
           flush=True)
     useful = ", ".join(f"{k} {made[k]}" for k in ("robots", "sitemap", "home", "list", "article", "404") if made[k])
     waste = ", ".join(f"{k} {n}" for k, n in sorted(made.items()) if k.startswith(("trap:", "alias")))
+    worst = max(((n, k) for site in per_site for k, n in site.items() if k.startswith("trap:")), default=(0, "-"))
     print(f"  requests by target: {useful}")
-    print(f"  traps and alternate views: {waste or 'none'}"
-          + (f" (worst trap {max((n for k, n in made.items() if k.startswith('trap:')), default=0)})"))
+    print(f"  traps and alternate views (all sites): {waste or 'none'}; worst trap on one site: {worst[1]} {worst[0]}")
     print(f"  coverage: {cover['found']}/{cover['total']} articles, {cover['whole']} with every part, "
-          f"{cover['current']} current text, {cover['extra']} stored records that are no article")
+          f"{cover['current']} current text, {cover['extra']} stored records that are no article", flush=True)
 
 
 def run(n_articles: int, new: int, edited: int) -> None:

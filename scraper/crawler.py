@@ -76,6 +76,7 @@ _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 WORKER_OPS: dict[str, Callable[..., Any]] = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
 TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern's yield
 _FETCH_KINDS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → fetch kind (else page)
+ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
 _SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
 
 
@@ -120,6 +121,7 @@ class _Found:
     lastmod: str | None = None
     step: int = 1
     trusted: bool = False
+    low: bool = False          # queue after everything else
     canon: str | None = None     # set when the worker already canonicalized it and checked the scope
 
     def __post_init__(self) -> None:
@@ -215,14 +217,28 @@ class _SiteCrawl:
             if item.url in self.inflight:
                 continue
             pattern = url_pattern(item.url)
-            if item.kind not in TRUSTED_KINDS and self.yields.is_low(pattern, self.pending_patterns[pattern]):
-                self.counts["skipped"] += 1
-                self.counts["low-yield"] += 1
-                with self.archive.transaction():
-                    self.frontier.finish(item, "skipped", reason=Reason.LOW_YIELD, run_id=self.run_id)
-                continue
-            return item
+            if item.kind in TRUSTED_KINDS:
+                return item
+            alias = self.yields.stats(pattern).alias
+            if alias == "yes" and item.discovered_from:
+                self._skip(item, Reason.ALIAS)       # a view of the article it was found on
+            elif alias == "probe" and self.pending_patterns[pattern]:
+                continue                        # one verifying fetch at a time: stays pending
+            elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
+                self._skip(item, Reason.LOW_YIELD)
+            else:
+                return item
         return None
+
+    def _skip(self, item: FrontierItem, reason: Reason) -> None:
+        """Settle a queued URL without a request: an alternate view of a known article becomes
+        its alias; a URL of a low-yield pattern waits (until the pattern yields again)."""
+        self.counts["skipped"] += 1
+        self.counts[reason] += 1
+        with self.archive.transaction():
+            if reason == Reason.ALIAS:
+                self.archive.add_alias(item.url, self.archive.resolve_alias(item.discovered_from))
+            self.frontier.finish(item, "skipped", reason=reason, run_id=self.run_id)
 
     async def run(self) -> None:
         started = time.monotonic()
@@ -384,6 +400,7 @@ class _SiteCrawl:
             self.archive.save_page(self._page_record(item, result))
             if result.reason and result.reason.startswith("http-4") and item.kind not in TRUSTED_KINDS:
                 self._record_yield(item, False, [])    # a pattern of dead links is a trap too
+                self._verified(item, False)
             self.frontier.finish(item, state, reason=result.reason, run_id=self.run_id)
             self._next_fallback(item)
 
@@ -419,7 +436,7 @@ class _SiteCrawl:
                 if refusal is None:
                     pattern = url_pattern(canon)
                     refusal = "low-yield" if self.yields.is_low(pattern) else None
-                    low = self.yields.is_doubtful(pattern)
+                    low = f.low or self.yields.is_doubtful(pattern)
                 if refusal:
                     self.counts[f"trap:{refusal}"] += 1
                     continue
@@ -476,11 +493,42 @@ class _SiteCrawl:
             return declared
         return key
 
+    def _alternate_views(self, urls: list[str], article: str) -> list[_Found]:
+        """Print/mobile/AMP views of `article`. Of a URL pattern the site has shown to serve
+        aliases of its articles, they are recorded as aliases without a request; the first of a
+        pattern is fetched once to verify that (queued last); of a pattern that did not verify,
+        they are ordinary links."""
+        found = []
+        for url in urls:
+            canon = canonicalize(url)
+            if canon is None or canon == article or not self.scope.allows(canon):
+                continue
+            stats = self.yields.stats(url_pattern(canon))
+            if stats.alias == "yes":
+                self.archive.add_alias(canon, self.archive.resolve_alias(article))
+                self.counts["aliases_unfetched"] += 1
+                continue
+            if stats.alias is None:
+                stats.alias, stats.dirty = "probe", True
+            found.append(_Found(url, "other", low=stats.alias == "probe"))
+        return found
+
+    def _verified(self, item: FrontierItem, alias: bool) -> None:
+        """The verifying fetch of an alternate-view pattern came back: alias of an article or not."""
+        stats = self.yields.patterns.get(url_pattern(item.url))
+        if stats is not None and stats.alias == "probe":
+            stats.alias, stats.dirty = ("yes" if alias else "no"), True
+
     def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed) -> None:
         article = processed.article
         is_article = article.reason is None
         links: list[_Found] = []
+        views: list[str] = []
         for link in processed.links:
+            if link.kind == "alternate":
+                if link.rel in ALIAS_VIEWS and is_article:
+                    views.append(link.url)
+                continue                # share and comment links lead to forms, not news
             kind = _link_kind(link)
             if kind:
                 links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1,
@@ -494,22 +542,26 @@ class _SiteCrawl:
             self.archive.save_page(
                 self._page_record(item, result, raw=processed.raw, encoding=processed.encoding)
             )
+            if is_article:
+                key = self._article_key(item, result, processed)
+                links += self._alternate_views(views, key)
             new = self._enqueue(links, item)
             self._record_yield(item, is_article, new)
             if is_article:
-                key = self._article_key(item, result, processed)
                 article.url = key
                 if key != item.url:         # the article's own URL is known and done too
                     own = FrontierItem(key, key, self.site.name, "article")
                     self.frontier.add([own], self.run_id)
                     self.frontier.finish(own, "done", run_id=self.run_id)
                 outcome = self.archive.save_article(article, key, self.site.name, self.run_id)
+                self._verified(item, outcome == "alias")
                 # alias the fetched URL to where the text really lives (save_article may have
                 # kept a plainer twin), so aliases never point at a URL without an article
                 self.archive.add_alias(item.url, self.archive.resolve_alias(key))
                 self.counts["aliases" if outcome == "alias" else f"articles_{outcome}"] += 1
                 kind = "article" if item.kind != "start" else None
             else:
+                self._verified(item, False)
                 self.counts[f"not-article:{article.reason}"] += 1
                 kind = "list" if item.kind != "start" else None   # a hub: re-read next run
             self.frontier.finish(item, "done", kind=kind, run_id=self.run_id)
@@ -597,6 +649,8 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
     outcome = budget.stop_reason or "completed"
+    if outcome != "interrupted":    # which stops at once; search scans what is not indexed yet
+        archive.update_search_index()
     report = CrawlReport(run_id, outcome, counts, time.monotonic() - started,
                          {c.site.name: c.unreachable for c in crawls if c.unreachable})
     archive.finish_run(run_id, outcome, counts, dict(counts))

@@ -13,6 +13,8 @@ import re
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{2,40})""", re.I)
 _SNIFF_BYTES = 4096
+_BINARY_SNIFF = 2048
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)   # all but \t \n \v \f \r
 
 # Legacy Chinese names decoded as their superset, so GBK-only characters never break a page.
 _ALIASES = {
@@ -48,6 +50,19 @@ def _strict(data: bytes, codec: str) -> str | None:
         return codecs.getincrementaldecoder(codec)("strict").decode(data, final=False)
     except (UnicodeDecodeError, LookupError):
         return None
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for bytes that are no text in any encoding a page uses (an image, an archive, a PDF
+    served as text/html): NUL bytes or many control bytes near the start. UTF-16 text, which
+    is full of NULs, is recognised by its byte order mark."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    head = data[:_BINARY_SNIFF]
+    if b"\x00" in head:
+        return True
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > len(head) // 20
 
 
 def declared_charset(data: bytes) -> str | None:

@@ -14,6 +14,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .htmltree import parse_html
 from .linkwords import ATTACHMENT_EXTENSIONS, NEXT_LABELS, PREV_LABELS, label_pattern
 
 MAX_FILL = 1000        # pages generated per pagination range (末页 far away, script totals)
@@ -114,6 +115,21 @@ _BRACKETS = "[]【】()（）《》<>«»‹›|"
 _MORE = re.compile(r"^(?:更多|查看更多|more)", re.I)
 _NOTHING = frozenset(("没有了", "无", "暂无", "没有了!", "没有了！", "已是第一篇", "已是最后一篇"))
 
+# Alternate views of a page (never new text): anchor labels (whitespace and brackets removed,
+# lower-cased) and URL shapes. Print, mobile and AMP views are aliases of the article they sit
+# on; share and comment links lead to forms and threads, not news.
+_ALTERNATE_LABELS = {
+    **dict.fromkeys("打印 打印本页 打印此页 打印文章 打印本文 打印正文 打印预览 print printthis printerfriendly".split(),
+                    "print"),
+    **dict.fromkeys("手机版 手机浏览 手机阅读 手机访问 移动版 移动端 触屏版 wap mobile".split(), "mobile"),
+    "amp": "amp",
+    **dict.fromkeys("评论 发表评论 查看评论 我要评论 网友评论 comments comment".split(), "comments"),
+}
+_SHARE_LABEL = re.compile(r"^(?:分享|转发到|转发至|share|微博|微信|qq空间|qq好友|朋友圈|新浪微博|腾讯微博|豆瓣)", re.I)
+_ALTERNATE_QUERY = re.compile(r"(?:^|&)(print|printable|amp|share|replytocom)=", re.I)
+_ALTERNATE_PATH = re.compile(r"/(print)/|[_-](print)\.\w+$|/(amp)/?$", re.I)
+_ALTERNATE_NAMES = {"printable": "print", "replytocom": "comments"}
+
 # The article chain: a label (inside the anchor, or just before it) then the linked title.
 _PREV_LABEL = label_pattern(PREV_LABELS)
 _NEXT_LABEL = label_pattern(NEXT_LABELS)
@@ -166,7 +182,8 @@ class Link:
     url: str               # absolute, fragment removed (the crawler canonicalizes)
     kind: str              # 'article' | 'list' | 'sitemap' | 'feed' | 'attachment' | 'other'
     rel: str | None = None # 'prev' / 'next' (article chain), 'page' (list pagination),
-                           # 'sitemap-page' (网站地图/XML地图 link), None for ordinary links
+                           # 'sitemap-page' (网站地图/XML地图 link), None for ordinary links;
+                           # for kind 'alternate': 'print', 'mobile', 'amp', 'share' or 'comments'
     text: str = ""
 
 
@@ -235,7 +252,7 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
     crawler parses a page once for discovery and extraction.
     """
     if tree is None:
-        tree = LexborHTMLParser(html)
+        tree = parse_html(html)
     page = _Page(urldefrag(url)[0])
     resolve = _Resolver(_base_url(tree, page.url))
     found = _Links(page.url)
@@ -412,8 +429,11 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
     if node.tag == "link":
         return _head_link(attrs, absolute, kind, page)
     text = _anchor_text(node, attrs)
-    chain = _chain_rel(node, attrs, text) if chain_possible else None
     rel_attr = (attrs.get("rel") or "").lower().split()
+    view = _alternate_view(text, path, query, rel_attr)
+    if view is not None:
+        return Link(absolute, "alternate", view, text)
+    chain = _chain_rel(node, attrs, text) if chain_possible else None
     if chain is None and ("next" in rel_attr or "prev" in rel_attr or "previous" in rel_attr):
         if _is_pagination_target(absolute, kind, page):
             return Link(absolute, "list", "page", text)
@@ -437,10 +457,36 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
     return Link(absolute, kind, None, text)
 
 
+def _alternate_view(text: str, path: str, query: str, rel: list[str]) -> str | None:
+    """'print' | 'mobile' | 'amp' | 'share' | 'comments' when a link leads to another view of
+    the page it is on (by its label, rel=amphtml, or its URL's shape), else None."""
+    if "amphtml" in rel:
+        return "amp"
+    core = "".join(text.split()).strip(_BRACKETS).lower()
+    if core and len(core) <= 12:
+        view = _ALTERNATE_LABELS.get(core)
+        if view is not None:
+            return view
+        if _SHARE_LABEL.match(core):
+            return "share"
+    m = _ALTERNATE_QUERY.search(query) if query else None
+    if m is None:
+        m = _ALTERNATE_PATH.search(path)
+    if m is None:
+        return None
+    name = next(g for g in m.groups() if g).lower()
+    return _ALTERNATE_NAMES.get(name, name)
+
+
 def _head_link(attrs: dict, absolute: str, kind: str, page: _Page) -> Link | None:
-    """<link>: feeds, rel=next/prev (pagination on lists, the chain on articles), sitemaps."""
+    """<link>: feeds, rel=next/prev (pagination on lists, the chain on articles), sitemaps,
+    AMP and mobile twins (rel=amphtml; rel=alternate with a media query)."""
     rel = (attrs.get("rel") or "").lower().split()
     mime = (attrs.get("type") or "").lower()
+    if "amphtml" in rel:
+        return Link(absolute, "alternate", "amp")
+    if "alternate" in rel and attrs.get("media") and not mime:
+        return Link(absolute, "alternate", "mobile")
     if "alternate" in rel and ("rss" in mime or "atom" in mime):
         return Link(absolute, "feed", None, attrs.get("title") or "")
     if "sitemap" in rel:
@@ -575,7 +621,7 @@ def _from_datastore(html: str, resolve: _Resolver, page: _Page, found: _Links) -
     <script type="text/xml"> on the page, or as the whole body of its dataproxy.jsp answer;
     an HTML parser sees neither."""
     records = "\n".join(_CDATA.findall(html))
-    for node in LexborHTMLParser(records).css("a[href]"):
+    for node in parse_html(records).css("a[href]"):
         link = _link_for(node, resolve, page, chain_possible=False)
         if link is not None:
             found.add(link)

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urldefrag
 
 import httpx
 
+from scraper.decode import looks_binary
 from scraper.reasons import Reason
 from scraper.robots import Robots
 from scraper.settings import RunSettings, Settings
@@ -98,6 +99,10 @@ class _Retry:
 
 class _Refused(Exception):
     """A request that must not be made (forbidden address): no retry, no connection."""
+
+
+class _HostDown(Exception):
+    """The host went down (or asked for a long pause) while this request waited for its slot."""
 
 
 @dataclass
@@ -385,6 +390,10 @@ class Fetcher:
             except _Refused:
                 result.reason = Reason.FORBIDDEN_ADDRESS
                 return
+            except _HostDown:
+                result.attempts -= 1       # it never went out
+                result.status, result.reason = None, Reason.HOST_DOWN
+                return
             except (TimeoutError, httpx.TimeoutException):
                 result.status, result.reason = None, Reason.TIMEOUT
                 result.detail = f"no complete answer within {s.timeout:g}s"
@@ -507,6 +516,8 @@ class Fetcher:
                 # a loop, since a Retry-After seen meanwhile may push next_start further
                 while (pause := state.next_start - time.monotonic()) > 0:
                     await asyncio.sleep(pause)
+                if state.down:      # e.g. a 429 asking for a day came while we waited
+                    raise _HostDown
                 await self._global.acquire()
                 state.next_start = time.monotonic() + delay
             try:
@@ -563,7 +574,8 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str,
     """Send one request and read the body only when it is wanted, all by `deadline`
     (time.monotonic). No answer by then raises TimeoutError; a body still arriving then ends
     the exchange with reason 'slow-body' — the client's timeout is per read, which a server
-    sending a byte a second never trips."""
+    sending a byte a second never trips. A page whose bytes are binary is 'not-html' whatever
+    its Content-Type said."""
     async with asyncio.timeout(deadline - time.monotonic()):
         response = await client.send(request, stream=True)
     try:
@@ -576,6 +588,8 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str,
                     content = await _read_capped(response, max_bytes)
                 if content is None:
                     reason = Reason.TOO_LARGE
+                elif kind == "page" and looks_binary(content):
+                    reason, content = Reason.NOT_HTML, None   # an image or archive labelled text/html
             except TimeoutError:
                 reason = Reason.SLOW_BODY
         return Exchange(response.status_code, headers, reason, content)

@@ -55,6 +55,7 @@ class Reason(StrEnum):
     EXTRACT_ERROR = "extract-error", True             # parsing failed in (or with) a worker process
     INTERNAL_ERROR = "internal-error", True           # a bug met on this page; the others went on
     LOW_YIELD = "low-yield", False, True              # its URL pattern stopped yielding articles (a trap)
+    ALIAS = "alias", False, True                      # a print/mobile/AMP view of a stored article: its alias
     # -- sitemaps (what could be read before the problem is still used) --------------------------
     EMPTY = "empty"
     TRUNCATED = "truncated"
@@ -62,6 +63,7 @@ class Reason(StrEnum):
     HTML_ERROR_PAGE = "html-error-page"               # an HTML page served where a sitemap should be
     GZIP_ERROR = "gzip-error"
     TOO_MANY_URLS = "too-many-urls"
+    XML_ENTITIES = "xml-entities"                     # declares DTD entities (bomb, XXE): read without them
 
     @property
     def next_run(self) -> str:

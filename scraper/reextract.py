@@ -38,4 +38,5 @@ def reextract(db: str | Path, *, site: str | None = None,
                 else:
                     outcome = archive.save_article(article, key, page.site, None)
                     counts["added" if outcome == "new" else outcome] += 1
+        archive.update_search_index()
     return counts

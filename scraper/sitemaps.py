@@ -55,7 +55,7 @@ class Sitemap:
     entries: list[SitemapEntry] = field(default_factory=list)   # pages
     children: list[SitemapEntry] = field(default_factory=list)  # child sitemaps of an index
     error: Reason | None = None     # TRUNCATED, NOT_A_SITEMAP, HTML_ERROR_PAGE, EMPTY, GZIP_ERROR,
-                                    # TOO_LARGE, TOO_MANY_URLS
+                                    # TOO_LARGE, TOO_MANY_URLS, XML_ENTITIES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,6 +217,11 @@ _ENCODING_DECL_RE = re.compile(r"""encoding\s*=\s*["'][^"']*["']""")
 _HTML_ROOTS = frozenset("html head body meta title script style link div p table center h1 br".split())
 # A bare '&' (not starting an entity) is the most common defect of hand-made sitemaps;
 # lxml's recover mode would silently cut the URL at it.
+# Sitemaps never need a DTD's entities; files declaring some are entity-expansion bombs or XXE
+# probes. They are never expanded nor fetched (see _xml_parser); the file is read without them
+# and flagged, so `stats` says why its URLs look odd or are missing.
+_ENTITY_DECL_RE = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_PROLOG_BYTES = 64 * 1024
 _BARE_AMP_RE = re.compile(rb"&(?!(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
 
 
@@ -225,7 +230,7 @@ def parse_sitemap(data: bytes, url: str, content_type: str | None = None,
     """Parse one fetched sitemap/feed. Never raises.
 
     Gzip is detected by its magic bytes. A truncated document keeps the entries completed
-    before the break and reports 'truncated'. An HTML page served in place of a sitemap is
+    before the break and reports 'truncated'. XML entities are never expanded ('xml-entities'). An HTML page served in place of a sitemap is
     'invalid'. Relative locs are resolved against ``url``; non-http(s) locs are dropped; at
     most ``max_urls`` entries are kept. ``content_type`` is only a hint for the error reason.
     """
@@ -240,8 +245,8 @@ def parse_sitemap(data: bytes, url: str, content_type: str | None = None,
     if len(data) > max_bytes:
         data, error = data[:max_bytes], Reason.TOO_LARGE
     body = data.lstrip(b"\xef\xbb\xbf \t\r\n\x00")
-    if not body:
-        return Sitemap(url, "invalid", error=Reason.EMPTY)
+    if not body:                            # nothing but padding: a gzip bomb of zeros is too-large
+        return Sitemap(url, "invalid", error=error or Reason.EMPTY)
     if body[:8].lower().startswith((b"http://", b"https://")):
         if error:                           # the last line may be a URL cut in half
             body = body[:body.rfind(b"\n") + 1]
@@ -321,6 +326,7 @@ def _root_tag(body: bytes) -> str | None:
 
 
 def _parse_xml(body: bytes, url: str, max_urls: int) -> Sitemap:
+    entities = _ENTITY_DECL_RE.search(body, 0, _PROLOG_BYTES) is not None
     body = _BARE_AMP_RE.sub(b"&amp;", body)
     root = _root_tag(body)
     name = _local(root)
@@ -356,6 +362,8 @@ def _parse_xml(body: bytes, url: str, max_urls: int) -> Sitemap:
     except etree.XMLSyntaxError:
         pass
     error = Reason.TOO_MANY_URLS if capped else None if root_closed else Reason.TRUNCATED
+    if entities:                            # what the entities would have said is missing
+        error = Reason.XML_ENTITIES
     if is_index:
         return Sitemap(url, kind, children=items, error=error)
     return Sitemap(url, kind, entries=items, error=error)

@@ -153,7 +153,7 @@ class NewsSite:
             return need
         need["lists"] = 1 + sum(min(self.pages_of(s), -(-sum(a.section == s for a in new) // PER_PAGE) + 1)
                                 for s in (0, 1))
-        need["articles"] = sum(a.parts for a in {*new, *(edited or ())})
+        need["articles"] = sum(a.parts for a in {a.id: a for a in [*new, *(edited or ())]}.values())
         return need
 
     # -- labels ------------------------------------------------------------------------------

@@ -67,6 +67,9 @@ def test_search_and_export(univ_db, tmp_path):
     title = UNIV_TRUTH["articles"][0]["title"]
     found = run("search", title[:6], "--db", str(univ_db), "--format", "json")
     assert found.exit_code == 0 and title in found.stdout
+    # the crawl indexed everything it stored before it ended (search needs no scan of a tail)
+    unindexed = "SELECT COUNT(*) FROM articles WHERE rowid > (SELECT upto FROM search_indexed)"
+    assert json.loads(run("query", unindexed, "--db", str(univ_db), "--format", "json").stdout)[0] == {"COUNT(*)": 0}
     out = tmp_path / "all.jsonl"
     exported = run("export", "--db", str(univ_db), "--format", "jsonl", "-o", str(out))
     assert exported.exit_code == 0

@@ -94,3 +94,26 @@ def test_boilerplate_lines_are_not_text(line):
                                   "记者从市公安局获悉，该案件已移送检察机关审查起诉。"])
 def test_prose_is_not_boilerplate(line):
     assert not is_boilerplate(line)
+
+
+def test_deep_nesting_is_capped_like_a_browser_and_keeps_the_text():
+    """10^5 nested elements cost an HTML5 tree builder minutes (scope checks walk the stack of
+    open elements); the markup is flattened past MAX_DEPTH first, its text kept."""
+    from scraper.htmltree import MAX_DEPTH, flatten, parse_html
+    deep = "<html><body>" + "<div><span>" * 50_000 + "最深处的文字" + "</span></div>" * 50_000 + "<p>之后</p>"
+    tree = parse_html(deep)
+    assert "最深处的文字" in tree.body.text() and "之后" in tree.body.text()
+    depth, node = 0, tree.body
+    while node.child is not None and node.child.tag != "-text":
+        node, depth = node.child, depth + 1
+    assert depth <= MAX_DEPTH
+    assert flatten("<div><div>shallow</div></div>") is None      # nothing to do: None
+    page = (PAGES / "portal_byline.html").read_bytes().decode("utf-8")
+    article = extract_article(page.replace("<p>", "<div>" * 20_000 + "<p>", 1), "https://news.example.com/a.shtml")
+    assert article.reason is None and article.title == "我国首艘大型邮轮完成首次商业航行"
+
+
+def test_utf16_is_text_not_binary():
+    from scraper.decode import looks_binary
+    assert not looks_binary("<html><body>正文</body></html>".encode("utf-16"))
+    assert looks_binary(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")

@@ -465,6 +465,21 @@ def test_retry_after_too_long_gives_up_on_the_host_for_this_run(retry_after):
     assert later.reason == "host-down" and "/b.htm" not in site.paths
 
 
+def test_requests_waiting_for_the_slot_are_not_sent_once_the_host_asked_for_a_long_pause():
+    async def busy(request):
+        await asyncio.sleep(0.05)     # the others are queued for the slot meanwhile
+        return httpx.Response(429, headers={"Retry-After": "86400"})
+    site = Site({"/a.htm": busy, **{f"/{i}.htm": "<p>" for i in range(3)}})
+    async def main():
+        async with fetcher(site) as f:
+            await f.robots(SITE + "/")
+            return await asyncio.gather(f.fetch(SITE + "/a.htm"), *(f.fetch(f"{SITE}/{i}.htm") for i in range(3)))
+    asked, *waiting = run(main())
+    assert asked.reason == "http-429"
+    assert all(r.reason == "host-down" and r.attempts == 0 for r in waiting)
+    assert site.paths == ["/robots.txt", "/a.htm"]
+
+
 # ------------------------------------------------------------------- size, type, conditional
 
 class _Body(httpx.AsyncByteStream):
@@ -686,3 +701,9 @@ def test_a_dripping_robots_txt_counts_as_unreachable():
                 return await f.fetch(base + "/a.htm")
         page = run(main())
     assert page.reason == "robots-unreachable" and home.paths == ["/robots.txt"]
+
+
+def test_binary_served_as_html_is_not_html():
+    png = httpx.Response(200, content=b"\x89PNG\r\n\x1a\n" + bytes(range(256)), headers={"Content-Type": "text/html"})
+    result = run(fetch(Site({"/a.htm": png}), SITE + "/a.htm"))
+    assert result.reason == "not-html" and result.content is None

@@ -216,10 +216,15 @@ def test_utf16_and_double_gzip():
 
 
 @pytest.mark.parametrize("data,kind,error,urls", [
-    # an entity bomb is not expanded (resolve_entities=False): the URL keeps its plain part
+    # an entity bomb is not expanded (resolve_entities=False): the URL keeps its plain part,
+    # and the file is flagged
     (b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
      b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><urlset><url><loc>http://a.cn/&c;</loc></url></urlset>',
-     "urlset", None, ["http://a.cn/"]),
+     "urlset", "xml-entities", ["http://a.cn/"]),
+    (b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+     b'<urlset><url><loc>http://a.cn/1</loc></url><url><loc>&x;</loc></url></urlset>',
+     "urlset", "xml-entities", ["http://a.cn/1"]),
+    (gzip.compress(bytes(60 * 1024 * 1024)), "invalid", "too-large", []),   # a bomb of zeros
     (b"<urlset>" + b"<a>" * 20_000 + b"<url><loc>http://a.cn/1</loc></url>", "urlset", "truncated", []),
     (b'<?xml version="1.0" encoding="no-such-codec"?><urlset><url><loc>http://a.cn/1</loc></url></urlset>',
      "urlset", None, ["http://a.cn/1"]),

@@ -119,3 +119,47 @@ def test_crawl_lock_dies_with_a_killed_process(tmp_path):
         except ArchiveBusy:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+
+
+def _found(archive, text: str) -> list[str]:
+    return [hit.url for hit in archive.search(parse_query(text), 10).hits]
+
+
+def _index_is_sound(archive) -> bool:
+    archive.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES('integrity-check')")   # raises if not
+    return True
+
+
+def test_search_finds_articles_the_index_has_not_caught_up_with(archive):
+    with archive.transaction():
+        archive.save_article(Article(title="乡村振兴报告会", body="第一段。"), "http://x/1", "s", 1)
+        archive.save_article(Article(title="图书馆开放时间", body="周一至周五开放。"), "http://x/2", "s", 1)
+    assert archive.query("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH '乡村振兴'").first() == (0,)
+    assert _found(archive, "乡村振兴") == ["http://x/1"]           # scanned: stored after the last update
+    assert archive.update_search_index() == 2 and archive.update_search_index() == 0
+    assert archive.query("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH '乡村振兴'").first() == (1,)
+    assert _found(archive, "乡村振兴") == ["http://x/1"]           # indexed, and not scanned a second time
+    assert _found(archive, "开放 时间") == ["http://x/2"] and _index_is_sound(archive)
+
+
+def test_indexed_articles_follow_their_changes_and_deletions(archive):
+    with archive.transaction():
+        archive.save_article(Article(title="乡村振兴报告会", body="第一段。"), "http://x/1", "s", 1)
+        archive.save_article(Article(title="图书馆开放时间", body="周一至周五开放。"), "http://x/2", "s", 1)
+    archive.update_search_index()
+    with archive.transaction():
+        archive.refresh_extraction(Article(title="图书馆闭馆通知", body="周一至周五开放。"), "http://x/2")
+        assert archive.save_article(Article(title="乡村振兴大会", body="新的正文。"), "http://x/1", "s", 2) == "changed"
+    for _ in range(2):       # before and after the index catches up with the changed article
+        assert _found(archive, "图书馆开放") == [] and _found(archive, "图书馆闭馆") == ["http://x/2"]
+        assert _found(archive, "报告会") == [] and _found(archive, "乡村振兴大会") == ["http://x/1"]
+        assert _index_is_sound(archive)
+        archive.update_search_index()
+    # an article changed again before it was ever indexed is indexed once, as it is now
+    with archive.transaction():
+        archive.save_article(Article(title="第三次修改", body="新的正文。"), "http://x/1", "s", 3)
+        archive.refresh_extraction(Article(title="第四次修改", body="新的正文。"), "http://x/1")
+    archive.update_search_index()
+    assert _found(archive, "第三次") == [] and _found(archive, "第四次修改") == ["http://x/1"]
+    archive.delete_sites("s")
+    assert _found(archive, "第四次修改") == [] and _found(archive, "图书馆闭馆") == [] and _index_is_sound(archive)

@@ -38,6 +38,7 @@ def archive_db(tmp_path_factory):
         archive.save_article(other, URL + "2", "news", run)
         archive.save_page(PageRecord(url=URL, site="univ", status=200, raw=compress(b"SECRET-RAW-BYTES"),
                                      encoding="utf-8"))
+        archive.update_search_index()       # as a crawl does when it ends (the web view's _search reads the index)
         archive.finish_run(run, "completed", {}, {})
     return db
 

@@ -12,6 +12,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ..article import Article
 from ..decode import decode_html
+from ..htmltree import parse_html
 from .body import BodyRange, body_lines, body_text, extend_lead, find_body
 from .classify import garbage_reason, is_list_page
 from .dates import date_from_url
@@ -62,7 +63,7 @@ def parse_page(html: bytes | str, *, http_charset: str | None = None) -> ParsedP
     # Bytes that are clean UTF-8 go to the parser as they are: lexbor reads UTF-8 natively,
     # which saves re-encoding the decoded text.
     clean_utf8 = data is not None and encoding == "utf-8" and not bad and not data.startswith(BOM_UTF8)
-    return ParsedPage(text, encoding, LexborHTMLParser(data if clean_utf8 else text))
+    return ParsedPage(text, encoding, parse_html(data if clean_utf8 else text))
 
 
 def extract_article(html: bytes | str, url: str | None = None, *, http_charset: str | None = None,

@@ -8,13 +8,12 @@ from __future__ import annotations
 import re
 
 from ..article import Article
+from ..decode import looks_binary
 from .body import links_to_files
 from .dates import DATE_RE, normalize_digits
 from .dom import Line, Page
 from .rules import PAGINATION, SENTENCE_END
 
-_SNIFF = 2048
-_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 _SHORT_DATE = re.compile(r"(?<!\d)(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?!\d)")   # 03-14 in lists
 _MIN_BODY = 20          # characters: less than this is no article
 _SHORT_BODY = 200       # a body this short needs article signals
@@ -33,11 +32,7 @@ def garbage_reason(data: bytes) -> str | None:
     """'empty' / 'binary' for bytes that cannot be a page, else None."""
     if not data.strip():
         return "empty"
-    head = data[:_SNIFF]
-    if b"\x00" in head:
-        return "binary"
-    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    return "binary" if controls > len(head) // 20 else None
+    return "binary" if looks_binary(data) else None
 
 
 def _is_link_item(line: Line) -> bool:

@@ -71,6 +71,13 @@ class Archive(ABC):
     @abstractmethod
     def finish_run(self, run_id: int, outcome: str, counts: dict[str, int], stats: dict) -> None: ...
 
+    def update_search_index(self) -> int:
+        """Bring the full-text index up to the stored articles (a writer calls it when its
+        writes are done: the end of a crawl run, of a reextract); returns how many articles it
+        indexed. `search` finds every article either way. A backend whose index follows each
+        write needs nothing here."""
+        return 0
+
     # -- frontier ----------------------------------------------------------------------------
     @abstractmethod
     def enqueue(self, items: Iterable[FrontierItem], run_id: int | None) -> int:

@@ -325,6 +325,20 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
                  *(counts.get(k, 0) for k in keys), run_id),
             )
 
+    def update_search_index(self) -> int:
+        """Index, in one statement, the articles above `search_indexed.upto` (schema step 6):
+        one batch costs less than a trigger per row and runs once the crawl's loop is done."""
+        with self.transaction():
+            upto, top = self.conn.execute(
+                "SELECT upto, (SELECT COALESCE(MAX(rowid), 0) FROM articles) FROM search_indexed").fetchone()
+            if top <= upto:
+                return 0
+            cursor = self.conn.execute("INSERT INTO articles_fts(rowid, title, body)"
+                                       " SELECT rowid, title, body FROM articles WHERE rowid > ? AND rowid <= ?",
+                                       (upto, top))
+            self.conn.execute("UPDATE search_indexed SET upto = ?", (top,))
+            return cursor.rowcount
+
     # -- frontier ----------------------------------------------------------------------------
     def enqueue(self, items: Iterable[FrontierItem], run_id: int | None) -> int:
         before = self.conn.total_changes
@@ -576,6 +590,11 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             ("pages by outcome", QueryResult(outcomes.columns + ["next run"],
                                              iter([(*row, _next_run(row[0])) for row in outcomes]))),
             ("frontier", self._read_whole("SELECT site, state, COUNT(*) AS urls FROM frontier GROUP BY 1, 2")),
+            # the latest outcome of every URL that went wrong (done with a reason: read, with a
+            # warning, e.g. a truncated sitemap); the next run retries the retryable ones
+            ("failed URLs by reason", self._read_whole(
+                "SELECT site, state, reason, COUNT(*) AS urls FROM frontier WHERE reason IS NOT NULL"
+                " AND state != 'skipped' GROUP BY 1, 2, 3 ORDER BY 4 DESC")),
             ("skipped URLs by reason", self._read_whole(
                 "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state='skipped'"
                 " GROUP BY 1, 2 ORDER BY 3 DESC")),

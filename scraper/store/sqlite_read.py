@@ -61,14 +61,30 @@ class SqliteReading:
 
     def _term(self, term: str) -> tuple[str | None, str | None, list]:
         """How one term is matched: (FTS expression or None, extra SQL condition or None, its
-        parameters)."""
+        parameters). Articles stored since the index was last filled are matched by LIKE."""
+        scan = "(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')"
         if len(term) >= _TRIGRAM:
-            return _phrase(term), None, []
-        trigrams = self._trigrams(term) if len(term) == _TRIGRAM - 1 else None
-        if trigrams is None:
-            return None, "(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')", [_like(term)] * 2
-        tail = "(substr(a.title, -2) = ? OR substr(a.body, -2) = ?)"
-        return ("(" + " OR ".join(map(_phrase, trigrams)) + ")" if trigrams else None), tail, [term, term]
+            fts, extra, params = _phrase(term), None, []
+        else:
+            trigrams = self._trigrams(term) if len(term) == _TRIGRAM - 1 else None
+            if trigrams is None:
+                return None, scan, [_like(term)] * 2
+            fts = "(" + " OR ".join(map(_phrase, trigrams)) + ")" if trigrams else None
+            extra, params = "(substr(a.title, -2) = ? OR substr(a.body, -2) = ?)", [term, term]
+        if self._has_unindexed_rows():
+            unindexed = f"(a.rowid > (SELECT upto FROM search_indexed) AND {scan})"
+            extra = f"({extra} OR {unindexed})" if extra else unindexed
+            params = [*params, _like(term), _like(term)]
+        return fts, extra, params
+
+    def _has_unindexed_rows(self) -> bool:
+        """Whether articles above the search index's watermark exist (schema step 6; in an
+        archive not migrated that far triggers index every article)."""
+        try:
+            return self.conn.execute("SELECT EXISTS (SELECT 1 FROM articles"
+                                     " WHERE rowid > (SELECT upto FROM search_indexed))").fetchone()[0] == 1
+        except sqlite3.OperationalError:     # no search_indexed table yet
+            return False
 
     def search(self, query: SearchQuery, limit: int, offset: int = 0) -> SearchResult:
         clauses = [[self._term(t) for t in clause] for clause in query.clauses]

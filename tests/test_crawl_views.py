@@ -1,0 +1,69 @@
+"""Alternate views (print, mobile, AMP, share, comments) are recognised and not fetched: a
+site's print or mobile pattern is verified once, then its views are aliases without a request."""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+from newssites import make_sites, serve_news
+
+from scraper.crawler import crawl_async
+from scraper.discover import discover_links
+from scraper.settings import RunSettings, Settings, SiteConfig
+from scraper.store import open_archive
+from scraper.urls import canonicalize
+
+FAST = Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0, low_yield_after=5)
+RUN = RunSettings(concurrency=4, extract_workers=0)
+PAGE = "http://a.cn/info/1012/5001.htm"
+
+
+@pytest.mark.parametrize("anchor, view", [
+    ("<a href='/info/1012/5001.htm?print=1'>【打印】</a>", "print"),
+    ("<a href='/print/5001.html'>x</a>", "print"),
+    ("<a href='/info/1012/5001_print.htm'>x</a>", "print"),
+    ("<a href='javascript:void(0)' onclick=\"window.open('/p.jsp?id=5001')\">打印本页</a>", "print"),
+    ("<a href='/m/info/1012/5001.htm'>手机版</a>", "mobile"),
+    ("<a href='/2023/11/05/news-1/amp/'>x</a>", "amp"),
+    ("<a href='/x.htm?amp=1'>x</a>", "amp"),
+    ("<a href='/share?url=x'>分享到微博</a>", "share"),
+    ("<a href='/2023/11/05/news-1/?replytocom=12'>回复</a>", "comments"),
+    ("<a href='/comment/list.jsp?id=5001'>发表评论</a>", "comments"),
+])
+def test_alternate_views_are_recognised_by_label_and_shape(anchor, view):
+    links = discover_links(f"<html><body>{anchor}</body></html>", PAGE)
+    assert [(l.kind, l.rel) for l in links] == [("alternate", view)]
+
+
+def test_head_links_name_amp_and_mobile_twins():
+    html = ("<html><head><link rel='amphtml' href='/a/amp/'>"
+            "<link rel='alternate' media='only screen and (max-width: 640px)' href='http://m.a.cn/a'>"
+            "</head><body></body></html>")
+    assert [(l.kind, l.rel) for l in discover_links(html, PAGE)] == [("alternate", "amp"), ("alternate", "mobile")]
+
+
+def test_ordinary_links_are_not_views():
+    html = "<html><body><a href='/info/1012/5002.htm'>打印机采购公告</a><a href='/news/printing.htm'>印刷</a></body></html>"
+    assert all(l.kind != "alternate" for l in discover_links(html, PAGE))
+
+
+def test_a_view_pattern_is_fetched_once_then_its_views_are_aliases(tmp_path):
+    sites = make_sites(12, styles=("vsb", "wp"))
+    with serve_news(sites) as logs, open_archive(tmp_path / "a.db") as archive:
+        configs = [SiteConfig(name=s.style, start_urls=(s.origin + s.home_path(),), settings=FAST) for s in sites]
+        asyncio.run(crawl_async(configs, archive, RUN))
+        aliases = dict(archive.query("SELECT alias, url FROM aliases"))
+        stored = {r[0] for r in archive.query("SELECT url FROM articles")}
+    for site in sites:
+        made = Counter(site.label(p) for p in logs[site.host])
+        # one verifying fetch per view pattern: print, mobile (and AMP), of articles and of their parts
+        assert made["alias"] <= (6 if site.style == "wp" else 4), made
+        assert made["trap:share"] == 0
+        for art in site.articles.values():
+            own = canonicalize(site.origin + site.article_path(art))
+            assert own in stored
+            views = ["/m" + site.article_path(art)] + (
+                [site.article_path(art) + "amp/"] if site.style == "wp" else [site.article_path(art) + "?print=1"])
+            for view in views:
+                assert aliases.get(canonicalize(site.origin + view)) == own, view
