@@ -14,6 +14,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -72,7 +73,7 @@ class CrawlReport:
 ProgressCallback = Callable[[str, Counter], None]
 _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 # What the worker processes do: HTTP exchanges (httpx costs ~2 ms of CPU per request) and parsing.
-WORKER_OPS = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
+WORKER_OPS: dict[str, Callable[..., Any]] = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
 TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern's yield
 _EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → what its fetch expects (else page)
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
@@ -732,11 +733,11 @@ def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, 
 
     Raises `ArchiveBusy` when another crawl holds the archive.
     """
-    sites = list(sites)
-    if sites and isinstance(sites[0], str):
-        sites = sites_from_urls(sites, settings)
+    given = list(sites)
+    configs = [s for s in given if isinstance(s, SiteConfig)]
+    configs += sites_from_urls([s for s in given if isinstance(s, str)], settings)
     with open_archive(db) as archive, archive.crawl_lock():
-        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress,
+        return asyncio.run(crawl_async(configs, archive, run, run_args=run_args, progress=progress,
                                        stats_every=stats_every, seed=seed, work=work))
 
 

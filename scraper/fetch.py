@@ -233,7 +233,7 @@ class SharedHostPacing(HostPacing):
 
 async def _system_resolver(host: str) -> list[str]:
     infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
@@ -505,7 +505,7 @@ class Fetcher:
                 result.status, result.reason, result.detail = None, Reason.HOST_DOWN, "host down: it failed repeatedly this run"
                 return
             result.attempts += 1
-            retry = _Retry()
+            retry: _Retry | None = _Retry()
             try:
                 retry = await self._once(url, expect, conditional, result)
             except _Refused:

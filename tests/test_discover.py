@@ -488,7 +488,7 @@ def test_large_page_keeps_every_link():
 # Reachability on the shared fixture sites (files read directly: no server, no network)
 # --------------------------------------------------------------------------------------------
 
-SITES = Path(__file__).parent / "fixtures" / "sites"
+SITES = Path(__file__).parents[1] / "scraper" / "demo_sites"
 ORIGIN = "http://SITE_ORIGIN"          # the sites' own placeholder for their origin
 
 

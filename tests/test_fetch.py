@@ -190,7 +190,9 @@ def test_request_starts_spaced_by_larger_of_delay_and_crawl_delay(delay, crawl_d
             await asyncio.gather(*(f.fetch(f"{SITE}/{p}.htm") for p in "abc"))
     run(main())
     gaps = [b - a for a, b in zip(starts, starts[1:])]
-    assert len(gaps) == 2 and min(gaps) >= 0.045   # sleep may wake a clock tick early
+    # Pacing is from each slot's scheduled start, so a handler that runs late on a loaded machine
+    # shortens one gap but never the span; the span and a floor per gap show requests were spaced.
+    assert len(gaps) == 2 and sum(gaps) >= 0.09 and min(gaps) >= 0.025
 
 
 # ------------------------------------------------------------------------------ politeness
