@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .discover import Link, classify_url
+from .article import Article
+from .discover import Link, classify_url, first_part
 from .fetch import Fetcher, FetchResult, HostPacing, failure_text, remote_exchange
 from .files import file_extension
 from .frontier import Frontier, FrontierItem
@@ -75,6 +76,7 @@ _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 WORKER_OPS = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
 TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern's yield
 _FETCH_KINDS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → fetch kind (else page)
+MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
 _SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
 
@@ -218,6 +220,10 @@ class _SiteCrawl:
             pattern = url_pattern(item.url)
             if item.kind in TRUSTED_KINDS:
                 return item
+            if item.kind == "part":             # fetched with its article's first page
+                with self.archive.transaction():
+                    self.frontier.finish(item, "done", run_id=self.run_id)
+                continue
             alias = self.yields.stats(pattern).alias
             if alias == "yes" and item.discovered_from:
                 self._skip(item, Reason.ALIAS)       # a view of the article it was found on
@@ -354,10 +360,43 @@ class _SiteCrawl:
             else:
                 processed = await self._work("process", result.content, result.final_url, result.charset,
                                              self.site.extract or None, self.scope)
-                self._store_page(item, result, processed)
+                first = first_part(result.final_url, processed.parts) if processed.parts else None
+                if first is not None:       # a later page of an article: fetched with the first
+                    self._later_part(item, result, processed, first)
+                    return
+                parts = await self._fetch_parts(item, processed) if processed.parts else []
+                self._store_page(item, result, processed, parts)
         except WorkerError as exc:
             self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
+
+    async def _fetch_parts(self, item: FrontierItem, first: Processed) -> list[tuple[str, FetchResult, Processed]]:
+        """The other pages of a multi-page article, fetched now (each counts as a page fetched)
+        so that it is stored as one record; a part's own pager may name parts the first did
+        not (下一页 only). Stops at the first part that cannot be fetched or is no article."""
+        fetched: list[tuple[str, FetchResult, Processed]] = []
+        todo, seen, done = list(first.parts), set(first.parts), {item.url}
+        while todo and len(fetched) < MAX_PARTS:
+            url = todo.pop(0)
+            canon = canonicalize(url)
+            if canon is None or canon in done or not self.scope.allows(canon):
+                continue
+            done.add(canon)
+            result = await self.fetcher.fetch(url, kind="page")
+            self.budget.spent += 1          # a part is a page fetched, never refused half-way
+            self.counts["pages_fetched"] += 1
+            if not result.ok:
+                break
+            part = await self._work("process", result.content, result.final_url, result.charset,
+                                    self.site.extract or None, self.scope)
+            if part.article.reason is not None:
+                break
+            fetched.append((canon, result, part))
+            for more in part.parts:
+                if more not in seen:
+                    seen.add(more)
+                    todo.append(more)
+        return fetched
 
     def _note(self, item: FrontierItem, result: FetchResult) -> None:
         """Log one fetch (DEBUG, like Scrapy's `Crawled (200) <GET url> (referer: …)`) and keep
@@ -518,7 +557,30 @@ class _SiteCrawl:
         if stats is not None and stats.alias == "probe":
             stats.alias, stats.dirty = ("yes" if alias else "no"), True
 
-    def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed) -> None:
+    def _later_part(self, item: FrontierItem, result: FetchResult, processed: Processed, first: str) -> None:
+        """Reached a later page of a multi-page article first: queue its first page (which
+        fetches and merges them all) and keep this one as a part."""
+        with self.archive.transaction():
+            self.archive.save_page(self._page_record(item, result, raw=processed.raw, encoding=processed.encoding))
+            self._enqueue([_Found(first, "article", step=0)], item)
+            self.frontier.finish(item, "done", kind="part", run_id=self.run_id)
+
+    def _merge_parts(self, article: Article, parts: list[tuple[str, FetchResult, Processed]]) -> None:
+        """One record of a multi-page article: the parts' bodies, images and attachments
+        appended in reading order; each part's page stored and done (kind 'part')."""
+        for canon, result, part in parts:
+            extra = part.article
+            article.body = "\n".join(b for b in (article.body, extra.body) if b)
+            article.images += extra.images
+            article.attachments += extra.attachments
+            own = FrontierItem(canon, result.url, self.site.name, "part")
+            self.archive.save_page(self._page_record(own, result, raw=part.raw, encoding=part.encoding))
+            self.frontier.add([own], self.run_id)
+            self.frontier.finish(own, "done", kind="part", run_id=self.run_id)
+        article.page_count = 1 + len(parts)
+
+    def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed,
+                    parts: list[tuple[str, FetchResult, Processed]] = ()) -> None:
         article = processed.article
         is_article = article.reason is None
         links: list[_Found] = []
@@ -542,6 +604,7 @@ class _SiteCrawl:
                 self._page_record(item, result, raw=processed.raw, encoding=processed.encoding)
             )
             if is_article:
+                self._merge_parts(article, parts)
                 key = self._article_key(item, result, processed)
                 links += self._alternate_views(views, key)
             new = self._enqueue(links, item)
@@ -557,6 +620,8 @@ class _SiteCrawl:
                 # alias the fetched URL to where the text really lives (save_article may have
                 # kept a plainer twin), so aliases never point at a URL without an article
                 self.archive.add_alias(item.url, self.archive.resolve_alias(key))
+                for canon, _, _ in parts:
+                    self.archive.add_alias(canon, self.archive.resolve_alias(key))
                 self.counts["aliases" if outcome == "alias" else f"articles_{outcome}"] += 1
                 kind = "article" if item.kind != "start" else None
             else:
