@@ -12,14 +12,16 @@ import logging
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
 import click
 from rich.console import Console
 
-from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls
+from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls, work
 from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
 
@@ -28,7 +30,7 @@ STATS_EVERY = 60.0     # seconds between progress lines in logs nobody watches l
 _PAGE_SUFFIXES = (".htm", ".html", ".shtml", ".xhtml")
 log = logging.getLogger("scraper")
 db_option = click.option("--db", default=DEFAULT_DB, show_default=True, envvar="SCRAPER_DB", show_envvar=True,
-                         type=click.Path(dir_okay=False), help="Archive file (SQLite).")
+                         help="Archive: a SQLite file, or a postgresql://user@host/db URL (shared by workers).")
 
 
 def _stderr() -> Console:
@@ -110,12 +112,13 @@ def _progress_printer(enabled: bool):
     return update, status
 
 
-def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
+def run_crawl(start: Callable[..., CrawlReport], **kwargs) -> CrawlReport:
+    """Run `crawl` or `work` with a progress line, turning archive errors into exit codes."""
     progress, status = _progress_printer(sys.stderr.isatty())
     if status:
         status.start()
     try:
-        return crawl(sites, db, progress=progress, **kwargs)
+        return start(progress=progress, **kwargs)
     except ArchiveBusy as exc:
         _fail(str(exc), EXIT_BUSY)
     except (ArchiveError, OSError) as exc:            # e.g. the archive's folder does not exist
@@ -140,13 +143,16 @@ def run_crawl(sites, db: str, **kwargs) -> CrawlReport:
               help="Also re-check articles first seen in the last N days (news gets corrected).")
 @click.option("--same-site", is_flag=True,
               help="Also follow the start hosts' sibling subdomains (news.x.edu.cn → *.x.edu.cn).")
+@click.option("--seed-only", is_flag=True,
+              help="Only queue the start URLs and what is due again, for `scraper worker` processes to fetch.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON on stdout (for monitoring).")
 def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per_host, timeout, refresh,
-              recheck_days, same_site, as_json):
+              recheck_days, same_site, seed_only, as_json):
     """Crawl start URLs (or every site of --config) into the archive.
 
     Stays on the start sites, obeys robots.txt, reads sitemaps, list pages and 上一条/下一条
     links; a second run fetches only what is new or changed and resumes an interrupted one.
+    On a postgresql:// archive it seeds the shared frontier and works as one more worker.
     """
     if not urls and not config:
         raise click.UsageError("give start URLs or --config sites.toml")
@@ -166,8 +172,18 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     args = {"urls": list(urls), "config": config, "max_pages": max_pages, "max_duration": max_duration,
             "concurrency": concurrency, "same_site": same_site,
             **{k: v for k, v in overrides.items() if v is not None}}
-    report = run_crawl(sites, db, run=run, run_args={k: v for k, v in args.items() if v is not None},
-                       stats_every=None if sys.stderr.isatty() and not log_file_of() else STATS_EVERY)
+    report = run_crawl(partial(crawl, sites, db), run=run, run_args={k: v for k, v in args.items() if v is not None},
+                       stats_every=_stats_every(), work=not seed_only)
+    _finish(report, as_json)
+
+
+def _stats_every() -> float | None:
+    """Progress lines in the log when nobody watches a terminal."""
+    return None if sys.stderr.isatty() and not log_file_of() else STATS_EVERY
+
+
+def _finish(report: CrawlReport, as_json: bool) -> NoReturn:
+    """Log the run's summary (and print it as JSON), then exit with its code."""
     logging.getLogger("scraper.run").info(report.summary())
     code = (EXIT_INTERRUPTED if report.outcome == "interrupted"
             else EXIT_SITE_DOWN if report.failed_sites else EXIT_OK)
@@ -180,6 +196,46 @@ def log_file_of() -> str | None:
     """The --log-file given to the command group, if any."""
     ctx = click.get_current_context().find_root()
     return ctx.params.get("log_file")
+
+
+@main.command("worker")
+@db_option
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many fetches.")
+@click.option("--max-duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight from this worker (default 8).")
+@click.option("--extract-workers", type=click.IntRange(min=0),
+              help="Processes for HTTP and parsing (default one per core; 0: none).")
+@click.option("--lease", type=click.FloatRange(min=1), default=120, show_default=True,
+              help="Seconds a claimed URL stays this worker's unless renewed (a killed worker's URLs return after it).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON on stdout (for monitoring).")
+def worker_cmd(db: str, max_pages: int | None, max_duration: float | None, concurrency: int | None,
+               extract_workers: int | None, lease: float, as_json: bool):
+    """Fetch from a shared (PostgreSQL) archive's frontier beside other workers on this or other
+    machines, until it is empty. The sites and their settings are those `scraper crawl` seeded;
+    politeness (delay, per-host concurrency, robots.txt) holds across all workers together."""
+    options = dict(max_pages=max_pages, max_duration=max_duration, concurrency=concurrency,
+                   extract_workers=extract_workers)
+    run = RunSettings().with_overrides(**options)
+    report = run_crawl(partial(work, db, run), lease_seconds=lease, stats_every=_stats_every(),
+                       run_args={"worker": True, **{k: v for k, v in options.items() if v is not None}})
+    _finish(report, as_json)
+
+
+@main.command("migrate")
+@click.option("--from", "source", required=True, help="The archive to copy (SQLite file or postgresql:// URL).")
+@click.option("--to", "destination", required=True, help="An empty or new archive to copy into.")
+def migrate_cmd(source: str, destination: str):
+    """Copy an archive between SQLite and PostgreSQL (either way), then check every table: the
+    same row count and content hash on both sides. Prints what each table holds."""
+    from .migrate import migrate
+
+    try:
+        copied = migrate(source, destination)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    for c in copied:                      # tab-separated: table, rows, content hash
+        click.echo(f"{c.table}\t{c.rows}\t{c.digest}")
+    click.echo(f"copied and verified {sum(c.rows for c in copied)} rows", err=True)
 
 
 @main.group("config")

@@ -25,7 +25,7 @@ import httpx
 
 from .article import Article
 from .discover import Link, classify_url, first_part
-from .fetch import Fetcher, FetchResult, HostPacing, failure_text, remote_exchange
+from .fetch import Fetcher, FetchResult, HostPacing, SharedHostPacing, failure_text, remote_exchange
 from .files import file_extension
 from .frontier import Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
@@ -176,6 +176,12 @@ class _SiteCrawl:
         self.concurrency = pacing.concurrency   # the run's overall limit caps each site too
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
+        # Claims on a shared archive are leases: take only what this process starts soon, so
+        # that the other workers get the rest; and ask again for an empty site only now and then
+        # (every idle coroutine asking would be hundreds of queries a second).
+        self.batch = 1 if archive.lease_seconds else 4 * self.concurrency
+        self.idle_wait = 0.25 if archive.lease_seconds else 0.0
+        self._empty_until = 0.0
         self.start_keys = {c for u in site.start_urls if (c := canonicalize(u))}
         self.starts: dict[str, str | None] = {}   # start URL tried this run → None if it worked, else why not
         self.fetched = self.failed = 0
@@ -192,6 +198,9 @@ class _SiteCrawl:
             if canon:
                 items.append(FrontierItem(canon, url, self.site.name, "start"))
         origins = dict.fromkeys(origin_of(i.fetch_url) for i in items)
+        shared = self.archive.coordination()
+        if shared is not None:
+            shared.forget_robots(origins)     # a new crawl reads robots.txt afresh, once for all workers
         for origin in origins:
             robots = await self.fetcher.robots(origin + "/")
             for sm in robots.sitemaps:
@@ -210,16 +219,23 @@ class _SiteCrawl:
             self.frontier.add(items, self.run_id)
 
     # -- the loop ------------------------------------------------------------------------
-    def _next(self) -> FrontierItem | None:
+    def _next(self) -> tuple[FrontierItem | None, bool]:
+        """The next URL, and whether the frontier was asked (False: it said 'nothing' a moment ago)."""
+        asked = False
         if not self.queue:
-            self.queue = self.frontier.next_batch(self.site.name, 4 * self.concurrency, self.inflight)
+            if time.monotonic() < self._empty_until:
+                return None, False
+            self.queue = self.frontier.next_batch(self.site.name, self.batch, self.inflight)
+            asked = True
+            if not self.queue:
+                self._empty_until = time.monotonic() + self.idle_wait
         while self.queue:
             item = self.queue.pop(0)
             if item.url in self.inflight:
                 continue
             pattern = url_pattern(item.url)
             if item.kind in TRUSTED_KINDS:
-                return item
+                return item, asked
             if item.kind == "part":             # fetched with its article's first page
                 with self.archive.transaction():
                     self.frontier.finish(item, "done", run_id=self.run_id)
@@ -232,8 +248,8 @@ class _SiteCrawl:
             elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
                 self._skip(item, Reason.LOW_YIELD)
             else:
-                return item
-        return None
+                return item, asked
+        return None, asked
 
     def _skip(self, item: FrontierItem, reason: Reason) -> None:
         """Settle a queued URL without a request: an alternate view of a known article becomes
@@ -245,11 +261,14 @@ class _SiteCrawl:
                 self.archive.add_alias(item.url, self.archive.resolve_alias(item.discovered_from))
             self.frontier.finish(item, "skipped", reason=reason, run_id=self.run_id)
 
-    async def run(self) -> None:
+    async def run(self, seed: bool = True, work: bool = True) -> None:
         started = time.monotonic()
         log.info("site %s: starting from %s", self.site.name, ", ".join(self.site.start_urls))
         async with self.fetcher:
-            await self.seed()
+            if seed:
+                await self.seed()
+            if not work:
+                return
             try:
                 await asyncio.gather(*(self._worker() for _ in range(self._tasks())))
             finally:
@@ -298,11 +317,14 @@ class _SiteCrawl:
 
     async def _worker(self) -> None:
         while not self.budget.stop_reason:
-            item = self._next()
+            item, asked = self._next()
             if item is None:
-                if not self.inflight:
+                if self.inflight or not asked:
+                    await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
+                elif self.archive.claimed_elsewhere(self.site.name):
+                    await asyncio.sleep(0.2)      # another worker's pages may reveal more
+                else:
                     return          # nothing pending and nothing in flight that could add more
-                await asyncio.sleep(0.02)
                 continue
             if not self.budget.take():
                 return
@@ -631,15 +653,22 @@ class _SiteCrawl:
             self.frontier.finish(item, "done", kind=kind, run_id=self.run_id)
 
 
-async def _run_all(crawls: list[_SiteCrawl]) -> None:
+async def _run_all(crawls: list[_SiteCrawl], seed: bool, work: bool) -> None:
     """All sites at once; if one fails unexpectedly the others are cancelled, not orphaned.
     An archive that cannot be written stops them all, reported as the one `ArchiveError`."""
     try:
         async with asyncio.TaskGroup() as group:
             for c in crawls:
-                group.create_task(c.run())
+                group.create_task(c.run(seed, work))
     except* ArchiveError as errors:
         raise errors.exceptions[0] from None
+
+
+async def _renew_claims(archive: Archive, every: float) -> None:
+    """Keep this process's leases alive while it works (a killed process stops renewing)."""
+    while True:
+        await asyncio.sleep(every)
+        archive.renew_claims()
 
 
 async def _log_progress(counts: Counter, started: float, every: float) -> None:
@@ -655,9 +684,15 @@ async def _log_progress(counts: Counter, started: float, every: float) -> None:
 async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSettings | None = None, *,
                       run_args: dict | None = None, progress: ProgressCallback | None = None,
                       stats_every: float | None = None,
-                      transport: httpx.AsyncBaseTransport | None = None) -> CrawlReport:
+                      transport: httpx.AsyncBaseTransport | None = None,
+                      seed: bool = True, work: bool = True) -> CrawlReport:
     """Crawl `sites` into an already opened archive (the caller holds the crawl lock); with
-    `stats_every`, log a progress line that often (seconds)."""
+    `stats_every`, log a progress line that often (seconds).
+
+    `seed` queues the start URLs and re-reads what is due (and, on a shared archive, records
+    the sites for workers); `work` fetches until the frontier is empty. A worker on a shared
+    archive only works; `crawl --seed-only` only seeds.
+    """
     run = run or RunSettings()
     started = time.monotonic()
     run_id = archive.start_run(run_args or {"sites": [s.name for s in sites]})
@@ -685,18 +720,26 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
             pool = None
             if workers != 0:
                 pool = await stack.enter_async_context(WorkerPool(WORKER_OPS, workers or os.cpu_count() or 1))
-            pacing = HostPacing(run.concurrency)   # sites sharing a host share its politeness budget
+            # sites sharing a host share its politeness budget; on a shared archive, so do workers
+            shared = archive.coordination()
+            pacing = HostPacing(run.concurrency) if shared is None else SharedHostPacing(shared, run.concurrency)
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
+            if seed:
+                archive.save_sites((s.name, s.to_json()) for s in sites)
+            if archive.lease_seconds:
+                renewing = asyncio.ensure_future(_renew_claims(archive, archive.lease_seconds / 3))
+                stack.callback(renewing.cancel)
+                stack.callback(archive.release_claims)
             stack.enter_context(archive.group_commit())
             if stats_every:
                 ticker = asyncio.ensure_future(_log_progress(counts, started, stats_every))
                 stack.callback(ticker.cancel)
-            work = asyncio.ensure_future(_run_all(crawls))
-            running.append(work)
+            crawling = asyncio.ensure_future(_run_all(crawls, seed, work))
+            running.append(crawling)
             try:
                 # a worker may sleep out a long Crawl-delay: the duration limit cancels it
-                await asyncio.wait_for(work, budget.remaining())
+                await asyncio.wait_for(crawling, budget.remaining())
             except asyncio.TimeoutError:
                 budget.hit(f"max_duration ({run.max_duration:g}s)")
             except asyncio.CancelledError:
@@ -746,9 +789,11 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
 def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, *,
           settings: Settings | None = None, run: RunSettings | None = None,
           progress: ProgressCallback | None = None, run_args: dict | None = None,
-          stats_every: float | None = None) -> CrawlReport:
+          stats_every: float | None = None, seed: bool = True, work: bool = True) -> CrawlReport:
     """Crawl start URLs (each host one site, with `settings`) or configured sites into the
-    archive at `db` (public API); `run` holds the budgets and concurrency of the whole run.
+    archive at `db` (public API); `run` holds the budgets and concurrency of the whole run. On a
+    shared (PostgreSQL) archive this seeds the frontier for `work()` processes and works beside
+    them; `work=False` only seeds.
 
     Raises `ArchiveBusy` when another crawl holds the archive.
     """
@@ -757,4 +802,21 @@ def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, 
         sites = sites_from_urls(sites, settings)
     with open_archive(db) as archive, archive.crawl_lock():
         return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress,
-                                       stats_every=stats_every))
+                                       stats_every=stats_every, seed=seed, work=work))
+
+
+def work(db: str, run: RunSettings | None = None, *, progress: ProgressCallback | None = None,
+         lease_seconds: float | None = None, run_args: dict | None = None,
+         stats_every: float | None = None) -> CrawlReport:
+    """Work through the frontier of a shared archive beside other workers (on this or other
+    machines) until nothing is left: the sites are those a crawl seeded. Raises `ArchiveError`
+    when the archive has none."""
+    with open_archive(db) as archive:
+        sites = [SiteConfig.from_json(config) for _, config in archive.seeded_sites()]
+        if not sites:
+            raise ArchiveError("no seeded sites: workers need a PostgreSQL archive seeded by"
+                               " `scraper crawl --config sites.toml --db postgresql://… --seed-only`")
+        if lease_seconds is not None and archive.lease_seconds:
+            archive.lease_seconds = lease_seconds
+        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args or {"worker": True},
+                                       progress=progress, stats_every=stats_every, seed=False))

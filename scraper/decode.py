@@ -48,7 +48,7 @@ def _strict(data: bytes, codec: str) -> str | None:
     """Decode without errors, tolerating a sequence cut off at the end (truncated downloads)."""
     try:
         return codecs.getincrementaldecoder(codec)("strict").decode(data, final=False)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):    # UnicodeError too: a UTF-16 stream without BOM raises it
         return None
 
 

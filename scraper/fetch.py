@@ -15,10 +15,11 @@ import socket
 import ssl
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Protocol
 from urllib.parse import urljoin, urldefrag
 
 import httpx
@@ -40,6 +41,9 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _HOST_DOWN_AFTER = 10
 log = logging.getLogger(__name__)
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
+# How long a robots.txt one worker fetched serves the others (an unreachable one: a minute, see
+# PostgresArchive.shared_robots); a new crawl reads it afresh.
+_SHARED_ROBOTS_AGE = 24 * 3600.0
 # How much longer than its own deadline the crawler waits for a worker's answer: the worker ends
 # a slow exchange itself (and says why); this only covers a worker that hangs.
 _WORKER_GRACE = 1.0
@@ -125,6 +129,8 @@ class HostPacing:
     sites crawled at once so that two site configs on one host still share its slots, spacing
     and down state (the first Fetcher to meet a host sizes its slots) and all share the limit."""
 
+    shared: Coordination | None = None
+
     def __init__(self, concurrency: int = RunSettings.concurrency) -> None:
         self._hosts: dict[str, _Host] = {}
         self.concurrency = concurrency
@@ -135,6 +141,84 @@ class HostPacing:
         if state is None:
             state = self._hosts[host] = _Host(asyncio.Semaphore(per_host_concurrency))
         return state
+
+    @asynccontextmanager
+    async def slot(self, host: str, state: _Host, delay: float, per_host: int):
+        """Per-host in-flight limit and start spacing of `delay`, then the overall limit.
+        Start times are recorded when the request really starts."""
+        async with state.slots:
+            async with state.lock:
+                # a loop, since a Retry-After seen meanwhile may push next_start further
+                while (pause := state.next_start - time.monotonic()) > 0:
+                    await asyncio.sleep(pause)
+                if state.down:      # e.g. a 429 asking for a day came while we waited
+                    raise _HostDown
+                await self.overall.acquire()
+                state.next_start = time.monotonic() + delay
+            try:
+                yield
+            finally:
+                self.overall.release()
+
+    def defer(self, host: str, state: _Host, seconds: float) -> None:
+        """No request to `host` for `seconds` (the server asked with Retry-After)."""
+        state.next_start = max(state.next_start, time.monotonic() + seconds)
+
+
+class Coordination(Protocol):
+    """What crawler processes on several machines share through their archive (see
+    `PostgresArchive`): per-host request slots and next start time, and robots.txt."""
+
+    def try_host_slot(self, host: str, slot: int) -> bool: ...
+    def release_host_slot(self, host: str, slot: int) -> None: ...
+    def take_host_start(self, host: str, delay: float) -> float: ...
+    def defer_host(self, host: str, seconds: float) -> None: ...
+    def shared_robots(self, origin: str, max_age: float) -> tuple[int | None, str | None] | None: ...
+    def try_robots_lock(self, origin: str) -> bool: ...
+    def store_robots(self, origin: str, status: int | None, body: str | None) -> None: ...
+    def release_robots_lock(self, origin: str) -> None: ...
+    def forget_robots(self, origins: Iterable[str]) -> None: ...
+
+
+class SharedHostPacing(HostPacing):
+    """Politeness across processes: a host's request slots and its next start time live in the
+    shared archive, so N workers together keep to one host's delay and concurrency. This
+    process's own per-host semaphore comes first, so only its holders poll for a shared slot."""
+
+    def __init__(self, shared: Coordination, concurrency: int = RunSettings.concurrency, poll: float = 0.05) -> None:
+        super().__init__(concurrency)
+        self.shared = shared
+        self._poll = poll
+
+    @asynccontextmanager
+    async def slot(self, host: str, state: _Host, delay: float, per_host: int):
+        """Nothing is held while waiting: a worker sitting on a host's slot until its own
+        in-flight limit lets it go would keep the other workers off that host."""
+        shared = self.shared
+        assert shared is not None
+        async with state.slots:
+            while True:
+                if state.down:
+                    raise _HostDown
+                await self.overall.acquire()
+                slot = next((n for n in range(per_host) if shared.try_host_slot(host, n)), None)
+                # stamped at the real start: compare-and-set on the server's clock
+                wait = self._poll if slot is None else shared.take_host_start(host, delay)
+                if wait == 0:
+                    break
+                self.overall.release()
+                if slot is not None:
+                    shared.release_host_slot(host, slot)
+                await asyncio.sleep(min(wait, max(self._poll, delay)))
+            try:
+                yield
+            finally:
+                self.overall.release()
+                shared.release_host_slot(host, slot)
+
+    def defer(self, host: str, state: _Host, seconds: float) -> None:
+        assert self.shared is not None
+        self.shared.defer_host(host, seconds)
 
 
 async def _system_resolver(host: str) -> list[str]:
@@ -255,7 +339,6 @@ class Fetcher:
             limits=httpx.Limits(max_connections=self._pacing.concurrency,
                                 max_keepalive_connections=self._pacing.concurrency),
         )
-        self._global = self._pacing.overall
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._addresses: dict[str, str] = {}
 
@@ -284,18 +367,44 @@ class Fetcher:
         return await asyncio.shield(task)
 
     async def _load_robots(self, origin: str) -> Robots:
+        shared = self._pacing.shared
+        if shared is None:
+            status, text, cause = await self._fetch_robots(origin)
+        else:
+            status, text, cause = await self._shared_robots(shared, origin)
+        robots = Robots.from_response(status, text, self.settings.user_agent)
+        if robots.unreachable:
+            self.stats[Reason.ROBOTS_UNREACHABLE] += 1
+            robots.cause = cause
+            log.warning("%s/robots.txt unreachable (%s): nothing of this origin is fetched this run",
+                        origin, robots.cause)
+        return robots
+
+    async def _fetch_robots(self, origin: str) -> tuple[int | None, str | None, str]:
+        """(status, text, what went wrong in plain words) of the origin's robots.txt."""
         result = await self.fetch(origin + "/robots.txt", kind="robots")
         text = result.content.decode("utf-8", "replace") if result.content is not None else None
         status = result.status
         if status is not None and 200 <= status < 300 and result.content is None:
             status, text = None, None   # rules we could not read entirely (too large, a drip): unreachable
-        robots = Robots.from_response(status, text, self.settings.user_agent)
-        if robots.unreachable:
-            self.stats[Reason.ROBOTS_UNREACHABLE] += 1
-            robots.cause = failure_text(result)
-            log.warning("%s/robots.txt unreachable (%s): nothing of this origin is fetched this run",
-                        origin, robots.cause)
-        return robots
+        return status, text, failure_text(result)
+
+    async def _shared_robots(self, shared: Coordination, origin: str) -> tuple[int | None, str | None, str]:
+        """robots.txt as some worker fetched it: one of them fetches, the others wait for it."""
+        while (stored := shared.shared_robots(origin, _SHARED_ROBOTS_AGE)) is None:
+            if shared.try_robots_lock(origin):
+                try:
+                    stored = shared.shared_robots(origin, _SHARED_ROBOTS_AGE)   # stored while we asked?
+                    if stored is None:
+                        fetched = await self._fetch_robots(origin)
+                        shared.store_robots(origin, *fetched[:2])
+                        return fetched
+                finally:
+                    shared.release_robots_lock(origin)
+                break
+            await asyncio.sleep(0.05)
+        status, text = stored
+        return status, text, f"{'HTTP ' + str(status) if status else 'no answer'} when another worker asked"
 
     # ------------------------------------------------------------------------------ fetch
 
@@ -450,7 +559,7 @@ class Fetcher:
                 state.failures = _HOST_DOWN_AFTER
                 return None   # the server wants longer than we wait: give up for now
             if asked is not None:
-                state.next_start = max(state.next_start, time.monotonic() + asked)
+                self._pacing.defer(host, state, asked)
             return _Retry(asked)
         result.reason, result.content = answer.reason, answer.content
         return None
@@ -502,28 +611,14 @@ class Fetcher:
         self._addresses[host] = addresses[0]
         return addresses[0]
 
-    @asynccontextmanager
-    async def _slot(self, state: _Host, url: str):
-        """Per-host in-flight limit and start spacing of max(delay, Crawl-delay), then the
-        global limit. Start times are recorded when the request really starts."""
+    def _slot(self, state: _Host, url: str):
+        """The host's politeness slot (see HostPacing.slot), spaced by max(delay, Crawl-delay)."""
         delay = self.settings.delay
         if self.settings.respect_robots:
             task = self._robots.get(origin_of(url))
             if task is not None and task.done() and not task.cancelled() and task.exception() is None:
                 delay = max(delay, task.result().crawl_delay or 0.0)
-        async with state.slots:
-            async with state.lock:
-                # a loop, since a Retry-After seen meanwhile may push next_start further
-                while (pause := state.next_start - time.monotonic()) > 0:
-                    await asyncio.sleep(pause)
-                if state.down:      # e.g. a 429 asking for a day came while we waited
-                    raise _HostDown
-                await self._global.acquire()
-                state.next_start = time.monotonic() + delay
-            try:
-                yield
-            finally:
-                self._global.release()
+        return self._pacing.slot(host_of(url), state, delay, self.settings.per_host_concurrency)
 
     def _host(self, host: str) -> _Host:
         return self._pacing.get(host, self.settings.per_host_concurrency)

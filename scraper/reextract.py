@@ -10,15 +10,14 @@ from collections import Counter
 from pathlib import Path
 
 from .pipeline import process_page
-from .store import ArchiveError, open_archive
+from .store import open_archive
 
 
 def reextract(db: str | Path, *, site: str | None = None,
               overrides: dict[str, dict[str, str]] | None = None) -> Counter:
     """Returns counts: updated, unchanged, added, not-article, alias. `overrides` maps site name →
     field → CSS selector (as in sites.toml). Holds the crawl lock while it writes."""
-    if not Path(db).exists():
-        raise ArchiveError(f"no archive at {db}")
+    open_archive(db, readonly=True).close()        # "no archive at …" rather than creating one
     counts: Counter = Counter()
     with open_archive(db) as archive, archive.crawl_lock():
         for page in archive.raw_pages(site):

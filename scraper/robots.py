@@ -65,8 +65,13 @@ class Robots:
         return cls()
 
     def allowed(self, url: str) -> bool:
-        if urlsplit(url).path == "/robots.txt":
-            return True
-        if self._parser is None:
-            return self._allow_all
-        return self._parser.can_fetch(url, self._token)
+        """Whether the rules let us fetch `url`; False for a string that is no URL at all
+        (nothing could fetch it, and the parser must not be the one to raise)."""
+        try:
+            if urlsplit(url).path == "/robots.txt":
+                return True
+            if self._parser is None:
+                return self._allow_all
+            return self._parser.can_fetch(url, self._token)
+        except ValueError:
+            return False

@@ -11,10 +11,11 @@ limit.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tomllib
 import typing
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,18 @@ class SiteConfig:
     deny_patterns: tuple[str, ...] = ()    # regexes; a matching URL is never requested
     settings: Settings = field(default_factory=Settings)
     extract: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """The whole config as JSON: what a crawl stores in a shared archive for its workers."""
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "SiteConfig":
+        """A config stored by `to_json` (settings checked as if they came from sites.toml)."""
+        data = json.loads(text)
+        tuples = {k: tuple(data.get(k, ())) for k in ("start_urls", "allow_hosts", "allow_patterns", "deny_patterns")}
+        return cls(name=data["name"], settings=Settings().with_overrides(**data.get("settings", {})),
+                   extract=dict(data.get("extract", {})), **tuples)
 
 
 @dataclass(frozen=True)

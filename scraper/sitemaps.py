@@ -304,7 +304,8 @@ def _absolute(loc: str, base: str) -> str | None:
         return None
     try:
         absolute = urljoin(base, loc)
-        return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+        parts = urlsplit(absolute)
+        return absolute if parts.scheme in ("http", "https") and parts.netloc else None   # not 'http:'
     except ValueError:                      # e.g. a broken IPv6 literal
         return None
 

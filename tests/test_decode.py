@@ -74,3 +74,9 @@ def test_declared_charset_sniffs_meta_forms():
     assert declared_charset(b'<meta charset="GB2312">') == "GB2312"
     assert declared_charset(b"<meta http-equiv=Content-Type content='text/html; charset=gbk'>") == "gbk"
     assert declared_charset(b"<html><body>no meta</body></html>") is None
+
+
+def test_utf16_declared_without_bom_does_not_raise():
+    # found by tests/test_fuzz.py: the UTF-16 decoder raises UnicodeError (not a decode error)
+    text, codec = decode_html(b"\x00\x80", "utf-16")
+    assert isinstance(text, str) and codec

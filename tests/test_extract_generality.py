@@ -183,3 +183,61 @@ def test_source_label_does_not_take_the_navigation_below():
     html = page("<h1>学院开展社区志愿服务活动</h1><div>2024-05-08 来源：</div>"
                 "<div class='subnav'><a href='/a/'>学院概况</a> <a href='/b/'>机构设置</a></div>", "")
     assert extract_article(html, "https://www.example.edu.cn/xw/2.htm").source is None
+
+
+# ---------------------------------------------------------------- body: whole-block failures
+_LONG = "".join(_PARA.format("推荐文章的正文段落，讲述了另一件与本文无关的事情，篇幅很长，内容详细，细节丰富，读来引人入胜。")
+                for _ in range(20))
+
+
+def test_short_post_beats_a_long_recommendation_below_it():
+    html = (f"<html><head><meta charset='utf-8'><title>某县举办农民丰收节</title></head><body>"
+            f"<div class='detail'><h1>某县举办农民丰收节</h1><div class='meta'>某某号 2024-09-22 10:00</div>"
+            f"<div class='detail-text'><p>{_TEXT}{_TEXT}</p></div>"
+            f"<div class='tools'>分享至： 举报</div>"
+            f"<div class='detail-recommend'><h2>另一篇很长的推荐文章标题</h2>{_LONG}</div></div></body></html>")
+    art = extract_article(html, "https://www.example.com/a/1")
+    assert art.body == _TEXT + _TEXT
+
+
+def test_image_post_with_two_lines_keeps_its_own_lines():
+    html = (f"<html><head><meta charset='utf-8'><title>春日校园美景</title></head><body>"
+            f"<div class='article'><h1>春日校园美景</h1><div class='post'><img src='/a.jpg'>"
+            f"<p>春日校园美景</p><p>图片由摄影协会提供，转载请联系</p></div></div>"
+            f"<div class='related'><h3>相关推荐</h3><p><a href='/b'>另一篇文章</a></p>{_LONG}</div></body></html>")
+    art = extract_article(html, "https://blog.example.com/p/1")
+    assert "推荐文章" not in art.body
+
+
+def test_article_container_hidden_until_a_script_runs_is_read():
+    html = (f"<html><head><meta charset='utf-8'><title>某县举办农民丰收节</title></head><body>"
+            f"<h1 id='activity-name'>某县举办农民丰收节</h1><div id='meta'>某某发布 2024-09-22 10:00</div>"
+            f"<div id='js_content' style='visibility: hidden;'>{''.join(_PARA.format(_TEXT) for _ in range(4))}</div>"
+            f"<div style='display:none'>二维码 弹窗</div></body></html>")
+    art = extract_article(html, "https://mp.example.com/s/abc")
+    assert art.body.count(_TEXT) == 4 and "弹窗" not in art.body
+
+
+def test_video_player_controls_are_not_text():
+    player = "".join(f"<div>{w}</div>" for w in ("广告", "00:00/01:45", "倍速", "2.0X", "1.5X", "高清", "标清", "循环播放"))
+    html = page("<h1>学院开展社区志愿服务活动</h1><div>2024-05-08</div>", f"<div class='video-box'>{player}</div>")
+    art = extract_article(html, "https://www.example.cn/a/1")
+    assert art.body.startswith(_TEXT) and "倍速" not in art.body
+
+
+def test_photo_story_keeps_its_credited_captions():
+    captions = "".join(f"<p>5月19日，某地群众参加植树活动，现场气氛热烈。 记者 王丽 摄</p>" for _ in range(3))
+    html = page("<h1>群众参加植树活动</h1><div>2024-05-19</div>", "").replace(
+        "<div class='content'>", f"<div class='content'><p>某地群众19日参加义务植树活动。</p>{captions}")
+    html = html.replace(_PARA.format(_TEXT) * 4, "")
+    art = extract_article(html, "https://www.example.cn/a/1")
+    assert art.body.count("记者 王丽 摄") == 3
+
+
+def test_sibling_sections_of_one_class_are_one_article():
+    sections = "".join(f"<div class='section'><h3>{h}</h3><div><p>{_TEXT}</p></div></div>"
+                       for h in ("译文", "创作背景", "赏析"))
+    html = (f"<html><head><meta charset='utf-8'><title>夜雨诗词赏析</title></head><body><div class='main'>"
+            f"<h1>夜雨诗词赏析</h1>{sections}</div><div class='side'><a href='/x'>其他诗词</a></div></body></html>")
+    art = extract_article(html, "https://poems.example.com/p/1")
+    assert art.body.count(_TEXT) == 3

@@ -4,17 +4,17 @@ its rows by scanning."""
 from __future__ import annotations
 
 import psycopg
+import pytest
 
-from scraper.pgschema import schema_v1
+from conftest import fresh_pg_database
+from scraper.store import ArchiveError, open_archive
 
 ROWS = [f"第{i}条 各地推进{'乡村振兴' if i % 10 == 0 else '城市更新'}工作，{'高校' if i % 7 == 0 else '企业'}参与" for i in range(500)]
 
 
 def _archive(url: str) -> psycopg.Connection:
+    open_archive(url).close()           # the archive's own schema and trigram indexes
     conn = psycopg.connect(url, autocommit=True)
-    conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for statement in schema_v1():
-        conn.execute(statement)
     with conn.cursor() as cur:
         cur.executemany("INSERT INTO articles (url, site, title, body) VALUES (%s, 's', %s, %s)",
                         [(f"http://s/{i}", f"标题{i}", body) for i, body in enumerate(ROWS)])
@@ -46,3 +46,9 @@ def test_two_character_query_finds_its_rows(pg_url):
     with _archive(pg_url) as conn:
         found = {r[0] for r in conn.execute("SELECT url FROM articles WHERE body ILIKE %s", ("%高校%",))}
         assert found == {f"http://s/{i}" for i in range(0, 500, 7)}
+
+
+def test_an_ascii_locale_database_is_refused_with_a_hint(pg_server):
+    url = fresh_pg_database(pg_server, TEMPLATE="template0", LC_CTYPE="C", LC_COLLATE="C")
+    with pytest.raises(ArchiveError, match="UTF-8 locale.*C.UTF-8"):
+        open_archive(url)

@@ -82,3 +82,9 @@ def test_ok_response_is_parsed():
     robots = Robots.from_response(200, "User-agent: *\nDisallow: /x/\n", UA)
     assert not robots.allowed("http://example.cn/x/1.htm")
     assert robots.allowed("http://example.cn/y/1.htm")
+
+
+def test_a_string_that_is_no_url_is_not_allowed_and_does_not_raise():
+    # found by tests/test_fuzz.py: urlsplit raised ValueError ('Invalid IPv6 URL') out of allowed()
+    robots = Robots.from_response(200, "User-agent: *\nDisallow: /x\n", "scraper/0.1")
+    assert robots.allowed("http://www.example.cn[") is False

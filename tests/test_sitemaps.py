@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+from urllib.parse import urljoin
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,9 @@ def test_utf16_and_double_gzip():
 def test_hostile_files_do_not_raise(data, kind, error, urls):
     sm = parse_sitemap(data, SITE)
     assert (sm.kind, sm.error, [e.url for e in sm.entries]) == (kind, error, urls)
+
+
+def test_a_loc_without_host_is_dropped():
+    # found by tests/test_fuzz.py: 'http:' joined against the sitemap URL stayed 'http:'
+    sitemap = parse_sitemap(b"<urlset><url><loc>http:</loc></url><url><loc>/a.htm</loc></url></urlset>", SITE)
+    assert [e.url for e in sitemap.entries] == [urljoin(SITE, "/a.htm")]

@@ -19,7 +19,14 @@ def _article(body: str = "第一段。\n第二段。", title: str = "我校举�
 
 
 @pytest.fixture
-def archive(tmp_path):
+def archive(archive_target):
+    """Each contract test runs on both backends (SQL in them is the dialects' common part)."""
+    with open_archive(archive_target) as a:
+        yield a
+
+
+@pytest.fixture
+def sqlite_archive(tmp_path):
     with open_archive(tmp_path / "a.db") as a:
         yield a
 
@@ -31,10 +38,10 @@ def test_article_new_unchanged_changed_and_alias(archive):
         assert archive.save_article(_article(), url, "s", 2) == "unchanged"
         assert archive.save_article(_article(body="第一段。\n更正后的第二段。"), url, "s", 3) == "changed"
         assert archive.save_article(_article(body="第一段。\n更正后的第二段。"), url + "?print=1", "s", 3) == "alias"
-    row = archive.query("SELECT version, body, images FROM articles WHERE url=?", (url,)).first()
+    row = archive.query(f"SELECT version, body, images FROM articles WHERE url='{url}'").first()
     assert row[0] == 2 and "更正" in row[1]
     assert json.loads(row[2]) == [{"src": "http://127.0.0.1/a.jpg", "caption": "会场"}]
-    old = list(archive.query("SELECT version, body FROM article_versions WHERE url=?", (url,)))
+    old = list(archive.query(f"SELECT version, body FROM article_versions WHERE url='{url}'"))
     assert old == [(1, "第一段。\n第二段。")]
     assert archive.resolve_alias(url + "?print=1") == url
     assert archive.query("SELECT COUNT(*) FROM articles").first() == (1,)
@@ -64,13 +71,14 @@ def test_transaction_rolls_back_on_error(archive):
     assert archive.query("SELECT COUNT(*) FROM articles").first() == (0,)
 
 
-def test_runs_left_running_become_interrupted(archive):
+def test_runs_left_running_become_interrupted(sqlite_archive):
+    archive = sqlite_archive       # on PostgreSQL other workers' runs are live (see test_store_pg)
     first = archive.start_run({"urls": ["http://x/"]})
     second = archive.start_run({})
     outcomes = dict(archive.query("SELECT id, outcome FROM runs"))
     assert outcomes == {first: "interrupted", second: "running"}
     archive.finish_run(second, "completed", {"pages_fetched": 3}, {"pages_fetched": 3})
-    assert archive.query("SELECT outcome, pages_fetched FROM runs WHERE id=?", (second,)).first() == ("completed", 3)
+    assert archive.query(f"SELECT outcome, pages_fetched FROM runs WHERE id={second}").first() == ("completed", 3)
 
 
 def test_frontier_order_resume_and_lastmod_requeue(archive):
@@ -94,8 +102,7 @@ def test_frontier_order_resume_and_lastmod_requeue(archive):
     assert "http://x/a/1.htm" in {i.url for i in f.next_batch("s", 10, set())}
 
 
-def _filled(tmp_path):
-    path = tmp_path / "a.db"
+def _filled(path):
     with open_archive(path) as a, a.transaction():
         a.save_article(_article(body="乡村振兴战略稳步推进。\n农民增收。"), "http://x/1", "s", 1)
         a.save_article(_article(title="图书馆开放时间调整", body="暑期图书馆开放时间调整如下。"), "http://x/2", "s", 1)
@@ -103,7 +110,7 @@ def _filled(tmp_path):
 
 
 def test_query_is_read_only(tmp_path):
-    path = _filled(tmp_path)
+    path = _filled(str(tmp_path / "a.db"))
     result = run_query(path, "SELECT COUNT(*) AS n FROM articles")
     assert result.columns == ["n"] and list(result) == [(2,)]
     for sql in ("DELETE FROM articles", f"ATTACH DATABASE '{tmp_path / 'x.db'}' AS x",
@@ -120,15 +127,15 @@ def test_query_is_read_only(tmp_path):
                                             ("开放时间", ["http://x/2"]), ("不存在的词", []),
                                             ("乡村振兴 农民增收", ["http://x/1"]), ("图书馆 开放", ["http://x/2"]),
                                             ("图书馆 乡村", []), ("50%", [])])
-def test_search_long_and_short_chinese(tmp_path, text, expected):
-    path = _filled(tmp_path)
+def test_search_long_and_short_chinese(archive_target, text, expected):
+    path = _filled(archive_target)
     total, hits = search(path, text, 10)
     assert [r[0] for r in hits] == expected and total == len(expected)
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
-def test_export_round_trip_keeps_chinese_readable(tmp_path, fmt):
-    path = _filled(tmp_path)
+def test_export_round_trip_keeps_chinese_readable(archive_target, fmt):
+    path = _filled(archive_target)
     out = io.StringIO()
     assert export_articles(path, out, fmt) == 2
     text = out.getvalue()

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .dom import Line, Page
-from .rules import ATTACHMENT_EXT, BOILERPLATE_ANY, BOILERPLATE_START, END_MARKERS, NEGATIVE_HINT, PHOTO_CREDIT, POSITIVE_HINT, PUNCTUATION, SENTENCE_END
+from .rules import ATTACHMENT_EXT, BOILERPLATE_ANY, BOILERPLATE_START, DISTRUST_HINT, END_MARKERS, NEGATIVE_HINT, PHOTO_CREDIT, POSITIVE_HINT, PUNCTUATION, SENTENCE_END
 
 _MIN_PROSE = 8          # characters of non-link text for a line to count as prose
 _BOILERPLATE_MAX = 200  # longer lines are prose even when they mention 版权 or 来源
@@ -24,6 +24,8 @@ _LEAD_LABEL = re.compile(r"^\W*(?:(?:摘要|导语|导读|内容提要|提要|�
 _HINT_BONUS = 0.25      # class/id saying content (or comment, sidebar…) moves a block by this
 _ROOT_WEIGHT = 0.1      # <body> is the container of last resort (plain-text pages)
 _NEAR_TITLE = 12        # lines after the headline where the text is expected to start
+_NO_SECTION_TAGS = frozenset(("li", "td", "tr", "body", "html", "ul", "ol", "dd", "dt"))
+_SECTION_LINKS = 0.5    # a sibling section with more link text is a link list, not text
 _FAR_DECAY = 30         # beyond that, a block's score halves every this many lines
 
 
@@ -95,6 +97,37 @@ def score_blocks(page: Page, title_line: int = -1) -> int:
                 score *= 1.0 - _HINT_BONUS
         if score > best_score:
             best, best_score = i, score
+    if best >= 0:
+        box = _other_articles_box(page, best, title_line)
+        if box is not None:
+            best = _best_outside(page, candidates, box, title_line, best)
+    return best
+
+
+def _other_articles_box(page: Page, i: int, title_line: int) -> tuple[int, int] | None:
+    """Line range of a recommend/related/hot/more/feed container enclosing block `i` (itself
+    included) that does not also hold the headline; None when `i` is not in such a box."""
+    blocks = page.blocks
+    path = page.lines[blocks[i].first].path
+    for b in path[: path.index(i) + 1]:
+        blk = blocks[b]
+        if blk.tag in ("body", "html") or blk.first <= title_line <= blk.last:
+            continue
+        if DISTRUST_HINT.search(blk.hint):
+            return blk.first, blk.last
+    return None
+
+
+def _best_outside(page: Page, candidates: list[tuple[float, int]], box: tuple[int, int],
+                  title_line: int, best: int) -> int:
+    """The best-scored block that neither overlaps the box of other articles nor sits in
+    another such box; `best` when there is none (the page may be all feed)."""
+    for score, i in candidates:   # sorted by score
+        blk = page.blocks[i]
+        if score <= 0 or not (blk.last < box[0] or blk.first > box[1]):
+            continue
+        if _other_articles_box(page, i, title_line) is None:
+            return i
     return best
 
 
@@ -103,7 +136,47 @@ def find_body(page: Page, title_line: int = -1) -> BodyRange:
     if best < 0:
         return BodyRange(-1, 0, -1)
     blk = page.blocks[best]
-    return BodyRange(best, blk.first, blk.last)
+    first, last = _with_sections(page, best)
+    return BodyRange(best, first, last)
+
+
+def _with_sections(page: Page, best: int) -> tuple[int, int]:
+    """The chosen block's lines plus those of the sections beside it: when the block (or its
+    parent) is one of a run of sibling containers of the same tag and class (`div.shangxi` for
+    translation, background and appreciation of a poem), the article is the whole run."""
+    blocks = page.blocks
+    blk = blocks[best]
+    path = page.lines[blk.first].path
+    k = path.index(best)
+    for level in (k, k - 1):
+        if level < 1:
+            break
+        unit = blocks[path[level]]
+        if unit.tag in _NO_SECTION_TAGS or not unit.hint.strip():
+            continue
+        parent, key = path[level - 1], (unit.tag, unit.hint)
+        first, last = unit.first, unit.last
+        while last + 1 < len(page.lines):
+            sib = _sibling_at(page, last + 1, level, parent)
+            if sib is None or (sib.tag, sib.hint) != key or page.link_density(sib) > _SECTION_LINKS:
+                break
+            last = sib.last
+        while first > 0:
+            sib = _sibling_at(page, first - 1, level, parent)
+            if sib is None or (sib.tag, sib.hint) != key or page.link_density(sib) > _SECTION_LINKS:
+                break
+            first = sib.first
+        if (first, last) != (unit.first, unit.last):
+            return first, last
+    return blk.first, blk.last
+
+
+def _sibling_at(page: Page, line: int, level: int, parent: int):
+    """The block at depth `level` under `parent` that holds line `line`, if any."""
+    path = page.lines[line].path
+    if len(path) <= level or path[level - 1] != parent:
+        return None
+    return page.blocks[path[level]]
 
 
 def extend_lead(page: Page, rng: BodyRange, first: int, floor: int) -> int:
@@ -130,8 +203,10 @@ def is_photo_credit(text: str) -> bool:
 
 
 def body_lines(page: Page, rng: BodyRange, skip: set[int]) -> list[int]:
-    """Indices of the lines that are article text within `rng`, minus the `skip` ones."""
+    """Indices of the lines that are article text within `rng`, minus the `skip` ones. Captions
+    crediting a photographer are dropped, unless they are most of the text (a photo story)."""
     kept: list[int] = []
+    credits: list[int] = []
     for i in range(rng.first, rng.last + 1):
         if i in skip:
             continue
@@ -146,8 +221,11 @@ def body_lines(page: Page, rng: BodyRange, skip: set[int]) -> list[int]:
         if is_boilerplate(text):
             continue
         if is_photo_credit(text):
+            credits.append(i)
             continue
         kept.append(i)
+    if credits and sum(len(page.lines[i].text) for i in credits) > sum(len(page.lines[i].text) for i in kept):
+        return sorted(kept + credits)   # a photo story: its credited captions are the report
     return kept
 
 

@@ -16,6 +16,7 @@ from .rules import BLOCK_TAGS, SKIP_TAGS
 
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _STRUCTURAL = frozenset(("body", "html", "tr", "tbody", "thead", "tfoot"))   # never dropped as hidden
+_HIDDEN_ARTICLE_MIN = 200   # characters: a hidden element this long may be the article itself
 _MAX_DEPTH = 400   # deeper subtrees (broken markup) are read as flat text
 
 
@@ -98,12 +99,22 @@ def clean(text: str) -> str:
 
 
 def drop_hidden(root: LexborNode) -> None:
-    """Remove elements a browser would not show (one CSS query instead of a check per node)."""
+    """Remove elements a browser would not show (one CSS query instead of a check per node).
+
+    A hidden element holding most of the page's text stays: pages hide their article container
+    until a script has run (`visibility: hidden` on WeChat-style `#js_content`)."""
+    page_chars = -1
     for node in root.css('[style*="none"], [style*="hidden"], [hidden]'):
         if node.tag in _STRUCTURAL:
             continue
         attrs = node.attrs
         if "hidden" in attrs or _HIDDEN.search(attrs.get("style") or ""):
+            chars = len(node.text(deep=True, strip=True))
+            if chars >= _HIDDEN_ARTICLE_MIN:
+                if page_chars < 0:
+                    page_chars = len(root.text(deep=True, strip=True))
+                if chars * 2 > page_chars:
+                    continue
             node.decompose()
 
 

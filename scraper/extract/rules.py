@@ -29,6 +29,14 @@ NEGATIVE_HINT = re.compile(
     r"(?<![a-z])(?:foot|side|hot|rank|nav|menu|share|ad|ads|tags?|list|links?|top|header|tool)(?![a-z])",
     re.I,
 )
+# Containers of other articles (recommended, related, hot, "more for you", feeds): a block inside
+# one is not the article while a block outside holds prose (a 200-character post above a
+# 2,000-character recommendation).
+DISTRUST_HINT = re.compile(
+    r"recommend|related|relate|tuijian|xiangguan|guess|"
+    r"(?<![a-z])(?:hot|more|stream|feed|feeds|recom|rec|like|also)(?![a-z])",
+    re.I,
+)
 POSITIVE_HINT = re.compile(
     r"article|content|detail|zhengwen|neirong|wenzhang|vsb_content|trs_editor|"
     r"(?<![a-z])(?:text|main|body|post|entry|news|story|con|cont|txt|read|zw)(?![a-z])",
@@ -179,7 +187,10 @@ BOILERPLATE_ANY = re.compile(
 # … and markers that open the line.
 BOILERPLATE_START = re.compile(
     r"\s*(?:[(（【\[]?\s*(?:本文|文章|信息|新闻|稿件)?(?:来源|稿源|出处)\s*[:：]|分享\s*[:：]?\s*$|[(（【\[]?\s*(?:责任)?编辑(?:\s*[:：]|\s+[\u4e00-\u9fff]{2,4}(?:\s|[)）】\]]|$))|(?:原文链接|原文地址|本文链接|文章链接)[:：]|"
-    r"(?:浏览次数|点击数|阅读数|阅读量)[:：]|-?\s*THE END\s*-?\s*$|自动播放|相关(?:资讯|新闻|阅读)请关注)"
+    r"(?:浏览次数|点击数|阅读数|阅读量)[:：]|-?\s*THE END\s*-?\s*$|自动播放|相关(?:资讯|新闻|阅读)请关注|"
+    # a video player's controls inside the article (speeds, resolutions, clock, error notices)
+    r"(?:倍速|高清|超清|标清|流畅|蓝光|直播|广告|设置成功|循环播放|跳过片头|收起|展开)\s*$|\d(?:\.\d{1,2})?[xX]\s*$|"
+    r"\d{1,2}:\d{2}(?:\s*/\s*\d{1,2}:\d{2})?\s*$|播放速度|正在为您切换|(?:很抱歉，)?当前视频播放失败|错误代码[:：]|时长[:：]\d)"
 )
 # Image captions that credit a photographer are not article text.
 PHOTO_CREDIT = re.compile(

@@ -18,8 +18,15 @@ __all__ = ["ARTICLE_COLUMNS", "DEFAULT_DB", "Archive", "ArchiveBusy", "ArchiveEr
 
 
 def open_archive(path_or_url: str | Path = DEFAULT_DB, *, readonly: bool = False) -> Archive:
-    """Open the archive at `path_or_url` (a file path: SQLite), creating it and its schema
-    unless `readonly`. Raises `ArchiveError` with a one-line message when it cannot."""
+    """Open the archive at `path_or_url` (a `postgresql://` URL: PostgreSQL; else a file path:
+    SQLite), creating it and its schema unless `readonly`. Raises `ArchiveError` with a one-line
+    message when it cannot."""
+    if isinstance(path_or_url, str) and path_or_url.startswith(("postgresql://", "postgres://")):
+        try:
+            from .postgres import PostgresArchive
+        except ImportError as exc:      # psycopg is an extra: SQLite users need no driver
+            raise ArchiveError(f"{exc}: install the PostgreSQL driver with `pip install 'scraper[pg]'`") from exc
+        return PostgresArchive(path_or_url, readonly=readonly)
     from .sqlite import SqliteArchive
 
     return SqliteArchive(path_or_url, readonly=readonly)

@@ -21,6 +21,7 @@ from .records import ArticleSelection, FileRecord, PageRecord, QueryResult, RawP
 
 if TYPE_CHECKING:
     from ..article import Article
+    from ..fetch import Coordination
     from ..frontier import FrontierItem
 
 
@@ -244,3 +245,43 @@ class Archive(ABC):
     def newest_articles(self, limit: int, site_prefix: str = "") -> QueryResult:
         """The newest articles of each site in turn (site, title, published_at, author,
         source, editor)."""
+
+    # -- many crawler processes on one archive -------------------------------------------------
+    # A backend shared by workers on several machines (PostgreSQL) overrides these; for one
+    # process on one machine (SQLite) claims need no lease and pacing stays in memory.
+    lease_seconds: float | None = None      # how long a claim holds a URL unless renewed (None: no leases)
+
+    def coordination(self) -> Coordination | None:
+        """What crawler processes share besides the frontier (per-host pacing, robots.txt), or
+        None when this archive has one crawler at a time."""
+        return None
+
+    def claimed_elsewhere(self, site: str) -> bool:
+        """Whether another live worker holds pending URLs of `site` (they may reveal more)."""
+        return False
+
+    def renew_claims(self) -> None:
+        """Extend the leases of the URLs this process claimed (call well within `lease_seconds`)."""
+
+    def release_claims(self) -> None:
+        """Give back the URLs this process claimed and did not finish."""
+
+    def save_sites(self, sites: Iterable[tuple[str, str]]) -> None:
+        """Record (name, JSON config) of the sites a crawl seeded, for workers started later."""
+
+    def seeded_sites(self) -> list[tuple[str, str]]:
+        """(name, JSON config) of every seeded site: what a worker crawls."""
+        return []
+
+    # -- copying an archive to another backend -------------------------------------------------
+    @abstractmethod
+    def table_columns(self, table: str) -> list[str]:
+        """The columns of one of the archive's tables, in order ([] if it has no such table)."""
+
+    @abstractmethod
+    def table_rows(self, table: str, columns: Sequence[str]) -> Iterator[tuple]:
+        """Every row of `table` (those columns), in queue order for the frontier; streamed."""
+
+    @abstractmethod
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+        """Append rows as they are (ids included); returns how many."""

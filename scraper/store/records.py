@@ -3,9 +3,10 @@ it hands back. Nothing here knows a database; every backend stores and returns t
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 
 from ..article import Article
@@ -22,6 +23,7 @@ ARTICLE_COLUMNS: tuple[str, ...] = ("url", "site") + tuple(
 ) + ("content_hash", "version", "first_seen", "last_seen", "run_id", "page_count")   # page_count came later
 # Article fields kept as JSON text (lists of dataclasses).
 JSON_FIELDS = ("images", "attachments")
+_STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)
 # Every column of the archive holding JSON text (articles' lists, runs' arguments and stats).
 JSON_COLUMNS = (*JSON_FIELDS, "args", "stats")
 # What an earlier version of an article keeps in `article_versions`.
@@ -90,6 +92,23 @@ class QueryResult:
         return next(iter(self.rows), None)
 
 
+def plainer(a: str, b: str) -> bool:
+    """Whether URL `a` is the better identity than `b` for the same text: no query string
+    (print views and share links add one), then the shorter."""
+    return ("?" in b, len(b)) > ("?" in a, len(a))
+
+
+def article_record(article: Article) -> dict:
+    """The stored columns of an Article (lists as JSON text); no deep `asdict` on the hot path."""
+    record = {name: getattr(article, name) for name in _STORED_FIELDS}
+    for key in JSON_FIELDS:
+        record[key] = json.dumps([asdict(item) for item in record[key]], ensure_ascii=False)
+    return record
+
+
+def like_prefix(text: str) -> str:
+    """A LIKE pattern (with the backslash escape) matching strings that start with `text` literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 @dataclass(frozen=True)
 class ArticleSelection:
     """Which articles a read is about (every condition given must hold):

@@ -15,7 +15,6 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, fields
 from pathlib import Path
 
 import sqlite_utils
@@ -24,32 +23,13 @@ from ..article import Article
 from ..frontier import FrontierItem
 from ..reasons import Reason
 from .base import Archive, ArchiveBusy, ArchiveError
-from .records import (ARTICLE_COLUMNS, DEFAULT_DB, JSON_FIELDS, VERSIONED_COLUMNS, PageRecord, QueryResult,
+from .records import (ARTICLE_COLUMNS, DEFAULT_DB, VERSIONED_COLUMNS, PageRecord,
+                      QueryResult, article_record, like_prefix, plainer,
                       RawPage, content_hash, decompress, utcnow)
 from .schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
 from .sqlite_files import SqliteFiles
 from .sqlite_read import SqliteReading
 
-_STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)
-
-
-def _plainer(a: str, b: str) -> bool:
-    """Whether URL `a` is the better identity than `b` for the same text: no query string
-    (print views and share links add one), then the shorter."""
-    return ("?" in b, len(b)) > ("?" in a, len(a))
-
-
-def _article_record(article: Article) -> dict:
-    """The stored columns of an Article (lists as JSON text); no deep `asdict` on the hot path."""
-    record = {name: getattr(article, name) for name in _STORED_FIELDS}
-    for key in JSON_FIELDS:
-        record[key] = json.dumps([asdict(item) for item in record[key]], ensure_ascii=False)
-    return record
-
-
-def _like_prefix(text: str) -> str:
-    """A LIKE pattern (with ESCAPE '\\') matching strings that start with `text` literally."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _next_run(reason: str) -> str:
@@ -516,7 +496,7 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
                 "SELECT url FROM articles WHERE content_hash=? AND site=? LIMIT 1", (digest, site)
             ).fetchone()
             if twin is not None:
-                primary, alias = (url, twin[0]) if _plainer(url, twin[0]) else (twin[0], url)
+                primary, alias = (url, twin[0]) if plainer(url, twin[0]) else (twin[0], url)
                 if primary == url:     # the print view came first: the plain URL takes over
                     for table in ("articles", "aliases", "article_versions"):
                         self.conn.execute(f"UPDATE {table} SET url=? WHERE url=?", (url, twin[0]))
@@ -526,7 +506,7 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
         if existing is not None and existing[0] == digest:   # run_id stays: the run that stored this text
             self.conn.execute("UPDATE articles SET last_seen=? WHERE url=?", (now, url))
             return "unchanged"
-        record = _article_record(article)
+        record = article_record(article)
         record.update(url=url, site=site, content_hash=digest, last_seen=now, run_id=run_id)
         if existing is None:
             record.update(version=1, first_seen=now)
@@ -548,7 +528,7 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
         return outcome
 
     def refresh_extraction(self, article: Article, url: str) -> bool:
-        record = _article_record(article)
+        record = article_record(article)
         del record["url"]
         record["content_hash"] = content_hash(article)
         sets = ", ".join(f"{k}=:{k}" for k in record)
@@ -557,7 +537,7 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
         return cur.rowcount > 0
 
     def delete_sites(self, name_prefix: str) -> None:
-        like = _like_prefix(name_prefix)
+        like = like_prefix(name_prefix)
         with self.transaction():
             for table in ("aliases", "article_versions"):
                 self.conn.execute(f"DELETE FROM {table} WHERE url IN"
@@ -616,7 +596,7 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
         unknown = set(fields) - set(ARTICLE_COLUMNS)
         if unknown:
             raise ValueError(f"not article fields: {sorted(unknown)}")
-        like = _like_prefix(site_prefix)
+        like = like_prefix(site_prefix)
         sums = "".join(f", SUM(COALESCE({f}, '') != '')" for f in fields)
         row = self.conn.execute(f"SELECT COUNT(*){sums} FROM articles WHERE site LIKE ? ESCAPE '\\'",
                                 (like,)).fetchone()
@@ -627,8 +607,30 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             "SELECT site, title, published_at, author, source, editor FROM ("
             "  SELECT *, ROW_NUMBER() OVER (PARTITION BY site ORDER BY published_at DESC) AS rank"
             "  FROM articles WHERE site LIKE ? ESCAPE '\\') ORDER BY rank, site LIMIT ?",
-            (_like_prefix(site_prefix), limit),
+            (like_prefix(site_prefix), limit),
         )
+
+    # -- copying -----------------------------------------------------------------------------
+    def table_columns(self, table: str) -> list[str]:
+        return [row[1] for row in self.conn.execute("SELECT * FROM pragma_table_info(?)", (table,))]
+
+    def table_rows(self, table: str, columns: Sequence[str]) -> Iterator[tuple]:
+        self._check_columns(table, columns)
+        cursor = self.conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")
+        yield from cursor
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+        self._check_columns(table, columns)
+        before = self.conn.total_changes
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                              rows)
+        return self.conn.total_changes - before
+
+    def _check_columns(self, table: str, columns: Sequence[str]) -> None:
+        """Names spliced into SQL must be the archive's own."""
+        unknown = set(columns) - set(self.table_columns(table))
+        if unknown or not columns:
+            raise ArchiveError(f"no such columns in {table}: {sorted(unknown) or 'none given'}")
 
 
 class CrawlLock:

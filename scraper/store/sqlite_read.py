@@ -202,7 +202,8 @@ class SqliteReading:
 
 
     def site_stats(self) -> list[dict]:
-        sums = "".join(f", SUM(COALESCE({f}, '') NOT IN ('', '[]'))" for f in STAT_FIELDS)
+        # portable SQL without parameters: the PostgreSQL archive runs this method too
+        sums = "".join(f", SUM(CASE WHEN COALESCE({f}, '') NOT IN ('', '[]') THEN 1 ELSE 0 END)" for f in STAT_FIELDS)
         sites: dict[str, dict] = {}
         for site, count, oldest, newest, *present in self.conn.execute(
                 f"SELECT site, COUNT(*), MIN(published_at), MAX(published_at){sums} FROM articles GROUP BY site"):

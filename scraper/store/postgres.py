@@ -1,0 +1,652 @@
+"""The PostgreSQL archive: the same `Archive` as SQLite, for crawler workers on many machines
+sharing one archive and frontier, and many people querying it at once.
+
+What differs from SQLite, and why:
+- Workers claim frontier rows with `SELECT … FOR UPDATE SKIP LOCKED` and hold them under a lease
+  (`lease_owner`, `lease_until`, renewed while they work): a killed worker's URLs return to the
+  queue when its lease runs out, and no URL is fetched by two live workers.
+- Every unit of writes is its own transaction, taken under one transaction-scoped advisory lock:
+  writers queue for each other (as SQLite's single writer does) instead of deadlocking when two
+  pages reveal the same URLs in another order. `group_commit` does not group: a long group would
+  hold that lock, and a crashed worker's group would hide pages other workers count as done.
+- Politeness across workers: a per-host next-allowed start time in `hosts`, taken with a
+  compare-and-set against the server's clock (so skewed machine clocks cannot crowd a host);
+  the per-host concurrency through session advisory locks, which the server frees when a
+  worker's connection dies; robots.txt fetched once per origin and shared through `hosts`.
+- Read-only opening (query, search, export, stats): a read-only transaction, the statement sent
+  alone with the extended protocol (no `COMMIT; DELETE …` piggy-backing), as the `scraper_reader`
+  role, which may only SELECT, when the archive could create it.
+- Search: `pg_trgm` GIN indexes answer ILIKE for terms of three characters or more; shorter
+  terms are still found by ILIKE, by scanning.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import sql as pgsql
+
+from ..article import Article
+from ..frontier import FrontierItem
+from .base import Archive, ArchiveError
+from .pg_read import PostgresReading
+from .pgschema import READER_ROLE, SCHEMA_VERSION, schema_v1
+from .records import (ARTICLE_COLUMNS, VERSIONED_COLUMNS, FileRecord, PageRecord, QueryResult, RawPage, StoredFile,
+                      article_record, compress, content_hash, decompress, like_prefix, plainer, utcnow)
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+# Keys of the advisory locks this archive takes (first half of the two-int key space).
+_WRITE_LOCK = 0x5C4A_0001
+_HOST_SLOT_LOCK = 0x5C4A_0002
+_ROBOTS_LOCK = 0x5C4A_0003
+# Locales in which pg_trgm sees no letters outside ASCII, so Chinese text gets no trigrams.
+_ASCII_CTYPES = ("C", "POSIX")
+DEFAULT_LEASE_SECONDS = 120.0
+
+
+def is_postgres_url(target: object) -> bool:
+    return isinstance(target, str) and target.startswith(URL_SCHEMES)
+
+
+def _query_error(exc: psycopg.Error, time_limit: float | None) -> ArchiveError:
+    """The user's query failed: say why in their terms."""
+    if isinstance(exc, (psycopg.errors.ReadOnlySqlTransaction, psycopg.errors.InsufficientPrivilege)):
+        return ArchiveError("the archive is opened read-only: only SELECT-like statements are allowed")
+    if isinstance(exc, psycopg.errors.QueryCanceled) and time_limit is not None:
+        return ArchiveError(f"the query ran longer than its time limit ({time_limit:g} s) and was stopped")
+    text = str(exc).strip()
+    return ArchiveError(text.splitlines()[0] if text else type(exc).__name__)
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return psycopg.conninfo.make_conninfo(url, password=None) if "@" in url else url
+    except psycopg.ProgrammingError:
+        return url.split("@")[-1]
+
+
+class PostgresArchive(PostgresReading, Archive):
+    """An archive in a PostgreSQL database named by a `postgresql://` URL. Use `open_archive()`."""
+
+    def __init__(self, url: str, *, readonly: bool = False, lease_seconds: float = DEFAULT_LEASE_SECONDS):
+        self.path = url
+        self.readonly = readonly
+        self.lease_seconds = lease_seconds
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._in_unit = False
+        try:
+            self.conn = psycopg.connect(url, autocommit=not readonly, application_name="scraper")
+        except psycopg.Error as exc:
+            raise ArchiveError(f"cannot connect to {_redacted(url)}: {str(exc).strip().splitlines()[0]}") from exc
+        try:
+            if readonly:
+                self._open_readonly()
+            else:
+                self._migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    # -- schema ------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self.transaction():
+            ctype, encoding = self.conn.execute(
+                "SELECT datctype, pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()"
+            ).fetchone()
+            if encoding != "UTF8" or ctype in _ASCII_CTYPES:
+                raise ArchiveError(
+                    f"database has encoding {encoding} and ctype {ctype}: Chinese search needs a UTF-8 locale"
+                    " (CREATE DATABASE … ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0)"
+                )
+            self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text)")
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise ArchiveError(f"the archive has schema version {version}; this scraper knows"
+                                   f" {SCHEMA_VERSION}: upgrade it")
+            if version < 1:
+                try:
+                    self.conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                except psycopg.Error as exc:
+                    raise ArchiveError(f"cannot create the pg_trgm extension (PostgreSQL's contrib): {exc}") from exc
+                for statement in schema_v1():
+                    self.conn.execute(statement)
+            self.conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s)"
+                              " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
+        self._grant_reader()
+
+    def _grant_reader(self) -> None:
+        """Create the SELECT-only role readers switch to. Without the right to create roles the
+        archive still works: readers then rely on the read-only transaction alone."""
+        try:
+            with self.transaction():
+                exists = self.conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER_ROLE,)).fetchone()
+                if not exists:
+                    self.conn.execute(pgsql.SQL("CREATE ROLE {} NOLOGIN").format(pgsql.Identifier(READER_ROLE)))
+                role = pgsql.Identifier(READER_ROLE)
+                self.conn.execute(pgsql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
+                self.conn.execute(pgsql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(role))
+        except psycopg.errors.InsufficientPrivilege:
+            pass
+
+    def _open_readonly(self) -> None:
+        self.conn.read_only = True
+        self.conn.execute("SET default_transaction_read_only = on")
+        missing = self.conn.execute("SELECT to_regclass('public.meta') IS NULL").fetchone()[0]
+        if missing:
+            raise ArchiveError(f"no archive in {_redacted(self.path)} (run `scraper crawl --db …` first)")
+        can_switch = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) AND pg_has_role(%s, 'MEMBER')",
+            (READER_ROLE, READER_ROLE),
+        ).fetchone()[0]
+        if can_switch:
+            self.conn.execute(pgsql.SQL("SET ROLE {}").format(pgsql.Identifier(READER_ROLE)))
+        self.conn.commit()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit in its own transaction, under the archive-wide write lock (writers
+        wait for each other in turn: no deadlock between workers). Nested units are part of the
+        outer one."""
+        if self._in_unit:
+            yield
+            return
+        self._in_unit = True
+        try:
+            with self.conn.transaction():
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s, 0)", (_WRITE_LOCK,))
+                yield
+        finally:
+            self._in_unit = False
+
+    @contextmanager
+    def group_commit(self, max_units: int = 50, max_seconds: float = 1.0) -> Iterator[None]:
+        """Each unit commits on its own here (see the module docstring)."""
+        yield
+
+    @contextmanager
+    def crawl_lock(self) -> Iterator[None]:
+        """Many crawlers share a PostgreSQL archive by design: leases keep them apart."""
+        yield
+
+    def close(self) -> None:
+        if not self.conn.closed:
+            if not self.readonly:
+                self.release_claims()
+            self.conn.close()
+
+    # -- runs --------------------------------------------------------------------------------
+    def start_run(self, args: dict) -> int:
+        """A row per crawl or worker. Another worker's run is 'running' while it is alive, so only
+        runs whose heartbeat stopped long ago count as interrupted."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE runs SET outcome = 'interrupted' WHERE outcome = 'running'"
+                " AND heartbeat_at < now() - make_interval(secs => %s)", (3 * self.lease_seconds,))
+            row = self.conn.execute(
+                "INSERT INTO runs (started_at, args, outcome, pid, heartbeat_at) VALUES (%s, %s, 'running', %s, now())"
+                " RETURNING id", (utcnow(), json.dumps(args, ensure_ascii=False), os.getpid()),
+            ).fetchone()
+        self._run_id = int(row[0])
+        return self._run_id
+
+    def finish_run(self, run_id: int, outcome: str, counts: dict[str, int], stats: dict) -> None:
+        keys = ("pages_fetched", "not_modified", "articles_new", "articles_changed",
+                "articles_unchanged", "errors")
+        with self.transaction():
+            self.conn.execute(
+                f"UPDATE runs SET ended_at = %s, outcome = %s, stats = %s, {', '.join(k + ' = %s' for k in keys)}"
+                " WHERE id = %s",
+                (utcnow(), outcome, json.dumps(stats, ensure_ascii=False), *(counts.get(k, 0) for k in keys), run_id),
+            )
+
+    # -- frontier ----------------------------------------------------------------------------
+    def enqueue(self, items: Iterable[FrontierItem], run_id: int | None) -> int:
+        now = utcnow()
+        rows = sorted({i.url: i for i in items}.values(), key=lambda i: i.url)   # one lock order
+        if not rows:
+            return 0
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO frontier AS f (url, fetch_url, site, kind, depth, priority, state, attempts, lastmod,"
+                " discovered_from, discovered_at, run_id)"
+                " VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s, %s, %s)"
+                " ON CONFLICT (url) DO UPDATE SET"
+                "  lastmod = COALESCE(excluded.lastmod, f.lastmod),"
+                "  priority = LEAST(f.priority, excluded.priority),"
+                "  state = CASE WHEN f.state = 'done' AND f.kind = 'article'"
+                "    AND excluded.lastmod IS NOT NULL AND f.fetched_lastmod IS NOT NULL"
+                "    AND excluded.lastmod > f.fetched_lastmod THEN 'pending' ELSE f.state END"
+                " WHERE excluded.lastmod IS NOT NULL OR excluded.priority < f.priority",
+                [(i.url, i.fetch_url, i.site, i.kind, i.depth, i.priority, i.lastmod, i.discovered_from, now, run_id)
+                 for i in rows],
+            )
+            return max(cur.rowcount, 0)
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        urls = list(urls)
+        if not urls:
+            return set()
+        return {r[0] for r in self.conn.execute("SELECT url FROM frontier WHERE url = ANY(%s)", (urls,))}
+
+    def requeue(self, site: str, *, kinds: Sequence[str] | None, first_seen_since: str | None,
+                retry_reasons: Sequence[str], max_attempts: int, always_kinds: Sequence[str],
+                recheck_reasons: Sequence[str]) -> None:
+        c = self.conn
+        if kinds is None:
+            c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'done'", (site,))
+        else:
+            c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'done' AND kind = ANY(%s)",
+                      (site, list(kinds)))
+        if first_seen_since:
+            c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'done' AND kind = 'article'"
+                      " AND url IN (SELECT url FROM articles WHERE site = %s AND first_seen >= %s)",
+                      (site, site, first_seen_since))
+        c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'failed' AND reason = ANY(%s)"
+                  " AND (attempts < %s OR kind = ANY(%s))",
+                  (site, list(retry_reasons), max_attempts, list(always_kinds)))
+        c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'failed'"
+                  " AND (kind = 'start' OR discovered_from = 'robots.txt')", (site,))
+        c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'skipped' AND reason = ANY(%s)",
+                  (site, list(recheck_reasons)))
+
+    def unskip(self, site: str, reason: str) -> None:
+        self.conn.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'skipped' AND reason = %s",
+                          (site, reason))
+
+    def url_patterns(self, site: str) -> list[tuple[str, int, int, int, int, str | None]]:
+        return self.conn.execute("SELECT pattern, fetched, yielded, articles, idle, alias FROM url_patterns"
+                                 " WHERE site = %s", (site,)).fetchall()
+
+    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO url_patterns (site, pattern, fetched, yielded, articles, idle, alias)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site, pattern) DO UPDATE SET"
+                " fetched = excluded.fetched, yielded = excluded.yielded, articles = excluded.articles,"
+                " idle = excluded.idle, alias = excluded.alias",
+                [(site, *row) for row in sorted(rows)])
+
+    def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
+        """Lease the most urgent pending URLs of `site` that no other live worker holds (this
+        worker's own, less `exclude`, as on SQLite). SKIP LOCKED lets workers claim side by side
+        without waiting for each other."""
+        rows = self.conn.execute(
+            "WITH picked AS (SELECT url FROM frontier WHERE state = 'pending' AND site = %s"
+            "  AND (lease_until IS NULL OR lease_until < now() OR lease_owner = %s) AND NOT url = ANY(%s)"
+            "  ORDER BY priority, seq LIMIT %s FOR UPDATE SKIP LOCKED)"
+            " UPDATE frontier f SET lease_owner = %s, lease_until = now() + make_interval(secs => %s)"
+            " FROM picked WHERE f.url = picked.url"
+            " RETURNING f.url, f.fetch_url, f.site, f.kind, f.depth, f.lastmod, f.discovered_from, f.attempts,"
+            "  f.fetched_lastmod IS NOT NULL, f.priority, f.seq",
+            (site, self.worker_id, list(exclude), limit, self.worker_id, self.lease_seconds),
+        ).fetchall()
+        rows.sort(key=lambda r: (r[9], r[10]))
+        return [FrontierItem(*row[:8], fetched=bool(row[8])) for row in rows]
+
+    def claimed_elsewhere(self, site: str) -> bool:
+        return self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM frontier WHERE state = 'pending' AND site = %s"
+            " AND lease_until >= now() AND lease_owner <> %s)", (site, self.worker_id),
+        ).fetchone()[0]
+
+    def renew_claims(self) -> None:
+        """Extend the leases of the URLs this worker holds, and its run's heartbeat."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE frontier SET lease_until = now() + make_interval(secs => %s)"
+                " WHERE lease_owner = %s AND state = 'pending'", (self.lease_seconds, self.worker_id))
+            if getattr(self, "_run_id", None) is not None:
+                self.conn.execute("UPDATE runs SET heartbeat_at = now() WHERE id = %s", (self._run_id,))
+
+    def release_claims(self) -> None:
+        """Give back what this worker claimed and did not finish (a clean stop)."""
+        with self.transaction():
+            self.conn.execute("UPDATE frontier SET lease_owner = NULL, lease_until = NULL"
+                              " WHERE lease_owner = %s AND state = 'pending'", (self.worker_id,))
+
+    def complete(self, url: str, state: str, *, reason: str | None = None, kind: str | None = None,
+                 run_id: int | None = None) -> None:
+        now = utcnow()
+        self.conn.execute(
+            "UPDATE frontier SET state = %s, reason = %s, kind = COALESCE(%s, kind),"
+            " attempts = CASE WHEN %s = 'failed' THEN attempts + 1 ELSE 0 END,"
+            " fetched_lastmod = CASE WHEN %s = 'done' THEN COALESCE(lastmod, %s) ELSE fetched_lastmod END,"
+            " done_at = %s, run_id = %s, lease_owner = NULL, lease_until = NULL WHERE url = %s",
+            (state, reason, kind, state, state, now, now, run_id, url),
+        )
+
+    def frontier_counts(self, site: str | None = None) -> dict[str, int]:
+        if site:
+            rows = self.conn.execute("SELECT state, COUNT(*) FROM frontier WHERE site = %s GROUP BY state", (site,))
+        else:
+            rows = self.conn.execute("SELECT state, COUNT(*) FROM frontier GROUP BY state")
+        return {state: int(n) for state, n in rows}
+
+    # -- what workers share: host pacing, robots.txt, the sites --------------------------------
+    def coordination(self) -> PostgresArchive:
+        return self
+
+    def try_host_slot(self, host: str, slot: int) -> bool:
+        """Take one of a host's request slots (a session lock: freed if this worker dies)."""
+        return self.conn.execute("SELECT pg_try_advisory_lock(%s::int, hashtext(%s))",
+                                 (_HOST_SLOT_LOCK, f"{host}#{slot}")).fetchone()[0]
+
+    def release_host_slot(self, host: str, slot: int) -> None:
+        self.conn.execute("SELECT pg_advisory_unlock(%s::int, hashtext(%s))", (_HOST_SLOT_LOCK, f"{host}#{slot}"))
+
+    def take_host_start(self, host: str, delay: float) -> float:
+        """Start a request to `host` now if its next-allowed time has come (and move that time
+        `delay` seconds on): returns 0.0; else the seconds still to wait. Server clock only."""
+        taken, wait = self.conn.execute(
+            "WITH cas AS (INSERT INTO hosts AS h (host, next_start)"
+            "  VALUES (%s, clock_timestamp() + make_interval(secs => %s))"
+            "  ON CONFLICT (host) DO UPDATE SET next_start = excluded.next_start"
+            "  WHERE h.next_start <= clock_timestamp() RETURNING 1)"
+            " SELECT EXISTS (SELECT 1 FROM cas),"
+            "  (SELECT extract(epoch FROM next_start - clock_timestamp()) FROM hosts WHERE host = %s)",
+            (host, delay, host),
+        ).fetchone()
+        return 0.0 if taken else max(float(wait or 0.0), 0.001)
+
+    def defer_host(self, host: str, seconds: float) -> None:
+        """No request to `host` for `seconds` (a Retry-After), whichever worker asks next."""
+        self.conn.execute(
+            "INSERT INTO hosts AS h (host, next_start) VALUES (%s, clock_timestamp() + make_interval(secs => %s))"
+            " ON CONFLICT (host) DO UPDATE SET next_start = greatest(h.next_start, excluded.next_start)",
+            (host, seconds))
+
+    def shared_robots(self, origin: str, max_age: float) -> tuple[int | None, str | None] | None:
+        """(status, body) of the origin's robots.txt as a worker fetched it less than `max_age`
+        seconds ago (an unreadable one — no answer, 429, 5xx — only for a minute: it is worth
+        another try soon); None when nobody has."""
+        row = self.conn.execute(
+            "SELECT status, body FROM robots WHERE origin = %s AND fetched_at > now() - make_interval(secs =>"
+            " CASE WHEN status IS NULL OR status >= 500 OR status = 429 THEN least(%s, 60) ELSE %s END)",
+            (origin, max_age, max_age)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def try_robots_lock(self, origin: str) -> bool:
+        """Be the one worker fetching `origin`'s robots.txt (freed if this worker dies)."""
+        return self.conn.execute("SELECT pg_try_advisory_lock(%s::int, hashtext(%s))",
+                                 (_ROBOTS_LOCK, origin)).fetchone()[0]
+
+    def store_robots(self, origin: str, status: int | None, body: str | None) -> None:
+        """Share a fetched robots.txt and release the fetch lock."""
+        self.conn.execute("INSERT INTO robots AS r (origin, status, body, fetched_at) VALUES (%s, %s, %s, now())"
+                          " ON CONFLICT (origin) DO UPDATE SET status = excluded.status, body = excluded.body,"
+                          " fetched_at = excluded.fetched_at", (origin, status, body))
+
+    def release_robots_lock(self, origin: str) -> None:
+        self.conn.execute("SELECT pg_advisory_unlock(%s::int, hashtext(%s))", (_ROBOTS_LOCK, origin))
+
+    def forget_robots(self, origins: Iterable[str]) -> None:
+        """A new crawl reads robots.txt afresh (once, for all its workers)."""
+        self.conn.execute("DELETE FROM robots WHERE origin = ANY(%s)", (list(origins),))
+
+    def save_sites(self, sites: Iterable[tuple[str, str]]) -> None:
+        """Record (name, JSON config) of the sites a crawl seeded, for workers to load."""
+        with self.conn.cursor() as cur:
+            cur.executemany("INSERT INTO sites (name, config, seeded_at) VALUES (%s, %s, %s)"
+                            " ON CONFLICT (name) DO UPDATE SET config = excluded.config, seeded_at = excluded.seeded_at",
+                            [(name, config, utcnow()) for name, config in sites])
+
+    def seeded_sites(self) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT name, config FROM sites ORDER BY name")]
+
+    # -- pages -------------------------------------------------------------------------------
+    def save_page(self, page: PageRecord) -> None:
+        row = dict(vars(page))
+        if page.raw is None:
+            self.conn.execute(
+                "INSERT INTO pages (url, site, final_url, status, reason, fetched_at, run_id)"
+                " VALUES (%(url)s, %(site)s, %(final_url)s, %(status)s, %(reason)s, %(fetched_at)s, %(run_id)s)"
+                " ON CONFLICT (url) DO UPDATE SET status = excluded.status, reason = excluded.reason,"
+                " fetched_at = excluded.fetched_at, run_id = excluded.run_id",
+                row,
+            )
+        else:
+            self._upsert("pages", "url", row)
+
+    def _upsert(self, table: str, key: str, row: dict) -> None:
+        """INSERT OR REPLACE: the row as given, whatever was stored under its key."""
+        cols = list(row)
+        self.conn.execute(
+            pgsql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}").format(
+                pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, cols)),
+                pgsql.SQL(", ").join(pgsql.Placeholder(c) for c in cols), pgsql.Identifier(key),
+                pgsql.SQL(", ").join(pgsql.SQL("{0} = excluded.{0}").format(pgsql.Identifier(c))
+                                     for c in cols if c != key),
+            ),
+            row,
+        )
+
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        row = self.conn.execute("SELECT etag, last_modified FROM pages WHERE url = %s AND raw IS NOT NULL",
+                                (url,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def mark_not_modified(self, url: str, run_id: int | None) -> None:
+        self.conn.execute("UPDATE pages SET status = 304, reason = NULL, fetched_at = %s, run_id = %s WHERE url = %s",
+                          (utcnow(), run_id, url))
+
+    def has_raw_page(self, url: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM pages WHERE url = %s AND raw IS NOT NULL", (url,)).fetchone() is not None
+
+    def raw_pages(self, site: str | None = None) -> Iterator[RawPage]:
+        sql = ("SELECT url, site, final_url, raw, encoding FROM pages WHERE raw IS NOT NULL AND encoding IS NOT NULL"
+               " AND url > %s {} ORDER BY url LIMIT 200")
+        params: tuple = (site,) if site else ()
+        last = ""
+        while True:   # keyset pages: no cursor stays open across the caller's writes
+            rows = self.conn.execute(sql.format("AND site = %s" if site else ""), (last, *params)).fetchall()
+            if not rows:
+                return
+            for url, page_site, final_url, raw, encoding in rows:
+                yield RawPage(url, page_site, final_url, decompress(bytes(raw)), encoding)
+            last = rows[-1][0]
+
+    # -- downloaded attachments ----------------------------------------------------------------
+    def save_file(self, record: FileRecord) -> bool:
+        digest = hashlib.sha256(record.content).hexdigest()
+        now = utcnow()
+        added = self.conn.execute(
+            "INSERT INTO files (sha256, size, mime, content, first_seen) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (sha256) DO NOTHING",
+            (digest, len(record.content), record.mime, compress(record.content), now)).rowcount > 0
+        self._upsert("file_urls", "url", {
+            "url": record.url, "link_url": record.link_url, "site": record.site, "sha256": digest, "etag": record.etag,
+            "last_modified": record.last_modified, "fetched_at": now, "run_id": record.run_id})
+        return added
+
+    def file_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        row = self.conn.execute("SELECT etag, last_modified FROM file_urls WHERE url = %s", (url,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def iter_files(self, site: str | None = None) -> Iterator[StoredFile]:
+        sql = ("SELECT l.article_url, l.site, l.text, l.file_url, l.sha256, l.mime, f.content"
+               " FROM article_files l JOIN files f ON f.sha256 = l.sha256")
+        params: tuple = ()
+        if site is not None:
+            sql, params = sql + " WHERE l.site = %s", (site,)
+        for *fields, content in self._stream(sql + " ORDER BY l.site, l.article_url, l.file_url", params):
+            yield StoredFile(*fields, decompress(bytes(content)))
+
+    # -- articles ----------------------------------------------------------------------------
+    def resolve_alias(self, url: str) -> str:
+        row = self.conn.execute("SELECT url FROM aliases WHERE alias = %s", (url,)).fetchone()
+        return row[0] if row else url
+
+    def has_article(self, url: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM articles WHERE url = %s", (url,)).fetchone() is not None
+
+    def add_alias(self, alias: str, url: str) -> None:
+        if alias != url and not self.has_article(alias):
+            self._upsert("aliases", "alias", {"alias": alias, "url": url, "found_at": utcnow()})
+
+    def save_article(self, article: Article, url: str, site: str, run_id: int | None) -> str:
+        now = utcnow()
+        digest = content_hash(article)
+        url = self.resolve_alias(url)
+        existing = self.conn.execute("SELECT content_hash, version, first_seen FROM articles WHERE url = %s",
+                                     (url,)).fetchone()
+        if existing is None:
+            twin = self.conn.execute("SELECT url FROM articles WHERE content_hash = %s AND site = %s LIMIT 1",
+                                     (digest, site)).fetchone()
+            if twin is not None:
+                primary, alias = (url, twin[0]) if plainer(url, twin[0]) else (twin[0], url)
+                if primary == url:     # the print view came first: the plain URL takes over
+                    for table in ("articles", "aliases", "article_versions"):
+                        self.conn.execute(pgsql.SQL("UPDATE {} SET url = %s WHERE url = %s").format(
+                            pgsql.Identifier(table)), (url, twin[0]))
+                self.add_alias(alias, primary)
+                self.conn.execute("UPDATE articles SET last_seen = %s WHERE url = %s", (now, primary))
+                return "alias"
+        if existing is not None and existing[0] == digest:
+            self.conn.execute("UPDATE articles SET last_seen = %s, run_id = %s WHERE url = %s", (now, run_id, url))
+            return "unchanged"
+        record = article_record(article)
+        record.update(url=url, site=site, content_hash=digest, last_seen=now, run_id=run_id)
+        if existing is None:
+            record.update(version=1, first_seen=now)
+            outcome = "new"
+        else:
+            versioned = ", ".join(VERSIONED_COLUMNS)
+            self.conn.execute(
+                f"INSERT INTO article_versions (url, version, {versioned}, first_seen, last_seen, run_id)"
+                f" SELECT url, version, {versioned}, first_seen, last_seen, run_id FROM articles WHERE url = %s",
+                (url,),
+            )
+            record.update(version=existing[1] + 1, first_seen=existing[2])
+            outcome = "changed"
+        self._upsert("articles", "url", record)
+        return outcome
+
+    def refresh_extraction(self, article: Article, url: str) -> bool:
+        record = article_record(article)
+        del record["url"]
+        record["content_hash"] = content_hash(article)
+        sets = pgsql.SQL(", ").join(pgsql.SQL("{} = {}").format(pgsql.Identifier(k), pgsql.Placeholder(k))
+                                    for k in record)
+        differs = pgsql.SQL(" OR ").join(
+            pgsql.SQL("{} IS DISTINCT FROM {}").format(pgsql.Identifier(k), pgsql.Placeholder(k)) for k in record)
+        cur = self.conn.execute(
+            pgsql.SQL("UPDATE articles SET {} WHERE url = %(url)s AND ({})").format(sets, differs),
+            {**record, "url": url},
+        )
+        return cur.rowcount > 0
+
+    def delete_sites(self, name_prefix: str) -> None:
+        like = like_prefix(name_prefix)
+        with self.transaction():
+            for table in ("aliases", "article_versions"):
+                self.conn.execute(pgsql.SQL("DELETE FROM {} WHERE url IN (SELECT url FROM articles WHERE site LIKE %s)")
+                                  .format(pgsql.Identifier(table)), (like,))
+            for table in ("articles", "pages", "frontier"):
+                self.conn.execute(pgsql.SQL("DELETE FROM {} WHERE site LIKE %s").format(pgsql.Identifier(table)),
+                                  (like,))
+
+    # -- reading -----------------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = (), *,
+              time_limit: float | None = None) -> QueryResult:
+        """One statement, always sent with the extended protocol (which takes exactly one
+        statement). Read-only archives run it in a read-only transaction as the reader role."""
+        cursor = self.conn.cursor()
+        try:
+            if time_limit is not None:
+                with self.conn.transaction():
+                    cursor.execute("SELECT set_config('statement_timeout', %s, %s)",
+                                   (f"{int(time_limit * 1000)}ms", not self.readonly))
+            cursor.execute(sql, params if isinstance(params, Mapping) else tuple(params), prepare=False)
+        except psycopg.Error as exc:
+            if self.readonly:
+                self.conn.rollback()
+            raise _query_error(exc, time_limit) from exc
+        return QueryResult([d.name for d in cursor.description or ()], iter(cursor))
+
+    def stats(self) -> list[tuple[str, QueryResult]]:
+        queries = [
+            ("articles per site", "SELECT site, COUNT(*) AS articles, MIN(published_at) AS oldest,"
+                                  " MAX(published_at) AS newest FROM articles GROUP BY site ORDER BY site"),
+            ("pages by outcome", "SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages"
+                                 " GROUP BY 1 ORDER BY 2 DESC"),
+            ("frontier", "SELECT site, state, COUNT(*) AS urls,"
+                         " COUNT(*) FILTER (WHERE lease_until >= now()) AS leased"
+                         " FROM frontier GROUP BY 1, 2 ORDER BY 1, 2"),
+            ("skipped URLs by reason", "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state = 'skipped'"
+                                       " GROUP BY 1, 2 ORDER BY 3 DESC"),
+            ("URL patterns not yielding (low-yield after low_yield_after idle fetches)",
+             "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0"
+             " ORDER BY idle DESC LIMIT 10"),
+            ("recent runs", "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome,"
+                            " pages_fetched AS fetched, not_modified AS \"304\", articles_new AS new,"
+                            " articles_changed AS changed, errors FROM runs ORDER BY id DESC LIMIT 5"),
+        ]
+        tables = []
+        for title, sql in queries:
+            result = self.query(sql)
+            tables.append((title, QueryResult(result.columns, iter(list(result)))))
+        return tables
+
+    def field_counts(self, fields: Sequence[str], site_prefix: str = "") -> tuple[int, dict[str, int]]:
+        unknown = set(fields) - set(ARTICLE_COLUMNS)
+        if unknown:
+            raise ValueError(f"not article fields: {sorted(unknown)}")
+        sums = "".join(f", COUNT(*) FILTER (WHERE COALESCE({f}, '') <> '')" for f in fields)
+        row = self.conn.execute(f"SELECT COUNT(*){sums} FROM articles WHERE site LIKE %s",
+                                (like_prefix(site_prefix),)).fetchone()
+        return int(row[0]), {f: int(row[i + 1] or 0) for i, f in enumerate(fields)}
+
+    def newest_articles(self, limit: int, site_prefix: str = "") -> QueryResult:
+        return self.query(
+            "SELECT site, title, published_at, author, source, editor FROM ("
+            "  SELECT *, ROW_NUMBER() OVER (PARTITION BY site ORDER BY published_at DESC NULLS LAST) AS rank"
+            "  FROM articles WHERE site LIKE %s) ranked ORDER BY rank, site LIMIT %s",
+            (like_prefix(site_prefix), limit),
+        )
+
+    # -- copying -----------------------------------------------------------------------------
+    def table_columns(self, table: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s"
+            " ORDER BY ordinal_position", (table,))]
+
+    def table_rows(self, table: str, columns: Sequence[str]) -> Iterator[tuple]:
+        self._check_columns(table, columns)
+        order = "seq" if table == "frontier" else self.table_columns(table)[0]
+        query = pgsql.SQL("SELECT {} FROM {} ORDER BY {}").format(
+            pgsql.SQL(", ").join(map(pgsql.Identifier, columns)), pgsql.Identifier(table), pgsql.Identifier(order))
+        with self.conn.transaction(), self.conn.cursor(name=f"copy_{uuid.uuid4().hex[:8]}") as cursor:
+            cursor.itersize = 1000
+            cursor.execute(query)
+            yield from cursor
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+        """COPY in, then move identity sequences past the ids copied."""
+        self._check_columns(table, columns)
+        count = 0
+        with self.transaction():
+            copy = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+                pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, columns)))
+            with self.conn.cursor() as cursor, cursor.copy(copy) as stream:
+                for row in rows:
+                    stream.write_row(row)
+                    count += 1
+            if "id" in columns:
+                self.conn.execute(pgsql.SQL(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST((SELECT MAX(id) FROM {}), 1))"
+                ).format(pgsql.Identifier(table)), (table,))
+        return count
+
+    def _check_columns(self, table: str, columns: Sequence[str]) -> None:
+        unknown = set(columns) - set(self.table_columns(table))
+        if unknown or not columns:
+            raise ArchiveError(f"no such columns in {table}: {sorted(unknown) or 'none given'}")
