@@ -89,6 +89,17 @@ class _Budget:
         self.deadline = time.monotonic() + max_duration if max_duration is not None else None
         self.spent = 0
         self.stop_reason: str | None = None
+        self.heads: dict[str, int] = {}     # site → priority of the URL it fetches next
+
+    def defer(self, site: str, priority: int | None) -> bool:
+        """With a page budget, whether `site` should let another site's more urgent URL (an
+        article, a list page) have the next page first, so a cut crawl holds the most articles
+        whichever site its traps are on. `priority` None: the site has nothing to fetch now."""
+        if priority is None:
+            self.heads.pop(site, None)
+            return False
+        self.heads[site] = priority
+        return self.max_pages is not None and any(p < priority for s, p in self.heads.items() if s != site)
 
     def hit(self, which: str) -> None:
         if not self.stop_reason:
@@ -189,6 +200,7 @@ class _SiteCrawl:
         self.yields = YieldTracker(self.settings.low_yield_after)
         self._pages_since_save = 0
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
+        self.run_sites: list[str] = [site.name]             # names of all sites of this run
 
     # -- seeding -------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -212,6 +224,8 @@ class _SiteCrawl:
         self.yields = YieldTracker(self.settings.low_yield_after, {
             row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
         with self.archive.transaction():
+            # a site is its origins, whatever it is called: a renamed site keeps its queue and articles
+            self.archive.adopt_origins(self.site.name, list(origins), self.run_sites)
             days = self.settings.recheck_days
             since = None if days is None else (datetime.now(timezone.utc) - timedelta(days=days)).strftime(
                 "%Y-%m-%dT%H:%M:%SZ")
@@ -318,7 +332,12 @@ class _SiteCrawl:
     async def _worker(self) -> None:
         while not self.budget.stop_reason:
             item, asked = self._next()
+            if item is not None and self.budget.defer(self.site.name, item.priority):
+                self.queue.insert(0, item)
+                await asyncio.sleep(0.01)
+                continue
             if item is None:
+                self.budget.defer(self.site.name, None)
                 if self.inflight or not asked:
                     await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
                 elif self.archive.claimed_elsewhere(self.site.name):
@@ -725,6 +744,8 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
             pacing = HostPacing(run.concurrency) if shared is None else SharedHostPacing(shared, run.concurrency)
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
+            for c in crawls:
+                c.run_sites = [s.name for s in sites]
             if seed:
                 archive.save_sites((s.name, s.to_json()) for s in sites)
             if archive.lease_seconds:
@@ -770,19 +791,23 @@ class InvalidStartURL(ValueError):
 
 def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
                     same_site: bool = False) -> list[SiteConfig]:
-    """One site per start host, so that each keeps its own scope and politeness. With
+    """One site per start origin (scheme, host, port: two services on one address are two
+    sites), named by its host (and port when not the default), so that each keeps its own
+    scope and politeness. With
     `same_site`, a site also covers the other hosts of its registered domain
     (news.x.edu.cn → *.x.edu.cn), where universities and ministries spread their news."""
-    by_host: dict[str, list[str]] = {}
+    by_origin: dict[str, list[str]] = {}
     for url in urls:
         if canonicalize(url) is None:
             raise InvalidStartURL(f"not an http(s) URL: {url}")
-        by_host.setdefault(host_of(url), []).append(url)
+        by_origin.setdefault(origin_of(url), []).append(url)
+    netlocs = Counter(origin.partition("://")[2] for origin in by_origin)
     sites = []
-    for host, group in by_host.items():
+    for origin, group in by_origin.items():
+        host, netloc = host_of(origin), origin.partition("://")[2]
         domain = registered_domain(host) if same_site else None
-        sites.append(SiteConfig(name=host, start_urls=tuple(group), settings=settings or Settings(),
-                                allow_hosts=(f"*.{domain}",) if domain else ()))
+        sites.append(SiteConfig(name=netloc if netlocs[netloc] == 1 else origin, start_urls=tuple(group),
+                                settings=settings or Settings(), allow_hosts=(f"*.{domain}",) if domain else ()))
     return sites
 
 
