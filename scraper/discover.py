@@ -9,12 +9,14 @@ Pure functions over ``str``: no network, no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from .htmltree import parse_html
+from .urls import host_of
 from .linkwords import ATTACHMENT_EXTENSIONS, NEXT_LABELS, PREV_LABELS, label_pattern
 
 MAX_FILL = 1000        # pages generated per pagination range (末页 far away, script totals)
@@ -239,7 +241,8 @@ def _extension(path: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
-                   tree: LexborHTMLParser | None = None) -> list[Link]:
+                   tree: LexborHTMLParser | None = None,
+                   host_allowed: Callable[[str], bool] | None = None) -> list[Link]:
     """All followable links of a page, classified, in document order.
 
     Sources: <a>/<area>/<link>, frames, list iframes, meta refresh, page menus
@@ -249,12 +252,14 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
     mailto:, tel: links, assets and links to the page itself are dropped; <base href> is
     honoured. Pagination ranges (下一页 … 末页, numbered links) are filled in, up to
     ``max_fill`` pages per range. `tree` is `html` already parsed (only read here), so that the
-    crawler parses a page once for discovery and extraction.
+    crawler parses a page once for discovery and extraction. `host_allowed(host)` false drops
+    an <a>/<area>/<link> before it is classified: on real pages most links lead to other sites,
+    and the crawler would only throw them away.
     """
     if tree is None:
         tree = parse_html(html)
     page = _Page(urldefrag(url)[0])
-    resolve = _Resolver(_base_url(tree, page.url))
+    resolve = _Resolver(_base_url(tree, page.url), host_allowed)
     found = _Links(page.url)
     chain_possible = any(hint in html for hint in _CHAIN_HINTS)
     for node in tree.css(_LINK_NODES):
@@ -332,8 +337,10 @@ class _Resolver:
     be fetched (javascript:, mailto:, tel:, bad hosts…).
     """
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, host_allowed: Callable[[str], bool] | None = None) -> None:
         parts = urlsplit(base)
+        self.host_allowed = host_allowed
+        self.allowed: dict[str, bool] = {}       # by netloc
         path = parts.path or "/"
         self.base = base
         self.scheme = parts.scheme
@@ -387,6 +394,15 @@ class _Resolver:
             return None
         return absolute, m.group(2), m.group(3), m.group(4) or ""
 
+    def allows(self, netloc: str) -> bool:
+        """Whether `host_allowed` admits the host of `netloc` (asked once per netloc)."""
+        if self.host_allowed is None:
+            return True
+        known = self.allowed.get(netloc)
+        if known is None:
+            known = self.allowed[netloc] = self.host_allowed(host_of(f"http://{netloc}/"))
+        return known
+
     def _good_host(self, netloc: str) -> bool:
         known = self.hosts.get(netloc)
         if known is None:
@@ -423,6 +439,8 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
         if resolved is None:
             return None
     absolute, netloc, path, query = resolved
+    if not resolve.allows(netloc):
+        return None
     kind = _classify(path, query)
     if kind == "asset":
         return None

@@ -34,7 +34,8 @@ def process_page(content: bytes, url: str, http_charset: str | None = None,
     than anything else it did per page."""
     parsed = parse_page(content, http_charset=http_charset)
     # one parse for both; discovery first, since extraction drops hidden elements from the tree
-    links = discover_links(parsed.text, url, tree=parsed.tree) if parsed.text else []
+    host_allowed = scope.allows_host if scope is not None else None
+    links = discover_links(parsed.text, url, tree=parsed.tree, host_allowed=host_allowed) if parsed.text else []
     article = extract_parsed(parsed, url, overrides=overrides)
     canonical = {}
     if scope is not None:

@@ -545,3 +545,28 @@ BIG = "9" * 5000          # Python's int() refuses more than 4300 digits
 def test_hostile_pages_do_not_raise(html, expected):
     urls = [link.url for link in discover_links(html, "http://www.example.cn/news/index.html")]
     assert (len(urls) if isinstance(expected, int) else urls) == expected
+
+
+def _pages() -> list[tuple[str, Path]]:
+    pages = sorted(FIXTURES.glob("*.htm*")) + sorted((FIXTURES.parent / "pages").glob("*.html"))
+    return [(p.name, p) for p in pages]
+
+
+@pytest.mark.parametrize("name, path", _pages())
+def test_a_host_filter_drops_exactly_the_links_to_other_hosts(name, path):
+    """The crawler's workers pass the scope's host test: what it drops early is what filtering
+    the full result would drop, and the links it keeps are found as they were."""
+    html, _ = decode_html(path.read_bytes())
+    page = "http://www.example.edu.cn/info/1012/3456.htm"
+    everything = discover_links(html, page)
+    hosts = {urlsplit(link.url).hostname for link in everything}
+    keep = {"www.example.edu.cn"} | set(sorted(h for h in hosts if h)[::2])     # this site and every other host
+    asked: list[str] = []
+
+    def allowed(host: str) -> bool:
+        asked.append(host)
+        return host in keep
+
+    filtered = discover_links(html, page, host_allowed=allowed)
+    assert filtered == [link for link in everything if urlsplit(link.url).hostname in keep]
+    assert len(asked) == len(set(asked))          # one question per host of the page
