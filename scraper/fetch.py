@@ -164,6 +164,11 @@ class HostPacing:
         """No request to `host` for `seconds` (the server asked with Retry-After)."""
         state.next_start = max(state.next_start, time.monotonic() + seconds)
 
+    def sent(self, host: str, state: _Host, sent_at: float, delay: float) -> None:
+        """A request left at `sent_at` (time.monotonic): a busy event loop or a new connection
+        may have held it after its start was stamped, so the next start waits from here."""
+        state.next_start = max(state.next_start, sent_at + delay)
+
 
 class Coordination(Protocol):
     """What crawler processes on several machines share through their archive (see
@@ -219,6 +224,11 @@ class SharedHostPacing(HostPacing):
     def defer(self, host: str, state: _Host, seconds: float) -> None:
         assert self.shared is not None
         self.shared.defer_host(host, seconds)
+
+    def sent(self, host: str, state: _Host, sent_at: float, delay: float) -> None:
+        late = time.monotonic() - sent_at
+        if late < delay:
+            self.defer(host, state, delay - late)
 
 
 async def _system_resolver(host: str) -> list[str]:
@@ -343,6 +353,7 @@ class Fetcher:
         self._addresses: dict[str, str] = {}
 
     async def __aenter__(self) -> "Fetcher":
+        await warm_up(self._client)
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -548,6 +559,8 @@ class Fetcher:
             async with asyncio.timeout(s.timeout + _WORKER_GRACE):
                 self.stats["requests"] += 1
                 answer = await self._exchange(request, kind, deadline)
+            if answer.sent_at is not None:   # the next request keeps its distance from the real send
+                self._pacing.sent(host, state, answer.sent_at, self._delay(url))
         state.failures = 0   # it answered: not down
         result.status, result.headers = answer.status, answer.headers
         result.content_type, result.charset = _parse_content_type(answer.headers.get("content-type"))
@@ -611,14 +624,18 @@ class Fetcher:
         self._addresses[host] = addresses[0]
         return addresses[0]
 
-    def _slot(self, state: _Host, url: str):
-        """The host's politeness slot (see HostPacing.slot), spaced by max(delay, Crawl-delay)."""
+    def _delay(self, url: str) -> float:
+        """Seconds between two request starts on `url`'s host: max(delay, Crawl-delay)."""
         delay = self.settings.delay
         if self.settings.respect_robots:
             task = self._robots.get(origin_of(url))
             if task is not None and task.done() and not task.cancelled() and task.exception() is None:
                 delay = max(delay, task.result().crawl_delay or 0.0)
-        return self._pacing.slot(host_of(url), state, delay, self.settings.per_host_concurrency)
+        return delay
+
+    def _slot(self, state: _Host, url: str):
+        """The host's politeness slot (see HostPacing.slot)."""
+        return self._pacing.slot(host_of(url), state, self._delay(url), self.settings.per_host_concurrency)
 
     def _host(self, host: str) -> _Host:
         return self._pacing.get(host, self.settings.per_host_concurrency)
@@ -633,6 +650,7 @@ class Exchange:
     headers: dict[str, str]        # lowercase names
     reason: Reason | None = None   # NOT_MODIFIED, http-NNN, NOT_HTML, NOT_XML, TOO_LARGE, SLOW_BODY
     content: bytes | None = None
+    sent_at: float | None = None   # time.monotonic() (one clock for all processes of a machine) the request went out
 
 
 def _reason_before_body(status: int, headers: dict[str, str], kind: str, max_bytes: int) -> Reason | None:
@@ -671,6 +689,13 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str,
     the exchange with reason 'slow-body' — the client's timeout is per read, which a server
     sending a byte a second never trips. A page whose bytes are binary is 'not-html' whatever
     its Content-Type said."""
+    sent: list[float] = []
+
+    async def trace(event: str, info: dict) -> None:
+        if event.endswith("send_request_headers.started"):
+            sent.append(time.monotonic())
+
+    request.extensions["trace"] = trace
     async with asyncio.timeout(deadline - time.monotonic()):
         response = await client.send(request, stream=True)
     try:
@@ -687,12 +712,28 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str,
                     reason, content = Reason.NOT_HTML, None   # an image or archive labelled text/html
             except TimeoutError:
                 reason = Reason.SLOW_BODY
-        return Exchange(response.status_code, headers, reason, content)
+        return Exchange(response.status_code, headers, reason, content, sent[0] if sent else None)
     finally:
         await response.aclose()
 
 
 _worker_client: httpx.AsyncClient | None = None
+_warmed = False
+
+
+async def warm_up(client: httpx.AsyncClient) -> None:
+    """Pay once per process, before any politeness slot is taken, what a process's first
+    connection costs (~0.1 s of lazy set-up in the async network stack): spent after a slot's
+    start was stamped, it would delay that request towards the next one to the same host.
+    A connection attempt to the discard port on this machine, refused at once."""
+    global _warmed
+    if _warmed:
+        return
+    _warmed = True
+    try:
+        await client.get("http://127.0.0.1:9/", timeout=1.0)
+    except httpx.HTTPError:
+        pass
 
 
 async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, bytes]], extensions: dict,
@@ -707,6 +748,7 @@ async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, byte
     if _worker_client is None:
         _worker_client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
                                            limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
+        await warm_up(_worker_client)
     request = httpx.Request(method, url, headers=headers, extensions=extensions)
     try:
         return await exchange(_worker_client, request, kind, max_bytes, deadline)

@@ -298,8 +298,8 @@ def _gunzip(data: bytes, max_bytes: int) -> tuple[bytes, Reason | None]:
 
 def _absolute(loc: str, base: str) -> str | None:
     loc = loc.strip()
-    if loc[:8].lower().startswith(("http://", "https://")) and "[" not in loc:
-        return loc                          # the usual case; urljoin costs more than the parse
+    if loc[:8].lower().startswith(("http://", "https://")) and "[" not in loc and "]" not in loc:
+        return loc if loc.split("/", 3)[2] else None   # the usual case (urljoin costs more than the parse)
     if not loc:
         return None
     try:

@@ -136,15 +136,15 @@ class SiteFarm:
         return sum(1 for hits in self.by_host().values() for a, b in zip(hits, hits[1:])
                    if b.start - a.start < delay - tolerance)
 
-    def max_in_flight(self) -> int:
-        """The most requests one host was answering at the same moment."""
-        most = 0
-        for hits in self.by_host().values():
+    def max_in_flight(self) -> dict[str, int]:
+        """Per host, the most requests it was answering at the same moment."""
+        most: dict[str, int] = {}
+        for host, hits in self.by_host().items():
             events = sorted([(h.start, 1) for h in hits] + [(h.end, -1) for h in hits])
             now = 0
             for _, step in events:
                 now += step
-                most = max(most, now)
+                most[host] = max(most.get(host, 0), now)
         return most
 
     def article_urls(self) -> set[str]:

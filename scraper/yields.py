@@ -67,10 +67,16 @@ class YieldTracker:
 
     def is_low(self, pattern: str, pending: int = 0) -> bool:
         """Whether the last `limit` fetches of the pattern (or of its family) yielded nothing,
-        counting `pending` fetches under way as such (so concurrent workers cannot overshoot)."""
+        counting `pending` fetches under way as such when it never yielded (so concurrent
+        workers cannot overshoot the limit on a trap). One that has yielded is judged by its own
+        idle fetches only: with as many fetches in flight as the limit, one non-article among
+        thousands of articles would otherwise stop it."""
         for key in (pattern, _family(pattern)):
             found = self.patterns.get(key) if key else None
-            if found is not None and found.idle + pending >= self.limit and (pending == 0 or found.idle > 0):
+            if found is None:
+                continue
+            guessed = pending if found.yielded == 0 and found.idle > 0 else 0
+            if found.idle + guessed >= self.limit:
                 return True
         return False
 

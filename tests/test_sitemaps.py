@@ -244,3 +244,4 @@ def test_a_loc_without_host_is_dropped():
     # found by tests/test_fuzz.py: 'http:' joined against the sitemap URL stayed 'http:'
     sitemap = parse_sitemap(b"<urlset><url><loc>http:</loc></url><url><loc>/a.htm</loc></url></urlset>", SITE)
     assert [e.url for e in sitemap.entries] == [urljoin(SITE, "/a.htm")]
+    assert parse_sitemap(b"hTtp://\nhttp://a.cn/1\n", SITE).entries == [SitemapEntry("http://a.cn/1")]
