@@ -34,7 +34,8 @@ _API = {
     "RunSettings": "scraper.settings",
     "ConfigError": "scraper.settings",
 }
-__all__ = [*_API, "__version__"]
+__all__ = ["Article", "ArchiveBusy", "ArchiveError", "ConfigError", "CrawlReport", "RunSettings", "Settings",
+           "SiteConfig", "__version__", "crawl", "extract_article", "load_config", "load_sites", "open_archive"]
 
 
 def __getattr__(name: str):

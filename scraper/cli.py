@@ -2,11 +2,12 @@
 
 Conventions: data to stdout, logs and progress to stderr (timestamped; progress bar only on a
 terminal), JSON keeps Chinese readable, a closed stdout pipe ends the command quietly. Exit codes
-(see `main`'s help) are what a scheduler acts on.
+(see `main`'s help) are what a scheduler acts on. The crawler, the parsers, asyncio and rich are
+imported by the commands that use them, so that `scraper --help` starts in a fraction of a second
+(bench/startup_bench.py).
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -16,14 +17,17 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
-from rich.console import Console
 
-from .crawler import CrawlReport, InvalidStartURL, crawl, sites_from_urls, work
 from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
 from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .crawler import CrawlReport
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_SITE_DOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 STATS_EVERY = 60.0     # seconds between progress lines in logs nobody watches live
@@ -34,6 +38,8 @@ db_option = click.option("--db", default=DEFAULT_DB, show_default=True, envvar="
 
 
 def _stderr() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
@@ -154,6 +160,8 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     links; a second run fetches only what is new or changed and resumes an interrupted one.
     On a postgresql:// archive it seeds the shared frontier and works as one more worker.
     """
+    from .crawler import InvalidStartURL, crawl, sites_from_urls
+
     if not urls and not config:
         raise click.UsageError("give start URLs or --config sites.toml")
     overrides = dict(delay=delay, per_host_concurrency=per_host, timeout=timeout, refresh=refresh or None,
@@ -213,6 +221,8 @@ def worker_cmd(db: str, max_pages: int | None, max_duration: float | None, concu
     """Fetch from a shared (PostgreSQL) archive's frontier beside other workers on this or other
     machines, until it is empty. The sites and their settings are those `scraper crawl` seeded;
     politeness (delay, per-host concurrency, robots.txt) holds across all workers together."""
+    from .crawler import work
+
     options = dict(max_pages=max_pages, max_duration=max_duration, concurrency=concurrency,
                    extract_workers=extract_workers)
     run = RunSettings().with_overrides(**options)
@@ -275,7 +285,10 @@ def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None
         raise click.UsageError("--url names one page: give a single SOURCE with it")
     failed = 0
     for source in paths:
+        page_url: str | None
         if source.startswith(("http://", "https://")):
+            import asyncio
+
             content, charset, page_url = asyncio.run(_fetch_one(source))
         else:
             try:
@@ -333,6 +346,8 @@ def demo_cmd(db: str, rows: int):
     from .demo import run_demo
 
     try:
+        from rich.console import Console
+
         run_demo(db, sample_rows=rows, console=Console())
     except ArchiveBusy as exc:
         _fail(str(exc), EXIT_BUSY)

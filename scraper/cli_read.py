@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from .cli import _fail, db_option, main
 from .export import export_articles, export_markdown_dir, export_to_file, run_query, search
@@ -49,6 +47,9 @@ def print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
     """Write rows to stdout as a table, JSON, JSON Lines or CSV; returns the row count."""
     if fmt != "table":
         return WRITERS[fmt](_records(result, fmt in ("json", "jsonl")), sys.stdout)
+    from rich.console import Console   # here, not at the top: `scraper --help` need not load rich
+    from rich.table import Table
+
     table = Table(*result.columns, title=title, title_justify="left")
     count = 0
     for row in result:

@@ -14,6 +14,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -73,9 +74,9 @@ class CrawlReport:
 ProgressCallback = Callable[[str, Counter], None]
 _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 # What the worker processes do: HTTP exchanges (httpx costs ~2 ms of CPU per request) and parsing.
-WORKER_OPS = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
+WORKER_OPS: dict[str, Callable[..., Any]] = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
 TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern's yield
-_FETCH_KINDS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → fetch kind (else page)
+_EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → what its fetch expects (else page)
 MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
 _SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
@@ -156,15 +157,15 @@ def _utc(stamp: str | None) -> str | None:
 
 def _link_kind(link: Link) -> str | None:
     """Frontier kind for a discovered link, or None when it is not to be fetched."""
-    if link.kind == "attachment":
+    if link.points_to == "attachment":
         return None                     # recorded with the article, not downloaded
-    if link.kind in ("sitemap", "feed"):
+    if link.points_to in ("sitemap", "feed"):
         return "sitemap"
     if link.rel in ("prev", "next"):
         return "article"
-    if link.rel in ("page", "sitemap-page") or link.kind == "list":
+    if link.rel in ("page", "sitemap-page") or link.points_to == "list":
         return "list"
-    return "article" if link.kind == "article" else "other"
+    return "article" if link.points_to == "article" else "other"
 
 
 class _SiteCrawl:
@@ -372,7 +373,7 @@ class _SiteCrawl:
         if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
             etag, last_modified = validators(item.url) or (None, None)
         result = await self.fetcher.fetch(
-            item.fetch_url, kind=_FETCH_KINDS.get(item.kind, "page"), etag=etag, last_modified=last_modified,
+            item.fetch_url, expect=_EXPECTS.get(item.kind, "page"), etag=etag, last_modified=last_modified,
         )
         self._note(item, result)
         if result.reason == Reason.ROBOTS:
@@ -423,7 +424,7 @@ class _SiteCrawl:
             if canon is None or canon in done or not self.scope.allows(canon):
                 continue
             done.add(canon)
-            result = await self.fetcher.fetch(url, kind="page")
+            result = await self.fetcher.fetch(url, expect="page")
             self.budget.spent += 1          # a part is a page fetched, never refused half-way
             self.counts["pages_fetched"] += 1
             if not result.ok:
@@ -539,7 +540,7 @@ class _SiteCrawl:
                 item,
             )
             # an HTML error page or junk is not re-read every run; a truncated sitemap still is
-            state = "failed" if sitemap.kind == "invalid" else "done"
+            state = "failed" if sitemap.format == "invalid" else "done"
             self.frontier.finish(item, state, reason=sitemap.error, run_id=self.run_id)
             if not sitemap.entries and not sitemap.children:
                 self._next_fallback(item)
@@ -627,7 +628,7 @@ class _SiteCrawl:
         links: list[_Found] = []
         views: list[str] = []
         for link in processed.links:
-            if link.kind == "alternate":
+            if link.points_to == "alternate":
                 if link.rel in ALIAS_VIEWS and is_article:
                     views.append(link.url)
                 continue                # share and comment links lead to forms, not news
@@ -822,11 +823,11 @@ def crawl(sites: list[SiteConfig] | Iterable[str], db: str | Path = DEFAULT_DB, 
 
     Raises `ArchiveBusy` when another crawl holds the archive.
     """
-    sites = list(sites)
-    if sites and isinstance(sites[0], str):
-        sites = sites_from_urls(sites, settings)
+    given = list(sites)
+    configs = [s for s in given if isinstance(s, SiteConfig)]
+    configs += sites_from_urls([s for s in given if isinstance(s, str)], settings)
     with open_archive(db) as archive, archive.crawl_lock():
-        return asyncio.run(crawl_async(sites, archive, run, run_args=run_args, progress=progress,
+        return asyncio.run(crawl_async(configs, archive, run, run_args=run_args, progress=progress,
                                        stats_every=stats_every, seed=seed, work=work))
 
 

@@ -1,6 +1,6 @@
 """`scraper demo`: crawl the bundled fixture news sites over loopback HTTP and show the result.
 
-The sites are served from `tests/fixtures/sites/` by stdlib servers on 127.0.0.1 (ephemeral
+The sites are served from `scraper/demo_sites/` (package data, so an installed wheel has them) by stdlib servers on 127.0.0.1 (ephemeral
 ports), so the demo needs no internet and stops everything it started. Because the ports change
 from one demo to the next, the demo first forgets its own earlier records (sites named
 `demo-*`); every other site in the archive is left untouched.
@@ -29,8 +29,7 @@ DEMO_RUN = RunSettings(concurrency=4)
 def demo_sites_dir() -> Path:
     if not FIXTURE_SITES_DIR.is_dir():
         raise FileNotFoundError(
-            f"fixture sites not found at {FIXTURE_SITES_DIR}: the demo runs from a source checkout "
-            "installed with `pip install -e .`"
+            f"fixture sites not found at {FIXTURE_SITES_DIR}: the package was installed without its data files"
         )
     return FIXTURE_SITES_DIR
 

@@ -182,10 +182,10 @@ _JS_SUFFIX = re.compile(r"\+\s*[\"']\.(s?html?)[\"']")
 @dataclass
 class Link:
     url: str               # absolute, fragment removed (the crawler canonicalizes)
-    kind: str              # 'article' | 'list' | 'sitemap' | 'feed' | 'attachment' | 'other'
+    points_to: str         # 'article' | 'list' | 'sitemap' | 'feed' | 'attachment' | 'other'
     rel: str | None = None # 'prev' / 'next' (article chain), 'page' (list pagination),
                            # 'sitemap-page' (网站地图/XML地图 link), None for ordinary links;
-                           # for kind 'alternate': 'print', 'mobile', 'amp', 'share' or 'comments'
+                           # for points_to 'alternate': 'print', 'mobile', 'amp', 'share' or 'comments'
     text: str = ""
 
 
@@ -290,7 +290,7 @@ class _Page:
         self.url = url
         m = _URL_PARTS.match(url)
         self.netloc = m.group(2) if m else ""
-        self.kind = _classify(m.group(3), m.group(4) or "") if m else "other"
+        self.shape = _classify(m.group(3), m.group(4) or "") if m else "other"
         key = _page_key(url)
         self.key = key[0] if key else None        # the URL with its page number masked
 
@@ -310,7 +310,7 @@ class _Links:
             self.by_url[link.url] = link
             return
         if old.rel is None and link.rel is not None:
-            old.rel, old.kind = link.rel, link.kind
+            old.rel, old.points_to = link.rel, link.points_to
         if not old.text:
             old.text = link.text
 
@@ -441,11 +441,11 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
     absolute, netloc, path, query = resolved
     if not resolve.allows(netloc):
         return None
-    kind = _classify(path, query)
-    if kind == "asset":
+    shape = _classify(path, query)
+    if shape == "asset":
         return None
     if node.tag == "link":
-        return _head_link(attrs, absolute, kind, page)
+        return _head_link(attrs, absolute, shape, page)
     text = _anchor_text(node, attrs)
     rel_attr = (attrs.get("rel") or "").lower().split()
     view = _alternate_view(text, path, query, rel_attr)
@@ -453,26 +453,26 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
         return Link(absolute, "alternate", view, text)
     chain = _chain_rel(node, attrs, text) if chain_possible else None
     if chain is None and ("next" in rel_attr or "prev" in rel_attr or "previous" in rel_attr):
-        if _is_pagination_target(absolute, kind, page):
+        if _is_pagination_target(absolute, shape, page):
             return Link(absolute, "list", "page", text)
         chain = "next" if "next" in rel_attr else "prev"
-    if chain is not None and kind not in ("list", "attachment"):
+    if chain is not None and shape not in ("list", "attachment"):
         return Link(absolute, "article", chain, text)
     lower_path = path.lower()
     short = len(text) <= 12                       # labels are short; titles are not
     if (("sitemap" in lower_path and _SITEMAP_PATH.search(lower_path))
             or (short and _SITEMAP_TEXT.match(text))):
-        kind = "sitemap" if _SITEMAP_FILE.search(lower_path) else "list"
-        return Link(absolute, kind, "sitemap-page", text)
+        shape = "sitemap" if _SITEMAP_FILE.search(lower_path) else "list"
+        return Link(absolute, shape, "sitemap-page", text)
     if lower_path.endswith(_FEED_ENDINGS) and _FEED_PATH.search(lower_path):
         return Link(absolute, "feed", None, text)
-    if short and kind not in ("article", "attachment") and _is_pagination_text(text, netloc, path, page):
+    if short and shape not in ("article", "attachment") and _is_pagination_text(text, netloc, path, page):
         return Link(absolute, "list", "page", text)
-    if kind == "other" and short and _MORE.match(text):
-        kind = "list"                             # 更多>> leads to the section's list page
-    elif kind == "other" and "." in text and _extension(text.lower()) in _DOCUMENT_EXT:
-        kind = "attachment"                       # download.jsp?id=… labelled 通知.pdf
-    return Link(absolute, kind, None, text)
+    if shape == "other" and short and _MORE.match(text):
+        shape = "list"                             # 更多>> leads to the section's list page
+    elif shape == "other" and "." in text and _extension(text.lower()) in _DOCUMENT_EXT:
+        shape = "attachment"                       # download.jsp?id=… labelled 通知.pdf
+    return Link(absolute, shape, None, text)
 
 
 def _alternate_view(text: str, path: str, query: str, rel: list[str]) -> str | None:
@@ -496,7 +496,7 @@ def _alternate_view(text: str, path: str, query: str, rel: list[str]) -> str | N
     return _ALTERNATE_NAMES.get(name, name)
 
 
-def _head_link(attrs: dict, absolute: str, kind: str, page: _Page) -> Link | None:
+def _head_link(attrs: dict, absolute: str, shape: str, page: _Page) -> Link | None:
     """<link>: feeds, rel=next/prev (pagination on lists, the chain on articles), sitemaps,
     AMP and mobile twins (rel=amphtml; rel=alternate with a media query)."""
     rel = (attrs.get("rel") or "").lower().split()
@@ -510,18 +510,18 @@ def _head_link(attrs: dict, absolute: str, kind: str, page: _Page) -> Link | Non
     if "sitemap" in rel:
         return Link(absolute, "sitemap", "sitemap-page")
     if "next" in rel or "prev" in rel or "previous" in rel:
-        if _is_pagination_target(absolute, kind, page):
+        if _is_pagination_target(absolute, shape, page):
             return Link(absolute, "list", "page")
         return Link(absolute, "article", "next" if "next" in rel else "prev")
     return None
 
 
-def _is_pagination_target(target: str, kind: str, page: _Page) -> bool:
+def _is_pagination_target(target: str, shape: str, page: _Page) -> bool:
     """rel=next on a list page is pagination; on an article page it is the chain."""
-    if kind == "list" or page.kind == "list":
+    if shape == "list" or page.shape == "list":
         return True
     key = _page_key(target)
-    return kind != "article" and key is not None and key[0] == page.key
+    return shape != "article" and key is not None and key[0] == page.key
 
 
 def _is_pagination_text(text: str, netloc: str, path: str, page: _Page) -> bool:
@@ -604,10 +604,10 @@ def _embedded_link(node, resolve: _Resolver) -> Link | None:
         resolved = resolve(attrs.get("src"))
     if resolved is None:
         return None
-    kind = _classify(resolved[2], resolved[3])
-    if kind == "asset" or (node.tag == "iframe" and kind not in ("article", "list")):
+    shape = _classify(resolved[2], resolved[3])
+    if shape == "asset" or (node.tag == "iframe" and shape not in ("article", "list")):
         return None                               # iframes are mostly players, maps and ads
-    return Link(resolved[0], kind)
+    return Link(resolved[0], shape)
 
 
 def _from_jump_menus(tree: LexborHTMLParser, resolve: _Resolver, page: _Page, found: _Links) -> None:
@@ -623,15 +623,15 @@ def _from_jump_menus(tree: LexborHTMLParser, resolve: _Resolver, page: _Page, fo
             if resolved is None:
                 continue
             absolute, netloc, path, query = resolved
-            kind = _classify(path, query)
+            shape = _classify(path, query)
             text = " ".join(option.text().split())
-            if kind in ("article", "attachment", "asset"):
-                if kind != "asset":
-                    found.add(Link(absolute, kind, None, text))
+            if shape in ("article", "attachment", "asset"):
+                if shape != "asset":
+                    found.add(Link(absolute, shape, None, text))
             elif _is_pagination_text(text, netloc, path, page):
                 found.add(Link(absolute, "list", "page", text))
             else:
-                found.add(Link(absolute, kind, None, text))
+                found.add(Link(absolute, shape, None, text))
 
 
 def _from_datastore(html: str, resolve: _Resolver, page: _Page, found: _Links) -> None:

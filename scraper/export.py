@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from .formats import WRITERS, write_markdown_dir
+from .formats import JSON_FORMATS, WRITERS, write_markdown_dir
 from .search import SearchQuery, parse_query, snippet
 from .store import Archive, ArticleSelection, QueryResult, open_archive
 
@@ -66,9 +66,13 @@ def iter_articles(db: str | Path, selection: ArticleSelection = ArticleSelection
 
 def export_articles(db: str | Path, out: IO[str], fmt: str = "jsonl",
                     selection: ArticleSelection = ArticleSelection(), fields: Sequence[str] | None = None) -> int:
-    """Write the selected articles in `fmt` (jsonl, json, csv, md), streaming; returns how many."""
+    """Write the selected articles in `fmt` (jsonl, json, csv, md), streaming; returns how many.
+    JSON formats take the archive's own JSON text (no Python object per field)."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown export format {fmt!r} ({', '.join(WRITERS)})")
+    if fmt in JSON_FORMATS:
+        with open_archive(db, readonly=True) as archive:
+            return WRITERS[fmt](archive.iter_article_json(selection, fields), out)
     return WRITERS[fmt](iter_articles(db, selection, fields), out)
 
 

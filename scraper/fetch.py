@@ -48,7 +48,7 @@ _SHARED_ROBOTS_AGE = 24 * 3600.0
 # a slow exchange itself (and says why); this only covers a worker that hangs.
 _WORKER_GRACE = 1.0
 
-# Content types each kind of fetch downloads. A missing Content-Type is accepted (many small
+# Content types a fetch downloads, by what it expects. A missing Content-Type is accepted (many small
 # CMS servers omit it); the parser downstream decides. Gzip sitemaps are often octet-stream.
 _XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml",
               "application/gzip", "application/x-gzip", "application/octet-stream", "text/plain")
@@ -233,7 +233,7 @@ class SharedHostPacing(HostPacing):
 
 async def _system_resolver(host: str) -> list[str]:
     infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
@@ -393,7 +393,7 @@ class Fetcher:
 
     async def _fetch_robots(self, origin: str) -> tuple[int | None, str | None, str]:
         """(status, text, what went wrong in plain words) of the origin's robots.txt."""
-        result = await self.fetch(origin + "/robots.txt", kind="robots")
+        result = await self.fetch(origin + "/robots.txt", expect="robots")
         text = result.content.decode("utf-8", "replace") if result.content is not None else None
         status = result.status
         if status is not None and 200 <= status < 300 and result.content is None:
@@ -419,16 +419,17 @@ class Fetcher:
 
     # ------------------------------------------------------------------------------ fetch
 
-    async def fetch(self, url: str, *, kind: str = "page", etag: str | None = None,
+    async def fetch(self, url: str, *, expect: str = "page", etag: str | None = None,
                     last_modified: str | None = None) -> FetchResult:
-        """GET `url` as a `kind` ('page', 'sitemap', 'robots', 'attachment').
+        """GET `url`, expecting a 'page', 'sitemap', 'robots' or 'attachment' (that decides the
+        accepted content types).
 
         reason is None on success, else the `Reason` why not (see `scraper.reasons`; SLOW_BODY is
         an answer whose body was still arriving after `timeout`: a drip; HOST_DOWN too many
         failures in a row on that host this run).
         """
-        if kind not in _ACCEPTED_TYPES:
-            raise ValueError(f"unknown fetch kind {kind!r}")
+        if expect not in _ACCEPTED_TYPES:
+            raise ValueError(f"unknown expect {expect!r}")
         started = time.monotonic()
         result = FetchResult(url=url, final_url=url)
         conditional = {}
@@ -439,11 +440,11 @@ class Fetcher:
         current, visits = url, Counter({urldefrag(url)[0]: 1})
         while True:
             result.final_url = current
-            result.reason = await self._refusal(current, kind)
+            result.reason = await self._refusal(current, expect)
             if result.reason == Reason.ROBOTS_UNREACHABLE:
                 result.detail = f"its robots.txt is unreachable: {(await self.robots(current)).cause}"
             if result.reason is None:
-                await self._attempts(current, kind, conditional, result)
+                await self._attempts(current, expect, conditional, result)
             if result.reason is not None or result.status not in _REDIRECTS:
                 break
             try:
@@ -467,11 +468,11 @@ class Fetcher:
         self.stats[result.reason or "ok"] += 1
         return result
 
-    async def _refusal(self, url: str, kind: str) -> Reason | None:
+    async def _refusal(self, url: str, expect: str) -> Reason | None:
         """Why `url` must not be requested at all, checked before any connection to it."""
         if canonicalize(url) is None:   # not http(s), bad port, unusable host
             return Reason.BAD_URL
-        in_scope = (self.scope.allows_host(host_of(url)) if kind == "robots"
+        in_scope = (self.scope.allows_host(host_of(url)) if expect == "robots"
                     else self.scope.allows(url))   # robots.txt is needed whatever the patterns say
         if not in_scope:
             return Reason.OFF_SCOPE
@@ -481,14 +482,14 @@ class Fetcher:
             return Reason.FORBIDDEN_ADDRESS
         except (OSError, ValueError, TimeoutError):
             pass   # DNS trouble: the request itself retries it and reports the failure
-        if kind != "robots" and self.settings.respect_robots:
+        if expect != "robots" and self.settings.respect_robots:
             robots = await self.robots(url)
             if not robots.allowed(url):
                 # an unreadable robots.txt forbids the origin for this run only: worth a retry
                 return Reason.ROBOTS_UNREACHABLE if robots.unreachable else Reason.ROBOTS
         return None
 
-    async def _attempts(self, url: str, kind: str, conditional: dict[str, str],
+    async def _attempts(self, url: str, expect: str, conditional: dict[str, str],
                         result: FetchResult) -> None:
         """Request `url` with retries on timeouts, connection errors, 5xx and 429; fill `result`.
 
@@ -504,9 +505,9 @@ class Fetcher:
                 result.status, result.reason, result.detail = None, Reason.HOST_DOWN, "host down: it failed repeatedly this run"
                 return
             result.attempts += 1
-            retry = _Retry()
+            retry: _Retry | None = _Retry()
             try:
-                retry = await self._once(url, kind, conditional, result)
+                retry = await self._once(url, expect, conditional, result)
             except _Refused:
                 result.reason = Reason.FORBIDDEN_ADDRESS
                 return
@@ -546,19 +547,19 @@ class Fetcher:
             log.warning("host %s is down (%s): its other URLs wait for the next run",
                         host_of(url), failure_text(result))
 
-    async def _once(self, url: str, kind: str, conditional: dict[str, str],
+    async def _once(self, url: str, expect: str, conditional: dict[str, str],
                     result: FetchResult) -> _Retry | None:
         """One request: None when done, a _Retry when worth another try; raises for transport
         failures. The timeout covers the exchange, not the wait for a politeness slot."""
         s = self.settings
         host = host_of(url)
         state = self._host(host)
-        request = await self._build_request(url, kind, conditional)
+        request = await self._build_request(url, expect, conditional)
         async with self._slot(state, url):
             deadline = time.monotonic() + s.timeout     # from the real start, not the slot wait
             async with asyncio.timeout(s.timeout + _WORKER_GRACE):
                 self.stats["requests"] += 1
-                answer = await self._exchange(request, kind, deadline)
+                answer = await self._exchange(request, expect, deadline)
             if answer.sent_at is not None:   # the next request keeps its distance from the real send
                 self._pacing.sent(host, state, answer.sent_at, self._delay(url))
         state.failures = 0   # it answered: not down
@@ -577,20 +578,20 @@ class Fetcher:
         result.reason, result.content = answer.reason, answer.content
         return None
 
-    async def _exchange(self, request: httpx.Request, kind: str, deadline: float) -> Exchange:
+    async def _exchange(self, request: httpx.Request, expect: str, deadline: float) -> Exchange:
         """The request/response itself: in a worker process when the crawler gave an
         `exchanger` (and no test transport), else on this process's client."""
         if self._exchanger is not None:
             try:
                 return await self._exchanger(request.method, str(request.url), request.headers.raw,
-                                             dict(request.extensions), kind, self.settings.max_bytes,
+                                             dict(request.extensions), expect, self.settings.max_bytes,
                                              deadline)
             except WorkerError:
                 pass          # the worker died under this request: do it here instead
-        return await exchange(self._client, request, kind, self.settings.max_bytes, deadline)
+        return await exchange(self._client, request, expect, self.settings.max_bytes, deadline)
 
-    async def _build_request(self, url: str, kind: str, conditional: dict[str, str]) -> httpx.Request:
-        headers = {"Accept": _ACCEPT_HEADER[kind], **conditional}
+    async def _build_request(self, url: str, expect: str, conditional: dict[str, str]) -> httpx.Request:
+        headers = {"Accept": _ACCEPT_HEADER[expect], **conditional}
         request = self._client.build_request("GET", url, headers=headers)
         host = request.url.raw_host.decode("ascii")   # IDNA form, as Scope stores hosts
         pinned = await self._checked_address(host)
@@ -653,7 +654,7 @@ class Exchange:
     sent_at: float | None = None   # time.monotonic() (one clock for all processes of a machine) the request went out
 
 
-def _reason_before_body(status: int, headers: dict[str, str], kind: str, max_bytes: int) -> Reason | None:
+def _reason_before_body(status: int, headers: dict[str, str], expect: str, max_bytes: int) -> Reason | None:
     """Why the body is not worth downloading, judged from the status line and headers."""
     if status == 304:
         return Reason.NOT_MODIFIED
@@ -661,10 +662,10 @@ def _reason_before_body(status: int, headers: dict[str, str], kind: str, max_byt
         return None if headers.get("location") else Reason.http(status)
     if not 200 <= status < 300:
         return Reason.http(status)
-    accepted = _ACCEPTED_TYPES[kind]
+    accepted = _ACCEPTED_TYPES[expect]
     mime, _ = _parse_content_type(headers.get("content-type"))
     if accepted is not None and mime is not None and mime not in accepted:
-        return _WRONG_TYPE_REASON[kind]
+        return _WRONG_TYPE_REASON[expect]
     length = headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:
         return Reason.TOO_LARGE
@@ -682,7 +683,7 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes | None
     return b"".join(chunks)
 
 
-async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str, max_bytes: int,
+async def exchange(client: httpx.AsyncClient, request: httpx.Request, expect: str, max_bytes: int,
                    deadline: float) -> Exchange:
     """Send one request and read the body only when it is wanted, all by `deadline`
     (time.monotonic). No answer by then raises TimeoutError; a body still arriving then ends
@@ -700,7 +701,7 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str,
         response = await client.send(request, stream=True)
     try:
         headers = {k.lower(): v for k, v in response.headers.items()}
-        reason = _reason_before_body(response.status_code, headers, kind, max_bytes)
+        reason = _reason_before_body(response.status_code, headers, expect, max_bytes)
         content = None
         if reason is None and response.status_code not in _REDIRECTS:
             try:
@@ -708,7 +709,7 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, kind: str,
                     content = await _read_capped(response, max_bytes)
                 if content is None:
                     reason = Reason.TOO_LARGE
-                elif kind == "page" and looks_binary(content):
+                elif expect == "page" and looks_binary(content):
                     reason, content = Reason.NOT_HTML, None   # an image or archive labelled text/html
             except TimeoutError:
                 reason = Reason.SLOW_BODY
@@ -737,7 +738,7 @@ async def warm_up(client: httpx.AsyncClient) -> None:
 
 
 async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, bytes]], extensions: dict,
-                          kind: str, max_bytes: int, deadline: float) -> Exchange:
+                          expect: str, max_bytes: int, deadline: float) -> Exchange:
     """`exchange` as a worker process runs it (see `scraper.workers`): the crawler built and
     vetted the request (scope, robots, pinned address, pacing); this only performs it, and not
     at all once `deadline` (time.monotonic, shared by processes on one machine) has passed: the
@@ -751,6 +752,6 @@ async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, byte
         await warm_up(_worker_client)
     request = httpx.Request(method, url, headers=headers, extensions=extensions)
     try:
-        return await exchange(_worker_client, request, kind, max_bytes, deadline)
+        return await exchange(_worker_client, request, expect, max_bytes, deadline)
     except httpx.ConnectError as exc:   # its causes do not cross to the crawler: keep what they say
         raise httpx.ConnectError(connect_failure(exc)) from None

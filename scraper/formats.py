@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 FORMATS = ("jsonl", "json", "csv", "md")
+JSON_FORMATS = ("jsonl", "json")       # these take records as JSON text too
 _LIST_FIELDS = ("images", "attachments")
 # Markdown header lines, in this order, for the fields a record has.
 _MD_LABELS = (("url", "URL"), ("site", "站点"), ("published_at", "发布时间"), ("author", "作者"),
@@ -23,22 +24,25 @@ _MD_LABELS = (("url", "URL"), ("site", "站点"), ("published_at", "发布时间
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
 
 
-def write_jsonl(records: Iterable[dict], out: IO[str]) -> int:
+def write_jsonl(records: Iterable[dict | str], out: IO[str]) -> int:
+    """One JSON object per line; records may be dicts or JSON text already."""
     count = 0
     dumps = json.dumps
+    write = out.write
     for record in records:
-        out.write(dumps(record, ensure_ascii=False))
-        out.write("\n")
+        write(record if isinstance(record, str) else dumps(record, ensure_ascii=False))
+        write("\n")
         count += 1
     return count
 
 
-def write_json(records: Iterable[dict], out: IO[str]) -> int:
-    """One JSON array, written element by element."""
+def write_json(records: Iterable[dict | str], out: IO[str]) -> int:
+    """One JSON array, written element by element (dicts or JSON text)."""
     count = 0
     out.write("[")
     for record in records:
-        out.write(("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
+        text = record if isinstance(record, str) else json.dumps(record, ensure_ascii=False)
+        out.write(("\n" if count == 0 else ",\n") + text)
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -102,7 +106,7 @@ def markdown_name(record: dict) -> str:
     return f"{site}/{'_'.join(p for p in (day, title, tag) if p)}.md"
 
 
-WRITERS: dict[str, Callable[[Iterable[dict], IO[str]], int]] = {
+WRITERS: dict[str, Callable[[Iterable, IO[str]], int]] = {
     "jsonl": write_jsonl, "json": write_json, "csv": write_csv, "md": write_markdown,
 }
 

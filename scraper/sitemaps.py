@@ -1,6 +1,6 @@
 """Sitemaps, sitemap indexes, text sitemaps and RSS/Atom feeds: bytes in, URLs (with dates) out.
 
-Pure functions, no I/O, so every parser is tested with bytes. The kind is chosen by sniffing
+Pure functions, no I/O, so every parser is tested with bytes. The format is chosen by sniffing
 the content, never by the file name or the Content-Type: servers lie both ways (gzip served
 as ``text/xml``, XML served as ``text/html``, HTML error pages served with status 200).
 
@@ -51,7 +51,7 @@ class SitemapEntry:
 @dataclass
 class Sitemap:
     url: str
-    kind: str                       # 'urlset' | 'index' | 'text' | 'rss' | 'atom' | 'invalid'
+    format: str                     # 'urlset' | 'index' | 'text' | 'rss' | 'atom' | 'invalid'
     entries: list[SitemapEntry] = field(default_factory=list)   # pages
     children: list[SitemapEntry] = field(default_factory=list)  # child sitemaps of an index
     error: Reason | None = None     # TRUNCATED, NOT_A_SITEMAP, HTML_ERROR_PAGE, EMPTY, GZIP_ERROR,
@@ -111,7 +111,7 @@ def _format_iso(y, mo, d, h, mi, s, tz) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# One handler per XML kind: which element is an item, and how an item becomes an entry
+# One handler per XML format: which element is an item, and how an item becomes an entry
 # ---------------------------------------------------------------------------------------------
 
 _LOCAL_NAMES: dict[str, str] = {}
@@ -195,8 +195,8 @@ def _atom_entry(el) -> SitemapEntry | None:
     )
 
 
-# root local name → (kind, item local name, item parser, is_index)
-_XML_KINDS = {
+# root local name → (format, item local name, item parser, is_index)
+_XML_FORMATS = {
     "urlset": ("urlset", "url", _urlset_entry, False),
     "sitemapindex": ("index", "sitemap", _index_entry, True),
     "rss": ("rss", "item", _rss_entry, False),
@@ -259,7 +259,7 @@ def parse_sitemap(data: bytes, url: str, content_type: str | None = None,
         html = bool(content_type and "html" in content_type.lower())
         return Sitemap(url, "invalid", error=Reason.HTML_ERROR_PAGE if html else Reason.NOT_A_SITEMAP)
     # A damaged gzip stream or an oversize body explains a truncation better than 'truncated'.
-    if error and sitemap.kind != "invalid":
+    if error and sitemap.format != "invalid":
         sitemap.error = error
     return sitemap
 
@@ -331,9 +331,9 @@ def _parse_xml(body: bytes, url: str, max_urls: int) -> Sitemap:
     body = _BARE_AMP_RE.sub(b"&amp;", body)
     root = _root_tag(body)
     name = _local(root)
-    if name not in _XML_KINDS:
+    if name not in _XML_FORMATS:
         return Sitemap(url, "invalid", error=Reason.HTML_ERROR_PAGE if name in _HTML_ROOTS else Reason.NOT_A_SITEMAP)
-    kind, item, build, is_index = _XML_KINDS[name]
+    fmt, item, build, is_index = _XML_FORMATS[name]
     # Only item and root ends reach Python: the parse stays in C for everything else.
     parser = _xml_parser(events=("end",), tag=(root, "{*}" + item))
     items: list[SitemapEntry] = []
@@ -366,8 +366,8 @@ def _parse_xml(body: bytes, url: str, max_urls: int) -> Sitemap:
     if entities:                            # what the entities would have said is missing
         error = Reason.XML_ENTITIES
     if is_index:
-        return Sitemap(url, kind, children=items, error=error)
-    return Sitemap(url, kind, entries=items, error=error)
+        return Sitemap(url, fmt, children=items, error=error)
+    return Sitemap(url, fmt, entries=items, error=error)
 
 
 def _clear(el) -> None:

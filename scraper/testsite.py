@@ -326,7 +326,7 @@ def serve_sites(roots: Mapping[str, str | Path], host: str = "127.0.0.1") -> Ite
             server.stop()
 
 
-FIXTURE_SITES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sites"
+FIXTURE_SITES_DIR = Path(__file__).resolve().parent / "demo_sites"   # package data: the demo needs no checkout
 
 
 def bundled_sites(base: str | Path = FIXTURE_SITES_DIR) -> dict[str, Path]:

@@ -33,19 +33,19 @@ PAGE = "http://a.cn/info/1012/5001.htm"
 ])
 def test_alternate_views_are_recognised_by_label_and_shape(anchor, view):
     links = discover_links(f"<html><body>{anchor}</body></html>", PAGE)
-    assert [(l.kind, l.rel) for l in links] == [("alternate", view)]
+    assert [(l.points_to, l.rel) for l in links] == [("alternate", view)]
 
 
 def test_head_links_name_amp_and_mobile_twins():
     html = ("<html><head><link rel='amphtml' href='/a/amp/'>"
             "<link rel='alternate' media='only screen and (max-width: 640px)' href='http://m.a.cn/a'>"
             "</head><body></body></html>")
-    assert [(l.kind, l.rel) for l in discover_links(html, PAGE)] == [("alternate", "amp"), ("alternate", "mobile")]
+    assert [(l.points_to, l.rel) for l in discover_links(html, PAGE)] == [("alternate", "amp"), ("alternate", "mobile")]
 
 
 def test_ordinary_links_are_not_views():
     html = "<html><body><a href='/info/1012/5002.htm'>打印机采购公告</a><a href='/news/printing.htm'>印刷</a></body></html>"
-    assert all(l.kind != "alternate" for l in discover_links(html, PAGE))
+    assert all(l.points_to != "alternate" for l in discover_links(html, PAGE))
 
 
 def test_a_view_pattern_is_fetched_once_then_its_views_are_aliases(tmp_path):

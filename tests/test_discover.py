@@ -132,16 +132,16 @@ def test_vsb_list_page_pagination_range_and_articles():
     page = "http://www.example.edu.cn/xwzx.htm"
     links = by_url(discover_links(fixture("vsb_list.htm"), page))
     base = "http://www.example.edu.cn/"
-    assert links[base + "info/1012/3456.htm"].kind == "article"
+    assert links[base + "info/1012/3456.htm"].points_to == "article"
     assert links[base + "info/1012/3456.htm"].text == "我校召开2023年秋季学期教学工作会议"
-    assert links[base + "info/1012/3454.htm"].kind == "article"          # fragment removed
+    assert links[base + "info/1012/3454.htm"].points_to == "article"          # fragment removed
     assert links[base + "xwzx/82.htm"].rel == "page" and links[base + "xwzx/82.htm"].text == "2"
     assert links[base + "xwzx/1.htm"].rel == "page"                      # 尾页
     # 下页 (82) and 尾页 (1) span the range: every page in between is found without crawling it.
-    assert all(links[f"{base}xwzx/{n}.htm"].kind == "list" for n in range(1, 83))
+    assert all(links[f"{base}xwzx/{n}.htm"].points_to == "list" for n in range(1, 83))
     assert base + "xwzx/83.htm" not in links and base + "xwzx/0.htm" not in links
-    assert links[base + "wzdt.htm"].rel == "sitemap-page" and links[base + "wzdt.htm"].kind == "list"
-    assert links[base + "system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1234&wbfileid=5678"].kind == "attachment"
+    assert links[base + "wzdt.htm"].rel == "sitemap-page" and links[base + "wzdt.htm"].points_to == "list"
+    assert links[base + "system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1234&wbfileid=5678"].points_to == "attachment"
     # 首页 in the navigation is the home page, not a page of this list.
     assert links[base + "index.htm"].rel is None
     # dropped: the page itself, javascript:, mailto:, tel:, images
@@ -155,11 +155,11 @@ def test_vsb_article_chain_with_label_outside_the_link():
     links = by_url(discover_links(fixture("vsb_article.htm"), page))
     prev = links["http://www.example.edu.cn/info/1012/3455.htm"]
     nxt = links["http://www.example.edu.cn/info/1012/3457.htm"]
-    assert (prev.kind, prev.rel, prev.text) == ("article", "prev", "学校举行第十届校园文化艺术节")
-    assert (nxt.kind, nxt.rel) == ("article", "next")
-    assert links["http://www.example.edu.cn/xwzx.htm"].kind == "list"
+    assert (prev.points_to, prev.rel, prev.text) == ("article", "prev", "学校举行第十届校园文化艺术节")
+    assert (nxt.points_to, nxt.rel) == ("article", "next")
+    assert links["http://www.example.edu.cn/xwzx.htm"].points_to == "list"
     attachment = [l for l in links.values() if l.text == "会议材料.pdf"]
-    assert attachment and attachment[0].kind == "attachment"
+    assert attachment and attachment[0].points_to == "attachment"
 
 
 def test_trs_list_script_pagination_gbk_page():
@@ -170,12 +170,12 @@ def test_trs_list_script_pagination_gbk_page():
     generated = [u for u, l in links.items() if l.rel == "page"]
     assert generated == [f"{base}index_{i}.html" for i in range(1, 25)]
     art = links[base + "202311/t20231105_4567890.html"]
-    assert (art.kind, art.text) == ("article", "省政府常务会议研究部署今冬明春重点工作")
-    assert links["http://www.example.gov.cn/zwgk/tzgg/202311/t20231103_4566002.html"].kind == "article"
-    assert links[base + "202311/P020231103512345678901.pdf"].kind == "attachment"
-    assert links["http://www.example.gov.cn/rss/ywdt.xml"].kind == "feed"
+    assert (art.points_to, art.text) == ("article", "省政府常务会议研究部署今冬明春重点工作")
+    assert links["http://www.example.gov.cn/zwgk/tzgg/202311/t20231103_4566002.html"].points_to == "article"
+    assert links[base + "202311/P020231103512345678901.pdf"].points_to == "attachment"
+    assert links["http://www.example.gov.cn/rss/ywdt.xml"].points_to == "feed"
     assert links["http://www.example.gov.cn/wzdt/"] == Link("http://www.example.gov.cn/wzdt/", "list", "sitemap-page", "网站地图")
-    assert links["http://www.example.gov.cn/sitemap.xml"].kind == "sitemap"
+    assert links["http://www.example.gov.cn/sitemap.xml"].points_to == "sitemap"
     assert links["http://www.example.gov.cn/sitemap.xml"].rel == "sitemap-page"
 
 
@@ -187,14 +187,14 @@ def test_trs_article_chain_in_table_cells_and_link_rel():
     assert chain == [("prev", "http://www.example.gov.cn/zwgk/ywdt/202311/t20231104_4567001.html")]
     found = by_url(links)
     assert found[chain[0][1]].text == "全省秋粮收购进度过半"
-    assert found["http://www.example.gov.cn/zwgk/ywdt/202311/P020231105512345678901.docx"].kind == "attachment"
-    assert found["http://www.example.gov.cn/zwgk/ywdt/"].kind == "list"               # 更多>>
+    assert found["http://www.example.gov.cn/zwgk/ywdt/202311/P020231105512345678901.docx"].points_to == "attachment"
+    assert found["http://www.example.gov.cn/zwgk/ywdt/"].points_to == "list"               # 更多>>
 
 
 def test_jcms_datastore_records_and_pagenum_range():
     page = "http://www.example.gov.cn/col/col1234/index.html"
     links = by_url(discover_links(fixture("jcms_list.html"), page))
-    assert links["http://www.example.gov.cn/art/2023/11/5/art_1234_567890.html"].kind == "article"
+    assert links["http://www.example.gov.cn/art/2023/11/5/art_1234_567890.html"].points_to == "article"
     assert links["http://www.example.gov.cn/art/2023/11/4/art_1234_567881.html"].text == "我市开展安全生产大检查"
     pages = [u for u, l in links.items() if l.rel == "page"]
     expected = {f"{page}?uid=5678&pageNum={n}" for n in range(2, 13)}
@@ -205,15 +205,15 @@ def test_jcms_datastore_records_and_pagenum_range():
 def test_wordpress_archive():
     page = "https://www.example.cn/category/industry/page/2/"
     links = by_url(discover_links(fixture("wordpress_archive.html"), page))
-    assert links["https://www.example.cn/feed/"].kind == "feed"
+    assert links["https://www.example.cn/feed/"].points_to == "feed"
     assert links["https://www.example.cn/category/industry/page/3/"].rel == "page"       # <link rel=next>
     assert links["https://www.example.cn/category/industry/"].rel == "page"              # <link rel=prev>
     assert {f"https://www.example.cn/category/industry/page/{n}/" for n in range(3, 10)} <= set(links)
-    assert links["https://www.example.cn/2023/11/05/ev-exports-surge/"].kind == "article"
-    assert links["https://www.example.cn/?p=4567"].kind == "article"
+    assert links["https://www.example.cn/2023/11/05/ev-exports-surge/"].points_to == "article"
+    assert links["https://www.example.cn/?p=4567"].points_to == "article"
     sitemap = links["https://www.example.cn/wp-sitemap.xml"]
-    assert (sitemap.kind, sitemap.rel) == ("sitemap", "sitemap-page")
-    assert links["https://www.example.cn/wp-content/uploads/2023/11/report.xlsx"].kind == "attachment"
+    assert (sitemap.points_to, sitemap.rel) == ("sitemap", "sitemap-page")
+    assert links["https://www.example.cn/wp-content/uploads/2023/11/report.xlsx"].points_to == "attachment"
     assert not any("wp-includes" in u or "wp-json" in u for u in links)                 # css, api
 
 
@@ -240,7 +240,7 @@ TARGET = "http://www.example.cn/news/202311/t20231104_99.html"
 ])
 def test_article_chain_labels(snippet, rel):
     links = by_url(discover_links(f"<html><body>{snippet}</body></html>", PAGE))
-    assert (links[TARGET].kind, links[TARGET].rel) == ("article", rel)
+    assert (links[TARGET].points_to, links[TARGET].rel) == ("article", rel)
 
 
 def test_one_label_is_not_credited_to_two_links():
@@ -255,15 +255,15 @@ def test_one_label_is_not_credited_to_two_links():
 def test_chain_label_pointing_at_a_list_page_is_not_an_article():
     html = '<p>下一篇：<a href="../index.html">返回列表</a></p>'
     link = discover_links(html, PAGE)[0]
-    assert (link.kind, link.rel) == ("list", None)
+    assert (link.points_to, link.rel) == ("list", None)
 
 
 def test_link_rel_next_on_article_is_chain_on_list_is_pagination():
     head = '<html><head><link rel="next" href="{}"></head><body></body></html>'
     art = discover_links(head.format("t20231106_101.html"), PAGE)[0]
-    assert (art.kind, art.rel) == ("article", "next")
+    assert (art.points_to, art.rel) == ("article", "next")
     lst = discover_links(head.format("index_2.html"), "http://www.example.cn/news/index_1.html")[0]
-    assert (lst.kind, lst.rel) == ("list", "page")
+    assert (lst.points_to, lst.rel) == ("list", "page")
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,7 +285,7 @@ def test_trs_script_pagination_variants(script, count):
     suffix = "shtml" if "shtml" in script else "html"
     pages = [l for l in discover_links(html, f"http://www.example.cn/news/index.{suffix}") if l.rel == "page"]
     assert [l.url for l in pages] == [f"http://www.example.cn/news/index_{i}.{suffix}" for i in range(1, count + 1)]
-    assert all(l.kind == "list" for l in pages)
+    assert all(l.points_to == "list" for l in pages)
 
 
 def test_jcms_jpage_script_pagination():
@@ -315,7 +315,7 @@ def test_script_total_is_capped():
 @pytest.mark.parametrize("text", ["下一页", "下页", "末页", "尾页", "[3]", "第3页", "3", "»", "Next", ">>"])
 def test_pagination_texts(text):
     link = discover_links(f'<a href="?page=3">{text}</a>', LIST)[0]
-    assert (link.kind, link.rel, link.url) == ("list", "page", LIST + "?page=3")
+    assert (link.points_to, link.rel, link.url) == ("list", "page", LIST + "?page=3")
 
 
 def test_numbered_links_on_another_host_are_not_pagination():
@@ -348,7 +348,7 @@ def test_javascript_links_that_open_a_page():
             '<a href="javascript:openWin(\'content.jsp?id=5\')">乙</a>'
             '<a href="javascript:void(0)" onclick="toggle(this)">丙</a>')
     links = discover_links(html, LIST)
-    assert [(l.url, l.kind) for l in links] == [
+    assert [(l.url, l.points_to) for l in links] == [
         ("http://www.example.cn/art/2023/11/5/art_1234_567890.html", "article"),
         ("http://www.example.cn/news/content.jsp?id=5", "article"),
     ]
@@ -371,7 +371,7 @@ def test_meta_refresh_frames_and_redirect_scripts():
     html = ('<html><head><meta http-equiv="Refresh" content="0; URL=\'/col/col1234/index.html\'">'
             '<meta http-equiv="Content-Type" content="text/html; charset=gbk"></head>'
             '<frameset><frame src="top.htm"><frame src="/xwzx/list.htm"></frameset></html>')
-    links = [(l.url, l.kind) for l in discover_links(html, "http://www.example.gov.cn/")]
+    links = [(l.url, l.points_to) for l in discover_links(html, "http://www.example.gov.cn/")]
     assert links == [
         ("http://www.example.gov.cn/col/col1234/index.html", "list"),
         ("http://www.example.gov.cn/top.htm", "list"),
@@ -394,7 +394,7 @@ def test_jcms_dataproxy_answer_is_read_like_the_page():
            '<record><![CDATA[<li><a href="/art/2023/10/9/art_1234_567001.html">国庆假期安全生产检查</a></li>]]></record>'
            '</recordset></datastore>')
     links = discover_links(xml, "http://www.example.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15")
-    assert [(l.url, l.kind, l.text) for l in links] == [
+    assert [(l.url, l.points_to, l.text) for l in links] == [
         ("http://www.example.gov.cn/art/2023/10/9/art_1234_567001.html", "article", "国庆假期安全生产检查")]
 
 
@@ -463,13 +463,13 @@ def test_sitemap_labels():
     html = ('<a href="/sitemap.html">网站地图</a><a href="/map.xml">XML地图</a>'
             '<a href="/sitemap.xml.gz">Sitemap</a><a href="/site-map/">站点地图</a>')
     links = discover_links(html, LIST)
-    assert [(l.kind, l.rel) for l in links] == [("list", "sitemap-page"), ("sitemap", "sitemap-page"),
+    assert [(l.points_to, l.rel) for l in links] == [("list", "sitemap-page"), ("sitemap", "sitemap-page"),
                                                ("sitemap", "sitemap-page"), ("list", "sitemap-page")]
 
 
 def test_empty_and_broken_html():
     assert discover_links("", LIST) == []
-    assert discover_links("<a href='/news/12345678.html'>未闭合", LIST)[0].kind == "article"
+    assert discover_links("<a href='/news/12345678.html'>未闭合", LIST)[0].points_to == "article"
 
 
 def test_large_page_keeps_every_link():
@@ -480,7 +480,7 @@ def test_large_page_keeps_every_link():
     html = f"<html><body><ul>{rows}</ul><a href='xwzx/2.htm'>下页</a><a href='xwzx/40.htm'>尾页</a></body></html>"
     assert len(html.encode()) > 120_000
     links = discover_links(html, "http://www.example.edu.cn/xwzx.htm")
-    assert sum(l.kind == "article" for l in links) == 600
+    assert sum(l.points_to == "article" for l in links) == 600
     assert sum(l.rel == "page" for l in links) == 39
 
 
@@ -488,7 +488,7 @@ def test_large_page_keeps_every_link():
 # Reachability on the shared fixture sites (files read directly: no server, no network)
 # --------------------------------------------------------------------------------------------
 
-SITES = Path(__file__).parent / "fixtures" / "sites"
+SITES = Path(__file__).parents[1] / "scraper" / "demo_sites"
 ORIGIN = "http://SITE_ORIGIN"          # the sites' own placeholder for their origin
 
 
@@ -519,9 +519,9 @@ def test_every_article_of_the_fixture_sites_is_reachable(site):
             queue += [(c.url, True) for c in sm.children] + [(e.url, False) for e in sm.entries]
             continue
         for link in discover_links(decode_html(data)[0], url):
-            kinds.setdefault(link.url, link.kind)
-            if link.kind != "attachment":
-                queue.append((link.url, link.kind in ("sitemap", "feed")))
+            kinds.setdefault(link.url, link.points_to)
+            if link.points_to != "attachment":
+                queue.append((link.url, link.points_to in ("sitemap", "feed")))
     for article in truth["articles"]:
         url = ORIGIN + article["path"]
         assert url in seen, article["path"]

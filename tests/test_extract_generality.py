@@ -226,7 +226,7 @@ def test_video_player_controls_are_not_text():
 
 
 def test_photo_story_keeps_its_credited_captions():
-    captions = "".join(f"<p>5月19日，某地群众参加植树活动，现场气氛热烈。 记者 王丽 摄</p>" for _ in range(3))
+    captions = "".join("<p>5月19日，某地群众参加植树活动，现场气氛热烈。 记者 王丽 摄</p>" for _ in range(3))
     html = page("<h1>群众参加植树活动</h1><div>2024-05-19</div>", "").replace(
         "<div class='content'>", f"<div class='content'><p>某地群众19日参加义务植树活动。</p>{captions}")
     html = html.replace(_PARA.format(_TEXT) * 4, "")

@@ -25,7 +25,7 @@ def test_an_attachment_the_crawler_skips_is_one_the_extractor_records(ext):
     link = f'<p>附件：<a href="{target}">申报材料</a></p>'
     art = extract_article(TRS.replace(SIGNATURE, link + SIGNATURE), URL)
     assert target in [a.url for a in art.attachments]
-    assert [link.kind for link in discover_links(link, URL) if link.url == target] == ["attachment"]
+    assert [link.points_to for link in discover_links(link, URL) if link.url == target] == ["attachment"]
 
 
 def test_a_gzipped_sitemap_is_no_attachment_on_either_side():

@@ -74,9 +74,11 @@ def test_one_ordering_for_every_term_length(db):
 
 def test_total_counts_beyond_the_page_and_snippets_mark_terms(db):
     total, hits = search(db, parse_query("招生 OR 高质量"), 1)
+    assert total == 4 and len(list(hits)) == 1
+    total, hits = search(db, parse_query("招生"), 1, offset=1)
     rows = list(hits)
-    assert total == 4 and len(rows) == 1
-    assert "[招生]" in rows[0][-1] or "[高质量]" in rows[0][-1]   # first by relevance once indexed, else newest
+    assert total == 2 and "[招生]" in rows[0][-1]
+    assert search(db, parse_query("招生"), 5, offset=9)[0] == 2             # past the end: still the total
 
 
 def test_cli_json_and_usage_errors(db):

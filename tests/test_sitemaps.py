@@ -1,4 +1,4 @@
-"""Sitemap/feed parsing from bytes: every kind, every way a file in the wild is broken."""
+"""Sitemap/feed parsing from bytes: every format, every way a file in the wild is broken."""
 from __future__ import annotations
 
 import gzip
@@ -19,7 +19,7 @@ def fixture(name: str) -> bytes:
 
 def test_google_news_urlset():
     sm = parse_sitemap(fixture("news_urlset.xml"), SITE)
-    assert (sm.kind, sm.error, sm.children) == ("urlset", None, [])
+    assert (sm.format, sm.error, sm.children) == ("urlset", None, [])
     assert sm.entries[0] == SitemapEntry(
         url="https://news.example.cn/2023/11/05/c_1129955123.htm",   # not the image:loc before it
         lastmod="2023-11-05T10:30:00+08:00",
@@ -38,7 +38,7 @@ def test_google_news_urlset():
 
 def test_sitemap_index_children_with_lastmod():
     sm = parse_sitemap(fixture("index.xml"), SITE)
-    assert (sm.kind, sm.error, sm.entries) == ("index", None, [])
+    assert (sm.format, sm.error, sm.entries) == ("index", None, [])
     assert sm.children == [
         SitemapEntry("https://news.example.cn/sitemap/news.xml", lastmod="2023-11-05T10:31:00+00:00"),
         SitemapEntry("https://news.example.cn/sitemap/2023-10.xml.gz", lastmod="2023-10-31"),
@@ -48,7 +48,7 @@ def test_sitemap_index_children_with_lastmod():
 
 def test_truncated_file_keeps_complete_entries():
     sm = parse_sitemap(fixture("truncated.xml"), "http://www.example.gov.cn/sitemap.xml")
-    assert (sm.kind, sm.error) == ("urlset", "truncated")
+    assert (sm.format, sm.error) == ("urlset", "truncated")
     # the third <url> is cut inside its <loc>: its half URL must not be kept
     assert [e.url for e in sm.entries] == [
         "http://www.example.gov.cn/art/2023/11/5/art_1234_567890.html",
@@ -64,7 +64,7 @@ def test_gbk_declared_sitemap():
 
 def test_rss_in_gb2312():
     sm = parse_sitemap(fixture("rss_gb2312.xml"), "http://www.example.com.cn/rss.xml")
-    assert (sm.kind, sm.error) == ("rss", None)
+    assert (sm.format, sm.error) == ("rss", None)
     assert sm.entries == [
         SitemapEntry("http://www.example.com.cn/yw/202311/t20231105_4567890.html",
                      lastmod="2023-11-05T10:30:00+08:00", title="省政府常务会议研究部署今冬明春重点工作"),
@@ -75,7 +75,7 @@ def test_rss_in_gb2312():
 
 def test_atom_uses_alternate_link_and_updated():
     sm = parse_sitemap(fixture("atom.xml"), "https://blog.example.cn/feed/atom/")
-    assert sm.kind == "atom"
+    assert sm.format == "atom"
     assert sm.entries == [
         SitemapEntry("https://blog.example.cn/2023/11/rural-revitalization/",
                      lastmod="2023-11-05T11:20:00+08:00", title="关于乡村振兴的几点思考"),
@@ -86,7 +86,7 @@ def test_atom_uses_alternate_link_and_updated():
 
 def test_text_sitemap():
     sm = parse_sitemap(fixture("sitemap.txt"), "https://www.example.cn/sitemap.txt")
-    assert (sm.kind, sm.error) == ("text", None)
+    assert (sm.format, sm.error) == ("text", None)
     assert [e.url for e in sm.entries] == [
         "https://www.example.cn/news/2023/1105/123456.html",
         "https://www.example.cn/news/2023/1105/123457.html",
@@ -116,7 +116,7 @@ def test_truncated_gzip_keeps_what_it_can():
 
 def test_corrupt_gzip_is_invalid():
     sm = parse_sitemap(b"\x1f\x8b\x08\x00garbage-not-deflate", SITE)
-    assert (sm.kind, sm.error, sm.entries) == ("invalid", "gzip-error", [])
+    assert (sm.format, sm.error, sm.entries) == ("invalid", "gzip-error", [])
 
 
 def test_gzip_bomb_is_capped():
@@ -140,19 +140,19 @@ def test_gzip_bomb_is_capped():
 ])
 def test_not_a_sitemap(data, content_type, error):
     sm = parse_sitemap(data, SITE, content_type)
-    assert (sm.kind, sm.error, sm.entries, sm.children) == ("invalid", error, [], [])
+    assert (sm.format, sm.error, sm.entries, sm.children) == ("invalid", error, [], [])
 
 
 def test_junk_before_the_xml_is_skipped():
     data = b"<br />\n<b>Warning</b>: Cannot modify header information in /var/www/wp.php\n" + fixture("index.xml")
-    assert parse_sitemap(data, SITE).kind == "index"
+    assert parse_sitemap(data, SITE).format == "index"
     notice = b"PHP Notice: undefined index\n" + fixture("news_urlset.xml")
     assert len(parse_sitemap(notice, SITE).entries) == 4
 
 
 def test_wrong_content_type_does_not_hide_a_good_sitemap():
     sm = parse_sitemap(fixture("index.xml"), SITE, "text/html; charset=utf-8")
-    assert (sm.kind, len(sm.children)) == ("index", 3)
+    assert (sm.format, len(sm.children)) == ("index", 3)
 
 
 def test_url_cap_per_file():
@@ -216,7 +216,7 @@ def test_utf16_and_double_gzip():
     assert len(parse_sitemap(twice, SITE).children) == 3
 
 
-@pytest.mark.parametrize("data,kind,error,urls", [
+@pytest.mark.parametrize("data,fmt,error,urls", [
     # an entity bomb is not expanded (resolve_entities=False): the URL keeps its plain part,
     # and the file is flagged
     (b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
@@ -235,9 +235,9 @@ def test_utf16_and_double_gzip():
     (gzip.compress(b""), "invalid", "empty", []),
     (b"\x1f\x8b", "invalid", "gzip-error", []),
 ])
-def test_hostile_files_do_not_raise(data, kind, error, urls):
+def test_hostile_files_do_not_raise(data, fmt, error, urls):
     sm = parse_sitemap(data, SITE)
-    assert (sm.kind, sm.error, [e.url for e in sm.entries]) == (kind, error, urls)
+    assert (sm.format, sm.error, [e.url for e in sm.entries]) == (fmt, error, urls)
 
 
 def test_a_loc_without_host_is_dropped():

@@ -135,7 +135,6 @@ def find_body(page: Page, title_line: int = -1) -> BodyRange:
     best = score_blocks(page, title_line)
     if best < 0:
         return BodyRange(-1, 0, -1)
-    blk = page.blocks[best]
     first, last = _with_sections(page, best)
     return BodyRange(best, first, last)
 

@@ -8,7 +8,6 @@ need it, because an on-page line repeats the headline exactly.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .dom import Page

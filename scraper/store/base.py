@@ -10,6 +10,7 @@ together; a crash then loses at most the open group, whose frontier rows are sti
 """
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -214,6 +215,13 @@ class Archive(ABC):
         """The selected articles as dicts of `fields` (default `ARTICLE_COLUMNS` less run_id;
         images and attachments as lists), ordered by site, published_at, url; one row in memory
         at a time. Raises ValueError for an unknown field."""
+
+    def iter_article_json(self, selection: ArticleSelection = ArticleSelection(),
+                          fields: Sequence[str] | None = None) -> Iterator[str]:
+        """`iter_articles` as JSON text, one object per article (same keys, same order): the
+        path of JSON and JSON Lines export, which a backend may let its database build."""
+        for record in self.iter_articles(selection, fields):
+            yield json.dumps(record, ensure_ascii=False)
 
     @abstractmethod
     def iter_responses(self, selection: ArticleSelection = ArticleSelection()) -> Iterator[tuple]:

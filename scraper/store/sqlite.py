@@ -569,7 +569,10 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
 
     def _rows(self, cursor: sqlite3.Cursor, time_limit: float | None) -> Iterator[tuple]:
         try:                            # a damaged page may first be read mid-way
-            yield from cursor
+            # not `yield from`: that would pass close() on to the cursor, and a reader abandoned
+            # after its archive was closed (`export | head`) would then fail on a closed database
+            for row in cursor:
+                yield row
         except sqlite3.Error as exc:
             raise _query_error(exc, self.path, time_limit) from exc
 
@@ -627,7 +630,8 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
     def table_rows(self, table: str, columns: Sequence[str]) -> Iterator[tuple]:
         self._check_columns(table, columns)
         cursor = self.conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")
-        yield from cursor
+        for row in cursor:              # not `yield from`: see _rows
+            yield row
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
         self._check_columns(table, columns)

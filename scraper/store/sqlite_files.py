@@ -36,5 +36,6 @@ class SqliteFiles:
         if site is not None:
             sql += " WHERE l.site = ?"
             params = (site,)
-        for *fields, content in self.conn.execute(sql + " ORDER BY l.site, l.article_url, l.file_url", params):
-            yield StoredFile(*fields, decompress(content))
+        for article_url, site_, text, url, sha256, mime, content in self.conn.execute(
+                sql + " ORDER BY l.site, l.article_url, l.file_url", params):
+            yield StoredFile(article_url, site_, text, url, sha256, mime, decompress(content))

@@ -1,0 +1,106 @@
+"""Scale-out: articles/s of 1, 2 and 4 `scraper worker` processes sharing one PostgreSQL archive,
+beside the single SQLite process, on 40 loopback news sites under polite settings.
+
+    python bench/scale_bench.py                       # 40 sites x 10 articles, 1 s delay, 0.8 s answers
+    python bench/scale_bench.py --sites 20 --articles 5 --latency 0.5
+
+Every site has its own 127.0.x.y address and answers each request after `--latency` seconds (real
+news servers take a fraction of a second, which is what limits how many hosts one process with
+`--concurrency` requests in flight keeps busy); each host allows one request at a time, one per
+`--delay` seconds. A scratch PostgreSQL server is started from the machine's server binaries.
+For each setup the frontier is seeded (`crawl --seed-only`, counted in the time), then the
+workers run until it is empty. Politeness is judged from the sites' own request log: starts on
+one host closer than the delay (less 50 ms of measuring slack) are violations and must be 0;
+the largest number of requests one host answered at once must be 1.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scraper.store import open_archive  # noqa: E402
+from scraper.testfarm import SiteFarm  # noqa: E402
+from scraper.testpg import start_temp_postgres  # noqa: E402
+
+SLACK = 0.05
+
+
+def _config(path: Path, farm: SiteFarm, delay: float) -> str:
+    sites = "".join(f'[[site]]\nname = "site{i:02d}"\nstart_urls = ["{origin}/"]\n'
+                    for i, origin in enumerate(farm.origins))
+    path.write_text(f"[defaults]\ndelay = {delay}\nextract_workers = 0\ntimeout = 10\n" + sites, encoding="utf-8")
+    return str(path)
+
+
+def _scraper(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "scraper", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _finish(processes: list[subprocess.Popen]) -> None:
+    for p in processes:
+        _, err = p.communicate()
+        if p.returncode:
+            raise SystemExit(f"scraper exited {p.returncode}: {err[-1500:]}")
+
+
+def _measure(farm: SiteFarm, label: str, db: str, run, delay: float) -> dict:
+    farm.hits.clear()
+    started = time.monotonic()
+    run()
+    elapsed = time.monotonic() - started
+    with open_archive(db, readonly=True) as archive:
+        articles = archive.query("SELECT COUNT(*) FROM articles").first()[0]
+    row = {"setup": label, "articles": articles, "seconds": elapsed, "per_s": articles / elapsed,
+           "requests": len(farm.hits), "violations": farm.politeness_violations(delay, SLACK),
+           "closest": farm.closest_starts(), "most_at_once": max(farm.max_in_flight().values())}
+    print(f"{label:<22} {articles:>5} articles in {elapsed:6.1f}s = {row['per_s']:5.1f} articles/s;"
+          f" {row['requests']} requests, {row['violations']} politeness violations"
+          f" (closest starts on a host {row['closest']:.3f}s, delay {delay}s),"
+          f" at most {row['most_at_once']} in flight per host", flush=True)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sites", type=int, default=40)
+    parser.add_argument("--articles", type=int, default=10)
+    parser.add_argument("--delay", type=float, default=1.0)
+    parser.add_argument("--latency", type=float, default=0.8)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="scale-bench-"))
+    rows = []
+    with start_temp_postgres() as pg, SiteFarm(args.sites, args.articles, args.latency) as farm:
+        config = _config(tmp / "sites.toml", farm, args.delay)
+        print(f"{args.sites} sites x {args.articles} articles, delay {args.delay}s, answers after "
+              f"{args.latency}s, 8 requests in flight per process", flush=True)
+        sqlite_db = str(tmp / "archive.db")
+        rows.append(_measure(farm, "SQLite, 1 process", sqlite_db,
+                             lambda: _finish([_scraper("crawl", "--config", config, "--db", sqlite_db)]), args.delay))
+        for n in args.workers:
+            with psycopg.connect(pg.url(), autocommit=True) as conn:
+                conn.execute(f"CREATE DATABASE bench{n}")
+            url = pg.url(f"bench{n}")
+
+            def run(url: str = url, n: int = n) -> None:
+                _finish([_scraper("crawl", "--config", config, "--db", url, "--seed-only")])
+                _finish([_scraper("worker", "--db", url, "--extract-workers", "0") for _ in range(n)])
+
+            rows.append(_measure(farm, f"PostgreSQL, {n} worker{'s' * (n > 1)}", url, run, args.delay))
+    base = next(r for r in rows if r["setup"].startswith("PostgreSQL, 1 "))
+    for r in rows:
+        print(f"  {r['setup']:<22} {r['per_s'] / base['per_s']:4.2f}x one PostgreSQL worker")
+    print(f"politeness violations in all: {sum(r['violations'] for r in rows)}")
+
+
+if __name__ == "__main__":
+    main()
