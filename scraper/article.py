@@ -39,6 +39,7 @@ class Article:
     canonical_url: str | None = None  # <link rel=canonical>, absolute, as declared
     encoding: str | None = None       # codec the bytes were decoded with
     reason: str | None = None         # None when the page looks like a real article
+    page_count: int = 1               # pages of a multi-page article, merged into this record
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -11,7 +11,7 @@ from .records import ARTICLE_COLUMNS, VERSIONED_COLUMNS
 
 SCHEMA_VERSION = 1
 READER_ROLE = "scraper_reader"
-_INTEGER_COLUMNS = frozenset({"version", "run_id"})
+_INTEGER_COLUMNS = frozenset({"version", "run_id", "page_count"})
 
 
 def _articles_table() -> str:

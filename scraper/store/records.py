@@ -19,8 +19,8 @@ DEFAULT_DB = "archive.db"
 # only real articles are stored) plus what the archive keeps about each. Defined once here;
 # the schema and the export are derived from it.
 ARTICLE_COLUMNS: tuple[str, ...] = ("url", "site") + tuple(
-    f.name for f in fields(Article) if f.name not in ("url", "reason")
-) + ("content_hash", "version", "first_seen", "last_seen", "run_id")
+    f.name for f in fields(Article) if f.name not in ("url", "reason", "page_count")
+) + ("content_hash", "version", "first_seen", "last_seen", "run_id", "page_count")   # page_count came later
 # Article fields kept as JSON text (lists of dataclasses).
 JSON_FIELDS = ("images", "attachments")
 _STORED_FIELDS = tuple(f.name for f in fields(Article) if f.name in ARTICLE_COLUMNS)

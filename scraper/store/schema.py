@@ -125,8 +125,13 @@ WHEN old.rowid <= (SELECT "upto" FROM "search_indexed") BEGIN
 END;
 """
 
+# Version 7: a multi-page article (5001.htm, 5001_2.htm, …) is one record; how many pages it had.
+V7 = """
+ALTER TABLE "articles" ADD COLUMN "page_count" INTEGER DEFAULT 1;
+"""
+
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps
