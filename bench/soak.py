@@ -112,8 +112,13 @@ def serve(port: multiprocessing.Value, served: multiprocessing.Value, pages: int
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address) -> None:
+            pass          # a killed crawler resets its connections: expected here
+
+    server = Server(("127.0.0.1", 0), Handler)
     origin_box.append(f"http://127.0.0.1:{server.server_address[1]}")
     port.value = server.server_address[1]
     server.serve_forever()
@@ -167,12 +172,12 @@ def run_crawl(origin: str, db: Path, args, served, checkpoints: list[int], kill_
                             stderr=subprocess.PIPE, start_new_session=True)
     sampler = Sampler(proc.pid)
     sampler.start()
-    started = time.monotonic()
+    started, served_before = time.monotonic(), served.value
     while proc.poll() is None:
         time.sleep(0.2)
         while checkpoints and served.value >= checkpoints[0]:
             n = checkpoints.pop(0)
-            rate = served.value / (time.monotonic() - started)
+            rate = (served.value - served_before) / (time.monotonic() - started)
             print(f"{n:>7} pages: crawler peak RSS {sampler.crawler / 1024:6.0f} MB, largest worker "
                   f"{sampler.worker / 1024:6.0f} MB, all workers {sampler.workers_total / 1024:6.0f} MB "
                   f"({rate:.0f} pages/s so far)", flush=True)

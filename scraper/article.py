@@ -39,6 +39,7 @@ class Article:
     canonical_url: str | None = None  # <link rel=canonical>, absolute, as declared
     encoding: str | None = None       # codec the bytes were decoded with
     reason: str | None = None         # None when the page looks like a real article
+    page_count: int = 1               # pages of a multi-page article, merged into this record
     # How each field was found: label, markup, pattern, heading, meta, url, signature, epaper,
     # fallback — `meta`, `url` and `fallback` are weak evidence (shown per site by stats).
     evidence: dict[str, str] = field(default_factory=dict)

@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .discover import Link, classify_url
+from .article import Article
+from .discover import Link, classify_url, first_part
 from .fetch import Fetcher, FetchResult, HostPacing, SharedHostPacing, failure_text, remote_exchange
 from .files import file_extension
 from .frontier import Frontier, FrontierItem
@@ -76,6 +77,7 @@ _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 WORKER_OPS: dict[str, Callable[..., Any]] = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
 TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern's yield
 _EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → what its fetch expects (else page)
+MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
 _SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
 
@@ -88,6 +90,17 @@ class _Budget:
         self.deadline = time.monotonic() + max_duration if max_duration is not None else None
         self.spent = 0
         self.stop_reason: str | None = None
+        self.heads: dict[str, int] = {}     # site → priority of the URL it fetches next
+
+    def defer(self, site: str, priority: int | None) -> bool:
+        """With a page budget, whether `site` should let another site's more urgent URL (an
+        article, a list page) have the next page first, so a cut crawl holds the most articles
+        whichever site its traps are on. `priority` None: the site has nothing to fetch now."""
+        if priority is None:
+            self.heads.pop(site, None)
+            return False
+        self.heads[site] = priority
+        return self.max_pages is not None and any(p < priority for s, p in self.heads.items() if s != site)
 
     def hit(self, which: str) -> None:
         if not self.stop_reason:
@@ -188,6 +201,7 @@ class _SiteCrawl:
         self.yields = YieldTracker(self.settings.low_yield_after)
         self._pages_since_save = 0
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
+        self.run_sites: list[str] = [site.name]             # names of all sites of this run
 
     # -- seeding -------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -211,6 +225,8 @@ class _SiteCrawl:
         self.yields = YieldTracker(self.settings.low_yield_after, {
             row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
         with self.archive.transaction():
+            # a site is its origins, whatever it is called: a renamed site keeps its queue and articles
+            self.archive.adopt_origins(self.site.name, list(origins), self.run_sites)
             days = self.settings.recheck_days
             since = None if days is None else (datetime.now(timezone.utc) - timedelta(days=days)).strftime(
                 "%Y-%m-%dT%H:%M:%SZ")
@@ -235,6 +251,10 @@ class _SiteCrawl:
             pattern = url_pattern(item.url)
             if item.kind in TRUSTED_KINDS:
                 return item, asked
+            if item.kind == "part":             # fetched with its article's first page
+                with self.archive.transaction():
+                    self.frontier.finish(item, "done", run_id=self.run_id)
+                continue
             alias = self.yields.stats(pattern).alias
             if alias == "yes" and item.discovered_from:
                 self._skip(item, Reason.ALIAS)       # a view of the article it was found on
@@ -313,7 +333,12 @@ class _SiteCrawl:
     async def _worker(self) -> None:
         while not self.budget.stop_reason:
             item, asked = self._next()
+            if item is not None and self.budget.defer(self.site.name, item.priority):
+                self.queue.insert(0, item)
+                await asyncio.sleep(0.01)
+                continue
             if item is None:
+                self.budget.defer(self.site.name, None)
                 if self.inflight or not asked:
                     await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
                 elif self.archive.claimed_elsewhere(self.site.name):
@@ -377,10 +402,43 @@ class _SiteCrawl:
             else:
                 processed = await self._work("process", result.content, result.final_url, result.charset,
                                              self.site.extract or None, self.scope)
-                self._store_page(item, result, processed)
+                first = first_part(result.final_url, processed.parts) if processed.parts else None
+                if first is not None:       # a later page of an article: fetched with the first
+                    self._later_part(item, result, processed, first)
+                    return
+                parts = await self._fetch_parts(item, processed) if processed.parts else []
+                self._store_page(item, result, processed, parts)
         except WorkerError as exc:
             self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
+
+    async def _fetch_parts(self, item: FrontierItem, first: Processed) -> list[tuple[str, FetchResult, Processed]]:
+        """The other pages of a multi-page article, fetched now (each counts as a page fetched)
+        so that it is stored as one record; a part's own pager may name parts the first did
+        not (下一页 only). Stops at the first part that cannot be fetched or is no article."""
+        fetched: list[tuple[str, FetchResult, Processed]] = []
+        todo, seen, done = list(first.parts), set(first.parts), {item.url}
+        while todo and len(fetched) < MAX_PARTS:
+            url = todo.pop(0)
+            canon = canonicalize(url)
+            if canon is None or canon in done or not self.scope.allows(canon):
+                continue
+            done.add(canon)
+            result = await self.fetcher.fetch(url, expect="page")
+            self.budget.spent += 1          # a part is a page fetched, never refused half-way
+            self.counts["pages_fetched"] += 1
+            if not result.ok:
+                break
+            part = await self._work("process", result.content, result.final_url, result.charset,
+                                    self.site.extract or None, self.scope)
+            if part.article.reason is not None:
+                break
+            fetched.append((canon, result, part))
+            for more in part.parts:
+                if more not in seen:
+                    seen.add(more)
+                    todo.append(more)
+        return fetched
 
     def _note(self, item: FrontierItem, result: FetchResult) -> None:
         """Log one fetch (DEBUG, like Scrapy's `Crawled (200) <GET url> (referer: …)`) and keep
@@ -541,7 +599,30 @@ class _SiteCrawl:
         if stats is not None and stats.alias == "probe":
             stats.alias, stats.dirty = ("yes" if alias else "no"), True
 
-    def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed) -> None:
+    def _later_part(self, item: FrontierItem, result: FetchResult, processed: Processed, first: str) -> None:
+        """Reached a later page of a multi-page article first: queue its first page (which
+        fetches and merges them all) and keep this one as a part."""
+        with self.archive.transaction():
+            self.archive.save_page(self._page_record(item, result, raw=processed.raw, encoding=processed.encoding))
+            self._enqueue([_Found(first, "article", step=0)], item)
+            self.frontier.finish(item, "done", kind="part", run_id=self.run_id)
+
+    def _merge_parts(self, article: Article, parts: list[tuple[str, FetchResult, Processed]]) -> None:
+        """One record of a multi-page article: the parts' bodies, images and attachments
+        appended in reading order; each part's page stored and done (kind 'part')."""
+        for canon, result, part in parts:
+            extra = part.article
+            article.body = "\n".join(b for b in (article.body, extra.body) if b)
+            article.images += extra.images
+            article.attachments += extra.attachments
+            own = FrontierItem(canon, result.url, self.site.name, "part")
+            self.archive.save_page(self._page_record(own, result, raw=part.raw, encoding=part.encoding))
+            self.frontier.add([own], self.run_id)
+            self.frontier.finish(own, "done", kind="part", run_id=self.run_id)
+        article.page_count = 1 + len(parts)
+
+    def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed,
+                    parts: list[tuple[str, FetchResult, Processed]] = ()) -> None:
         article = processed.article
         is_article = article.reason is None
         links: list[_Found] = []
@@ -565,6 +646,7 @@ class _SiteCrawl:
                 self._page_record(item, result, raw=processed.raw, encoding=processed.encoding)
             )
             if is_article:
+                self._merge_parts(article, parts)
                 key = self._article_key(item, result, processed)
                 links += self._alternate_views(views, key)
             new = self._enqueue(links, item)
@@ -580,6 +662,8 @@ class _SiteCrawl:
                 # alias the fetched URL to where the text really lives (save_article may have
                 # kept a plainer twin), so aliases never point at a URL without an article
                 self.archive.add_alias(item.url, self.archive.resolve_alias(key))
+                for canon, _, _ in parts:
+                    self.archive.add_alias(canon, self.archive.resolve_alias(key))
                 self.counts["aliases" if outcome == "alias" else f"articles_{outcome}"] += 1
                 kind = "article" if item.kind != "start" else None
             else:
@@ -661,6 +745,8 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
             pacing = HostPacing(run.concurrency) if shared is None else SharedHostPacing(shared, run.concurrency)
             crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
                       for s in sites]
+            for c in crawls:
+                c.run_sites = [s.name for s in sites]
             if seed:
                 archive.save_sites((s.name, s.to_json()) for s in sites)
             if archive.lease_seconds:
@@ -706,19 +792,23 @@ class InvalidStartURL(ValueError):
 
 def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
                     same_site: bool = False) -> list[SiteConfig]:
-    """One site per start host, so that each keeps its own scope and politeness. With
+    """One site per start origin (scheme, host, port: two services on one address are two
+    sites), named by its host (and port when not the default), so that each keeps its own
+    scope and politeness. With
     `same_site`, a site also covers the other hosts of its registered domain
     (news.x.edu.cn → *.x.edu.cn), where universities and ministries spread their news."""
-    by_host: dict[str, list[str]] = {}
+    by_origin: dict[str, list[str]] = {}
     for url in urls:
         if canonicalize(url) is None:
             raise InvalidStartURL(f"not an http(s) URL: {url}")
-        by_host.setdefault(host_of(url), []).append(url)
+        by_origin.setdefault(origin_of(url), []).append(url)
+    netlocs = Counter(origin.partition("://")[2] for origin in by_origin)
     sites = []
-    for host, group in by_host.items():
+    for origin, group in by_origin.items():
+        host, netloc = host_of(origin), origin.partition("://")[2]
         domain = registered_domain(host) if same_site else None
-        sites.append(SiteConfig(name=host, start_urls=tuple(group), settings=settings or Settings(),
-                                allow_hosts=(f"*.{domain}",) if domain else ()))
+        sites.append(SiteConfig(name=netloc if netlocs[netloc] == 1 else origin, start_urls=tuple(group),
+                                settings=settings or Settings(), allow_hosts=(f"*.{domain}",) if domain else ()))
     return sites
 
 

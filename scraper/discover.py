@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -718,6 +718,55 @@ def _page_key(url: str) -> tuple[str, int] | None:
             return None                           # no number, or an id rather than a page
         start, end = numbers[-1].span()
     return url[:start] + "\0" + url[end:], int(url[start:end])
+
+
+# Pages of one multi-page article: the first page's URL plus a part number, as a query parameter
+# (?page=2, &pageNum=2), a leaf suffix (5001_2.htm, TRS t…_5001_1.html) or a last directory
+# (WordPress /slug/2/). Part numbers are small; longer numbers are ids.
+_PART_PARAM = re.compile(r"(?:^|&)(?:page|pagenum|pageno|pn|p|curpage|currentpage|pageindex)=(\d{1,3})(?=&|$)", re.I)
+_PART_LEAF = re.compile(r"^(.*)_(\d{1,3})(\.\w+)$")
+_PART_DIR = re.compile(r"^(.*/)(\d{1,3})/?$")
+
+
+def _part_key(url: str) -> tuple[str, int]:
+    """(the URL with its part number removed, the number), or (url, 0) when it has none."""
+    parts = urlsplit(url)
+    m = _PART_PARAM.search(parts.query) if parts.query else None
+    if m:
+        query = (parts.query[:m.start()] + parts.query[m.end():]).strip("&").replace("&&", "&")
+        return urlunsplit(parts._replace(query=query)), int(m.group(1))
+    m = _PART_LEAF.match(parts.path) or _PART_DIR.match(parts.path)
+    if m:
+        return urlunsplit(parts._replace(path=m.group(1) + (m.group(3) if m.re is _PART_LEAF else ""))), int(m.group(2))
+    return url, 0
+
+
+def article_parts(url: str, links: list[Link]) -> list[str]:
+    """The other pages of the multi-page article at `url`, in reading order: the targets of
+    its in-article pager (共N页 1 2 3 下一页) that are the same URL with another part number.
+    Call it for article pages only: a list page's pagination is not an article's parts."""
+    base = _part_key(url)[0]
+    firsts = {url, base}
+    found: dict[str, int] = {}
+    for link in links:
+        core = "".join(link.text.split()).lower().strip(_BRACKETS)
+        if link.url == url or not core or len(core) > 12 or not (
+                core in _PAGE_WORDS or core in _FIRST_PAGE_WORDS or _NUMBERED_PAGE.match(core)):
+            continue
+        if link.url == base:
+            found[link.url] = 0
+            continue
+        other, number = _part_key(link.url)
+        if other in firsts and number:
+            found[link.url] = number
+    return sorted(found, key=found.__getitem__)
+
+
+def first_part(url: str, parts: list[str]) -> str | None:
+    """The first page of the multi-page article of which `url` is a later page (its pager,
+    `parts`, links the first), else None."""
+    base, number = _part_key(url)
+    return base if number and base in parts else None
 
 
 def _fill_page_ranges(found: _Links, page: str, max_fill: int) -> None:

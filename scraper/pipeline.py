@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .article import Article
-from .discover import Link, discover_links
+from .discover import Link, article_parts, discover_links
 from .extract import SiteProfile, extract_parsed, parse_page
 from .sitemaps import Sitemap, parse_sitemap
 from .store import compress
@@ -24,6 +24,7 @@ class Processed:
     raw: bytes          # compressed page bytes (store.compress), ready for the `pages` table
     # canonical URL of each link, when a scope was given (the links are then only those in it)
     canonical: dict[str, str] = field(default_factory=dict)
+    parts: list[str] = field(default_factory=list)   # the other pages of a multi-page article, in order
 
 
 def process_page(content: bytes, url: str, http_charset: str | None = None,
@@ -44,8 +45,9 @@ def process_page(content: bytes, url: str, http_charset: str | None = None,
             if canon is not None and scope.allows(canon):
                 canonical[link.url] = canon
         links = [link for link in links if link.url in canonical]
+    parts = article_parts(url, links) if article.reason is None else []
     return Processed(article=article, links=links, encoding=parsed.encoding, raw=compress(content),
-                     canonical=canonical)
+                     canonical=canonical, parts=parts)
 
 
 def process_sitemap(content: bytes, url: str, content_type: str | None = None) -> tuple[Sitemap, bytes]:

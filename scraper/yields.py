@@ -8,6 +8,9 @@ article, or reveals a never-seen URL that looks like an article or whose pattern
 articles. A pattern whose last `limit` fetches yielded nothing is *low-yield*: its URLs are no
 longer admitted or fetched, and go last in the queue meanwhile. One later yielding page of the
 pattern (a page reached another way, or an article found through one of its pages) revives it.
+Patterns that differ only in their query's keys (a calendar's month and day pages, a tag page
+with and without `page=`) also share a *family* (host + masked path) that is judged the same
+way, so one widget costs `limit` fetches, not `limit` per combination of its parameters.
 
 The counts are learned state, kept per site in the archive (`url_patterns`) so that the next run
 starts knowing which patterns are traps; `scraper stats` shows them.
@@ -29,6 +32,12 @@ def url_pattern(url: str) -> str:
     parts = urlsplit(url)
     keys = sorted({_DIGITS.sub("#", p.partition("=")[0]) for p in parts.query.split("&") if p})
     return parts.netloc + _DIGITS.sub("#", parts.path) + ("?" + "&".join(keys) if keys else "")
+
+
+def _family(pattern: str) -> str | None:
+    """'host/path?*' for a pattern with a query, None without (it is its own family)."""
+    path, sep, _ = pattern.partition("?")
+    return path + "?*" if sep else None
 
 
 @dataclass
@@ -57,16 +66,19 @@ class YieldTracker:
         return found
 
     def is_low(self, pattern: str, pending: int = 0) -> bool:
-        """Whether the pattern's last `limit` fetches yielded nothing, counting `pending`
-        fetches under way as such when the pattern never yielded (so concurrent workers cannot
-        overshoot the limit on a trap). A pattern that has yielded is judged by its own idle
-        fetches only: with as many fetches in flight as the limit, one non-article among
+        """Whether the last `limit` fetches of the pattern (or of its family) yielded nothing,
+        counting `pending` fetches under way as such when it never yielded (so concurrent
+        workers cannot overshoot the limit on a trap). One that has yielded is judged by its own
+        idle fetches only: with as many fetches in flight as the limit, one non-article among
         thousands of articles would otherwise stop it."""
-        found = self.patterns.get(pattern)
-        if found is None:
-            return False
-        guessed = pending if found.yielded == 0 and found.idle > 0 else 0
-        return found.idle + guessed >= self.limit
+        for key in (pattern, _family(pattern)):
+            found = self.patterns.get(key) if key else None
+            if found is None:
+                continue
+            guessed = pending if found.yielded == 0 and found.idle > 0 else 0
+            if found.idle + guessed >= self.limit:
+                return True
+        return False
 
     def is_doubtful(self, pattern: str) -> bool:
         """Half way to low-yield and never productive: queue its URLs after everything else."""
@@ -80,16 +92,24 @@ class YieldTracker:
     def record(self, pattern: str, *, article: bool, yielded: bool) -> bool:
         """One fetched page of `pattern` (not a 304: an unchanged page says nothing new).
         Returns True when this revived a low-yield pattern."""
-        s = self.stats(pattern)
-        s.fetched += 1
-        s.articles += article
-        return self._outcome(s, article or yielded)
+        revived = False
+        for key in (pattern, _family(pattern)):
+            if key:
+                s = self.stats(key)
+                s.fetched += 1
+                s.articles += article
+                revived = self._outcome(s, article or yielded) or revived
+        return revived
 
     def credit(self, pattern: str) -> bool:
         """A page of `pattern` turned out to lead to an article (found through it, fetched
         later). Returns True when this revived a low-yield pattern."""
-        s = self.patterns.get(pattern)
-        return s is not None and s.idle > 0 and self._outcome(s, True)
+        revived = False
+        for key in (pattern, _family(pattern)):
+            s = self.patterns.get(key) if key else None
+            if s is not None and s.idle > 0:
+                revived = self._outcome(s, True) or revived
+        return revived
 
     def _outcome(self, s: PatternStats, yielded: bool) -> bool:
         was_low = s.idle >= self.limit

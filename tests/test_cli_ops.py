@@ -54,8 +54,8 @@ def test_exit_0_with_a_json_summary_and_a_timestamped_log_file(crawled):
     assert summary["outcome"] == "completed" and summary["exit_code"] == 0 and summary["failed_sites"] == {}
     assert summary["counts"]["articles_new"] > 10
     assert result.stderr == ""                       # everything went to --log-file
-    assert re.search(rf"^{STAMP} INFO scraper.crawler: site 127.0.0.1: starting from ", log, re.M)
-    assert re.search(rf"^{STAMP} INFO scraper.crawler: site 127.0.0.1: finished in ", log, re.M)
+    assert re.search(rf"^{STAMP} INFO scraper.crawler: site 127.0.0.1:\d+: starting from ", log, re.M)
+    assert re.search(rf"^{STAMP} INFO scraper.crawler: site 127.0.0.1:\d+: finished in ", log, re.M)
     assert re.search(rf"^{STAMP} DEBUG scraper.crawler: Crawled \(200\) <GET http://127.0.0.1:\d+/\S*> "
                      r"\(referer: http://127.0.0.1:\d+/\S*\)$", log, re.M)
     assert re.search(rf"^{STAMP} INFO scraper.run: run 1 completed: ", log, re.M)

@@ -80,7 +80,7 @@ def test_traps_cost_a_bounded_number_of_requests_and_every_article_is_found(tmp_
     assert skipped > 0 and low >= 6
     assert report.counts["low-yield"] == skipped
     shown = CliRunner().invoke(main, ["stats", "--db", str(tmp_path / "a.db")])
-    assert shown.exit_code == 0 and "low-yield" in shown.output and "rili?m&y" in shown.output
+    assert shown.exit_code == 0 and "low-yield" in shown.output and "/rili?" in shown.output
 
 
 def test_learned_yields_persist_so_a_second_run_skips_known_traps(tmp_path):

@@ -102,6 +102,12 @@ class Archive(ABC):
         `recheck_reasons` too."""
 
     @abstractmethod
+    def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
+        """Label `site` the queued URLs, pages, articles and URL patterns of `origins`
+        ('scheme://host[:port]') held under another name that is none of `run_sites`: a site
+        renamed in sites.toml keeps what it had."""
+
+    @abstractmethod
     def unskip(self, site: str, reason: str) -> None:
         """Make the URLs of `site` skipped for `reason` pending again."""
 

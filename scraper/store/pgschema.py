@@ -11,7 +11,7 @@ from .records import ARTICLE_COLUMNS, VERSIONED_COLUMNS
 
 SCHEMA_VERSION = 2   # 2: articles.evidence (how each field was found)
 READER_ROLE = "scraper_reader"
-_INTEGER_COLUMNS = frozenset({"version", "run_id"})
+_INTEGER_COLUMNS = frozenset({"version", "run_id", "page_count"})
 
 
 def _articles_table() -> str:

@@ -260,6 +260,17 @@ class PostgresArchive(PostgresReading, Archive):
         c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'skipped' AND reason = ANY(%s)",
                   (site, list(recheck_reasons)))
 
+    def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
+        for origin in origins:
+            for table in ("frontier", "pages", "articles"):
+                self.conn.execute(f"UPDATE {table} SET site = %s WHERE url >= %s AND url < %s"
+                                  " AND NOT site = ANY(%s)", (site, origin + "/", origin + "0", list(run_sites)))
+            netloc = origin.partition("://")[2]
+            self.conn.execute("UPDATE url_patterns p SET site = %s WHERE pattern >= %s AND pattern < %s"
+                              " AND NOT site = ANY(%s) AND NOT EXISTS (SELECT 1 FROM url_patterns q"
+                              " WHERE q.site = %s AND q.pattern = p.pattern)",
+                              (site, netloc + "/", netloc + "0", list(run_sites), site))
+
     def unskip(self, site: str, reason: str) -> None:
         self.conn.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'skipped' AND reason = %s",
                           (site, reason))

@@ -19,8 +19,8 @@ DEFAULT_DB = "archive.db"
 # only real articles are stored) plus what the archive keeps about each. Defined once here;
 # the schema and the export are derived from it.
 ARTICLE_COLUMNS: tuple[str, ...] = ("url", "site") + tuple(
-    f.name for f in fields(Article) if f.name not in ("url", "reason", "evidence")
-) + ("content_hash", "version", "first_seen", "last_seen", "run_id", "evidence")   # evidence: added in v7, last
+    f.name for f in fields(Article) if f.name not in ("url", "reason", "page_count", "evidence")
+) + ("content_hash", "version", "first_seen", "last_seen", "run_id", "page_count", "evidence")   # added later, last
 # Article fields kept as JSON text (lists of dataclasses).
 JSON_FIELDS = ("images", "attachments")
 # … and a mapping kept as a JSON object.

@@ -125,14 +125,19 @@ WHEN old.rowid <= (SELECT "upto" FROM "search_indexed") BEGIN
 END;
 """
 
-# MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-# Version 7: how each field of an article was found (`Article.evidence`, JSON), so weak
-# evidence (a date from the URL, a title from <title> alone) can be counted per site.
+# Version 7: a multi-page article (5001.htm, 5001_2.htm, …) is one record; how many pages it had.
 V7 = """
+ALTER TABLE "articles" ADD COLUMN "page_count" INTEGER DEFAULT 1;
+"""
+
+# MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
+# Version 8: how each field of an article was found (`Article.evidence`, JSON), so weak
+# evidence (a date from the URL, a title from <title> alone) can be counted per site.
+V8 = """
 ALTER TABLE "articles" ADD COLUMN "evidence" TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps

@@ -381,6 +381,16 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             (site, *recheck_reasons),
         )
 
+    def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
+        others = ", ".join("?" * len(run_sites))
+        for origin in origins:      # URL ranges, so the primary keys' indexes answer
+            for table in ("frontier", "pages", "articles"):
+                self.conn.execute(f"UPDATE {table} SET site=? WHERE url >= ? AND url < ? AND site NOT IN ({others})",
+                                  (site, origin + "/", origin + "0", *run_sites))
+            netloc = origin.partition("://")[2]
+            self.conn.execute(f"UPDATE OR REPLACE url_patterns SET site=? WHERE pattern >= ? AND pattern < ?"
+                              f" AND site NOT IN ({others})", (site, netloc + "/", netloc + "0", *run_sites))
+
     def unskip(self, site: str, reason: str) -> None:
         self.conn.execute("UPDATE frontier SET state='pending' WHERE site=? AND state='skipped' AND reason=?",
                           (site, reason))
