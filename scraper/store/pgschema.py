@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .records import ARTICLE_COLUMNS, VERSIONED_COLUMNS
 
-SCHEMA_VERSION = 2   # 2: articles.evidence (how each field was found)
+SCHEMA_VERSION = 3   # 2: articles.evidence (how each field was found); 3: site_profiles
 READER_ROLE = "scraper_reader"
 _INTEGER_COLUMNS = frozenset({"version", "run_id", "page_count"})
 
@@ -20,6 +20,11 @@ def _articles_table() -> str:
         for name in ARTICLE_COLUMNS
     )
     return f"CREATE TABLE articles ({columns})"
+
+
+# Version 3: each site's extraction profile (see the SQLite schema's version 9).
+SCHEMA_V3 = ("CREATE TABLE IF NOT EXISTS site_profiles (site text PRIMARY KEY, profile text, pages bigint,"
+             " learned_at text)")
 
 
 def schema_v1() -> list[str]:

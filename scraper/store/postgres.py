@@ -36,7 +36,7 @@ from ..article import Article
 from ..frontier import FrontierItem
 from .base import Archive, ArchiveError
 from .pg_read import PostgresReading
-from .pgschema import READER_ROLE, SCHEMA_VERSION, schema_v1
+from .pgschema import READER_ROLE, SCHEMA_V3, SCHEMA_VERSION, schema_v1
 from .records import (ARTICLE_COLUMNS, VERSIONED_COLUMNS, FileRecord, PageRecord, QueryResult, RawPage, StoredFile,
                       article_record, compress, content_hash, decompress, like_prefix, plainer, utcnow)
 
@@ -120,6 +120,8 @@ class PostgresArchive(PostgresReading, Archive):
                     self.conn.execute(statement)
             if version < 2:
                 self.conn.execute("ALTER TABLE articles ADD COLUMN IF NOT EXISTS evidence text")
+            if version < 3:
+                self.conn.execute(SCHEMA_V3)
             self.conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s)"
                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
         self._grant_reader()
@@ -288,6 +290,15 @@ class PostgresArchive(PostgresReading, Archive):
                 " idle = excluded.idle, alias = excluded.alias",
                 [(site, *row) for row in sorted(rows)])
 
+    def site_profile(self, site: str) -> tuple[str, int] | None:
+        row = self.conn.execute("SELECT profile, pages FROM site_profiles WHERE site = %s", (site,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def save_site_profile(self, site: str, profile: str, pages: int) -> None:
+        self.conn.execute("INSERT INTO site_profiles (site, profile, pages, learned_at) VALUES (%s, %s, %s, %s)"
+                          " ON CONFLICT (site) DO UPDATE SET profile = excluded.profile, pages = excluded.pages,"
+                          " learned_at = excluded.learned_at", (site, profile, pages, utcnow()))
+
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         """Lease the most urgent pending URLs of `site` that no other live worker holds (this
         worker's own, less `exclude`, as on SQLite). SKIP LOCKED lets workers claim side by side
@@ -454,6 +465,11 @@ class PostgresArchive(PostgresReading, Archive):
     def has_raw_page(self, url: str) -> bool:
         return self.conn.execute("SELECT 1 FROM pages WHERE url = %s AND raw IS NOT NULL", (url,)).fetchone() is not None
 
+    def raw_page(self, url: str) -> RawPage | None:
+        row = self.conn.execute("SELECT url, site, final_url, raw, encoding FROM pages WHERE url = %s"
+                                " AND raw IS NOT NULL AND encoding IS NOT NULL", (url,)).fetchone()
+        return RawPage(row[0], row[1], row[2], decompress(bytes(row[3])), row[4]) if row else None
+
     def raw_pages(self, site: str | None = None) -> Iterator[RawPage]:
         sql = ("SELECT url, site, final_url, raw, encoding FROM pages WHERE raw IS NOT NULL AND encoding IS NOT NULL"
                " AND url > %s {} ORDER BY url LIMIT 200")
@@ -563,7 +579,7 @@ class PostgresArchive(PostgresReading, Archive):
             for table in ("aliases", "article_versions"):
                 self.conn.execute(pgsql.SQL("DELETE FROM {} WHERE url IN (SELECT url FROM articles WHERE site LIKE %s)")
                                   .format(pgsql.Identifier(table)), (like,))
-            for table in ("articles", "pages", "frontier"):
+            for table in ("articles", "pages", "frontier", "site_profiles"):
                 self.conn.execute(pgsql.SQL("DELETE FROM {} WHERE site LIKE %s").format(pgsql.Identifier(table)),
                                   (like,))
 

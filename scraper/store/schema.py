@@ -130,14 +130,21 @@ V7 = """
 ALTER TABLE "articles" ADD COLUMN "page_count" INTEGER DEFAULT 1;
 """
 
-# MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
 # Version 8: how each field of an article was found (`Article.evidence`, JSON), so weak
 # evidence (a date from the URL, a title from <title> alone) can be counted per site.
 V8 = """
 ALTER TABLE "articles" ADD COLUMN "evidence" TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
+# Version 9: learned per-site state — the site's extraction profile (`scraper.extract.profile`:
+# the <title> affixes, template prose, body container and header line its pages share), as JSON,
+# with how many pages it was learned from, so a later crawl or `reextract` starts from it.
+V9 = """
+CREATE TABLE "site_profiles" ("site" TEXT PRIMARY KEY, "profile" TEXT, "pages" INTEGER, "learned_at" TEXT);
+"""
+
+# MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps

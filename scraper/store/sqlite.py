@@ -407,6 +407,14 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             [(site, *row) for row in rows],
         )
 
+    def site_profile(self, site: str) -> tuple[str, int] | None:
+        row = self.conn.execute("SELECT profile, pages FROM site_profiles WHERE site=?", (site,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def save_site_profile(self, site: str, profile: str, pages: int) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO site_profiles(site, profile, pages, learned_at) VALUES (?, ?, ?, ?)",
+                          (site, profile, pages, utcnow()))
+
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         rows = self.conn.execute(
             "SELECT url, fetch_url, site, kind, depth, lastmod, discovered_from, attempts,"
@@ -466,6 +474,11 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
 
     def has_raw_page(self, url: str) -> bool:
         return self.conn.execute("SELECT 1 FROM pages WHERE url=? AND raw IS NOT NULL", (url,)).fetchone() is not None
+
+    def raw_page(self, url: str) -> RawPage | None:
+        row = self.conn.execute("SELECT url, site, final_url, raw, encoding FROM pages WHERE url=?"
+                                " AND raw IS NOT NULL AND encoding IS NOT NULL", (url,)).fetchone()
+        return RawPage(row[0], row[1], row[2], decompress(row[3]), row[4]) if row else None
 
     def raw_pages(self, site: str | None = None) -> Iterator[RawPage]:
         sql = ("SELECT url, site, final_url, raw, encoding FROM pages WHERE raw IS NOT NULL"
@@ -552,7 +565,7 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             for table in ("aliases", "article_versions"):
                 self.conn.execute(f"DELETE FROM {table} WHERE url IN"
                                   " (SELECT url FROM articles WHERE site LIKE ? ESCAPE '\\')", (like,))
-            for table in ("articles", "pages", "frontier"):
+            for table in ("articles", "pages", "frontier", "site_profiles"):
                 self.conn.execute(f"DELETE FROM {table} WHERE site LIKE ? ESCAPE '\\'", (like,))
 
     # -- reading -----------------------------------------------------------------------------
