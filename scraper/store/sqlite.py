@@ -591,7 +591,7 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             ("skipped URLs by reason", self._read_whole(
                 "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state='skipped'"
                 " GROUP BY 1, 2 ORDER BY 3 DESC")),
-            ("URL patterns not yielding (low-yield after low_yield_after idle fetches)", self._read_whole(
+            ("URL patterns not yielding (low-yield after low_yield_after idle fetches; never-yielding ones after a few)", self._read_whole(
                 "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0"
                 " ORDER BY idle DESC LIMIT 10")),
             ("recent runs", self._read_whole(
