@@ -25,19 +25,11 @@ MAX_URLS = 50_000                     # the protocol's limit per file
 MAX_BYTES = 50 * 1024 * 1024          # the protocol's limit per (uncompressed) file
 _CHUNK = 64 * 1024
 
-# Paths worth one request each when robots.txt names no sitemap. Ordered by how often they
-# exist on Chinese news and government sites (and WordPress, which many small outlets run).
-SITEMAP_FALLBACKS: tuple[str, ...] = (
-    "/sitemap.xml",
-    "/sitemap_index.xml",
-    "/sitemap.xml.gz",
-    "/sitemap.txt",
-    "/sitemapindex.xml",
-    "/sitemap/sitemap.xml",
-    "/wp-sitemap.xml",
-    "/rss.xml",
-    "/feed/",
-)
+# Where a sitemap is guessed when neither robots.txt nor the home page names one: the two
+# locations most sites that have one use, asked in order until one answers. Guessing more (.gz,
+# .txt, feeds…) cost a site without a sitemap a request per guess and found what its links
+# reveal anyway.
+SITEMAP_FALLBACKS: tuple[str, ...] = ("/sitemap.xml", "/sitemap_index.xml")
 
 
 @dataclass

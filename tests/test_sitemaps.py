@@ -206,7 +206,7 @@ def test_normalize_date(raw, expected):
 def test_fallbacks_are_root_paths():
     assert SITEMAP_FALLBACKS[0] == "/sitemap.xml"
     assert all(p.startswith("/") for p in SITEMAP_FALLBACKS)
-    assert {"/sitemap_index.xml", "/sitemap.xml.gz", "/sitemap.txt"} <= set(SITEMAP_FALLBACKS)
+    assert len(SITEMAP_FALLBACKS) <= 2        # guesses cost a request each on every site without one
 
 
 def test_utf16_and_double_gzip():
