@@ -24,7 +24,7 @@ from .meta import doc_title, meta_date, read_meta
 from .overrides import apply_overrides
 from .profile import TEMPLATE_LINE_MIN, PageTraits, SiteProfile, block_key, learn_profile, line_key
 from .site import LazySite
-from .title import find_title, first_heading, heading_near
+from .title import find_title, first_heading, heading_near, nearest_copy
 
 __all__ = ["ParsedPage", "PageTraits", "SiteProfile", "extract_article", "extract_parsed", "extract_traced", "learn_profile",
            "page_traits", "parse_page"]
@@ -129,6 +129,8 @@ def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile,
     art.title, title_line = find_title(page, meta, title, site.is_site)
     title_how = "heading" if title_line >= 0 else "meta"
     rng = find_body(page, title_line, profile.template_lines, profile.body_container)
+    if 0 <= title_line < rng.first:
+        title_line = nearest_copy(page, title_line, rng.first)
     if title_line >= 0 and abs(rng.first - title_line) > _TITLE_BODY_GAP:
         # <title> matched a line far from any text (a logo or banner naming the site): trust
         # neither that line nor the position prior built on it.

@@ -22,7 +22,7 @@ def _articles_table() -> str:
     return f"CREATE TABLE articles ({columns})"
 
 
-# Version 3: each site's extraction profile (see the SQLite schema's version 10).
+# Version 3: each site's extraction profile (see the SQLite schema's version 11).
 SCHEMA_V3 = ("CREATE TABLE IF NOT EXISTS site_profiles (site text PRIMARY KEY, profile text, pages bigint,"
              " learned_at text)")
 

@@ -150,15 +150,21 @@ CREATE INDEX "idx_pages_status_run" ON "pages" ("status", "run_id", "url", "fetc
 DROP INDEX "idx_pages_status";
 """
 
-# Version 10: learned per-site state — the site's extraction profile (`scraper.extract.profile`:
+# Version 10: search orders the articles no phrase ranks newest first by walking this index
+# until its page is full, and a date-only filter reads its rowids here, not from the rows.
+V10 = """
+CREATE INDEX "idx_articles_published_at" ON "articles" ("published_at");
+"""
+
+# Version 11: learned per-site state — the site's extraction profile (`scraper.extract.profile`:
 # the <title> affixes, template prose, body container and header line its pages share), as JSON,
 # with how many pages it was learned from, so a later crawl or `reextract` starts from it.
-V10 = """
+V11 = """
 CREATE TABLE "site_profiles" ("site" TEXT PRIMARY KEY, "profile" TEXT, "pages" INTEGER, "learned_at" TEXT);
 """
 
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps
