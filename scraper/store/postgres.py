@@ -241,13 +241,18 @@ class PostgresArchive(PostgresReading, Archive):
 
     def requeue(self, site: str, *, kinds: Sequence[str] | None, first_seen_since: str | None,
                 retry_reasons: Sequence[str], max_attempts: int, always_kinds: Sequence[str],
-                recheck_reasons: Sequence[str]) -> None:
+                recheck_reasons: Sequence[str], entry_kinds: Sequence[str] = ()) -> None:
         c = self.conn
         if kinds is None:
             c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'done'", (site,))
         else:
             c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'done' AND kind = ANY(%s)",
-                      (site, list(kinds)))
+                      (site, [k for k in kinds if k not in entry_kinds]))
+            entries = [k for k in kinds if k in entry_kinds]
+            if entries:
+                c.execute("UPDATE frontier f SET state = 'pending' WHERE site = %s AND state = 'done' AND kind = ANY(%s)"
+                          " AND NOT EXISTS (SELECT 1 FROM frontier p WHERE p.url = f.discovered_from"
+                          "  AND p.kind = f.kind)", (site, entries))
         if first_seen_since:
             c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'done' AND kind = 'article'"
                       " AND url IN (SELECT url FROM articles WHERE site = %s AND first_seen >= %s)",
@@ -259,6 +264,13 @@ class PostgresArchive(PostgresReading, Archive):
                   " AND (kind = 'start' OR discovered_from = 'robots.txt')", (site,))
         c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'skipped' AND reason = ANY(%s)",
                   (site, list(recheck_reasons)))
+
+    def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
+        rows = self.conn.execute("SELECT url, state, run_id FROM frontier WHERE url = ANY(%s)", (list(urls),))
+        return {r[0]: (r[1], r[2]) for r in rows.fetchall()}
+
+    def reopen(self, url: str) -> None:
+        self.conn.execute("UPDATE frontier SET state = 'pending' WHERE url = %s AND state = 'done'", (url,))
 
     def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
         for origin in origins:
@@ -494,6 +506,14 @@ class PostgresArchive(PostgresReading, Archive):
             yield StoredFile(*fields, decompress(bytes(content)))
 
     # -- articles ----------------------------------------------------------------------------
+    def article_parts(self, url: str) -> list[tuple[str, str]]:
+        row = self.conn.execute("SELECT page_count FROM articles WHERE url = %s", (url,)).fetchone()
+        if not row or (row[0] or 1) < 2:
+            return []           # the common case answered from the primary key, not by a scan of aliases
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT f.url, f.fetch_url FROM aliases a JOIN frontier f ON f.url = a.alias"
+            " WHERE a.url = %s AND f.kind = 'part' ORDER BY f.seq", (url,)).fetchall()]
+
     def resolve_alias(self, url: str) -> str:
         row = self.conn.execute("SELECT url FROM aliases WHERE alias = %s", (url,)).fetchone()
         return row[0] if row else url

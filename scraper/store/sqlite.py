@@ -352,13 +352,20 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
 
     def requeue(self, site: str, *, kinds: Sequence[str] | None, first_seen_since: str | None,
                 retry_reasons: Sequence[str], max_attempts: int, always_kinds: Sequence[str],
-                recheck_reasons: Sequence[str]) -> None:
+                recheck_reasons: Sequence[str], entry_kinds: Sequence[str] = ()) -> None:
         marks = lambda values: ", ".join("?" * len(values))  # noqa: E731
         if kinds is None:
             self.conn.execute("UPDATE frontier SET state='pending' WHERE site=? AND state='done'", (site,))
         else:
+            every = [k for k in kinds if k not in entry_kinds]
             self.conn.execute(f"UPDATE frontier SET state='pending' WHERE site=? AND state='done'"
-                              f" AND kind IN ({marks(kinds)})", (site, *kinds))
+                              f" AND kind IN ({marks(every)})", (site, *every))
+            entries = [k for k in kinds if k in entry_kinds]
+            if entries:
+                self.conn.execute(
+                    f"UPDATE frontier SET state='pending' WHERE site=? AND state='done' AND kind IN ({marks(entries)})"
+                    " AND NOT EXISTS (SELECT 1 FROM frontier AS p WHERE p.url = frontier.discovered_from"
+                    "  AND p.kind = frontier.kind)", (site, *entries))
         if first_seen_since:
             self.conn.execute(
                 "UPDATE frontier SET state='pending' WHERE site=? AND state='done' AND kind='article'"
@@ -380,6 +387,18 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             f" AND reason IN ({marks(recheck_reasons)})",
             (site, *recheck_reasons),
         )
+
+    def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
+        urls = list(urls)
+        found: dict[str, tuple[str, int | None]] = {}
+        for i in range(0, len(urls), 500):   # stay under SQLite's bound-parameter limit
+            chunk = urls[i:i + 500]
+            found.update((r[0], (r[1], r[2])) for r in self.conn.execute(
+                f"SELECT url, state, run_id FROM frontier WHERE url IN ({', '.join('?' * len(chunk))})", chunk))
+        return found
+
+    def reopen(self, url: str) -> None:
+        self.conn.execute("UPDATE frontier SET state='pending' WHERE url=? AND state='done'", (url,))
 
     def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
         others = ", ".join("?" * len(run_sites))
@@ -481,6 +500,14 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             last = rows[-1][0]
 
     # -- articles ----------------------------------------------------------------------------
+    def article_parts(self, url: str) -> list[tuple[str, str]]:
+        row = self.conn.execute("SELECT page_count FROM articles WHERE url=?", (url,)).fetchone()
+        if not row or (row[0] or 1) < 2:
+            return []           # the common case answered from the primary key, not by a scan of aliases
+        return self.conn.execute(
+            "SELECT f.url, f.fetch_url FROM aliases a JOIN frontier f ON f.url = a.alias"
+            " WHERE a.url = ? AND f.kind = 'part' ORDER BY f.rowid", (url,)).fetchall()
+
     def resolve_alias(self, url: str) -> str:
         row = self.conn.execute("SELECT url FROM aliases WHERE alias=?", (url,)).fetchone()
         return row[0] if row else url
