@@ -104,7 +104,7 @@ class Archive(ABC):
 
     @abstractmethod
     def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
-        """(state, run that last settled it) of those of `urls` that are in the frontier."""
+        """(state, run that last queued or settled it) of those of `urls` in the frontier."""
 
     @abstractmethod
     def reopen(self, url: str) -> None:
