@@ -28,7 +28,7 @@ from .article import Article
 from .discover import Link, classify_url, first_part
 from .fetch import Fetcher, FetchResult, HostPacing, SharedHostPacing, failure_text, remote_exchange
 from .files import file_extension
-from .frontier import Frontier, FrontierItem
+from .frontier import PRIORITY, Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
 from .reasons import Reason
 from .settings import RunSettings, Settings, SiteConfig
@@ -201,6 +201,7 @@ class _SiteCrawl:
         self.yields = YieldTracker(self.settings.low_yield_after)
         self._pages_since_save = 0
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
+        self.inflight_priorities: Counter[int] = Counter()   # fetches under way per priority
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
 
     # -- seeding -------------------------------------------------------------------------
@@ -220,8 +221,6 @@ class _SiteCrawl:
                 canon = canonicalize(sm)
                 if canon and self.scope.allows(canon):
                     items.append(FrontierItem(canon, sm, self.site.name, "sitemap", discovered_from="robots.txt"))
-            if not robots.sitemaps:      # guess the usual places, one at a time (see _next_fallback)
-                items.append(self._guess(origin, SITEMAP_FALLBACKS[0]))
         self.yields = YieldTracker(self.settings.low_yield_after, {
             row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
         with self.archive.transaction():
@@ -262,9 +261,21 @@ class _SiteCrawl:
                 continue                        # one verifying fetch at a time: stays pending
             elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
                 self._skip(item, Reason.LOW_YIELD)
+            elif self._held(item, pattern):
+                self.queue.clear()          # claimed again, in priority order, once those are in
+                return None, asked
             else:
                 return item, asked
         return None, asked
+
+    def _held(self, item: FrontierItem, pattern: str) -> bool:
+        """A URL of a hub pattern that has not yielded yet waits while more urgent pages of the
+        site (sitemaps, lists, articles) are being fetched: they may queue more urgent URLs, and
+        once they are in, the pattern is judged on what it adds to all they revealed — a search
+        form or a tag cloud fetched first would show articles the lists were about to reveal,
+        look productive, and be walked to the full limit."""
+        return (item.priority >= PRIORITY["other"] and not self.yields.has_yielded(pattern)
+                and any(n and p < item.priority for p, n in self.inflight_priorities.items()))
 
     def _skip(self, item: FrontierItem, reason: Reason) -> None:
         """Settle a queued URL without a request: an alternate view of a known article becomes
@@ -351,6 +362,7 @@ class _SiteCrawl:
             self.inflight.add(item.url)
             pattern = url_pattern(item.url)
             self.pending_patterns[pattern] += 1
+            self.inflight_priorities[item.priority] += 1
             try:
                 await self._handle(item)
             except ArchiveError:
@@ -364,6 +376,7 @@ class _SiteCrawl:
             finally:
                 self.inflight.discard(item.url)
                 self.pending_patterns[pattern] -= 1
+                self.inflight_priorities[item.priority] -= 1
             if self.progress:
                 self.progress(item.fetch_url, self.counts)
 
@@ -391,6 +404,8 @@ class _SiteCrawl:
             return
         if not result.ok:
             self._failed(item, result)
+            if item.kind == "start":        # a sitemap may be the only way in left
+                await self._guess_sitemap(item)
             return
         if item.kind == "file":
             self._store_file(item, result)
@@ -408,6 +423,8 @@ class _SiteCrawl:
                     return
                 parts = await self._fetch_parts(item, processed) if processed.parts else []
                 self._store_page(item, result, processed, parts)
+                if item.kind == "start":
+                    await self._guess_sitemap(item, processed.links)
         except WorkerError as exc:
             self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
@@ -484,9 +501,20 @@ class _SiteCrawl:
             self.frontier.finish(item, state, reason=result.reason, run_id=self.run_id)
             self._next_fallback(item)
 
+    async def _guess_sitemap(self, item: FrontierItem, links: Iterable[Link] = ()) -> None:
+        """A start page is read: when neither its origin's robots.txt nor the page's links (an
+        XML 地图 / sitemap link, <link rel="sitemap">) name a sitemap, queue the first usual
+        location (the next only if that one gives nothing: see `_next_fallback`). A feed does
+        not count: it lists only the latest items, without the lastmods that reveal edits."""
+        robots = await self.fetcher.robots(item.fetch_url)
+        if robots.sitemaps or any(link.points_to == "sitemap" for link in links):
+            return
+        with self.archive.transaction():
+            self.frontier.add([self._guess(origin_of(item.fetch_url), SITEMAP_FALLBACKS[0])], self.run_id)
+
     def _next_fallback(self, item: FrontierItem) -> None:
-        """A guessed sitemap location gave nothing: queue the next usual one. Guessing one at a
-        time costs a site that has no sitemap one extra request per run, not nine."""
+        """A guessed sitemap location gave nothing: queue the next usual one (one at a time, so
+        a site with a sitemap at the first costs no second guess)."""
         if item.discovered_from != _FALLBACK:
             return
         path = urlsplit(item.fetch_url).path
