@@ -186,8 +186,10 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
         if value is None and header_idx:
             if hinted is None:
                 blocks = {lines[i].block for i in header_idx if lines[i].path}
+                # the region keeps the linked lines the span skipped: an element whose class
+                # names the field (`<a class="nickname">` to the writer's profile) says what it is
                 hinted = hinted_values([page.blocks[b].node for b in sorted(blocks)],
-                                       "\n".join(lines[i].text for i in header_idx))
+                                       "\n".join(lines[i].text for i in range(header_idx[0], header_idx[-1] + 1)))
             value, how = _first(hinted, name), "markup"
         setattr(head, name, value)
         if value:

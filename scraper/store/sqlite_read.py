@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from ..changes import GONE_STATUSES, Change, Since
 from ..search import SearchQuery
-from .records import (ARTICLE_COLUMNS, JSON_FIELDS, JSON_OBJECT_FIELDS, VERSIONED_COLUMNS, ArticleSelection, QueryResult, SearchHit,
+from .records import (ARTICLE_COLUMNS, JSON_FIELDS, JSON_OBJECT_FIELDS, ArticleSelection, QueryResult, SearchHit,
                       SearchResult, decompress)
 
 _TRIGRAM = 3
@@ -201,19 +201,6 @@ class SqliteReading:
             [*GONE_STATUSES, *run_params, *site_params])
         for row in gone:
             yield Change(*row)
-
-    def versions(self, url: str) -> list[dict]:
-        """Every stored version of the article at `url` (or an alias of it), oldest first."""
-        row = self.conn.execute("SELECT url FROM aliases WHERE alias = ?", (url,)).fetchone()
-        url = row[0] if row else url
-        columns = ", ".join(("url", "version", *VERSIONED_COLUMNS, "first_seen", "last_seen", "run_id"))
-        cursor = self.conn.execute(
-            f"SELECT v.*, (SELECT started_at FROM runs WHERE id = v.run_id) AS stored_at FROM ("
-            f"SELECT {columns} FROM article_versions WHERE url = ? UNION ALL"
-            f" SELECT {columns} FROM articles WHERE url = ?) v ORDER BY version", (url, url))
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, r)) for r in cursor]
-
 
     def site_stats(self) -> list[dict]:
         # portable SQL without parameters: the PostgreSQL archive runs this method too
