@@ -18,6 +18,7 @@ from .classify import garbage_reason, is_list_page
 from .dates import date_from_url
 from .dom import Page, build_page
 from .fields import byline_author
+from .foreign import complete
 from .header import Header, block_values, epaper_date, read_header, signature_date
 from .links import attachments, base_url, canonical, images, prev_next
 from .meta import doc_title, meta_date, read_meta
@@ -69,10 +70,14 @@ def parse_page(html: bytes | str, *, http_charset: str | None = None) -> ParsedP
 
 
 def extract_article(html: bytes | str, url: str | None = None, *, http_charset: str | None = None,
-                    overrides: dict[str, str] | None = None, profile: SiteProfile | None = None) -> Article:
+                    overrides: dict[str, str] | None = None, profile: SiteProfile | None = None,
+                    fallback: bool = True) -> Article:
     """Extract an article record; never raises. `reason` is None for a real article page.
-    A `profile` learned from the site's other pages settles what one page leaves open."""
-    return extract_parsed(parse_page(html, http_charset=http_charset), url, overrides=overrides, profile=profile)
+    A `profile` learned from the site's other pages settles what one page leaves open;
+    `fallback` lets trafilatura fill what ours leaves open on pages that are not Chinese or
+    have no body ours can find (see `foreign`)."""
+    return extract_parsed(parse_page(html, http_charset=http_charset), url, overrides=overrides, profile=profile,
+                          fallback=fallback)
 
 
 def page_traits(html: bytes | str, *, http_charset: str | None = None) -> PageTraits:
@@ -80,25 +85,25 @@ def page_traits(html: bytes | str, *, http_charset: str | None = None) -> PageTr
     return extract_traced(parse_page(html, http_charset=http_charset))[1]
 
 
-def extract_parsed(parsed: ParsedPage, url: str | None = None, *,
-                   overrides: dict[str, str] | None = None, profile: SiteProfile | None = None) -> Article:
+def extract_parsed(parsed: ParsedPage, url: str | None = None, *, overrides: dict[str, str] | None = None,
+                   profile: SiteProfile | None = None, fallback: bool = True) -> Article:
     """`extract_article` on a page parsed by `parse_page`. Changes the tree (hidden elements
     are dropped): whoever else reads it reads it first."""
-    return _extract(parsed, url, overrides, profile, traced=False)[0]
+    return _extract(parsed, url, overrides, profile, fallback, traced=False)[0]
 
 
 def extract_traced(parsed: ParsedPage, url: str | None = None, *, overrides: dict[str, str] | None = None,
-                   profile: SiteProfile | None = None) -> tuple[Article, PageTraits]:
+                   profile: SiteProfile | None = None, fallback: bool = True) -> tuple[Article, PageTraits]:
     """`extract_parsed`, plus what the page contributes to its site's profile: its `<title>`,
     the keys of its prose lines, and the names of the container its text is in and of the
     block of its date line, as the page alone shows them (so a profile never learns from
     itself)."""
-    art, traits = _extract(parsed, url, overrides, profile, traced=True)
+    art, traits = _extract(parsed, url, overrides, profile, fallback, traced=True)
     return art, traits or PageTraits("", frozenset())
 
 
 def _extract(parsed: ParsedPage, url: str | None, overrides: dict[str, str] | None, profile: SiteProfile | None,
-             traced: bool) -> tuple[Article, PageTraits | None]:
+             fallback: bool, traced: bool) -> tuple[Article, PageTraits | None]:
     art = Article(url=url, encoding=parsed.encoding, reason=parsed.reason)
     if parsed.tree is None:
         return art, None
@@ -108,6 +113,8 @@ def _extract(parsed: ParsedPage, url: str | None, overrides: dict[str, str] | No
     kept, title_line, dated, rng, head = _fill(art, page, url, profile or SiteProfile(), title)
     if overrides:
         apply_overrides(art, tree, overrides)
+    if fallback and page.lines:
+        complete(art, parsed.text, url)     # before the classifier: it judges the body it gets
     if not page.lines:
         art.reason = "empty"
     elif is_list_page(page, art, kept, title_line, dated):
