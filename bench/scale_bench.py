@@ -16,6 +16,8 @@ the largest number of requests one host answered at once must be 1.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -52,20 +54,53 @@ def _finish(processes: list[subprocess.Popen]) -> None:
             raise SystemExit(f"scraper exited {p.returncode}: {err[-1500:]}")
 
 
-def _measure(farm: SiteFarm, label: str, db: str, run, delay: float) -> dict:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _server_cpu(data: Path | None) -> float:
+    """CPU seconds of a PostgreSQL server so far: the postmaster and its live backends, plus the
+    backends that exited (the postmaster reaps them, so they are in its children's times)."""
+    if data is None:
+        return 0.0
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(pid) == postmaster:
+            total += sum(int(f) for f in fields[11:15])   # utime stime cutime cstime
+        elif int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _measure(farm: SiteFarm, label: str, db: str, run, delay: float, workers: int, data: Path | None) -> dict:
     farm.hits.clear()
+    cpu, server = _children_cpu(), _server_cpu(data)
+    load = os.getloadavg()[0]
     started = time.monotonic()
     run()
     elapsed = time.monotonic() - started
+    cpu, server = _children_cpu() - cpu, _server_cpu(data) - server
     with open_archive(db, readonly=True) as archive:
         articles = archive.query("SELECT COUNT(*) FROM articles").first()[0]
     row = {"setup": label, "articles": articles, "seconds": elapsed, "per_s": articles / elapsed,
            "requests": len(farm.hits), "violations": farm.politeness_violations(delay, SLACK),
-           "closest": farm.closest_starts(), "most_at_once": max(farm.max_in_flight().values())}
+           "closest": farm.closest_starts(), "most_at_once": max(farm.max_in_flight().values()),
+           "cpu": cpu, "server_cpu": server, "load": load}
     print(f"{label:<22} {articles:>5} articles in {elapsed:6.1f}s = {row['per_s']:5.1f} articles/s;"
           f" {row['requests']} requests, {row['violations']} politeness violations"
           f" (closest starts on a host {row['closest']:.3f}s, delay {delay}s),"
           f" at most {row['most_at_once']} in flight per host", flush=True)
+    print(f"{'':<22} CPU: crawler processes {cpu:.1f}s ({cpu / max(workers, 1) / elapsed:.0%} of a core each),"
+          f" database server {server:.1f}s ({server / elapsed:.0%} of a core); load average {load:.1f}", flush=True)
     return row
 
 
@@ -85,7 +120,7 @@ def main() -> None:
               f"{args.latency}s, 8 requests in flight per process", flush=True)
         sqlite_db = str(tmp / "archive.db")
         rows.append(_measure(farm, "SQLite, 1 process", sqlite_db,
-                             lambda: _finish([_scraper("crawl", "--config", config, "--db", sqlite_db)]), args.delay))
+                             lambda: _finish([_scraper("crawl", "--config", config, "--db", sqlite_db)]), args.delay, 1, None))
         for n in args.workers:
             with psycopg.connect(pg.url(), autocommit=True) as conn:
                 conn.execute(f"CREATE DATABASE bench{n}")
@@ -95,7 +130,7 @@ def main() -> None:
                 _finish([_scraper("crawl", "--config", config, "--db", url, "--seed-only")])
                 _finish([_scraper("worker", "--db", url, "--extract-workers", "0") for _ in range(n)])
 
-            rows.append(_measure(farm, f"PostgreSQL, {n} worker{'s' * (n > 1)}", url, run, args.delay))
+            rows.append(_measure(farm, f"PostgreSQL, {n} worker{'s' * (n > 1)}", url, run, args.delay, n, pg.data))
     base = next(r for r in rows if r["setup"].startswith("PostgreSQL, 1 "))
     for r in rows:
         print(f"  {r['setup']:<22} {r['per_s'] / base['per_s']:4.2f}x one PostgreSQL worker")

@@ -51,6 +51,20 @@ def test_changes_since_a_run(db):
         assert list(archive.changes(Since(run_id=2))) == []
 
 
+@pytest.mark.parametrize("since", [Since(run_id=1), Since(time="2000-01-01")])
+def test_changes_walk_indexes_not_the_table(db, since):
+    """Each statement `changes` runs searches an index: none scans articles (whose rows hold the
+    bodies) or pages (the raw bytes), so the answer costs the size of the change, not the archive."""
+    with open_archive(db, readonly=True) as archive:
+        statements: list[str] = []
+        archive.conn.set_trace_callback(statements.append)
+        list(archive.changes(since))
+        archive.conn.set_trace_callback(None)
+        plans = [row[3] for sql in statements if sql.lstrip().upper().startswith("SELECT")
+                 for row in archive.conn.execute("EXPLAIN QUERY PLAN " + sql)]
+    assert plans and not [p for p in plans if p.startswith("SCAN") and "runs" not in p], plans
+
+
 def test_changes_command(db):
     result = run("changes", "--db", str(db), "--format", "json")    # default: what the last run did
     assert result.exit_code == 0, result.output

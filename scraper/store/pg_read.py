@@ -17,7 +17,7 @@ import psycopg
 
 from ..changes import GONE_STATUSES, Change, Since
 from ..search import SearchQuery
-from .records import (VERSIONED_COLUMNS, ArticleSelection, JSON_FIELDS, JSON_OBJECT_FIELDS, QueryResult, SearchHit, SearchResult,
+from .records import (ArticleSelection, JSON_FIELDS, JSON_OBJECT_FIELDS, QueryResult, SearchHit, SearchResult,
                       decompress, like_prefix)
 from .sqlite_read import SqliteReading, _export_fields, _selection_sql
 
@@ -125,15 +125,5 @@ class PostgresReading:
             " ORDER BY a.site, a.url", [list(GONE_STATUSES), *run_params, *site_params]).fetchall()
         for row in gone:
             yield Change(*row)
-
-    def versions(self, url: str) -> list[dict]:
-        row = self.conn.execute("SELECT url FROM aliases WHERE alias = %s", (url,)).fetchone()
-        url = row[0] if row else url
-        columns = ", ".join(("url", "version", *VERSIONED_COLUMNS, "first_seen", "last_seen", "run_id"))
-        cursor = self.conn.execute(
-            f"SELECT {columns} FROM article_versions WHERE url = %s UNION ALL"
-            f" SELECT {columns} FROM articles WHERE url = %s ORDER BY version", (url, url))
-        names = [d.name for d in cursor.description or ()]
-        return [dict(zip(names, r)) for r in cursor]
 
     site_stats = SqliteReading.site_stats     # its SQL is the two dialects' common part

@@ -21,7 +21,6 @@ What differs from SQLite, and why:
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -32,13 +31,12 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql as pgsql
 
-from ..article import Article
 from ..frontier import FrontierItem
 from .base import Archive, ArchiveError
+from .common import CommonSql
 from .pg_read import PostgresReading
 from .pgschema import READER_ROLE, SCHEMA_VERSION, schema_v1
-from .records import (ARTICLE_COLUMNS, VERSIONED_COLUMNS, FileRecord, PageRecord, QueryResult, RawPage, StoredFile,
-                      article_record, compress, content_hash, decompress, like_prefix, plainer, utcnow)
+from .records import (QueryResult, utcnow)
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 # Keys of the advisory locks this archive takes (first half of the two-int key space).
@@ -72,8 +70,11 @@ def _redacted(url: str) -> str:
         return url.split("@")[-1]
 
 
-class PostgresArchive(PostgresReading, Archive):
+class PostgresArchive(PostgresReading, CommonSql, Archive):
     """An archive in a PostgreSQL database named by a `postgresql://` URL. Use `open_archive()`."""
+
+    placeholder = "%s"
+    complete_also = ", lease_owner = NULL, lease_until = NULL"
 
     def __init__(self, url: str, *, readonly: bool = False, lease_seconds: float = DEFAULT_LEASE_SECONDS):
         self.path = url
@@ -200,16 +201,6 @@ class PostgresArchive(PostgresReading, Archive):
         self._run_id = int(row[0])
         return self._run_id
 
-    def finish_run(self, run_id: int, outcome: str, counts: dict[str, int], stats: dict) -> None:
-        keys = ("pages_fetched", "not_modified", "articles_new", "articles_changed",
-                "articles_unchanged", "errors")
-        with self.transaction():
-            self.conn.execute(
-                f"UPDATE runs SET ended_at = %s, outcome = %s, stats = %s, {', '.join(k + ' = %s' for k in keys)}"
-                " WHERE id = %s",
-                (utcnow(), outcome, json.dumps(stats, ensure_ascii=False), *(counts.get(k, 0) for k in keys), run_id),
-            )
-
     # -- frontier ----------------------------------------------------------------------------
     def enqueue(self, items: Iterable[FrontierItem], run_id: int | None) -> int:
         now = utcnow()
@@ -239,27 +230,6 @@ class PostgresArchive(PostgresReading, Archive):
             return set()
         return {r[0] for r in self.conn.execute("SELECT url FROM frontier WHERE url = ANY(%s)", (urls,))}
 
-    def requeue(self, site: str, *, kinds: Sequence[str] | None, first_seen_since: str | None,
-                retry_reasons: Sequence[str], max_attempts: int, always_kinds: Sequence[str],
-                recheck_reasons: Sequence[str]) -> None:
-        c = self.conn
-        if kinds is None:
-            c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'done'", (site,))
-        else:
-            c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'done' AND kind = ANY(%s)",
-                      (site, list(kinds)))
-        if first_seen_since:
-            c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'done' AND kind = 'article'"
-                      " AND url IN (SELECT url FROM articles WHERE site = %s AND first_seen >= %s)",
-                      (site, site, first_seen_since))
-        c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'failed' AND reason = ANY(%s)"
-                  " AND (attempts < %s OR kind = ANY(%s))",
-                  (site, list(retry_reasons), max_attempts, list(always_kinds)))
-        c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'failed'"
-                  " AND (kind = 'start' OR discovered_from = 'robots.txt')", (site,))
-        c.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'skipped' AND reason = ANY(%s)",
-                  (site, list(recheck_reasons)))
-
     def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
         for origin in origins:
             for table in ("frontier", "pages", "articles"):
@@ -270,14 +240,6 @@ class PostgresArchive(PostgresReading, Archive):
                               " AND NOT site = ANY(%s) AND NOT EXISTS (SELECT 1 FROM url_patterns q"
                               " WHERE q.site = %s AND q.pattern = p.pattern)",
                               (site, netloc + "/", netloc + "0", list(run_sites), site))
-
-    def unskip(self, site: str, reason: str) -> None:
-        self.conn.execute("UPDATE frontier SET state = 'pending' WHERE site = %s AND state = 'skipped' AND reason = %s",
-                          (site, reason))
-
-    def url_patterns(self, site: str) -> list[tuple[str, int, int, int, int, str | None]]:
-        return self.conn.execute("SELECT pattern, fetched, yielded, articles, idle, alias FROM url_patterns"
-                                 " WHERE site = %s", (site,)).fetchall()
 
     def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
         with self.conn.cursor() as cur:
@@ -325,24 +287,6 @@ class PostgresArchive(PostgresReading, Archive):
         with self.transaction():
             self.conn.execute("UPDATE frontier SET lease_owner = NULL, lease_until = NULL"
                               " WHERE lease_owner = %s AND state = 'pending'", (self.worker_id,))
-
-    def complete(self, url: str, state: str, *, reason: str | None = None, kind: str | None = None,
-                 run_id: int | None = None) -> None:
-        now = utcnow()
-        self.conn.execute(
-            "UPDATE frontier SET state = %s, reason = %s, kind = COALESCE(%s, kind),"
-            " attempts = CASE WHEN %s = 'failed' THEN attempts + 1 ELSE 0 END,"
-            " fetched_lastmod = CASE WHEN %s = 'done' THEN COALESCE(lastmod, %s) ELSE fetched_lastmod END,"
-            " done_at = %s, run_id = %s, lease_owner = NULL, lease_until = NULL WHERE url = %s",
-            (state, reason, kind, state, state, now, now, run_id, url),
-        )
-
-    def frontier_counts(self, site: str | None = None) -> dict[str, int]:
-        if site:
-            rows = self.conn.execute("SELECT state, COUNT(*) FROM frontier WHERE site = %s GROUP BY state", (site,))
-        else:
-            rows = self.conn.execute("SELECT state, COUNT(*) FROM frontier GROUP BY state")
-        return {state: int(n) for state, n in rows}
 
     # -- what workers share: host pacing, robots.txt, the sites --------------------------------
     def coordination(self) -> PostgresArchive:
@@ -416,20 +360,7 @@ class PostgresArchive(PostgresReading, Archive):
         return [(r[0], r[1]) for r in self.conn.execute("SELECT name, config FROM sites ORDER BY name")]
 
     # -- pages -------------------------------------------------------------------------------
-    def save_page(self, page: PageRecord) -> None:
-        row = dict(vars(page))
-        if page.raw is None:
-            self.conn.execute(
-                "INSERT INTO pages (url, site, final_url, status, reason, fetched_at, run_id)"
-                " VALUES (%(url)s, %(site)s, %(final_url)s, %(status)s, %(reason)s, %(fetched_at)s, %(run_id)s)"
-                " ON CONFLICT (url) DO UPDATE SET status = excluded.status, reason = excluded.reason,"
-                " fetched_at = excluded.fetched_at, run_id = excluded.run_id",
-                row,
-            )
-        else:
-            self._upsert("pages", "url", row)
-
-    def _upsert(self, table: str, key: str, row: dict) -> None:
+    def _replace_row(self, table: str, key: str, row: dict) -> None:
         """INSERT OR REPLACE: the row as given, whatever was stored under its key."""
         cols = list(row)
         self.conn.execute(
@@ -442,131 +373,8 @@ class PostgresArchive(PostgresReading, Archive):
             row,
         )
 
-    def validators(self, url: str) -> tuple[str | None, str | None] | None:
-        row = self.conn.execute("SELECT etag, last_modified FROM pages WHERE url = %s AND raw IS NOT NULL",
-                                (url,)).fetchone()
-        return (row[0], row[1]) if row else None
-
-    def mark_not_modified(self, url: str, run_id: int | None) -> None:
-        self.conn.execute("UPDATE pages SET status = 304, reason = NULL, fetched_at = %s, run_id = %s WHERE url = %s",
-                          (utcnow(), run_id, url))
-
-    def has_raw_page(self, url: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM pages WHERE url = %s AND raw IS NOT NULL", (url,)).fetchone() is not None
-
-    def raw_pages(self, site: str | None = None) -> Iterator[RawPage]:
-        sql = ("SELECT url, site, final_url, raw, encoding FROM pages WHERE raw IS NOT NULL AND encoding IS NOT NULL"
-               " AND url > %s {} ORDER BY url LIMIT 200")
-        params: tuple = (site,) if site else ()
-        last = ""
-        while True:   # keyset pages: no cursor stays open across the caller's writes
-            rows = self.conn.execute(sql.format("AND site = %s" if site else ""), (last, *params)).fetchall()
-            if not rows:
-                return
-            for url, page_site, final_url, raw, encoding in rows:
-                yield RawPage(url, page_site, final_url, decompress(bytes(raw)), encoding)
-            last = rows[-1][0]
-
     # -- downloaded attachments ----------------------------------------------------------------
-    def save_file(self, record: FileRecord) -> bool:
-        digest = hashlib.sha256(record.content).hexdigest()
-        now = utcnow()
-        added = self.conn.execute(
-            "INSERT INTO files (sha256, size, mime, content, first_seen) VALUES (%s, %s, %s, %s, %s)"
-            " ON CONFLICT (sha256) DO NOTHING",
-            (digest, len(record.content), record.mime, compress(record.content), now)).rowcount > 0
-        self._upsert("file_urls", "url", {
-            "url": record.url, "link_url": record.link_url, "site": record.site, "sha256": digest, "etag": record.etag,
-            "last_modified": record.last_modified, "fetched_at": now, "run_id": record.run_id})
-        return added
-
-    def file_validators(self, url: str) -> tuple[str | None, str | None] | None:
-        row = self.conn.execute("SELECT etag, last_modified FROM file_urls WHERE url = %s", (url,)).fetchone()
-        return (row[0], row[1]) if row else None
-
-    def iter_files(self, site: str | None = None) -> Iterator[StoredFile]:
-        sql = ("SELECT l.article_url, l.site, l.text, l.file_url, l.sha256, l.mime, f.content"
-               " FROM article_files l JOIN files f ON f.sha256 = l.sha256")
-        params: tuple = ()
-        if site is not None:
-            sql, params = sql + " WHERE l.site = %s", (site,)
-        for *fields, content in self._stream(sql + " ORDER BY l.site, l.article_url, l.file_url", params):
-            yield StoredFile(*fields, decompress(bytes(content)))
-
     # -- articles ----------------------------------------------------------------------------
-    def resolve_alias(self, url: str) -> str:
-        row = self.conn.execute("SELECT url FROM aliases WHERE alias = %s", (url,)).fetchone()
-        return row[0] if row else url
-
-    def has_article(self, url: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM articles WHERE url = %s", (url,)).fetchone() is not None
-
-    def add_alias(self, alias: str, url: str) -> None:
-        if alias != url and not self.has_article(alias):
-            self._upsert("aliases", "alias", {"alias": alias, "url": url, "found_at": utcnow()})
-
-    def save_article(self, article: Article, url: str, site: str, run_id: int | None) -> str:
-        now = utcnow()
-        digest = content_hash(article)
-        url = self.resolve_alias(url)
-        existing = self.conn.execute("SELECT content_hash, version, first_seen FROM articles WHERE url = %s",
-                                     (url,)).fetchone()
-        if existing is None:
-            twin = self.conn.execute("SELECT url FROM articles WHERE content_hash = %s AND site = %s LIMIT 1",
-                                     (digest, site)).fetchone()
-            if twin is not None:
-                primary, alias = (url, twin[0]) if plainer(url, twin[0]) else (twin[0], url)
-                if primary == url:     # the print view came first: the plain URL takes over
-                    for table in ("articles", "aliases", "article_versions"):
-                        self.conn.execute(pgsql.SQL("UPDATE {} SET url = %s WHERE url = %s").format(
-                            pgsql.Identifier(table)), (url, twin[0]))
-                self.add_alias(alias, primary)
-                self.conn.execute("UPDATE articles SET last_seen = %s WHERE url = %s", (now, primary))
-                return "alias"
-        if existing is not None and existing[0] == digest:
-            self.conn.execute("UPDATE articles SET last_seen = %s, run_id = %s WHERE url = %s", (now, run_id, url))
-            return "unchanged"
-        record = article_record(article)
-        record.update(url=url, site=site, content_hash=digest, last_seen=now, run_id=run_id)
-        if existing is None:
-            record.update(version=1, first_seen=now)
-            outcome = "new"
-        else:
-            versioned = ", ".join(VERSIONED_COLUMNS)
-            self.conn.execute(
-                f"INSERT INTO article_versions (url, version, {versioned}, first_seen, last_seen, run_id)"
-                f" SELECT url, version, {versioned}, first_seen, last_seen, run_id FROM articles WHERE url = %s",
-                (url,),
-            )
-            record.update(version=existing[1] + 1, first_seen=existing[2])
-            outcome = "changed"
-        self._upsert("articles", "url", record)
-        return outcome
-
-    def refresh_extraction(self, article: Article, url: str) -> bool:
-        record = article_record(article)
-        del record["url"]
-        record["content_hash"] = content_hash(article)
-        sets = pgsql.SQL(", ").join(pgsql.SQL("{} = {}").format(pgsql.Identifier(k), pgsql.Placeholder(k))
-                                    for k in record)
-        differs = pgsql.SQL(" OR ").join(
-            pgsql.SQL("{} IS DISTINCT FROM {}").format(pgsql.Identifier(k), pgsql.Placeholder(k)) for k in record)
-        cur = self.conn.execute(
-            pgsql.SQL("UPDATE articles SET {} WHERE url = %(url)s AND ({})").format(sets, differs),
-            {**record, "url": url},
-        )
-        return cur.rowcount > 0
-
-    def delete_sites(self, name_prefix: str) -> None:
-        like = like_prefix(name_prefix)
-        with self.transaction():
-            for table in ("aliases", "article_versions"):
-                self.conn.execute(pgsql.SQL("DELETE FROM {} WHERE url IN (SELECT url FROM articles WHERE site LIKE %s)")
-                                  .format(pgsql.Identifier(table)), (like,))
-            for table in ("articles", "pages", "frontier"):
-                self.conn.execute(pgsql.SQL("DELETE FROM {} WHERE site LIKE %s").format(pgsql.Identifier(table)),
-                                  (like,))
-
     # -- reading -----------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = (), *,
               time_limit: float | None = None) -> QueryResult:
@@ -596,7 +404,7 @@ class PostgresArchive(PostgresReading, Archive):
                          " FROM frontier GROUP BY 1, 2 ORDER BY 1, 2"),
             ("skipped URLs by reason", "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state = 'skipped'"
                                        " GROUP BY 1, 2 ORDER BY 3 DESC"),
-            ("URL patterns not yielding (low-yield after low_yield_after idle fetches)",
+            ("URL patterns not yielding (low-yield after low_yield_after idle fetches; never-yielding ones after a few)",
              "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0"
              " ORDER BY idle DESC LIMIT 10"),
             ("recent runs", "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome,"
@@ -608,23 +416,6 @@ class PostgresArchive(PostgresReading, Archive):
             result = self.query(sql)
             tables.append((title, QueryResult(result.columns, iter(list(result)))))
         return tables
-
-    def field_counts(self, fields: Sequence[str], site_prefix: str = "") -> tuple[int, dict[str, int]]:
-        unknown = set(fields) - set(ARTICLE_COLUMNS)
-        if unknown:
-            raise ValueError(f"not article fields: {sorted(unknown)}")
-        sums = "".join(f", COUNT(*) FILTER (WHERE COALESCE({f}, '') <> '')" for f in fields)
-        row = self.conn.execute(f"SELECT COUNT(*){sums} FROM articles WHERE site LIKE %s",
-                                (like_prefix(site_prefix),)).fetchone()
-        return int(row[0]), {f: int(row[i + 1] or 0) for i, f in enumerate(fields)}
-
-    def newest_articles(self, limit: int, site_prefix: str = "") -> QueryResult:
-        return self.query(
-            "SELECT site, title, published_at, author, source, editor FROM ("
-            "  SELECT *, ROW_NUMBER() OVER (PARTITION BY site ORDER BY published_at DESC NULLS LAST) AS rank"
-            "  FROM articles WHERE site LIKE %s) ranked ORDER BY rank, site LIMIT %s",
-            (like_prefix(site_prefix), limit),
-        )
 
     # -- copying -----------------------------------------------------------------------------
     def table_columns(self, table: str) -> list[str]:

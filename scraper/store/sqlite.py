@@ -19,16 +19,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..article import Article
 from ..frontier import FrontierItem
 from ..reasons import Reason
 from .base import Archive, ArchiveBusy, ArchiveError
-from .records import (ARTICLE_COLUMNS, DEFAULT_DB, VERSIONED_COLUMNS, PageRecord,
-                      QueryResult, article_record, like_prefix, plainer,
-                      RawPage, content_hash, decompress, utcnow)
+from .common import CommonSql
+from .records import (DEFAULT_DB, QueryResult, utcnow)
 from .schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
-from .sqlite_files import SqliteFiles
 from .sqlite_read import SqliteReading
+from .sqlite_search import SqliteSearch
 
 
 
@@ -51,6 +49,10 @@ def _statements(script: str) -> Iterator[str]:
             buffer = ""
 
 
+# A reader maps the file instead of copying each page it reads through read(): searches and
+# exports that visit rows scattered over a large archive spend ~half the CPU time (2-4x on row
+# lookups measured on a 1 GB archive).
+READ_MMAP_BYTES = 1 << 30
 # How long a write waits for another program's write lock before giving up.
 BUSY_TIMEOUT = 30.0
 
@@ -160,7 +162,7 @@ def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None, *_: o
 
 
 @_errors_translated
-class SqliteArchive(SqliteReading, SqliteFiles, Archive):
+class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
     """Open (and create or migrate) an archive file. Use `open_archive()`."""
 
     def __init__(self, path: str | Path = DEFAULT_DB, *, readonly: bool = False):
@@ -183,6 +185,7 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             conn = sqlite3.connect(f"file:{Path(self.path).resolve()}?mode=ro", uri=True)
             self.conn = conn
             self.attach_vocabulary()
+            conn.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
             conn.execute("PRAGMA query_only = 1")
         else:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)
@@ -285,6 +288,14 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
     def close(self) -> None:
         self.conn.close()
 
+    def _replace_row(self, table: str, key: str, row: dict) -> None:
+        self.conn.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                          tuple(row.values()))
+
+    def _stream(self, sql: str, params: Sequence[object]) -> Iterator[tuple]:
+        for row in self.conn.execute(sql, params):     # not `yield from`: see _rows
+            yield row
+
     # -- runs --------------------------------------------------------------------------------
     def start_run(self, args: dict) -> int:
         with self.transaction():
@@ -294,16 +305,6 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
                 (utcnow(), json.dumps(args, ensure_ascii=False), os.getpid()),
             )
             return int(cur.lastrowid or 0)
-
-    def finish_run(self, run_id: int, outcome: str, counts: dict[str, int], stats: dict) -> None:
-        keys = ("pages_fetched", "not_modified", "articles_new", "articles_changed",
-                "articles_unchanged", "errors")
-        with self.transaction():
-            self.conn.execute(
-                f"UPDATE runs SET ended_at=?, outcome=?, stats=?, {', '.join(k + '=?' for k in keys)} WHERE id=?",
-                (utcnow(), outcome, json.dumps(stats, ensure_ascii=False),
-                 *(counts.get(k, 0) for k in keys), run_id),
-            )
 
     def update_search_index(self) -> int:
         """Index, in one statement, the articles above `search_indexed.upto` (schema step 6):
@@ -350,37 +351,6 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
                 f"SELECT url FROM frontier WHERE url IN ({', '.join('?' * len(chunk))})", chunk))
         return found
 
-    def requeue(self, site: str, *, kinds: Sequence[str] | None, first_seen_since: str | None,
-                retry_reasons: Sequence[str], max_attempts: int, always_kinds: Sequence[str],
-                recheck_reasons: Sequence[str]) -> None:
-        marks = lambda values: ", ".join("?" * len(values))  # noqa: E731
-        if kinds is None:
-            self.conn.execute("UPDATE frontier SET state='pending' WHERE site=? AND state='done'", (site,))
-        else:
-            self.conn.execute(f"UPDATE frontier SET state='pending' WHERE site=? AND state='done'"
-                              f" AND kind IN ({marks(kinds)})", (site, *kinds))
-        if first_seen_since:
-            self.conn.execute(
-                "UPDATE frontier SET state='pending' WHERE site=? AND state='done' AND kind='article'"
-                " AND url IN (SELECT url FROM articles WHERE site=? AND first_seen >= ?)",
-                (site, site, first_seen_since),
-            )
-        self.conn.execute(
-            f"UPDATE frontier SET state='pending' WHERE site=? AND state='failed' AND reason IN ({marks(retry_reasons)})"
-            f" AND (attempts < ? OR kind IN ({marks(always_kinds)}))",
-            (site, *retry_reasons, max_attempts, *always_kinds),
-        )
-        self.conn.execute(
-            "UPDATE frontier SET state='pending' WHERE site=? AND state='failed'"
-            " AND (kind='start' OR discovered_from='robots.txt')",
-            (site,),
-        )
-        self.conn.execute(
-            f"UPDATE frontier SET state='pending' WHERE site=? AND state='skipped'"
-            f" AND reason IN ({marks(recheck_reasons)})",
-            (site, *recheck_reasons),
-        )
-
     def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
         others = ", ".join("?" * len(run_sites))
         for origin in origins:      # URL ranges, so the primary keys' indexes answer
@@ -390,15 +360,6 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             netloc = origin.partition("://")[2]
             self.conn.execute(f"UPDATE OR REPLACE url_patterns SET site=? WHERE pattern >= ? AND pattern < ?"
                               f" AND site NOT IN ({others})", (site, netloc + "/", netloc + "0", *run_sites))
-
-    def unskip(self, site: str, reason: str) -> None:
-        self.conn.execute("UPDATE frontier SET state='pending' WHERE site=? AND state='skipped' AND reason=?",
-                          (site, reason))
-
-    def url_patterns(self, site: str) -> list[tuple[str, int, int, int, int, str | None]]:
-        return self.conn.execute(
-            "SELECT pattern, fetched, yielded, articles, idle, alias FROM url_patterns WHERE site=?", (site,)
-        ).fetchall()
 
     def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
         self.conn.executemany(
@@ -417,144 +378,8 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
         items = [FrontierItem(*row[:8], fetched=bool(row[8])) for row in rows if row[0] not in exclude]
         return items[:limit]
 
-    def complete(self, url: str, state: str, *, reason: str | None = None, kind: str | None = None,
-                 run_id: int | None = None) -> None:
-        now = utcnow()
-        self.conn.execute(
-            "UPDATE frontier SET state=?, reason=?, kind=COALESCE(?, kind),"
-            " attempts=CASE WHEN ?='failed' THEN attempts+1 ELSE 0 END,"
-            " fetched_lastmod=CASE WHEN ?='done' THEN COALESCE(lastmod, ?) ELSE fetched_lastmod END,"
-            " done_at=?, run_id=? WHERE url=?",
-            (state, reason, kind, state, state, now, now, run_id, url),
-        )
-
-    def frontier_counts(self, site: str | None = None) -> dict[str, int]:
-        sql = "SELECT state, COUNT(*) FROM frontier"
-        params: tuple = ()
-        if site:
-            sql += " WHERE site=?"
-            params = (site,)
-        return dict(self.conn.execute(sql + " GROUP BY state", params).fetchall())
-
     # -- pages -------------------------------------------------------------------------------
-    def save_page(self, page: PageRecord) -> None:
-        row = dict(vars(page))
-        if page.raw is None:
-            self.conn.execute(
-                "INSERT INTO pages(url, site, final_url, status, reason, fetched_at, run_id)"
-                " VALUES (:url, :site, :final_url, :status, :reason, :fetched_at, :run_id)"
-                " ON CONFLICT(url) DO UPDATE SET status=excluded.status, reason=excluded.reason,"
-                " fetched_at=excluded.fetched_at, run_id=excluded.run_id",
-                row,
-            )
-        else:
-            cols = list(row)
-            self.conn.execute(
-                f"INSERT OR REPLACE INTO pages({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})",
-                row,
-            )
-
-    def validators(self, url: str) -> tuple[str | None, str | None] | None:
-        row = self.conn.execute(
-            "SELECT etag, last_modified FROM pages WHERE url=? AND raw IS NOT NULL", (url,)
-        ).fetchone()
-        return (row[0], row[1]) if row else None
-
-    def mark_not_modified(self, url: str, run_id: int | None) -> None:
-        self.conn.execute("UPDATE pages SET status=304, reason=NULL, fetched_at=?, run_id=? WHERE url=?",
-                          (utcnow(), run_id, url))
-
-    def has_raw_page(self, url: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM pages WHERE url=? AND raw IS NOT NULL", (url,)).fetchone() is not None
-
-    def raw_pages(self, site: str | None = None) -> Iterator[RawPage]:
-        sql = ("SELECT url, site, final_url, raw, encoding FROM pages WHERE raw IS NOT NULL"
-               " AND encoding IS NOT NULL AND url > ? {} ORDER BY url LIMIT 200")
-        params: tuple = (site,) if site else ()
-        last = ""
-        while True:   # keyset pages: no cursor stays open across the caller's writes
-            rows = self.conn.execute(sql.format("AND site=?" if site else ""), (last, *params)).fetchall()
-            if not rows:
-                return
-            for url, page_site, final_url, raw, encoding in rows:
-                yield RawPage(url, page_site, final_url, decompress(raw), encoding)
-            last = rows[-1][0]
-
     # -- articles ----------------------------------------------------------------------------
-    def resolve_alias(self, url: str) -> str:
-        row = self.conn.execute("SELECT url FROM aliases WHERE alias=?", (url,)).fetchone()
-        return row[0] if row else url
-
-    def has_article(self, url: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM articles WHERE url=?", (url,)).fetchone() is not None
-
-    def add_alias(self, alias: str, url: str) -> None:
-        if alias != url and not self.has_article(alias):
-            self.conn.execute(
-                "INSERT OR REPLACE INTO aliases(alias, url, found_at) VALUES (?, ?, ?)", (alias, url, utcnow())
-            )
-
-    def save_article(self, article: Article, url: str, site: str, run_id: int | None) -> str:
-        now = utcnow()
-        digest = content_hash(article)
-        url = self.resolve_alias(url)
-        existing = self.conn.execute(
-            "SELECT content_hash, version, first_seen FROM articles WHERE url=?", (url,)
-        ).fetchone()
-        if existing is None:
-            twin = self.conn.execute(
-                "SELECT url FROM articles WHERE content_hash=? AND site=? LIMIT 1", (digest, site)
-            ).fetchone()
-            if twin is not None:
-                primary, alias = (url, twin[0]) if plainer(url, twin[0]) else (twin[0], url)
-                if primary == url:     # the print view came first: the plain URL takes over
-                    for table in ("articles", "aliases", "article_versions"):
-                        self.conn.execute(f"UPDATE {table} SET url=? WHERE url=?", (url, twin[0]))
-                self.add_alias(alias, primary)
-                self.conn.execute("UPDATE articles SET last_seen=? WHERE url=?", (now, primary))
-                return "alias"
-        if existing is not None and existing[0] == digest:   # run_id stays: the run that stored this text
-            self.conn.execute("UPDATE articles SET last_seen=? WHERE url=?", (now, url))
-            return "unchanged"
-        record = article_record(article)
-        record.update(url=url, site=site, content_hash=digest, last_seen=now, run_id=run_id)
-        if existing is None:
-            record.update(version=1, first_seen=now)
-            outcome = "new"
-        else:
-            self.conn.execute(
-                f"INSERT INTO article_versions(url, version, {', '.join(VERSIONED_COLUMNS)}, first_seen, last_seen, run_id)"
-                f" SELECT url, version, {', '.join(VERSIONED_COLUMNS)}, first_seen, last_seen, run_id"
-                " FROM articles WHERE url=?",
-                (url,),
-            )
-            record.update(version=existing[1] + 1, first_seen=existing[2])
-            outcome = "changed"
-        cols = list(record)
-        self.conn.execute(
-            f"INSERT OR REPLACE INTO articles({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})",
-            record,
-        )
-        return outcome
-
-    def refresh_extraction(self, article: Article, url: str) -> bool:
-        record = article_record(article)
-        del record["url"]
-        record["content_hash"] = content_hash(article)
-        sets = ", ".join(f"{k}=:{k}" for k in record)
-        where = " OR ".join(f"{k} IS NOT :{k}" for k in record)
-        cur = self.conn.execute(f"UPDATE articles SET {sets} WHERE url=:url AND ({where})", {**record, "url": url})
-        return cur.rowcount > 0
-
-    def delete_sites(self, name_prefix: str) -> None:
-        like = like_prefix(name_prefix)
-        with self.transaction():
-            for table in ("aliases", "article_versions"):
-                self.conn.execute(f"DELETE FROM {table} WHERE url IN"
-                                  " (SELECT url FROM articles WHERE site LIKE ? ESCAPE '\\')", (like,))
-            for table in ("articles", "pages", "frontier"):
-                self.conn.execute(f"DELETE FROM {table} WHERE site LIKE ? ESCAPE '\\'", (like,))
-
     # -- reading -----------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = (), *,
               time_limit: float | None = None) -> QueryResult:
@@ -591,7 +416,7 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
             ("skipped URLs by reason", self._read_whole(
                 "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state='skipped'"
                 " GROUP BY 1, 2 ORDER BY 3 DESC")),
-            ("URL patterns not yielding (low-yield after low_yield_after idle fetches)", self._read_whole(
+            ("URL patterns not yielding (low-yield after low_yield_after idle fetches; never-yielding ones after a few)", self._read_whole(
                 "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0"
                 " ORDER BY idle DESC LIMIT 10")),
             ("recent runs", self._read_whole(
@@ -604,24 +429,6 @@ class SqliteArchive(SqliteReading, SqliteFiles, Archive):
         """A small result read at once (no cursor left open behind it)."""
         result = self.query(sql)
         return QueryResult(result.columns, iter(list(result)))
-
-    def field_counts(self, fields: Sequence[str], site_prefix: str = "") -> tuple[int, dict[str, int]]:
-        unknown = set(fields) - set(ARTICLE_COLUMNS)
-        if unknown:
-            raise ValueError(f"not article fields: {sorted(unknown)}")
-        like = like_prefix(site_prefix)
-        sums = "".join(f", SUM(COALESCE({f}, '') != '')" for f in fields)
-        row = self.conn.execute(f"SELECT COUNT(*){sums} FROM articles WHERE site LIKE ? ESCAPE '\\'",
-                                (like,)).fetchone()
-        return row[0], {f: row[i + 1] or 0 for i, f in enumerate(fields)}
-
-    def newest_articles(self, limit: int, site_prefix: str = "") -> QueryResult:
-        return self.query(
-            "SELECT site, title, published_at, author, source, editor FROM ("
-            "  SELECT *, ROW_NUMBER() OVER (PARTITION BY site ORDER BY published_at DESC) AS rank"
-            "  FROM articles WHERE site LIKE ? ESCAPE '\\') ORDER BY rank, site LIMIT ?",
-            (like_prefix(site_prefix), limit),
-        )
 
     # -- copying -----------------------------------------------------------------------------
     def table_columns(self, table: str) -> list[str]:
