@@ -46,6 +46,39 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def attach_vocabulary(conn: sqlite3.Connection) -> None:
+    """Every term instance of the trigram index as a temp table, for two-character terms
+    (made before a read-only connection refuses any schema change, temp included)."""
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {_HITS} USING fts5vocab(main, articles_fts, instance)")
+
+
+def words_condition(query: SearchQuery) -> tuple[str, dict[str, str]]:
+    """The articles holding `query`'s words (its clauses and exclusions; not its site or
+    dates) as one SQL condition on `rowid`, with named parameters, for a page that adds it to
+    its own filters: the web view's search box, where FTS5 MATCH alone finds no two-character
+    word. Matches as `search` does, from the index (the connection needs `attach_vocabulary`);
+    articles stored since the index was last filled are found once it is, as in any FTS view."""
+    params: dict[str, str] = {}
+
+    def term(text: str) -> str:
+        name = f"w{len(params)}"
+        if len(text) >= _TRIGRAM:
+            params[name] = _phrase(text)
+            return f"rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :{name})"
+        if len(text) == _TRIGRAM - 1:
+            params.update({name: text, name + "lo": text.lower(), name + "hi": text.lower() + _UNIT})
+            return (f"rowid IN (SELECT doc FROM {_HITS} WHERE term >= :{name}lo AND term < :{name}hi"
+                    f" UNION ALL SELECT rowid FROM articles WHERE substr(title, -2) = :{name}"
+                    f" UNION ALL SELECT rowid FROM articles WHERE substr(body, -2) = :{name})")
+        params[name] = _like(text)
+        return (f"rowid IN (SELECT rowid FROM articles WHERE title LIKE :{name} ESCAPE '\\'"
+                f" OR body LIKE :{name} ESCAPE '\\')")
+
+    parts = ["(" + " OR ".join(term(t) for t in clause) + ")" for clause in query.clauses]
+    parts += ["NOT " + term(t) for t in query.excluded]
+    return " AND ".join(parts), params
+
+
 @dataclass
 class _Term:
     """Where one term occurs: every matching article, and those with it in the title."""
@@ -65,9 +98,7 @@ class SqliteSearch:
     conn: sqlite3.Connection
 
     def attach_vocabulary(self) -> None:
-        """Every term instance of the trigram index as a temp table, for two-character terms
-        (made before the read-only connection refuses any schema change, temp included)."""
-        self.conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {_HITS} USING fts5vocab(main, articles_fts, instance)")
+        attach_vocabulary(self.conn)
 
     def search(self, query: SearchQuery, limit: int, offset: int = 0) -> SearchResult:
         upto = self._indexed_upto()
