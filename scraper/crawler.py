@@ -634,10 +634,15 @@ class _SiteCrawl:
         self.counts["files_new" if added else "files_known"] += 1
 
     def _file_links(self, article) -> list[_Found]:
-        """The article's attachments of the types the site keeps (`download_files`)."""
+        """The article's attachments of the types the site keeps (`download_files`), and its
+        images when it keeps those (`download_images`): both are fetched as files, politely,
+        under the size cap, with conditional GET on later runs."""
         wanted = self.site.settings.download_files
-        return [_Found(a.url, "file", trusted=True) for a in article.attachments
-                if wanted and file_extension(a.url, a.text) in wanted]
+        links = [_Found(a.url, "file", trusted=True) for a in article.attachments
+                 if wanted and file_extension(a.url, a.text) in wanted]
+        if self.site.settings.download_images:
+            links += [_Found(image.src, "file", trusted=True) for image in article.images]
+        return links
 
     def _article_key(self, item: FrontierItem, result: FetchResult, processed: Processed) -> str:
         """The URL an article is stored under: the redirect target, or its rel=canonical when
