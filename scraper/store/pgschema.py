@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from .records import ARTICLE_COLUMNS, VERSIONED_COLUMNS
 
-SCHEMA_VERSION = 3   # 2: articles.evidence (how each field was found); 3: site_profiles
+SCHEMA_VERSION = 4   # 2: articles.evidence (how each field was found); 3: images in article_files; 4: site_profiles
+# Version 3: kept images (a site's `download_images`) are linked to their articles too, and the
+# view says which kind of link each row is (see the SQLite schema's version 11).
+ARTICLE_FILES_V3 = (
+    "CREATE OR REPLACE VIEW article_files AS SELECT a.url AS article_url, a.site, j.value ->> 'text' AS text,"
+    " u.url AS file_url, f.sha256, f.mime, f.size, 'attachment' AS kind FROM articles a"
+    " CROSS JOIN LATERAL jsonb_array_elements(COALESCE(NULLIF(a.attachments, ''), '[]')::jsonb) j"
+    " JOIN file_urls u ON u.link_url = j.value ->> 'url' JOIN files f ON f.sha256 = u.sha256"
+    " UNION ALL SELECT a.url, a.site, j.value ->> 'caption', u.url, f.sha256, f.mime, f.size, 'image' FROM articles a"
+    " CROSS JOIN LATERAL jsonb_array_elements(COALESCE(NULLIF(a.images, ''), '[]')::jsonb) j"
+    " JOIN file_urls u ON u.link_url = j.value ->> 'src' JOIN files f ON f.sha256 = u.sha256"
+)
 READER_ROLE = "scraper_reader"
 _INTEGER_COLUMNS = frozenset({"version", "run_id", "page_count"})
 
@@ -22,8 +33,8 @@ def _articles_table() -> str:
     return f"CREATE TABLE articles ({columns})"
 
 
-# Version 3: each site's extraction profile (see the SQLite schema's version 11).
-SCHEMA_V3 = ("CREATE TABLE IF NOT EXISTS site_profiles (site text PRIMARY KEY, profile text, pages bigint,"
+# Version 4: each site's extraction profile (see the SQLite schema's version 12).
+SCHEMA_V4 = ("CREATE TABLE IF NOT EXISTS site_profiles (site text PRIMARY KEY, profile text, pages bigint,"
              " learned_at text)")
 
 
