@@ -28,7 +28,7 @@ from .article import Article
 from .discover import Link, classify_url, first_part
 from .fetch import Fetcher, FetchResult, HostPacing, SharedHostPacing, failure_text, remote_exchange
 from .files import file_extension
-from .frontier import Frontier, FrontierItem
+from .frontier import PRIORITY, Frontier, FrontierItem
 from .pipeline import Processed, process_page, process_sitemap
 from .reasons import Reason
 from .settings import RunSettings, Settings, SiteConfig
@@ -94,15 +94,19 @@ class _Budget:
         self.stop_reason: str | None = None
         self.heads: dict[str, int] = {}     # site → priority of the URL it fetches next
 
-    def defer(self, site: str, priority: int | None) -> bool:
+    def defer(self, site: str, priority: int | None, busy: int | None = None) -> bool:
         """With a page budget, whether `site` should let another site's more urgent URL (an
         article, a list page) have the next page first, so a cut crawl holds the most articles
-        whichever site its traps are on. `priority` None: the site has nothing to fetch now."""
-        if priority is None:
+        whichever site its traps are on. `priority` None: the site has nothing to fetch now;
+        `busy`: the most urgent of its fetches in flight, which count as its head meanwhile (a
+        list page being read reveals articles that go before another site's hubs)."""
+        head = min((p for p in (priority, busy) if p is not None), default=None)
+        if head is None:
             self.heads.pop(site, None)
             return False
-        self.heads[site] = priority
-        return self.max_pages is not None and any(p < priority for s, p in self.heads.items() if s != site)
+        self.heads[site] = head
+        return (priority is not None and self.max_pages is not None
+                and any(p < priority for s, p in self.heads.items() if s != site))
 
     def hit(self, which: str) -> None:
         if not self.stop_reason:
@@ -212,6 +216,7 @@ class _SiteCrawl:
         self.yields = YieldTracker(self.settings.low_yield_after)
         self._pages_since_save = 0
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
+        self.inflight_priorities: Counter[int] = Counter()   # fetches under way per priority
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
 
     # -- seeding -------------------------------------------------------------------------
@@ -231,8 +236,6 @@ class _SiteCrawl:
                 canon = canonicalize(sm)
                 if canon and self.scope.allows(canon):
                     items.append(FrontierItem(canon, sm, self.site.name, "sitemap", discovered_from="robots.txt"))
-            if not robots.sitemaps:      # guess the usual places, one at a time (see _next_fallback)
-                items.append(self._guess(origin, SITEMAP_FALLBACKS[0]))
         self._load_yields()
         with self.archive.transaction():
             # a site is its origins, whatever it is called: a renamed site keeps its queue and articles
@@ -277,9 +280,30 @@ class _SiteCrawl:
                 continue                        # one verifying fetch at a time: stays pending
             elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
                 self._skip(item, Reason.LOW_YIELD)
+            elif self._held(item, pattern):
+                self.queue.clear()          # claimed again, in priority order, once those are in
+                return None, asked
             else:
                 return item, asked
         return None, asked
+
+    def _rank(self, item: FrontierItem) -> int:
+        """Priority among all sites' URLs under a page budget: a list page of a pattern whose
+        pages fetched so far revealed nothing (say every article is in the sitemap already)
+        ranks with the other hubs, after any site's articles and productive lists."""
+        stats = self.yields.patterns.get(url_pattern(item.url))
+        if item.kind == "list" and stats is not None and stats.fetched and not stats.yielded:
+            return max(item.priority, PRIORITY["other"])
+        return item.priority
+
+    def _held(self, item: FrontierItem, pattern: str) -> bool:
+        """A URL of a hub pattern that has not yielded yet waits while more urgent pages of the
+        site (sitemaps, lists, articles) are being fetched: they may queue more urgent URLs, and
+        once they are in, the pattern is judged on what it adds to all they revealed — a search
+        form or a tag cloud fetched first would show articles the lists were about to reveal,
+        look productive, and be walked to the full limit."""
+        return (item.priority >= PRIORITY["other"] and not self.yields.has_yielded(pattern)
+                and any(n and p < item.priority for p, n in self.inflight_priorities.items()))
 
     def _skip(self, item: FrontierItem, reason: Reason) -> None:
         """Settle a queued URL without a request: an alternate view of a known article becomes
@@ -333,9 +357,10 @@ class _SiteCrawl:
         if changes:
             self.yields.update(self.archive.merge_url_patterns(self.site.name, changes))
 
-    def _record_yield(self, item: FrontierItem, article: bool, new: list[FrontierItem]) -> None:
+    def _record_yield(self, item: FrontierItem, article: bool, new: list[FrontierItem]) -> bool:
         """Count the fetched page in its pattern's yield (see `scraper.yields`); an article also
-        credits the pattern of the page it was found on. Call inside the page's transaction."""
+        credits the pattern of the page it was found on. Call inside the page's transaction.
+        Returns whether the page yielded."""
         yields = self.yields
         yielded = article or any(i.kind == "article" or yields.is_productive(url_pattern(i.url)) for i in new)
         revived = yields.record(url_pattern(item.url), article=article, yielded=yielded)
@@ -346,6 +371,7 @@ class _SiteCrawl:
         self._pages_since_save += 1
         if self._pages_since_save >= self.save_every:
             self._save_patterns()
+        return yielded
 
     async def _worker(self) -> None:
         while not self.budget.stop_reason and not self.finished:
@@ -357,12 +383,13 @@ class _SiteCrawl:
         """Take the next URL and handle it, or wait a little when there is none yet; False
         when this coroutine is done."""
         item, asked = self._next()
-        if item is not None and self.budget.defer(self.site.name, item.priority):
+        busy = min((p for p, n in self.inflight_priorities.items() if n), default=None)
+        if item is not None and self.budget.defer(self.site.name, self._rank(item), busy):
             self.queue.insert(0, item)
             await asyncio.sleep(0.01)
             return True
         if item is None:
-            self.budget.defer(self.site.name, None)
+            self.budget.defer(self.site.name, None, busy)
             if self.inflight or not asked:
                 await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
             elif self.archive.claimed_elsewhere(self.site.name):
@@ -376,6 +403,7 @@ class _SiteCrawl:
         self.inflight.add(item.url)
         pattern = url_pattern(item.url)
         self.pending_patterns[pattern] += 1
+        self.inflight_priorities[item.priority] += 1
         try:
             await self._handle(item)
         except ArchiveError:
@@ -389,6 +417,7 @@ class _SiteCrawl:
         finally:
             self.inflight.discard(item.url)
             self.pending_patterns[pattern] -= 1
+            self.inflight_priorities[item.priority] -= 1
         if self.progress:
             self.progress(item.fetch_url, self.counts)
         return True
@@ -409,6 +438,11 @@ class _SiteCrawl:
             return
         if result.attempts:          # refusals (robots.txt unreadable, host down) made no request
             self.counts["pages_fetched"] += 1
+        if result.not_modified and item.kind == "article" and await self._parts_changed(item):
+            # a later page changed under an unchanged first one: read the whole article again
+            result = await self.fetcher.fetch(item.fetch_url, expect="page")
+            self.budget.spent += 1
+            self.counts["pages_fetched"] += 1
         if result.not_modified:
             self.counts["not_modified"] += 1
             with self.archive.transaction():
@@ -417,6 +451,8 @@ class _SiteCrawl:
             return
         if not result.ok:
             self._failed(item, result)
+            if item.kind == "start":        # a sitemap may be the only way in left
+                await self._guess_sitemap(item)
             return
         if item.kind == "file":
             self._store_file(item, result)
@@ -434,9 +470,27 @@ class _SiteCrawl:
                     return
                 parts = await self._fetch_parts(item, processed) if processed.parts else []
                 self._store_page(item, result, processed, parts)
+                if item.kind == "start":
+                    await self._guess_sitemap(item, processed.links)
         except WorkerError as exc:
             self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
+
+    async def _parts_changed(self, item: FrontierItem) -> bool:
+        """Whether a later page of a multi-page article (first page unchanged) changed: each
+        part is revalidated with a conditional GET (a 304 costs a few hundred bytes), stopping
+        at the first that did not answer 304. Parts found unchanged are marked so."""
+        for url, fetch_url in self.archive.article_parts(self.archive.resolve_alias(item.url)):
+            etag, last_modified = self.archive.validators(url) or (None, None)
+            result = await self.fetcher.fetch(fetch_url, expect="page", etag=etag, last_modified=last_modified)
+            self.budget.spent += 1
+            self.counts["pages_fetched"] += bool(result.attempts)
+            if not result.not_modified:
+                return True
+            self.counts["not_modified"] += 1
+            with self.archive.transaction():
+                self.archive.mark_not_modified(url, self.run_id)
+        return False
 
     async def _fetch_parts(self, item: FrontierItem, first: Processed) -> list[tuple[str, FetchResult, Processed]]:
         """The other pages of a multi-page article, fetched now (each counts as a page fetched)
@@ -510,9 +564,20 @@ class _SiteCrawl:
             self.frontier.finish(item, state, reason=result.reason, run_id=self.run_id)
             self._next_fallback(item)
 
+    async def _guess_sitemap(self, item: FrontierItem, links: Iterable[Link] = ()) -> None:
+        """A start page is read: when neither its origin's robots.txt nor the page's links (an
+        XML 地图 / sitemap link, <link rel="sitemap">) name a sitemap, queue the first usual
+        location (the next only if that one gives nothing: see `_next_fallback`). A feed does
+        not count: it lists only the latest items, without the lastmods that reveal edits."""
+        robots = await self.fetcher.robots(item.fetch_url)
+        if robots.sitemaps or any(link.points_to == "sitemap" for link in links):
+            return
+        with self.archive.transaction():
+            self.frontier.add([self._guess(origin_of(item.fetch_url), SITEMAP_FALLBACKS[0])], self.run_id)
+
     def _next_fallback(self, item: FrontierItem) -> None:
-        """A guessed sitemap location gave nothing: queue the next usual one. Guessing one at a
-        time costs a site that has no sitemap one extra request per run, not nine."""
+        """A guessed sitemap location gave nothing: queue the next usual one (one at a time, so
+        a site with a sitemap at the first costs no second guess)."""
         if item.discovered_from != _FALLBACK:
             return
         path = urlsplit(item.fetch_url).path
@@ -647,12 +712,21 @@ class _SiteCrawl:
             self.frontier.finish(own, "done", kind="part", run_id=self.run_id)
         article.page_count = 1 + len(parts)
 
+    def _shows_news(self, links: list[_Found]) -> bool:
+        """Whether a list page links an article first seen (or re-read) this run: then its next
+        page may hold more. The home page's 'latest' box often shows new articles first, so
+        'new to the frontier' would stop a later run's paging on the list's first page."""
+        articles = [c for f in links if f.kind == "article" and (c := f.canon or canonicalize(f.url))]
+        return any(run == self.run_id for _, run in self.frontier.states(articles).values())
+
     def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed,
                     parts: list[tuple[str, FetchResult, Processed]] = ()) -> None:
         article = processed.article
         is_article = article.reason is None
         links: list[_Found] = []
         views: list[str] = []
+        pager = [c for link in processed.links if link.rel == "page"
+                 and (c := processed.canonical.get(link.url) or canonicalize(link.url))]
         for link in processed.links:
             if link.points_to == "alternate":
                 if link.rel in ALIAS_VIEWS and is_article:
@@ -677,6 +751,8 @@ class _SiteCrawl:
                 links += self._alternate_views(views, key)
             new = self._enqueue(links, item)
             self._record_yield(item, is_article, new)
+            if pager and not is_article and self._shows_news(links):
+                self.frontier.read_on(pager, self.run_id)
             if is_article:
                 article.url = key
                 if key != item.url:         # the article's own URL is known and done too

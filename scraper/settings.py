@@ -86,6 +86,7 @@ class Settings(_Checked):
     max_per_pattern: int = 100_000      # URLs kept per (host, path-with-digits-masked) pattern
     max_query_variants: int = 50        # URLs kept per (host, path) with differing queries
     low_yield_after: int = 10           # a URL pattern whose last N fetched pages yielded nothing is no longer fetched
+                                        # (one that never yielded: after fewer, see YieldTracker.patience)
     respect_robots: bool = True         # False only for your own sites
     refresh: bool = False               # re-check every known article (conditional GET), not only hubs
     recheck_days: float | None = None   # also re-check articles first seen this recently (corrections)

@@ -25,19 +25,11 @@ MAX_URLS = 50_000                     # the protocol's limit per file
 MAX_BYTES = 50 * 1024 * 1024          # the protocol's limit per (uncompressed) file
 _CHUNK = 64 * 1024
 
-# Paths worth one request each when robots.txt names no sitemap. Ordered by how often they
-# exist on Chinese news and government sites (and WordPress, which many small outlets run).
-SITEMAP_FALLBACKS: tuple[str, ...] = (
-    "/sitemap.xml",
-    "/sitemap_index.xml",
-    "/sitemap.xml.gz",
-    "/sitemap.txt",
-    "/sitemapindex.xml",
-    "/sitemap/sitemap.xml",
-    "/wp-sitemap.xml",
-    "/rss.xml",
-    "/feed/",
-)
+# Where a sitemap is guessed when neither robots.txt nor the home page names one: the two
+# locations most sites that have one use, asked in order until one answers. Guessing more (.gz,
+# .txt, feeds…) cost a site without a sitemap a request per guess and found what its links
+# reveal anyway.
+SITEMAP_FALLBACKS: tuple[str, ...] = ("/sitemap.xml", "/sitemap_index.xml")
 
 
 @dataclass
@@ -222,6 +214,9 @@ _HTML_ROOTS = frozenset("html head body meta title script style link div p table
 # and flagged, so `stats` says why its URLs look odd or are missing.
 _ENTITY_DECL_RE = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _PROLOG_BYTES = 64 * 1024
+# Control bytes XML forbids: recover mode would silently drop them, joining 'http://a.cn/\x1bx'
+# into a URL nobody wrote. As DEL (which XML allows) they reach `_absolute`, which refuses the loc.
+_XML_FORBIDDEN = bytes.maketrans(bytes([*range(0, 9), 11, 12, *range(14, 32)]), b"\x7f" * 29)
 _BARE_AMP_RE = re.compile(rb"&(?!(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
 
 
@@ -296,8 +291,16 @@ def _gunzip(data: bytes, max_bytes: int) -> tuple[bytes, Reason | None]:
     return out, None
 
 
+# Control characters (C0, DEL, C1) inside a loc: not a URL. Left in, parsers disagree on it —
+# urlsplit drops tab/CR/LF, so 'h\nttps://x' would pass as https while being stored as written.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _absolute(loc: str, base: str) -> str | None:
+    """`loc` as an absolute http(s) URL with a host, or None when it is not a valid one."""
     loc = loc.strip()
+    if _CONTROL_RE.search(loc):
+        return None
     if loc[:8].lower().startswith(("http://", "https://")) and "[" not in loc and "]" not in loc:
         return loc if loc.split("/", 3)[2] else None   # the usual case (urljoin costs more than the parse)
     if not loc:
@@ -328,7 +331,7 @@ def _root_tag(body: bytes) -> str | None:
 
 def _parse_xml(body: bytes, url: str, max_urls: int) -> Sitemap:
     entities = _ENTITY_DECL_RE.search(body, 0, _PROLOG_BYTES) is not None
-    body = _BARE_AMP_RE.sub(b"&amp;", body)
+    body = _BARE_AMP_RE.sub(b"&amp;", body).translate(_XML_FORBIDDEN)
     root = _root_tag(body)
     name = _local(root)
     if name not in _XML_FORMATS:
@@ -379,6 +382,9 @@ def _clear(el) -> None:
             del parent[0]
 
 
+_ASCII_SPACE_RE = re.compile(r"[ \t\r\f\v]+")
+
+
 def _parse_text(body: bytes, url: str, max_urls: int) -> Sitemap:
     """One URL per line (the protocol says UTF-8; GBK files exist, so fall back to GB18030)."""
     try:
@@ -387,11 +393,11 @@ def _parse_text(body: bytes, url: str, max_urls: int) -> Sitemap:
         text = body.decode("gb18030", errors="replace")
     entries: list[SitemapEntry] = []
     seen: set[str] = set()
-    for line in text.splitlines():
+    for line in text.split("\n"):          # not splitlines(): it would cut a URL at \x85 or \x1c
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        candidate = line.split()[0]
+        candidate = _ASCII_SPACE_RE.split(line, 1)[0]   # a URL then stray text; \x85 is not a separator
         if not candidate.lower().startswith(("http://", "https://")):
             continue                        # the protocol wants absolute URLs; skip stray text
         absolute = _absolute(candidate, url)

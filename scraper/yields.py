@@ -12,6 +12,14 @@ Patterns that differ only in their query's keys (a calendar's month and day page
 with and without `page=`) also share a *family* (host + masked path) that is judged the same
 way, so one widget costs `limit` fetches, not `limit` per combination of its parameters.
 
+How many idle fetches a pattern gets adapts to the site's evidence. One that has yielded before
+gets the full `limit`. One that never yielded, on a site whose productive patterns showed their
+first yield within their first page or two (list pages do, at once), is far out of line after
+a few idle fetches: it is cut after `patience()` of them, `limit` // 4 (at least 2) or one more
+than the slowest first yield seen this run, whichever is larger. So a calendar or a search form
+costs about three requests where list pages lead to articles straight away, and a site whose
+hubs take longer to show their worth gets more patience.
+
 The counts are learned state, kept per site in the archive (`url_patterns`) so that the next run
 starts knowing which patterns are traps; `scraper stats` shows them. What a tracker counted is
 added to the stored counts (not written over them), and the sums read back: crawler workers
@@ -52,6 +60,7 @@ class PatternStats:
     idle: int = 0               # fetches in a row that yielded nothing
     alias: str | None = None    # alternate views: 'probe' (verifying fetch queued), 'yes', 'no'
     dirty: bool = False
+    first_yield: int = 0        # this run: the fetch (1-based) that first yielded, 0 if none did
     unsaved: PatternChange | None = None    # counted since the last `changes()`
 
 
@@ -73,6 +82,17 @@ class YieldTracker:
     def __init__(self, limit: int, known: dict[str, PatternStats] | None = None):
         self.limit = limit
         self.patterns: dict[str, PatternStats] = dict(known or {})
+        self.floor = min(limit, max(2, limit // 4))
+        self.slowest = 0        # the latest first yield of a pattern this run (see `patience`)
+        self.proven = any(s.articles for s in self.patterns.values())   # the site has shown where its articles are
+
+    def patience(self, found: PatternStats) -> int:
+        """Idle fetches after which a pattern is low-yield: `limit` for one that has yielded
+        (or on a site that has not yet shown a productive pattern), else a few more than the
+        slowest first yield of this run's productive patterns (see module doc)."""
+        if found.yielded or not self.proven:
+            return self.limit
+        return min(self.limit, max(self.floor, self.slowest + 1))
 
     def stats(self, pattern: str) -> PatternStats:
         found = self.patterns.get(pattern)
@@ -91,14 +111,18 @@ class YieldTracker:
             if found is None:
                 continue
             guessed = pending if found.yielded == 0 and found.idle > 0 else 0
-            if found.idle + guessed >= self.limit:
+            if found.idle + guessed >= self.patience(found):
                 return True
         return False
 
     def is_doubtful(self, pattern: str) -> bool:
         """Half way to low-yield and never productive: queue its URLs after everything else."""
         found = self.patterns.get(pattern)
-        return found is not None and found.yielded == 0 and found.idle >= max(1, self.limit // 2)
+        return found is not None and found.yielded == 0 and found.idle >= max(1, self.patience(found) // 2)
+
+    def has_yielded(self, pattern: str) -> bool:
+        found = self.patterns.get(pattern)
+        return found is not None and found.yielded > 0
 
     def is_productive(self, pattern: str) -> bool:
         found = self.patterns.get(pattern)
@@ -116,6 +140,7 @@ class YieldTracker:
                 change.fetched += 1
                 s.articles += article
                 change.articles += article
+                self.proven = self.proven or article
                 revived = self._outcome(s, article or yielded) or revived
         return revived
 
@@ -136,9 +161,12 @@ class YieldTracker:
         return s.unsaved
 
     def _outcome(self, s: PatternStats, yielded: bool) -> bool:
-        was_low = s.idle >= self.limit
+        was_low = s.idle >= self.patience(s)
         change = self._change(s)
         if yielded:
+            if not s.first_yield and not s.yielded:
+                s.first_yield = max(1, s.fetched)
+                self.slowest = max(self.slowest, s.first_yield)
             s.yielded += 1
             change.yielded += 1
             s.idle = change.idle = 0

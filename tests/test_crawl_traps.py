@@ -161,35 +161,6 @@ def test_a_site_whose_robots_txt_is_unreachable_is_retried_next_run(tmp_path):
     assert stored == {origin + "/news/2023/11/05/1.htm"}
 
 
-def test_sitemap_locations_are_guessed_one_at_a_time(tmp_path):
-    def route(path: str):
-        if path == "/robots.txt":
-            return 200, {}, "User-agent: *\nAllow: /\n"        # names no sitemap
-        if path == "/sitemap.txt":
-            return 200, {"Content-Type": "text/plain"}, "/news/2023/11/05/1.htm\n".replace("/news", "http://HOST/news")
-        if path == "/news/2023/11/05/1.htm":
-            return 200, {}, ARTICLE.format(t="市应急管理局部署冬季安全生产工作")
-        if path == "/":
-            return 200, {}, "<html><body>首页</body></html>"
-        return 404, {}, ""
-
-    def route_with_host(path: str):
-        status, headers, body = route(path)
-        return status, headers, body.replace("http://HOST", origin_box[0])
-
-    origin_box: list[str] = []
-    with serve(route_with_host) as (origin, requests):
-        origin_box.append(origin)
-        _, stored, _ = crawl(tmp_path, origin)
-        second = list(requests)
-        requests.clear()
-        crawl(tmp_path, origin)
-    guesses = [p for p in second if "sitemap" in p]
-    assert guesses == ["/sitemap.xml", "/sitemap_index.xml", "/sitemap.xml.gz", "/sitemap.txt"]
-    assert stored == {origin + "/news/2023/11/05/1.htm"}
-    assert [p for p in requests if "sitemap" in p] == ["/sitemap.txt"]   # the misses are not asked again
-
-
 def test_one_broken_page_never_stops_the_crawl(tmp_path):
     def route(path: str):
         if path == "/robots.txt":

@@ -69,7 +69,8 @@ def test_traps_cost_a_bounded_number_of_requests_and_every_article_is_found(tmp_
             stored = {r[0] for r in archive.conn.execute("SELECT url FROM articles")}
             skipped = archive.conn.execute(
                 "SELECT COUNT(*) FROM frontier WHERE state='skipped' AND reason='low-yield'").fetchone()[0]
-            low = archive.conn.execute("SELECT COUNT(*) FROM url_patterns WHERE idle >= 5").fetchone()[0]
+            # never-yielding patterns are cut after a few idle fetches (see YieldTracker.patience)
+            low = archive.conn.execute("SELECT COUNT(*) FROM url_patterns WHERE yielded = 0 AND idle >= 2").fetchone()[0]
     assert report.outcome == "completed"
     assert {canonicalize(s.origin + s.article_path(a)) for s in sites for a in s.articles.values()} <= stored
     for site in sites:
@@ -92,3 +93,62 @@ def test_learned_yields_persist_so_a_second_run_skips_known_traps(tmp_path):
         again = Counter(sites[0].label(p) for p in logs[sites[0].host][before:])
     # only the one finite sort pattern (4 URLs, never reaching the limit) is re-read as a hub
     assert sum(n for k, n in again.items() if k.startswith("trap:")) <= 4, again
+
+
+def test_a_never_yielding_pattern_gets_less_patience_on_a_site_whose_hubs_yield_at_once():
+    tracker = YieldTracker(10)
+    for _ in range(3):
+        tracker.record("cal?m&y", article=False, yielded=False)
+    assert not tracker.is_low("cal?m&y")          # no evidence yet of where articles come from
+    tracker.record("list/#.htm", article=False, yielded=True)     # a list page yields at once
+    tracker.record("info/#.htm", article=True, yielded=True)
+    assert tracker.is_low("cal?m&y")              # 3 idle fetches: far out of line with the lists
+    assert not tracker.is_low("list/#.htm")
+    for _ in range(3):
+        tracker.record("list/#.htm", article=False, yielded=False)
+    assert not tracker.is_low("list/#.htm")       # a pattern that has yielded keeps the full limit
+
+
+def test_a_site_whose_hubs_yield_late_gives_new_patterns_more_patience():
+    tracker = YieldTracker(10)
+    tracker.record("info/#.htm", article=True, yielded=True)
+    for _ in range(5):                            # a hub that first yielded on its 6th page
+        tracker.record("col/#.htm", article=False, yielded=False)
+    tracker.record("col/#.htm", article=False, yielded=True)
+    for _ in range(6):
+        tracker.record("tag?t", article=False, yielded=False)
+    assert not tracker.is_low("tag?t")
+    tracker.record("tag?t", article=False, yielded=False)
+    assert tracker.is_low("tag?t")
+
+
+def test_with_the_default_limit_a_trap_costs_a_few_requests_and_lists_are_never_cut(tmp_path):
+    sites = make_sites(20, styles=("vsb", "wp"))
+    defaults = Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0)
+    assert defaults.low_yield_after == 10
+    with serve_news(sites) as logs:
+        _crawl(sites, tmp_path / "a.db", defaults)
+        with open_archive(tmp_path / "a.db") as archive:
+            stored = {r[0] for r in archive.conn.execute("SELECT url FROM articles")}
+    assert {canonicalize(s.origin + s.article_path(a)) for s in sites for a in s.articles.values()} <= stored
+    for site in sites:
+        made = Counter(site.label(p) for p in logs[site.host])
+        traps = {k: n for k, n in made.items() if k.startswith("trap:")}
+        # calendar, search, tags, sort: each one widget of one or two URL patterns
+        assert traps and max(traps.values()) <= 6, (site.style, made)
+        assert made["list"] == site.minimum()["lists"] - 1, (site.style, made)
+
+
+def test_a_crawl_cut_at_a_fifth_more_pages_than_articles_holds_nearly_all_of_them(tmp_path):
+    sites = make_sites(60, styles=("vsb", "wp"))
+    total = sum(len(s.articles) for s in sites)
+    with serve_news(sites) as logs, open_archive(tmp_path / "a.db") as archive:
+        configs = [SiteConfig(name=s.style, start_urls=(s.origin + s.home_path(),), settings=FAST) for s in sites]
+        report = asyncio.run(crawl_async(configs, archive, RunSettings(concurrency=4, extract_workers=0,
+                                                                       max_pages=int(1.2 * total))))
+        stored = {r[0] for r in archive.conn.execute("SELECT url FROM articles")}
+        aliases = dict(archive.conn.execute("SELECT alias, url FROM aliases").fetchall())
+    assert report.outcome == "limit"
+    held = sum(canonicalize(s.origin + s.article_path(a)) in stored.union(aliases)
+               for s in sites for a in s.articles.values())
+    assert held >= 0.95 * total, (held, total, [Counter(s.label(p) for p in logs[s.host]) for s in sites])

@@ -12,7 +12,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scraper.article import Article
@@ -81,13 +81,16 @@ def test_extractor_and_decoder_never_raise(data, charset):
 
 @fuzz
 @given(data=sitemaps, url=st.sampled_from([URL, "http://[::1]/s.xml", "https://例子.中国/sitemap.xml"]))
+@example(data=b"<urlset><url><loc>h\rttps://!</loc></url></urlset>", url=URL)       # found by bench/fuzz.py
+@example(data=b"http://a.cn/1\nhttp://a.cn/\x1b[0m\n", url=URL)
 def test_sitemap_parser_never_raises(data, url):
     CALLS["sitemap"] += 1
     sitemap = parse_sitemap(data, url, "application/xml")
     assert sitemap.error is None or Reason(sitemap.error)
-    for entry in sitemap.entries + sitemap.children:     # absolute http(s) with a host (the
-        scheme, _, rest = entry.url.partition("://")        # crawler's canonicalize vets the rest)
+    for entry in sitemap.entries + sitemap.children:     # absolute http(s) with a host, no control
+        scheme, _, rest = entry.url.partition("://")        # characters (the crawler's canonicalize vets the rest)
         assert scheme.lower() in ("http", "https") and rest.split("/")[0], entry.url
+        assert entry.url == entry.url.strip() and not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in entry.url)
 
 
 _DIRECTIVES = st.sampled_from(["User-agent", "user-agent", "Disallow", "Allow", "Crawl-delay", "Request-rate",

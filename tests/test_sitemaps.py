@@ -206,7 +206,7 @@ def test_normalize_date(raw, expected):
 def test_fallbacks_are_root_paths():
     assert SITEMAP_FALLBACKS[0] == "/sitemap.xml"
     assert all(p.startswith("/") for p in SITEMAP_FALLBACKS)
-    assert {"/sitemap_index.xml", "/sitemap.xml.gz", "/sitemap.txt"} <= set(SITEMAP_FALLBACKS)
+    assert len(SITEMAP_FALLBACKS) <= 2        # guesses cost a request each on every site without one
 
 
 def test_utf16_and_double_gzip():
@@ -245,3 +245,12 @@ def test_a_loc_without_host_is_dropped():
     sitemap = parse_sitemap(b"<urlset><url><loc>http:</loc></url><url><loc>/a.htm</loc></url></urlset>", SITE)
     assert [e.url for e in sitemap.entries] == [urljoin(SITE, "/a.htm")]
     assert parse_sitemap(b"hTtp://\nhttp://a.cn/1\n", SITE).entries == [SitemapEntry("http://a.cn/1")]
+
+
+@pytest.mark.parametrize("loc", ["h\rttps://!", "h\ttps://a.cn/1", "http://a.cn/\x1b[31m", "http://a.cn/a\x85b",
+                                 "https://a.cn/\x7f"])
+def test_a_loc_with_control_characters_is_dropped(loc):
+    # found by bench/fuzz.py: 'h\rttps://!' was kept (XML turns \r into \n, urlsplit then drops it)
+    data = f"<urlset><url><loc> {loc} </loc></url><url><loc>\n http://a.cn/ok \t</loc></url></urlset>".encode()
+    assert [e.url for e in parse_sitemap(data, SITE).entries] == ["http://a.cn/ok"]
+    assert [e.url for e in parse_sitemap(f"http://a.cn/ok\n{loc}\n".encode(), SITE).entries] == ["http://a.cn/ok"]

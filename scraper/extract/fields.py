@@ -13,6 +13,7 @@ from selectolax.lexbor import LexborNode
 from .dates import find_dates
 from .rules import (
     COMPOUND_SURNAMES,
+    CREDIT_PHRASES,
     DATE_FIELDS,
     EMPTY_VALUES,
     FIELD_HINTS,
@@ -25,6 +26,8 @@ from .rules import (
     NAME_TAIL,
     NOT_SOURCE,
     OTHER_LABELS,
+    ROLE_BEFORE_NAME,
+    SOURCE_STATUS,
     SURNAMES,
     VALUE_STOP,
     VALUE_STRIP,
@@ -79,6 +82,12 @@ def clean_value(field: str, raw: str) -> str:
         value = value[: dates[0].start]
     value = _NEXT_LABEL.split(value, 1)[0]
     value = re.split(r"\s{2,}", value.strip(VALUE_STRIP), maxsplit=1)[0].strip(VALUE_STRIP)
+    if field == "source":
+        value = SOURCE_STATUS.sub("", value)
+    elif field == "author":
+        role = ROLE_BEFORE_NAME.search(value)
+        if role and _looks_like_name(role.group(1)):
+            value = role.group(1)   # 某某中心部长、研究员徐占忱: the name after the credentials
     if not value or value.lower() in EMPTY_VALUES or len(value) > FIELD_MAX_LEN[field]:
         return ""
     if field != "source" and re.search(r"[，。！？]", value):
@@ -145,7 +154,7 @@ def label_values(text: str) -> dict[str, list[str]]:
                 matches.append((m.start(), m.end(), None))
             continue
         if (not has_colon and not at_end and sep is None and field not in ("author", *DATE_FIELDS)
-                and _HAN.match(text, m.end())):
+                and label not in CREDIT_PHRASES and _HAN.match(text, m.end())):
             continue  # '来源于…' is prose, not a label
         matches.append((m.start(), sep.end() if sep else m.end(), field))
     for i, (start, end, field) in enumerate(matches):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .. import linkwords
-from ..linkwords import label_pattern
+from ..linkwords import caseless_alternatives, label_pattern
 
 # ---------------------------------------------------------------- tags
 SKIP_TAGS = frozenset(
@@ -57,14 +57,20 @@ UPDATE_LABELS = (
 AUTHOR_LABELS = (
     ("作者", False), ("本文作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
     ("记者", False), ("通讯员", False), ("文/图", False), ("文\u3000", False), ("文/", False),
-    ("文|", False), ("文｜", False),
+    ("文|", False), ("文｜", False), ("文丨", False),
     ("采写", False), ("供稿人", False), ("发布者", True), ("发布人", True), ("文字", True),
 )
 SOURCE_LABELS = (
     ("来源", False), ("稿源", False), ("出处", False), ("信息来源", False), ("文章来源", False),
     ("本文来源", False), ("新闻来源", False), ("稿件来源", False), ("来自", True), ("转自", True), ("供稿", True),
     ("供稿单位", False), ("来稿单位", False), ("投稿单位", False),
+    # `来源于：某某办事处` (with its colon: without one it is prose) and the closing credit
+    # `本文来自某某日报` / `本文转载自…`.
+    ("来源于", True), ("信息来源于", True), ("本文来自", False), ("本文转自", False), ("本文转载自", False),
 )
+# Credit phrases whose value follows without a colon, even when it starts with a Chinese character
+# (`本文来自某某日报`), where a bare label followed by text would be prose (`来源于基层`).
+CREDIT_PHRASES = frozenset(("本文来自", "本文转自", "本文转载自"))
 EDITOR_LABELS = (
     ("责任编辑", False), ("责编", False), ("编辑", True), ("值班编辑", False), ("编 辑", True),
 )
@@ -98,6 +104,8 @@ EMPTY_VALUES = frozenset(
     "未知 佚名 匿名 无 暂无 admin 管理员 null none 网络 网络整理 互联网 小编 关注 已关注 订阅 "
     "原创 转载 投稿 本站 本网".split()
 )
+# A status word printed before the outlet (`原创：某某网 2024-04-23`, `转载：某某日报`): not part of its name.
+SOURCE_STATUS = re.compile(r"^(?:原创|转载|独家|首发)\s*[:：]\s*")
 # What follows a reporter's name without a label: a dateline or credit (李强 某某县报道,
 # 王丽发自北京, 张三摄) — the name ends there.
 NAME_TAIL = re.compile(r"\s*(?:(?:\S{0,8}?(?:报道|讯|电)|摄影?|拍摄|整理|编译)(?:\s.*)?$|发自)")
@@ -105,6 +113,12 @@ NAME_TAIL = re.compile(r"\s*(?:(?:\S{0,8}?(?:报道|讯|电)|摄影?|拍摄|整�
 AFFILIATION = re.compile(
     r"大学|学院|学校|中学|小学|研究院|研究所|研究中心|医院|公司|集团|协会|学会|委员会|政府|教授|研究员|"
     r"讲师|博士|硕士|主任|院长|校长|书记|局长|律师|医师|专家|工程师|分析师|首席"
+)
+# The other order, a name after its credentials (`某某中心部长、研究员徐占忱`, `某某特约评论员 韩涵`):
+# a title that stands right before a person's name.
+ROLE_BEFORE_NAME = re.compile(
+    r"(?:教授|研究员|讲师|博士|主任|院长|校长|书记|局长|部长|处长|所长|会长|理事长|董事长|总经理|律师|医师|"
+    r"工程师|分析师|专家|评论员|撰稿人|记者|通讯员)\s*([\u4e00-\u9fff]{2,3})$"
 )
 # Affiliations that open with a place or a national body, after which a two-character name ends.
 AFFILIATION_START = re.compile(
@@ -115,7 +129,8 @@ AFFILIATION_START = re.compile(
 # Elements whose class/id names the field; trusted only inside the header lines.
 FIELD_HINTS = {
     "source": re.compile(r"source|media[_-]?name|laiyuan", re.I),
-    "author": re.compile(r"author|byline|zuozhe", re.I),
+    # blog and self-media platforms print the writer's account name as `nickname`/`nick-name`
+    "author": re.compile(r"author|byline|zuozhe|nick[-_]?name", re.I),
     "editor": re.compile(r"editor|bianji", re.I),
 }
 # Common Chinese surnames: an unlabelled name (a trailing "（张三）", a byline on a line of its
@@ -160,7 +175,9 @@ TITLE_SEPARATORS = re.compile(
 TITLE_WEAK_SEPARATORS = re.compile(r"\s*[：:·]\s*|\s+")
 # Where a page names its site: meta keys, footer lines, and how short site/column names look.
 SITE_META_KEYS = ("og:site_name", "application-name", "apple-mobile-web-app-title", "publisher", "site")
-SITE_FOOTER = re.compile(r"版权所有|Copyright|©|ICP[备证]|主办[:：单]|承办[:：单]|主管[:：单]|技术支持", re.I)
+# (Caseless without re.I, searched on every short line: see `linkwords.caseless_alternatives`.)
+SITE_FOOTER = re.compile("|".join(caseless_alternatives(
+    ("版权所有", "Copyright", "©", "ICP[备证]", "主办[:：单]", "承办[:：单]", "主管[:：单]", "技术支持"))))
 SITE_WORD = re.compile(
     r"^.{0,10}(?:网|官网|网站|门户|首页|频道|客户端|新闻中心)$|^(?:www\.)?[a-z0-9.-]+\.(?:cn|com|net|org|gov|edu)(?:\.cn)?$|^[a-z]{2,3}$"
 )
@@ -203,12 +220,13 @@ SENTENCE_END = "。！？!?"
 # 上一篇/下一篇 labels and attachment extensions are shared with discovery (`scraper.linkwords`).
 PREV_LABELS = re.compile(r"^\s*[【\[]?\s*" + label_pattern(linkwords.PREV_LABELS), re.I)
 NEXT_LABELS = re.compile(r"^\s*[【\[]?\s*" + label_pattern(linkwords.NEXT_LABELS), re.I)
-PREV_NEXT_ANY = re.compile(label_pattern(linkwords.PREV_LABELS + linkwords.NEXT_LABELS), re.I)
+PREV_NEXT_ANY = re.compile(label_pattern(linkwords.PREV_LABELS + linkwords.NEXT_LABELS, caseless=True))   # every line
 ATTACHMENT_EXT = linkwords.ATTACHMENT_NAME
 CAPTION_START = re.compile(r"^\s*(?:[▲△↑↓▼]|图为|图：|图:|上图|下图|左图|右图|（图|\(图)")
 IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-original-src", "data-url", "src")
 # Icons and spacers that are not article pictures.
-IMAGE_SKIP = re.compile(r"icon|logo|spacer|blank|pixel|loading|share|qrcode|erweima|avatar|arrow|btn|button", re.I)
+IMAGE_SKIP = re.compile("|".join(caseless_alternatives(
+    "icon logo spacer blank pixel loading share qrcode erweima avatar arrow btn button".split())))
 
 # ---------------------------------------------------------------- list pages
 PAGINATION = re.compile(r"(?:首页|上一页|下一页|尾页|末页|共\s*\d+\s*页|第\s*\d+\s*页|共\s*\d+\s*条)")

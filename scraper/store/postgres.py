@@ -395,7 +395,7 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
                          " FROM frontier GROUP BY 1, 2 ORDER BY 1, 2"),
             ("skipped URLs by reason", "SELECT site, reason, COUNT(*) AS urls FROM frontier WHERE state = 'skipped'"
                                        " GROUP BY 1, 2 ORDER BY 3 DESC"),
-            ("URL patterns not yielding (low-yield after low_yield_after idle fetches)",
+            ("URL patterns not yielding (low-yield after low_yield_after idle fetches; never-yielding ones after a few)",
              "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0"
              " ORDER BY idle DESC LIMIT 10"),
             ("recent runs", "SELECT id AS run, substr(started_at, 1, 16) AS started, outcome,"
