@@ -334,6 +334,9 @@ class _SiteCrawl:
             self.profiles.profile = SiteProfile.from_json(stored[0] if stored else None)
             try:
                 await asyncio.gather(*(self._worker() for _ in range(self._tasks())))
+                update = self.profiles.finish()     # learned from every page; the last ones re-read
+                if update is not None:
+                    await self._adopt(*update)
             finally:
                 with self.archive.transaction():
                     self._save_patterns()
@@ -509,9 +512,11 @@ class _SiteCrawl:
         read before under another profile from their stored bytes."""
         assert processed.traits is not None
         update = self.profiles.observe(page_url, processed.traits, used, single)
-        if update is None:
-            return
-        profile, stale = update
+        if update is not None:
+            await self._adopt(*update)
+
+    async def _adopt(self, profile: SiteProfile, stale: list[str]) -> None:
+        """Store the site's profile, learned anew, and re-read the `stale` pages with it."""
         with self.archive.transaction():
             self.archive.save_site_profile(self.site.name, profile.to_json(), profile.pages)
         log.info("site %s: profile learned from %d pages; re-reading %d", self.site.name, profile.pages, len(stale))

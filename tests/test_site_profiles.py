@@ -9,8 +9,11 @@ import json
 from dataclasses import replace
 
 import pytest
+from click.testing import CliRunner
 from profilesite import write_site
 
+from scraper.article import Article
+from scraper.cli import main
 from scraper.crawler import crawl_async
 from scraper.extract import PageTraits, SiteProfile, extract_article, learn_profile
 from scraper.reextract import reextract
@@ -70,6 +73,26 @@ def test_crawl_learns_stores_and_applies_the_profile(crawled):
     assert profile.header_block.endswith("div.info#")
 
 
+def test_stats_show_per_site_which_fields_rest_on_weak_evidence(crawled, tmp_path):
+    _, truth, db, _, _ = crawled
+    result = CliRunner().invoke(main, ["stats", "--db", str(db), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    college = {s["site"]: s for s in json.loads(result.stdout)["sites"]}["college"]
+    # every headline came from <title> (no on-page line repeats it); dates and 来源 were read
+    # from labels, on the ambiguous pages from the block the profile learned
+    assert college["weak"] == {"title": 1.0, "published_at": 0.0, "author": 0.0, "source": 0.0, "editor": 0.0}
+    assert college["profile_pages"] >= FAST.profile_after
+    table = CliRunner().invoke(main, ["stats", "--db", str(db)])
+    assert "weak evidence" in table.stdout and "title 100%" in table.stdout
+    mixed = tmp_path / "mixed.db"
+    with open_archive(mixed) as archive, archive.transaction():
+        for n, how in enumerate(("url", "label", "meta", "header")):
+            art = Article(title=f"标题{n}", published_at="2024-05-01", body="正文。", evidence={"published_at": how})
+            archive.save_article(art, f"http://a/{n}.htm", "a", None)
+    site = json.loads(CliRunner().invoke(main, ["stats", "--db", str(mixed), "--format", "json"]).stdout)["sites"][0]
+    assert site["weak"]["published_at"] == 0.5 and site["profile_pages"] is None   # from the URL, from <meta>
+
+
 def test_reextract_relearns_and_keeps_the_archive_right(crawled):
     _, truth, db, origin, _ = crawled
     counts = reextract(db)
@@ -120,4 +143,10 @@ def test_learning_needs_agreement_and_refreshes_as_pages_arrive():
     first_profile, stale = got[2]
     assert stale == ["u0", "u1", "u2"] and first_profile.title_affixes == ("某某学院",)
     assert got[5][1] == []           # the same rules again: nothing to re-read
+    other = replace(shared, body_container="div.main#>div.other#")
+    for n in range(12, 40):           # the site's later pages name another container
+        learner.observe(f"u{n}", replace(other, doc_title=f"第{n}次会议_某某学院"), learner.profile)
+    final, stale = learner.finish()   # learned from all 40 at the end; every page read otherwise is re-read
+    assert final.body_container == other.body_container and len(stale) == 40   # all read with no container
+    assert learner.finish() is None
     assert json.loads(first_profile.to_json())["header_block"] == shared.header_block
