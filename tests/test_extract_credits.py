@@ -20,6 +20,7 @@ def first(text: str, field: str) -> str | None:
     ("来源于：某某街道办事处", "source", "某某街道办事处"),        # gov portals: 来源于 with a colon
     ("信息来源于：某某区统计局", "source", "某某区统计局"),
     ("来源于基层的探索值得推广", "source", None),                 # without a colon it is prose
+    ("来源： 首页", "source", None),                              # an empty cell, then the menu
     ("本文来自某某科技日报", "source", "某某科技日报"),            # closing credit, no colon
     ("本文转载自 TechDaily", "source", "TechDaily"),
     ("本文来自于某某日报", "source", "某某日报"),
@@ -176,3 +177,15 @@ def test_document_date_alone_is_the_date():
             "<div class='detail'><h1>某某通知</h1><table><tr><td>发文机关：</td><td>某某局</td></tr>"
             f"<tr><td>成文日期：</td><td>2024-01-05</td></tr></table><div class='content'>{_PARAS}</div></div></body></html>")
     assert extract_article(html, "https://www.example.gov.cn/zwgk/2.html").published_at == "2024-01-05"
+
+
+def test_infobox_cell_repeating_the_name_is_not_the_headline():
+    # encyclopedia entries repeat the headline as the first infobox value; no header follows it
+    rows = [("中文名", "某某高新技术产业开发区"), ("所属地区", "某某省某某新区"), ("批准时间", "2023年12月27日")]
+    box = "<dl class='basic-info'>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
+    tools = "".join(f"<div class='tool'>{w}</div>" for w in ("播报", "编辑", "讨论", "收藏", "有用", "分享", "上传视频", "同义词"))
+    html = ("<html><head><meta charset='utf-8'><title>某某高新技术产业开发区_百科</title></head><body>"
+            f"<h1 class='lemma-title'>某某高新技术产业开发区</h1>{tools}<p>某某高新技术产业开发区隶属某某省，为省级开发区。</p>"
+            f"{box}<div class='catalog'>目录 历史沿革</div>"
+            f"<div class='lemma-content'>{_PARAS}</div></body></html>")
+    assert extract_article(html, "https://baike.example.com/item/1").published_at is None
