@@ -189,3 +189,31 @@ def test_infobox_cell_repeating_the_name_is_not_the_headline():
             f"{box}<div class='catalog'>目录 历史沿革</div>"
             f"<div class='lemma-content'>{_PARAS}</div></body></html>")
     assert extract_article(html, "https://baike.example.com/item/1").published_at is None
+
+
+def test_parenthesised_unit_inside_the_text_is_no_byline():
+    # a statistics table inside the text: its unit cell `（万人）` is not an unlabelled `（张三）` byline
+    table = ("<table><tr><th>年份</th><th>常住人口</th></tr><tr><th></th><th>（万人）</th></tr>"
+             "<tr><td>2023</td><td>120.54</td></tr></table>")
+    html = ("<html><head><meta charset='utf-8'><title>某某新区人口发展概况_某某网</title></head><body>"
+            f"<h1>某某新区人口发展概况</h1><div class='info'>2024-03-05</div>"
+            f"<div class='content'>{_PARAS}{table}{_PARAS}</div></body></html>")
+    assert extract_article(html, "https://www.example.cn/a/9.html").author is None
+    closing = html.replace(f"{table}{_PARAS}</div>", f"{table}{_PARAS}<p>（王丽）</p></div>")
+    assert extract_article(closing, "https://www.example.cn/a/9.html").author == "王丽"
+
+
+@pytest.mark.parametrize("name,author,source", [
+    ("某某新闻网", None, "某某新闻网"),      # a provider in the writer's slot is the outlet
+    ("法新社", None, "法新社"),
+    ("某某新聞網", None, "某某新聞網"),      # traditional forms (Hong Kong/Taiwan reposts)
+    ("林小雨", "林小雨", None),
+])
+def test_provider_in_the_author_slot(name, author, source):
+    html = ("<html><head><meta charset='utf-8'><title>某某官员否认事故存在人为因素_资讯</title></head><body>"
+            "<div class='detail'><h1>某某官员否认事故存在人为因素</h1>"
+            f"<div class='author-info'><div class='author-info__name'>{name}</div>"
+            "<div class='time'>2024-05-20 13:09</div></div>"
+            f"<div class='detail-content'>{_PARAS}</div></div></body></html>")
+    art = extract_article(html, "https://news.example.com/a/20240520A01")
+    assert (art.author, art.source) == (author, source)

@@ -13,7 +13,7 @@ from .body import BodyRange
 from .dates import find_dates
 from .dom import Line, Page
 from .fields import hinted_values, label_values, starts_with_label, unlabelled_values
-from .rules import EPAPER_PAGE, NEXT_LABELS, PREV_LABELS
+from .rules import EPAPER_PAGE, MEDIA_NAME, NEXT_LABELS, PREV_LABELS
 
 _HEADER_SPAN = 8        # lines after the headline that may still be header (a disclosure grid: more)
 _HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
@@ -232,6 +232,7 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
     head.evidence["published_at"] = ("label" if _first(values, "published_at") else "header" if unlabelled_date
                                      else "above" if above_date else "label" if head.published_at else "")
     hinted: dict[str, list[str]] | None = None   # looked up only when a label is missing
+    outlet = None
     for name in ("author", "source", "editor"):
         value = _first(values, name) or _first(footer, name) or _first(above, name)
         how = "label"
@@ -245,6 +246,12 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                 hinted = hinted_values([page.blocks[b].node for b in sorted(blocks)],
                                        "\n".join(lines[i].text for i in range(header_idx[0], header_idx[-1] + 1)))
             value, how = _first(hinted, name), "markup"
+        if name == "author" and how == "markup" and value and MEDIA_NAME.search(value):
+            # platforms print the provider in the writer's slot (`class="author-name"`>某某新闻网):
+            # an outlet's name is the source
+            outlet, value = value, None
+        elif name == "source" and value is None and outlet:
+            value, how = outlet, "markup"
         setattr(head, name, value)
         if value:
             head.evidence[name] = how

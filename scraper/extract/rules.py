@@ -150,7 +150,8 @@ SURNAMES = frozenset(
     "仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝揭封储焦萧巴晋鞠郁钮"
 )
 # How the names of newspapers, sites and agencies end (an unlabelled word is a source only so).
-MEDIA_NAME = re.compile(r"(?:报|网|社|台|新闻|日报|晚报|早报|商报|周刊|杂志|客户端|电视台|广播)$")
+# (traditional forms too: Hong Kong and Taiwan outlets and reposts of them)
+MEDIA_NAME = re.compile(r"(?:报|网|社|台|新闻|日报|晚报|早报|商报|周刊|杂志|客户端|电视台|广播|報|網|臺|新聞|週刊|雜誌|電視台|廣播)$")
 # Words that may follow a date on a header line without being a source name.
 NOT_SOURCE = re.compile(
     r"^(?:星期|周[一二三四五六日天]|上午|下午|原创|转载|来源|浏览|阅读|评论|分享|收藏|字号|打印|\d)|[省市县区镇乡村]$"
