@@ -24,6 +24,7 @@ def first(text: str, field: str) -> str | None:
     ("本文来自某某科技日报", "source", "某某科技日报"),            # closing credit, no colon
     ("本文转载自 TechDaily", "source", "TechDaily"),
     ("本文来自于某某日报", "source", "某某日报"),
+    ("本文来源于某某商报 2024-05-20 09:47:48", "source", "某某商报"),
     ("本文来自网络，如有侵权请联系删除", "source", None),      # a disclaimer: no outlet named
     ("文丨某某评论特约评论员 李明", "author", "李明"),             # 丨 as the byline separator
     ("作者：某某研究院院长、研究员王立新", "author", "王立新"),     # credentials before the name
@@ -217,3 +218,16 @@ def test_provider_in_the_author_slot(name, author, source):
             f"<div class='detail-content'>{_PARAS}</div></div></body></html>")
     art = extract_article(html, "https://news.example.com/a/20240520A01")
     assert (art.author, art.source) == (author, source)
+
+
+def test_title_element_left_in_the_body_is_not_a_line():
+    # browser-saved pages and broken markup leave <title> in the body: it is not the headline line
+    html = ("<html><head><meta charset='utf-8'></head><img src='x.png'><body><title>某某利率维持不变_经济_某某网</title>"
+            "<div class='nav'><a href='/'>首页</a> <a href='/jj/'>经济</a> <a href='/jr/'>金融</a> <a href='/cj/'>产经</a>"
+            " <a href='/kj/'>科技</a> <a href='/qc/'>汽车</a> <a href='/dc/'>地产</a> <a href='/sh/'>生活</a></div>"
+            + "".join(f"<div class='m'><a href='/m{i}'>栏目{i}</a></div>" for i in range(8))
+            + "<div class='article'><h2 class='cont_title'>某某利率维持不变</h2>"
+            "<div class='ar_source'>本文来源于某某商报 2024-05-20 09:47:48</div>"
+            f"<div class='article-content'>{_PARAS}</div></div></body></html>")
+    art = extract_article(html, "https://economy.example.com.cn/20240520/1.shtml")
+    assert (art.title, art.published_at, art.source) == ("某某利率维持不变", "2024-05-20T09:47:48+08:00", "某某商报")

@@ -11,8 +11,10 @@ from .. import linkwords
 from ..linkwords import caseless_alternatives, label_pattern
 
 # ---------------------------------------------------------------- tags
+# (`title` too: browser-saved pages and broken markup leave the <title> element in the body,
+# where it is no more shown than in the head)
 SKIP_TAGS = frozenset(
-    "script style noscript iframe select option textarea button svg canvas template head "
+    "script style noscript iframe select option textarea button svg canvas template head title "
     "object embed input math video audio map".split()
 )
 BLOCK_TAGS = frozenset(
@@ -69,12 +71,12 @@ SOURCE_LABELS = (
     ("供稿单位", False), ("来稿单位", False), ("投稿单位", False),
     # `来源于：某某办事处` (with its colon: without one it is prose) and the closing credit
     # `本文来自某某日报` / `本文转载自…`.
-    ("来源于", True), ("信息来源于", True), ("本文来自", False), ("本文来自于", False), ("本文转自", False),
-    ("本文转载自", False),
+    ("来源于", True), ("信息来源于", True), ("本文来自", False), ("本文来自于", False), ("本文来源于", False),
+    ("本文转自", False), ("本文转载自", False),
 )
 # Credit phrases whose value follows without a colon, even when it starts with a Chinese character
 # (`本文来自某某日报`), where a bare label followed by text would be prose (`来源于基层`).
-CREDIT_PHRASES = frozenset(("本文来自", "本文来自于", "本文转自", "本文转载自"))
+CREDIT_PHRASES = frozenset(("本文来自", "本文来自于", "本文来源于", "本文转自", "本文转载自"))
 EDITOR_LABELS = (
     ("责任编辑", False), ("责编", False), ("编辑", True), ("值班编辑", False), ("编 辑", True),
 )
