@@ -21,6 +21,7 @@ def first(text: str, field: str) -> str | None:
     ("信息来源于：某某区统计局", "source", "某某区统计局"),
     ("来源于基层的探索值得推广", "source", None),                 # without a colon it is prose
     ("来源： 首页", "source", None),                              # an empty cell, then the menu
+    ("来源 | 综合某某黑板报、某某都市报", "source", "某某黑板报、某某都市报"),   # compiled from
     ("本文来自某某科技日报", "source", "某某科技日报"),            # closing credit, no colon
     ("本文转载自 TechDaily", "source", "TechDaily"),
     ("本文来自于某某日报", "source", "某某日报"),
@@ -208,6 +209,7 @@ def test_parenthesised_unit_inside_the_text_is_no_byline():
     ("某某新闻网", None, "某某新闻网"),      # a provider in the writer's slot is the outlet
     ("法新社", None, "法新社"),
     ("某某新聞網", None, "某某新聞網"),      # traditional forms (Hong Kong/Taiwan reposts)
+    ("某某電台-財經", None, "某某電台-財經"),  # an outlet and its channel
     ("林小雨", "林小雨", None),
 ])
 def test_provider_in_the_author_slot(name, author, source):

@@ -27,6 +27,7 @@ from .rules import (
     NOT_SOURCE,
     OTHER_LABELS,
     ROLE_BEFORE_NAME,
+    SOURCE_COMPILED,
     SOURCE_STATUS,
     SURNAMES,
     VALUE_STOP,
@@ -90,6 +91,9 @@ def clean_value(field: str, raw: str) -> str:
         # an outlet's name holds no sentence punctuation: `本文来自网络，如有侵权请联系删除`
         value = _SENTENCE_PUNCT.split(SOURCE_STATUS.sub("", value), 1)[0].strip(VALUE_STRIP)
         value = _ACCOUNT.sub(r"\1", value)
+        compiled = SOURCE_COMPILED.match(value)
+        if compiled and ("、" in value or MEDIA_NAME.search(value)):
+            value = value[compiled.end():]
     elif field == "author":
         role = ROLE_BEFORE_NAME.search(value)
         if role and _looks_like_name(role.group(1)):

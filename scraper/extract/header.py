@@ -38,6 +38,7 @@ _EPAPER_LINE_MAX = 60   # an e-paper header line is short
 _EPAPER_NEAR = 2        # lines between the date and the 版 marker
 _NOTE_OPEN = "（(【["
 _NOTE_MAX_LEN = 40
+_CHANNEL_SEP = re.compile(r"[-－—·|｜]")   # an outlet and its channel: 某某电台-财经
 _EDITOR_NOTE = re.compile(r"[（(【\[]\s*(?:责任编辑|编辑|责编)\s*[:：]")
 _CONTINUATION_MAX = 30  # a label's value on the next line is short and at most one link
 _LINK_LINE = 0.9        # a line this much link text …
@@ -246,9 +247,9 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                 hinted = hinted_values([page.blocks[b].node for b in sorted(blocks)],
                                        "\n".join(lines[i].text for i in range(header_idx[0], header_idx[-1] + 1)))
             value, how = _first(hinted, name), "markup"
-        if name == "author" and how == "markup" and value and MEDIA_NAME.search(value):
-            # platforms print the provider in the writer's slot (`class="author-name"`>某某新闻网):
-            # an outlet's name is the source
+        if name == "author" and how == "markup" and value and MEDIA_NAME.search(_CHANNEL_SEP.split(value, 1)[0]):
+            # platforms print the provider in the writer's slot (`class="author-name"`>某某新闻网,
+            # 某某电台-财经): an outlet's name is the source
             outlet, value = value, None
         elif name == "source" and value is None and outlet:
             value, how = outlet, "markup"

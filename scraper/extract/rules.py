@@ -113,6 +113,8 @@ EMPTY_VALUES = frozenset(
 )
 # A status word printed before the outlet (`原创：某某网 2024-04-23`, `转载：某某日报`): not part of its name.
 SOURCE_STATUS = re.compile(r"^(?:原创|转载|独家|首发)\s*[:：]\s*")
+# `来源：综合某某日报、某某晚报`: compiled from the outlets named after it.
+SOURCE_COMPILED = re.compile(r"^综合自?\s*")
 # What follows a reporter's name without a label: a dateline or credit (李强 某某县报道,
 # 王丽发自北京, 张三摄) — the name ends there.
 NAME_TAIL = re.compile(r"\s*(?:(?:\S{0,8}?(?:报道|讯|电)|摄影?|拍摄|整理|编译)(?:\s.*)?$|发自)")
