@@ -28,6 +28,10 @@ def first(text: str, field: str) -> str | None:
     ("本文来源于某某商报 2024-05-20 09:47:48", "source", "某某商报"),
     ("本文来自网络，如有侵权请联系删除", "source", None),      # a disclaimer: no outlet named
     ("文丨某某评论特约评论员 李明", "author", "李明"),             # 丨 as the byline separator
+    ("文：王丽 图：张三", "author", "王丽"),
+    ("图文/王丽", "author", "王丽"),
+    ("原文：某某报告全文", "author", None),                        # 文： inside a word
+    ("图文并茂地介绍了活动", "author", None),
     ("作者：某某研究院院长、研究员王立新", "author", "王立新"),     # credentials before the name
     ("作者：某某大学经济学院教授 张华", "author", "张华"),
     ("作者：本报记者王丽", "author", "王丽"),

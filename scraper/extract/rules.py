@@ -62,7 +62,7 @@ UPDATE_LABELS = (
 AUTHOR_LABELS = (
     ("作者", False), ("本文作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
     ("记者", False), ("通讯员", False), ("文/图", False), ("文\u3000", False), ("文/", False),
-    ("文|", False), ("文｜", False), ("文丨", False),
+    ("文|", False), ("文｜", False), ("文丨", False), ("文：", False), ("文:", False), ("图文", True),
     ("采写", False), ("供稿人", False), ("发布者", True), ("发布人", True), ("文字", True),
 )
 SOURCE_LABELS = (
