@@ -237,3 +237,12 @@ def test_title_element_left_in_the_body_is_not_a_line():
             f"<div class='article-content'>{_PARAS}</div></div></body></html>")
     art = extract_article(html, "https://economy.example.com.cn/20240520/1.shtml")
     assert (art.title, art.published_at, art.source) == ("某某利率维持不变", "2024-05-20T09:47:48+08:00", "某某商报")
+
+
+def test_date_under_another_label_cell_is_not_a_bare_date():
+    # a grid's 实施日期 (when a rule takes effect) is not when the page was published
+    html = ("<html><head><meta charset='utf-8'><title>某某管理办法_某某市人民政府</title></head><body>"
+            "<div class='detail'><h1>某某管理办法</h1><table><tr><td>发布机构：</td><td>某某局</td></tr>"
+            "<tr><td>实施日期：</td><td>2024-06-01</td></tr></table>"
+            f"<div class='content'>{_PARAS}</div></div></body></html>")
+    assert extract_article(html, "https://www.example.gov.cn/zwgk/3.html").published_at is None

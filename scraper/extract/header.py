@@ -213,7 +213,8 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                 and len(nxt.text) <= _CONTINUATION_MAX and len(nxt.anchors) <= 1):
             # `来源：` on one line, its value on the next (table cells, <span> blocks)
             _merge(values, label_values(text + " " + lines[i + 1].text))
-            value_cell = i + 1   # `成文日期：` | `2024-01-05`: the cell's date is the label's, not a bare one
+        if _label_cell(text) and i + 1 in header_idx:
+            value_cell = i + 1   # `成文日期：` | `2024-01-05`, `实施日期：` | …: the cell's date is its label's
     head.end = max(last_meta, title_line)
     if last_meta >= 0 and last_meta >= rng.first:
         head.body_first = last_meta + 1
