@@ -18,6 +18,7 @@ from .classify import garbage_reason, is_list_page
 from .dates import date_from_url
 from .dom import Page, build_page
 from .fields import byline_author
+from .foreign import complete
 from .header import Header, epaper_date, read_header, signature_date
 from .links import attachments, base_url, canonical, images, prev_next
 from .meta import doc_title, meta_date, read_meta
@@ -68,10 +69,14 @@ def parse_page(html: bytes | str, *, http_charset: str | None = None) -> ParsedP
 
 
 def extract_article(html: bytes | str, url: str | None = None, *, http_charset: str | None = None,
-                    overrides: dict[str, str] | None = None, profile: SiteProfile | None = None) -> Article:
+                    overrides: dict[str, str] | None = None, profile: SiteProfile | None = None,
+                    fallback: bool = True) -> Article:
     """Extract an article record; never raises. `reason` is None for a real article page.
-    A `profile` learned from the site's other pages settles what one page leaves open."""
-    return extract_parsed(parse_page(html, http_charset=http_charset), url, overrides=overrides, profile=profile)
+    A `profile` learned from the site's other pages settles what one page leaves open;
+    `fallback` lets trafilatura fill what ours leaves open on pages that are not Chinese or
+    have no body ours can find (see `foreign`)."""
+    return extract_parsed(parse_page(html, http_charset=http_charset), url, overrides=overrides, profile=profile,
+                          fallback=fallback)
 
 
 def page_traits(html: bytes | str, *, http_charset: str | None = None) -> PageTraits:
@@ -84,8 +89,8 @@ def page_traits(html: bytes | str, *, http_charset: str | None = None) -> PageTr
     return PageTraits(doc_title(page.tree), keys)
 
 
-def extract_parsed(parsed: ParsedPage, url: str | None = None, *,
-                   overrides: dict[str, str] | None = None, profile: SiteProfile | None = None) -> Article:
+def extract_parsed(parsed: ParsedPage, url: str | None = None, *, overrides: dict[str, str] | None = None,
+                   profile: SiteProfile | None = None, fallback: bool = True) -> Article:
     """`extract_article` on a page parsed by `parse_page`. Changes the tree (hidden elements
     are dropped): whoever else reads it reads it first."""
     art = Article(url=url, encoding=parsed.encoding, reason=parsed.reason)
@@ -96,6 +101,8 @@ def extract_parsed(parsed: ParsedPage, url: str | None = None, *,
     kept, title_line, dated = _fill(art, page, url, profile or SiteProfile())
     if overrides:
         apply_overrides(art, tree, overrides)
+    if fallback and page.lines:
+        complete(art, parsed.text, url)     # before the classifier: it judges the body it gets
     if not page.lines:
         art.reason = "empty"
     elif is_list_page(page, art, kept, title_line, dated):
