@@ -27,6 +27,7 @@ def first(text: str, field: str) -> str | None:
     ("本文来自于某某日报", "source", "某某日报"),
     ("本文来源于某某商报 2024-05-20 09:47:48", "source", "某某商报"),
     ("本文来自网络，如有侵权请联系删除", "source", None),      # a disclaimer: no outlet named
+    ("本文来自网友投稿，不代表本站立场", "source", None),
     ("文丨某某评论特约评论员 李明", "author", "李明"),             # 丨 as the byline separator
     ("文：王丽 图：张三", "author", "王丽"),
     ("图文/王丽", "author", "王丽"),
