@@ -247,3 +247,12 @@ def test_date_under_another_label_cell_is_not_a_bare_date():
             "<tr><td>实施日期：</td><td>2024-06-01</td></tr></table>"
             f"<div class='content'>{_PARAS}</div></div></body></html>")
     assert extract_article(html, "https://www.example.gov.cn/zwgk/3.html").published_at is None
+
+
+def test_share_card_repeating_the_headline_under_the_header_is_no_header():
+    # h1, its dated header, then a share card that repeats the headline right above the text
+    html = ("<html><head><meta charset='utf-8'><title>某某县举办农民丰收节_某某网</title></head><body>"
+            "<div class='article'><h1>某某县举办农民丰收节</h1><div class='info'>2024-09-22</div>"
+            "<div class='share-box'><div class='share-title'>某某县举办农民丰收节</div><span>分享到：</span></div>"
+            f"<div class='content'>{_PARAS}</div></div></body></html>")
+    assert extract_article(html, "https://www.example.com/a/2.html").published_at == "2024-09-22"
