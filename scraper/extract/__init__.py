@@ -16,7 +16,7 @@ from ..htmltree import parse_html
 from .body import BodyRange, body_lines, body_text, extend_lead, find_body
 from .classify import garbage_reason, is_list_page
 from .dates import date_from_url
-from .dom import Page, build_page
+from .dom import Page, build_page, cycle_collection_paused
 from .fields import byline_author
 from .header import Header, epaper_date, read_header, signature_date
 from .links import attachments, base_url, canonical, images, prev_next
@@ -79,9 +79,10 @@ def page_traits(html: bytes | str, *, http_charset: str | None = None) -> PageTr
     parsed = parse_page(html, http_charset=http_charset)
     if parsed.tree is None:
         return PageTraits("", frozenset())
-    page = build_page(parsed.tree)
-    keys = frozenset(line_key(line.text) for line in page.lines if len(line.text) >= TEMPLATE_LINE_MIN)
-    return PageTraits(doc_title(page.tree), keys)
+    with cycle_collection_paused():
+        page = build_page(parsed.tree)
+        keys = frozenset(line_key(line.text) for line in page.lines if len(line.text) >= TEMPLATE_LINE_MIN)
+        return PageTraits(doc_title(page.tree), keys)
 
 
 def extract_parsed(parsed: ParsedPage, url: str | None = None, *,
@@ -91,15 +92,17 @@ def extract_parsed(parsed: ParsedPage, url: str | None = None, *,
     art = Article(url=url, encoding=parsed.encoding, reason=parsed.reason)
     if parsed.tree is None:
         return art
-    tree = parsed.tree
-    page = build_page(tree)
-    kept, title_line, dated = _fill(art, page, url, profile or SiteProfile())
-    if overrides:
-        apply_overrides(art, tree, overrides)
-    if not page.lines:
-        art.reason = "empty"
-    elif is_list_page(page, art, kept, title_line, dated):
-        art.reason = "not-article"
+    with cycle_collection_paused():
+        tree = parsed.tree
+        page = build_page(tree)
+        kept, title_line, dated = _fill(art, page, url, profile or SiteProfile())
+        if overrides:
+            apply_overrides(art, tree, overrides)
+        if not page.lines:
+            art.reason = "empty"
+        elif is_list_page(page, art, kept, title_line, dated):
+            art.reason = "not-article"
+        del page   # freed here, while the collector is still off
     return art
 
 
