@@ -1,6 +1,10 @@
 """Per-field accuracy on the labelled corpus: this project vs trafilatura vs GNE, side by side.
 
-    python bench/eval_corpus.py [--corpus DIR] [--verbose] [--only ours]
+    python bench/eval_corpus.py [--corpus DIR] [--verbose] [--only ours] [--no-fallback]
+    python bench/eval_corpus.py --corpus tests/fixtures/english --no-fallback   # English editions
+
+`--no-fallback` adds a column for ours without trafilatura filling what it leaves open (pages
+that are not Chinese, pages without a body ours finds): the fallback's effect, same run.
 
 Scoring follows ../shared/corpus/README.md: title exact after whitespace normalization; date
 (and date-time: hour and minute too, when the label shows a time); author/source/editor exact
@@ -52,9 +56,13 @@ class Extractor:
     results: dict[str, Fields] = field(default_factory=dict)
 
 
-def run_ours(data: bytes, label: dict) -> Fields:
-    a = extract_article(data, label.get("url"))
+def run_ours(data: bytes, label: dict, fallback: bool = True) -> Fields:
+    a = extract_article(data, label.get("url"), fallback=fallback)
     return Fields(a.title, a.published_at, a.author, a.source, a.editor, a.body or "")
+
+
+def run_ours_alone(data: bytes, label: dict) -> Fields:
+    return run_ours(data, label, fallback=False)
 
 
 def make_trafilatura() -> Extractor | None:
@@ -179,6 +187,8 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--verbose", action="store_true", help="print each page's misses")
     ap.add_argument("--only", choices=("ours", "all"), default="all", help="skip the peers")
+    ap.add_argument("--no-fallback", action="store_true",
+                    help="also score ours without the trafilatura fallback (column 'ours-alone')")
     args = ap.parse_args()
     labels_path = args.corpus / "labels.jsonl"
     if not labels_path.exists():
@@ -186,6 +196,8 @@ def main() -> int:
         return 0
     labels = [json.loads(line) for line in labels_path.read_text("utf-8").splitlines() if line.strip()]
     extractors = [Extractor("ours", run_ours, ("title", "published", *NAME_FIELDS, "body"))]
+    if args.no_fallback:
+        extractors.append(Extractor("ours-alone", run_ours_alone, ("title", "published", *NAME_FIELDS, "body")))
     if args.only == "all":
         extractors += [e for e in (make_trafilatura(), make_gne()) if e is not None]
     for label in labels:

@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -79,7 +79,9 @@ TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern'
 _EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → what its fetch expects (else page)
 MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
-_SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
+_SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learned pattern yields
+# On a shared archive, how often a site with nothing pending asks the frontier again (seconds)
+_LEASED_IDLE_WAIT = 0.5
 
 
 class _Budget:
@@ -92,15 +94,19 @@ class _Budget:
         self.stop_reason: str | None = None
         self.heads: dict[str, int] = {}     # site → priority of the URL it fetches next
 
-    def defer(self, site: str, priority: int | None) -> bool:
+    def defer(self, site: str, priority: int | None, busy: int | None = None) -> bool:
         """With a page budget, whether `site` should let another site's more urgent URL (an
         article, a list page) have the next page first, so a cut crawl holds the most articles
-        whichever site its traps are on. `priority` None: the site has nothing to fetch now."""
-        if priority is None:
+        whichever site its traps are on. `priority` None: the site has nothing to fetch now;
+        `busy`: the most urgent of its fetches in flight, which count as its head meanwhile (a
+        list page being read reveals articles that go before another site's hubs)."""
+        head = min((p for p in (priority, busy) if p is not None), default=None)
+        if head is None:
             self.heads.pop(site, None)
             return False
-        self.heads[site] = priority
-        return self.max_pages is not None and any(p < priority for s, p in self.heads.items() if s != site)
+        self.heads[site] = head
+        return (priority is not None and self.max_pages is not None
+                and any(p < priority for s, p in self.heads.items() if s != site))
 
     def hit(self, which: str) -> None:
         if not self.stop_reason:
@@ -189,11 +195,20 @@ class _SiteCrawl:
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
         # Claims on a shared archive are leases: take only what this process starts soon, so
-        # that the other workers get the rest; and ask again for an empty site only now and then
-        # (every idle coroutine asking would be hundreds of queries a second).
-        self.batch = 1 if archive.lease_seconds else 4 * self.concurrency
-        self.idle_wait = 0.25 if archive.lease_seconds else 0.0
+        # that the other workers get the rest. A site's coroutines take turns to claim and fetch,
+        # as many at once as one host takes requests: a URL claimed while its host is busy would
+        # wait out the delay in this process while another worker, with request slots free,
+        # could fetch it (one worker ended up holding the last of every site). And an empty site
+        # asks again only now and then (every idle coroutine asking would be hundreds of
+        # queries a second, each blocking this event loop for a round trip to the server).
+        leased = bool(archive.lease_seconds)
+        self.batch = 1 if leased else 4 * self.concurrency
+        self.idle_wait = _LEASED_IDLE_WAIT if leased else 0.0
+        self.save_every = 1 if leased else _SAVE_PATTERNS_EVERY   # workers judge patterns together
+        self.turn: AbstractAsyncContextManager = (asyncio.Semaphore(self.settings.per_host_concurrency) if leased
+                                                  else nullcontext())
         self._empty_until = 0.0
+        self.finished = False
         self.start_keys = {c for u in site.start_urls if (c := canonicalize(u))}
         self.starts: dict[str, str | None] = {}   # start URL tried this run → None if it worked, else why not
         self.fetched = self.failed = 0
@@ -221,8 +236,7 @@ class _SiteCrawl:
                 canon = canonicalize(sm)
                 if canon and self.scope.allows(canon):
                     items.append(FrontierItem(canon, sm, self.site.name, "sitemap", discovered_from="robots.txt"))
-        self.yields = YieldTracker(self.settings.low_yield_after, {
-            row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
+        self._load_yields()
         with self.archive.transaction():
             # a site is its origins, whatever it is called: a renamed site keeps its queue and articles
             self.archive.adopt_origins(self.site.name, list(origins), self.run_sites)
@@ -231,6 +245,11 @@ class _SiteCrawl:
                 "%Y-%m-%dT%H:%M:%SZ")
             self.frontier.start_run(self.site.name, self.settings.refresh, since)
             self.frontier.add(items, self.run_id)
+
+    def _load_yields(self) -> None:
+        """Start from the pattern yields learned before (by earlier runs, by other workers)."""
+        self.yields = YieldTracker(self.settings.low_yield_after, {
+            row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
 
     # -- the loop ------------------------------------------------------------------------
     def _next(self) -> tuple[FrontierItem | None, bool]:
@@ -268,6 +287,15 @@ class _SiteCrawl:
                 return item, asked
         return None, asked
 
+    def _rank(self, item: FrontierItem) -> int:
+        """Priority among all sites' URLs under a page budget: a list page of a pattern whose
+        pages fetched so far revealed nothing (say every article is in the sitemap already)
+        ranks with the other hubs, after any site's articles and productive lists."""
+        stats = self.yields.patterns.get(url_pattern(item.url))
+        if item.kind == "list" and stats is not None and stats.fetched and not stats.yielded:
+            return max(item.priority, PRIORITY["other"])
+        return item.priority
+
     def _held(self, item: FrontierItem, pattern: str) -> bool:
         """A URL of a hub pattern that has not yielded yet waits while more urgent pages of the
         site (sitemaps, lists, articles) are being fetched: they may queue more urgent URLs, and
@@ -293,6 +321,8 @@ class _SiteCrawl:
         async with self.fetcher:
             if seed:
                 await self.seed()
+            else:           # a worker: another process seeded
+                self._load_yields()
             if not work:
                 return
             try:
@@ -320,16 +350,17 @@ class _SiteCrawl:
         return max(1, self.concurrency) + 2 * (self.pool.size if self.pool else 0)
 
     def _save_patterns(self) -> None:
-        """Persist the pattern yields changed since the last save (call inside a transaction)."""
+        """Add the pattern yields counted since the last save to the stored ones, and take the
+        sums (other workers' fetches too) back (call inside a transaction)."""
         self._pages_since_save = 0
-        changed = self.yields.dirty()
-        if changed:
-            self.archive.save_url_patterns(self.site.name, [
-                (p, s.fetched, s.yielded, s.articles, s.idle, s.alias) for p, s in changed.items()])
+        changes = self.yields.changes()
+        if changes:
+            self.yields.update(self.archive.merge_url_patterns(self.site.name, changes))
 
-    def _record_yield(self, item: FrontierItem, article: bool, new: list[FrontierItem]) -> None:
+    def _record_yield(self, item: FrontierItem, article: bool, new: list[FrontierItem]) -> bool:
         """Count the fetched page in its pattern's yield (see `scraper.yields`); an article also
-        credits the pattern of the page it was found on. Call inside the page's transaction."""
+        credits the pattern of the page it was found on. Call inside the page's transaction.
+        Returns whether the page yielded."""
         yields = self.yields
         yielded = article or any(i.kind == "article" or yields.is_productive(url_pattern(i.url)) for i in new)
         revived = yields.record(url_pattern(item.url), article=article, yielded=yielded)
@@ -338,55 +369,68 @@ class _SiteCrawl:
         if revived:
             self.frontier.unskip(self.site.name, Reason.LOW_YIELD)
         self._pages_since_save += 1
-        if self._pages_since_save >= _SAVE_PATTERNS_EVERY:
+        if self._pages_since_save >= self.save_every:
             self._save_patterns()
+        return yielded
 
     async def _worker(self) -> None:
-        while not self.budget.stop_reason:
-            item, asked = self._next()
-            if item is not None and self.budget.defer(self.site.name, item.priority):
-                self.queue.insert(0, item)
-                await asyncio.sleep(0.01)
-                continue
-            if item is None:
-                self.budget.defer(self.site.name, None)
-                if self.inflight or not asked:
-                    await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
-                elif self.archive.claimed_elsewhere(self.site.name):
-                    await asyncio.sleep(0.2)      # another worker's pages may reveal more
-                else:
-                    return          # nothing pending and nothing in flight that could add more
-                continue
-            if not self.budget.take():
-                return
-            self.inflight.add(item.url)
-            pattern = url_pattern(item.url)
-            self.pending_patterns[pattern] += 1
-            self.inflight_priorities[item.priority] += 1
-            try:
-                await self._handle(item)
-            except ArchiveError:
-                raise           # the archive cannot be written: no page can be stored, stop
-            except Exception:   # a bug or a page nobody foresaw must not stop the other pages
-                log.exception("could not handle %s", item.fetch_url)
-                self.counts["errors"] += 1
-                self.counts[f"reason:{Reason.INTERNAL_ERROR}"] += 1
-                with self.archive.transaction():
-                    self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
-            finally:
-                self.inflight.discard(item.url)
-                self.pending_patterns[pattern] -= 1
-                self.inflight_priorities[item.priority] -= 1
-            if self.progress:
-                self.progress(item.fetch_url, self.counts)
+        while not self.budget.stop_reason and not self.finished:
+            async with self.turn:
+                if self.finished or not await self._step():
+                    return
+
+    async def _step(self) -> bool:
+        """Take the next URL and handle it, or wait a little when there is none yet; False
+        when this coroutine is done."""
+        item, asked = self._next()
+        busy = min((p for p, n in self.inflight_priorities.items() if n), default=None)
+        if item is not None and self.budget.defer(self.site.name, self._rank(item), busy):
+            self.queue.insert(0, item)
+            await asyncio.sleep(0.01)
+            return True
+        if item is None:
+            self.budget.defer(self.site.name, None, busy)
+            if self.inflight or not asked:
+                await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
+            elif self.archive.claimed_elsewhere(self.site.name):
+                await asyncio.sleep(self.idle_wait)   # another worker's pages may reveal more
+            else:       # nothing pending and nothing in flight that could add more: the
+                self.finished = True        # site's other coroutines need not ask again
+                return False
+            return True
+        if not self.budget.take():
+            return False
+        self.inflight.add(item.url)
+        pattern = url_pattern(item.url)
+        self.pending_patterns[pattern] += 1
+        self.inflight_priorities[item.priority] += 1
+        try:
+            await self._handle(item)
+        except ArchiveError:
+            raise           # the archive cannot be written: no page can be stored, stop
+        except Exception:   # a bug or a page nobody foresaw must not stop the other pages
+            log.exception("could not handle %s", item.fetch_url)
+            self.counts["errors"] += 1
+            self.counts[f"reason:{Reason.INTERNAL_ERROR}"] += 1
+            with self.archive.transaction():
+                self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
+        finally:
+            self.inflight.discard(item.url)
+            self.pending_patterns[pattern] -= 1
+            self.inflight_priorities[item.priority] -= 1
+        if self.progress:
+            self.progress(item.fetch_url, self.counts)
+        return True
 
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None
         validators = self.archive.file_validators if item.kind == "file" else self.archive.validators
         if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
             etag, last_modified = validators(item.url) or (None, None)
+        expect = _EXPECTS.get(item.kind, "page")
         result = await self.fetcher.fetch(
-            item.fetch_url, expect=_EXPECTS.get(item.kind, "page"), etag=etag, last_modified=last_modified,
+            item.fetch_url, expect=expect, etag=etag, last_modified=last_modified,
+            then=self._then if expect == "page" else None,
         )
         self._note(item, result)
         if result.reason == Reason.ROBOTS:
@@ -395,6 +439,11 @@ class _SiteCrawl:
                 self.frontier.finish(item, "skipped", reason=Reason.ROBOTS, run_id=self.run_id)
             return
         if result.attempts:          # refusals (robots.txt unreadable, host down) made no request
+            self.counts["pages_fetched"] += 1
+        if result.not_modified and item.kind == "article" and await self._parts_changed(item):
+            # a later page changed under an unchanged first one: read the whole article again
+            result = await self.fetcher.fetch(item.fetch_url, expect="page")
+            self.budget.spent += 1
             self.counts["pages_fetched"] += 1
         if result.not_modified:
             self.counts["not_modified"] += 1
@@ -415,8 +464,7 @@ class _SiteCrawl:
                 sitemap, raw = await self._work("sitemap", result.content, result.final_url, result.content_type)
                 self._store_sitemap(item, result, sitemap, raw)
             else:
-                processed = await self._work("process", result.content, result.final_url, result.charset,
-                                             self.site.extract or None, self.scope)
+                processed = await self._processed(result)
                 first = first_part(result.final_url, processed.parts) if processed.parts else None
                 if first is not None:       # a later page of an article: fetched with the first
                     self._later_part(item, result, processed, first)
@@ -428,6 +476,22 @@ class _SiteCrawl:
         except WorkerError as exc:
             self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
+
+    async def _parts_changed(self, item: FrontierItem) -> bool:
+        """Whether a later page of a multi-page article (first page unchanged) changed: each
+        part is revalidated with a conditional GET (a 304 costs a few hundred bytes), stopping
+        at the first that did not answer 304. Parts found unchanged are marked so."""
+        for url, fetch_url in self.archive.article_parts(self.archive.resolve_alias(item.url)):
+            etag, last_modified = self.archive.validators(url) or (None, None)
+            result = await self.fetcher.fetch(fetch_url, expect="page", etag=etag, last_modified=last_modified)
+            self.budget.spent += 1
+            self.counts["pages_fetched"] += bool(result.attempts)
+            if not result.not_modified:
+                return True
+            self.counts["not_modified"] += 1
+            with self.archive.transaction():
+                self.archive.mark_not_modified(url, self.run_id)
+        return False
 
     async def _fetch_parts(self, item: FrontierItem, first: Processed) -> list[tuple[str, FetchResult, Processed]]:
         """The other pages of a multi-page article, fetched now (each counts as a page fetched)
@@ -441,13 +505,12 @@ class _SiteCrawl:
             if canon is None or canon in done or not self.scope.allows(canon):
                 continue
             done.add(canon)
-            result = await self.fetcher.fetch(url, expect="page")
+            result = await self.fetcher.fetch(url, expect="page", then=self._then)
             self.budget.spent += 1          # a part is a page fetched, never refused half-way
             self.counts["pages_fetched"] += 1
             if not result.ok:
                 break
-            part = await self._work("process", result.content, result.final_url, result.charset,
-                                    self.site.extract or None, self.scope)
+            part = await self._processed(result)
             if part.article.reason is not None:
                 break
             fetched.append((canon, result, part))
@@ -471,6 +534,20 @@ class _SiteCrawl:
             log.debug("%s (%s) <GET %s> (referer: %s)%s", "Crawled" if result.attempts else "Refused",
                       result.status or "-", item.fetch_url, item.discovered_from, outcome)
 
+    @property
+    def _then(self) -> partial:
+        """How a fetched page is processed (see `_processed`), as a picklable call."""
+        return partial(process_page, overrides=self.site.extract or None, scope=self.scope)
+
+    async def _processed(self, result: FetchResult) -> Processed:
+        """The page as the worker that fetched it processed it, else processed now (the
+        request ran in this process, or the processing failed there and fails again here with
+        the error reported as usual)."""
+        if result.processed is not None:
+            return result.processed
+        return await self._work("process", result.content, result.final_url, result.charset,
+                                self.site.extract or None, self.scope)
+
     async def _work(self, op: str, *args):
         """Run a pipeline step in a worker process (in the loop when there is no pool)."""
         if self.pool is None:
@@ -483,7 +560,7 @@ class _SiteCrawl:
             url=item.url, site=self.site.name, final_url=result.final_url, status=result.status,
             reason=result.reason, content_type=result.content_type, etag=result.headers.get("etag"),
             last_modified=result.headers.get("last-modified"),
-            size=len(result.content) if result.content is not None else None,
+            size=len(result.content) if result.content is not None else result.size,
             fetched_at=utcnow(), run_id=self.run_id, **extra,
         )
 
@@ -583,10 +660,15 @@ class _SiteCrawl:
         self.counts["files_new" if added else "files_known"] += 1
 
     def _file_links(self, article) -> list[_Found]:
-        """The article's attachments of the types the site keeps (`download_files`)."""
+        """The article's attachments of the types the site keeps (`download_files`), and its
+        images when it keeps those (`download_images`): both are fetched as files, politely,
+        under the size cap, with conditional GET on later runs."""
         wanted = self.site.settings.download_files
-        return [_Found(a.url, "file", trusted=True) for a in article.attachments
-                if wanted and file_extension(a.url, a.text) in wanted]
+        links = [_Found(a.url, "file", trusted=True) for a in article.attachments
+                 if wanted and file_extension(a.url, a.text) in wanted]
+        if self.site.settings.download_images:
+            links += [_Found(image.src, "file", trusted=True) for image in article.images]
+        return links
 
     def _article_key(self, item: FrontierItem, result: FetchResult, processed: Processed) -> str:
         """The URL an article is stored under: the redirect target, or its rel=canonical when
@@ -649,12 +731,21 @@ class _SiteCrawl:
             self.frontier.finish(own, "done", kind="part", run_id=self.run_id)
         article.page_count = 1 + len(parts)
 
+    def _shows_news(self, links: list[_Found]) -> bool:
+        """Whether a list page links an article first seen (or re-read) this run: then its next
+        page may hold more. The home page's 'latest' box often shows new articles first, so
+        'new to the frontier' would stop a later run's paging on the list's first page."""
+        articles = [c for f in links if f.kind == "article" and (c := f.canon or canonicalize(f.url))]
+        return any(run == self.run_id for _, run in self.frontier.states(articles).values())
+
     def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed,
                     parts: list[tuple[str, FetchResult, Processed]] = ()) -> None:
         article = processed.article
         is_article = article.reason is None
         links: list[_Found] = []
         views: list[str] = []
+        pager = [c for link in processed.links if link.rel == "page"
+                 and (c := processed.canonical.get(link.url) or canonicalize(link.url))]
         for link in processed.links:
             if link.points_to == "alternate":
                 if link.rel in ALIAS_VIEWS and is_article:
@@ -679,6 +770,8 @@ class _SiteCrawl:
                 links += self._alternate_views(views, key)
             new = self._enqueue(links, item)
             self._record_yield(item, is_article, new)
+            if pager and not is_article and self._shows_news(links):
+                self.frontier.read_on(pager, self.run_id)
             if is_article:
                 article.url = key
                 if key != item.url:         # the article's own URL is known and done too

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import ipaddress
 import logging
 import random
@@ -19,7 +20,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Protocol
+from functools import partial
+from typing import Any, Protocol
 from urllib.parse import urljoin, urldefrag
 
 import httpx
@@ -32,12 +34,16 @@ from scraper.urls import Scope, canonicalize, host_of, is_public_address, origin
 from scraper.workers import WorkerError
 
 Resolver = Callable[[str], Awaitable[list[str]]]
+# What to do with a page's body where it was received: called as then(content, url=…, http_charset=…);
+# must pickle (a module-level function or a partial of one), since a worker process runs it.
+Then = Callable[..., Any]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Consecutive timeouts/connection failures after which a host counts as down for the rest of the
 # run: without it, every queued URL of a dead host would spend all its retries and backoff.
-# A Retry-After longer than backoff_max also puts the host down: the server asked for a pause
-# longer than this run will wait, so its other URLs wait for the next run too.
+# A Retry-After longer than backoff_max does the same to its origin (not to the host's other
+# ports): the server asked for a pause longer than this run will wait, so its other URLs wait
+# for the next run too.
 _HOST_DOWN_AFTER = 10
 log = logging.getLogger(__name__)
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -84,10 +90,14 @@ class FetchResult:
     timeouts: int = 0                          # attempts that ran out of time (the URL's budget)
     detail: str | None = None                  # what went wrong in plain words ('connection refused')
     elapsed: float = 0.0
+    # what `fetch(then=…)` made of the body in the worker process that received it; the body
+    # itself then stays there (content None) and only `size` says how long it was
+    processed: Any = None
+    size: int | None = None                    # bytes of the body, whether kept in `content` or not
 
     @property
     def ok(self) -> bool:
-        return self.reason is None and self.content is not None
+        return self.reason is None and (self.content is not None or self.processed is not None)
 
     @property
     def not_modified(self) -> bool:
@@ -117,6 +127,11 @@ class _Host:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
     failures: int = 0          # consecutive attempts that got no HTTP response
+    # Retry-After is an origin's word about itself: another service on the host (another port)
+    # keeps its pace. Origin → earliest next start it asked for; origins that asked for longer
+    # than this run waits.
+    paused: dict[str, float] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)
 
     @property
     def down(self) -> bool:
@@ -161,8 +176,13 @@ class HostPacing:
                 self.overall.release()
 
     def defer(self, host: str, state: _Host, seconds: float) -> None:
-        """No request to `host` for `seconds` (the server asked with Retry-After)."""
+        """No request to `host` for `seconds`."""
         state.next_start = max(state.next_start, time.monotonic() + seconds)
+
+    def pause(self, origin: str, state: _Host, seconds: float) -> None:
+        """No request to `origin` for `seconds` (it asked with Retry-After); the host's other
+        origins keep their pace."""
+        state.paused[origin] = max(state.paused.get(origin, 0.0), time.monotonic() + seconds)
 
     def sent(self, host: str, state: _Host, sent_at: float, delay: float) -> None:
         """A request left at `sent_at` (time.monotonic): a busy event loop or a new connection
@@ -224,6 +244,12 @@ class SharedHostPacing(HostPacing):
     def defer(self, host: str, state: _Host, seconds: float) -> None:
         assert self.shared is not None
         self.shared.defer_host(host, seconds)
+
+    def pause(self, origin: str, state: _Host, seconds: float) -> None:
+        """Also held in the shared archive, whose pacing rows are per host: the other workers
+        keep off the whole host meanwhile."""
+        super().pause(origin, state, seconds)
+        self.defer(host_of(origin), state, seconds)
 
     def sent(self, host: str, state: _Host, sent_at: float, delay: float) -> None:
         late = time.monotonic() - sent_at
@@ -341,6 +367,7 @@ class Fetcher:
         self._pacing = pacing or HostPacing()
         self._client = httpx.AsyncClient(
             transport=transport,
+            verify=tls_context(),
             timeout=settings.timeout,
             follow_redirects=False,   # each hop is scope-, robots- and address-checked here
             trust_env=False,          # an environment proxy would hide where we connect
@@ -420,9 +447,15 @@ class Fetcher:
     # ------------------------------------------------------------------------------ fetch
 
     async def fetch(self, url: str, *, expect: str = "page", etag: str | None = None,
-                    last_modified: str | None = None) -> FetchResult:
+                    last_modified: str | None = None, then: Then | None = None) -> FetchResult:
         """GET `url`, expecting a 'page', 'sitemap', 'robots' or 'attachment' (that decides the
         accepted content types).
+
+        `then(content, url=final URL, http_charset=…)` is run on a received body by the worker
+        process that received it, and its result comes back as `processed` instead of the body:
+        a page then crosses between processes once, compressed, rather than three times. When
+        the request ran in this process (no worker, a test transport) or `then` failed, the
+        result has `content` as usual and the caller processes it itself.
 
         reason is None on success, else the `Reason` why not (see `scraper.reasons`; SLOW_BODY is
         an answer whose body was still arriving after `timeout`: a drip; HOST_DOWN too many
@@ -444,7 +477,7 @@ class Fetcher:
             if result.reason == Reason.ROBOTS_UNREACHABLE:
                 result.detail = f"its robots.txt is unreachable: {(await self.robots(current)).cause}"
             if result.reason is None:
-                await self._attempts(current, expect, conditional, result)
+                await self._attempts(current, expect, conditional, result, then)
             if result.reason is not None or result.status not in _REDIRECTS:
                 break
             try:
@@ -490,7 +523,7 @@ class Fetcher:
         return None
 
     async def _attempts(self, url: str, expect: str, conditional: dict[str, str],
-                        result: FetchResult) -> None:
+                        result: FetchResult, then: Then | None = None) -> None:
         """Request `url` with retries on timeouts, connection errors, 5xx and 429; fill `result`.
 
         A slow URL has a time budget per run: `max_timeouts` timed-out attempts (over all its
@@ -507,7 +540,7 @@ class Fetcher:
             result.attempts += 1
             retry: _Retry | None = _Retry()
             try:
-                retry = await self._once(url, expect, conditional, result)
+                retry = await self._once(url, expect, conditional, result, then)
             except _Refused:
                 result.reason = Reason.FORBIDDEN_ADDRESS
                 return
@@ -548,18 +581,20 @@ class Fetcher:
                         host_of(url), failure_text(result))
 
     async def _once(self, url: str, expect: str, conditional: dict[str, str],
-                    result: FetchResult) -> _Retry | None:
+                    result: FetchResult, then: Then | None = None) -> _Retry | None:
         """One request: None when done, a _Retry when worth another try; raises for transport
         failures. The timeout covers the exchange, not the wait for a politeness slot."""
         s = self.settings
-        host = host_of(url)
+        host, origin = host_of(url), origin_of(url)
         state = self._host(host)
         request = await self._build_request(url, expect, conditional)
+        await self._paused(state, origin)
         async with self._slot(state, url):
+            await self._paused(state, origin)   # a Retry-After may have come while waiting for the slot
             deadline = time.monotonic() + s.timeout     # from the real start, not the slot wait
             async with asyncio.timeout(s.timeout + _WORKER_GRACE):
                 self.stats["requests"] += 1
-                answer = await self._exchange(request, expect, deadline)
+                answer = await self._exchange(request, expect, deadline, partial(then, url=url) if then else None)
             if answer.sent_at is not None:   # the next request keeps its distance from the real send
                 self._pacing.sent(host, state, answer.sent_at, self._delay(url))
         state.failures = 0   # it answered: not down
@@ -570,22 +605,38 @@ class Fetcher:
             asked = _retry_after(answer.headers.get("retry-after")) if status in _RETRY_AFTER_STATUSES else None
             result.reason = Reason.http(status)
             if asked is not None and asked > s.backoff_max:
-                state.failures = _HOST_DOWN_AFTER
+                state.refused.add(origin)
                 return None   # the server wants longer than we wait: give up for now
             if asked is not None:
-                self._pacing.defer(host, state, asked)
+                self._pacing.pause(origin, state, asked)
             return _Retry(asked)
-        result.reason, result.content = answer.reason, answer.content
+        result.reason, result.content, result.processed = answer.reason, answer.content, answer.processed
+        result.size = answer.size if answer.size is not None else (
+            len(answer.content) if answer.content is not None else None)
         return None
 
-    async def _exchange(self, request: httpx.Request, expect: str, deadline: float) -> Exchange:
+    @staticmethod
+    async def _paused(state: _Host, origin: str) -> None:
+        """Wait out the pause `origin` asked for; raise _HostDown if it asked for longer than
+        this run waits."""
+        while True:
+            if origin in state.refused:
+                raise _HostDown
+            pause = state.paused.get(origin, 0.0) - time.monotonic()
+            if pause <= 0:
+                return
+            await asyncio.sleep(pause)
+
+    async def _exchange(self, request: httpx.Request, expect: str, deadline: float,
+                        then: Then | None = None) -> Exchange:
         """The request/response itself: in a worker process when the crawler gave an
-        `exchanger` (and no test transport), else on this process's client."""
+        `exchanger` (and no test transport), else on this process's client (`then` is then
+        left to the caller)."""
         if self._exchanger is not None:
             try:
                 return await self._exchanger(request.method, str(request.url), request.headers.raw,
                                              dict(request.extensions), expect, self.settings.max_bytes,
-                                             deadline)
+                                             deadline, then)
             except WorkerError:
                 pass          # the worker died under this request: do it here instead
         return await exchange(self._client, request, expect, self.settings.max_bytes, deadline)
@@ -652,6 +703,8 @@ class Exchange:
     reason: Reason | None = None   # NOT_MODIFIED, http-NNN, NOT_HTML, NOT_XML, TOO_LARGE, SLOW_BODY
     content: bytes | None = None
     sent_at: float | None = None   # time.monotonic() (one clock for all processes of a machine) the request went out
+    processed: Any = None          # what `then` made of the body (content is then None)
+    size: int | None = None        # bytes of the body when it was processed in place
 
 
 def _reason_before_body(status: int, headers: dict[str, str], expect: str, max_bytes: int) -> Reason | None:
@@ -722,6 +775,14 @@ _worker_client: httpx.AsyncClient | None = None
 _warmed = False
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process for every client: each loads the CA bundle (~25 ms of CPU),
+    and a run makes a Fetcher per site (40 sites cost a second of CPU before the first request,
+    several on a loaded machine, where many worker processes start at once)."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 async def warm_up(client: httpx.AsyncClient) -> None:
     """Pay once per process, before any politeness slot is taken, what a process's first
     connection costs (~0.1 s of lazy set-up in the async network stack): spent after a slot's
@@ -738,20 +799,29 @@ async def warm_up(client: httpx.AsyncClient) -> None:
 
 
 async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, bytes]], extensions: dict,
-                          expect: str, max_bytes: int, deadline: float) -> Exchange:
+                          expect: str, max_bytes: int, deadline: float, then: Then | None = None) -> Exchange:
     """`exchange` as a worker process runs it (see `scraper.workers`): the crawler built and
     vetted the request (scope, robots, pinned address, pacing); this only performs it, and not
     at all once `deadline` (time.monotonic, shared by processes on one machine) has passed: the
-    crawler has given up and freed the host's slot, so a late request would break its pacing."""
+    crawler has given up and freed the host's slot, so a late request would break its pacing.
+    A body received is handed to `then` here, and only its result goes back (see `Fetcher.fetch`)."""
     if deadline <= time.monotonic():
         raise TimeoutError("the crawler gave up on this request before it started")
     global _worker_client
     if _worker_client is None:
-        _worker_client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
+        _worker_client = httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=tls_context(),
                                            limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
         await warm_up(_worker_client)
     request = httpx.Request(method, url, headers=headers, extensions=extensions)
     try:
-        return await exchange(_worker_client, request, expect, max_bytes, deadline)
+        answer = await exchange(_worker_client, request, expect, max_bytes, deadline)
     except httpx.ConnectError as exc:   # its causes do not cross to the crawler: keep what they say
         raise httpx.ConnectError(connect_failure(exc)) from None
+    if then is not None and answer.content is not None:
+        try:
+            answer.processed = then(answer.content, http_charset=_parse_content_type(answer.headers.get("content-type"))[1])
+        except Exception:  # noqa: BLE001 - the body goes back as is: the crawler's own processing reports it
+            log.debug("processing in the worker failed; the crawler retries it", exc_info=True)
+        else:
+            answer.size, answer.content = len(answer.content), None
+    return answer

@@ -11,7 +11,7 @@ from scraper.article import Article
 from scraper.cli import main
 from scraper.export import search
 from scraper.search import DateRange, parse_query
-from scraper.store import open_archive
+from scraper.store import open_archive, sqlite_search
 
 ARTICLES = [
     # url, site, title, published_at, body
@@ -89,3 +89,32 @@ def test_cli_json_and_usage_errors(db):
     assert "2 match(es)" in result.stderr
     assert CliRunner().invoke(main, ["search", "-通知", "--db", str(db)]).exit_code == 2
     assert CliRunner().invoke(main, ["search", "x", "--db", str(db), "--since", "soon"]).exit_code == 2
+
+
+@pytest.mark.parametrize("walk", [False, True])
+def test_matches_no_phrase_ranks_come_newest_first(db, monkeypatch, walk):
+    """Matches without a title hit or a bm25 score are ordered by date, whether their dates are
+    read (few) or the date index is walked until the page is full (many)."""
+    if walk:
+        monkeypatch.setattr(sqlite_search, "_READ_DATES_UPTO", 0)
+    words = "重点 OR 讨论 OR 草案 OR 学校 OR 免试"          # each in one body, in no title
+    assert urls(db, words) == ["http://a/5", "http://a/3", "http://a/2", "http://a/1", "http://a/4"]
+    total, hits = search(db, parse_query(words), 2, offset=1)
+    assert total == 5 and [row[0] for row in hits] == ["http://a/3", "http://a/2"]
+    assert urls(db, words, site="edu") == ["http://a/5", "http://a/2", "http://a/1"]
+
+
+@pytest.mark.parametrize("knob, value", [("_HEAD_SLACK", 0), ("_CHECK_COST", 0), ("_READ_DATES_UPTO", 0)])
+def test_results_do_not_depend_on_how_the_work_is_planned(db, monkeypatch, knob, value):
+    """However much of the rank order is read first, whether words are checked in candidates'
+    rows or taken from the index, dates read or the date index walked: same totals and pages."""
+    queries = ["招生 OR 高质量", "高质量 OR 征求意见 OR 乡村振兴", "乡村振兴 OR 研究生 OR 典礼", "高质量 OR 发展",
+               "高质量 -乡村", "招生 研究 -简章", "礼 OR 招生", "发展 高质量", "招生 教育 -免试"]
+    pages = [(1, 0), (2, 1), (1, 2), (20, 0)]
+
+    def results():
+        return {(q, p): (lambda r: (r[0], list(r[1])))(search(db, parse_query(q), *p)) for q in queries for p in pages}
+
+    expected = results()
+    monkeypatch.setattr(sqlite_search, knob, value)
+    assert results() == expected

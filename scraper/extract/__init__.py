@@ -18,13 +18,14 @@ from .classify import garbage_reason, is_list_page
 from .dates import date_from_url
 from .dom import Page, build_page, cycle_collection_paused
 from .fields import byline_author
+from .foreign import complete
 from .header import Header, epaper_date, read_header, signature_date
 from .links import attachments, base_url, canonical, images, prev_next
 from .meta import doc_title, meta_date, read_meta
 from .overrides import apply_overrides
 from .profile import TEMPLATE_LINE_MIN, PageTraits, SiteProfile, learn_profile, line_key
 from .site import LazySite
-from .title import find_title, first_heading, heading_near
+from .title import find_title, first_heading, heading_near, nearest_copy
 
 __all__ = ["ParsedPage", "extract_article", "extract_parsed", "parse_page", "page_traits", "learn_profile", "SiteProfile"]
 
@@ -68,10 +69,14 @@ def parse_page(html: bytes | str, *, http_charset: str | None = None) -> ParsedP
 
 
 def extract_article(html: bytes | str, url: str | None = None, *, http_charset: str | None = None,
-                    overrides: dict[str, str] | None = None, profile: SiteProfile | None = None) -> Article:
+                    overrides: dict[str, str] | None = None, profile: SiteProfile | None = None,
+                    fallback: bool = True) -> Article:
     """Extract an article record; never raises. `reason` is None for a real article page.
-    A `profile` learned from the site's other pages settles what one page leaves open."""
-    return extract_parsed(parse_page(html, http_charset=http_charset), url, overrides=overrides, profile=profile)
+    A `profile` learned from the site's other pages settles what one page leaves open;
+    `fallback` lets trafilatura fill what ours leaves open on pages that are not Chinese or
+    have no body ours can find (see `foreign`)."""
+    return extract_parsed(parse_page(html, http_charset=http_charset), url, overrides=overrides, profile=profile,
+                          fallback=fallback)
 
 
 def page_traits(html: bytes | str, *, http_charset: str | None = None) -> PageTraits:
@@ -85,8 +90,8 @@ def page_traits(html: bytes | str, *, http_charset: str | None = None) -> PageTr
         return PageTraits(doc_title(page.tree), keys)
 
 
-def extract_parsed(parsed: ParsedPage, url: str | None = None, *,
-                   overrides: dict[str, str] | None = None, profile: SiteProfile | None = None) -> Article:
+def extract_parsed(parsed: ParsedPage, url: str | None = None, *, overrides: dict[str, str] | None = None,
+                   profile: SiteProfile | None = None, fallback: bool = True) -> Article:
     """`extract_article` on a page parsed by `parse_page`. Changes the tree (hidden elements
     are dropped): whoever else reads it reads it first."""
     art = Article(url=url, encoding=parsed.encoding, reason=parsed.reason)
@@ -98,6 +103,8 @@ def extract_parsed(parsed: ParsedPage, url: str | None = None, *,
         kept, title_line, dated = _fill(art, page, url, profile or SiteProfile())
         if overrides:
             apply_overrides(art, tree, overrides)
+        if fallback and page.lines:
+            complete(art, parsed.text, url)     # before the classifier: it judges the body it gets
         if not page.lines:
             art.reason = "empty"
         elif is_list_page(page, art, kept, title_line, dated):
@@ -114,6 +121,8 @@ def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile) -> tu
     art.title, title_line = find_title(page, meta, doc_title(page.tree), site.is_site)
     title_how = "heading" if title_line >= 0 else "meta"
     rng = find_body(page, title_line, profile.template_lines)
+    if 0 <= title_line < rng.first:
+        title_line = nearest_copy(page, title_line, rng.first)
     if title_line >= 0 and abs(rng.first - title_line) > _TITLE_BODY_GAP:
         # <title> matched a line far from any text (a logo or banner naming the site): trust
         # neither that line nor the position prior built on it.
@@ -143,9 +152,9 @@ def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile) -> tu
                 break
     if art.author is None:
         # In-text bylines: the first/last lines, or a short line of its own anywhere.
-        edges = kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]
-        edges += [i for i in kept if len(page.lines[i].text) <= _BYLINE_LINE_MAX]
-        art.author = next((a for a in (byline_author(page.lines[i].text) for i in edges) if a), None)
+        edges = [(i, True) for i in kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]]
+        edges += [(i, False) for i in kept if len(page.lines[i].text) <= _BYLINE_LINE_MAX]
+        art.author = next((a for a in (byline_author(page.lines[i].text, bare=bare) for i, bare in edges) if a), None)
         if art.author:
             art.evidence["author"] = "pattern"
     base = base_url(page, url)

@@ -13,13 +13,16 @@ from .body import BodyRange
 from .dates import find_dates
 from .dom import Line, Page
 from .fields import hinted_values, label_values, starts_with_label, unlabelled_values
-from .rules import EPAPER_PAGE, NEXT_LABELS, PREV_LABELS
+from .rules import EPAPER_PAGE, MEDIA_NAME, NEXT_LABELS, PREV_LABELS
 
-_HEADER_SPAN = 8        # lines after the headline that may still be header
+_HEADER_SPAN = 8        # lines after the headline that may still be header (a disclosure grid: more)
 _HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
 _FOOTER_BEFORE = 4      # last lines of the text that may carry 责任编辑 / 来源
 _FOOTER_AFTER = 12
 _FOOTER_MAX_LEN = 80
+_PIECE_SPAN = 80        # lines after the text where a later piece of its container may close it
+# Class words that say how a block is laid out, not what it holds: shared by unrelated blocks.
+_LAYOUT_CLASSES = frozenset("clearfix clear cf fl fr left right fix hidden show active first last on".split())
 _NO_TITLE_LOOKBACK = 8
 _HEADER_FIELDS = ("published_at", "updated_at", "source", "editor")   # labels that make a line header
 _SIGNATURE_SLACK = 2    # characters besides the date on a signature-date line
@@ -29,10 +32,13 @@ _YEAR_MONTH = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*月?$")
 _BADGE_DAY = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\s*日?$")
 _ABOVE_SPAN = 3         # lines right above the headline that may carry its date and source
 _ABOVE_LINK_DENSITY = 0.3   # a line with more link text is navigation (breadcrumbs, menus)
+_GRID_SPAN = 24         # lines above the headline a disclosure table of label/value cells may fill
+_GRID_CELL_MAX = 40
 _EPAPER_LINE_MAX = 60   # an e-paper header line is short
 _EPAPER_NEAR = 2        # lines between the date and the 版 marker
 _NOTE_OPEN = "（(【["
 _NOTE_MAX_LEN = 40
+_CHANNEL_SEP = re.compile(r"[-－—·|｜]")   # an outlet and its channel: 某某电台-财经
 _EDITOR_NOTE = re.compile(r"[（(【\[]\s*(?:责任编辑|编辑|责编)\s*[:：]")
 _CONTINUATION_MAX = 30  # a label's value on the next line is short and at most one link
 _LINK_LINE = 0.9        # a line this much link text …
@@ -83,25 +89,39 @@ def _header_span(page: Page, rng: BodyRange, title_line: int) -> list[int]:
     else:
         start = max(0, rng.first - _NO_TITLE_LOOKBACK)
     span: list[int] = []
-    for i in range(start, min(len(lines), start + _HEADER_SPAN)):
+    for i in range(start, min(len(lines), start + _GRID_SPAN)):
         if _is_prose(lines[i].text):
             break
+        if i >= start + _HEADER_SPAN and not (_label_cell(lines[i].text) or _label_cell(lines[i - 1].text)):
+            break   # past the usual header only a disclosure grid of label and value cells goes on
         if not is_link_line(lines[i]):
             span.append(i)
     return span
 
 
+def _label_cell(text: str) -> bool:
+    """A table cell that holds only a label (`发文日期：`, `索 引 号：`), its value in the next cell."""
+    return len(text) <= _GRID_CELL_MAX and text.rstrip()[-1:] in ":："
+
+
 def _above_values(page: Page, title_line: int) -> tuple[dict[str, list[str]], str | None]:
     """Labelled values and a date with its time on the short lines right above the headline
     (新华网 prints `2024 11/04 10:42:31` and `来源：新华网` there). A bare date without a time or
-    a label beside it there is a "today is …" widget, not the article's."""
+    a label beside it there is a "today is …" widget, not the article's. Government disclosure
+    pages (信息公开: TRS, 大汉 JCMS, VSB) put a grid of label and value cells above the headline
+    (索引号 / 发布机构 / 发文日期 / 公开方式 …); the span follows such a grid up."""
     found: dict[str, list[str]] = {}
     date = None
-    for i in range(title_line - 1, max(-1, title_line - 1 - _ABOVE_SPAN), -1):
-        line = page.lines[i]
+    lines = page.lines
+    for i in range(title_line - 1, max(-1, title_line - 1 - _GRID_SPAN), -1):
+        line = lines[i]
         if _is_prose(line.text) or line.link_density > _ABOVE_LINK_DENSITY:
             break
+        if i < title_line - _ABOVE_SPAN and not (_label_cell(line.text) or (i and _label_cell(lines[i - 1].text))):
+            break   # past the lines right above the headline only a label/value grid goes on
         labelled = label_values(line.text)
+        if labelled and not any(any(v) for v in labelled.values()) and i + 1 < title_line:
+            labelled = label_values(line.text + " " + lines[i + 1].text)   # `发文日期：` | `2023-04-18`
         _merge(found, labelled)
         if date is None:
             dates = find_dates(line.text)
@@ -123,7 +143,38 @@ def _footer_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:
     for i in range(tail_start, min(len(page.lines), rng.last + _FOOTER_AFTER + 1)):
         if len(page.lines[i].text) <= _FOOTER_MAX_LEN and not is_link_line(page.lines[i]):
             _merge(footer, label_values(page.lines[i].text))
+    _merge(footer, _later_piece_values(page, rng))
     return footer
+
+
+def _later_piece_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:
+    """Credit lines (`本文来源：… 作者：… 责任编辑：…`) in a later piece of the text's container.
+    CMSs that embed a gallery, video or product card in the text close the container before the
+    embed and open another of the same tag and class after it (broken markup repeats even the
+    id); the credit line closing the article sits at the end of the last piece, past the footer
+    window. Only lines that open with a field label count there, and only inside such a piece:
+    a sibling of the text's container with its tag and a class or id word in common."""
+    lines, blocks = page.lines, page.blocks
+    body = blocks[rng.block]
+    tokens = set(body.hint.split()) - _LAYOUT_CLASSES
+    found: dict[str, list[str]] = {}
+    if not tokens:
+        return found
+    path = lines[rng.first].path
+    at = path.index(rng.block) if rng.block in path else 0
+    if at == 0:
+        return found
+    parent = path[at - 1]   # the pieces are siblings: children of the text container's parent
+    for i in range(rng.last + _FOOTER_AFTER + 1, min(len(lines), rng.last + _PIECE_SPAN + 1)):
+        line = lines[i]
+        if len(line.text) > _FOOTER_MAX_LEN or not starts_with_label(line.text) or is_link_line(line):
+            continue
+        p = line.path
+        if parent in p:
+            b = p[p.index(parent) + 1] if p[-1] != parent else -1
+            if b >= 0 and b != rng.block and blocks[b].tag == body.tag and tokens & set(blocks[b].hint.split()):
+                _merge(found, label_values(line.text))
+    return found
 
 
 def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
@@ -133,7 +184,7 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
     head = Header(body_first=rng.first)
     header_idx = _header_span(page, rng, title_line)
     values: dict[str, list[str]] = {}
-    last_meta = -1
+    last_meta = value_cell = -1
     unlabelled_date = None
     for i in header_idx:
         text = lines[i].text
@@ -152,7 +203,9 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
             is_meta = labelled and any(any(found.get(f, ())) for f in _HEADER_FIELDS)
         if is_meta:
             last_meta = i
-        if dates and unlabelled_date is None and (last_meta == i or i == header_idx[0]):
+        if (dates and i != value_cell and (last_meta == i or i == header_idx[0])
+                and (unlabelled_date is None or dates[0].value < unlabelled_date)):
+            # the earliest: a header's other dates are later stamps (最后更新, 最新推荐文章于 …)
             unlabelled_date = dates[0].value
         _merge(values, found)
         nxt = lines[i + 1] if i + 1 < len(lines) else None
@@ -160,6 +213,8 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                 and len(nxt.text) <= _CONTINUATION_MAX and len(nxt.anchors) <= 1):
             # `来源：` on one line, its value on the next (table cells, <span> blocks)
             _merge(values, label_values(text + " " + lines[i + 1].text))
+        if _label_cell(text) and i + 1 in header_idx:
+            value_cell = i + 1   # `成文日期：` | `2024-01-05`, `实施日期：` | …: the cell's date is its label's
     head.end = max(last_meta, title_line)
     if last_meta >= 0 and last_meta >= rng.first:
         head.body_first = last_meta + 1
@@ -172,12 +227,14 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
             unlabelled.setdefault(name, value)
     above, above_date = _above_values(page, title_line) if title_line > 0 else ({}, None)
     above_date = _first(above, "published_at") or above_date
-    head.dated = bool(_first(values, "published_at") or unlabelled_date or above_date)
+    dated_later = _first(values, "updated_at") or _first(above, "updated_at")   # 更新时间, 成文日期
+    head.dated = bool(_first(values, "published_at") or unlabelled_date or above_date or dated_later)
     head.published_at = (_first(values, "published_at") or unlabelled_date or above_date
-                         or _first(footer, "published_at") or _first(values, "updated_at"))
+                         or _first(footer, "published_at") or dated_later)
     head.evidence["published_at"] = ("label" if _first(values, "published_at") else "header" if unlabelled_date
                                      else "above" if above_date else "label" if head.published_at else "")
     hinted: dict[str, list[str]] | None = None   # looked up only when a label is missing
+    outlet = None
     for name in ("author", "source", "editor"):
         value = _first(values, name) or _first(footer, name) or _first(above, name)
         how = "label"
@@ -191,6 +248,12 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                 hinted = hinted_values([page.blocks[b].node for b in sorted(blocks)],
                                        "\n".join(lines[i].text for i in range(header_idx[0], header_idx[-1] + 1)))
             value, how = _first(hinted, name), "markup"
+        if name == "author" and how == "markup" and value and MEDIA_NAME.search(_CHANNEL_SEP.split(value, 1)[0]):
+            # platforms print the provider in the writer's slot (`class="author-name"`>某某新闻网,
+            # 某某电台-财经): an outlet's name is the source
+            outlet, value = value, None
+        elif name == "source" and value is None and outlet:
+            value, how = outlet, "markup"
         setattr(head, name, value)
         if value:
             head.evidence[name] = how

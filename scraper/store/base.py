@@ -94,12 +94,21 @@ class Archive(ABC):
     @abstractmethod
     def requeue(self, site: str, *, kinds: Sequence[str] | None, first_seen_since: str | None,
                 retry_reasons: Sequence[str], max_attempts: int, always_kinds: Sequence[str],
-                recheck_reasons: Sequence[str]) -> None:
+                recheck_reasons: Sequence[str], entry_kinds: Sequence[str] = ()) -> None:
         """Make done URLs of `site` pending again: those of `kinds` (None: all), and articles first
-        seen since `first_seen_since`. Failed URLs with a reason in `retry_reasons` become
-        pending while attempts < `max_attempts` (those of `always_kinds` regardless, and start
-        URLs and robots.txt sitemaps whatever the reason); skipped ones with a reason in
-        `recheck_reasons` too."""
+        seen since `first_seen_since`; of `entry_kinds` only those not found on a page of their
+        own kind (a list's first page, not its pagination). Failed URLs with a reason in
+        `retry_reasons` become pending while attempts < `max_attempts` (those of `always_kinds`
+        regardless, and start URLs and robots.txt sitemaps whatever the reason); skipped ones
+        with a reason in `recheck_reasons` too."""
+
+    @abstractmethod
+    def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
+        """(state, run that last queued or settled it) of those of `urls` in the frontier."""
+
+    @abstractmethod
+    def reopen(self, url: str) -> None:
+        """Make a done URL pending again (a page to re-read this run)."""
 
     @abstractmethod
     def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
@@ -117,8 +126,11 @@ class Archive(ABC):
         """(pattern, fetched, yielded, articles, idle, alias) of every URL pattern of `site`."""
 
     @abstractmethod
-    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
-        """Store those rows for `site`, replacing the patterns' earlier figures."""
+    def merge_url_patterns(self, site: str, changes: list[tuple[str, int, int, int, int, str | None]]
+                           ) -> list[tuple[str, int, int, int, int, str | None]]:
+        """Add what a crawler counted since its last merge — (pattern, fetched, yielded, articles,
+        idle, alias) as `yields.PatternChange` says — to the stored figures of `site`, and return
+        the sums: processes sharing the archive then judge a pattern by all their fetches."""
 
     @abstractmethod
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
@@ -170,6 +182,10 @@ class Archive(ABC):
     def has_article(self, url: str) -> bool: ...
 
     @abstractmethod
+    def article_parts(self, url: str) -> list[tuple[str, str]]:
+        """(url, fetch_url) of the later pages of the multi-page article stored under `url`."""
+
+    @abstractmethod
     def resolve_alias(self, url: str) -> str:
         """The URL the article found at `url` is stored under (`url` itself when no alias)."""
 
@@ -217,11 +233,11 @@ class Archive(ABC):
         at a time. Raises ValueError for an unknown field."""
 
     def iter_article_json(self, selection: ArticleSelection = ArticleSelection(),
-                          fields: Sequence[str] | None = None) -> Iterator[str]:
-        """`iter_articles` as JSON text, one object per article (same keys, same order): the
-        path of JSON and JSON Lines export, which a backend may let its database build."""
+                          fields: Sequence[str] | None = None) -> Iterator[bytes]:
+        """`iter_articles` as UTF-8 JSON text, one object per article (same keys, same order):
+        the path of JSON and JSON Lines export, which a backend may let its database build."""
         for record in self.iter_articles(selection, fields):
-            yield json.dumps(record, ensure_ascii=False)
+            yield json.dumps(record, ensure_ascii=False).encode("utf-8")
 
     @abstractmethod
     def iter_responses(self, selection: ArticleSelection = ArticleSelection()) -> Iterator[tuple]:

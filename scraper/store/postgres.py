@@ -35,7 +35,7 @@ from ..frontier import FrontierItem
 from .base import Archive, ArchiveError
 from .common import CommonSql
 from .pg_read import PostgresReading
-from .pgschema import READER_ROLE, SCHEMA_VERSION, schema_v1
+from .pgschema import ARTICLE_FILES_V3, READER_ROLE, SCHEMA_VERSION, schema_v1
 from .records import (QueryResult, utcnow)
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -121,6 +121,8 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
                     self.conn.execute(statement)
             if version < 2:
                 self.conn.execute("ALTER TABLE articles ADD COLUMN IF NOT EXISTS evidence text")
+            if version < 3:
+                self.conn.execute(ARTICLE_FILES_V3)
             self.conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s)"
                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
         self._grant_reader()
@@ -240,15 +242,6 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
                               " AND NOT site = ANY(%s) AND NOT EXISTS (SELECT 1 FROM url_patterns q"
                               " WHERE q.site = %s AND q.pattern = p.pattern)",
                               (site, netloc + "/", netloc + "0", list(run_sites), site))
-
-    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
-        with self.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO url_patterns (site, pattern, fetched, yielded, articles, idle, alias)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site, pattern) DO UPDATE SET"
-                " fetched = excluded.fetched, yielded = excluded.yielded, articles = excluded.articles,"
-                " idle = excluded.idle, alias = excluded.alias",
-                [(site, *row) for row in sorted(rows)])
 
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         """Lease the most urgent pending URLs of `site` that no other live worker holds (this
