@@ -122,7 +122,9 @@ def test_host_start_times_are_spaced_by_the_delay(pg_url):
         wait = second.take_host_start("h", 0.5)
         assert 0.3 < wait <= 0.5
         second.defer_host("h", 5)
+        assert 4 < first.host_ready_in("h") <= 5          # what a worker waits for when all slots are taken
         assert first.take_host_start("h", 0.5) > 4
+        assert first.host_ready_in("never-asked") == 0.0
         assert first.take_host_start("other", 0.5) == 0.0
 
 

@@ -305,6 +305,12 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
         ).fetchone()
         return 0.0 if taken else max(float(wait or 0.0), 0.001)
 
+    def host_ready_in(self, host: str) -> float:
+        """Seconds until `host`'s next-allowed start (0.0 when it has come)."""
+        row = self.conn.execute("SELECT extract(epoch FROM next_start - clock_timestamp()) FROM hosts WHERE host = %s",
+                                (host,)).fetchone()
+        return max(float(row[0]), 0.0) if row else 0.0
+
     def defer_host(self, host: str, seconds: float) -> None:
         """No request to `host` for `seconds` (a Retry-After), whichever worker asks next."""
         self.conn.execute(
