@@ -80,6 +80,7 @@ _EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → wh
 MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
 _SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
+_HOLD_EXCHANGE = 5.0    # seconds of an exchange after which an urgent page stops holding hub URLs (pages answer in < 1 s)
 
 
 class _Budget:
@@ -201,7 +202,7 @@ class _SiteCrawl:
         self.yields = YieldTracker(self.settings.low_yield_after)
         self._pages_since_save = 0
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
-        self.inflight_priorities: Counter[int] = Counter()   # fetches under way per priority
+        self.inflight_priorities: dict[str, tuple[int, str]] = {}   # URL under way → (priority, fetch URL)
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
 
     # -- seeding -------------------------------------------------------------------------
@@ -273,9 +274,14 @@ class _SiteCrawl:
         site (sitemaps, lists, articles) are being fetched: they may queue more urgent URLs, and
         once they are in, the pattern is judged on what it adds to all they revealed — a search
         form or a tag cloud fetched first would show articles the lists were about to reveal,
-        look productive, and be walked to the full limit."""
-        return (item.priority >= PRIORITY["other"] and not self.yields.has_yielded(pattern)
-                and any(n and p < item.priority for p, n in self.inflight_priorities.items()))
+        look productive, and be walked to the full limit. A page whose response has been coming
+        for `_HOLD_EXCHANGE` seconds (a drip, a stalled server) holds nothing any more: it would
+        keep the rest of the site waiting for its whole timeout and reveal little."""
+        if item.priority < PRIORITY["other"] or self.yields.has_yielded(pattern):
+            return False
+        now = time.monotonic()
+        return any(p < item.priority and now - self.fetcher.exchanging.get(fetch_url, now) < _HOLD_EXCHANGE
+                   for p, fetch_url in self.inflight_priorities.values())
 
     def _skip(self, item: FrontierItem, reason: Reason) -> None:
         """Settle a queued URL without a request: an alternate view of a known article becomes
@@ -362,7 +368,7 @@ class _SiteCrawl:
             self.inflight.add(item.url)
             pattern = url_pattern(item.url)
             self.pending_patterns[pattern] += 1
-            self.inflight_priorities[item.priority] += 1
+            self.inflight_priorities[item.url] = (item.priority, item.fetch_url)
             try:
                 await self._handle(item)
             except ArchiveError:
@@ -376,7 +382,7 @@ class _SiteCrawl:
             finally:
                 self.inflight.discard(item.url)
                 self.pending_patterns[pattern] -= 1
-                self.inflight_priorities[item.priority] -= 1
+                del self.inflight_priorities[item.url]
             if self.progress:
                 self.progress(item.fetch_url, self.counts)
 

@@ -351,6 +351,9 @@ class Fetcher:
         )
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._addresses: dict[str, str] = {}
+        # URL → when its exchange began (its politeness slot held): how long a response has been
+        # coming, without the time spent waiting for a slot (the crawler's hold reads it).
+        self.exchanging: dict[str, float] = {}
 
     async def __aenter__(self) -> "Fetcher":
         await warm_up(self._client)
@@ -557,9 +560,13 @@ class Fetcher:
         request = await self._build_request(url, expect, conditional)
         async with self._slot(state, url):
             deadline = time.monotonic() + s.timeout     # from the real start, not the slot wait
-            async with asyncio.timeout(s.timeout + _WORKER_GRACE):
-                self.stats["requests"] += 1
-                answer = await self._exchange(request, expect, deadline)
+            self.exchanging[url] = deadline - s.timeout
+            try:
+                async with asyncio.timeout(s.timeout + _WORKER_GRACE):
+                    self.stats["requests"] += 1
+                    answer = await self._exchange(request, expect, deadline)
+            finally:
+                self.exchanging.pop(url, None)
             if answer.sent_at is not None:   # the next request keeps its distance from the real send
                 self._pacing.sent(host, state, answer.sent_at, self._delay(url))
         state.failures = 0   # it answered: not down
