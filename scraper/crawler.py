@@ -93,15 +93,19 @@ class _Budget:
         self.stop_reason: str | None = None
         self.heads: dict[str, int] = {}     # site → priority of the URL it fetches next
 
-    def defer(self, site: str, priority: int | None) -> bool:
+    def defer(self, site: str, priority: int | None, busy: int | None = None) -> bool:
         """With a page budget, whether `site` should let another site's more urgent URL (an
         article, a list page) have the next page first, so a cut crawl holds the most articles
-        whichever site its traps are on. `priority` None: the site has nothing to fetch now."""
-        if priority is None:
+        whichever site its traps are on. `priority` None: the site has nothing to fetch now;
+        `busy`: the most urgent of its fetches in flight, which count as its head meanwhile (a
+        list page being read reveals articles that go before another site's hubs)."""
+        head = min((p for p in (priority, busy) if p is not None), default=None)
+        if head is None:
             self.heads.pop(site, None)
             return False
-        self.heads[site] = priority
-        return self.max_pages is not None and any(p < priority for s, p in self.heads.items() if s != site)
+        self.heads[site] = head
+        return (priority is not None and self.max_pages is not None
+                and any(p < priority for s, p in self.heads.items() if s != site))
 
     def hit(self, which: str) -> None:
         if not self.stop_reason:
@@ -269,6 +273,15 @@ class _SiteCrawl:
                 return item, asked
         return None, asked
 
+    def _rank(self, item: FrontierItem) -> int:
+        """Priority among all sites' URLs under a page budget: a list page of a pattern whose
+        pages fetched so far revealed nothing (say every article is in the sitemap already)
+        ranks with the other hubs, after any site's articles and productive lists."""
+        stats = self.yields.patterns.get(url_pattern(item.url))
+        if item.kind == "list" and stats is not None and stats.fetched and not stats.yielded:
+            return max(item.priority, PRIORITY["other"])
+        return item.priority
+
     def _held(self, item: FrontierItem, pattern: str) -> bool:
         """A URL of a hub pattern that has not yielded yet waits while more urgent pages of the
         site (sitemaps, lists, articles) are being fetched: they may queue more urgent URLs, and
@@ -333,9 +346,10 @@ class _SiteCrawl:
             self.archive.save_url_patterns(self.site.name, [
                 (p, s.fetched, s.yielded, s.articles, s.idle, s.alias) for p, s in changed.items()])
 
-    def _record_yield(self, item: FrontierItem, article: bool, new: list[FrontierItem]) -> None:
+    def _record_yield(self, item: FrontierItem, article: bool, new: list[FrontierItem]) -> bool:
         """Count the fetched page in its pattern's yield (see `scraper.yields`); an article also
-        credits the pattern of the page it was found on. Call inside the page's transaction."""
+        credits the pattern of the page it was found on. Call inside the page's transaction.
+        Returns whether the page yielded."""
         yields = self.yields
         yielded = article or any(i.kind == "article" or yields.is_productive(url_pattern(i.url)) for i in new)
         revived = yields.record(url_pattern(item.url), article=article, yielded=yielded)
@@ -346,16 +360,18 @@ class _SiteCrawl:
         self._pages_since_save += 1
         if self._pages_since_save >= _SAVE_PATTERNS_EVERY:
             self._save_patterns()
+        return yielded
 
     async def _worker(self) -> None:
         while not self.budget.stop_reason:
             item, asked = self._next()
-            if item is not None and self.budget.defer(self.site.name, item.priority):
+            busy = min((p for p, n in self.inflight_priorities.items() if n), default=None)
+            if item is not None and self.budget.defer(self.site.name, self._rank(item), busy):
                 self.queue.insert(0, item)
                 await asyncio.sleep(0.01)
                 continue
             if item is None:
-                self.budget.defer(self.site.name, None)
+                self.budget.defer(self.site.name, None, busy)
                 if self.inflight or not asked:
                     await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
                 elif self.archive.claimed_elsewhere(self.site.name):
@@ -402,6 +418,11 @@ class _SiteCrawl:
             return
         if result.attempts:          # refusals (robots.txt unreadable, host down) made no request
             self.counts["pages_fetched"] += 1
+        if result.not_modified and item.kind == "article" and await self._parts_changed(item):
+            # a later page changed under an unchanged first one: read the whole article again
+            result = await self.fetcher.fetch(item.fetch_url, expect="page")
+            self.budget.spent += 1
+            self.counts["pages_fetched"] += 1
         if result.not_modified:
             self.counts["not_modified"] += 1
             with self.archive.transaction():
@@ -434,6 +455,22 @@ class _SiteCrawl:
         except WorkerError as exc:
             self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
+
+    async def _parts_changed(self, item: FrontierItem) -> bool:
+        """Whether a later page of a multi-page article (first page unchanged) changed: each
+        part is revalidated with a conditional GET (a 304 costs a few hundred bytes), stopping
+        at the first that did not answer 304. Parts found unchanged are marked so."""
+        for url, fetch_url in self.archive.article_parts(self.archive.resolve_alias(item.url)):
+            etag, last_modified = self.archive.validators(url) or (None, None)
+            result = await self.fetcher.fetch(fetch_url, expect="page", etag=etag, last_modified=last_modified)
+            self.budget.spent += 1
+            self.counts["pages_fetched"] += bool(result.attempts)
+            if not result.not_modified:
+                return True
+            self.counts["not_modified"] += 1
+            with self.archive.transaction():
+                self.archive.mark_not_modified(url, self.run_id)
+        return False
 
     async def _fetch_parts(self, item: FrontierItem, first: Processed) -> list[tuple[str, FetchResult, Processed]]:
         """The other pages of a multi-page article, fetched now (each counts as a page fetched)
@@ -655,12 +692,21 @@ class _SiteCrawl:
             self.frontier.finish(own, "done", kind="part", run_id=self.run_id)
         article.page_count = 1 + len(parts)
 
+    def _shows_news(self, links: list[_Found]) -> bool:
+        """Whether a list page links an article first seen (or re-read) this run: then its next
+        page may hold more. The home page's 'latest' box often shows new articles first, so
+        'new to the frontier' would stop a later run's paging on the list's first page."""
+        articles = [c for f in links if f.kind == "article" and (c := f.canon or canonicalize(f.url))]
+        return any(run == self.run_id for _, run in self.frontier.states(articles).values())
+
     def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed,
                     parts: list[tuple[str, FetchResult, Processed]] = ()) -> None:
         article = processed.article
         is_article = article.reason is None
         links: list[_Found] = []
         views: list[str] = []
+        pager = [c for link in processed.links if link.rel == "page"
+                 and (c := processed.canonical.get(link.url) or canonicalize(link.url))]
         for link in processed.links:
             if link.points_to == "alternate":
                 if link.rel in ALIAS_VIEWS and is_article:
@@ -685,6 +731,8 @@ class _SiteCrawl:
                 links += self._alternate_views(views, key)
             new = self._enqueue(links, item)
             self._record_yield(item, is_article, new)
+            if pager and not is_article and self._shows_news(links):
+                self.frontier.read_on(pager, self.run_id)
             if is_article:
                 article.url = key
                 if key != item.url:         # the article's own URL is known and done too

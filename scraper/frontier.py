@@ -64,7 +64,8 @@ class Frontier:
 
     def start_run(self, site: str, refresh: bool, recheck_since: str | None = None) -> None:
         """Make hubs (with `refresh` every article; with `recheck_since` the articles first seen
-        since then) pending again, and give retryable failures another chance. Pending rows left
+        since then) pending again — of list pages, only the first of each list: its further
+        pages are read as far as they hold something new (see `read_on`) — and give retryable failures another chance. Pending rows left
         by a crashed run stay pending: that is the resume. What the user and robots.txt name is
         asked again every run whatever went wrong last time, and robots.txt refusals are checked
         again (robots.txt may have changed; checking costs no request)."""
@@ -72,8 +73,28 @@ class Frontier:
             site, kinds=None if refresh else HUB_KINDS,
             first_seen_since=None if refresh else recheck_since,
             retry_reasons=RETRYABLE, max_attempts=MAX_ATTEMPTS, always_kinds=HUB_KINDS,
-            recheck_reasons=(Reason.ROBOTS,),
+            recheck_reasons=(Reason.ROBOTS,), entry_kinds=("list",),
         )
+
+    def states(self, urls: list[str]) -> dict[str, tuple[str, int | None]]:
+        """(state, run that last queued or settled it) of those of `urls` in the queue."""
+        return self.archive.frontier_states(urls)
+
+    def read_on(self, pager: list[str], run_id: int | None) -> str | None:
+        """A list page showed something new this run: the next page of its pager (the first of
+        `pager`, links in reading order, not read this run) is read again if an earlier run had
+        read it; a new one is pending anyway. Returns the URL made pending, if any. So a later run
+        pages through a list only as far as it holds new URLs."""
+        states = self.archive.frontier_states(pager)
+        for url in pager:
+            state, run = states.get(url, (None, None))
+            if state == "done" and run == run_id:
+                continue
+            if state == "done":
+                self.archive.reopen(url)
+                return url
+            return None
+        return None
 
     def unskip(self, site: str, reason: str) -> None:
         """Make URLs skipped for `reason` pending again (a low-yield pattern came back to life:

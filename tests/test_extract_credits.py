@@ -66,3 +66,77 @@ def test_linked_headline_without_a_name_class_is_still_not_an_author():
             "<span>2024-05-06 15:47:53</span></div></div>"
             f"<div class='article_content'>{_PARAS}</div></body></html>")
     assert extract_article(html, "https://blog.example.net/a/1").author is None
+
+
+def test_header_under_the_headline_copy_nearest_the_text():
+    # portals repeat the headline in a sticky top bar; the date and 来源 follow the copy above the text
+    head = "某某市发放一次性育儿津贴"
+    menu = "".join(f"<div class='channel'><h2>频道{i}</h2><p>{'栏目 ' * 6}</p></div>" for i in range(6))
+    html = (f"<html><head><meta charset='utf-8'><title>{head}_某某网</title></head><body>"
+            f"<div class='top-bar'><h1 class='bar-title'>{head}</h1><div class='share'>分享到：</div></div>"
+            f"<div class='push-nav'>{menu}</div>"
+            f"<div class='content'><h1>{head}</h1><p class='time'>2024-05-13 13:48</p><p>来源：某某网</p>"
+            f"<div class='article'>{_PARAS}</div></div></body></html>")
+    art = extract_article(html, "https://news.example.com.cn/2024-05/13/content_1.htm")
+    assert (art.published_at, art.source) == ("2024-05-13T13:48:00+08:00", "某某网")
+
+
+def test_the_earliest_header_date_is_the_publication():
+    # blog headers show later stamps too: the latest recommended article, the last update
+    html = ("<html><head><meta charset='utf-8'><title>前端性能优化实践-技术博客</title></head><body>"
+            "<div class='article-header'><h1>前端性能优化实践</h1>"
+            "<div class='up-time'>最新推荐文章于 2024-05-09 08:00:00 发布</div>"
+            "<div class='bar'><span class='time'>于 2024-05-06 15:47:53 发布</span></div></div>"
+            f"<div class='article_content'>{_PARAS}</div></body></html>")
+    assert extract_article(html, "https://blog.example.net/a/1").published_at == "2024-05-06T15:47:53+08:00"
+
+
+def test_disclosure_grid_above_the_headline():
+    # 信息公开 pages (TRS / JCMS / VSB): label and value in separate cells, the grid above the headline
+    cells = [("索 引 号：", "11360900MB1234567X/2023-00123"), ("发布机构：", "某某市统计局"),
+             ("发文日期：", "2023-04-18"), ("公开方式：", "主动公开"), ("公开范围：", "面向全社会"),
+             ("分类：", "统计公报")]
+    grid = "".join(f"<dd><span>{k}</span><div class='v'>{v}</div></dd>" for k, v in cells)
+    html = ("<html><head><meta charset='utf-8'><title>某某市2022年统计公报_中国某某</title>"
+            "<meta name='PubDate' content='2023-05-16 12:34:05'></head><body>"
+            "<div class='nav'><a href='/'>首页</a> &gt; <a href='/xxgk/'>信息公开</a></div>"
+            f"<dl class='meta-data'>{grid}</dl><h1>某某市2022年统计公报</h1><div class='attr'>访问量：4859</div>"
+            f"<div class='article-content'>{_PARAS}</div></body></html>")
+    art = extract_article(html, "https://www.example.gov.cn/xxgk/tjgb/202305/abc.shtml")
+    assert art.published_at == "2023-04-18"
+
+
+def test_sidebar_list_above_the_headline_is_not_a_grid():
+    items = "".join(f"<li><a href='/n/{i}'>某某通知第{i}号关于开展工作的安排</a></li><li>发布时间：2023-0{i}-01</li>"
+                    for i in range(1, 5))
+    html = ("<html><head><meta charset='utf-8'><title>某某市2022年统计公报_中国某某</title></head><body>"
+            f"<ul class='notice'>{items}</ul><div class='gap'>相关栏目：统计数据 统计公报 统计分析</div>"
+            "<div class='x'>本站提供的信息仅供参考</div><div class='y'>网站导航与帮助说明</div>"
+            f"<h1>某某市2022年统计公报</h1><div class='article-content'>{_PARAS}</div></body></html>")
+    assert extract_article(html, "https://www.example.gov.cn/xxgk/abc.shtml").published_at is None
+
+
+def test_credit_line_in_a_later_piece_of_a_split_text_container():
+    # a gallery embedded in the text: the CMS closes the text div before it and opens another one
+    # (same class, even the same id) after it; the credit line closes the last piece
+    gallery = "".join(f"<li><h4>图集推荐标题第{i}组</h4></li>" for i in range(20))
+    html = ("<html><head><meta charset='utf-8'><title>新车官图发布_某某汽车</title></head><body>"
+            "<div class='post_body'><h1>新车官图发布</h1><div class='post_time'>2018-10-12 17:44:55</div>"
+            f"<div class='post_text' id='endText'>{_PARAS}</div>"
+            f"<div class='photo-set'><ul>{gallery}</ul></div>"
+            f"<div class='end-text' id='endText'><p>{_TEXT}</p>"
+            "<div class='ep-source'>本文来源：某某汽车 作者：柳青 责任编辑：王强_NA001</div></div>"
+            "<div class='share'>分享到：</div></div>"
+            "<div class='hot'><p>作者：另一位作者</p></div></body></html>")
+    art = extract_article(html, "https://auto.example.com/18/1012/17/a.html")
+    assert (art.author, art.source, art.editor) == ("柳青", "某某汽车", "王强_NA001")
+
+
+def test_credit_in_an_unrelated_block_after_the_text_is_ignored():
+    filler = "".join(f"<li><a href='/p/{i}'>推荐阅读的另一篇文章标题{i}</a></li>" for i in range(20))
+    html = ("<html><head><meta charset='utf-8'><title>新车官图发布_某某汽车</title></head><body>"
+            "<div class='main'><h1>新车官图发布</h1><div class='post_time'>2018-10-12 17:44:55</div>"
+            f"<div class='post_text'>{_PARAS}</div><ul class='more'>{filler}</ul>"
+            "<div class='card'><p>作者：另一位作者</p><p>责任编辑：李某</p></div></div></body></html>")
+    art = extract_article(html, "https://auto.example.com/18/1012/17/b.html")
+    assert (art.author, art.editor) == (None, None)

@@ -3,13 +3,14 @@ what the crawler leaves to the article (an attachment) the extractor records, an
 the crawler follows the extractor reports as prev/next."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from scraper.discover import classify_url, discover_links
 from scraper.extract import extract_article
-from scraper.linkwords import ATTACHMENT_EXTENSIONS, NEXT_LABELS, PREV_LABELS
+from scraper.linkwords import ATTACHMENT_EXTENSIONS, ATTACHMENT_NAME, NEXT_LABELS, PREV_LABELS, caseless_alternatives
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 TRS = (PAGES / "trs_gov.html").read_bytes().decode("gb18030")
@@ -45,3 +46,25 @@ def test_chain_labels_both_sides_read(prev_label, next_label):
     assert (rels.get(before), rels.get(after)) == ("prev", "next")
     art = extract_article(html, URL)
     assert (art.prev_url, art.next_url) == (before, after)
+
+
+CASE_PROBES = ("COPYRIGHT 2024", "copyright", "ıcp备", "İCP证", "Icp备", "ICP单", "Previous  Post", "NEXT ARTICLE",
+               "ſhare", "\u212aid", "下一篇", "上 一篇", "rights", "x.PDF", "sitemap.XML.gz", "a.xml.pdf", "")
+
+
+@pytest.mark.parametrize("words", [("版权所有", "Copyright", "©", "ICP[备证]", "主办[:：单]"),
+                                   ("icon", "share", "kid", "pdf", r"previous\s*post", r"next\s*article", "上一篇")])
+def test_caseless_alternatives_match_what_ignorecase_matches(words):
+    """The rewrite that lets the regex engine skip ahead (first letter spelled out in every case,
+    İ ı for i, ſ for s, the Kelvin sign for k) finds exactly what re.IGNORECASE finds."""
+    fast = re.compile("|".join(caseless_alternatives(words)))
+    flagged = re.compile("|".join(words), re.I)
+    for text in CASE_PROBES:
+        for start in range(len(text) + 1):
+            got, want = fast.search(text, start), flagged.search(text, start)
+            assert (got and got.span()) == (want and want.span()), (words, text, start)
+
+
+def test_attachment_name_looks_back_for_xml_from_the_dot():
+    assert [bool(ATTACHMENT_NAME.search(u)) for u in ("a/b.PDF", "a.xml.gz", "a.XML.zip", "a.xmlx.zip", "a.doc?x=1")] \
+        == [True, False, False, True, True]

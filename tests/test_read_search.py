@@ -11,7 +11,7 @@ from scraper.article import Article
 from scraper.cli import main
 from scraper.export import search
 from scraper.search import DateRange, parse_query
-from scraper.store import open_archive
+from scraper.store import open_archive, sqlite_search
 
 ARTICLES = [
     # url, site, title, published_at, body
@@ -89,3 +89,16 @@ def test_cli_json_and_usage_errors(db):
     assert "2 match(es)" in result.stderr
     assert CliRunner().invoke(main, ["search", "-通知", "--db", str(db)]).exit_code == 2
     assert CliRunner().invoke(main, ["search", "x", "--db", str(db), "--since", "soon"]).exit_code == 2
+
+
+@pytest.mark.parametrize("walk", [False, True])
+def test_matches_no_phrase_ranks_come_newest_first(db, monkeypatch, walk):
+    """Matches without a title hit or a bm25 score are ordered by date, whether their dates are
+    read (few) or the date index is walked until the page is full (many)."""
+    if walk:
+        monkeypatch.setattr(sqlite_search, "_READ_DATES_UPTO", 0)
+    words = "重点 OR 讨论 OR 草案 OR 学校 OR 免试"          # each in one body, in no title
+    assert urls(db, words) == ["http://a/5", "http://a/3", "http://a/2", "http://a/1", "http://a/4"]
+    total, hits = search(db, parse_query(words), 2, offset=1)
+    assert total == 5 and [row[0] for row in hits] == ["http://a/3", "http://a/2"]
+    assert urls(db, words, site="edu") == ["http://a/5", "http://a/2", "http://a/1"]

@@ -25,7 +25,7 @@ from .meta import doc_title, meta_date, read_meta
 from .overrides import apply_overrides
 from .profile import TEMPLATE_LINE_MIN, PageTraits, SiteProfile, learn_profile, line_key
 from .site import LazySite
-from .title import find_title, first_heading, heading_near
+from .title import find_title, first_heading, heading_near, nearest_copy
 
 __all__ = ["ParsedPage", "extract_article", "extract_parsed", "parse_page", "page_traits", "learn_profile", "SiteProfile"]
 
@@ -118,6 +118,8 @@ def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile) -> tu
     art.title, title_line = find_title(page, meta, doc_title(page.tree), site.is_site)
     title_how = "heading" if title_line >= 0 else "meta"
     rng = find_body(page, title_line, profile.template_lines)
+    if 0 <= title_line < rng.first:
+        title_line = nearest_copy(page, title_line, rng.first)
     if title_line >= 0 and abs(rng.first - title_line) > _TITLE_BODY_GAP:
         # <title> matched a line far from any text (a logo or banner naming the site): trust
         # neither that line nor the position prior built on it.

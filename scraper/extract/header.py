@@ -20,6 +20,9 @@ _HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
 _FOOTER_BEFORE = 4      # last lines of the text that may carry 责任编辑 / 来源
 _FOOTER_AFTER = 12
 _FOOTER_MAX_LEN = 80
+_PIECE_SPAN = 80        # lines after the text where a later piece of its container may close it
+# Class words that say how a block is laid out, not what it holds: shared by unrelated blocks.
+_LAYOUT_CLASSES = frozenset("clearfix clear cf fl fr left right fix hidden show active first last on".split())
 _NO_TITLE_LOOKBACK = 8
 _HEADER_FIELDS = ("published_at", "updated_at", "source", "editor")   # labels that make a line header
 _SIGNATURE_SLACK = 2    # characters besides the date on a signature-date line
@@ -29,6 +32,8 @@ _YEAR_MONTH = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*月?$")
 _BADGE_DAY = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\s*日?$")
 _ABOVE_SPAN = 3         # lines right above the headline that may carry its date and source
 _ABOVE_LINK_DENSITY = 0.3   # a line with more link text is navigation (breadcrumbs, menus)
+_GRID_SPAN = 24         # lines above the headline a disclosure table of label/value cells may fill
+_GRID_CELL_MAX = 40
 _EPAPER_LINE_MAX = 60   # an e-paper header line is short
 _EPAPER_NEAR = 2        # lines between the date and the 版 marker
 _NOTE_OPEN = "（(【["
@@ -91,17 +96,29 @@ def _header_span(page: Page, rng: BodyRange, title_line: int) -> list[int]:
     return span
 
 
+def _label_cell(text: str) -> bool:
+    """A table cell that holds only a label (`发文日期：`, `索 引 号：`), its value in the next cell."""
+    return len(text) <= _GRID_CELL_MAX and text.rstrip()[-1:] in ":："
+
+
 def _above_values(page: Page, title_line: int) -> tuple[dict[str, list[str]], str | None]:
     """Labelled values and a date with its time on the short lines right above the headline
     (新华网 prints `2024 11/04 10:42:31` and `来源：新华网` there). A bare date without a time or
-    a label beside it there is a "today is …" widget, not the article's."""
+    a label beside it there is a "today is …" widget, not the article's. Government disclosure
+    pages (信息公开: TRS, 大汉 JCMS, VSB) put a grid of label and value cells above the headline
+    (索引号 / 发布机构 / 发文日期 / 公开方式 …); the span follows such a grid up."""
     found: dict[str, list[str]] = {}
     date = None
-    for i in range(title_line - 1, max(-1, title_line - 1 - _ABOVE_SPAN), -1):
-        line = page.lines[i]
+    lines = page.lines
+    for i in range(title_line - 1, max(-1, title_line - 1 - _GRID_SPAN), -1):
+        line = lines[i]
         if _is_prose(line.text) or line.link_density > _ABOVE_LINK_DENSITY:
             break
+        if i < title_line - _ABOVE_SPAN and not (_label_cell(line.text) or (i and _label_cell(lines[i - 1].text))):
+            break   # past the lines right above the headline only a label/value grid goes on
         labelled = label_values(line.text)
+        if labelled and not any(any(v) for v in labelled.values()) and i + 1 < title_line:
+            labelled = label_values(line.text + " " + lines[i + 1].text)   # `发文日期：` | `2023-04-18`
         _merge(found, labelled)
         if date is None:
             dates = find_dates(line.text)
@@ -123,7 +140,31 @@ def _footer_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:
     for i in range(tail_start, min(len(page.lines), rng.last + _FOOTER_AFTER + 1)):
         if len(page.lines[i].text) <= _FOOTER_MAX_LEN and not is_link_line(page.lines[i]):
             _merge(footer, label_values(page.lines[i].text))
+    _merge(footer, _later_piece_values(page, rng))
     return footer
+
+
+def _later_piece_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:
+    """Credit lines (`本文来源：… 作者：… 责任编辑：…`) in a later piece of the text's container.
+    CMSs that embed a gallery, video or product card in the text close the container before the
+    embed and open another of the same tag and class after it (broken markup repeats even the
+    id); the credit line closing the article sits at the end of the last piece, past the footer
+    window. Only lines that open with a field label count there, and only inside such a piece."""
+    lines, blocks = page.lines, page.blocks
+    body = blocks[rng.block]
+    tokens = set(body.hint.split()) - _LAYOUT_CLASSES
+    found: dict[str, list[str]] = {}
+    if not tokens:
+        return found
+    ancestors = set(lines[rng.first].path)
+    for i in range(rng.last + _FOOTER_AFTER + 1, min(len(lines), rng.last + _PIECE_SPAN + 1)):
+        line = lines[i]
+        if len(line.text) > _FOOTER_MAX_LEN or not starts_with_label(line.text) or is_link_line(line):
+            continue
+        if any(b not in ancestors and blocks[b].tag == body.tag and tokens & set(blocks[b].hint.split())
+               for b in line.path):
+            _merge(found, label_values(line.text))
+    return found
 
 
 def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
@@ -152,7 +193,8 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
             is_meta = labelled and any(any(found.get(f, ())) for f in _HEADER_FIELDS)
         if is_meta:
             last_meta = i
-        if dates and unlabelled_date is None and (last_meta == i or i == header_idx[0]):
+        if dates and (last_meta == i or i == header_idx[0]) and (unlabelled_date is None or dates[0].value < unlabelled_date):
+            # the earliest: a header's other dates are later stamps (最后更新, 最新推荐文章于 …)
             unlabelled_date = dates[0].value
         _merge(values, found)
         nxt = lines[i + 1] if i + 1 < len(lines) else None

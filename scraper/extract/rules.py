@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .. import linkwords
-from ..linkwords import label_pattern
+from ..linkwords import caseless_alternatives, label_pattern
 
 # ---------------------------------------------------------------- tags
 SKIP_TAGS = frozenset(
@@ -175,7 +175,9 @@ TITLE_SEPARATORS = re.compile(
 TITLE_WEAK_SEPARATORS = re.compile(r"\s*[：:·]\s*|\s+")
 # Where a page names its site: meta keys, footer lines, and how short site/column names look.
 SITE_META_KEYS = ("og:site_name", "application-name", "apple-mobile-web-app-title", "publisher", "site")
-SITE_FOOTER = re.compile(r"版权所有|Copyright|©|ICP[备证]|主办[:：单]|承办[:：单]|主管[:：单]|技术支持", re.I)
+# (Caseless without re.I, searched on every short line: see `linkwords.caseless_alternatives`.)
+SITE_FOOTER = re.compile("|".join(caseless_alternatives(
+    ("版权所有", "Copyright", "©", "ICP[备证]", "主办[:：单]", "承办[:：单]", "主管[:：单]", "技术支持"))))
 SITE_WORD = re.compile(
     r"^.{0,10}(?:网|官网|网站|门户|首页|频道|客户端|新闻中心)$|^(?:www\.)?[a-z0-9.-]+\.(?:cn|com|net|org|gov|edu)(?:\.cn)?$|^[a-z]{2,3}$"
 )
@@ -218,12 +220,13 @@ SENTENCE_END = "。！？!?"
 # 上一篇/下一篇 labels and attachment extensions are shared with discovery (`scraper.linkwords`).
 PREV_LABELS = re.compile(r"^\s*[【\[]?\s*" + label_pattern(linkwords.PREV_LABELS), re.I)
 NEXT_LABELS = re.compile(r"^\s*[【\[]?\s*" + label_pattern(linkwords.NEXT_LABELS), re.I)
-PREV_NEXT_ANY = re.compile(label_pattern(linkwords.PREV_LABELS + linkwords.NEXT_LABELS), re.I)
+PREV_NEXT_ANY = re.compile(label_pattern(linkwords.PREV_LABELS + linkwords.NEXT_LABELS, caseless=True))   # every line
 ATTACHMENT_EXT = linkwords.ATTACHMENT_NAME
 CAPTION_START = re.compile(r"^\s*(?:[▲△↑↓▼]|图为|图：|图:|上图|下图|左图|右图|（图|\(图)")
 IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-original-src", "data-url", "src")
 # Icons and spacers that are not article pictures.
-IMAGE_SKIP = re.compile(r"icon|logo|spacer|blank|pixel|loading|share|qrcode|erweima|avatar|arrow|btn|button", re.I)
+IMAGE_SKIP = re.compile("|".join(caseless_alternatives(
+    "icon logo spacer blank pixel loading share qrcode erweima avatar arrow btn button".split())))
 
 # ---------------------------------------------------------------- list pages
 PAGINATION = re.compile(r"(?:首页|上一页|下一页|尾页|末页|共\s*\d+\s*页|第\s*\d+\s*页|共\s*\d+\s*条)")

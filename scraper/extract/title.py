@@ -101,6 +101,17 @@ def _names_site(text: str, doc_title: str, is_site: IsSite) -> bool:
     return len(parts) <= 1 or len(text) < max(map(len, parts)) or all_site(doc_title, is_site)
 
 
+def nearest_copy(page: Page, title_line: int, body_first: int) -> int:
+    """The headline's line nearest above the text. A sticky top bar or a share card often prints
+    the headline before the article's own header does; the date and 来源 lines follow the copy
+    right above the text, not the first one."""
+    text = page.lines[title_line].text
+    for i in range(body_first - 1, title_line, -1):
+        if page.lines[i].text == text:
+            return i
+    return title_line
+
+
 def heading_near(page: Page, body_first: int, is_site: IsSite = _never_site) -> int:
     """The line of a heading element just above the text (when <title> named no on-page line):
     the nearest h1-h6 or *title* block within a few lines of the start of the text."""

@@ -94,12 +94,21 @@ class Archive(ABC):
     @abstractmethod
     def requeue(self, site: str, *, kinds: Sequence[str] | None, first_seen_since: str | None,
                 retry_reasons: Sequence[str], max_attempts: int, always_kinds: Sequence[str],
-                recheck_reasons: Sequence[str]) -> None:
+                recheck_reasons: Sequence[str], entry_kinds: Sequence[str] = ()) -> None:
         """Make done URLs of `site` pending again: those of `kinds` (None: all), and articles first
-        seen since `first_seen_since`. Failed URLs with a reason in `retry_reasons` become
-        pending while attempts < `max_attempts` (those of `always_kinds` regardless, and start
-        URLs and robots.txt sitemaps whatever the reason); skipped ones with a reason in
-        `recheck_reasons` too."""
+        seen since `first_seen_since`; of `entry_kinds` only those not found on a page of their
+        own kind (a list's first page, not its pagination). Failed URLs with a reason in
+        `retry_reasons` become pending while attempts < `max_attempts` (those of `always_kinds`
+        regardless, and start URLs and robots.txt sitemaps whatever the reason); skipped ones
+        with a reason in `recheck_reasons` too."""
+
+    @abstractmethod
+    def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
+        """(state, run that last queued or settled it) of those of `urls` in the frontier."""
+
+    @abstractmethod
+    def reopen(self, url: str) -> None:
+        """Make a done URL pending again (a page to re-read this run)."""
 
     @abstractmethod
     def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
@@ -168,6 +177,10 @@ class Archive(ABC):
 
     @abstractmethod
     def has_article(self, url: str) -> bool: ...
+
+    @abstractmethod
+    def article_parts(self, url: str) -> list[tuple[str, str]]:
+        """(url, fetch_url) of the later pages of the multi-page article stored under `url`."""
 
     @abstractmethod
     def resolve_alias(self, url: str) -> str:

@@ -64,12 +64,18 @@ class CommonSql:
 
     def requeue(self, site: str, *, kinds: Sequence[str] | None, first_seen_since: str | None,
                 retry_reasons: Sequence[str], max_attempts: int, always_kinds: Sequence[str],
-                recheck_reasons: Sequence[str]) -> None:
+                recheck_reasons: Sequence[str], entry_kinds: Sequence[str] = ()) -> None:
         pending = "UPDATE frontier SET state = 'pending' WHERE site = ?"
         if kinds is None:
             self._run(f"{pending} AND state = 'done'", (site,))
         else:
-            self._run(f"{pending} AND state = 'done' AND kind IN {in_list(kinds)}", (site, *kinds))
+            every = [k for k in kinds if k not in entry_kinds]
+            self._run(f"{pending} AND state = 'done' AND kind IN {in_list(every)}", (site, *every))
+            entries = [k for k in kinds if k in entry_kinds]
+            if entries:     # not found on a page of their own kind: a list's first page, not its pager's
+                self._run(f"{pending} AND state = 'done' AND kind IN {in_list(entries)}"
+                          " AND NOT EXISTS (SELECT 1 FROM frontier p WHERE p.url = frontier.discovered_from"
+                          "  AND p.kind = frontier.kind)", (site, *entries))
         if first_seen_since:
             self._run(f"{pending} AND state = 'done' AND kind = 'article'"
                       " AND url IN (SELECT url FROM articles WHERE site = ? AND first_seen >= ?)",
@@ -80,6 +86,18 @@ class CommonSql:
         self._run(f"{pending} AND state = 'failed' AND (kind = 'start' OR discovered_from = 'robots.txt')", (site,))
         self._run(f"{pending} AND state = 'skipped' AND reason IN {in_list(recheck_reasons)}",
                   (site, *recheck_reasons))
+
+    def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
+        urls = list(urls)
+        found: dict[str, tuple[str, int | None]] = {}
+        for i in range(0, len(urls), 500):   # stay under SQLite's bound-parameter limit
+            chunk = urls[i:i + 500]
+            found.update((r[0], (r[1], r[2])) for r in self._run(
+                f"SELECT url, state, run_id FROM frontier WHERE url IN {in_list(chunk)}", chunk))
+        return found
+
+    def reopen(self, url: str) -> None:
+        self._run("UPDATE frontier SET state = 'pending' WHERE url = ? AND state = 'done'", (url,))
 
     def unskip(self, site: str, reason: str) -> None:
         self._run("UPDATE frontier SET state = 'pending' WHERE site = ? AND state = 'skipped' AND reason = ?",
@@ -168,6 +186,14 @@ class CommonSql:
 
     def has_article(self, url: str) -> bool:
         return self._run("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
+
+    def article_parts(self, url: str) -> list[tuple[str, str]]:
+        row = self._run("SELECT page_count FROM articles WHERE url = ?", (url,)).fetchone()
+        if not row or (row[0] or 1) < 2:
+            return []           # the common case answered from the primary key, not by a scan of aliases
+        return [(r[0], r[1]) for r in self._run(
+            "SELECT f.url, f.fetch_url FROM aliases a JOIN frontier f ON f.url = a.alias"
+            " WHERE a.url = ? AND f.kind = 'part' ORDER BY f.url", (url,))]
 
     def add_alias(self, alias: str, url: str) -> None:
         if alias != url and not self.has_article(alias):

@@ -150,8 +150,14 @@ CREATE INDEX "idx_pages_status_run" ON "pages" ("status", "run_id", "url", "fetc
 DROP INDEX "idx_pages_status";
 """
 
+# Version 10: search orders the articles no phrase ranks newest first by walking this index
+# until its page is full, and a date-only filter reads its rowids here, not from the rows.
+V10 = """
+CREATE INDEX "idx_articles_published_at" ON "articles" ("published_at");
+"""
+
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps
