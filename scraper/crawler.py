@@ -365,7 +365,7 @@ class _SiteCrawl:
     async def _worker(self) -> None:
         while not self.budget.stop_reason:
             item, asked = self._next()
-            busy = min((p for p, n in self.inflight_priorities.items() if n), default=None)
+            busy = min((p for p, _ in self.inflight_priorities.values()), default=None)
             if item is not None and self.budget.defer(self.site.name, self._rank(item), busy):
                 self.queue.insert(0, item)
                 await asyncio.sleep(0.01)
