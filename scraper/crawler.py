@@ -13,7 +13,7 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
@@ -302,7 +302,7 @@ class _SiteCrawl:
         self.counts["skipped"] += 1
         self.counts[reason] += 1
         with self.archive.transaction():
-            if reason == Reason.ALIAS:
+            if reason == Reason.ALIAS and item.discovered_from:     # _next skips as alias only found pages
                 self.archive.add_alias(item.url, self.archive.resolve_alias(item.discovered_from))
             self.frontier.finish(item, "skipped", reason=reason, run_id=self.run_id)
 
@@ -678,7 +678,7 @@ class _SiteCrawl:
             self._enqueue([_Found(first, "article", step=0)], item)
             self.frontier.finish(item, "done", kind="part", run_id=self.run_id)
 
-    def _merge_parts(self, article: Article, parts: list[tuple[str, FetchResult, Processed]]) -> None:
+    def _merge_parts(self, article: Article, parts: Sequence[tuple[str, FetchResult, Processed]]) -> None:
         """One record of a multi-page article: the parts' bodies, images and attachments
         appended in reading order; each part's page stored and done (kind 'part')."""
         for canon, result, part in parts:
@@ -700,7 +700,7 @@ class _SiteCrawl:
         return any(run == self.run_id for _, run in self.frontier.states(articles).values())
 
     def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed,
-                    parts: list[tuple[str, FetchResult, Processed]] = ()) -> None:
+                    parts: Sequence[tuple[str, FetchResult, Processed]] = ()) -> None:
         article = processed.article
         is_article = article.reason is None
         links: list[_Found] = []

@@ -215,6 +215,7 @@ class SharedHostPacing(HostPacing):
                 if slot is not None:
                     shared.release_host_slot(host, slot)
                 await asyncio.sleep(min(wait, max(self._poll, delay)))
+            assert slot is not None         # no slot means a wait: the loop ends holding one
             try:
                 yield
             finally:

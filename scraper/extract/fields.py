@@ -139,7 +139,7 @@ def source_name_after(raw: str) -> str | None:
 def label_values(text: str) -> dict[str, list[str]]:
     """Every labelled value in one line of text, by field, in order ('' for an empty label)."""
     found: dict[str, list[str]] = {}
-    matches = []
+    matches: list[tuple[int, int, str | None]] = []   # label start, value start, field (None: ends a value)
     for m in _LABEL_RE.finditer(text):
         label = re.sub(r"\s+", "", m.group())
         field, needs_colon = _LABEL_FIELD.get(label, (None, True))
