@@ -35,16 +35,16 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_sites import article_path, corpus_site, corpus_templates, synthetic_site  # noqa: E402
+from bench_sites import CORPUS, article_path, corpus_site, corpus_templates, synthetic_site  # noqa: E402
 from scraper.crawler import crawl_async  # noqa: E402
 from scraper.settings import RunSettings, Settings, SiteConfig  # noqa: E402
 from scraper.store import open_archive  # noqa: E402
 
 
-def _serve(kind: str, n: int, port_queue) -> None:
+def _serve(kind: str, n: int, corpus: Path, port_queue) -> None:
     """A minimal asyncio HTTP/1.1 keep-alive server in its own process: it must cost far less
     CPU than the crawler it feeds (stdlib http.server would eat most of a core)."""
-    site = corpus_site(n, corpus_templates()) if kind == "corpus" else synthetic_site(n)
+    site = corpus_site(n, corpus_templates(corpus)) if kind == "corpus" else synthetic_site(n)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -137,12 +137,12 @@ class _WorkerPeaks(threading.Thread):
         return sum(self.peaks.values())
 
 
-def bench(kind: str, n: int, concurrency: int, workers: int | None) -> None:
+def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
     ports = ctx.Queue()
-    server = ctx.Process(target=_serve, args=(kind, n, ports), daemon=True)
+    server = ctx.Process(target=_serve, args=(kind, n, corpus, ports), daemon=True)
     server.start()
-    origin = f"http://127.0.0.1:{ports.get(timeout=60)}"
+    origin = f"http://127.0.0.1:{ports.get(timeout=600)}"   # building the templates parses the corpus
     try:
         settings = Settings(delay=0.0, per_host_concurrency=concurrency, respect_robots=True, max_retries=0)
         with tempfile.TemporaryDirectory() as tmp:
@@ -183,12 +183,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    parser.add_argument("--corpus", type=Path, default=CORPUS,
+                        help="labelled corpus the real-sized pages are made from (default: ../shared/corpus)")
     args = parser.parse_args()
     if len(args.sizes) == 1:
-        bench(args.site, args.sizes[0], args.concurrency, args.workers)
+        bench(args.site, args.sizes[0], args.concurrency, args.workers, args.corpus)
         return
     for n in args.sizes:   # one process per size, so each peak RSS is its own
-        cmd = [sys.executable, __file__, "--site", args.site, "--sizes", str(n), "--concurrency", str(args.concurrency)]
+        cmd = [sys.executable, __file__, "--site", args.site, "--sizes", str(n), "--concurrency", str(args.concurrency),
+               "--corpus", str(args.corpus)]
         if args.workers is not None:
             cmd += ["--workers", str(args.workers)]
         subprocess.run(cmd, check=True)

@@ -407,8 +407,10 @@ class _SiteCrawl:
         validators = self.archive.file_validators if item.kind == "file" else self.archive.validators
         if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
             etag, last_modified = validators(item.url) or (None, None)
+        expect = _EXPECTS.get(item.kind, "page")
         result = await self.fetcher.fetch(
-            item.fetch_url, expect=_EXPECTS.get(item.kind, "page"), etag=etag, last_modified=last_modified,
+            item.fetch_url, expect=expect, etag=etag, last_modified=last_modified,
+            then=self._then if expect == "page" else None,
         )
         self._note(item, result)
         if result.reason == Reason.ROBOTS:
@@ -442,8 +444,7 @@ class _SiteCrawl:
                 sitemap, raw = await self._work("sitemap", result.content, result.final_url, result.content_type)
                 self._store_sitemap(item, result, sitemap, raw)
             else:
-                processed = await self._work("process", result.content, result.final_url, result.charset,
-                                             self.site.extract or None, self.scope)
+                processed = await self._processed(result)
                 first = first_part(result.final_url, processed.parts) if processed.parts else None
                 if first is not None:       # a later page of an article: fetched with the first
                     self._later_part(item, result, processed, first)
@@ -484,13 +485,12 @@ class _SiteCrawl:
             if canon is None or canon in done or not self.scope.allows(canon):
                 continue
             done.add(canon)
-            result = await self.fetcher.fetch(url, expect="page")
+            result = await self.fetcher.fetch(url, expect="page", then=self._then)
             self.budget.spent += 1          # a part is a page fetched, never refused half-way
             self.counts["pages_fetched"] += 1
             if not result.ok:
                 break
-            part = await self._work("process", result.content, result.final_url, result.charset,
-                                    self.site.extract or None, self.scope)
+            part = await self._processed(result)
             if part.article.reason is not None:
                 break
             fetched.append((canon, result, part))
@@ -514,6 +514,20 @@ class _SiteCrawl:
             log.debug("%s (%s) <GET %s> (referer: %s)%s", "Crawled" if result.attempts else "Refused",
                       result.status or "-", item.fetch_url, item.discovered_from, outcome)
 
+    @property
+    def _then(self) -> partial:
+        """How a fetched page is processed (see `_processed`), as a picklable call."""
+        return partial(process_page, overrides=self.site.extract or None, scope=self.scope)
+
+    async def _processed(self, result: FetchResult) -> Processed:
+        """The page as the worker that fetched it processed it, else processed now (the
+        request ran in this process, or the processing failed there and fails again here with
+        the error reported as usual)."""
+        if result.processed is not None:
+            return result.processed
+        return await self._work("process", result.content, result.final_url, result.charset,
+                                self.site.extract or None, self.scope)
+
     async def _work(self, op: str, *args):
         """Run a pipeline step in a worker process (in the loop when there is no pool)."""
         if self.pool is None:
@@ -526,7 +540,7 @@ class _SiteCrawl:
             url=item.url, site=self.site.name, final_url=result.final_url, status=result.status,
             reason=result.reason, content_type=result.content_type, etag=result.headers.get("etag"),
             last_modified=result.headers.get("last-modified"),
-            size=len(result.content) if result.content is not None else None,
+            size=len(result.content) if result.content is not None else result.size,
             fetched_at=utcnow(), run_id=self.run_id, **extra,
         )
 
@@ -626,10 +640,15 @@ class _SiteCrawl:
         self.counts["files_new" if added else "files_known"] += 1
 
     def _file_links(self, article) -> list[_Found]:
-        """The article's attachments of the types the site keeps (`download_files`)."""
+        """The article's attachments of the types the site keeps (`download_files`), and its
+        images when it keeps those (`download_images`): both are fetched as files, politely,
+        under the size cap, with conditional GET on later runs."""
         wanted = self.site.settings.download_files
-        return [_Found(a.url, "file", trusted=True) for a in article.attachments
-                if wanted and file_extension(a.url, a.text) in wanted]
+        links = [_Found(a.url, "file", trusted=True) for a in article.attachments
+                 if wanted and file_extension(a.url, a.text) in wanted]
+        if self.site.settings.download_images:
+            links += [_Found(image.src, "file", trusted=True) for image in article.images]
+        return links
 
     def _article_key(self, item: FrontierItem, result: FetchResult, processed: Processed) -> str:
         """The URL an article is stored under: the redirect target, or its rel=canonical when

@@ -19,7 +19,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Protocol
+from functools import partial
+from typing import Any, Protocol
 from urllib.parse import urljoin, urldefrag
 
 import httpx
@@ -32,6 +33,9 @@ from scraper.urls import Scope, canonicalize, host_of, is_public_address, origin
 from scraper.workers import WorkerError
 
 Resolver = Callable[[str], Awaitable[list[str]]]
+# What to do with a page's body where it was received: called as then(content, url=…, http_charset=…);
+# must pickle (a module-level function or a partial of one), since a worker process runs it.
+Then = Callable[..., Any]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Consecutive timeouts/connection failures after which a host counts as down for the rest of the
@@ -84,10 +88,14 @@ class FetchResult:
     timeouts: int = 0                          # attempts that ran out of time (the URL's budget)
     detail: str | None = None                  # what went wrong in plain words ('connection refused')
     elapsed: float = 0.0
+    # what `fetch(then=…)` made of the body in the worker process that received it; the body
+    # itself then stays there (content None) and only `size` says how long it was
+    processed: Any = None
+    size: int | None = None                    # bytes of the body, whether kept in `content` or not
 
     @property
     def ok(self) -> bool:
-        return self.reason is None and self.content is not None
+        return self.reason is None and (self.content is not None or self.processed is not None)
 
     @property
     def not_modified(self) -> bool:
@@ -424,9 +432,15 @@ class Fetcher:
     # ------------------------------------------------------------------------------ fetch
 
     async def fetch(self, url: str, *, expect: str = "page", etag: str | None = None,
-                    last_modified: str | None = None) -> FetchResult:
+                    last_modified: str | None = None, then: Then | None = None) -> FetchResult:
         """GET `url`, expecting a 'page', 'sitemap', 'robots' or 'attachment' (that decides the
         accepted content types).
+
+        `then(content, url=final URL, http_charset=…)` is run on a received body by the worker
+        process that received it, and its result comes back as `processed` instead of the body:
+        a page then crosses between processes once, compressed, rather than three times. When
+        the request ran in this process (no worker, a test transport) or `then` failed, the
+        result has `content` as usual and the caller processes it itself.
 
         reason is None on success, else the `Reason` why not (see `scraper.reasons`; SLOW_BODY is
         an answer whose body was still arriving after `timeout`: a drip; HOST_DOWN too many
@@ -448,7 +462,7 @@ class Fetcher:
             if result.reason == Reason.ROBOTS_UNREACHABLE:
                 result.detail = f"its robots.txt is unreachable: {(await self.robots(current)).cause}"
             if result.reason is None:
-                await self._attempts(current, expect, conditional, result)
+                await self._attempts(current, expect, conditional, result, then)
             if result.reason is not None or result.status not in _REDIRECTS:
                 break
             try:
@@ -494,7 +508,7 @@ class Fetcher:
         return None
 
     async def _attempts(self, url: str, expect: str, conditional: dict[str, str],
-                        result: FetchResult) -> None:
+                        result: FetchResult, then: Then | None = None) -> None:
         """Request `url` with retries on timeouts, connection errors, 5xx and 429; fill `result`.
 
         A slow URL has a time budget per run: `max_timeouts` timed-out attempts (over all its
@@ -511,7 +525,7 @@ class Fetcher:
             result.attempts += 1
             retry: _Retry | None = _Retry()
             try:
-                retry = await self._once(url, expect, conditional, result)
+                retry = await self._once(url, expect, conditional, result, then)
             except _Refused:
                 result.reason = Reason.FORBIDDEN_ADDRESS
                 return
@@ -552,7 +566,7 @@ class Fetcher:
                         host_of(url), failure_text(result))
 
     async def _once(self, url: str, expect: str, conditional: dict[str, str],
-                    result: FetchResult) -> _Retry | None:
+                    result: FetchResult, then: Then | None = None) -> _Retry | None:
         """One request: None when done, a _Retry when worth another try; raises for transport
         failures. The timeout covers the exchange, not the wait for a politeness slot."""
         s = self.settings
@@ -565,7 +579,7 @@ class Fetcher:
             try:
                 async with asyncio.timeout(s.timeout + _WORKER_GRACE):
                     self.stats["requests"] += 1
-                    answer = await self._exchange(request, expect, deadline)
+                    answer = await self._exchange(request, expect, deadline, partial(then, url=url) if then else None)
             finally:
                 self.exchanging.pop(url, None)
             if answer.sent_at is not None:   # the next request keeps its distance from the real send
@@ -583,17 +597,21 @@ class Fetcher:
             if asked is not None:
                 self._pacing.defer(host, state, asked)
             return _Retry(asked)
-        result.reason, result.content = answer.reason, answer.content
+        result.reason, result.content, result.processed = answer.reason, answer.content, answer.processed
+        result.size = answer.size if answer.size is not None else (
+            len(answer.content) if answer.content is not None else None)
         return None
 
-    async def _exchange(self, request: httpx.Request, expect: str, deadline: float) -> Exchange:
+    async def _exchange(self, request: httpx.Request, expect: str, deadline: float,
+                        then: Then | None = None) -> Exchange:
         """The request/response itself: in a worker process when the crawler gave an
-        `exchanger` (and no test transport), else on this process's client."""
+        `exchanger` (and no test transport), else on this process's client (`then` is then
+        left to the caller)."""
         if self._exchanger is not None:
             try:
                 return await self._exchanger(request.method, str(request.url), request.headers.raw,
                                              dict(request.extensions), expect, self.settings.max_bytes,
-                                             deadline)
+                                             deadline, then)
             except WorkerError:
                 pass          # the worker died under this request: do it here instead
         return await exchange(self._client, request, expect, self.settings.max_bytes, deadline)
@@ -660,6 +678,8 @@ class Exchange:
     reason: Reason | None = None   # NOT_MODIFIED, http-NNN, NOT_HTML, NOT_XML, TOO_LARGE, SLOW_BODY
     content: bytes | None = None
     sent_at: float | None = None   # time.monotonic() (one clock for all processes of a machine) the request went out
+    processed: Any = None          # what `then` made of the body (content is then None)
+    size: int | None = None        # bytes of the body when it was processed in place
 
 
 def _reason_before_body(status: int, headers: dict[str, str], expect: str, max_bytes: int) -> Reason | None:
@@ -746,11 +766,12 @@ async def warm_up(client: httpx.AsyncClient) -> None:
 
 
 async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, bytes]], extensions: dict,
-                          expect: str, max_bytes: int, deadline: float) -> Exchange:
+                          expect: str, max_bytes: int, deadline: float, then: Then | None = None) -> Exchange:
     """`exchange` as a worker process runs it (see `scraper.workers`): the crawler built and
     vetted the request (scope, robots, pinned address, pacing); this only performs it, and not
     at all once `deadline` (time.monotonic, shared by processes on one machine) has passed: the
-    crawler has given up and freed the host's slot, so a late request would break its pacing."""
+    crawler has given up and freed the host's slot, so a late request would break its pacing.
+    A body received is handed to `then` here, and only its result goes back (see `Fetcher.fetch`)."""
     if deadline <= time.monotonic():
         raise TimeoutError("the crawler gave up on this request before it started")
     global _worker_client
@@ -760,6 +781,14 @@ async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, byte
         await warm_up(_worker_client)
     request = httpx.Request(method, url, headers=headers, extensions=extensions)
     try:
-        return await exchange(_worker_client, request, expect, max_bytes, deadline)
+        answer = await exchange(_worker_client, request, expect, max_bytes, deadline)
     except httpx.ConnectError as exc:   # its causes do not cross to the crawler: keep what they say
         raise httpx.ConnectError(connect_failure(exc)) from None
+    if then is not None and answer.content is not None:
+        try:
+            answer.processed = then(answer.content, http_charset=_parse_content_type(answer.headers.get("content-type"))[1])
+        except Exception:  # noqa: BLE001 - the body goes back as is: the crawler's own processing reports it
+            log.debug("processing in the worker failed; the crawler retries it", exc_info=True)
+        else:
+            answer.size, answer.content = len(answer.content), None
+    return answer

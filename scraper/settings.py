@@ -91,6 +91,7 @@ class Settings(_Checked):
     refresh: bool = False               # re-check every known article (conditional GET), not only hubs
     recheck_days: float | None = None   # also re-check articles first seen this recently (corrections)
     download_files: tuple[str, ...] = ()  # attachment extensions to fetch and keep, e.g. ["pdf", "doc", "xls"]
+    download_images: bool = False       # also keep the article's images (same politeness and size cap)
 
 
 @dataclass(frozen=True)

@@ -188,16 +188,16 @@ def test_a_worker_killed_mid_crawl_loses_no_page(tmp_path):
     from scraper import crawler
 
     killed = []
-    real_work = crawler._SiteCrawl._work
+    real_handle = crawler._SiteCrawl._handle
 
-    async def work_and_kill(self, op, *args):
+    async def handle_and_kill(self, item):
         if not killed and self.pool and self.counts["pages_fetched"] >= 5:
             victim = self.pool.workers[0].process
             os.kill(victim.pid, signal.SIGKILL)
             killed.append(victim.pid)
-        return await real_work(self, op, *args)
+        return await real_handle(self, item)
 
-    crawler._SiteCrawl._work = work_and_kill
+    crawler._SiteCrawl._handle = handle_and_kill
     try:
         with FixtureServer(bundled_sites()["univ"]) as server:
             report = crawl_sites(tmp_path / "a.db", {"univ": server}, run=RUN.with_overrides(extract_workers=2))
@@ -210,7 +210,7 @@ def test_a_worker_killed_mid_crawl_loses_no_page(tmp_path):
             assert missing <= failed
             crawl_sites(tmp_path / "a.db", {"univ": server}, run=RUN.with_overrides(extract_workers=2))
     finally:
-        crawler._SiteCrawl._work = real_work
+        crawler._SiteCrawl._handle = real_handle
     assert killed and report.outcome == "completed"
     assert expected <= set(articles(tmp_path / "a.db"))
 

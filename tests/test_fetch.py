@@ -682,6 +682,37 @@ def test_a_drip_ends_at_the_deadline_not_retried_while_other_hosts_go_on(in_work
     assert all(r.ok for r in others)
 
 
+def _describe(content: bytes, *, url: str, http_charset: str | None) -> tuple[str, str, str | None]:
+    """A `then` for the test below (module-level, so a spawned worker imports it by name)."""
+    if url.endswith("/broken.htm"):
+        raise ValueError("a processing bug")
+    return content.decode(http_charset or "utf-8"), url, http_charset
+
+
+@pytest.mark.parametrize("in_worker", [False, True])
+def test_then_processes_a_page_in_the_worker_that_received_it(in_worker):
+    """`fetch(then=…)`: the worker that received the body processes it and sends back only the
+    result (the body crosses between processes once); in this process, or when `then` fails in
+    the worker, the body comes back as usual for the caller to process."""
+    with serve("127.0.0.1") as (home, base):
+        home.away = base + "/a.htm"       # /away redirects: `then` sees the final URL
+
+        async def main():
+            async with WorkerPool({"exchange": remote_exchange}, 1 if in_worker else 0) as pool:
+                exchanger = partial(pool.run, "exchange") if in_worker else None
+                async with Fetcher(FAST, Scope([base + "/"]), exchanger=exchanger) as f:
+                    return (await f.fetch(base + "/away", then=_describe),
+                            await f.fetch(base + "/broken.htm", then=_describe))
+        page, broken = run(main())
+    body = "<html><body>正文</body></html>"
+    assert page.ok and page.final_url == base + "/a.htm" and page.size == len(body.encode())
+    if in_worker:
+        assert page.content is None and page.processed == (body, base + "/a.htm", "utf-8")
+    else:
+        assert page.processed is None and page.content == body.encode()
+    assert broken.ok and broken.processed is None and broken.content == body.encode()   # `then` failed
+
+
 def test_a_url_that_keeps_timing_out_spends_its_budget_then_waits_for_the_next_run():
     settings = FAST.with_overrides(timeout=0.1, max_retries=5, max_timeouts=2)
     with serve("127.0.0.1") as (home, base):

@@ -102,3 +102,15 @@ def test_matches_no_phrase_ranks_come_newest_first(db, monkeypatch, walk):
     total, hits = search(db, parse_query(words), 2, offset=1)
     assert total == 5 and [row[0] for row in hits] == ["http://a/3", "http://a/2"]
     assert urls(db, words, site="edu") == ["http://a/5", "http://a/2", "http://a/1"]
+
+
+def test_the_order_does_not_depend_on_how_much_of_the_rank_order_is_read_first(db, monkeypatch):
+    queries = ["招生 OR 高质量", "高质量 OR 征求意见 OR 乡村振兴", "乡村振兴 OR 研究生 OR 典礼", "高质量 OR 发展"]
+    pages = [(1, 0), (2, 1), (1, 2), (20, 0)]
+
+    def results():
+        return {(q, p): (lambda r: (r[0], list(r[1])))(search(db, parse_query(q), *p)) for q in queries for p in pages}
+
+    expected = results()
+    monkeypatch.setattr(sqlite_search, "_HEAD_SLACK", 0)
+    assert results() == expected

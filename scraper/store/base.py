@@ -230,11 +230,11 @@ class Archive(ABC):
         at a time. Raises ValueError for an unknown field."""
 
     def iter_article_json(self, selection: ArticleSelection = ArticleSelection(),
-                          fields: Sequence[str] | None = None) -> Iterator[str]:
-        """`iter_articles` as JSON text, one object per article (same keys, same order): the
-        path of JSON and JSON Lines export, which a backend may let its database build."""
+                          fields: Sequence[str] | None = None) -> Iterator[bytes]:
+        """`iter_articles` as UTF-8 JSON text, one object per article (same keys, same order):
+        the path of JSON and JSON Lines export, which a backend may let its database build."""
         for record in self.iter_articles(selection, fields):
-            yield json.dumps(record, ensure_ascii=False)
+            yield json.dumps(record, ensure_ascii=False).encode("utf-8")
 
     @abstractmethod
     def iter_responses(self, selection: ArticleSelection = ArticleSelection()) -> Iterator[tuple]:

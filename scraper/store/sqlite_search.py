@@ -36,6 +36,9 @@ _HIT_COLUMNS = "url, site, title, published_at, source, body"
 # Below this many undated-by-rank candidates their dates are read; above it the date index is
 # walked newest first until the page is full (a walk costs ~1/density steps per hit).
 _READ_DATES_UPTO = 2000
+# How many more of FTS5's rank order than the page holds are read at first (title hits and
+# matches outside the query's filters take places in it); four times as many when short.
+_HEAD_SLACK = 64
 
 
 def _phrase(text: str) -> str:
@@ -46,12 +49,47 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def attach_vocabulary(conn: sqlite3.Connection) -> None:
+    """Every term instance of the trigram index as a temp table, for two-character terms
+    (made before a read-only connection refuses any schema change, temp included)."""
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {_HITS} USING fts5vocab(main, articles_fts, instance)")
+
+
+def words_condition(query: SearchQuery) -> tuple[str, dict[str, str]]:
+    """The articles holding `query`'s words (its clauses and exclusions; not its site or
+    dates) as one SQL condition on `rowid`, with named parameters, for a page that adds it to
+    its own filters: the web view's search box, where FTS5 MATCH alone finds no two-character
+    word. Matches as `search` does, from the index (the connection needs `attach_vocabulary`);
+    articles stored since the index was last filled are found once it is, as in any FTS view."""
+    params: dict[str, str] = {}
+
+    def term(text: str) -> str:
+        name = f"w{len(params)}"
+        if len(text) >= _TRIGRAM:
+            params[name] = _phrase(text)
+            return f"rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :{name})"
+        if len(text) == _TRIGRAM - 1:
+            params.update({name: text, name + "lo": text.lower(), name + "hi": text.lower() + _UNIT})
+            return (f"rowid IN (SELECT doc FROM {_HITS} WHERE term >= :{name}lo AND term < :{name}hi"
+                    f" UNION ALL SELECT rowid FROM articles WHERE substr(title, -2) = :{name}"
+                    f" UNION ALL SELECT rowid FROM articles WHERE substr(body, -2) = :{name})")
+        params[name] = _like(text)
+        return (f"rowid IN (SELECT rowid FROM articles WHERE title LIKE :{name} ESCAPE '\\'"
+                f" OR body LIKE :{name} ESCAPE '\\')")
+
+    parts = ["(" + " OR ".join(term(t) for t in clause) + ")" for clause in query.clauses]
+    parts += ["NOT " + term(t) for t in query.excluded]
+    return " AND ".join(parts), params
+
+
 @dataclass
 class _Term:
-    """Where one term occurs: every matching article, and those with it in the title."""
+    """Where one term occurs: every matching article, those with it in the title, and those
+    the FTS5 index holds it for as a phrase (which bm25 ranks)."""
 
     docs: set[int] = field(default_factory=set)
     titles: set[int] = field(default_factory=set)
+    ranked: set[int] = field(default_factory=set)
 
     def add(self, arrays: tuple[str, str]) -> None:
         """Add (docs, titles) given as JSON arrays of rowids."""
@@ -65,9 +103,7 @@ class SqliteSearch:
     conn: sqlite3.Connection
 
     def attach_vocabulary(self) -> None:
-        """Every term instance of the trigram index as a temp table, for two-character terms
-        (made before the read-only connection refuses any schema change, temp included)."""
-        self.conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {_HITS} USING fts5vocab(main, articles_fts, instance)")
+        attach_vocabulary(self.conn)
 
     def search(self, query: SearchQuery, limit: int, offset: int = 0) -> SearchResult:
         upto = self._indexed_upto()
@@ -107,6 +143,7 @@ class SqliteSearch:
                 "SELECT json_group_array(rowid), (SELECT json_group_array(rowid) FROM articles_fts"
                 " WHERE articles_fts MATCH ?2) FROM articles_fts WHERE articles_fts MATCH ?1",
                 (_phrase(term), "title : " + _phrase(term))).fetchone())
+            found.ranked = set(found.docs)
         elif len(term) == _TRIGRAM - 1:
             self.attach_vocabulary()
             prefix = term.lower()       # the trigram tokenizer folds case
@@ -152,28 +189,28 @@ class SqliteSearch:
             for doc in terms[term].titles & matches:
                 title_hits[doc] = title_hits.get(doc, 0) + 1
         ranked = [t for t in query.terms if len(t) >= _TRIGRAM]
-        scores: dict[int, float] = {}
-        rest: list[int] | None = []
-        scorable = title_hits.keys() & set().union(*(terms[t].docs for t in ranked))
-        size = count + len(scorable) + 64
-        while ranked:
+        scorable = set().union(*(terms[t].ranked for t in ranked))
+        by_date = self._newest_first(title_hits)
+        size = count + _HEAD_SLACK
+        while True:
             # FTS5's rank order, only as far as the page needs: bm25 is computed for every
             # phrase match inside SQLite (C), but only the head of the order is read back
-            scores = dict(self.conn.execute(
+            scores: dict[int, float] = dict(self.conn.execute(
                 "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? AND rank MATCH ?"
-                " ORDER BY rank LIMIT ?", (" OR ".join(_phrase(t) for t in ranked), _RANK, size)))
+                " ORDER BY rank LIMIT ?", (" OR ".join(_phrase(t) for t in ranked), _RANK, size))) if ranked else {}
             complete = len(scores) < size
-            if complete or scorable <= scores.keys():
-                rest = self._ranked_rest(scores, matches, title_hits, count, complete)
+            # a scorable title hit beyond the head ranks below every article in it
+            page = sorted(by_date, key=lambda d: (-title_hits[d], d not in scorable, d not in scores,
+                                                  scores.get(d, 0.0)))[:count]
+            if complete or not any(d in scorable and d not in scores for d in page):
+                rest = self._ranked_rest(scores, matches, title_hits, count - len(page), complete)
                 if rest is not None:
                     break
             size *= 4
-        page = self._newest_first(title_hits)
-        page.sort(key=lambda d: (-title_hits[d], d not in scores, scores.get(d, 0.0)))
-        del page[count:]
-        page += (rest or [])[:count - len(page)]
+        page += rest
         if len(page) < count:
-            page += self._newest(matches.difference(title_hits, scores), query, count - len(page))
+            unranked = matches.difference(title_hits, scorable)
+            page += self._newest(unranked, query, count - len(page))
         return page
 
     def _ranked_rest(self, scores: dict[int, float], matches: set[int], skip: dict[int, int], count: int,
@@ -181,6 +218,8 @@ class SqliteSearch:
         """The best `count` matches outside the title tier that a phrase ranks, from the head
         of FTS5's rank order in `scores` (the dict keeps it), ties at the cut broken by date
         like everywhere else; None when that head ends before the cut is certain."""
+        if count <= 0:
+            return []
         chosen: list[int] = []
         for doc, score in scores.items():
             if doc in matches and doc not in skip:
