@@ -56,6 +56,7 @@ _LABEL_TAIL = re.compile(r"^[\u4e00-\u9fff]\s*[:：]\s*")
 _URL = re.compile(r"(?:https?://|www\.)", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_ENGLISH_BYLINE = re.compile(r"^(?:by|written by)\s+", re.I)
 # In-text bylines: (记者 张三), 记者 张三 李四, 文/图 张三, (张三) closing a report.
 _BYLINE_LABELLED = re.compile(
     r"[（(]\s*(?:本报|本台|本网)?(?:见习|实习|特约)?记者\s*([^）)]{2,24}?)\s*(?:整合|报道|摄影|摄|采写)?\s*[）)]"
@@ -94,6 +95,8 @@ def clean_value(field: str, raw: str) -> str:
         return ""
     if field in ("author", "editor") and _HAN.search(value):
         value = _names(value)
+    elif field in ("author", "editor"):
+        value = _ENGLISH_BYLINE.sub("", value).replace(" and ", ", ")   # `By Chen Xi and Li Hao`
     elif field == "source" and _URL.match(value):
         return ""   # an address is not the outlet's name (the link's text is, when there is one)
     elif field == "source" and " " in value and _HAN.search(value):
@@ -239,7 +242,10 @@ def unlabelled_values(text: str) -> dict[str, str]:
 
 def _inside_word(text: str, start: int, label: str) -> bool:
     """The label is the tail of a longer word (`工作者`, `素材来源`), not a label (labels
-    printed without a space after another label's value are told apart by the caller)."""
+    printed without a space after another label's value are told apart by the caller). An
+    English label is inside a word after a letter (`DataSource:`)."""
+    if label.isascii():
+        return start > 0 and text[start - 1].isascii() and text[start - 1].isalpha()
     return start > 0 and label not in LABELS_AFTER_WORD and _HAN.match(text, start - 1) is not None
 
 

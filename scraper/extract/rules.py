@@ -59,6 +59,8 @@ AUTHOR_LABELS = (
     ("记者", False), ("通讯员", False), ("文/图", False), ("文\u3000", False), ("文/", False),
     ("文|", False), ("文｜", False), ("文丨", False),
     ("采写", False), ("供稿人", False), ("发布者", True), ("发布人", True), ("文字", True),
+    # English editions of the same CMS templates (`Source: … Writer: … Editor: …`): colon only.
+    ("Author", True), ("Writer", True), ("Reporter", True),
 )
 SOURCE_LABELS = (
     ("来源", False), ("稿源", False), ("出处", False), ("信息来源", False), ("文章来源", False),
@@ -67,12 +69,14 @@ SOURCE_LABELS = (
     # `来源于：某某办事处` (with its colon: without one it is prose) and the closing credit
     # `本文来自某某日报` / `本文转载自…`.
     ("来源于", True), ("信息来源于", True), ("本文来自", False), ("本文转自", False), ("本文转载自", False),
+    ("Source", True),
 )
 # Credit phrases whose value follows without a colon, even when it starts with a Chinese character
 # (`本文来自某某日报`), where a bare label followed by text would be prose (`来源于基层`).
 CREDIT_PHRASES = frozenset(("本文来自", "本文转自", "本文转载自"))
 EDITOR_LABELS = (
     ("责任编辑", False), ("责编", False), ("编辑", True), ("值班编辑", False), ("编 辑", True),
+    ("Editor", True),
 )
 DATE_FIELDS = ("published_at", "updated_at")
 # A label counts where it starts a line or follows a space, bracket, digit or separator — not
@@ -88,6 +92,7 @@ OTHER_LABELS = (
     "审核人", "审核", "终审", "初审", "复审", "主编", "校对", "编审", "监制", "统筹", "策划", "美编",
     "举报", "我有话说", "人气", "纠错", "参与", "次阅读", "人阅读", "手机看", "手机阅读",
     "IP属地", "发布地", "图/", "摄/",
+    "Date", "Clicks", "Views", "Hits", "Font size", "Print", "Share", "Keywords",
 )
 FIELD_LABELS = {
     "published_at": DATE_LABELS,
