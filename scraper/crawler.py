@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -79,8 +79,10 @@ TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern'
 _EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → what its fetch expects (else page)
 MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
-_SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
+_SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learned pattern yields
 _HOLD_EXCHANGE = 5.0    # seconds of an exchange after which an urgent page stops holding hub URLs (pages answer in < 1 s)
+# On a shared archive, how often a site with nothing pending asks the frontier again (seconds)
+_LEASED_IDLE_WAIT = 0.5
 
 
 class _Budget:
@@ -194,11 +196,20 @@ class _SiteCrawl:
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
         # Claims on a shared archive are leases: take only what this process starts soon, so
-        # that the other workers get the rest; and ask again for an empty site only now and then
-        # (every idle coroutine asking would be hundreds of queries a second).
-        self.batch = 1 if archive.lease_seconds else 4 * self.concurrency
-        self.idle_wait = 0.25 if archive.lease_seconds else 0.0
+        # that the other workers get the rest. A site's coroutines take turns to claim and fetch,
+        # as many at once as one host takes requests: a URL claimed while its host is busy would
+        # wait out the delay in this process while another worker, with request slots free,
+        # could fetch it (one worker ended up holding the last of every site). And an empty site
+        # asks again only now and then (every idle coroutine asking would be hundreds of
+        # queries a second, each blocking this event loop for a round trip to the server).
+        leased = bool(archive.lease_seconds)
+        self.batch = 1 if leased else 4 * self.concurrency
+        self.idle_wait = _LEASED_IDLE_WAIT if leased else 0.0
+        self.save_every = 1 if leased else _SAVE_PATTERNS_EVERY   # workers judge patterns together
+        self.turn: AbstractAsyncContextManager = (asyncio.Semaphore(self.settings.per_host_concurrency) if leased
+                                                  else nullcontext())
         self._empty_until = 0.0
+        self.finished = False
         self.start_keys = {c for u in site.start_urls if (c := canonicalize(u))}
         self.starts: dict[str, str | None] = {}   # start URL tried this run → None if it worked, else why not
         self.fetched = self.failed = 0
@@ -226,8 +237,7 @@ class _SiteCrawl:
                 canon = canonicalize(sm)
                 if canon and self.scope.allows(canon):
                     items.append(FrontierItem(canon, sm, self.site.name, "sitemap", discovered_from="robots.txt"))
-        self.yields = YieldTracker(self.settings.low_yield_after, {
-            row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
+        self._load_yields()
         with self.archive.transaction():
             # a site is its origins, whatever it is called: a renamed site keeps its queue and articles
             self.archive.adopt_origins(self.site.name, list(origins), self.run_sites)
@@ -236,6 +246,11 @@ class _SiteCrawl:
                 "%Y-%m-%dT%H:%M:%SZ")
             self.frontier.start_run(self.site.name, self.settings.refresh, since)
             self.frontier.add(items, self.run_id)
+
+    def _load_yields(self) -> None:
+        """Start from the pattern yields learned before (by earlier runs, by other workers)."""
+        self.yields = YieldTracker(self.settings.low_yield_after, {
+            row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
 
     # -- the loop ------------------------------------------------------------------------
     def _next(self) -> tuple[FrontierItem | None, bool]:
@@ -312,6 +327,8 @@ class _SiteCrawl:
         async with self.fetcher:
             if seed:
                 await self.seed()
+            else:           # a worker: another process seeded
+                self._load_yields()
             if not work:
                 return
             try:
@@ -339,12 +356,12 @@ class _SiteCrawl:
         return max(1, self.concurrency) + 2 * (self.pool.size if self.pool else 0)
 
     def _save_patterns(self) -> None:
-        """Persist the pattern yields changed since the last save (call inside a transaction)."""
+        """Add the pattern yields counted since the last save to the stored ones, and take the
+        sums (other workers' fetches too) back (call inside a transaction)."""
         self._pages_since_save = 0
-        changed = self.yields.dirty()
-        if changed:
-            self.archive.save_url_patterns(self.site.name, [
-                (p, s.fetched, s.yielded, s.articles, s.idle, s.alias) for p, s in changed.items()])
+        changes = self.yields.changes()
+        if changes:
+            self.yields.update(self.archive.merge_url_patterns(self.site.name, changes))
 
     def _record_yield(self, item: FrontierItem, article: bool, new: list[FrontierItem]) -> bool:
         """Count the fetched page in its pattern's yield (see `scraper.yields`); an article also
@@ -358,49 +375,58 @@ class _SiteCrawl:
         if revived:
             self.frontier.unskip(self.site.name, Reason.LOW_YIELD)
         self._pages_since_save += 1
-        if self._pages_since_save >= _SAVE_PATTERNS_EVERY:
+        if self._pages_since_save >= self.save_every:
             self._save_patterns()
         return yielded
 
     async def _worker(self) -> None:
-        while not self.budget.stop_reason:
-            item, asked = self._next()
-            busy = min((p for p, _ in self.inflight_priorities.values()), default=None)
-            if item is not None and self.budget.defer(self.site.name, self._rank(item), busy):
-                self.queue.insert(0, item)
-                await asyncio.sleep(0.01)
-                continue
-            if item is None:
-                self.budget.defer(self.site.name, None, busy)
-                if self.inflight or not asked:
-                    await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
-                elif self.archive.claimed_elsewhere(self.site.name):
-                    await asyncio.sleep(0.2)      # another worker's pages may reveal more
-                else:
-                    return          # nothing pending and nothing in flight that could add more
-                continue
-            if not self.budget.take():
-                return
-            self.inflight.add(item.url)
-            pattern = url_pattern(item.url)
-            self.pending_patterns[pattern] += 1
-            self.inflight_priorities[item.url] = (item.priority, item.fetch_url)
-            try:
-                await self._handle(item)
-            except ArchiveError:
-                raise           # the archive cannot be written: no page can be stored, stop
-            except Exception:   # a bug or a page nobody foresaw must not stop the other pages
-                log.exception("could not handle %s", item.fetch_url)
-                self.counts["errors"] += 1
-                self.counts[f"reason:{Reason.INTERNAL_ERROR}"] += 1
-                with self.archive.transaction():
-                    self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
-            finally:
-                self.inflight.discard(item.url)
-                self.pending_patterns[pattern] -= 1
-                del self.inflight_priorities[item.url]
-            if self.progress:
-                self.progress(item.fetch_url, self.counts)
+        while not self.budget.stop_reason and not self.finished:
+            async with self.turn:
+                if self.finished or not await self._step():
+                    return
+
+    async def _step(self) -> bool:
+        """Take the next URL and handle it, or wait a little when there is none yet; False
+        when this coroutine is done."""
+        item, asked = self._next()
+        busy = min((p for p, _ in self.inflight_priorities.values()), default=None)
+        if item is not None and self.budget.defer(self.site.name, self._rank(item), busy):
+            self.queue.insert(0, item)
+            await asyncio.sleep(0.01)
+            return True
+        if item is None:
+            self.budget.defer(self.site.name, None, busy)
+            if self.inflight or not asked:
+                await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
+            elif self.archive.claimed_elsewhere(self.site.name):
+                await asyncio.sleep(self.idle_wait)   # another worker's pages may reveal more
+            else:       # nothing pending and nothing in flight that could add more: the
+                self.finished = True        # site's other coroutines need not ask again
+                return False
+            return True
+        if not self.budget.take():
+            return False
+        self.inflight.add(item.url)
+        pattern = url_pattern(item.url)
+        self.pending_patterns[pattern] += 1
+        self.inflight_priorities[item.url] = (item.priority, item.fetch_url)
+        try:
+            await self._handle(item)
+        except ArchiveError:
+            raise           # the archive cannot be written: no page can be stored, stop
+        except Exception:   # a bug or a page nobody foresaw must not stop the other pages
+            log.exception("could not handle %s", item.fetch_url)
+            self.counts["errors"] += 1
+            self.counts[f"reason:{Reason.INTERNAL_ERROR}"] += 1
+            with self.archive.transaction():
+                self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
+        finally:
+            self.inflight.discard(item.url)
+            self.pending_patterns[pattern] -= 1
+            del self.inflight_priorities[item.url]
+        if self.progress:
+            self.progress(item.fetch_url, self.counts)
+        return True
 
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None

@@ -22,10 +22,16 @@ def first(text: str, field: str) -> str | None:
     ("来源于基层的探索值得推广", "source", None),                 # without a colon it is prose
     ("本文来自某某科技日报", "source", "某某科技日报"),            # closing credit, no colon
     ("本文转载自 TechDaily", "source", "TechDaily"),
+    ("本文来自于某某日报", "source", "某某日报"),
+    ("本文来自网络，如有侵权请联系删除", "source", None),      # a disclaimer: no outlet named
     ("文丨某某评论特约评论员 李明", "author", "李明"),             # 丨 as the byline separator
     ("作者：某某研究院院长、研究员王立新", "author", "王立新"),     # credentials before the name
     ("作者：某某大学经济学院教授 张华", "author", "张华"),
     ("作者：本报记者王丽", "author", "王丽"),
+    ("（作者系某某大学马克思主义学院教授）", "author", None),    # a clause about the writer
+    ("作者为本报特约评论员", "author", None),
+    ("来源：微信公众号“某某发布”", "source", "某某发布"),         # self-media repost: the account
+    ("本文来自微信公众号：某某科技（ID：abc）", "source", "某某科技"),
 ])
 def test_credit_labels(line, field, value):
     assert first(line, field) == value
@@ -140,3 +146,33 @@ def test_credit_in_an_unrelated_block_after_the_text_is_ignored():
             "<div class='card'><p>作者：另一位作者</p><p>责任编辑：李某</p></div></div></body></html>")
     art = extract_article(html, "https://auto.example.com/18/1012/17/b.html")
     assert (art.author, art.editor) == (None, None)
+
+
+def test_credit_in_a_same_class_block_that_is_not_a_sibling_piece_is_ignored():
+    # a recommendation card reuses the text class deeper in the page: not a piece of the text
+    cards = "".join(f"<div class='item'><div class='post_text'><p>推荐文章摘要第{i}篇</p></div></div>" for i in range(15))
+    html = ("<html><head><meta charset='utf-8'><title>新车官图发布_某某汽车</title></head><body>"
+            "<div class='main'><h1>新车官图发布</h1><div class='post_time'>2018-10-12 17:44:55</div>"
+            f"<div class='post_text'>{_PARAS}</div></div><div class='rec'>{cards}"
+            "<div class='item'><div class='post_text'><p>作者：另一位作者</p></div></div></div></body></html>")
+    assert extract_article(html, "https://auto.example.com/18/1012/17/c.html").author is None
+
+
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_disclosure_grid_publication_date_over_the_document_date(where):
+    # gov.cn-style grid: 成文日期 (signed) comes before 发布日期 (published) in page order
+    cells = [("索引号：", "000014349/2024-00012"), ("发文机关：", "某某市人民政府办公室"),
+             ("成文日期：", "2024年01月05日"), ("发文字号：", "某政办发〔2024〕1号"), ("发布日期：", "2024年01月10日")]
+    grid = "<table class='xxgk'>" + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in cells) + "</table>"
+    head = "<h1>某某市关于开展安全生产检查的通知</h1>"
+    html = ("<html><head><meta charset='utf-8'><title>某某市关于开展安全生产检查的通知_某某市人民政府</title></head>"
+            f"<body><div class='detail'>{grid + head if where == 'above' else head + grid}"
+            f"<div class='content'>{_PARAS}</div></div></body></html>")
+    assert extract_article(html, "https://www.example.gov.cn/zwgk/1.html").published_at == "2024-01-10"
+
+
+def test_document_date_alone_is_the_date():
+    html = ("<html><head><meta charset='utf-8'><title>某某通知_某某市人民政府</title></head><body>"
+            "<div class='detail'><h1>某某通知</h1><table><tr><td>发文机关：</td><td>某某局</td></tr>"
+            f"<tr><td>成文日期：</td><td>2024-01-05</td></tr></table><div class='content'>{_PARAS}</div></div></body></html>")
+    assert extract_article(html, "https://www.example.gov.cn/zwgk/2.html").published_at == "2024-01-05"

@@ -28,7 +28,7 @@ def _fill(archive) -> None:
         archive.save_article(Article(title="乡村振兴", body="更正：各地推进乡村振兴。"), "http://x/1.htm", "s", 2)
         archive.add_alias("http://x/1.htm?print=1", "http://x/1.htm")
         archive.complete("http://x/1.htm", "done", run_id=1)
-        archive.save_url_patterns("s", [("/#.htm", 3, 1, 1, 2, None)])
+        archive.merge_url_patterns("s", [("/#.htm", 3, 1, 1, 2, None)])
     archive.finish_run(archive.start_run({"urls": ["http://x/"]}), "completed", {"pages_fetched": 1}, {})
 
 

@@ -57,6 +57,10 @@ _URL = re.compile(r"(?:https?://|www\.)", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ENGLISH_BYLINE = re.compile(r"^(?:by|written by)\s+", re.I)
+_SENTENCE_PUNCT = re.compile(r"[，。；！？]")
+_COPULA = frozenset("系为是")
+# A WeChat account named as the outlet: `微信公众号“某某发布”` is the account `某某发布`.
+_ACCOUNT = re.compile(r"^(?:微信)?公众号\s*[:：]?\s*[“\"「『]?([^”\"」』]+)[”\"」』]?$")
 # In-text bylines: (记者 张三), 记者 张三 李四, 文/图 张三, (张三) closing a report.
 _BYLINE_LABELLED = re.compile(
     r"[（(]\s*(?:本报|本台|本网)?(?:见习|实习|特约)?记者\s*([^）)]{2,24}?)\s*(?:整合|报道|摄影|摄|采写)?\s*[）)]"
@@ -84,7 +88,9 @@ def clean_value(field: str, raw: str) -> str:
     value = _NEXT_LABEL.split(value, 1)[0]
     value = re.split(r"\s{2,}", value.strip(VALUE_STRIP), maxsplit=1)[0].strip(VALUE_STRIP)
     if field == "source":
-        value = SOURCE_STATUS.sub("", value)
+        # an outlet's name holds no sentence punctuation: `本文来自网络，如有侵权请联系删除`
+        value = _SENTENCE_PUNCT.split(SOURCE_STATUS.sub("", value), 1)[0].strip(VALUE_STRIP)
+        value = _ACCOUNT.sub(r"\1", value)
     elif field == "author":
         role = ROLE_BEFORE_NAME.search(value)
         if role and _looks_like_name(role.group(1)):
@@ -149,6 +155,8 @@ def label_values(text: str) -> dict[str, list[str]]:
         if field is not None and _inside_word(text, m.start(), label) and not (matches and _COLON.match(text, m.end())):
             continue   # `证券时报网作者：李在山`: after another label, a colon makes it one
         sep = _SEP.match(text, m.end())
+        if field == "author" and sep is None and text[m.end(): m.end() + 1] in _COPULA:
+            continue   # `（作者系某某大学教授）`, `作者为本报评论员`: a clause about the writer, no name
         has_colon = bool(sep and not sep.group().isspace())
         at_end = m.end() == len(text) or (sep is not None and sep.end() == len(text))
         if (needs_colon and not has_colon and not (field in DATE_FIELDS and _starts_with_date(text, m.end()))

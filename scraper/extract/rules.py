@@ -47,12 +47,15 @@ POSITIVE_HINT = re.compile(
 # (label, needs a colon) — short generic labels are only trusted with a colon after them.
 DATE_LABELS = (
     ("发布时间", False), ("发布日期", False), ("发表时间", False), ("发表日期", False),
-    ("发稿时间", False), ("发文日期", False), ("成文日期", False), ("录入时间", False),
+    ("发稿时间", False), ("录入时间", False),
     ("上传时间", False), ("发表于", False), ("发布于", False), ("时间", True), ("日期", True),
 )
 # When a page was last changed: a publication date only when nothing else is shown.
+# A disclosure table's document date (成文日期/发文日期: when it was signed) is one too: the grid
+# often shows 发布日期 as well, which is when the page was published.
 UPDATE_LABELS = (
     ("更新时间", False), ("更新日期", False), ("更新于", False), ("最后更新", False), ("修改时间", False),
+    ("成文日期", False), ("发文日期", False),
 )
 AUTHOR_LABELS = (
     ("作者", False), ("本文作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
@@ -68,12 +71,13 @@ SOURCE_LABELS = (
     ("供稿单位", False), ("来稿单位", False), ("投稿单位", False),
     # `来源于：某某办事处` (with its colon: without one it is prose) and the closing credit
     # `本文来自某某日报` / `本文转载自…`.
-    ("来源于", True), ("信息来源于", True), ("本文来自", False), ("本文转自", False), ("本文转载自", False),
+    ("来源于", True), ("信息来源于", True), ("本文来自", False), ("本文来自于", False), ("本文转自", False),
+    ("本文转载自", False),
     ("Source", True),
 )
 # Credit phrases whose value follows without a colon, even when it starts with a Chinese character
 # (`本文来自某某日报`), where a bare label followed by text would be prose (`来源于基层`).
-CREDIT_PHRASES = frozenset(("本文来自", "本文转自", "本文转载自"))
+CREDIT_PHRASES = frozenset(("本文来自", "本文来自于", "本文转自", "本文转载自"))
 EDITOR_LABELS = (
     ("责任编辑", False), ("责编", False), ("编辑", True), ("值班编辑", False), ("编 辑", True),
     ("Editor", True),

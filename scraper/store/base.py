@@ -126,8 +126,11 @@ class Archive(ABC):
         """(pattern, fetched, yielded, articles, idle, alias) of every URL pattern of `site`."""
 
     @abstractmethod
-    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
-        """Store those rows for `site`, replacing the patterns' earlier figures."""
+    def merge_url_patterns(self, site: str, changes: list[tuple[str, int, int, int, int, str | None]]
+                           ) -> list[tuple[str, int, int, int, int, str | None]]:
+        """Add what a crawler counted since its last merge — (pattern, fetched, yielded, articles,
+        idle, alias) as `yields.PatternChange` says — to the stored figures of `site`, and return
+        the sums: processes sharing the archive then judge a pattern by all their fetches."""
 
     @abstractmethod
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:

@@ -244,15 +244,6 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
                               " WHERE q.site = %s AND q.pattern = p.pattern)",
                               (site, netloc + "/", netloc + "0", list(run_sites), site))
 
-    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
-        with self.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO url_patterns (site, pattern, fetched, yielded, articles, idle, alias)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site, pattern) DO UPDATE SET"
-                " fetched = excluded.fetched, yielded = excluded.yielded, articles = excluded.articles,"
-                " idle = excluded.idle, alias = excluded.alias",
-                [(site, *row) for row in sorted(rows)])
-
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         """Lease the most urgent pending URLs of `site` that no other live worker holds (this
         worker's own, less `exclude`, as on SQLite). SKIP LOCKED lets workers claim side by side

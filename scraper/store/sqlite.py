@@ -362,13 +362,6 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
             self.conn.execute(f"UPDATE OR REPLACE url_patterns SET site=? WHERE pattern >= ? AND pattern < ?"
                               f" AND site NOT IN ({others})", (site, netloc + "/", netloc + "0", *run_sites))
 
-    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO url_patterns(site, pattern, fetched, yielded, articles, idle, alias)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(site, *row) for row in rows],
-        )
-
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         rows = self.conn.execute(
             "SELECT url, fetch_url, site, kind, depth, lastmod, discovered_from, attempts,"
