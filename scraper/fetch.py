@@ -41,8 +41,9 @@ Then = Callable[..., Any]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Consecutive timeouts/connection failures after which a host counts as down for the rest of the
 # run: without it, every queued URL of a dead host would spend all its retries and backoff.
-# A Retry-After longer than backoff_max also puts the host down: the server asked for a pause
-# longer than this run will wait, so its other URLs wait for the next run too.
+# A Retry-After longer than backoff_max does the same to its origin (not to the host's other
+# ports): the server asked for a pause longer than this run will wait, so its other URLs wait
+# for the next run too.
 _HOST_DOWN_AFTER = 10
 log = logging.getLogger(__name__)
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -126,6 +127,11 @@ class _Host:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
     failures: int = 0          # consecutive attempts that got no HTTP response
+    # Retry-After is an origin's word about itself: another service on the host (another port)
+    # keeps its pace. Origin → earliest next start it asked for; origins that asked for longer
+    # than this run waits.
+    paused: dict[str, float] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)
 
     @property
     def down(self) -> bool:
@@ -170,8 +176,13 @@ class HostPacing:
                 self.overall.release()
 
     def defer(self, host: str, state: _Host, seconds: float) -> None:
-        """No request to `host` for `seconds` (the server asked with Retry-After)."""
+        """No request to `host` for `seconds`."""
         state.next_start = max(state.next_start, time.monotonic() + seconds)
+
+    def pause(self, origin: str, state: _Host, seconds: float) -> None:
+        """No request to `origin` for `seconds` (it asked with Retry-After); the host's other
+        origins keep their pace."""
+        state.paused[origin] = max(state.paused.get(origin, 0.0), time.monotonic() + seconds)
 
     def sent(self, host: str, state: _Host, sent_at: float, delay: float) -> None:
         """A request left at `sent_at` (time.monotonic): a busy event loop or a new connection
@@ -234,6 +245,12 @@ class SharedHostPacing(HostPacing):
     def defer(self, host: str, state: _Host, seconds: float) -> None:
         assert self.shared is not None
         self.shared.defer_host(host, seconds)
+
+    def pause(self, origin: str, state: _Host, seconds: float) -> None:
+        """Also held in the shared archive, whose pacing rows are per host: the other workers
+        keep off the whole host meanwhile."""
+        super().pause(origin, state, seconds)
+        self.defer(host_of(origin), state, seconds)
 
     def sent(self, host: str, state: _Host, sent_at: float, delay: float) -> None:
         late = time.monotonic() - sent_at
@@ -572,10 +589,12 @@ class Fetcher:
         """One request: None when done, a _Retry when worth another try; raises for transport
         failures. The timeout covers the exchange, not the wait for a politeness slot."""
         s = self.settings
-        host = host_of(url)
+        host, origin = host_of(url), origin_of(url)
         state = self._host(host)
         request = await self._build_request(url, expect, conditional)
+        await self._paused(state, origin)
         async with self._slot(state, url):
+            await self._paused(state, origin)   # a Retry-After may have come while waiting for the slot
             deadline = time.monotonic() + s.timeout     # from the real start, not the slot wait
             self.exchanging[url] = deadline - s.timeout
             try:
@@ -594,15 +613,27 @@ class Fetcher:
             asked = _retry_after(answer.headers.get("retry-after")) if status in _RETRY_AFTER_STATUSES else None
             result.reason = Reason.http(status)
             if asked is not None and asked > s.backoff_max:
-                state.failures = _HOST_DOWN_AFTER
+                state.refused.add(origin)
                 return None   # the server wants longer than we wait: give up for now
             if asked is not None:
-                self._pacing.defer(host, state, asked)
+                self._pacing.pause(origin, state, asked)
             return _Retry(asked)
         result.reason, result.content, result.processed = answer.reason, answer.content, answer.processed
         result.size = answer.size if answer.size is not None else (
             len(answer.content) if answer.content is not None else None)
         return None
+
+    @staticmethod
+    async def _paused(state: _Host, origin: str) -> None:
+        """Wait out the pause `origin` asked for; raise _HostDown if it asked for longer than
+        this run waits."""
+        while True:
+            if origin in state.refused:
+                raise _HostDown
+            pause = state.paused.get(origin, 0.0) - time.monotonic()
+            if pause <= 0:
+                return
+            await asyncio.sleep(pause)
 
     async def _exchange(self, request: httpx.Request, expect: str, deadline: float,
                         then: Then | None = None) -> Exchange:

@@ -149,9 +149,9 @@ def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile) -> tu
                 break
     if art.author is None:
         # In-text bylines: the first/last lines, or a short line of its own anywhere.
-        edges = kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]
-        edges += [i for i in kept if len(page.lines[i].text) <= _BYLINE_LINE_MAX]
-        art.author = next((a for a in (byline_author(page.lines[i].text) for i in edges) if a), None)
+        edges = [(i, True) for i in kept[:_BYLINE_LINES] + kept[-_BYLINE_LINES:]]
+        edges += [(i, False) for i in kept if len(page.lines[i].text) <= _BYLINE_LINE_MAX]
+        art.author = next((a for a in (byline_author(page.lines[i].text, bare=bare) for i, bare in edges) if a), None)
         if art.author:
             art.evidence["author"] = "pattern"
     base = base_url(page, url)

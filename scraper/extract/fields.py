@@ -16,6 +16,7 @@ from .rules import (
     CREDIT_PHRASES,
     DATE_FIELDS,
     EMPTY_VALUES,
+    ENGLISH_OTHER_LABELS,
     FIELD_HINTS,
     FIELD_LABELS,
     FIELD_MAX_LEN,
@@ -27,6 +28,7 @@ from .rules import (
     NOT_SOURCE,
     OTHER_LABELS,
     ROLE_BEFORE_NAME,
+    SOURCE_COMPILED,
     SOURCE_STATUS,
     SURNAMES,
     VALUE_STOP,
@@ -37,7 +39,7 @@ _LABEL_FIELD: dict[str, tuple[str | None, bool]] = {}
 for _field, _labels in FIELD_LABELS.items():
     for _label, _colon in _labels:
         _LABEL_FIELD.setdefault(_label, (_field, _colon))
-for _label in OTHER_LABELS:
+for _label in OTHER_LABELS + ENGLISH_OTHER_LABELS:
     _LABEL_FIELD.setdefault(_label, (None, True))
 # Old table layouts space a label's characters out to align them (`撰 稿 人：`, `来　源：`).
 _LABEL_RE = re.compile(
@@ -91,6 +93,9 @@ def clean_value(field: str, raw: str) -> str:
         # an outlet's name holds no sentence punctuation: `本文来自网络，如有侵权请联系删除`
         value = _SENTENCE_PUNCT.split(SOURCE_STATUS.sub("", value), 1)[0].strip(VALUE_STRIP)
         value = _ACCOUNT.sub(r"\1", value)
+        compiled = SOURCE_COMPILED.match(value)
+        if compiled and ("、" in value or MEDIA_NAME.search(value)):
+            value = value[compiled.end():]
     elif field == "author":
         role = ROLE_BEFORE_NAME.search(value)
         if role and _looks_like_name(role.group(1)):
@@ -269,15 +274,17 @@ def _starts_with_date(text: str, pos: int) -> bool:
     return bool(dates) and dates[0].start <= 2
 
 
-def byline_author(text: str) -> str | None:
-    """An author named inside the article text (`（记者 张三）`, `记者 张三 李四`, `（张三）`)."""
+def byline_author(text: str, *, bare: bool = True) -> str | None:
+    """An author named inside the article text (`（记者 张三）`, `记者 张三 李四`, `（张三）`).
+    `bare=False` leaves out the unlabelled `（张三）`: it closes a report at the end of the text,
+    while a short parenthesised line elsewhere is a unit or a note (a table's `（万人）`)."""
     m = _BYLINE_LABELLED.search(text)
     if m:
         names = [n for n in _NAME_SPLIT.split(m.group(1).strip()) if 2 <= len(n) <= 4 and _HAN.search(n)]
         names = [n for n in names if not _NOT_NAME.search(n)]
         if names:
             return " ".join(names)
-    for rx in _BYLINE_NAMES:
+    for rx in _BYLINE_NAMES if bare else _BYLINE_NAMES[:1]:
         m = rx.search(text)
         if not m:
             continue

@@ -13,7 +13,7 @@ from .body import BodyRange
 from .dates import find_dates
 from .dom import Line, Page
 from .fields import hinted_values, label_values, starts_with_label, unlabelled_values
-from .rules import EPAPER_PAGE, NEXT_LABELS, PREV_LABELS
+from .rules import EPAPER_PAGE, MEDIA_NAME, NEXT_LABELS, PREV_LABELS
 
 _HEADER_SPAN = 8        # lines after the headline that may still be header (a disclosure grid: more)
 _HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
@@ -38,6 +38,7 @@ _EPAPER_LINE_MAX = 60   # an e-paper header line is short
 _EPAPER_NEAR = 2        # lines between the date and the 版 marker
 _NOTE_OPEN = "（(【["
 _NOTE_MAX_LEN = 40
+_CHANNEL_SEP = re.compile(r"[-－—·|｜]")   # an outlet and its channel: 某某电台-财经
 _EDITOR_NOTE = re.compile(r"[（(【\[]\s*(?:责任编辑|编辑|责编)\s*[:：]")
 _CONTINUATION_MAX = 30  # a label's value on the next line is short and at most one link
 _LINK_LINE = 0.9        # a line this much link text …
@@ -212,7 +213,8 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                 and len(nxt.text) <= _CONTINUATION_MAX and len(nxt.anchors) <= 1):
             # `来源：` on one line, its value on the next (table cells, <span> blocks)
             _merge(values, label_values(text + " " + lines[i + 1].text))
-            value_cell = i + 1   # `成文日期：` | `2024-01-05`: the cell's date is the label's, not a bare one
+        if _label_cell(text) and i + 1 in header_idx:
+            value_cell = i + 1   # `成文日期：` | `2024-01-05`, `实施日期：` | …: the cell's date is its label's
     head.end = max(last_meta, title_line)
     if last_meta >= 0 and last_meta >= rng.first:
         head.body_first = last_meta + 1
@@ -232,6 +234,7 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
     head.evidence["published_at"] = ("label" if _first(values, "published_at") else "header" if unlabelled_date
                                      else "above" if above_date else "label" if head.published_at else "")
     hinted: dict[str, list[str]] | None = None   # looked up only when a label is missing
+    outlet = None
     for name in ("author", "source", "editor"):
         value = _first(values, name) or _first(footer, name) or _first(above, name)
         how = "label"
@@ -245,6 +248,12 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                 hinted = hinted_values([page.blocks[b].node for b in sorted(blocks)],
                                        "\n".join(lines[i].text for i in range(header_idx[0], header_idx[-1] + 1)))
             value, how = _first(hinted, name), "markup"
+        if name == "author" and how == "markup" and value and MEDIA_NAME.search(_CHANNEL_SEP.split(value, 1)[0]):
+            # platforms print the provider in the writer's slot (`class="author-name"`>某某新闻网,
+            # 某某电台-财经): an outlet's name is the source
+            outlet, value = value, None
+        elif name == "source" and value is None and outlet:
+            value, how = outlet, "markup"
         setattr(head, name, value)
         if value:
             head.evidence[name] = how

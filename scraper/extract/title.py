@@ -107,21 +107,27 @@ def nearest_copy(page: Page, title_line: int, body_first: int) -> int:
     right above the text, not the first one."""
     text = page.lines[title_line].text
     for i in range(body_first - 1, title_line, -1):
-        if page.lines[i].text == text:
-            return i
+        if page.lines[i].text == text and _is_heading(page, i):
+            return i   # a heading, not an infobox cell or a tag repeating the name
     return title_line
+
+
+def _is_heading(page: Page, i: int) -> bool:
+    """The line is an h1-h6 or a block whose class/id names a title."""
+    line = page.lines[i]
+    blk = page.blocks[line.block] if line.path else None
+    return blk is not None and (blk.tag in HEADING_TAGS or "title" in blk.hint.lower())
 
 
 def heading_near(page: Page, body_first: int, is_site: IsSite = _never_site) -> int:
     """The line of a heading element just above the text (when <title> named no on-page line):
     the nearest h1-h6 or *title* block within a few lines of the start of the text."""
-    lines, blocks = page.lines, page.blocks
+    lines = page.lines
     for i in range(min(body_first, len(lines) - 1), max(-1, body_first - _HEADING_LOOKBACK), -1):
         line = lines[i]
         if not _MIN <= len(line.text) <= _MAX or line.link_density > 0.5:
             continue
-        blk = blocks[line.block] if line.path else None
-        if blk is not None and (blk.tag in HEADING_TAGS or "title" in blk.hint.lower()) and not is_site(line.text):
+        if _is_heading(page, i) and not is_site(line.text):
             return i
     return -1
 
