@@ -114,9 +114,12 @@ def score_blocks(page: Page, title_line: int = -1, template: frozenset[int] = fr
 
 
 def _site_container(page: Page, candidates: list[tuple[float, int]], best: int, container: str) -> int:
-    """The best-scored block named `container` when the page's own pick lies outside every
-    such block and it scores at least a tenth of the top; else `best`: a profile that does
-    not fit the page (no such block, or one with little text) leaves it as it was."""
+    """The best-scored block named `container` when the page's own pick lies outside it and
+    outside its parent, and it scores at least a tenth of the top; else `best`. A pick beside
+    the site's container in the same parent (a lead and the text in two sibling blocks, a
+    channel's own class for its text) is the page's article column all the same: a profile
+    only moves the text out of a sidebar or panel, and one that does not fit the page (no such
+    block, or one with little text) leaves it as it was."""
     own = page.blocks[best]
     path = page.lines[own.first].path
     if any(block_key(page, b) == container for b in path[: path.index(best) + 1]):
@@ -125,10 +128,13 @@ def _site_container(page: Page, candidates: list[tuple[float, int]], best: int, 
     for score, i in candidates:   # sorted by score
         if score <= 0 or score < _CONTAINER_SHARE * top:
             break
+        if block_key(page, i) != container:
+            continue
         blk = page.blocks[i]
-        if block_key(page, i) == container:
-            # one that holds the page's pick is the pick's own context: keep the pick
-            return best if blk.first <= own.last and own.first <= blk.last else i
+        holder = page.lines[blk.first].path
+        at = holder.index(i)
+        around = page.blocks[holder[at - 1]] if at > 0 else blk
+        return best if around.first <= own.last and own.first <= around.last else i
     return best
 
 
