@@ -83,6 +83,7 @@ TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern'
 _EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → what its fetch expects (else page)
 MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
+_HOLD_POLL = 0.05                       # seconds between two looks at the frontier while hubs are held
 _SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learned pattern yields
 _HOLD_EXCHANGE = 5.0    # seconds of an exchange after which an urgent page stops holding hub URLs (pages answer in < 1 s)
 # On a shared archive, how often a site with nothing pending asks the frontier again (seconds)
@@ -287,7 +288,10 @@ class _SiteCrawl:
             elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
                 self._skip(item, Reason.LOW_YIELD)
             elif self._held(item, pattern):
-                self.queue.clear()          # claimed again, in priority order, once those are in
+                # claimed again, in priority order, once those are in; not asked for again at
+                # every worker's turn meanwhile (each turn is a query)
+                self.queue.clear()
+                self._empty_until = time.monotonic() + _HOLD_POLL
                 return None, asked
             else:
                 return item, asked
