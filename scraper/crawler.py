@@ -732,10 +732,11 @@ class _SiteCrawl:
         article.page_count = 1 + len(parts)
 
     def _shows_news(self, links: list[_Found]) -> bool:
-        """Whether a list page links an article first seen (or re-read) this run: then its next
-        page may hold more. The home page's 'latest' box often shows new articles first, so
+        """Whether a list page links an article (by its URL's shape, or of a pattern that has
+        given articles) first seen or re-read this run: then its next page may hold more. The home page's 'latest' box often shows new articles first, so
         'new to the frontier' would stop a later run's paging on the list's first page."""
-        articles = [c for f in links if f.kind == "article" and (c := f.canon or canonicalize(f.url))]
+        articles = [c for f in links if f.kind in ("article", "other") and (c := f.canon or canonicalize(f.url))
+                    and (f.kind == "article" or self.yields.is_productive(url_pattern(c)))]
         return any(run == self.run_id for _, run in self.frontier.states(articles).values())
 
     def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed,

@@ -109,7 +109,7 @@ VALUE_STRIP = " :：\u3000·•/|｜-—_,，;；"
 # the menu's `首页` link) and placeholders.
 EMPTY_VALUES = frozenset(
     "未知 佚名 匿名 无 暂无 admin 管理员 null none 网络 网络整理 互联网 小编 关注 已关注 订阅 "
-    "原创 转载 投稿 本站 本网 首页 返回 返回首页 打印 关闭 更多 登录 注册".split()
+    "原创 转载 投稿 网友投稿 用户投稿 读者投稿 作者投稿 本站 本网 首页 返回 返回首页 打印 关闭 更多 登录 注册".split()
 )
 # A status word printed before the outlet (`原创：某某网 2024-04-23`, `转载：某某日报`): not part of its name.
 SOURCE_STATUS = re.compile(r"^(?:原创|转载|独家|首发)\s*[:：]\s*")
