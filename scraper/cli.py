@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from .settings import Config, ConfigError, RunSettings, Settings, describe, load_config, load_sites
-from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
+from .settings import DEFAULT_DB, Config, ConfigError, RunSettings, Settings, describe, load_config, load_sites
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -76,12 +75,16 @@ class _Main(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
-        except ArchiveBusy as exc:
-            _fail(str(exc), EXIT_BUSY)
-        except (ArchiveError, ConfigError) as exc:
-            _fail(str(exc))
-        except OSError as exc:
-            _fail(_os_error(exc))
+        except (ConfigError, OSError, RuntimeError) as exc:
+            from .store import ArchiveBusy, ArchiveError   # not at the top: `scraper --help` stays quick
+
+            if isinstance(exc, ArchiveBusy):
+                _fail(str(exc), EXIT_BUSY)
+            if isinstance(exc, (ArchiveError, ConfigError)):
+                _fail(str(exc))
+            if isinstance(exc, OSError):
+                _fail(_os_error(exc))
+            raise
 
 
 def stdout_console(**options) -> Console:
