@@ -111,7 +111,7 @@ def _errors_translated(cls: type) -> type:
     return cls
 
 
-def _query_error(exc: sqlite3.Error, path: str, time_limit: float | None, deadline: float | None) -> Exception:
+def _query_error(exc: sqlite3.Error, path: str, time_limit: float | None, deadline: float | None) -> BaseException:
     """The user's query failed: say why in their terms. SQLite calls both a query past its
     deadline and Ctrl-C (met inside the progress handler, which swallows it) "interrupted":
     the clock tells them apart, and Ctrl-C stays a KeyboardInterrupt."""
