@@ -66,7 +66,7 @@ def parse_page(html: bytes | str, *, http_charset: str | None = None) -> ParsedP
     # Bytes that are clean UTF-8 go to the parser as they are: lexbor reads UTF-8 natively,
     # which saves re-encoding the decoded text.
     clean_utf8 = data is not None and encoding == "utf-8" and not bad and not data.startswith(BOM_UTF8)
-    return ParsedPage(text, encoding, parse_html(data if clean_utf8 else text))
+    return ParsedPage(text, encoding, parse_html(data if clean_utf8 and data is not None else text))
 
 
 def extract_article(html: bytes | str, url: str | None = None, *, http_charset: str | None = None,
