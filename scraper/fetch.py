@@ -127,6 +127,7 @@ class _Host:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
     failures: int = 0          # consecutive attempts that got no HTTP response
+    held: set[int] = field(default_factory=set)   # shared request slots this process holds
     # Retry-After is an origin's word about itself: another service on the host (another port)
     # keeps its pace. Origin → earliest next start it asked for; origins that asked for longer
     # than this run waits.
@@ -194,9 +195,8 @@ class Coordination(Protocol):
     """What crawler processes on several machines share through their archive (see
     `PostgresArchive`): per-host request slots and next start time, and robots.txt."""
 
-    def try_host_slot(self, host: str, slot: int) -> bool: ...
+    def take_host(self, host: str, slots: int, delay: float, held: Iterable[int] = ()) -> tuple[int | None, float]: ...
     def release_host_slot(self, host: str, slot: int) -> None: ...
-    def take_host_start(self, host: str, delay: float) -> float: ...
     def defer_host(self, host: str, seconds: float) -> None: ...
     def shared_robots(self, origin: str, max_age: float) -> tuple[int | None, str | None] | None: ...
     def try_robots_lock(self, origin: str) -> bool: ...
@@ -226,19 +226,24 @@ class SharedHostPacing(HostPacing):
                 if state.down:
                     raise _HostDown
                 await self.overall.acquire()
-                slot = next((n for n in range(per_host) if shared.try_host_slot(host, n)), None)
-                # stamped at the real start: compare-and-set on the server's clock
-                wait = self._poll if slot is None else shared.take_host_start(host, delay)
-                if wait == 0:
+                # stamped at the real start: compare-and-set on the server's clock. With every
+                # slot taken (other workers' requests), wait for the host's next start if it is
+                # still to come, rather than ask again and again
+                slot, wait = shared.take_host(host, per_host, delay, state.held)
+                if slot is not None and wait == 0:
+                    state.held.add(slot)
                     break
+                wait = max(wait, self._poll)
                 self.overall.release()
                 if slot is not None:
                     shared.release_host_slot(host, slot)
                 await asyncio.sleep(min(wait, max(self._poll, delay)))
+            assert slot is not None         # no slot means a wait: the loop ends holding one
             try:
                 yield
             finally:
                 self.overall.release()
+                state.held.discard(slot)
                 shared.release_host_slot(host, slot)
 
     def defer(self, host: str, state: _Host, seconds: float) -> None:
@@ -378,6 +383,9 @@ class Fetcher:
         )
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._addresses: dict[str, str] = {}
+        # URL → when its exchange began (its politeness slot held): how long a response has been
+        # coming, without the time spent waiting for a slot (the crawler's hold reads it).
+        self.exchanging: dict[str, float] = {}
 
     async def __aenter__(self) -> "Fetcher":
         await warm_up(self._client)
@@ -592,9 +600,13 @@ class Fetcher:
         async with self._slot(state, url):
             await self._paused(state, origin)   # a Retry-After may have come while waiting for the slot
             deadline = time.monotonic() + s.timeout     # from the real start, not the slot wait
-            async with asyncio.timeout(s.timeout + _WORKER_GRACE):
-                self.stats["requests"] += 1
-                answer = await self._exchange(request, expect, deadline, partial(then, url=url) if then else None)
+            self.exchanging[url] = deadline - s.timeout
+            try:
+                async with asyncio.timeout(s.timeout + _WORKER_GRACE):
+                    self.stats["requests"] += 1
+                    answer = await self._exchange(request, expect, deadline, partial(then, url=url) if then else None)
+            finally:
+                self.exchanging.pop(url, None)
             if answer.sent_at is not None:   # the next request keeps its distance from the real send
                 self._pacing.sent(host, state, answer.sent_at, self._delay(url))
         state.failures = 0   # it answered: not down

@@ -95,12 +95,21 @@ OTHER_LABELS = (
     "举报", "我有话说", "人气", "纠错", "参与", "次阅读", "人阅读", "手机看", "手机阅读",
     "IP属地", "发布地", "图/", "摄/",
 )
+# English editions of the same CMS templates print their header with English labels
+# (`Source: … Writer: … Editor: … Date: … Clicks:`): trusted with a colon only, and an English
+# label inside a word (`DataSource:`) does not count (see fields._inside_word).
+ENGLISH_LABELS = {
+    "author": (("Author", True), ("Writer", True), ("Reporter", True)),
+    "source": (("Source", True),),
+    "editor": (("Editor", True),),
+}
+ENGLISH_OTHER_LABELS = ("Date", "Clicks", "Views", "Hits", "Font size", "Print", "Share", "Keywords")
 FIELD_LABELS = {
     "published_at": DATE_LABELS,
     "updated_at": UPDATE_LABELS,
-    "author": AUTHOR_LABELS,
-    "source": SOURCE_LABELS,
-    "editor": EDITOR_LABELS,
+    "author": AUTHOR_LABELS + ENGLISH_LABELS["author"],
+    "source": SOURCE_LABELS + ENGLISH_LABELS["source"],
+    "editor": EDITOR_LABELS + ENGLISH_LABELS["editor"],
 }
 # Characters that end a labelled value on the same line (widgets, separators).
 VALUE_STOP = "|｜【】[]()（）<>《》\t"
@@ -109,7 +118,7 @@ VALUE_STRIP = " :：\u3000·•/|｜-—_,，;；"
 # the menu's `首页` link) and placeholders.
 EMPTY_VALUES = frozenset(
     "未知 佚名 匿名 无 暂无 admin 管理员 null none 网络 网络整理 互联网 小编 关注 已关注 订阅 "
-    "原创 转载 投稿 本站 本网 首页 返回 返回首页 打印 关闭 更多 登录 注册".split()
+    "原创 转载 投稿 网友投稿 用户投稿 读者投稿 作者投稿 本站 本网 首页 返回 返回首页 打印 关闭 更多 登录 注册".split()
 )
 # A status word printed before the outlet (`原创：某某网 2024-04-23`, `转载：某某日报`): not part of its name.
 SOURCE_STATUS = re.compile(r"^(?:原创|转载|独家|首发)\s*[:：]\s*")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .dates import find_dates
 from .dom import Page, clean
 from .rules import HEADING_TAGS, META_TITLE_KEYS, TITLE_SEPARATORS, TITLE_WEAK_SEPARATORS
 
@@ -16,6 +17,7 @@ IsSite = Callable[[str], bool]
 _MIN, _MAX = 4, 120
 _HEADING_LOOKBACK = 12
 _PREFIX_MIN = 8         # characters of a cut <title> that must open the on-page headline
+_DATED_NEAR = 3         # lines under a headline where its header's date would stand
 
 
 def _squash(text: str) -> str:
@@ -75,8 +77,8 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str,
     if best_line >= 0:
         return page.lines[best_line].text, best_line
     # <title> cut short (CMS title-length limits, `…`): the on-page line that starts with it.
-    heads = {_squash(strip_site_suffix(r, is_site)).rstrip(".…") for r in (doc_title, *candidates) if r}
-    heads = [h for h in heads if len(h) >= _PREFIX_MIN]
+    cut = {_squash(strip_site_suffix(r, is_site)).rstrip(".…") for r in (doc_title, *candidates) if r}
+    heads = [h for h in cut if len(h) >= _PREFIX_MIN]
     if heads:
         for i, line in enumerate(page.lines):
             if _MIN <= len(line.text) <= _MAX and line.link_density <= 0.5:
@@ -102,12 +104,16 @@ def _names_site(text: str, doc_title: str, is_site: IsSite) -> bool:
 
 
 def nearest_copy(page: Page, title_line: int, body_first: int) -> int:
-    """The headline's line nearest above the text. A sticky top bar or a share card often prints
-    the headline before the article's own header does; the date and 来源 lines follow the copy
-    right above the text, not the first one."""
-    text = page.lines[title_line].text
+    """The headline's line nearest above the text. A sticky top bar often prints the headline
+    before the article's own header does; the date and 来源 lines follow the copy right above
+    the text, not the first one. A headline with a dated line right under it keeps its place (a
+    share card repeating the headline between the header and the text is no header)."""
+    lines = page.lines
+    if any(find_dates(lines[i].text) for i in range(title_line + 1, min(body_first, title_line + 1 + _DATED_NEAR))):
+        return title_line
+    text = lines[title_line].text
     for i in range(body_first - 1, title_line, -1):
-        if page.lines[i].text == text and _is_heading(page, i):
+        if lines[i].text == text and _is_heading(page, i):
             return i   # a heading, not an infobox cell or a tag repeating the name
     return title_line
 
