@@ -538,7 +538,7 @@ class _SiteCrawl:
             article, _ = await self._work("reread", page.content, page.final_url or page.url, page.encoding,
                                           self.site.extract or None, profile)
             with self.archive.transaction():
-                outcome = store_reread(self.archive, page, article)
+                outcome = store_reread(self.archive, page, article, self.run_id)
             self.counts[f"profile:{outcome}"] += 1
 
     async def _fetch_parts(self, item: FrontierItem, first: Processed,

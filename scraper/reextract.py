@@ -34,9 +34,10 @@ def reextract(db: str | Path, *, site: str | None = None,
     return counts
 
 
-def store_reread(archive: Archive, page: RawPage, article: Article) -> str:
+def store_reread(archive: Archive, page: RawPage, article: Article, run_id: int | None = None) -> str:
     """Bring the stored record of `page` up to `article`, its new reading (call inside a
-    transaction); returns what happened: updated, unchanged, added, not-article or alias."""
+    transaction); returns what happened: updated, unchanged, added, not-article or alias. An
+    article added is credited to `run_id` (the crawl re-reading it), so `changes` lists it."""
     key = archive.resolve_alias(page.url)     # a redirect's page is stored under the old URL
     if key != page.url and archive.has_raw_page(key):
         return "alias"                        # the article's own page is re-read instead
@@ -45,7 +46,7 @@ def store_reread(archive: Archive, page: RawPage, article: Article) -> str:
     article.url = key
     if archive.has_article(key):
         return "updated" if archive.refresh_extraction(article, key) else "unchanged"
-    outcome = archive.save_article(article, key, page.site, None)
+    outcome = archive.save_article(article, key, page.site, run_id)
     return "added" if outcome == "new" else outcome
 
 

@@ -64,6 +64,8 @@ def test_crawl_learns_stores_and_applies_the_profile(crawled):
     _, truth, db, origin, report = crawled
     assert _wrong(_articles(db), truth, origin) == []
     assert report.counts["profile:updated"] + report.counts["profile:added"] > 0   # earlier pages re-read
+    with open_archive(db, readonly=True) as archive:    # pages the profile made articles count as the run's
+        assert archive.query("SELECT COUNT(*) FROM articles WHERE run_id IS NOT ?", (report.run_id,)).first() == (0,)
     with open_archive(db, readonly=True) as archive:
         stored = archive.site_profile("college")
     assert stored is not None
