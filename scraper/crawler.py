@@ -13,7 +13,7 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, nullcontext
 from dataclasses import dataclass, field, replace
@@ -79,7 +79,9 @@ TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern'
 _EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → what its fetch expects (else page)
 MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
+_HOLD_POLL = 0.05                       # seconds between two looks at the frontier while hubs are held
 _SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learned pattern yields
+_HOLD_EXCHANGE = 5.0    # seconds of an exchange after which an urgent page stops holding hub URLs (pages answer in < 1 s)
 # On a shared archive, how often a site with nothing pending asks the frontier again (seconds)
 _LEASED_IDLE_WAIT = 0.5
 
@@ -216,7 +218,7 @@ class _SiteCrawl:
         self.yields = YieldTracker(self.settings.low_yield_after)
         self._pages_since_save = 0
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
-        self.inflight_priorities: Counter[int] = Counter()   # fetches under way per priority
+        self.inflight_priorities: dict[str, tuple[int, str]] = {}   # URL under way → (priority, fetch URL)
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
 
     # -- seeding -------------------------------------------------------------------------
@@ -281,7 +283,10 @@ class _SiteCrawl:
             elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
                 self._skip(item, Reason.LOW_YIELD)
             elif self._held(item, pattern):
-                self.queue.clear()          # claimed again, in priority order, once those are in
+                # claimed again, in priority order, once those are in; not asked for again at
+                # every worker's turn meanwhile (each turn is a query)
+                self.queue.clear()
+                self._empty_until = time.monotonic() + _HOLD_POLL
                 return None, asked
             else:
                 return item, asked
@@ -301,9 +306,14 @@ class _SiteCrawl:
         site (sitemaps, lists, articles) are being fetched: they may queue more urgent URLs, and
         once they are in, the pattern is judged on what it adds to all they revealed — a search
         form or a tag cloud fetched first would show articles the lists were about to reveal,
-        look productive, and be walked to the full limit."""
-        return (item.priority >= PRIORITY["other"] and not self.yields.has_yielded(pattern)
-                and any(n and p < item.priority for p, n in self.inflight_priorities.items()))
+        look productive, and be walked to the full limit. A page whose response has been coming
+        for `_HOLD_EXCHANGE` seconds (a drip, a stalled server) holds nothing any more: it would
+        keep the rest of the site waiting for its whole timeout and reveal little."""
+        if item.priority < PRIORITY["other"] or self.yields.has_yielded(pattern):
+            return False
+        now = time.monotonic()
+        return any(p < item.priority and now - self.fetcher.exchanging.get(fetch_url, now) < _HOLD_EXCHANGE
+                   for p, fetch_url in self.inflight_priorities.values())
 
     def _skip(self, item: FrontierItem, reason: Reason) -> None:
         """Settle a queued URL without a request: an alternate view of a known article becomes
@@ -311,7 +321,7 @@ class _SiteCrawl:
         self.counts["skipped"] += 1
         self.counts[reason] += 1
         with self.archive.transaction():
-            if reason == Reason.ALIAS:
+            if reason == Reason.ALIAS and item.discovered_from:     # _next skips as alias only found pages
                 self.archive.add_alias(item.url, self.archive.resolve_alias(item.discovered_from))
             self.frontier.finish(item, "skipped", reason=reason, run_id=self.run_id)
 
@@ -383,7 +393,7 @@ class _SiteCrawl:
         """Take the next URL and handle it, or wait a little when there is none yet; False
         when this coroutine is done."""
         item, asked = self._next()
-        busy = min((p for p, n in self.inflight_priorities.items() if n), default=None)
+        busy = min((p for p, _ in self.inflight_priorities.values()), default=None)
         if item is not None and self.budget.defer(self.site.name, self._rank(item), busy):
             self.queue.insert(0, item)
             await asyncio.sleep(0.01)
@@ -403,7 +413,7 @@ class _SiteCrawl:
         self.inflight.add(item.url)
         pattern = url_pattern(item.url)
         self.pending_patterns[pattern] += 1
-        self.inflight_priorities[item.priority] += 1
+        self.inflight_priorities[item.url] = (item.priority, item.fetch_url)
         try:
             await self._handle(item)
         except ArchiveError:
@@ -417,7 +427,7 @@ class _SiteCrawl:
         finally:
             self.inflight.discard(item.url)
             self.pending_patterns[pattern] -= 1
-            self.inflight_priorities[item.priority] -= 1
+            del self.inflight_priorities[item.url]
         if self.progress:
             self.progress(item.fetch_url, self.counts)
         return True
@@ -717,7 +727,7 @@ class _SiteCrawl:
             self._enqueue([_Found(first, "article", step=0)], item)
             self.frontier.finish(item, "done", kind="part", run_id=self.run_id)
 
-    def _merge_parts(self, article: Article, parts: list[tuple[str, FetchResult, Processed]]) -> None:
+    def _merge_parts(self, article: Article, parts: Sequence[tuple[str, FetchResult, Processed]]) -> None:
         """One record of a multi-page article: the parts' bodies, images and attachments
         appended in reading order; each part's page stored and done (kind 'part')."""
         for canon, result, part in parts:
@@ -740,7 +750,7 @@ class _SiteCrawl:
         return any(run == self.run_id for _, run in self.frontier.states(articles).values())
 
     def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed,
-                    parts: list[tuple[str, FetchResult, Processed]] = ()) -> None:
+                    parts: Sequence[tuple[str, FetchResult, Processed]] = ()) -> None:
         article = processed.article
         is_article = article.reason is None
         links: list[_Found] = []

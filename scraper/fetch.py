@@ -238,6 +238,7 @@ class SharedHostPacing(HostPacing):
                 if slot is not None:
                     shared.release_host_slot(host, slot)
                 await asyncio.sleep(min(wait, max(self._poll, delay)))
+            assert slot is not None         # no slot means a wait: the loop ends holding one
             try:
                 yield
             finally:
@@ -382,6 +383,9 @@ class Fetcher:
         )
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._addresses: dict[str, str] = {}
+        # URL → when its exchange began (its politeness slot held): how long a response has been
+        # coming, without the time spent waiting for a slot (the crawler's hold reads it).
+        self.exchanging: dict[str, float] = {}
 
     async def __aenter__(self) -> "Fetcher":
         await warm_up(self._client)
@@ -596,9 +600,13 @@ class Fetcher:
         async with self._slot(state, url):
             await self._paused(state, origin)   # a Retry-After may have come while waiting for the slot
             deadline = time.monotonic() + s.timeout     # from the real start, not the slot wait
-            async with asyncio.timeout(s.timeout + _WORKER_GRACE):
-                self.stats["requests"] += 1
-                answer = await self._exchange(request, expect, deadline, partial(then, url=url) if then else None)
+            self.exchanging[url] = deadline - s.timeout
+            try:
+                async with asyncio.timeout(s.timeout + _WORKER_GRACE):
+                    self.stats["requests"] += 1
+                    answer = await self._exchange(request, expect, deadline, partial(then, url=url) if then else None)
+            finally:
+                self.exchanging.pop(url, None)
             if answer.sent_at is not None:   # the next request keeps its distance from the real send
                 self._pacing.sent(host, state, answer.sent_at, self._delay(url))
         state.failures = 0   # it answered: not down

@@ -256,3 +256,29 @@ def test_share_card_repeating_the_headline_under_the_header_is_no_header():
             "<div class='share-box'><div class='share-title'>某某县举办农民丰收节</div><span>分享到：</span></div>"
             f"<div class='content'>{_PARAS}</div></div></body></html>")
     assert extract_article(html, "https://www.example.com/a/2.html").published_at == "2024-09-22"
+
+
+def _platform_page(account: str, note: str = "", more: str = "查看TA的文章>") -> str:
+    # a self-media platform: the account card in the left column, the article in the middle
+    card = (f"<div class='column left'><div class='user-info'><h4><a href='/u/1'>{account}</a></h4>"
+            f"<dl class='user-num'><dd>7.4万文章</dd><dd>418亿总阅读</dd></dl>"
+            f"<div class='user-more'><a href='/u/1'>{more}</a></div></div></div>")
+    return ("<html><head><meta charset='utf-8'><title>某某队晋级决赛_某某号</title></head><body>"
+            f"<div class='head-nav'><a href='/'>首页</a> <a href='/ty/'>体育</a></div>{card}"
+            "<div class='text'><h1>某某队晋级决赛</h1><div class='article-info'>2024-05-20 06:48</div>"
+            f"<article class='article'>{_PARAS}{note}</article></div></body></html>")
+
+
+@pytest.mark.parametrize("account,note,author,source", [
+    ("篮球广角", "", "篮球广角", None),                       # the account is the writer
+    ("某某经济网", "", None, "某某经济网"),                   # an outlet's account is the source
+    ("篮球广角", "<p>（本文来源：某某日报 作者：王立新）</p>", "王立新", "某某日报"),   # the page's own credit wins
+])
+def test_publishing_account_card(account, note, author, source):
+    art = extract_article(_platform_page(account, note), "https://www.example.com/a/780060546_458722")
+    assert (art.author, art.source) == (author, source)
+
+
+def test_box_without_a_link_to_the_accounts_articles_is_no_card():
+    art = extract_article(_platform_page("篮球广角", more="更多推荐>"), "https://www.example.com/a/1_2")
+    assert art.author is None

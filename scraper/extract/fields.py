@@ -16,6 +16,7 @@ from .rules import (
     CREDIT_PHRASES,
     DATE_FIELDS,
     EMPTY_VALUES,
+    ENGLISH_OTHER_LABELS,
     FIELD_HINTS,
     FIELD_LABELS,
     FIELD_MAX_LEN,
@@ -38,7 +39,7 @@ _LABEL_FIELD: dict[str, tuple[str | None, bool]] = {}
 for _field, _labels in FIELD_LABELS.items():
     for _label, _colon in _labels:
         _LABEL_FIELD.setdefault(_label, (_field, _colon))
-for _label in OTHER_LABELS:
+for _label in OTHER_LABELS + ENGLISH_OTHER_LABELS:
     _LABEL_FIELD.setdefault(_label, (None, True))
 # Old table layouts space a label's characters out to align them (`撰 稿 人：`, `来　源：`).
 _LABEL_RE = re.compile(
@@ -57,6 +58,7 @@ _LABEL_TAIL = re.compile(r"^[\u4e00-\u9fff]\s*[:：]\s*")
 _URL = re.compile(r"(?:https?://|www\.)", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_ENGLISH_BYLINE = re.compile(r"^(?:by|written by)\s+", re.I)
 _SENTENCE_PUNCT = re.compile(r"[，。；！？]")
 _COPULA = frozenset("系为是")
 # A WeChat account named as the outlet: `微信公众号“某某发布”` is the account `某某发布`.
@@ -104,6 +106,8 @@ def clean_value(field: str, raw: str) -> str:
         return ""
     if field in ("author", "editor") and _HAN.search(value):
         value = _names(value)
+    elif field in ("author", "editor"):
+        value = _ENGLISH_BYLINE.sub("", value).replace(" and ", ", ")   # `By Chen Xi and Li Hao`
     elif field == "source" and _URL.match(value):
         return ""   # an address is not the outlet's name (the link's text is, when there is one)
     elif field == "source" and " " in value and _HAN.search(value):
@@ -149,7 +153,7 @@ def source_name_after(raw: str) -> str | None:
 def label_values(text: str) -> dict[str, list[str]]:
     """Every labelled value in one line of text, by field, in order ('' for an empty label)."""
     found: dict[str, list[str]] = {}
-    matches = []
+    matches: list[tuple[int, int, str | None]] = []   # label start, value start, field (None: ends a value)
     for m in _LABEL_RE.finditer(text):
         label = re.sub(r"\s+", "", m.group())
         field, needs_colon = _LABEL_FIELD.get(label, (None, True))
@@ -251,7 +255,10 @@ def unlabelled_values(text: str) -> dict[str, str]:
 
 def _inside_word(text: str, start: int, label: str) -> bool:
     """The label is the tail of a longer word (`工作者`, `素材来源`), not a label (labels
-    printed without a space after another label's value are told apart by the caller)."""
+    printed without a space after another label's value are told apart by the caller). An
+    English label is inside a word after a letter (`DataSource:`)."""
+    if label.isascii():
+        return start > 0 and text[start - 1].isascii() and text[start - 1].isalpha()
     return start > 0 and label not in LABELS_AFTER_WORD and _HAN.match(text, start - 1) is not None
 
 

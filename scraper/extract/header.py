@@ -223,8 +223,8 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
     footer = _footer_values(page, rng)
     unlabelled: dict[str, str] = {}
     for i in header_idx:
-        for name, value in unlabelled_values(lines[i].text).items():
-            unlabelled.setdefault(name, value)
+        for name, shown in unlabelled_values(lines[i].text).items():
+            unlabelled.setdefault(name, shown)
     above, above_date = _above_values(page, title_line) if title_line > 0 else ({}, None)
     above_date = _first(above, "published_at") or above_date
     dated_later = _first(values, "updated_at") or _first(above, "updated_at")   # 更新时间, 成文日期

@@ -95,12 +95,21 @@ OTHER_LABELS = (
     "举报", "我有话说", "人气", "纠错", "参与", "次阅读", "人阅读", "手机看", "手机阅读",
     "IP属地", "发布地", "图/", "摄/",
 )
+# English editions of the same CMS templates print their header with English labels
+# (`Source: … Writer: … Editor: … Date: … Clicks:`): trusted with a colon only, and an English
+# label inside a word (`DataSource:`) does not count (see fields._inside_word).
+ENGLISH_LABELS = {
+    "author": (("Author", True), ("Writer", True), ("Reporter", True)),
+    "source": (("Source", True),),
+    "editor": (("Editor", True),),
+}
+ENGLISH_OTHER_LABELS = ("Date", "Clicks", "Views", "Hits", "Font size", "Print", "Share", "Keywords")
 FIELD_LABELS = {
     "published_at": DATE_LABELS,
     "updated_at": UPDATE_LABELS,
-    "author": AUTHOR_LABELS,
-    "source": SOURCE_LABELS,
-    "editor": EDITOR_LABELS,
+    "author": AUTHOR_LABELS + ENGLISH_LABELS["author"],
+    "source": SOURCE_LABELS + ENGLISH_LABELS["source"],
+    "editor": EDITOR_LABELS + ENGLISH_LABELS["editor"],
 }
 # Characters that end a labelled value on the same line (widgets, separators).
 VALUE_STOP = "|｜【】[]()（）<>《》\t"

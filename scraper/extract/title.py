@@ -77,8 +77,8 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str,
     if best_line >= 0:
         return page.lines[best_line].text, best_line
     # <title> cut short (CMS title-length limits, `…`): the on-page line that starts with it.
-    heads = {_squash(strip_site_suffix(r, is_site)).rstrip(".…") for r in (doc_title, *candidates) if r}
-    heads = [h for h in heads if len(h) >= _PREFIX_MIN]
+    cut = {_squash(strip_site_suffix(r, is_site)).rstrip(".…") for r in (doc_title, *candidates) if r}
+    heads = [h for h in cut if len(h) >= _PREFIX_MIN]
     if heads:
         for i, line in enumerate(page.lines):
             if _MIN <= len(line.text) <= _MAX and line.link_density <= 0.5:

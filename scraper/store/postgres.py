@@ -75,6 +75,7 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
 
     placeholder = "%s"
     complete_also = ", lease_owner = NULL, lease_until = NULL"
+    lease_seconds: float          # always leases: workers on many machines share the queue
 
     def __init__(self, url: str, *, readonly: bool = False, lease_seconds: float = DEFAULT_LEASE_SECONDS):
         self.path = url
@@ -258,7 +259,7 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
             (site, self.worker_id, list(exclude), limit, self.worker_id, self.lease_seconds),
         ).fetchall()
         rows.sort(key=lambda r: (r[9], r[10]))
-        return [FrontierItem(*row[:8], fetched=bool(row[8])) for row in rows]
+        return [FrontierItem.from_row(row) for row in rows]
 
     def claimed_elsewhere(self, site: str) -> bool:
         return self.conn.execute(

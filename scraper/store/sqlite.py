@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import sqlite_utils
 
@@ -368,7 +369,7 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
             " WHERE state='pending' AND site=? ORDER BY priority, rowid LIMIT ?",
             (site, limit + len(exclude)),
         ).fetchall()
-        items = [FrontierItem(*row[:8], fetched=bool(row[8])) for row in rows if row[0] not in exclude]
+        items = [FrontierItem.from_row(row) for row in rows if row[0] not in exclude]
         return items[:limit]
 
     # -- pages -------------------------------------------------------------------------------
@@ -456,7 +457,7 @@ class CrawlLock:
 
     def __init__(self, db_path: str | Path):
         self.path = f"{db_path}.lock"
-        self._fh = None
+        self._fh: TextIO | None = None
 
     def acquire(self) -> CrawlLock:
         fh = open(self.path, "a+")

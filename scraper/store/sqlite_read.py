@@ -68,6 +68,8 @@ class SqliteReading:
         """Read from covering indexes only (schema step 9), never from the rows, which hold the
         bodies. The index is named: without statistics the planner would rather walk the
         (site, published_at) index, every row, to save sorting the few changed ones."""
+        run_params: list[int | str | None]
+        new_params: list[int | str | None]
         if since.run_id is not None:
             runs, run_params = "run_id > ?", [since.run_id]
             # new: no version of it was stored by run N or before
