@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from .settings import Config, RunSettings, Settings, describe, load_config, load_sites
-from .store import DEFAULT_DB, ArchiveBusy, ArchiveError
+from .settings import DEFAULT_DB, Config, RunSettings, Settings, describe, load_config, load_sites
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -120,6 +119,8 @@ def _progress_printer(enabled: bool):
 
 def run_crawl(start: Callable[..., CrawlReport], **kwargs) -> CrawlReport:
     """Run `crawl` or `work` with a progress line, turning archive errors into exit codes."""
+    from .store import ArchiveBusy, ArchiveError
+
     progress, status = _progress_printer(sys.stderr.isatty())
     if status:
         status.start()
@@ -238,6 +239,7 @@ def migrate_cmd(source: str, destination: str):
     """Copy an archive between SQLite and PostgreSQL (either way), then check every table: the
     same row count and content hash on both sides. Prints what each table holds."""
     from .migrate import migrate
+    from .store import ArchiveError
 
     try:
         copied = migrate(source, destination)
@@ -325,6 +327,7 @@ async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:
 def reextract_cmd(db: str, site: str | None, config: str | None):
     """Extract every stored page again (after an upgrade or a selector change); no fetching."""
     from .reextract import reextract
+    from .store import ArchiveBusy, ArchiveError
 
     try:
         overrides = {s.name: s.extract for s in load_sites(config)} if config else None
@@ -344,6 +347,7 @@ def demo_cmd(db: str, rows: int):
     """Serve the bundled fixture news sites on 127.0.0.1, crawl them into the archive and show
     what was archived. Needs no internet; leaves nothing running."""
     from .demo import run_demo
+    from .store import ArchiveBusy, ArchiveError
 
     try:
         from rich.console import Console

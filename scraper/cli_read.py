@@ -11,25 +11,28 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .cli import _fail, db_option, main
-from .export import export_articles, export_markdown_dir, export_to_file, run_query, search
 from .formats import FORMATS, WRITERS
-from .search import DateRange, parse_query
-from .store import ArchiveError, ArticleSelection, QueryResult, open_archive
-from .store.records import JSON_COLUMNS
+
+# The archive, export and search modules are imported by the commands that use them, so that
+# `scraper --help` does not load them (a third of its start-up).
+if TYPE_CHECKING:
+    from .search import DateRange
+    from .store import QueryResult
 
 _ROW_FORMATS = ["table", "json", "jsonl", "csv"]
 
 
-def _plain(value, column: str, decode_json: bool):
-    """A cell value JSON and CSV can carry: BLOBs (raw pages) as base64 text; the archive's
-    JSON columns decoded when the output is JSON."""
+def _plain(value, decode_json: bool):
+    """A cell value JSON and CSV can carry: BLOBs (raw pages) as base64 text; a JSON column
+    decoded when `decode_json` (the output is JSON)."""
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
-    if decode_json and column in JSON_COLUMNS and isinstance(value, str):
+    if decode_json and isinstance(value, str):
         try:
             return json.loads(value)
         except ValueError:
@@ -38,9 +41,12 @@ def _plain(value, column: str, decode_json: bool):
 
 
 def _records(result: QueryResult, decode_json: bool) -> Iterator[dict]:
+    from .store.records import JSON_COLUMNS
+
     columns = result.columns
+    decoded = [decode_json and c in JSON_COLUMNS for c in columns]
     for row in result:
-        yield {c: _plain(v, c, decode_json) for c, v in zip(columns, row)}
+        yield {c: _plain(v, d) for c, d, v in zip(columns, decoded, row)}
 
 
 def print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
@@ -69,6 +75,8 @@ def _cell(value) -> str:
 
 
 def _dates(since: str | None, until: str | None) -> DateRange:
+    from .search import DateRange
+
     try:
         return DateRange(since, until)
     except ValueError as exc:
@@ -95,6 +103,9 @@ def query_cmd(sql: str, db: str, params: tuple[tuple[str, str], ...], fmt: str, 
     """Run read-only SQL against the archive; SQL '-' reads it from stdin. Tables: articles,
     article_versions, aliases, pages, runs, frontier, articles_fts, article_list (view).
     JSON columns (images, attachments, runs' args and stats) come out decoded in JSON output."""
+    from .export import run_query
+    from .store import ArchiveError
+
     if sql == "-":
         sql = sys.stdin.read()
     if not sql.strip():
@@ -120,6 +131,10 @@ def search_cmd(text: tuple[str, ...], db: str, site: str | None, since: str | No
 
     Example: scraper search '招生 本科 OR 研究生 -通知' --site univ --since 2024-03
     """
+    from .export import search
+    from .search import parse_query
+    from .store import ArchiveError
+
     try:
         query = parse_query(" ".join(text), site=site, dates=_dates(since, until))
     except ValueError as exc:
@@ -152,6 +167,9 @@ def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, si
                fields: str | None, where: str | None):
     """Write the selected articles as JSON Lines, a JSON array, CSV or Markdown — streaming, in
     constant memory, Chinese kept readable — or their raw responses as WARC."""
+    from .export import export_articles, export_markdown_dir, export_to_file
+    from .store import ArchiveError, ArticleSelection
+
     selection = ArticleSelection(site=site, dates=_dates(since, until), run_id=run_id,
                                  changed_since_run=changed_since_run, where=where)
     names = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
@@ -183,6 +201,8 @@ def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, si
 def stats_cmd(db: str, fmt: str):
     """Per site: last crawl and its outcome, articles, date range, share of records with each
     field, failures by reason; then pages by outcome, frontier states, recent runs."""
+    from .store import ArchiveError, QueryResult, open_archive
+
     try:
         with open_archive(db, readonly=True) as archive:
             sites = archive.site_stats()
@@ -235,6 +255,7 @@ def changes_cmd(db: str, since_run: int | None, since_time: str | None, site: st
     from dataclasses import astuple, fields
 
     from .changes import Change, Since
+    from .store import ArchiveError, QueryResult, open_archive
 
     if since_run is not None and since_time is not None:
         raise click.UsageError("give --since-run or --since, not both")
@@ -259,6 +280,7 @@ def history_cmd(url: str, db: str, fmt: str):
     """Show every stored version of the article at URL: when each was seen, which fields changed
     and a line diff of the body (paragraphs are lines)."""
     from .changes import history
+    from .store import ArchiveError, open_archive
 
     try:
         with open_archive(db, readonly=True) as archive:
@@ -296,6 +318,7 @@ def files_group():
 def files_export_cmd(folder: str, db: str, site: str | None):
     """Write the kept attachments into FOLDER/<site>/, each named by its link text."""
     from .files import export_files
+    from .store import ArchiveError
 
     try:
         count = export_files(db, Path(folder), site)

@@ -13,9 +13,9 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -79,7 +79,10 @@ TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern'
 _EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → what its fetch expects (else page)
 MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
-_SAVE_PATTERNS_EVERY = 64                # pages between two writes of the learned pattern yields
+_SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learned pattern yields
+_HOLD_EXCHANGE = 5.0    # seconds of an exchange after which an urgent page stops holding hub URLs (pages answer in < 1 s)
+# On a shared archive, how often a site with nothing pending asks the frontier again (seconds)
+_LEASED_IDLE_WAIT = 0.5
 # Stored articles between two fills of the search index during the crawl. Trigram-indexing an
 # article costs the loop ~3 ms, as much as all its other work on four pages: left to the end of
 # the run it was a serial tail of ~10% of the crawl; a few at a time it runs while the workers
@@ -198,11 +201,20 @@ class _SiteCrawl:
         self.inflight: set[str] = set()
         self.queue: list[FrontierItem] = []
         # Claims on a shared archive are leases: take only what this process starts soon, so
-        # that the other workers get the rest; and ask again for an empty site only now and then
-        # (every idle coroutine asking would be hundreds of queries a second).
-        self.batch = 1 if archive.lease_seconds else 4 * self.concurrency
-        self.idle_wait = 0.25 if archive.lease_seconds else 0.0
+        # that the other workers get the rest. A site's coroutines take turns to claim and fetch,
+        # as many at once as one host takes requests: a URL claimed while its host is busy would
+        # wait out the delay in this process while another worker, with request slots free,
+        # could fetch it (one worker ended up holding the last of every site). And an empty site
+        # asks again only now and then (every idle coroutine asking would be hundreds of
+        # queries a second, each blocking this event loop for a round trip to the server).
+        leased = bool(archive.lease_seconds)
+        self.batch = 1 if leased else 4 * self.concurrency
+        self.idle_wait = _LEASED_IDLE_WAIT if leased else 0.0
+        self.save_every = 1 if leased else _SAVE_PATTERNS_EVERY   # workers judge patterns together
+        self.turn: AbstractAsyncContextManager = (asyncio.Semaphore(self.settings.per_host_concurrency) if leased
+                                                  else nullcontext())
         self._empty_until = 0.0
+        self.finished = False
         self.start_keys = {c for u in site.start_urls if (c := canonicalize(u))}
         self.starts: dict[str, str | None] = {}   # start URL tried this run → None if it worked, else why not
         self.fetched = self.failed = 0
@@ -211,7 +223,7 @@ class _SiteCrawl:
         self._pages_since_save = 0
         self._unindexed = 0                  # articles stored since the last fill of the search index
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
-        self.inflight_priorities: Counter[int] = Counter()   # fetches under way per priority
+        self.inflight_priorities: dict[str, tuple[int, str]] = {}   # URL under way → (priority, fetch URL)
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
 
     # -- seeding -------------------------------------------------------------------------
@@ -231,8 +243,7 @@ class _SiteCrawl:
                 canon = canonicalize(sm)
                 if canon and self.scope.allows(canon):
                     items.append(FrontierItem(canon, sm, self.site.name, "sitemap", discovered_from="robots.txt"))
-        self.yields = YieldTracker(self.settings.low_yield_after, {
-            row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
+        self._load_yields()
         with self.archive.transaction():
             # a site is its origins, whatever it is called: a renamed site keeps its queue and articles
             self.archive.adopt_origins(self.site.name, list(origins), self.run_sites)
@@ -241,6 +252,11 @@ class _SiteCrawl:
                 "%Y-%m-%dT%H:%M:%SZ")
             self.frontier.start_run(self.site.name, self.settings.refresh, since)
             self.frontier.add(items, self.run_id)
+
+    def _load_yields(self) -> None:
+        """Start from the pattern yields learned before (by earlier runs, by other workers)."""
+        self.yields = YieldTracker(self.settings.low_yield_after, {
+            row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
 
     # -- the loop ------------------------------------------------------------------------
     def _next(self) -> tuple[FrontierItem | None, bool]:
@@ -292,9 +308,14 @@ class _SiteCrawl:
         site (sitemaps, lists, articles) are being fetched: they may queue more urgent URLs, and
         once they are in, the pattern is judged on what it adds to all they revealed — a search
         form or a tag cloud fetched first would show articles the lists were about to reveal,
-        look productive, and be walked to the full limit."""
-        return (item.priority >= PRIORITY["other"] and not self.yields.has_yielded(pattern)
-                and any(n and p < item.priority for p, n in self.inflight_priorities.items()))
+        look productive, and be walked to the full limit. A page whose response has been coming
+        for `_HOLD_EXCHANGE` seconds (a drip, a stalled server) holds nothing any more: it would
+        keep the rest of the site waiting for its whole timeout and reveal little."""
+        if item.priority < PRIORITY["other"] or self.yields.has_yielded(pattern):
+            return False
+        now = time.monotonic()
+        return any(p < item.priority and now - self.fetcher.exchanging.get(fetch_url, now) < _HOLD_EXCHANGE
+                   for p, fetch_url in self.inflight_priorities.values())
 
     def _skip(self, item: FrontierItem, reason: Reason) -> None:
         """Settle a queued URL without a request: an alternate view of a known article becomes
@@ -302,7 +323,7 @@ class _SiteCrawl:
         self.counts["skipped"] += 1
         self.counts[reason] += 1
         with self.archive.transaction():
-            if reason == Reason.ALIAS:
+            if reason == Reason.ALIAS and item.discovered_from:     # _next skips as alias only found pages
                 self.archive.add_alias(item.url, self.archive.resolve_alias(item.discovered_from))
             self.frontier.finish(item, "skipped", reason=reason, run_id=self.run_id)
 
@@ -312,6 +333,8 @@ class _SiteCrawl:
         async with self.fetcher:
             if seed:
                 await self.seed()
+            else:           # a worker: another process seeded
+                self._load_yields()
             if not work:
                 return
             try:
@@ -339,12 +362,12 @@ class _SiteCrawl:
         return max(1, self.concurrency) + 2 * (self.pool.size if self.pool else 0)
 
     def _save_patterns(self) -> None:
-        """Persist the pattern yields changed since the last save (call inside a transaction)."""
+        """Add the pattern yields counted since the last save to the stored ones, and take the
+        sums (other workers' fetches too) back (call inside a transaction)."""
         self._pages_since_save = 0
-        changed = self.yields.dirty()
-        if changed:
-            self.archive.save_url_patterns(self.site.name, [
-                (p, s.fetched, s.yielded, s.articles, s.idle, s.alias) for p, s in changed.items()])
+        changes = self.yields.changes()
+        if changes:
+            self.yields.update(self.archive.merge_url_patterns(self.site.name, changes))
 
     def _record_yield(self, item: FrontierItem, article: bool, new: list[FrontierItem]) -> bool:
         """Count the fetched page in its pattern's yield (see `scraper.yields`); an article also
@@ -358,49 +381,58 @@ class _SiteCrawl:
         if revived:
             self.frontier.unskip(self.site.name, Reason.LOW_YIELD)
         self._pages_since_save += 1
-        if self._pages_since_save >= _SAVE_PATTERNS_EVERY:
+        if self._pages_since_save >= self.save_every:
             self._save_patterns()
         return yielded
 
     async def _worker(self) -> None:
-        while not self.budget.stop_reason:
-            item, asked = self._next()
-            busy = min((p for p, n in self.inflight_priorities.items() if n), default=None)
-            if item is not None and self.budget.defer(self.site.name, self._rank(item), busy):
-                self.queue.insert(0, item)
-                await asyncio.sleep(0.01)
-                continue
-            if item is None:
-                self.budget.defer(self.site.name, None, busy)
-                if self.inflight or not asked:
-                    await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
-                elif self.archive.claimed_elsewhere(self.site.name):
-                    await asyncio.sleep(0.2)      # another worker's pages may reveal more
-                else:
-                    return          # nothing pending and nothing in flight that could add more
-                continue
-            if not self.budget.take():
-                return
-            self.inflight.add(item.url)
-            pattern = url_pattern(item.url)
-            self.pending_patterns[pattern] += 1
-            self.inflight_priorities[item.priority] += 1
-            try:
-                await self._handle(item)
-            except ArchiveError:
-                raise           # the archive cannot be written: no page can be stored, stop
-            except Exception:   # a bug or a page nobody foresaw must not stop the other pages
-                log.exception("could not handle %s", item.fetch_url)
-                self.counts["errors"] += 1
-                self.counts[f"reason:{Reason.INTERNAL_ERROR}"] += 1
-                with self.archive.transaction():
-                    self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
-            finally:
-                self.inflight.discard(item.url)
-                self.pending_patterns[pattern] -= 1
-                self.inflight_priorities[item.priority] -= 1
-            if self.progress:
-                self.progress(item.fetch_url, self.counts)
+        while not self.budget.stop_reason and not self.finished:
+            async with self.turn:
+                if self.finished or not await self._step():
+                    return
+
+    async def _step(self) -> bool:
+        """Take the next URL and handle it, or wait a little when there is none yet; False
+        when this coroutine is done."""
+        item, asked = self._next()
+        busy = min((p for p, _ in self.inflight_priorities.values()), default=None)
+        if item is not None and self.budget.defer(self.site.name, self._rank(item), busy):
+            self.queue.insert(0, item)
+            await asyncio.sleep(0.01)
+            return True
+        if item is None:
+            self.budget.defer(self.site.name, None, busy)
+            if self.inflight or not asked:
+                await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
+            elif self.archive.claimed_elsewhere(self.site.name):
+                await asyncio.sleep(self.idle_wait)   # another worker's pages may reveal more
+            else:       # nothing pending and nothing in flight that could add more: the
+                self.finished = True        # site's other coroutines need not ask again
+                return False
+            return True
+        if not self.budget.take():
+            return False
+        self.inflight.add(item.url)
+        pattern = url_pattern(item.url)
+        self.pending_patterns[pattern] += 1
+        self.inflight_priorities[item.url] = (item.priority, item.fetch_url)
+        try:
+            await self._handle(item)
+        except ArchiveError:
+            raise           # the archive cannot be written: no page can be stored, stop
+        except Exception:   # a bug or a page nobody foresaw must not stop the other pages
+            log.exception("could not handle %s", item.fetch_url)
+            self.counts["errors"] += 1
+            self.counts[f"reason:{Reason.INTERNAL_ERROR}"] += 1
+            with self.archive.transaction():
+                self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
+        finally:
+            self.inflight.discard(item.url)
+            self.pending_patterns[pattern] -= 1
+            del self.inflight_priorities[item.url]
+        if self.progress:
+            self.progress(item.fetch_url, self.counts)
+        return True
 
     async def _handle(self, item: FrontierItem) -> None:
         etag = last_modified = None
@@ -640,10 +672,15 @@ class _SiteCrawl:
         self.counts["files_new" if added else "files_known"] += 1
 
     def _file_links(self, article) -> list[_Found]:
-        """The article's attachments of the types the site keeps (`download_files`)."""
+        """The article's attachments of the types the site keeps (`download_files`), and its
+        images when it keeps those (`download_images`): both are fetched as files, politely,
+        under the size cap, with conditional GET on later runs."""
         wanted = self.site.settings.download_files
-        return [_Found(a.url, "file", trusted=True) for a in article.attachments
-                if wanted and file_extension(a.url, a.text) in wanted]
+        links = [_Found(a.url, "file", trusted=True) for a in article.attachments
+                 if wanted and file_extension(a.url, a.text) in wanted]
+        if self.site.settings.download_images:
+            links += [_Found(image.src, "file", trusted=True) for image in article.images]
+        return links
 
     def _article_key(self, item: FrontierItem, result: FetchResult, processed: Processed) -> str:
         """The URL an article is stored under: the redirect target, or its rel=canonical when
@@ -692,7 +729,7 @@ class _SiteCrawl:
             self._enqueue([_Found(first, "article", step=0)], item)
             self.frontier.finish(item, "done", kind="part", run_id=self.run_id)
 
-    def _merge_parts(self, article: Article, parts: list[tuple[str, FetchResult, Processed]]) -> None:
+    def _merge_parts(self, article: Article, parts: Sequence[tuple[str, FetchResult, Processed]]) -> None:
         """One record of a multi-page article: the parts' bodies, images and attachments
         appended in reading order; each part's page stored and done (kind 'part')."""
         for canon, result, part in parts:
@@ -707,14 +744,15 @@ class _SiteCrawl:
         article.page_count = 1 + len(parts)
 
     def _shows_news(self, links: list[_Found]) -> bool:
-        """Whether a list page links an article first seen (or re-read) this run: then its next
-        page may hold more. The home page's 'latest' box often shows new articles first, so
+        """Whether a list page links an article (by its URL's shape, or of a pattern that has
+        given articles) first seen or re-read this run: then its next page may hold more. The home page's 'latest' box often shows new articles first, so
         'new to the frontier' would stop a later run's paging on the list's first page."""
-        articles = [c for f in links if f.kind == "article" and (c := f.canon or canonicalize(f.url))]
+        articles = [c for f in links if f.kind in ("article", "other") and (c := f.canon or canonicalize(f.url))
+                    and (f.kind == "article" or self.yields.is_productive(url_pattern(c)))]
         return any(run == self.run_id for _, run in self.frontier.states(articles).values())
 
     def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed,
-                    parts: list[tuple[str, FetchResult, Processed]] = ()) -> None:
+                    parts: Sequence[tuple[str, FetchResult, Processed]] = ()) -> None:
         article = processed.article
         is_article = article.reason is None
         links: list[_Found] = []

@@ -83,9 +83,9 @@ def decode_html(data: bytes, http_charset: str | None = None) -> tuple[str, str]
         return data.decode("ascii"), "utf-8"
     candidates: list[str] = ["utf-8"]
     for name in (http_charset, declared_charset(data)):
-        codec = _codec(name)
-        if codec and codec not in candidates:
-            candidates.append(codec)
+        named = _codec(name)
+        if named and named not in candidates:
+            candidates.append(named)
     if "gb18030" not in candidates:
         candidates.append("gb18030")
     for codec in candidates:

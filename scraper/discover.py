@@ -665,8 +665,10 @@ def _script_pages(code: str, resolve: _Resolver, max_fill: int) -> list[str]:
         args = [_js_value(m, code) for m in _JS_ARG.finditer(call.group(1))]
         if args and isinstance(args[0], str) and len(args) >= 5:
             args = args[1:]                        # createPageHTML('page_div', 5, 1, 'index', 'html')
-        if len(args) >= 4 and isinstance(args[0], int) and all(isinstance(a, str) for a in args[2:4]):
-            return _numbered_pages(resolve, args[0], args[2], args[3], max_fill)
+        if len(args) >= 4:
+            pages, prefix, suffix = args[0], args[2], args[3]
+            if isinstance(pages, int) and isinstance(prefix, str) and isinstance(suffix, str):
+                return _numbered_pages(resolve, pages, prefix, suffix, max_fill)
     # 大汉 JCMS: $('#5678').jpage({… totalRecord: 245, perPage: 15 …}) pages as ?uid=5678&pageNum=N.
     jpage = _JPAGE_CALL.search(code)
     if jpage:
@@ -676,12 +678,12 @@ def _script_pages(code: str, resolve: _Resolver, max_fill: int) -> list[str]:
             names = [f"?uid={jpage.group(1)}&pageNum={n}" for n in range(2, count + 1)]
             return [url for url in map(resolve.join, names) if url]
     # The older TRS template writes its links itself: countPage = 25 … "index_" + nextPage + ".html".
-    count = _COUNT_PAGE.search(code)
-    prefix = _JS_PREFIX.search(code) if count else None
-    if count and prefix:
-        suffix = _JS_SUFFIX.search(code)
-        return _numbered_pages(resolve, int(count.group(1)), prefix.group(1),
-                               suffix.group(1) if suffix else "html", max_fill)
+    count_page = _COUNT_PAGE.search(code)
+    written = _JS_PREFIX.search(code) if count_page else None
+    if count_page and written:
+        ending = _JS_SUFFIX.search(code)
+        return _numbered_pages(resolve, int(count_page.group(1)), written.group(1),
+                               ending.group(1) if ending else "html", max_fill)
     return []
 
 

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, cast
 
 from .formats import JSON_FORMATS, WRITERS, write_markdown_dir
 from .search import SearchQuery, parse_query, snippet
@@ -119,5 +119,5 @@ def export_to_file(db: str | Path, path: str | Path, fmt: str = "jsonl",
     """`export_articles` (or `export_warc` for fmt 'warc') into the file at `path`, all or nothing."""
     with replacing(path, binary=fmt == "warc") as out:
         if fmt == "warc":
-            return export_warc(db, out, selection)
+            return export_warc(db, cast(BinaryIO, out), selection)   # opened binary above
         return export_articles(db, out, fmt, selection, fields)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import ipaddress
 import logging
 import random
@@ -40,8 +41,9 @@ Then = Callable[..., Any]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Consecutive timeouts/connection failures after which a host counts as down for the rest of the
 # run: without it, every queued URL of a dead host would spend all its retries and backoff.
-# A Retry-After longer than backoff_max also puts the host down: the server asked for a pause
-# longer than this run will wait, so its other URLs wait for the next run too.
+# A Retry-After longer than backoff_max does the same to its origin (not to the host's other
+# ports): the server asked for a pause longer than this run will wait, so its other URLs wait
+# for the next run too.
 _HOST_DOWN_AFTER = 10
 log = logging.getLogger(__name__)
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -125,6 +127,12 @@ class _Host:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
     failures: int = 0          # consecutive attempts that got no HTTP response
+    held: set[int] = field(default_factory=set)   # shared request slots this process holds
+    # Retry-After is an origin's word about itself: another service on the host (another port)
+    # keeps its pace. Origin → earliest next start it asked for; origins that asked for longer
+    # than this run waits.
+    paused: dict[str, float] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)
 
     @property
     def down(self) -> bool:
@@ -169,8 +177,13 @@ class HostPacing:
                 self.overall.release()
 
     def defer(self, host: str, state: _Host, seconds: float) -> None:
-        """No request to `host` for `seconds` (the server asked with Retry-After)."""
+        """No request to `host` for `seconds`."""
         state.next_start = max(state.next_start, time.monotonic() + seconds)
+
+    def pause(self, origin: str, state: _Host, seconds: float) -> None:
+        """No request to `origin` for `seconds` (it asked with Retry-After); the host's other
+        origins keep their pace."""
+        state.paused[origin] = max(state.paused.get(origin, 0.0), time.monotonic() + seconds)
 
     def sent(self, host: str, state: _Host, sent_at: float, delay: float) -> None:
         """A request left at `sent_at` (time.monotonic): a busy event loop or a new connection
@@ -182,9 +195,8 @@ class Coordination(Protocol):
     """What crawler processes on several machines share through their archive (see
     `PostgresArchive`): per-host request slots and next start time, and robots.txt."""
 
-    def try_host_slot(self, host: str, slot: int) -> bool: ...
+    def take_host(self, host: str, slots: int, delay: float, held: Iterable[int] = ()) -> tuple[int | None, float]: ...
     def release_host_slot(self, host: str, slot: int) -> None: ...
-    def take_host_start(self, host: str, delay: float) -> float: ...
     def defer_host(self, host: str, seconds: float) -> None: ...
     def shared_robots(self, origin: str, max_age: float) -> tuple[int | None, str | None] | None: ...
     def try_robots_lock(self, origin: str) -> bool: ...
@@ -214,24 +226,35 @@ class SharedHostPacing(HostPacing):
                 if state.down:
                     raise _HostDown
                 await self.overall.acquire()
-                slot = next((n for n in range(per_host) if shared.try_host_slot(host, n)), None)
-                # stamped at the real start: compare-and-set on the server's clock
-                wait = self._poll if slot is None else shared.take_host_start(host, delay)
-                if wait == 0:
+                # stamped at the real start: compare-and-set on the server's clock. With every
+                # slot taken (other workers' requests), wait for the host's next start if it is
+                # still to come, rather than ask again and again
+                slot, wait = shared.take_host(host, per_host, delay, state.held)
+                if slot is not None and wait == 0:
+                    state.held.add(slot)
                     break
+                wait = max(wait, self._poll)
                 self.overall.release()
                 if slot is not None:
                     shared.release_host_slot(host, slot)
                 await asyncio.sleep(min(wait, max(self._poll, delay)))
+            assert slot is not None         # no slot means a wait: the loop ends holding one
             try:
                 yield
             finally:
                 self.overall.release()
+                state.held.discard(slot)
                 shared.release_host_slot(host, slot)
 
     def defer(self, host: str, state: _Host, seconds: float) -> None:
         assert self.shared is not None
         self.shared.defer_host(host, seconds)
+
+    def pause(self, origin: str, state: _Host, seconds: float) -> None:
+        """Also held in the shared archive, whose pacing rows are per host: the other workers
+        keep off the whole host meanwhile."""
+        super().pause(origin, state, seconds)
+        self.defer(host_of(origin), state, seconds)
 
     def sent(self, host: str, state: _Host, sent_at: float, delay: float) -> None:
         late = time.monotonic() - sent_at
@@ -349,6 +372,7 @@ class Fetcher:
         self._pacing = pacing or HostPacing()
         self._client = httpx.AsyncClient(
             transport=transport,
+            verify=tls_context(),
             timeout=settings.timeout,
             follow_redirects=False,   # each hop is scope-, robots- and address-checked here
             trust_env=False,          # an environment proxy would hide where we connect
@@ -359,6 +383,9 @@ class Fetcher:
         )
         self._robots: dict[str, asyncio.Task[Robots]] = {}
         self._addresses: dict[str, str] = {}
+        # URL → when its exchange began (its politeness slot held): how long a response has been
+        # coming, without the time spent waiting for a slot (the crawler's hold reads it).
+        self.exchanging: dict[str, float] = {}
 
     async def __aenter__(self) -> "Fetcher":
         await warm_up(self._client)
@@ -566,14 +593,20 @@ class Fetcher:
         """One request: None when done, a _Retry when worth another try; raises for transport
         failures. The timeout covers the exchange, not the wait for a politeness slot."""
         s = self.settings
-        host = host_of(url)
+        host, origin = host_of(url), origin_of(url)
         state = self._host(host)
         request = await self._build_request(url, expect, conditional)
+        await self._paused(state, origin)
         async with self._slot(state, url):
+            await self._paused(state, origin)   # a Retry-After may have come while waiting for the slot
             deadline = time.monotonic() + s.timeout     # from the real start, not the slot wait
-            async with asyncio.timeout(s.timeout + _WORKER_GRACE):
-                self.stats["requests"] += 1
-                answer = await self._exchange(request, expect, deadline, partial(then, url=url) if then else None)
+            self.exchanging[url] = deadline - s.timeout
+            try:
+                async with asyncio.timeout(s.timeout + _WORKER_GRACE):
+                    self.stats["requests"] += 1
+                    answer = await self._exchange(request, expect, deadline, partial(then, url=url) if then else None)
+            finally:
+                self.exchanging.pop(url, None)
             if answer.sent_at is not None:   # the next request keeps its distance from the real send
                 self._pacing.sent(host, state, answer.sent_at, self._delay(url))
         state.failures = 0   # it answered: not down
@@ -584,15 +617,27 @@ class Fetcher:
             asked = _retry_after(answer.headers.get("retry-after")) if status in _RETRY_AFTER_STATUSES else None
             result.reason = Reason.http(status)
             if asked is not None and asked > s.backoff_max:
-                state.failures = _HOST_DOWN_AFTER
+                state.refused.add(origin)
                 return None   # the server wants longer than we wait: give up for now
             if asked is not None:
-                self._pacing.defer(host, state, asked)
+                self._pacing.pause(origin, state, asked)
             return _Retry(asked)
         result.reason, result.content, result.processed = answer.reason, answer.content, answer.processed
         result.size = answer.size if answer.size is not None else (
             len(answer.content) if answer.content is not None else None)
         return None
+
+    @staticmethod
+    async def _paused(state: _Host, origin: str) -> None:
+        """Wait out the pause `origin` asked for; raise _HostDown if it asked for longer than
+        this run waits."""
+        while True:
+            if origin in state.refused:
+                raise _HostDown
+            pause = state.paused.get(origin, 0.0) - time.monotonic()
+            if pause <= 0:
+                return
+            await asyncio.sleep(pause)
 
     async def _exchange(self, request: httpx.Request, expect: str, deadline: float,
                         then: Then | None = None) -> Exchange:
@@ -742,6 +787,14 @@ _worker_client: httpx.AsyncClient | None = None
 _warmed = False
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process for every client: each loads the CA bundle (~25 ms of CPU),
+    and a run makes a Fetcher per site (40 sites cost a second of CPU before the first request,
+    several on a loaded machine, where many worker processes start at once)."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 async def warm_up(client: httpx.AsyncClient) -> None:
     """Pay once per process, before any politeness slot is taken, what a process's first
     connection costs (~0.1 s of lazy set-up in the async network stack): spent after a slot's
@@ -768,7 +821,7 @@ async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, byte
         raise TimeoutError("the crawler gave up on this request before it started")
     global _worker_client
     if _worker_client is None:
-        _worker_client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
+        _worker_client = httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=tls_context(),
                                            limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
         await warm_up(_worker_client)
     request = httpx.Request(method, url, headers=headers, extensions=extensions)

@@ -24,27 +24,44 @@ _MD_LABELS = (("url", "URL"), ("site", "站点"), ("published_at", "发布时间
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
 
 
-def write_jsonl(records: Iterable[dict | str], out: IO[str]) -> int:
-    """One JSON object per line; records may be dicts or JSON text already."""
+def _json_bytes(record: dict | str | bytes) -> bytes:
+    if isinstance(record, bytes):
+        return record
+    return (record if isinstance(record, str) else json.dumps(record, ensure_ascii=False)).encode("utf-8")
+
+
+def _binary_writer(out: IO[str]) -> Callable[[bytes], object]:
+    """A function writing UTF-8 bytes to `out`: straight to its binary buffer when it has one
+    (files, stdout), so JSON the archive already encoded is not decoded and encoded again (a
+    third of a JSON export's CPU time on Chinese text); decoded for a text-only stream."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        return lambda piece: out.write(piece.decode("utf-8"))
+    out.flush()                     # whatever the text layer holds goes first
+    return buffer.write
+
+
+def write_jsonl(records: Iterable[dict | str | bytes], out: IO[str]) -> int:
+    """One JSON object per line; records may be dicts, JSON text or UTF-8 JSON bytes."""
     count = 0
-    dumps = json.dumps
-    write = out.write
+    write = _binary_writer(out)
     for record in records:
-        write(record if isinstance(record, str) else dumps(record, ensure_ascii=False))
-        write("\n")
+        write(_json_bytes(record))
+        write(b"\n")
         count += 1
     return count
 
 
-def write_json(records: Iterable[dict | str], out: IO[str]) -> int:
-    """One JSON array, written element by element (dicts or JSON text)."""
+def write_json(records: Iterable[dict | str | bytes], out: IO[str]) -> int:
+    """One JSON array, written element by element (dicts, JSON text or UTF-8 JSON bytes)."""
     count = 0
-    out.write("[")
+    write = _binary_writer(out)
+    write(b"[")
     for record in records:
-        text = record if isinstance(record, str) else json.dumps(record, ensure_ascii=False)
-        out.write(("\n" if count == 0 else ",\n") + text)
+        write(b"\n" if count == 0 else b",\n")
+        write(_json_bytes(record))
         count += 1
-    out.write("\n]\n" if count else "]\n")
+    write(b"\n]\n" if count else b"]\n")
     return count
 
 

@@ -7,7 +7,7 @@ because the in-flight set is excluded.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,13 @@ class FrontierItem:
     attempts: int = 0           # failures in a row (reset by success)
     fetched: bool = False       # fetched successfully before: the archive has its validators
     low: bool = False           # of a doubtful pattern: queued after everything else
+
+    @classmethod
+    def from_row(cls, row: Sequence) -> FrontierItem:
+        """From the stores' claim query: url, fetch_url, site, kind, depth, lastmod,
+        discovered_from, attempts, then whether it was fetched before (a 0/1 or a bool)."""
+        url, fetch_url, site, kind, depth, lastmod, discovered_from, attempts, fetched = row[:9]
+        return cls(url, fetch_url, site, kind, depth, lastmod, discovered_from, attempts, bool(fetched))
 
     @property
     def priority(self) -> int:

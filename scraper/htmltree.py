@@ -27,7 +27,7 @@ _FLAT = frozenset(
 
 def parse_html(markup: str | bytes) -> LexborHTMLParser:
     """The lexbor tree of `markup` (str, or bytes that are UTF-8), nesting capped at MAX_DEPTH."""
-    tags = markup.count(b"<" if isinstance(markup, bytes) else "<")
+    tags = markup.count(b"<") if isinstance(markup, bytes) else markup.count("<")
     if tags > _SCAN_ABOVE:
         text = markup.decode("utf-8", "replace") if isinstance(markup, bytes) else markup
         flattened = flatten(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import cast
 
 _HTTP = re.compile(r"http-\d{3}")
 
@@ -88,7 +89,7 @@ class Reason(StrEnum):
             member._name_ = value.upper().replace("-", "_")
             member._value_ = value
             member.retryable = member.skip = False
-            return cls._value2member_map_.setdefault(value, member)
+            return cast("Reason", cls._value2member_map_.setdefault(value, member))
         return None
 
 

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from ._version import __version__
 
+DEFAULT_DB = "archive.db"      # the archive when neither --db nor SCRAPER_DB names one
 DEFAULT_USER_AGENT = f"scraper/{__version__} (news archiver; Python package scraper)"
 # the fields `[site.extract]` may set (see scraper/extract/overrides.py)
 EXTRACT_FIELDS = ("title", "published_at", "author", "source", "editor", "body")
@@ -91,6 +92,7 @@ class Settings(_Checked):
     refresh: bool = False               # re-check every known article (conditional GET), not only hubs
     recheck_days: float | None = None   # also re-check articles first seen this recently (corrections)
     download_files: tuple[str, ...] = ()  # attachment extensions to fetch and keep, e.g. ["pdf", "doc", "xls"]
+    download_images: bool = False       # also keep the article's images (same politeness and size cap)
 
 
 @dataclass(frozen=True)

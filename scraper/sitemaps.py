@@ -350,7 +350,7 @@ def _parse_xml(body: bytes, url: str, max_urls: int) -> Sitemap:
             entry = build(el)
             _clear(el)
             absolute = _absolute(entry.url, url) if entry is not None else None
-            if absolute is None:
+            if entry is None or absolute is None:
                 continue
             if len(items) >= max_urls:
                 capped = True

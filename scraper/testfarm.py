@@ -18,6 +18,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 PARAGRAPH = ("为深入贯彻落实全国教育大会精神，学校近日召开专题会议，研究部署人才培养、科学研究和社会服务等"
              "重点工作。会议强调，要坚持立德树人根本任务，推动学科建设高质量发展。")
@@ -70,7 +71,7 @@ class SiteFarm:
     async def _start(self) -> None:
         for i in range(self.sites):
             host = f"127.0.{10 + i // 200}.{1 + i % 200}"
-            server = await asyncio.start_server(lambda r, w, i=i, h=host: self._handle(i, h, r, w), host, 0)
+            server = await asyncio.start_server(partial(self._handle, i, host), host, 0)
             self._servers.append(server)
             self.origins.append(f"http://{host}:{server.sockets[0].getsockname()[1]}")
 

@@ -273,12 +273,12 @@ class FixtureServer:
         path = unquote(urlsplit(raw_path).path)
         if "\x00" in path:
             return None
-        candidate = (self.root / path.lstrip("/")).resolve()
+        candidate = (Path(self.root) / path.lstrip("/")).resolve()   # a Path since __post_init__
         if not candidate.is_relative_to(self.root):
             return None
         if candidate.is_dir():
-            candidate = next((candidate / n for n in INDEX_FILES if (candidate / n).is_file()), None)
-        return candidate if candidate is not None and candidate.is_file() else None
+            return next((candidate / n for n in INDEX_FILES if (candidate / n).is_file()), None)
+        return candidate if candidate.is_file() else None
 
     def _mapping(self) -> dict[str, str]:
         mapping = {OTHER_PLACEHOLDER: f"http://127.0.0.2:{self.port}"}

@@ -21,7 +21,9 @@ costs about three requests where list pages lead to articles straight away, and 
 hubs take longer to show their worth gets more patience.
 
 The counts are learned state, kept per site in the archive (`url_patterns`) so that the next run
-starts knowing which patterns are traps; `scraper stats` shows them.
+starts knowing which patterns are traps; `scraper stats` shows them. What a tracker counted is
+added to the stored counts (not written over them), and the sums read back: crawler workers
+sharing an archive judge a pattern by all their fetches together, as one process would.
 """
 from __future__ import annotations
 
@@ -59,10 +61,23 @@ class PatternStats:
     alias: str | None = None    # alternate views: 'probe' (verifying fetch queued), 'yes', 'no'
     dirty: bool = False
     first_yield: int = 0        # this run: the fetch (1-based) that first yielded, 0 if none did
+    unsaved: PatternChange | None = None    # counted since the last `changes()`
+
+
+@dataclass
+class PatternChange:
+    """What a tracker counted for one pattern since it last handed its changes over: to be
+    added to the stored counts (`idle`: the idle fetches since the last yielding one; when
+    `yielded` > 0 the stored idle count restarts from it, else it grows by it)."""
+
+    fetched: int = 0
+    yielded: int = 0
+    articles: int = 0
+    idle: int = 0
 
 
 class YieldTracker:
-    """The per-pattern yield table of one site, in memory; `dirty()` lists what to persist."""
+    """The per-pattern yield table of one site, in memory; `changes()` lists what to add to the stored counts."""
 
     def __init__(self, limit: int, known: dict[str, PatternStats] | None = None):
         self.limit = limit
@@ -120,8 +135,11 @@ class YieldTracker:
         for key in (pattern, _family(pattern)):
             if key:
                 s = self.stats(key)
+                change = self._change(s)
                 s.fetched += 1
+                change.fetched += 1
                 s.articles += article
+                change.articles += article
                 self.proven = self.proven or article
                 revived = self._outcome(s, article or yielded) or revived
         return revived
@@ -136,22 +154,41 @@ class YieldTracker:
                 revived = self._outcome(s, True) or revived
         return revived
 
+    @staticmethod
+    def _change(s: PatternStats) -> PatternChange:
+        if s.unsaved is None:
+            s.unsaved = PatternChange()
+        return s.unsaved
+
     def _outcome(self, s: PatternStats, yielded: bool) -> bool:
         was_low = s.idle >= self.patience(s)
+        change = self._change(s)
         if yielded:
             if not s.first_yield and not s.yielded:
                 s.first_yield = max(1, s.fetched)
                 self.slowest = max(self.slowest, s.first_yield)
             s.yielded += 1
-            s.idle = 0
+            change.yielded += 1
+            s.idle = change.idle = 0
         else:
             s.idle += 1
+            change.idle += 1
         s.dirty = True
         return was_low and yielded
 
-    def dirty(self) -> dict[str, PatternStats]:
-        """Patterns changed since the last call (then marked clean)."""
-        out = {p: s for p, s in self.patterns.items() if s.dirty}
-        for s in out.values():
-            s.dirty = False
+    def changes(self) -> list[tuple[str, int, int, int, int, str | None]]:
+        """(pattern, fetched, yielded, articles, idle, alias) counted since the last call, as
+        `PatternChange` says, for `Archive.merge_url_patterns`; then marked handed over."""
+        out = []
+        for pattern, s in self.patterns.items():
+            if s.dirty:
+                c = s.unsaved or PatternChange()
+                out.append((pattern, c.fetched, c.yielded, c.articles, c.idle, s.alias))
+                s.dirty, s.unsaved = False, None
         return out
+
+    def update(self, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
+        """Take the stored counts (everybody's, after a merge) of these patterns."""
+        for pattern, fetched, yielded, articles, idle, alias in rows:
+            s = self.stats(pattern)
+            s.fetched, s.yielded, s.articles, s.idle, s.alias = fetched, yielded, articles, idle, alias

@@ -140,3 +140,13 @@ def test_progress_line_at_each_interval(tmp_path, caplog):
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("progress: ")]
     assert lines and re.match(r"progress: \d+ pages fetched \(\d+/min\), \d+ new articles", lines[0])
     assert any("max_pages (15) reached" in r.getMessage() for r in caplog.records)
+
+
+def test_help_loads_no_archive_parser_or_network_code():
+    # start-up of every command is paid by `--help` too: what it does not need stays unimported
+    code = ("import sys; from click.testing import CliRunner; from scraper.cli import main; "
+            "assert CliRunner().invoke(main, ['--help']).exit_code == 0; "
+            "print(sorted(m for m in ('rich', 'httpx', 'sqlite_utils', 'selectolax', 'lxml', 'trafilatura', "
+            "'scraper.store', 'scraper.export', 'scraper.crawler') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

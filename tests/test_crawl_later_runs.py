@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from newssites import Art, make_sites, serve_news
+from test_crawl_traps import ARTICLE, serve
 
 from scraper.crawler import crawl_async
 from scraper.settings import RunSettings, Settings, SiteConfig
@@ -86,3 +87,37 @@ def test_an_edit_to_a_later_page_is_found_although_the_first_page_answers_304(tm
     assert asked[:2] == parts[:2] and asked[2:] == parts
     assert changed.counts["articles_changed"] == 1
     assert "更正说明" in body and version == 2 and pages == edited.parts
+
+
+def test_paging_on_also_follows_articles_whose_urls_look_like_nothing(tmp_path):
+    """Article URLs of no known shape (`/view?id=N`) count once their pattern gave articles."""
+    ids = list(range(1, 26))             # newest first on the list, 10 a page
+
+    def route(path: str):
+        if path == "/robots.txt":
+            return 404, {}, ""
+        if path == "/":
+            return 200, {}, "<html><body><a href='/news/list?page=1'>新闻中心</a></body></html>"
+        if path.startswith("/news/list?page="):
+            page = int(path.rpartition("=")[2])
+            shown = sorted(ids, reverse=True)[(page - 1) * 10: page * 10]
+            pager = "".join(f"<a href='/news/list?page={p}'>{p}</a>" for p in range(1, (len(ids) + 9) // 10 + 1))
+            rows = "".join(f"<li><a href='/view?id={i}'>第{i}次专题工作推进会议召开</a></li>" for i in shown)
+            return 200, {}, f"<html><body><ul>{rows}</ul><div class='pages'>共3页 {pager}</div></body></html>"
+        if path.startswith("/view?id="):
+            return 200, {}, ARTICLE.format(t=f"第{path.rpartition('=')[2]}次专题工作推进会议召开")
+        return 404, {}, ""
+
+    with serve(route) as (origin, requests):
+        site = SiteConfig("t", (origin + "/",), settings=FAST)
+        with open_archive(tmp_path / "a.db") as archive:
+            asyncio.run(crawl_async([site], archive, RUN))
+        ids[:] = list(range(1, 26)) + [101, 102]      # two new ones shift the pages by two
+        ids.remove(5)                                   # and keep 3 pages
+        requests.clear()
+        with open_archive(tmp_path / "a.db") as archive:
+            asyncio.run(crawl_async([site], archive, RUN))
+            stored = {r[0] for r in archive.query("SELECT url FROM articles")}
+    lists = [p for p in requests if p.startswith("/news/list")]
+    assert lists == ["/news/list?page=1", "/news/list?page=2"]     # page 2 holds nothing new: page 3 waits
+    assert {origin + "/view?id=101", origin + "/view?id=102"} <= stored

@@ -41,7 +41,7 @@ def test_a_pattern_goes_low_after_its_limit_and_a_yield_revives_it():
     assert not tracker.is_low("p")
     assert tracker.record("q", article=True, yielded=False) is False
     assert tracker.is_productive("q") and not tracker.is_productive("p")
-    assert set(tracker.dirty()) == {"p", "q"} and tracker.dirty() == {}
+    assert [c[0] for c in tracker.changes()] == ["p", "q"] and tracker.changes() == []
 
 
 def test_a_productive_pattern_is_not_stopped_by_its_fetches_in_flight():

@@ -20,12 +20,26 @@ def first(text: str, field: str) -> str | None:
     ("来源于：某某街道办事处", "source", "某某街道办事处"),        # gov portals: 来源于 with a colon
     ("信息来源于：某某区统计局", "source", "某某区统计局"),
     ("来源于基层的探索值得推广", "source", None),                 # without a colon it is prose
+    ("来源： 首页", "source", None),                              # an empty cell, then the menu
+    ("来源 | 综合某某黑板报、某某都市报", "source", "某某黑板报、某某都市报"),   # compiled from
     ("本文来自某某科技日报", "source", "某某科技日报"),            # closing credit, no colon
     ("本文转载自 TechDaily", "source", "TechDaily"),
+    ("本文来自于某某日报", "source", "某某日报"),
+    ("本文来源于某某商报 2024-05-20 09:47:48", "source", "某某商报"),
+    ("本文来自网络，如有侵权请联系删除", "source", None),      # a disclaimer: no outlet named
+    ("本文来自网友投稿，不代表本站立场", "source", None),
     ("文丨某某评论特约评论员 李明", "author", "李明"),             # 丨 as the byline separator
+    ("文：王丽 图：张三", "author", "王丽"),
+    ("图文/王丽", "author", "王丽"),
+    ("原文：某某报告全文", "author", None),                        # 文： inside a word
+    ("图文并茂地介绍了活动", "author", None),
     ("作者：某某研究院院长、研究员王立新", "author", "王立新"),     # credentials before the name
     ("作者：某某大学经济学院教授 张华", "author", "张华"),
     ("作者：本报记者王丽", "author", "王丽"),
+    ("（作者系某某大学马克思主义学院教授）", "author", None),    # a clause about the writer
+    ("作者为本报特约评论员", "author", None),
+    ("来源：微信公众号“某某发布”", "source", "某某发布"),         # self-media repost: the account
+    ("本文来自微信公众号：某某科技（ID：abc）", "source", "某某科技"),
 ])
 def test_credit_labels(line, field, value):
     assert first(line, field) == value
@@ -140,3 +154,105 @@ def test_credit_in_an_unrelated_block_after_the_text_is_ignored():
             "<div class='card'><p>作者：另一位作者</p><p>责任编辑：李某</p></div></div></body></html>")
     art = extract_article(html, "https://auto.example.com/18/1012/17/b.html")
     assert (art.author, art.editor) == (None, None)
+
+
+def test_credit_in_a_same_class_block_that_is_not_a_sibling_piece_is_ignored():
+    # a recommendation card reuses the text class deeper in the page: not a piece of the text
+    cards = "".join(f"<div class='item'><div class='post_text'><p>推荐文章摘要第{i}篇</p></div></div>" for i in range(15))
+    html = ("<html><head><meta charset='utf-8'><title>新车官图发布_某某汽车</title></head><body>"
+            "<div class='main'><h1>新车官图发布</h1><div class='post_time'>2018-10-12 17:44:55</div>"
+            f"<div class='post_text'>{_PARAS}</div></div><div class='rec'>{cards}"
+            "<div class='item'><div class='post_text'><p>作者：另一位作者</p></div></div></div></body></html>")
+    assert extract_article(html, "https://auto.example.com/18/1012/17/c.html").author is None
+
+
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_disclosure_grid_publication_date_over_the_document_date(where):
+    # gov.cn-style grid: 成文日期 (signed) comes before 发布日期 (published) in page order
+    cells = [("索引号：", "000014349/2024-00012"), ("发文机关：", "某某市人民政府办公室"),
+             ("成文日期：", "2024年01月05日"), ("发文字号：", "某政办发〔2024〕1号"), ("发布日期：", "2024年01月10日")]
+    grid = "<table class='xxgk'>" + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in cells) + "</table>"
+    head = "<h1>某某市关于开展安全生产检查的通知</h1>"
+    html = ("<html><head><meta charset='utf-8'><title>某某市关于开展安全生产检查的通知_某某市人民政府</title></head>"
+            f"<body><div class='detail'>{grid + head if where == 'above' else head + grid}"
+            f"<div class='content'>{_PARAS}</div></div></body></html>")
+    assert extract_article(html, "https://www.example.gov.cn/zwgk/1.html").published_at == "2024-01-10"
+
+
+def test_document_date_alone_is_the_date():
+    html = ("<html><head><meta charset='utf-8'><title>某某通知_某某市人民政府</title></head><body>"
+            "<div class='detail'><h1>某某通知</h1><table><tr><td>发文机关：</td><td>某某局</td></tr>"
+            f"<tr><td>成文日期：</td><td>2024-01-05</td></tr></table><div class='content'>{_PARAS}</div></div></body></html>")
+    assert extract_article(html, "https://www.example.gov.cn/zwgk/2.html").published_at == "2024-01-05"
+
+
+def test_infobox_cell_repeating_the_name_is_not_the_headline():
+    # encyclopedia entries repeat the headline as the first infobox value; no header follows it
+    rows = [("中文名", "某某高新技术产业开发区"), ("所属地区", "某某省某某新区"), ("批准时间", "2023年12月27日")]
+    box = "<dl class='basic-info'>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
+    tools = "".join(f"<div class='tool'>{w}</div>" for w in ("播报", "编辑", "讨论", "收藏", "有用", "分享", "上传视频", "同义词"))
+    html = ("<html><head><meta charset='utf-8'><title>某某高新技术产业开发区_百科</title></head><body>"
+            f"<h1 class='lemma-title'>某某高新技术产业开发区</h1>{tools}<p>某某高新技术产业开发区隶属某某省，为省级开发区。</p>"
+            f"{box}<div class='catalog'>目录 历史沿革</div>"
+            f"<div class='lemma-content'>{_PARAS}</div></body></html>")
+    assert extract_article(html, "https://baike.example.com/item/1").published_at is None
+
+
+def test_parenthesised_unit_inside_the_text_is_no_byline():
+    # a statistics table inside the text: its unit cell `（万人）` is not an unlabelled `（张三）` byline
+    table = ("<table><tr><th>年份</th><th>常住人口</th></tr><tr><th></th><th>（万人）</th></tr>"
+             "<tr><td>2023</td><td>120.54</td></tr></table>")
+    html = ("<html><head><meta charset='utf-8'><title>某某新区人口发展概况_某某网</title></head><body>"
+            f"<h1>某某新区人口发展概况</h1><div class='info'>2024-03-05</div>"
+            f"<div class='content'>{_PARAS}{table}{_PARAS}</div></body></html>")
+    assert extract_article(html, "https://www.example.cn/a/9.html").author is None
+    closing = html.replace(f"{table}{_PARAS}</div>", f"{table}{_PARAS}<p>（王丽）</p></div>")
+    assert extract_article(closing, "https://www.example.cn/a/9.html").author == "王丽"
+
+
+@pytest.mark.parametrize("name,author,source", [
+    ("某某新闻网", None, "某某新闻网"),      # a provider in the writer's slot is the outlet
+    ("法新社", None, "法新社"),
+    ("某某新聞網", None, "某某新聞網"),      # traditional forms (Hong Kong/Taiwan reposts)
+    ("某某電台-財經", None, "某某電台-財經"),  # an outlet and its channel
+    ("林小雨", "林小雨", None),
+])
+def test_provider_in_the_author_slot(name, author, source):
+    html = ("<html><head><meta charset='utf-8'><title>某某官员否认事故存在人为因素_资讯</title></head><body>"
+            "<div class='detail'><h1>某某官员否认事故存在人为因素</h1>"
+            f"<div class='author-info'><div class='author-info__name'>{name}</div>"
+            "<div class='time'>2024-05-20 13:09</div></div>"
+            f"<div class='detail-content'>{_PARAS}</div></div></body></html>")
+    art = extract_article(html, "https://news.example.com/a/20240520A01")
+    assert (art.author, art.source) == (author, source)
+
+
+def test_title_element_left_in_the_body_is_not_a_line():
+    # browser-saved pages and broken markup leave <title> in the body: it is not the headline line
+    html = ("<html><head><meta charset='utf-8'></head><img src='x.png'><body><title>某某利率维持不变_经济_某某网</title>"
+            "<div class='nav'><a href='/'>首页</a> <a href='/jj/'>经济</a> <a href='/jr/'>金融</a> <a href='/cj/'>产经</a>"
+            " <a href='/kj/'>科技</a> <a href='/qc/'>汽车</a> <a href='/dc/'>地产</a> <a href='/sh/'>生活</a></div>"
+            + "".join(f"<div class='m'><a href='/m{i}'>栏目{i}</a></div>" for i in range(8))
+            + "<div class='article'><h2 class='cont_title'>某某利率维持不变</h2>"
+            "<div class='ar_source'>本文来源于某某商报 2024-05-20 09:47:48</div>"
+            f"<div class='article-content'>{_PARAS}</div></div></body></html>")
+    art = extract_article(html, "https://economy.example.com.cn/20240520/1.shtml")
+    assert (art.title, art.published_at, art.source) == ("某某利率维持不变", "2024-05-20T09:47:48+08:00", "某某商报")
+
+
+def test_date_under_another_label_cell_is_not_a_bare_date():
+    # a grid's 实施日期 (when a rule takes effect) is not when the page was published
+    html = ("<html><head><meta charset='utf-8'><title>某某管理办法_某某市人民政府</title></head><body>"
+            "<div class='detail'><h1>某某管理办法</h1><table><tr><td>发布机构：</td><td>某某局</td></tr>"
+            "<tr><td>实施日期：</td><td>2024-06-01</td></tr></table>"
+            f"<div class='content'>{_PARAS}</div></div></body></html>")
+    assert extract_article(html, "https://www.example.gov.cn/zwgk/3.html").published_at is None
+
+
+def test_share_card_repeating_the_headline_under_the_header_is_no_header():
+    # h1, its dated header, then a share card that repeats the headline right above the text
+    html = ("<html><head><meta charset='utf-8'><title>某某县举办农民丰收节_某某网</title></head><body>"
+            "<div class='article'><h1>某某县举办农民丰收节</h1><div class='info'>2024-09-22</div>"
+            "<div class='share-box'><div class='share-title'>某某县举办农民丰收节</div><span>分享到：</span></div>"
+            f"<div class='content'>{_PARAS}</div></div></body></html>")
+    assert extract_article(html, "https://www.example.com/a/2.html").published_at == "2024-09-22"

@@ -8,6 +8,7 @@ related lists); labels.jsonl follows ../shared/corpus's conventions, so
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 import scraper.extract.foreign as foreign
 from scraper.extract import extract_article
+from scraper.extract.fields import label_values
 from scraper.extract.foreign import cjk_share, is_chinese
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -101,3 +103,24 @@ def test_start_up_does_not_import_trafilatura():
             "print(sorted(m for m in ('trafilatura', 'htmldate', 'justext', 'courlan') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("label", ENGLISH, ids=lambda lab: lab["id"])
+def test_english_labels_and_bylines_are_read(label):
+    # `Source: … Writer: … Editor: …`, `(Editor: …)`, `By A and B`: the CMS templates' English editions
+    art = extract_article((FIXTURES / "english" / label["file"]).read_bytes(), "http://english.example.gov.cn/a/1.html")
+    names = lambda v: {p.lower() for p in re.split(r"[\s,]+", v or "") if p}   # noqa: E731
+    assert (art.source, art.editor) == (label["source"], label["editor"])
+    assert names(art.author) == names(label["author"])
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Source: Jiangsu Daily   Font size: A+ A A-", {"source": ["Jiangsu Daily"]}),
+    ("Source: School of Environment    Writer: Liu Chen    Editor: Zhou Jing    Date: 2024-03-18    Clicks:",
+     {"source": ["School of Environment"], "author": ["Liu Chen"], "editor": ["Zhou Jing"]}),
+    ("DataSource: x.cn  Editorial: the view", {}),           # inside a word, or no colon after the label
+    ("Sources say the plan will be announced soon", {}),
+])
+def test_english_labels_need_their_colon_and_a_word_of_their_own(line, expected):
+    found = {k: v for k, v in label_values(line).items() if k in ("source", "author", "editor") and any(v)}
+    assert found == expected

@@ -1,7 +1,7 @@
 """The whole crawler, with default settings, against the hostile loopback site of fault_site.py.
 
-One crawl (module fixture, about 30 s: the drip costs one 20 s timeout, the other host's pages
-go on meanwhile) and several questions asked of it: was anything out of scope requested, does
+One crawl (module fixture, about 40 s: the drip costs one 20 s timeout while the other pages
+go on meanwhile — it holds no other URL back once it has been coming for 5 s) and several questions asked of it: was anything out of scope requested, does
 every fault have a reason `stats` shows, were the good pages archived, how long did it take.
 Run with `-s` to see the timing of each fault.
 """
@@ -135,6 +135,8 @@ def test_slow_and_busy_urls_wait_for_the_next_run(crawled):
 
 
 def test_the_whole_site_takes_under_a_minute_with_default_settings(crawled):
-    # Measured about 30 s (see the table printed with -s); the bound leaves room for a busy machine.
+    # Measured 38-40 s at load 6-10 (see the table printed with -s): the site's 29 requests at
+    # the default 1 s delay and the 500's backoff, with the drip's 20 s in parallel. The time is
+    # pacing and timeouts, not CPU, so a busy machine adds little; the issue's bound is a minute.
     assert crawled.report.outcome == "completed"
-    assert crawled.elapsed < 90
+    assert crawled.elapsed < 60

@@ -24,8 +24,11 @@ ARTICLE = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>2024年本
 <p><a href="/files/same.pdf">章程（副本）.pdf</a></p>
 <p><a href="/files/notes.doc">说明.doc</a></p>
 <p><a href="/files/big.pdf">大文件.pdf</a></p>
+<p><img src="/files/photo.jpg" alt="招生咨询会现场"></p>
+<p><img src="/files/poster.png"></p>
 </div></div></body></html>"""
 PDF = b"%PDF-1.4 charter " + bytes(range(256)) * 4
+JPEG = b"\xff\xd8\xff\xe0 photo " + bytes(range(256)) * 2
 
 
 @pytest.fixture()
@@ -41,14 +44,16 @@ def site(tmp_path):
     (root / "files" / "notes.doc").write_bytes(b"doc")
     (root / "files" / "big.pdf").write_bytes(b"x" * 300_000)
     (root / "download.jsp").write_bytes(b"PK\x03\x04 xlsx")
+    (root / "files" / "photo.jpg").write_bytes(JPEG)
+    (root / "files" / "poster.png").write_bytes(b"\x89PNG" + b"x" * 200_000)   # over the size cap
     return root
 
 
-def crawl(server, tmp_path, *extra):
+def crawl(server, tmp_path, *extra, settings='download_files = ["pdf", "xlsx"]'):
     config = tmp_path / "sites.toml"
     config.write_text(f'[defaults]\nextract_workers = 0\n[[site]]\nname = "univ"\n'
                       f'start_urls = ["{server.origin}/index.htm"]\n'
-                      'delay = 0\nmax_bytes = 100000\ndownload_files = ["pdf", "xlsx"]\n', encoding="utf-8")
+                      f'delay = 0\nmax_bytes = 100000\n{settings}\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["crawl", "--config", str(config), "--db", str(tmp_path / "a.db"), *extra])
     assert result.exit_code == 0, result.output
     return sqlite3.connect(tmp_path / "a.db")
@@ -76,6 +81,20 @@ def test_attachments_are_kept_once_per_content_and_exported_by_link_text(site, t
     names = sorted(p.name for p in (out / "univ").iterdir())
     assert names == ["2024年招生章程.pdf", "报名表.xlsx", "章程（副本）.pdf"]
     assert (out / "univ" / "2024年招生章程.pdf").read_bytes() == PDF
+
+
+def test_images_are_kept_when_the_site_asks_with_the_same_size_cap_and_conditional_get(site, tmp_path):
+    with FixtureServer(site) as server:
+        conn = crawl(server, tmp_path, settings="download_images = true")
+        assert conn.execute("SELECT kind, text, mime FROM article_files").fetchall() == [
+            ("image", "招生咨询会现场", "image/jpeg")]                          # no attachment types asked for
+        assert conn.execute("SELECT size FROM files").fetchall() == [(len(JPEG),)]
+        assert conn.execute("SELECT reason FROM pages WHERE url LIKE '%poster.png'").fetchone() == ("too-large",)
+        again = crawl(server, tmp_path, "--refresh", settings="download_images = true")
+        assert again.execute("SELECT status FROM pages WHERE url LIKE '%photo.jpg'").fetchone() == (304,)
+    out = tmp_path / "images"
+    assert CliRunner().invoke(main, ["files", "export", str(out), "--db", str(tmp_path / "a.db")]).exit_code == 0
+    assert (out / "univ" / "招生咨询会现场.jpg").read_bytes() == JPEG
 
 
 def test_download_is_off_by_default(site, tmp_path):

@@ -102,3 +102,19 @@ def test_matches_no_phrase_ranks_come_newest_first(db, monkeypatch, walk):
     total, hits = search(db, parse_query(words), 2, offset=1)
     assert total == 5 and [row[0] for row in hits] == ["http://a/3", "http://a/2"]
     assert urls(db, words, site="edu") == ["http://a/5", "http://a/2", "http://a/1"]
+
+
+@pytest.mark.parametrize("knob, value", [("_HEAD_SLACK", 0), ("_CHECK_COST", 0), ("_READ_DATES_UPTO", 0)])
+def test_results_do_not_depend_on_how_the_work_is_planned(db, monkeypatch, knob, value):
+    """However much of the rank order is read first, whether words are checked in candidates'
+    rows or taken from the index, dates read or the date index walked: same totals and pages."""
+    queries = ["招生 OR 高质量", "高质量 OR 征求意见 OR 乡村振兴", "乡村振兴 OR 研究生 OR 典礼", "高质量 OR 发展",
+               "高质量 -乡村", "招生 研究 -简章", "礼 OR 招生", "发展 高质量", "招生 教育 -免试"]
+    pages = [(1, 0), (2, 1), (1, 2), (20, 0)]
+
+    def results():
+        return {(q, p): (lambda r: (r[0], list(r[1])))(search(db, parse_query(q), *p)) for q in queries for p in pages}
+
+    expected = results()
+    monkeypatch.setattr(sqlite_search, knob, value)
+    assert results() == expected

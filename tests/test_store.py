@@ -180,3 +180,31 @@ def test_a_stored_article_url_is_never_made_an_alias(archive):
         archive.save_article(_article(), "http://x/info/1.htm", "s", 1)
         archive.add_alias("http://x/info/1.htm", "http://x/info/1.htm?article=1")
     assert archive.resolve_alias("http://x/info/1.htm") == "http://x/info/1.htm"
+
+
+def test_pattern_yields_of_processes_sharing_an_archive_add_up(archive_target):
+    """Trap control across workers: what each process counted is added to the stored counts
+    and the sums come back, so a pattern goes low-yield after `limit` idle fetches in all."""
+    from scraper.yields import YieldTracker
+
+    with open_archive(archive_target) as one, open_archive(archive_target) as two:
+        first, second = YieldTracker(3), YieldTracker(3)
+        for _ in range(2):
+            first.record("a.cn/cal?d", article=False, yielded=False)
+        with one.transaction():
+            first.update(one.merge_url_patterns("s", first.changes()))
+        second.record("a.cn/cal?d", article=False, yielded=False)
+        assert not second.is_low("a.cn/cal?d")          # alone it has seen one idle fetch
+        with two.transaction():
+            second.update(two.merge_url_patterns("s", second.changes()))
+        assert second.is_low("a.cn/cal?d")              # with the other's two: the limit
+        assert second.patterns["a.cn/cal?d"].fetched == 3
+        second.record("a.cn/cal?d", article=True, yielded=True)   # one article revives it
+        with two.transaction():
+            second.update(two.merge_url_patterns("s", second.changes()))
+        with one.transaction():
+            first.update(one.merge_url_patterns("s", first.changes()))
+        assert one.url_patterns("s") == two.url_patterns("s")
+        stored = {row[0]: row[1:] for row in one.url_patterns("s")}
+        assert stored["a.cn/cal?d"] == (4, 1, 1, 0, None)
+        assert stored["a.cn/cal?*"] == (4, 1, 1, 0, None)    # the family too

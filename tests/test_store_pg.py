@@ -28,7 +28,7 @@ def _fill(archive) -> None:
         archive.save_article(Article(title="乡村振兴", body="更正：各地推进乡村振兴。"), "http://x/1.htm", "s", 2)
         archive.add_alias("http://x/1.htm?print=1", "http://x/1.htm")
         archive.complete("http://x/1.htm", "done", run_id=1)
-        archive.save_url_patterns("s", [("/#.htm", 3, 1, 1, 2, None)])
+        archive.merge_url_patterns("s", [("/#.htm", 3, 1, 1, 2, None)])
     archive.finish_run(archive.start_run({"urls": ["http://x/"]}), "completed", {"pages_fetched": 1}, {})
 
 
@@ -118,22 +118,29 @@ def test_renewed_claims_stay_with_their_worker(pg_url):
 
 def test_host_start_times_are_spaced_by_the_delay(pg_url):
     with open_archive(pg_url) as first, open_archive(pg_url) as second:
-        assert first.take_host_start("h", 0.5) == 0.0
-        wait = second.take_host_start("h", 0.5)
-        assert 0.3 < wait <= 0.5
+        assert first.take_host("h", 1, 0.5) == (0, 0.0)
+        slot, wait = second.take_host("h", 1, 0.5)            # the slot is busy: when to look again
+        assert slot is None and 0.3 < wait <= 0.5
+        first.release_host_slot("h", 0)
+        slot, wait = second.take_host("h", 1, 0.5)            # free, but the start is not due yet
+        assert slot == 0 and 0.3 < wait <= 0.5
+        second.release_host_slot("h", 0)
         second.defer_host("h", 5)
-        assert first.take_host_start("h", 0.5) > 4
-        assert first.take_host_start("other", 0.5) == 0.0
+        slot, wait = first.take_host("h", 1, 0.5)
+        assert slot == 0 and wait > 4
+        first.release_host_slot("h", 0)
+        assert first.take_host("other", 1, 0.5) == (0, 0.0)
 
 
 def test_host_slots_are_exclusive_and_die_with_their_worker(pg_url):
     first = open_archive(pg_url)
     with open_archive(pg_url) as second:
-        assert first.try_host_slot("h", 0)
-        assert not second.try_host_slot("h", 0) and second.try_host_slot("h", 1)
+        assert first.take_host("h", 2, 0) == (0, 0.0)
+        assert second.take_host("h", 2, 0) == (1, 0.0)       # the host takes two at once
+        assert second.take_host("h", 2, 0, held={1})[0] is None   # not its own slot again
         first.close()                                   # its connection gone: the slot is free
         deadline = time.monotonic() + 5                 # (once the server has ended its session)
-        while not second.try_host_slot("h", 0):
+        while second.take_host("h", 2, 0, held={1})[0] != 0:
             assert time.monotonic() < deadline
             time.sleep(0.02)
 

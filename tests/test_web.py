@@ -79,6 +79,18 @@ def test_json_api_search_facets_and_hidden_bytes(server):
     assert custom == [{"raw": None}]
 
 
+def test_search_box_finds_two_character_words_in_the_cli_syntax(server):
+    def titles(table: str, text: str) -> set[str]:
+        return {r["title"] for r in get_json(f"{server}/archive/{table}.json?_search={quote(text)}&_shape=array")}
+
+    forum, meeting = "高质量发展论坛", "乡村振兴工作推进会召开"
+    assert titles("articles", "论坛") == {forum}                 # ends the title: no trigram of its own
+    assert titles("article_list", "会议") == {meeting}
+    assert titles("articles", "论坛 OR 会议") == {forum, meeting}
+    assert titles("article_list", "振兴 -论坛") == {meeting} and titles("articles", "发展 -论坛") == set()
+    assert titles("articles", '"乡村振兴 工作"') == set()          # a phrase is kept whole
+
+
 def test_article_view_shows_versions_and_diff(server):
     rows = get_json(f"{server}/archive/article.json?url={quote(URL, safe='')}&_shape=array")
     assert [r["version"] for r in rows] == [2, 1]

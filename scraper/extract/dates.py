@@ -48,7 +48,7 @@ class FoundDate:
     has_time: bool
 
 
-def _fmt(y: str, mo: str, d: str, h: str | None, mi: str | None, s: str | None) -> str | None:
+def _fmt(y: str, mo: str, d: str, h: str | None = None, mi: str | None = None, s: str | None = None) -> str | None:
     year, month, day = int(y), int(mo), int(d)
     if not (MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12 and 1 <= day <= 31):
         return None
@@ -82,7 +82,7 @@ def _han_dates(text: str) -> list[FoundDate]:
     out = []
     for m in _HAN_DATE.finditer(text):
         try:
-            value = _fmt(*(str(_han_number(g)) for g in m.groups()), None, None, None)
+            value = _fmt(*(str(_han_number(g)) for g in m.groups()))
         except (KeyError, ValueError):   # 十 in a year, 二十十: not a date
             continue
         if value:
@@ -169,7 +169,7 @@ def date_from_url(url: str | None) -> str | None:
     path = url.split("?", 1)[0]
     for rx in URL_DATE_RES:
         for m in rx.finditer(path):
-            value = _fmt(*m.groups(), None, None, None)
+            value = _fmt(*m.groups())
             if value:
                 return value
     return None

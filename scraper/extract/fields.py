@@ -16,6 +16,7 @@ from .rules import (
     CREDIT_PHRASES,
     DATE_FIELDS,
     EMPTY_VALUES,
+    ENGLISH_OTHER_LABELS,
     FIELD_HINTS,
     FIELD_LABELS,
     FIELD_MAX_LEN,
@@ -27,6 +28,7 @@ from .rules import (
     NOT_SOURCE,
     OTHER_LABELS,
     ROLE_BEFORE_NAME,
+    SOURCE_COMPILED,
     SOURCE_STATUS,
     SURNAMES,
     VALUE_STOP,
@@ -37,7 +39,7 @@ _LABEL_FIELD: dict[str, tuple[str | None, bool]] = {}
 for _field, _labels in FIELD_LABELS.items():
     for _label, _colon in _labels:
         _LABEL_FIELD.setdefault(_label, (_field, _colon))
-for _label in OTHER_LABELS:
+for _label in OTHER_LABELS + ENGLISH_OTHER_LABELS:
     _LABEL_FIELD.setdefault(_label, (None, True))
 # Old table layouts space a label's characters out to align them (`撰 稿 人：`, `来　源：`).
 _LABEL_RE = re.compile(
@@ -56,6 +58,11 @@ _LABEL_TAIL = re.compile(r"^[\u4e00-\u9fff]\s*[:：]\s*")
 _URL = re.compile(r"(?:https?://|www\.)", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；&＆]|\s)\s*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_ENGLISH_BYLINE = re.compile(r"^(?:by|written by)\s+", re.I)
+_SENTENCE_PUNCT = re.compile(r"[，。；！？]")
+_COPULA = frozenset("系为是")
+# A WeChat account named as the outlet: `微信公众号“某某发布”` is the account `某某发布`.
+_ACCOUNT = re.compile(r"^(?:微信)?公众号\s*[:：]?\s*[“\"「『]?([^”\"」』]+)[”\"」』]?$")
 # In-text bylines: (记者 张三), 记者 张三 李四, 文/图 张三, (张三) closing a report.
 _BYLINE_LABELLED = re.compile(
     r"[（(]\s*(?:本报|本台|本网)?(?:见习|实习|特约)?记者\s*([^）)]{2,24}?)\s*(?:整合|报道|摄影|摄|采写)?\s*[）)]"
@@ -83,7 +90,12 @@ def clean_value(field: str, raw: str) -> str:
     value = _NEXT_LABEL.split(value, 1)[0]
     value = re.split(r"\s{2,}", value.strip(VALUE_STRIP), maxsplit=1)[0].strip(VALUE_STRIP)
     if field == "source":
-        value = SOURCE_STATUS.sub("", value)
+        # an outlet's name holds no sentence punctuation: `本文来自网络，如有侵权请联系删除`
+        value = _SENTENCE_PUNCT.split(SOURCE_STATUS.sub("", value), 1)[0].strip(VALUE_STRIP)
+        value = _ACCOUNT.sub(r"\1", value)
+        compiled = SOURCE_COMPILED.match(value)
+        if compiled and ("、" in value or MEDIA_NAME.search(value)):
+            value = value[compiled.end():]
     elif field == "author":
         role = ROLE_BEFORE_NAME.search(value)
         if role and _looks_like_name(role.group(1)):
@@ -94,6 +106,8 @@ def clean_value(field: str, raw: str) -> str:
         return ""
     if field in ("author", "editor") and _HAN.search(value):
         value = _names(value)
+    elif field in ("author", "editor"):
+        value = _ENGLISH_BYLINE.sub("", value).replace(" and ", ", ")   # `By Chen Xi and Li Hao`
     elif field == "source" and _URL.match(value):
         return ""   # an address is not the outlet's name (the link's text is, when there is one)
     elif field == "source" and " " in value and _HAN.search(value):
@@ -139,13 +153,15 @@ def source_name_after(raw: str) -> str | None:
 def label_values(text: str) -> dict[str, list[str]]:
     """Every labelled value in one line of text, by field, in order ('' for an empty label)."""
     found: dict[str, list[str]] = {}
-    matches = []
+    matches: list[tuple[int, int, str | None]] = []   # label start, value start, field (None: ends a value)
     for m in _LABEL_RE.finditer(text):
         label = re.sub(r"\s+", "", m.group())
         field, needs_colon = _LABEL_FIELD.get(label, (None, True))
         if field is not None and _inside_word(text, m.start(), label) and not (matches and _COLON.match(text, m.end())):
             continue   # `证券时报网作者：李在山`: after another label, a colon makes it one
         sep = _SEP.match(text, m.end())
+        if field == "author" and sep is None and text[m.end(): m.end() + 1] in _COPULA:
+            continue   # `（作者系某某大学教授）`, `作者为本报评论员`: a clause about the writer, no name
         has_colon = bool(sep and not sep.group().isspace())
         at_end = m.end() == len(text) or (sep is not None and sep.end() == len(text))
         if (needs_colon and not has_colon and not (field in DATE_FIELDS and _starts_with_date(text, m.end()))
@@ -239,7 +255,10 @@ def unlabelled_values(text: str) -> dict[str, str]:
 
 def _inside_word(text: str, start: int, label: str) -> bool:
     """The label is the tail of a longer word (`工作者`, `素材来源`), not a label (labels
-    printed without a space after another label's value are told apart by the caller)."""
+    printed without a space after another label's value are told apart by the caller). An
+    English label is inside a word after a letter (`DataSource:`)."""
+    if label.isascii():
+        return start > 0 and text[start - 1].isascii() and text[start - 1].isalpha()
     return start > 0 and label not in LABELS_AFTER_WORD and _HAN.match(text, start - 1) is not None
 
 
@@ -255,15 +274,17 @@ def _starts_with_date(text: str, pos: int) -> bool:
     return bool(dates) and dates[0].start <= 2
 
 
-def byline_author(text: str) -> str | None:
-    """An author named inside the article text (`（记者 张三）`, `记者 张三 李四`, `（张三）`)."""
+def byline_author(text: str, *, bare: bool = True) -> str | None:
+    """An author named inside the article text (`（记者 张三）`, `记者 张三 李四`, `（张三）`).
+    `bare=False` leaves out the unlabelled `（张三）`: it closes a report at the end of the text,
+    while a short parenthesised line elsewhere is a unit or a note (a table's `（万人）`)."""
     m = _BYLINE_LABELLED.search(text)
     if m:
         names = [n for n in _NAME_SPLIT.split(m.group(1).strip()) if 2 <= len(n) <= 4 and _HAN.search(n)]
         names = [n for n in names if not _NOT_NAME.search(n)]
         if names:
             return " ".join(names)
-    for rx in _BYLINE_NAMES:
+    for rx in _BYLINE_NAMES if bare else _BYLINE_NAMES[:1]:
         m = rx.search(text)
         if not m:
             continue

@@ -82,7 +82,7 @@ def complete(art: Article, html: str, url: str | None) -> None:
     if art.body and is_chinese(art.body):
         return
     found = run_trafilatura(html, url)
-    filled = {"body": found.body}
+    filled: dict[str, str | None] = {"body": found.body}
     if art.body or found.body:
         if not is_chinese(art.body or found.body):
             filled.update(title=found.title, published_at=found.published_at, author=found.author)

@@ -13,9 +13,9 @@ from .body import BodyRange
 from .dates import find_dates
 from .dom import Line, Page
 from .fields import hinted_values, label_values, starts_with_label, unlabelled_values
-from .rules import EPAPER_PAGE, NEXT_LABELS, PREV_LABELS
+from .rules import EPAPER_PAGE, MEDIA_NAME, NEXT_LABELS, PREV_LABELS
 
-_HEADER_SPAN = 8        # lines after the headline that may still be header
+_HEADER_SPAN = 8        # lines after the headline that may still be header (a disclosure grid: more)
 _HEADER_MAX_LEN = 160   # a header line is short; a longer one is prose
 _FOOTER_BEFORE = 4      # last lines of the text that may carry 责任编辑 / 来源
 _FOOTER_AFTER = 12
@@ -38,6 +38,7 @@ _EPAPER_LINE_MAX = 60   # an e-paper header line is short
 _EPAPER_NEAR = 2        # lines between the date and the 版 marker
 _NOTE_OPEN = "（(【["
 _NOTE_MAX_LEN = 40
+_CHANNEL_SEP = re.compile(r"[-－—·|｜]")   # an outlet and its channel: 某某电台-财经
 _EDITOR_NOTE = re.compile(r"[（(【\[]\s*(?:责任编辑|编辑|责编)\s*[:：]")
 _CONTINUATION_MAX = 30  # a label's value on the next line is short and at most one link
 _LINK_LINE = 0.9        # a line this much link text …
@@ -88,9 +89,11 @@ def _header_span(page: Page, rng: BodyRange, title_line: int) -> list[int]:
     else:
         start = max(0, rng.first - _NO_TITLE_LOOKBACK)
     span: list[int] = []
-    for i in range(start, min(len(lines), start + _HEADER_SPAN)):
+    for i in range(start, min(len(lines), start + _GRID_SPAN)):
         if _is_prose(lines[i].text):
             break
+        if i >= start + _HEADER_SPAN and not (_label_cell(lines[i].text) or _label_cell(lines[i - 1].text)):
+            break   # past the usual header only a disclosure grid of label and value cells goes on
         if not is_link_line(lines[i]):
             span.append(i)
     return span
@@ -149,21 +152,28 @@ def _later_piece_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:
     CMSs that embed a gallery, video or product card in the text close the container before the
     embed and open another of the same tag and class after it (broken markup repeats even the
     id); the credit line closing the article sits at the end of the last piece, past the footer
-    window. Only lines that open with a field label count there, and only inside such a piece."""
+    window. Only lines that open with a field label count there, and only inside such a piece:
+    a sibling of the text's container with its tag and a class or id word in common."""
     lines, blocks = page.lines, page.blocks
     body = blocks[rng.block]
     tokens = set(body.hint.split()) - _LAYOUT_CLASSES
     found: dict[str, list[str]] = {}
     if not tokens:
         return found
-    ancestors = set(lines[rng.first].path)
+    path = lines[rng.first].path
+    at = path.index(rng.block) if rng.block in path else 0
+    if at == 0:
+        return found
+    parent = path[at - 1]   # the pieces are siblings: children of the text container's parent
     for i in range(rng.last + _FOOTER_AFTER + 1, min(len(lines), rng.last + _PIECE_SPAN + 1)):
         line = lines[i]
         if len(line.text) > _FOOTER_MAX_LEN or not starts_with_label(line.text) or is_link_line(line):
             continue
-        if any(b not in ancestors and blocks[b].tag == body.tag and tokens & set(blocks[b].hint.split())
-               for b in line.path):
-            _merge(found, label_values(line.text))
+        p = line.path
+        if parent in p:
+            b = p[p.index(parent) + 1] if p[-1] != parent else -1
+            if b >= 0 and b != rng.block and blocks[b].tag == body.tag and tokens & set(blocks[b].hint.split()):
+                _merge(found, label_values(line.text))
     return found
 
 
@@ -174,7 +184,7 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
     head = Header(body_first=rng.first)
     header_idx = _header_span(page, rng, title_line)
     values: dict[str, list[str]] = {}
-    last_meta = -1
+    last_meta = value_cell = -1
     unlabelled_date = None
     for i in header_idx:
         text = lines[i].text
@@ -193,7 +203,8 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
             is_meta = labelled and any(any(found.get(f, ())) for f in _HEADER_FIELDS)
         if is_meta:
             last_meta = i
-        if dates and (last_meta == i or i == header_idx[0]) and (unlabelled_date is None or dates[0].value < unlabelled_date):
+        if (dates and i != value_cell and (last_meta == i or i == header_idx[0])
+                and (unlabelled_date is None or dates[0].value < unlabelled_date)):
             # the earliest: a header's other dates are later stamps (最后更新, 最新推荐文章于 …)
             unlabelled_date = dates[0].value
         _merge(values, found)
@@ -202,6 +213,8 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                 and len(nxt.text) <= _CONTINUATION_MAX and len(nxt.anchors) <= 1):
             # `来源：` on one line, its value on the next (table cells, <span> blocks)
             _merge(values, label_values(text + " " + lines[i + 1].text))
+        if _label_cell(text) and i + 1 in header_idx:
+            value_cell = i + 1   # `成文日期：` | `2024-01-05`, `实施日期：` | …: the cell's date is its label's
     head.end = max(last_meta, title_line)
     if last_meta >= 0 and last_meta >= rng.first:
         head.body_first = last_meta + 1
@@ -210,16 +223,18 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
     footer = _footer_values(page, rng)
     unlabelled: dict[str, str] = {}
     for i in header_idx:
-        for name, value in unlabelled_values(lines[i].text).items():
-            unlabelled.setdefault(name, value)
+        for name, shown in unlabelled_values(lines[i].text).items():
+            unlabelled.setdefault(name, shown)
     above, above_date = _above_values(page, title_line) if title_line > 0 else ({}, None)
     above_date = _first(above, "published_at") or above_date
-    head.dated = bool(_first(values, "published_at") or unlabelled_date or above_date)
+    dated_later = _first(values, "updated_at") or _first(above, "updated_at")   # 更新时间, 成文日期
+    head.dated = bool(_first(values, "published_at") or unlabelled_date or above_date or dated_later)
     head.published_at = (_first(values, "published_at") or unlabelled_date or above_date
-                         or _first(footer, "published_at") or _first(values, "updated_at"))
+                         or _first(footer, "published_at") or dated_later)
     head.evidence["published_at"] = ("label" if _first(values, "published_at") else "header" if unlabelled_date
                                      else "above" if above_date else "label" if head.published_at else "")
     hinted: dict[str, list[str]] | None = None   # looked up only when a label is missing
+    outlet = None
     for name in ("author", "source", "editor"):
         value = _first(values, name) or _first(footer, name) or _first(above, name)
         how = "label"
@@ -233,6 +248,12 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                 hinted = hinted_values([page.blocks[b].node for b in sorted(blocks)],
                                        "\n".join(lines[i].text for i in range(header_idx[0], header_idx[-1] + 1)))
             value, how = _first(hinted, name), "markup"
+        if name == "author" and how == "markup" and value and MEDIA_NAME.search(_CHANNEL_SEP.split(value, 1)[0]):
+            # platforms print the provider in the writer's slot (`class="author-name"`>某某新闻网,
+            # 某某电台-财经): an outlet's name is the source
+            outlet, value = value, None
+        elif name == "source" and value is None and outlet:
+            value, how = outlet, "markup"
         setattr(head, name, value)
         if value:
             head.evidence[name] = how

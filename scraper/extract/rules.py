@@ -11,8 +11,10 @@ from .. import linkwords
 from ..linkwords import caseless_alternatives, label_pattern
 
 # ---------------------------------------------------------------- tags
+# (`title` too: browser-saved pages and broken markup leave the <title> element in the body,
+# where it is no more shown than in the head)
 SKIP_TAGS = frozenset(
-    "script style noscript iframe select option textarea button svg canvas template head "
+    "script style noscript iframe select option textarea button svg canvas template head title "
     "object embed input math video audio map".split()
 )
 BLOCK_TAGS = frozenset(
@@ -47,17 +49,20 @@ POSITIVE_HINT = re.compile(
 # (label, needs a colon) — short generic labels are only trusted with a colon after them.
 DATE_LABELS = (
     ("发布时间", False), ("发布日期", False), ("发表时间", False), ("发表日期", False),
-    ("发稿时间", False), ("发文日期", False), ("成文日期", False), ("录入时间", False),
+    ("发稿时间", False), ("录入时间", False),
     ("上传时间", False), ("发表于", False), ("发布于", False), ("时间", True), ("日期", True),
 )
 # When a page was last changed: a publication date only when nothing else is shown.
+# A disclosure table's document date (成文日期/发文日期: when it was signed) is one too: the grid
+# often shows 发布日期 as well, which is when the page was published.
 UPDATE_LABELS = (
     ("更新时间", False), ("更新日期", False), ("更新于", False), ("最后更新", False), ("修改时间", False),
+    ("成文日期", False), ("发文日期", False),
 )
 AUTHOR_LABELS = (
     ("作者", False), ("本文作者", False), ("撰稿人", False), ("撰稿", False), ("撰文", False), ("执笔", False),
     ("记者", False), ("通讯员", False), ("文/图", False), ("文\u3000", False), ("文/", False),
-    ("文|", False), ("文｜", False), ("文丨", False),
+    ("文|", False), ("文｜", False), ("文丨", False), ("文：", False), ("文:", False), ("图文", True),
     ("采写", False), ("供稿人", False), ("发布者", True), ("发布人", True), ("文字", True),
 )
 SOURCE_LABELS = (
@@ -66,11 +71,12 @@ SOURCE_LABELS = (
     ("供稿单位", False), ("来稿单位", False), ("投稿单位", False),
     # `来源于：某某办事处` (with its colon: without one it is prose) and the closing credit
     # `本文来自某某日报` / `本文转载自…`.
-    ("来源于", True), ("信息来源于", True), ("本文来自", False), ("本文转自", False), ("本文转载自", False),
+    ("来源于", True), ("信息来源于", True), ("本文来自", False), ("本文来自于", False), ("本文来源于", False),
+    ("本文转自", False), ("本文转载自", False),
 )
 # Credit phrases whose value follows without a colon, even when it starts with a Chinese character
 # (`本文来自某某日报`), where a bare label followed by text would be prose (`来源于基层`).
-CREDIT_PHRASES = frozenset(("本文来自", "本文转自", "本文转载自"))
+CREDIT_PHRASES = frozenset(("本文来自", "本文来自于", "本文来源于", "本文转自", "本文转载自"))
 EDITOR_LABELS = (
     ("责任编辑", False), ("责编", False), ("编辑", True), ("值班编辑", False), ("编 辑", True),
 )
@@ -89,23 +95,35 @@ OTHER_LABELS = (
     "举报", "我有话说", "人气", "纠错", "参与", "次阅读", "人阅读", "手机看", "手机阅读",
     "IP属地", "发布地", "图/", "摄/",
 )
+# English editions of the same CMS templates print their header with English labels
+# (`Source: … Writer: … Editor: … Date: … Clicks:`): trusted with a colon only, and an English
+# label inside a word (`DataSource:`) does not count (see fields._inside_word).
+ENGLISH_LABELS = {
+    "author": (("Author", True), ("Writer", True), ("Reporter", True)),
+    "source": (("Source", True),),
+    "editor": (("Editor", True),),
+}
+ENGLISH_OTHER_LABELS = ("Date", "Clicks", "Views", "Hits", "Font size", "Print", "Share", "Keywords")
 FIELD_LABELS = {
     "published_at": DATE_LABELS,
     "updated_at": UPDATE_LABELS,
-    "author": AUTHOR_LABELS,
-    "source": SOURCE_LABELS,
-    "editor": EDITOR_LABELS,
+    "author": AUTHOR_LABELS + ENGLISH_LABELS["author"],
+    "source": SOURCE_LABELS + ENGLISH_LABELS["source"],
+    "editor": EDITOR_LABELS + ENGLISH_LABELS["editor"],
 }
 # Characters that end a labelled value on the same line (widgets, separators).
 VALUE_STOP = "|｜【】[]()（）<>《》\t"
 VALUE_STRIP = " :：\u3000·•/|｜-—_,，;；"
-# Values that are never a name: widget words and placeholders.
+# Values that are never a name: widget words, navigation words (an empty `来源：` cell followed by
+# the menu's `首页` link) and placeholders.
 EMPTY_VALUES = frozenset(
     "未知 佚名 匿名 无 暂无 admin 管理员 null none 网络 网络整理 互联网 小编 关注 已关注 订阅 "
-    "原创 转载 投稿 本站 本网".split()
+    "原创 转载 投稿 网友投稿 用户投稿 读者投稿 作者投稿 本站 本网 首页 返回 返回首页 打印 关闭 更多 登录 注册".split()
 )
 # A status word printed before the outlet (`原创：某某网 2024-04-23`, `转载：某某日报`): not part of its name.
 SOURCE_STATUS = re.compile(r"^(?:原创|转载|独家|首发)\s*[:：]\s*")
+# `来源：综合某某日报、某某晚报`: compiled from the outlets named after it.
+SOURCE_COMPILED = re.compile(r"^综合自?\s*")
 # What follows a reporter's name without a label: a dateline or credit (李强 某某县报道,
 # 王丽发自北京, 张三摄) — the name ends there.
 NAME_TAIL = re.compile(r"\s*(?:(?:\S{0,8}?(?:报道|讯|电)|摄影?|拍摄|整理|编译)(?:\s.*)?$|发自)")
@@ -145,7 +163,8 @@ SURNAMES = frozenset(
     "仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝揭封储焦萧巴晋鞠郁钮"
 )
 # How the names of newspapers, sites and agencies end (an unlabelled word is a source only so).
-MEDIA_NAME = re.compile(r"(?:报|网|社|台|新闻|日报|晚报|早报|商报|周刊|杂志|客户端|电视台|广播)$")
+# (traditional forms too: Hong Kong and Taiwan outlets and reposts of them)
+MEDIA_NAME = re.compile(r"(?:报|网|社|台|新闻|日报|晚报|早报|商报|周刊|杂志|客户端|电视台|广播|報|網|臺|新聞|週刊|雜誌|電視台|廣播)$")
 # Words that may follow a date on a header line without being a source name.
 NOT_SOURCE = re.compile(
     r"^(?:星期|周[一二三四五六日天]|上午|下午|原创|转载|来源|浏览|阅读|评论|分享|收藏|字号|打印|\d)|[省市县区镇乡村]$"

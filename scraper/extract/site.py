@@ -3,8 +3,8 @@ the headline (`headline_栏目名_某某大学`, a logo `<h1>`, `XX新闻网_(�
 
 Evidence, strongest first: `og:site_name`/`application-name`, the logo's `alt`, the affixes the
 site's other pages share (a site profile learned during a crawl), the words of the copyright and
-主办 footer, and the texts of navigation and breadcrumb links. Gathered lazily: most pages never
-need it, because an on-page line repeats the headline exactly.
+主办 footer, and the texts of navigation and breadcrumb links. Gathered on first use, once per
+page; the footer pattern is tried only on the lines that hold the words asked about.
 """
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ class SiteNames:
     """Squashed site and column names of one page (plus those a site profile adds)."""
 
     names: set[str] = field(default_factory=set)       # site names proper (meta, logo, profile)
-    footer: list[str] = field(default_factory=list)    # copyright / 主办 lines
     links: set[str] = field(default_factory=set)       # nav, breadcrumb and column link texts
+    short_lines: list[str] = field(default_factory=list)   # page lines short enough to be a footer
+    _squashed: str | None = None   # those lines squashed, one a line
 
     def is_site(self, part: str) -> bool:
         """True when a `<title>` part or a heading names the site or a column, not an article."""
@@ -40,7 +41,27 @@ class SiteNames:
         for name in self.names:
             if sq == name or sq in name or (name in sq and len(sq) <= len(name) + _NAME_SLACK):
                 return True
-        return sq in self.links or any(sq in line for line in self.footer)
+        return sq in self.links or self._in_footer(sq)
+
+    def _in_footer(self, sq: str) -> bool:
+        """`sq` is part of a copyright or 主办 line. The footer pattern is tried only on the few
+        lines that hold `sq` (found by substring search in the squashed lines joined), not on
+        every line of the page."""
+        if self._squashed is None:
+            # Page lines are clean (single spaces only): this is `squash` of each line.
+            self._squashed = "\n".join(self.short_lines).replace(" ", "").lower()
+        joined = self._squashed
+        at, line, counted = joined.find(sq), 0, 0
+        while at >= 0:   # `sq` holds no whitespace, so a match never spans two lines
+            line += joined.count("\n", counted, at)
+            if SITE_FOOTER.search(self.short_lines[line]):
+                return True
+            counted = joined.find("\n", at)
+            if counted < 0:
+                break
+            line, counted = line + 1, counted + 1
+            at = joined.find(sq, counted)
+        return False
 
 
 def site_names(page: Page, meta: dict[str, str], extra: tuple[str, ...] = ()) -> SiteNames:
@@ -52,16 +73,12 @@ def site_names(page: Page, meta: dict[str, str], extra: tuple[str, ...] = ()) ->
     out.names.update(squash(x) for x in extra if x.strip())
     for img in page.images:
         attrs = img.node.attrs
-        where = f"{attrs.get('src') or ''} {attrs.get('class') or ''} {attrs.get('id') or ''}"
         alt = (attrs.get("alt") or "").strip()
-        if alt and "logo" in where.lower():
+        if alt and "logo" in f"{attrs.get('src') or ''} {attrs.get('class') or ''} {attrs.get('id') or ''}".lower():
             out.names.add(squash(alt))
-    for line in page.lines:
-        if len(line.text) <= 200 and SITE_FOOTER.search(line.text):
-            out.footer.append(squash(line.text))
-    for anchor in page.anchors:
-        if 2 <= len(anchor.text) <= _ANCHOR_MAX:
-            out.links.add(squash(anchor.text))
+    out.short_lines = [line.text for line in page.lines if len(line.text) <= 200]
+    # anchor texts are clean like lines: one replace does what `squash` does
+    out.links = {a.text.replace(" ", "").lower() for a in page.anchors if 2 <= len(a.text) <= _ANCHOR_MAX}
     out.names.discard("")
     return out
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .dates import find_dates
 from .dom import Page, clean
 from .rules import HEADING_TAGS, META_TITLE_KEYS, TITLE_SEPARATORS, TITLE_WEAK_SEPARATORS
 
@@ -16,6 +17,7 @@ IsSite = Callable[[str], bool]
 _MIN, _MAX = 4, 120
 _HEADING_LOOKBACK = 12
 _PREFIX_MIN = 8         # characters of a cut <title> that must open the on-page headline
+_DATED_NEAR = 3         # lines under a headline where its header's date would stand
 
 
 def _squash(text: str) -> str:
@@ -75,8 +77,8 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str,
     if best_line >= 0:
         return page.lines[best_line].text, best_line
     # <title> cut short (CMS title-length limits, `…`): the on-page line that starts with it.
-    heads = {_squash(strip_site_suffix(r, is_site)).rstrip(".…") for r in (doc_title, *candidates) if r}
-    heads = [h for h in heads if len(h) >= _PREFIX_MIN]
+    cut = {_squash(strip_site_suffix(r, is_site)).rstrip(".…") for r in (doc_title, *candidates) if r}
+    heads = [h for h in cut if len(h) >= _PREFIX_MIN]
     if heads:
         for i, line in enumerate(page.lines):
             if _MIN <= len(line.text) <= _MAX and line.link_density <= 0.5:
@@ -102,26 +104,36 @@ def _names_site(text: str, doc_title: str, is_site: IsSite) -> bool:
 
 
 def nearest_copy(page: Page, title_line: int, body_first: int) -> int:
-    """The headline's line nearest above the text. A sticky top bar or a share card often prints
-    the headline before the article's own header does; the date and 来源 lines follow the copy
-    right above the text, not the first one."""
-    text = page.lines[title_line].text
+    """The headline's line nearest above the text. A sticky top bar often prints the headline
+    before the article's own header does; the date and 来源 lines follow the copy right above
+    the text, not the first one. A headline with a dated line right under it keeps its place (a
+    share card repeating the headline between the header and the text is no header)."""
+    lines = page.lines
+    if any(find_dates(lines[i].text) for i in range(title_line + 1, min(body_first, title_line + 1 + _DATED_NEAR))):
+        return title_line
+    text = lines[title_line].text
     for i in range(body_first - 1, title_line, -1):
-        if page.lines[i].text == text:
-            return i
+        if lines[i].text == text and _is_heading(page, i):
+            return i   # a heading, not an infobox cell or a tag repeating the name
     return title_line
+
+
+def _is_heading(page: Page, i: int) -> bool:
+    """The line is an h1-h6 or a block whose class/id names a title."""
+    line = page.lines[i]
+    blk = page.blocks[line.block] if line.path else None
+    return blk is not None and (blk.tag in HEADING_TAGS or "title" in blk.hint.lower())
 
 
 def heading_near(page: Page, body_first: int, is_site: IsSite = _never_site) -> int:
     """The line of a heading element just above the text (when <title> named no on-page line):
     the nearest h1-h6 or *title* block within a few lines of the start of the text."""
-    lines, blocks = page.lines, page.blocks
+    lines = page.lines
     for i in range(min(body_first, len(lines) - 1), max(-1, body_first - _HEADING_LOOKBACK), -1):
         line = lines[i]
         if not _MIN <= len(line.text) <= _MAX or line.link_density > 0.5:
             continue
-        blk = blocks[line.block] if line.path else None
-        if blk is not None and (blk.tag in HEADING_TAGS or "title" in blk.hint.lower()) and not is_site(line.text):
+        if _is_heading(page, i) and not is_site(line.text):
             return i
     return -1
 

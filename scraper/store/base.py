@@ -126,8 +126,11 @@ class Archive(ABC):
         """(pattern, fetched, yielded, articles, idle, alias) of every URL pattern of `site`."""
 
     @abstractmethod
-    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
-        """Store those rows for `site`, replacing the patterns' earlier figures."""
+    def merge_url_patterns(self, site: str, changes: list[tuple[str, int, int, int, int, str | None]]
+                           ) -> list[tuple[str, int, int, int, int, str | None]]:
+        """Add what a crawler counted since its last merge — (pattern, fetched, yielded, articles,
+        idle, alias) as `yields.PatternChange` says — to the stored figures of `site`, and return
+        the sums: processes sharing the archive then judge a pattern by all their fetches."""
 
     @abstractmethod
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
@@ -230,11 +233,11 @@ class Archive(ABC):
         at a time. Raises ValueError for an unknown field."""
 
     def iter_article_json(self, selection: ArticleSelection = ArticleSelection(),
-                          fields: Sequence[str] | None = None) -> Iterator[str]:
-        """`iter_articles` as JSON text, one object per article (same keys, same order): the
-        path of JSON and JSON Lines export, which a backend may let its database build."""
+                          fields: Sequence[str] | None = None) -> Iterator[bytes]:
+        """`iter_articles` as UTF-8 JSON text, one object per article (same keys, same order):
+        the path of JSON and JSON Lines export, which a backend may let its database build."""
         for record in self.iter_articles(selection, fields):
-            yield json.dumps(record, ensure_ascii=False)
+            yield json.dumps(record, ensure_ascii=False).encode("utf-8")
 
     @abstractmethod
     def iter_responses(self, selection: ArticleSelection = ArticleSelection()) -> Iterator[tuple]:

@@ -107,6 +107,21 @@ class CommonSql:
         return [tuple(r) for r in self._run("SELECT pattern, fetched, yielded, articles, idle, alias"
                                             " FROM url_patterns WHERE site = ?", (site,))]
 
+    def merge_url_patterns(self, site: str, changes: list[tuple[str, int, int, int, int, str | None]]
+                           ) -> list[tuple[str, int, int, int, int, str | None]]:
+        if not changes:
+            return []
+        rows = sorted(changes)          # one lock order for every writer
+        return [tuple(r) for r in self._run(
+            "INSERT INTO url_patterns AS p (site, pattern, fetched, yielded, articles, idle, alias) VALUES "
+            + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+            + " ON CONFLICT (site, pattern) DO UPDATE SET fetched = p.fetched + excluded.fetched,"
+            " yielded = p.yielded + excluded.yielded, articles = p.articles + excluded.articles,"
+            " idle = CASE WHEN excluded.yielded > 0 THEN excluded.idle ELSE p.idle + excluded.idle END,"
+            " alias = COALESCE(excluded.alias, p.alias)"
+            " RETURNING pattern, fetched, yielded, articles, idle, alias",
+            [value for row in rows for value in (site, *row)]).fetchall()]
+
     def complete(self, url: str, state: str, *, reason: str | None = None, kind: str | None = None,
                  run_id: int | None = None) -> None:
         now = utcnow()

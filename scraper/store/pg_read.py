@@ -105,6 +105,7 @@ class PostgresReading:
 
     # -- changes -----------------------------------------------------------------------------
     def changes(self, since: Since, site: str | None = None) -> Iterator[Change]:
+        run_params: list[int | str | None]
         if since.run_id is not None:
             runs, run_params = "run_id > %s", [since.run_id]
             first = self.conn.execute("SELECT MIN(started_at) FROM runs WHERE id > %s", (since.run_id,)).fetchone()

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from .records import ARTICLE_COLUMNS, VERSIONED_COLUMNS
 
-SCHEMA_VERSION = 2   # 2: articles.evidence (how each field was found)
+SCHEMA_VERSION = 3   # 2: articles.evidence (how each field was found); 3: images in article_files
+# Version 3: kept images (a site's `download_images`) are linked to their articles too, and the
+# view says which kind of link each row is (see the SQLite schema's version 11).
+ARTICLE_FILES_V3 = (
+    "CREATE OR REPLACE VIEW article_files AS SELECT a.url AS article_url, a.site, j.value ->> 'text' AS text,"
+    " u.url AS file_url, f.sha256, f.mime, f.size, 'attachment' AS kind FROM articles a"
+    " CROSS JOIN LATERAL jsonb_array_elements(COALESCE(NULLIF(a.attachments, ''), '[]')::jsonb) j"
+    " JOIN file_urls u ON u.link_url = j.value ->> 'url' JOIN files f ON f.sha256 = u.sha256"
+    " UNION ALL SELECT a.url, a.site, j.value ->> 'caption', u.url, f.sha256, f.mime, f.size, 'image' FROM articles a"
+    " CROSS JOIN LATERAL jsonb_array_elements(COALESCE(NULLIF(a.images, ''), '[]')::jsonb) j"
+    " JOIN file_urls u ON u.link_url = j.value ->> 'src' JOIN files f ON f.sha256 = u.sha256"
+)
 READER_ROLE = "scraper_reader"
 _INTEGER_COLUMNS = frozenset({"version", "run_id", "page_count"})
 

@@ -35,7 +35,7 @@ from ..frontier import FrontierItem
 from .base import Archive, ArchiveError
 from .common import CommonSql
 from .pg_read import PostgresReading
-from .pgschema import READER_ROLE, SCHEMA_VERSION, schema_v1
+from .pgschema import ARTICLE_FILES_V3, READER_ROLE, SCHEMA_VERSION, schema_v1
 from .records import (QueryResult, utcnow)
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -75,6 +75,7 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
 
     placeholder = "%s"
     complete_also = ", lease_owner = NULL, lease_until = NULL"
+    lease_seconds: float          # always leases: workers on many machines share the queue
 
     def __init__(self, url: str, *, readonly: bool = False, lease_seconds: float = DEFAULT_LEASE_SECONDS):
         self.path = url
@@ -121,6 +122,8 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
                     self.conn.execute(statement)
             if version < 2:
                 self.conn.execute("ALTER TABLE articles ADD COLUMN IF NOT EXISTS evidence text")
+            if version < 3:
+                self.conn.execute(ARTICLE_FILES_V3)
             self.conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s)"
                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
         self._grant_reader()
@@ -241,15 +244,6 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
                               " WHERE q.site = %s AND q.pattern = p.pattern)",
                               (site, netloc + "/", netloc + "0", list(run_sites), site))
 
-    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
-        with self.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO url_patterns (site, pattern, fetched, yielded, articles, idle, alias)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site, pattern) DO UPDATE SET"
-                " fetched = excluded.fetched, yielded = excluded.yielded, articles = excluded.articles,"
-                " idle = excluded.idle, alias = excluded.alias",
-                [(site, *row) for row in sorted(rows)])
-
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         """Lease the most urgent pending URLs of `site` that no other live worker holds (this
         worker's own, less `exclude`, as on SQLite). SKIP LOCKED lets workers claim side by side
@@ -265,7 +259,7 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
             (site, self.worker_id, list(exclude), limit, self.worker_id, self.lease_seconds),
         ).fetchall()
         rows.sort(key=lambda r: (r[9], r[10]))
-        return [FrontierItem(*row[:8], fetched=bool(row[8])) for row in rows]
+        return [FrontierItem.from_row(row) for row in rows]
 
     def claimed_elsewhere(self, site: str) -> bool:
         return self.conn.execute(
@@ -292,27 +286,28 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
     def coordination(self) -> PostgresArchive:
         return self
 
-    def try_host_slot(self, host: str, slot: int) -> bool:
-        """Take one of a host's request slots (a session lock: freed if this worker dies)."""
-        return self.conn.execute("SELECT pg_try_advisory_lock(%s::int, hashtext(%s))",
-                                 (_HOST_SLOT_LOCK, f"{host}#{slot}")).fetchone()[0]
+    def take_host(self, host: str, slots: int, delay: float, held: Iterable[int] = ()) -> tuple[int | None, float]:
+        """Start a request to `host` now if one of its `slots` request slots is free (a session
+        lock: freed if this worker dies; not one of those it `held` already, which the lock,
+        being re-entrant, would give again) and its next-allowed start has come, moving that `delay`
+        seconds on: returns (the slot, 0.0). Else (the slot it took, to release, or None when all
+        are busy; the seconds until the next-allowed start, at least 0.001). One round trip, on the
+        server's clock: a start is on the path of every request."""
+        slot, taken, wait = self.conn.execute(
+            "WITH slot AS MATERIALIZED (SELECT n FROM generate_series(0, %s - 1) AS n"
+            "  WHERE n <> ALL(%s) AND pg_try_advisory_lock(%s::int, hashtext(%s || '#' || n)) LIMIT 1),"
+            " cas AS (INSERT INTO hosts AS h (host, next_start)"
+            "  SELECT %s, clock_timestamp() + make_interval(secs => %s) FROM slot"
+            "  ON CONFLICT (host) DO UPDATE SET next_start = excluded.next_start"
+            "  WHERE h.next_start <= clock_timestamp() RETURNING 1)"
+            " SELECT (SELECT n FROM slot), EXISTS (SELECT 1 FROM cas),"
+            "  (SELECT extract(epoch FROM next_start - clock_timestamp()) FROM hosts WHERE host = %s)",
+            (slots, list(held), _HOST_SLOT_LOCK, host, host, delay, host),
+        ).fetchone()
+        return slot, 0.0 if taken else max(float(wait or 0.0), 0.001)
 
     def release_host_slot(self, host: str, slot: int) -> None:
         self.conn.execute("SELECT pg_advisory_unlock(%s::int, hashtext(%s))", (_HOST_SLOT_LOCK, f"{host}#{slot}"))
-
-    def take_host_start(self, host: str, delay: float) -> float:
-        """Start a request to `host` now if its next-allowed time has come (and move that time
-        `delay` seconds on): returns 0.0; else the seconds still to wait. Server clock only."""
-        taken, wait = self.conn.execute(
-            "WITH cas AS (INSERT INTO hosts AS h (host, next_start)"
-            "  VALUES (%s, clock_timestamp() + make_interval(secs => %s))"
-            "  ON CONFLICT (host) DO UPDATE SET next_start = excluded.next_start"
-            "  WHERE h.next_start <= clock_timestamp() RETURNING 1)"
-            " SELECT EXISTS (SELECT 1 FROM cas),"
-            "  (SELECT extract(epoch FROM next_start - clock_timestamp()) FROM hosts WHERE host = %s)",
-            (host, delay, host),
-        ).fetchone()
-        return 0.0 if taken else max(float(wait or 0.0), 0.001)
 
     def defer_host(self, host: str, seconds: float) -> None:
         """No request to `host` for `seconds` (a Retry-After), whichever worker asks next."""

@@ -11,9 +11,8 @@ from datetime import datetime, timezone
 
 from ..article import Article
 from ..search import DateRange
+from ..settings import DEFAULT_DB  # noqa: F401 - the archive path callers default to
 from .rawcodec import compress, decompress  # noqa: F401 - part of the records' interface
-
-DEFAULT_DB = "archive.db"
 
 # The stored article record: `Article`'s fields (less `url`, which is the key, and `reason`:
 # only real articles are stored) plus what the archive keeps about each. Defined once here;

@@ -156,8 +156,22 @@ V10 = """
 CREATE INDEX "idx_articles_published_at" ON "articles" ("published_at");
 """
 
+# Version 11: a site may keep its articles' images too (`download_images`): `article_files` links
+# a kept file to the articles that show it as an image (caption as its text) as well as to those
+# that list it as an attachment, and says which (`kind`).
+V11 = """
+DROP VIEW "article_files";
+CREATE VIEW "article_files" AS SELECT a.url AS article_url, a.site, json_extract(j.value, '$.text') AS text,
+   u.url AS file_url, f.sha256, f.mime, f.size, 'attachment' AS kind
+   FROM articles a JOIN json_each(a.attachments) j
+   JOIN file_urls u ON u.link_url = json_extract(j.value, '$.url') JOIN files f ON f.sha256 = u.sha256
+UNION ALL SELECT a.url, a.site, json_extract(j.value, '$.caption'), u.url, f.sha256, f.mime, f.size, 'image'
+   FROM articles a JOIN json_each(a.images) j
+   JOIN file_urls u ON u.link_url = json_extract(j.value, '$.src') JOIN files f ON f.sha256 = u.sha256;
+"""
+
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps

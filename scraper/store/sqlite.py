@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import sqlite_utils
 
@@ -362,13 +363,6 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
             self.conn.execute(f"UPDATE OR REPLACE url_patterns SET site=? WHERE pattern >= ? AND pattern < ?"
                               f" AND site NOT IN ({others})", (site, netloc + "/", netloc + "0", *run_sites))
 
-    def save_url_patterns(self, site: str, rows: list[tuple[str, int, int, int, int, str | None]]) -> None:
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO url_patterns(site, pattern, fetched, yielded, articles, idle, alias)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(site, *row) for row in rows],
-        )
-
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         rows = self.conn.execute(
             "SELECT url, fetch_url, site, kind, depth, lastmod, discovered_from, attempts,"
@@ -376,7 +370,7 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
             " WHERE state='pending' AND site=? ORDER BY priority, rowid LIMIT ?",
             (site, limit + len(exclude)),
         ).fetchall()
-        items = [FrontierItem(*row[:8], fetched=bool(row[8])) for row in rows if row[0] not in exclude]
+        items = [FrontierItem.from_row(row) for row in rows if row[0] not in exclude]
         return items[:limit]
 
     # -- pages -------------------------------------------------------------------------------
@@ -464,7 +458,7 @@ class CrawlLock:
 
     def __init__(self, db_path: str | Path):
         self.path = f"{db_path}.lock"
-        self._fh = None
+        self._fh: TextIO | None = None
 
     def acquire(self) -> CrawlLock:
         fh = open(self.path, "a+")

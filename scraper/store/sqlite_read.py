@@ -36,13 +36,14 @@ class SqliteReading:
             yield record
 
     def iter_article_json(self, selection: ArticleSelection = ArticleSelection(),
-                          fields: Sequence[str] | None = None) -> Iterator[str]:
-        """Built by SQLite's json_object: no Python object per field, ~3x the rate of
-        json.dumps over dicts."""
+                          fields: Sequence[str] | None = None) -> Iterator[bytes]:
+        """Built by SQLite's json_object and handed over as its UTF-8 bytes: no Python object
+        per field (~3x the rate of json.dumps over dicts) and no text decoded only to be
+        encoded again on the way out."""
         names = _export_fields(fields)
         parts = ", ".join(f"'{n}', " + (f"json(CASE WHEN a.{n} IS NULL OR a.{n} = '' THEN '[]' ELSE a.{n} END)"
                                          if n in JSON_FIELDS else f"a.{n}") for n in names)
-        for (line,) in self._select_articles(f"json_object({parts})", selection):
+        for (line,) in self._select_articles(f"CAST(json_object({parts}) AS BLOB)", selection):
             yield line
 
     def _select_articles(self, columns: str, selection: ArticleSelection) -> QueryResult:
@@ -67,6 +68,8 @@ class SqliteReading:
         """Read from covering indexes only (schema step 9), never from the rows, which hold the
         bodies. The index is named: without statistics the planner would rather walk the
         (site, published_at) index, every row, to save sorting the few changed ones."""
+        run_params: list[int | str | None]
+        new_params: list[int | str | None]
         if since.run_id is not None:
             runs, run_params = "run_id > ?", [since.run_id]
             # new: no version of it was stored by run N or before

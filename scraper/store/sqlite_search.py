@@ -8,7 +8,9 @@ read in one range scan of the index's instances (an `fts5vocab` table), plus the
 for the one place such a word has no trigram of its own (the last two characters of a title or
 body). Only one-character terms, and articles stored since the index was last filled, are
 matched by LIKE over the rows. The sets are combined as the query says (AND of ORs, NOT), so the
-total is exact and costs what reading the index costs.
+total is exact and costs what reading the index costs. One shortcut: once a clause has left few
+candidates, a word that most articles hold (by the index's document counts) is looked for in
+those candidates' rows instead of taking its every occurrence from the index.
 
 The ordering, the same for every query: how many of the terms the title holds, then bm25 of the
 indexed phrases (title weighted), then newest first. Only a bounded set of candidates is ever
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..search import SearchQuery
@@ -31,11 +33,18 @@ _TRIGRAM = 3
 _TITLE_WEIGHT = 10.0
 _RANK = f"bm25({_TITLE_WEIGHT}, 1.0)"
 _HITS = "temp.articles_fts_hits"
+_TERMS = "temp.articles_fts_terms"
 _UNIT = "\U0010ffff"
 _HIT_COLUMNS = "url, site, title, published_at, source, body"
 # Below this many undated-by-rank candidates their dates are read; above it the date index is
 # walked newest first until the page is full (a walk costs ~1/density steps per hit).
 _READ_DATES_UPTO = 2000
+# How many more of FTS5's rank order than the page holds are read at first (title hits and
+# matches outside the query's filters take places in it); four times as many when short.
+_HEAD_SLACK = 64
+# Reading a candidate's row and LIKE over its body costs about this many times taking one more
+# instance of a word from the index (4 µs against 0.3 µs, on 100k records).
+_CHECK_COST = 13
 
 
 def _phrase(text: str) -> str:
@@ -46,12 +55,49 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def attach_vocabulary(conn: sqlite3.Connection) -> None:
+    """Every term instance of the trigram index as a temp table, for two-character terms, and
+    every term with its document count, to estimate them (made before a read-only connection
+    refuses any schema change, temp included)."""
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {_HITS} USING fts5vocab(main, articles_fts, instance)")
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {_TERMS} USING fts5vocab(main, articles_fts, row)")
+
+
+def words_condition(query: SearchQuery) -> tuple[str, dict[str, str]]:
+    """The articles holding `query`'s words (its clauses and exclusions; not its site or
+    dates) as one SQL condition on `rowid`, with named parameters, for a page that adds it to
+    its own filters: the web view's search box, where FTS5 MATCH alone finds no two-character
+    word. Matches as `search` does, from the index (the connection needs `attach_vocabulary`);
+    articles stored since the index was last filled are found once it is, as in any FTS view."""
+    params: dict[str, str] = {}
+
+    def term(text: str) -> str:
+        name = f"w{len(params)}"
+        if len(text) >= _TRIGRAM:
+            params[name] = _phrase(text)
+            return f"rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :{name})"
+        if len(text) == _TRIGRAM - 1:
+            params.update({name: text, name + "lo": text.lower(), name + "hi": text.lower() + _UNIT})
+            return (f"rowid IN (SELECT doc FROM {_HITS} WHERE term >= :{name}lo AND term < :{name}hi"
+                    f" UNION ALL SELECT rowid FROM articles WHERE substr(title, -2) = :{name}"
+                    f" UNION ALL SELECT rowid FROM articles WHERE substr(body, -2) = :{name})")
+        params[name] = _like(text)
+        return (f"rowid IN (SELECT rowid FROM articles WHERE title LIKE :{name} ESCAPE '\\'"
+                f" OR body LIKE :{name} ESCAPE '\\')")
+
+    parts = ["(" + " OR ".join(term(t) for t in clause) + ")" for clause in query.clauses]
+    parts += ["NOT " + term(t) for t in query.excluded]
+    return " AND ".join(parts), params
+
+
 @dataclass
 class _Term:
-    """Where one term occurs: every matching article, and those with it in the title."""
+    """Where one term occurs: every matching article, those with it in the title, and those
+    the FTS5 index holds it for as a phrase (which bm25 ranks)."""
 
     docs: set[int] = field(default_factory=set)
     titles: set[int] = field(default_factory=set)
+    ranked: set[int] = field(default_factory=set)
 
     def add(self, arrays: tuple[str, str]) -> None:
         """Add (docs, titles) given as JSON arrays of rowids."""
@@ -65,19 +111,26 @@ class SqliteSearch:
     conn: sqlite3.Connection
 
     def attach_vocabulary(self) -> None:
-        """Every term instance of the trigram index as a temp table, for two-character terms
-        (made before the read-only connection refuses any schema change, temp included)."""
-        self.conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {_HITS} USING fts5vocab(main, articles_fts, instance)")
+        attach_vocabulary(self.conn)
 
     def search(self, query: SearchQuery, limit: int, offset: int = 0) -> SearchResult:
         upto = self._indexed_upto()
-        terms = {t: self._term(t, upto) for t in dict.fromkeys([*query.terms, *query.excluded])}
-        matches = set.intersection(*(set().union(*(terms[t].docs for t in clause)) for clause in query.clauses))
+        terms: dict[str, _Term] = {}
+        matches = self._filtered(query)
+        # clauses the FTS index answers first, then two-character words, single characters
+        # last: the ones taken from an index leave candidates the others may be checked in
+        for clause in sorted(query.clauses, key=lambda c: -min(min(len(t) for t in c), _TRIGRAM)):
+            if matches is not None and self._check_instead(clause, len(matches)):
+                terms.update((t, self._checked(t, matches)) for t in clause)
+            else:
+                terms.update((t, terms.get(t) or self._term(t, upto)) for t in clause)
+            docs = set().union(*(terms[t].docs for t in clause))
+            matches = docs if matches is None else matches & docs
+        assert matches is not None          # a query has a clause (parse_query)
         for term in query.excluded:
-            matches -= terms[term].docs
-        filtered = self._filtered(query)
-        if filtered is not None:
-            matches &= filtered
+            excluded = (self._checked(term, matches) if self._check_instead((term,), len(matches))
+                        else terms.get(term) or self._term(term, upto))
+            matches -= excluded.docs
         page = self._page(query, terms, matches, limit + offset)[offset:]
         hits = []
         if page:
@@ -107,6 +160,7 @@ class SqliteSearch:
                 "SELECT json_group_array(rowid), (SELECT json_group_array(rowid) FROM articles_fts"
                 " WHERE articles_fts MATCH ?2) FROM articles_fts WHERE articles_fts MATCH ?1",
                 (_phrase(term), "title : " + _phrase(term))).fetchone())
+            found.ranked = set(found.docs)
         elif len(term) == _TRIGRAM - 1:
             self.attach_vocabulary()
             prefix = term.lower()       # the trigram tokenizer folds case
@@ -124,6 +178,32 @@ class SqliteSearch:
                 "SELECT json_group_array(rowid), json_group_array(rowid) FILTER (WHERE title LIKE ?1 ESCAPE '\\')"
                 " FROM articles WHERE rowid > ?2 AND (title LIKE ?1 ESCAPE '\\' OR body LIKE ?1 ESCAPE '\\')",
                 (_like(term), upto)).fetchone())
+        return found
+
+    def _check_instead(self, clause: Sequence[str], candidates: int) -> bool:
+        """Whether to look for the clause's words in the rows of the articles still in the
+        running (`_checked`) rather than take every article that has them from the index: a
+        single character has no index; a two-character word in most articles (发展 in 3 of 4)
+        costs more instances than the few candidates a rarer word left cost rows to read."""
+        if any(len(t) < _TRIGRAM - 1 for t in clause):
+            return True
+        if any(len(t) >= _TRIGRAM for t in clause):
+            return False
+        self.attach_vocabulary()
+        estimate = sum(self.conn.execute(
+            f"SELECT COALESCE(SUM(doc), 0) FROM {_TERMS} WHERE term >= ? AND term < ?",
+            (t.lower(), t.lower() + _UNIT)).fetchone()[0] for t in clause)
+        return estimate > _CHECK_COST * candidates
+
+    def _checked(self, term: str, candidates: set[int]) -> _Term:
+        """The `candidates` holding `term`, read from their rows."""
+        found = _Term()
+        if candidates:
+            found.add(self.conn.execute(
+                "SELECT json_group_array(rowid), json_group_array(rowid) FILTER (WHERE title LIKE ?1 ESCAPE '\\')"
+                " FROM articles WHERE rowid IN (SELECT value FROM json_each(?2))"
+                " AND (title LIKE ?1 ESCAPE '\\' OR body LIKE ?1 ESCAPE '\\')",
+                (_like(term), json.dumps(list(candidates)))).fetchone())
         return found
 
     def _filtered(self, query: SearchQuery) -> set[int] | None:
@@ -152,28 +232,28 @@ class SqliteSearch:
             for doc in terms[term].titles & matches:
                 title_hits[doc] = title_hits.get(doc, 0) + 1
         ranked = [t for t in query.terms if len(t) >= _TRIGRAM]
-        scores: dict[int, float] = {}
-        rest: list[int] | None = []
-        scorable = title_hits.keys() & set().union(*(terms[t].docs for t in ranked))
-        size = count + len(scorable) + 64
-        while ranked:
+        scorable = set().union(*(terms[t].ranked for t in ranked))
+        by_date = self._newest_first(title_hits)
+        size = count + _HEAD_SLACK + len(scorable.intersection(title_hits))   # bm25 puts title hits first
+        while True:
             # FTS5's rank order, only as far as the page needs: bm25 is computed for every
             # phrase match inside SQLite (C), but only the head of the order is read back
-            scores = dict(self.conn.execute(
+            scores: dict[int, float] = dict(self.conn.execute(
                 "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? AND rank MATCH ?"
-                " ORDER BY rank LIMIT ?", (" OR ".join(_phrase(t) for t in ranked), _RANK, size)))
+                " ORDER BY rank LIMIT ?", (" OR ".join(_phrase(t) for t in ranked), _RANK, size))) if ranked else {}
             complete = len(scores) < size
-            if complete or scorable <= scores.keys():
-                rest = self._ranked_rest(scores, matches, title_hits, count, complete)
+            # a scorable title hit beyond the head ranks below every article in it
+            page = sorted(by_date, key=lambda d: (-title_hits[d], d not in scorable, d not in scores,
+                                                  scores.get(d, 0.0)))[:count]
+            if complete or not any(d in scorable and d not in scores for d in page):
+                rest = self._ranked_rest(scores, matches, title_hits, count - len(page), complete)
                 if rest is not None:
                     break
             size *= 4
-        page = self._newest_first(title_hits)
-        page.sort(key=lambda d: (-title_hits[d], d not in scores, scores.get(d, 0.0)))
-        del page[count:]
-        page += (rest or [])[:count - len(page)]
+        page += rest
         if len(page) < count:
-            page += self._newest(matches.difference(title_hits, scores), query, count - len(page))
+            unranked = matches.difference(title_hits, scorable)
+            page += self._newest(unranked, query, count - len(page))
         return page
 
     def _ranked_rest(self, scores: dict[int, float], matches: set[int], skip: dict[int, int], count: int,
@@ -181,6 +261,8 @@ class SqliteSearch:
         """The best `count` matches outside the title tier that a phrase ranks, from the head
         of FTS5's rank order in `scores` (the dict keeps it), ties at the cut broken by date
         like everywhere else; None when that head ends before the cut is certain."""
+        if count <= 0:
+            return []
         chosen: list[int] = []
         for doc, score in scores.items():
             if doc in matches and doc not in skip:

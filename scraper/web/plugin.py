@@ -4,18 +4,25 @@
   that reads `pages.raw` as NULL: the stored page bytes are never shown, downloaded or returned
   by the JSON API or custom SQL;
 - `images` / `attachments` JSON columns render as lists of links;
-- an article's title and URL link to the canned query showing its versions.
+- an article's title and URL link to the canned query showing its versions;
+- the search box of the article tables speaks `scraper search`'s syntax (quotes, OR, -word) and
+  finds two-character words, which FTS5's trigram MATCH alone never does: `_search` on those
+  tables is renamed `_words` before Datasette sees it, and `_words` becomes the archive's own
+  match condition (JSON API included: `articles.json?_search=招生` works).
 """
 from __future__ import annotations
 
 import json
 import sqlite3
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import hookimpl
+from datasette.filters import FilterArguments
 from markupsafe import Markup, escape
 
 from ..changes import diff_versions
+from ..search import parse_query
+from ..store.sqlite_search import attach_vocabulary, words_condition
 
 _HIDDEN_COLUMNS = {("pages", "raw"), ("files", "content")}
 _ARTICLE_TABLES = {"articles", "article_list"}
@@ -38,7 +45,43 @@ def line_diff(old: str | None, new: str | None, version: int | None = None) -> s
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("line_diff", 3, line_diff, deterministic=True)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone():
+        attach_vocabulary(conn)
     conn.set_authorizer(_hide_raw)
+
+
+def _searched_table(path: str) -> bool:
+    """Whether `path` shows an article table (HTML or JSON)."""
+    return path.rsplit("/", 1)[-1].split(".", 1)[0] in _ARTICLE_TABLES
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Rename `_search` to `_words` on the article tables (see the module doc); an empty search
+    box searches for nothing, so it is dropped."""
+    def wrap(app):
+        async def renamed(scope, receive, send):
+            if scope.get("type") == "http" and _searched_table(scope.get("path", "")) and b"_search=" in scope.get(
+                    "query_string", b""):
+                pairs = [("_words" if k == "_search" else k, v)
+                         for k, v in parse_qsl(scope["query_string"].decode("utf-8"), keep_blank_values=True)
+                         if not (k == "_search" and not v.strip())]
+                scope = dict(scope, query_string=urlencode(pairs).encode("utf-8"))
+            await app(scope, receive, send)
+        return renamed
+    return wrap
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    text = request.args.get("_words")
+    if table not in _ARTICLE_TABLES or not text:
+        return None
+    try:
+        condition, params = words_condition(parse_query(text))
+    except ValueError:                  # only -words: nothing asked for
+        condition, params = "0", {}
+    return FilterArguments([condition], params, [f'search matches "{text}"'], {"search": text})
 
 
 def _json_list(value: str) -> Markup | None:
