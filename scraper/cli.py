@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from .settings import DEFAULT_DB, Config, RunSettings, Settings, describe, load_config, load_sites
+from .settings import DEFAULT_DB, Config, ConfigError, RunSettings, Settings, describe, load_config, load_sites
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,9 +48,21 @@ def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     sys.exit(code)
 
 
+def _os_error(exc: OSError) -> str:
+    """An OSError in plain words, naming the file (`out/x.json: No such file or directory`),
+    not Python's `[Errno 2] …` form."""
+    if not exc.strerror:
+        return str(exc)
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    return ": ".join([" → ".join(names), exc.strerror] if names else [exc.strerror])
+
+
 class _Main(click.Group):
-    """The command group; a reader that closed our stdout (`scraper export | head -1`) got what
-    it wanted, so that ends the command quietly with exit code 0."""
+    """The command group, and the one place where what a command could not do becomes an exit
+    code and one line on stderr instead of a traceback: an archive that is busy (3), missing,
+    damaged or not ours (1), a bad sites.toml (1), a file that cannot be read or written (1),
+    Ctrl-C (130). A reader that closed our stdout (`scraper export | head -1`) got what it
+    wanted, so that ends the command quietly with exit code 0."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -60,6 +72,45 @@ class _Main(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(EXIT_OK)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (ConfigError, OSError, RuntimeError) as exc:
+            from .store import ArchiveBusy, ArchiveError   # not at the top: `scraper --help` stays quick
+
+            if isinstance(exc, ArchiveBusy):
+                _fail(str(exc), EXIT_BUSY)
+            if isinstance(exc, (ArchiveError, ConfigError)):
+                _fail(str(exc))
+            if isinstance(exc, OSError):
+                _fail(_os_error(exc))
+            raise
+
+
+def stdout_console(**options) -> Console:
+    """A rich console on stdout whose closed pipe (`scraper stats | head -1`) ends the command
+    like any other closed pipe (rich's own handling exits with 1)."""
+    from rich.console import Console
+
+    class _PipedConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _PipedConsole(**options)
+
+
+def _text_streams() -> None:
+    """Data written to a pipe or a file is UTF-8 whatever the locale (what JSON, CSV and the
+    archive hold); a terminal that cannot show a character gets a `?` instead of a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)   # absent on test runners' captures
+        if reconfigure is None or (stream.encoding or "").lower().replace("-", "") == "utf8":
+            continue
+        if stream.isatty():
+            reconfigure(errors="replace")
+        else:
+            reconfigure(encoding="utf-8")
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,6 +133,7 @@ def main(verbose: int, log_file: str | None) -> None:
     \b
     Environment: SCRAPER_DB is the default for --db.
     """
+    _text_streams()
     _setup_logging(verbose, log_file)
 
 
@@ -92,11 +144,11 @@ def _setup_logging(verbose: int, log_file: str | None) -> None:
     try:
         handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
     except OSError as exc:
-        raise click.BadParameter(str(exc), param_hint="--log-file") from exc
+        raise click.BadParameter(_os_error(exc), param_hint="--log-file") from exc
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("scraper.run").setLevel(min(level, logging.INFO))
-    for noisy in ("httpx", "httpcore"):      # one line per request is ours (-vv), not theirs
+    for noisy in ("httpx", "httpcore", "asyncio"):   # one line per request is ours (-vv), not theirs
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -118,18 +170,12 @@ def _progress_printer(enabled: bool):
 
 
 def run_crawl(start: Callable[..., CrawlReport], **kwargs) -> CrawlReport:
-    """Run `crawl` or `work` with a progress line, turning archive errors into exit codes."""
-    from .store import ArchiveBusy, ArchiveError
-
+    """Run `crawl` or `work` with a progress line."""
     progress, status = _progress_printer(sys.stderr.isatty())
     if status:
         status.start()
     try:
         return start(progress=progress, **kwargs)
-    except ArchiveBusy as exc:
-        _fail(str(exc), EXIT_BUSY)
-    except (ArchiveError, OSError) as exc:            # e.g. the archive's folder does not exist
-        _fail(str(exc))
     finally:
         if status:
             status.stop()
@@ -176,8 +222,6 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
         sites += sites_from_urls(urls, settings, same_site) if urls else []
     except InvalidStartURL as exc:
         raise click.UsageError(str(exc)) from exc
-    except (ValueError, OSError) as exc:
-        _fail(str(exc))
     args = {"urls": list(urls), "config": config, "max_pages": max_pages, "max_duration": max_duration,
             "concurrency": concurrency, "same_site": same_site,
             **{k: v for k, v in overrides.items() if v is not None}}
@@ -239,12 +283,8 @@ def migrate_cmd(source: str, destination: str):
     """Copy an archive between SQLite and PostgreSQL (either way), then check every table: the
     same row count and content hash on both sides. Prints what each table holds."""
     from .migrate import migrate
-    from .store import ArchiveError
 
-    try:
-        copied = migrate(source, destination)
-    except ArchiveError as exc:
-        _fail(str(exc))
+    copied = migrate(source, destination)
     for c in copied:                      # tab-separated: table, rows, content hash
         click.echo(f"{c.table}\t{c.rows}\t{c.digest}")
     click.echo(f"copied and verified {sum(c.rows for c in copied)} rows", err=True)
@@ -260,11 +300,7 @@ def config_group() -> None:
 def config_check_cmd(file: str) -> None:
     """Check FILE (every problem on its own line, with its line number) and print the effective
     settings of the run and of each site: [defaults] and built-in defaults filled in."""
-    try:
-        config = load_config(file)
-    except (ValueError, OSError) as exc:
-        _fail(str(exc))
-    click.echo(describe(config))
+    click.echo(describe(load_config(file)))
 
 
 @main.command("extract")
@@ -296,7 +332,7 @@ def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None
             try:
                 content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
             except OSError as exc:
-                click.echo(f"error: {exc}", err=True)
+                click.echo(f"error: {_os_error(exc)}", err=True)
                 failed += 1
                 continue
             charset, page_url = None, url
@@ -310,13 +346,13 @@ def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None
 
 
 async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:
-    from .fetch import Fetcher
+    from .fetch import Fetcher, failure_text
     from .urls import Scope
 
     async with Fetcher(Settings(delay=0), Scope([url])) as fetcher:
         result = await fetcher.fetch(url)
     if not result.ok:
-        _fail(f"could not fetch {url}: {result.reason}")
+        _fail(f"could not fetch {url}: {failure_text(result)}")
     return result.content or b"", result.charset, result.final_url
 
 
@@ -327,15 +363,9 @@ async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:
 def reextract_cmd(db: str, site: str | None, config: str | None):
     """Extract every stored page again (after an upgrade or a selector change); no fetching."""
     from .reextract import reextract
-    from .store import ArchiveBusy, ArchiveError
 
-    try:
-        overrides = {s.name: s.extract for s in load_sites(config)} if config else None
-        counts = reextract(db, site=site, overrides=overrides)
-    except ArchiveBusy as exc:
-        _fail(str(exc), EXIT_BUSY)
-    except (ArchiveError, ValueError, OSError) as exc:
-        _fail(str(exc))
+    overrides = {s.name: s.extract for s in load_sites(config)} if config else None
+    counts = reextract(db, site=site, overrides=overrides)
     click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no stored pages", err=True)
 
 
@@ -347,16 +377,8 @@ def demo_cmd(db: str, rows: int):
     """Serve the bundled fixture news sites on 127.0.0.1, crawl them into the archive and show
     what was archived. Needs no internet; leaves nothing running."""
     from .demo import run_demo
-    from .store import ArchiveBusy, ArchiveError
 
-    try:
-        from rich.console import Console
-
-        run_demo(db, sample_rows=rows, console=Console())
-    except ArchiveBusy as exc:
-        _fail(str(exc), EXIT_BUSY)
-    except (ArchiveError, FileNotFoundError) as exc:
-        _fail(str(exc))
+    run_demo(db, sample_rows=rows, console=stdout_console())
 
 
 from . import cli_read  # noqa: E402,F401  (registers the reading commands on `main`)

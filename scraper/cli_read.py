@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import _fail, db_option, main
+from .cli import _fail, db_option, main, stdout_console
 from .formats import FORMATS, WRITERS
 
 # The archive, export and search modules are imported by the commands that use them, so that
@@ -53,8 +53,7 @@ def print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
     """Write rows to stdout as a table, JSON, JSON Lines or CSV; returns the row count."""
     if fmt != "table":
         return WRITERS[fmt](_records(result, fmt in ("json", "jsonl")), sys.stdout)
-    from rich.console import Console   # here, not at the top: `scraper --help` need not load rich
-    from rich.table import Table
+    from rich.table import Table   # here, not at the top: `scraper --help` need not load rich
 
     table = Table(*result.columns, title=title, title_justify="left")
     count = 0
@@ -62,7 +61,7 @@ def print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
         table.add_row(*("" if v is None else _cell(v) for v in row))
         count += 1
     # off a terminal nobody wraps for us: never squeeze columns (URLs would be cut)
-    console = Console() if sys.stdout.isatty() else Console(width=100_000)
+    console = stdout_console() if sys.stdout.isatty() else stdout_console(width=100_000)
     console.print(table)
     return count
 
@@ -168,7 +167,7 @@ def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, si
     """Write the selected articles as JSON Lines, a JSON array, CSV or Markdown — streaming, in
     constant memory, Chinese kept readable — or their raw responses as WARC."""
     from .export import export_articles, export_markdown_dir, export_to_file
-    from .store import ArchiveError, ArticleSelection
+    from .store import ArticleSelection
 
     selection = ArticleSelection(site=site, dates=_dates(since, until), run_id=run_id,
                                  changed_since_run=changed_since_run, where=where)
@@ -188,7 +187,7 @@ def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, si
         raise                         # `| head` closed the pipe: click exits quietly
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    except (ArchiveError, RuntimeError, OSError) as exc:
+    except RuntimeError as exc:        # ArchiveError, a missing extra; OSError: the main group's handler
         _fail(str(exc))
     click.echo(f"exported {count} article(s)", err=True)
     if count == 0 and site:
@@ -232,15 +231,16 @@ def serve_cmd(db: str, host: str, port: int):
     and source, canned queries, each article with its earlier versions. Needs the `web` extra:
     pip install 'scraper[web]'. Its JSON API answers scripts too, e.g.
     /archive/articles.json?_search=乡村振兴&_shape=array"""
-    from .web import serve
+    from .web import build_app, serve
 
     if not Path(db).exists():
         _fail(f"no archive at {db} (run `scraper crawl` or `scraper demo` first)")
-    click.echo(f"serving {db} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     try:
-        serve(db, host, port)
+        app = build_app(db)
     except RuntimeError as exc:
         _fail(str(exc))
+    click.echo(f"serving {db} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    serve(app, host, port)
 
 
 @main.command("changes")

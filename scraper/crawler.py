@@ -79,6 +79,7 @@ TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern'
 _EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → what its fetch expects (else page)
 MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
+_HOLD_POLL = 0.05                       # seconds between two looks at the frontier while hubs are held
 _SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learned pattern yields
 _HOLD_EXCHANGE = 5.0    # seconds of an exchange after which an urgent page stops holding hub URLs (pages answer in < 1 s)
 # On a shared archive, how often a site with nothing pending asks the frontier again (seconds)
@@ -288,7 +289,10 @@ class _SiteCrawl:
             elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
                 self._skip(item, Reason.LOW_YIELD)
             elif self._held(item, pattern):
-                self.queue.clear()          # claimed again, in priority order, once those are in
+                # claimed again, in priority order, once those are in; not asked for again at
+                # every worker's turn meanwhile (each turn is a query)
+                self.queue.clear()
+                self._empty_until = time.monotonic() + _HOLD_POLL
                 return None, asked
             else:
                 return item, asked
@@ -401,7 +405,8 @@ class _SiteCrawl:
             await asyncio.sleep(0.01)
             return True
         if item is None:
-            self.budget.defer(self.site.name, None, busy)
+            if asked or busy is not None:   # else it did not look: its head stands meanwhile
+                self.budget.defer(self.site.name, None, busy)
             if self.inflight or not asked:
                 await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
             elif self.archive.claimed_elsewhere(self.site.name):

@@ -50,6 +50,8 @@ def run_demo(db: str | Path, sample_rows: int = 10, console: Console | None = No
     console = console or Console()
     started = time.monotonic()
     report, origins = crawl_demo(db)
+    if report.outcome == "interrupted":   # Ctrl-C: a half-crawled demo is nothing to show
+        raise KeyboardInterrupt
     elapsed = time.monotonic() - started
     with open_archive(db, readonly=True) as archive:
         total, found = archive.field_counts(TEXT_FIELDS, DEMO_PREFIX)

@@ -36,6 +36,8 @@ def first(text: str, field: str) -> str | None:
     ("作者：某某研究院院长、研究员王立新", "author", "王立新"),     # credentials before the name
     ("作者：某某大学经济学院教授 张华", "author", "张华"),
     ("作者：本报记者王丽", "author", "王丽"),
+    ("作者：某某大学 教授", "author", None),                      # a badge of credentials, no name
+    ("作者：By Wang Li", "author", "Wang Li"),
     ("（作者系某某大学马克思主义学院教授）", "author", None),    # a clause about the writer
     ("作者为本报特约评论员", "author", None),
     ("来源：微信公众号“某某发布”", "source", "某某发布"),         # self-media repost: the account
@@ -256,3 +258,39 @@ def test_share_card_repeating_the_headline_under_the_header_is_no_header():
             "<div class='share-box'><div class='share-title'>某某县举办农民丰收节</div><span>分享到：</span></div>"
             f"<div class='content'>{_PARAS}</div></div></body></html>")
     assert extract_article(html, "https://www.example.com/a/2.html").published_at == "2024-09-22"
+
+
+def _platform_page(account: str, note: str = "", more: str = "查看TA的文章>") -> str:
+    # a self-media platform: the account card in the left column, the article in the middle
+    card = (f"<div class='column left'><div class='user-info'><h4><a href='/u/1'>{account}</a></h4>"
+            f"<dl class='user-num'><dd>7.4万文章</dd><dd>418亿总阅读</dd></dl>"
+            f"<div class='user-more'><a href='/u/1'>{more}</a></div></div></div>")
+    return ("<html><head><meta charset='utf-8'><title>某某队晋级决赛_某某号</title></head><body>"
+            f"<div class='head-nav'><a href='/'>首页</a> <a href='/ty/'>体育</a></div>{card}"
+            "<div class='text'><h1>某某队晋级决赛</h1><div class='article-info'>2024-05-20 06:48</div>"
+            f"<article class='article'>{_PARAS}{note}</article></div></body></html>")
+
+
+@pytest.mark.parametrize("account,note,author,source", [
+    ("篮球广角", "", "篮球广角", None),                       # the account is the writer
+    ("某某经济网", "", None, "某某经济网"),                   # an outlet's account is the source
+    ("篮球广角", "<p>（本文来源：某某日报 作者：王立新）</p>", "王立新", "某某日报"),   # the page's own credit wins
+])
+def test_publishing_account_card(account, note, author, source):
+    art = extract_article(_platform_page(account, note), "https://www.example.com/a/780060546_458722")
+    assert (art.author, art.source) == (author, source)
+
+
+def test_box_without_a_link_to_the_accounts_articles_is_no_card():
+    art = extract_article(_platform_page("篮球广角", more="更多推荐>"), "https://www.example.com/a/1_2")
+    assert art.author is None
+
+
+@pytest.mark.parametrize("line,want", [
+    ("王丽 发表于 2024-5-6 10:20:30 | 只看该作者", {"author": "王丽"}),    # forums, blogs
+    ("某某日报 发布于 2024-05-06", {"source": "某某日报"}),
+    ("原创 发布于 2024-05-06", {}),
+    ("首页 > 新闻 发布于 2024-05-06", {}),
+])
+def test_poster_before_posted_at(line, want):
+    assert unlabelled_values(line) == want

@@ -103,3 +103,22 @@ def test_a_worker_stopped_by_its_budget_gives_its_claims_back(pg_url):
         _wait(_workers(pg_url, 1))
         with open_archive(pg_url, readonly=True) as a:
             assert {r["url"] for r in a.iter_articles()} == farm.article_urls()
+
+
+def test_a_worker_leases_a_sites_urls_only_as_it_fetches_them(pg_url):
+    """No hoarding: with one request at a time per host, a worker holds at most one URL of a
+    site (the one it is fetching), so another worker with free request slots finds the rest."""
+    with SiteFarm(sites=1, articles=6, latency=0.1) as farm:
+        crawl(_sites(farm), pg_url, run=RUN, work=False)
+        [worker] = _workers(pg_url, 1)
+        most = 0
+        with open_archive(pg_url, readonly=True) as a:
+            while worker.poll() is None:
+                leased = a.query("SELECT COUNT(*) FROM frontier WHERE state = 'pending'"
+                                 " AND lease_until >= now()").first()[0]
+                most = max(most, leased)
+                time.sleep(0.02)
+        _wait([worker])
+        assert 0 < most <= 1
+        with open_archive(pg_url, readonly=True) as a:
+            assert {r["url"] for r in a.iter_articles()} == farm.article_urls()

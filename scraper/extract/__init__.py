@@ -14,6 +14,7 @@ from ..article import Article
 from ..decode import decode_html
 from ..htmltree import parse_html
 from .body import BodyRange, body_lines, body_text, extend_lead, find_body
+from .card import account_credit
 from .classify import garbage_reason, is_list_page
 from .dates import date_from_url
 from .dom import Page, build_page, cycle_collection_paused
@@ -157,6 +158,10 @@ def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile) -> tu
         art.author = next((a for a in (byline_author(page.lines[i].text, bare=bare) for i, bare in edges) if a), None)
         if art.author:
             art.evidence["author"] = "pattern"
+    credit = account_credit(page) if art.author is None else None
+    if credit and getattr(art, credit[0]) is None:   # a page naming no writer: the account's card
+        setattr(art, credit[0], credit[1])
+        art.evidence[credit[0]] = "markup"
     base = base_url(page, url)
     art.canonical_url = canonical(page, base)
     art.prev_url, art.next_url = prev_next(page, base)
@@ -164,3 +169,4 @@ def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile) -> tu
         art.images = images(page, rng.block, first, rng.last, base)
         art.attachments = attachments(page, first, rng.last + _ATTACHMENT_TAIL, base)
     return kept, title_line, head.dated
+

@@ -111,12 +111,16 @@ def _errors_translated(cls: type) -> type:
     return cls
 
 
-def _query_error(exc: sqlite3.Error, path: str, time_limit: float | None) -> ArchiveError:
-    """The user's query failed: say why in their terms."""
+def _query_error(exc: sqlite3.Error, path: str, time_limit: float | None, deadline: float | None) -> BaseException:
+    """The user's query failed: say why in their terms. SQLite calls both a query past its
+    deadline and Ctrl-C (met inside the progress handler, which swallows it) "interrupted":
+    the clock tells them apart, and Ctrl-C stays a KeyboardInterrupt."""
     message = str(exc)
     if any(word in message for word in ("readonly", "read-only", "query_only", "authoriz")):
         return ArchiveError("the archive is opened read-only: only SELECT-like statements are allowed")
-    if message == "interrupted" and time_limit is not None:
+    if message == "interrupted":
+        if deadline is None or time.monotonic() < deadline:
+            return KeyboardInterrupt()
         return ArchiveError(f"the query ran longer than its time limit ({time_limit:g} s) and was stopped")
     return archive_error(exc, path, plain=True)
 
@@ -180,6 +184,8 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
 
     def _open(self) -> None:
         readonly = self.readonly
+        if Path(self.path).is_dir():
+            raise ArchiveError(f"{self.path} is a folder: --db names the archive file, e.g. {Path(self.path) / 'archive.db'}")
         if readonly:
             if not Path(self.path).exists():
                 raise ArchiveError(f"no archive at {self.path} (run `scraper crawl` or `scraper demo` first)")
@@ -196,6 +202,8 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
         self._group: _Group | None = None
         self.db = sqlite_utils.Database(conn)
         if readonly:
+            if not self._stored_version():
+                raise ArchiveError(f"{self.path} is an empty SQLite file, not an archive yet (run `scraper crawl` first)")
             conn.set_authorizer(_read_only_authorizer)   # last: the set-up above sets pragmas
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
@@ -212,6 +220,10 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
         if "meta" in tables:
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             return int(row[0]) if row else 0
+        if tables:      # another program's database: adding our tables to it would be a surprise
+            shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+            raise ArchiveError(f"{self.path} is another program's SQLite database (tables: {shown}), not a scraper "
+                               "archive: give --db a new file")
         return 0
 
     def _migrate(self) -> None:
@@ -378,23 +390,23 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
     # -- reading -----------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = (), *,
               time_limit: float | None = None) -> QueryResult:
-        if time_limit is not None:
-            deadline = time.monotonic() + time_limit
+        deadline = None if time_limit is None else time.monotonic() + time_limit
+        if deadline is not None:
             self.conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
         try:
             cursor = self.conn.execute(sql, params if isinstance(params, Mapping) else tuple(params))
         except sqlite3.Error as exc:
-            raise _query_error(exc, self.path, time_limit) from exc
-        return QueryResult([d[0] for d in cursor.description or ()], self._rows(cursor, time_limit))
+            raise _query_error(exc, self.path, time_limit, deadline) from exc
+        return QueryResult([d[0] for d in cursor.description or ()], self._rows(cursor, time_limit, deadline))
 
-    def _rows(self, cursor: sqlite3.Cursor, time_limit: float | None) -> Iterator[tuple]:
+    def _rows(self, cursor: sqlite3.Cursor, time_limit: float | None, deadline: float | None) -> Iterator[tuple]:
         try:                            # a damaged page may first be read mid-way
             # not `yield from`: that would pass close() on to the cursor, and a reader abandoned
             # after its archive was closed (`export | head`) would then fail on a closed database
             for row in cursor:
                 yield row
         except sqlite3.Error as exc:
-            raise _query_error(exc, self.path, time_limit) from exc
+            raise _query_error(exc, self.path, time_limit, deadline) from exc
 
     def stats(self) -> list[tuple[str, QueryResult]]:
         outcomes = self.query("SELECT COALESCE(reason, 'ok') AS reason, COUNT(*) AS pages FROM pages"

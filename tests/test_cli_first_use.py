@@ -1,0 +1,148 @@
+"""What a first-time user runs into: the wrong file as --db, an output folder that does not
+exist, Ctrl-C, a closed pipe, a terminal that is not UTF-8. Each ends in one line and an exit
+code, never a traceback, and never changes a file that is not ours."""
+from __future__ import annotations
+
+import _thread
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scraper.cli import main
+from scraper.store import open_archive
+
+ENDLESS_QUERY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def scraper(*args: str, env: dict | None = None, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "scraper", *args], env=env, **kwargs)
+
+
+@pytest.fixture
+def archive(tmp_path) -> str:
+    path = str(tmp_path / "archive.db")
+    open_archive(path).close()
+    return path
+
+
+def _tables(path: Path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+
+
+@pytest.mark.parametrize("command", [["crawl", "http://127.0.0.1:9/"], ["query", "SELECT 1"], ["stats"],
+                                     ["export"], ["reextract"], ["demo"]])
+def test_another_programs_database_is_refused_and_left_alone(tmp_path, command):
+    other = tmp_path / "notes.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER, text TEXT)")
+    result = run(*command, "--db", str(other))
+    assert result.exit_code == 1
+    assert "another program's SQLite database (tables: notes)" in result.output
+    assert "Traceback" not in result.output
+    assert _tables(other) == ["notes"]          # none of our tables were added to it
+
+
+def test_a_folder_or_an_empty_file_as_db_says_what_it_is(tmp_path):
+    for command in (["query", "SELECT 1"], ["crawl", "http://127.0.0.1:9/"]):
+        result = run(*command, "--db", str(tmp_path))
+        assert result.exit_code == 1
+        assert f"{tmp_path} is a folder: --db names the archive file" in result.output
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = run("stats", "--db", str(empty))
+    assert result.exit_code == 1 and "empty SQLite file, not an archive yet" in result.output
+
+
+def test_file_errors_name_the_file_without_errno(archive, tmp_path):
+    result = run("export", "--db", archive, "-o", str(tmp_path / "missing" / "out.jsonl"))
+    assert result.exit_code == 1
+    assert result.output.startswith("error: ") and "No such file or directory" in result.output
+    assert "Errno" not in result.output
+    result = run("extract", str(tmp_path / "missing.html"))
+    assert result.exit_code == 1 and "missing.html: No such file or directory" in result.output
+
+
+def test_ctrl_c_in_a_query_is_an_interruption_not_a_time_limit(archive):
+    # what a SIGINT does to the main thread while SQLite runs the query
+    threading.Timer(0.5, _thread.interrupt_main).start()
+    result = CliRunner().invoke(main, ["query", ENDLESS_QUERY, "--db", archive, "--time-limit", "60"])
+    assert result.exit_code == 130
+    assert "interrupted" in result.output and "time limit" not in result.output
+
+
+def test_a_query_past_its_time_limit_still_says_so(archive):
+    result = run("query", ENDLESS_QUERY, "--db", archive, "--time-limit", "0.2")
+    assert result.exit_code == 1 and "longer than its time limit (0.2 s)" in result.output
+
+
+@pytest.mark.parametrize("command", [["stats"], ["query", "SELECT name FROM sqlite_master"]])
+def test_a_table_into_a_closed_pipe_ends_quietly_with_0(archive, command):
+    """rich's own handling of a closed pipe exits with 1; ours is the `| head` rule: 0."""
+    proc = scraper(*command, "--db", archive, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()                         # the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err
+
+
+def test_a_terminal_that_is_not_utf8_gets_utf8_data_not_a_traceback(tmp_path):
+    sites = tmp_path / "sites.toml"
+    sites.write_text('[[site]]\nname = "临江大学"\nstart_urls = ["https://news.example.edu.cn/"]\n', encoding="utf-8")
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    env.pop("PYTHONIOENCODING", None)
+    proc = scraper("config", "check", str(sites), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
+    assert "site 临江大学:" in out.decode("utf-8")
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"\x00\x01\xfe binary", "sites.toml:1: not UTF-8 text: save sites.toml as UTF-8"),
+    ('[[site]]\nname = "临江"\n'.encode("gbk"), "sites.toml:2: not UTF-8 text"),
+    (b'[[site]]\nname = "a"\nstart_urls = ["http://a.cn/"\n', "sites.toml:3: TOML syntax: "),
+    (b'[site]\nname = "a"\nstart_urls = ["http://a.cn/"]\n', "sites.toml: [site] must be [[site]], in double brackets"),
+    (b'[defaults]\n[defaults.extract]\ntitle = "h1"\n[[site]]\nname = "a"\nstart_urls = ["http://a.cn/"]\n',
+     "sites.toml:2: unknown key 'extract'"),
+])
+def test_sites_toml_that_is_not_what_it_should_be_gets_file_line_what(tmp_path, content, expected):
+    sites = tmp_path / "sites.toml"
+    sites.write_bytes(content)
+    result = run("config", "check", str(sites))
+    assert result.exit_code == 1
+    assert f"error: {tmp_path}/{expected}" in result.output
+
+
+def test_a_sites_toml_saved_with_a_bom_is_read(tmp_path):
+    sites = tmp_path / "sites.toml"
+    sites.write_bytes('\ufeff[[site]]\nname = "临江"\nstart_urls = ["http://a.cn/"]\n'.encode("utf-8"))
+    result = run("config", "check", str(sites))
+    assert result.exit_code == 0 and "site 临江:" in result.output
+
+
+def test_serve_without_datasette_says_what_to_install_before_claiming_to_serve(archive, monkeypatch):
+    import scraper.web
+
+    def missing():
+        raise RuntimeError("`scraper serve` needs Datasette: pip install 'scraper[web]'")
+
+    monkeypatch.setattr(scraper.web, "_datasette", missing)
+    result = run("serve", "--db", archive)
+    assert result.exit_code == 1
+    assert "pip install 'scraper[web]'" in result.output and "serving" not in result.output
+
+
+def test_a_log_file_in_a_missing_folder_is_a_usage_error_naming_it(tmp_path):
+    result = CliRunner().invoke(main, ["--log-file", str(tmp_path / "no" / "crawl.log"), "stats"])
+    assert result.exit_code == 2
+    assert "crawl.log: No such file or directory" in result.output and "Errno" not in result.output
