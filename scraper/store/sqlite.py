@@ -321,7 +321,8 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
 
     def update_search_index(self) -> int:
         """Index, in one statement, the articles above `search_indexed.upto` (schema step 6):
-        one batch costs less than a trigger per row and runs once the crawl's loop is done."""
+        a batch costs less than a trigger per row. A crawl fills it every few articles (while its
+        workers parse) and at its end."""
         with self.transaction():
             upto, top = self.conn.execute(
                 "SELECT upto, (SELECT COALESCE(MAX(rowid), 0) FROM articles) FROM search_indexed").fetchone()
