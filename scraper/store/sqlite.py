@@ -122,6 +122,8 @@ def _query_error(exc: sqlite3.Error, path: str, time_limit: float | None, deadli
         if deadline is None or time.monotonic() < deadline:
             return KeyboardInterrupt()
         return ArchiveError(f"the query ran longer than its time limit ({time_limit:g} s) and was stopped")
+    if "binding" in message.lower():     # `WHERE site = :site` without its value
+        return ArchiveError(f"{message.rstrip('.')}: give each :name as -p NAME VALUE (positional ? are not supported)")
     return archive_error(exc, path, plain=True)
 
 
