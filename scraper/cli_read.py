@@ -60,9 +60,7 @@ def print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
     for row in result:
         table.add_row(*("" if v is None else _cell(v) for v in row))
         count += 1
-    # off a terminal nobody wraps for us: never squeeze columns (URLs would be cut)
-    console = stdout_console() if sys.stdout.isatty() else stdout_console(width=100_000)
-    console.print(table)
+    stdout_console().print(table)
     return count
 
 
@@ -284,6 +282,8 @@ def history_cmd(url: str, db: str, fmt: str):
     """Show every stored version of the article at URL: when each was seen, which fields changed
     and a line diff of the body (paragraphs are lines)."""
     from .changes import history
+
+    url = url.strip()       # pasted from a terminal or a CSV cell (\r\n)
     from .store import ArchiveError, open_archive
 
     try:
