@@ -87,9 +87,10 @@ class _Main(click.Group):
             raise
 
 
-def stdout_console(**options) -> Console:
-    """A rich console on stdout whose closed pipe (`scraper stats | head -1`) ends the command
-    like any other closed pipe (rich's own handling exits with 1)."""
+def stdout_console() -> Console:
+    """A rich console on stdout. Off a terminal nobody wraps for us: lines are never squeezed
+    to 80 columns (URLs would be cut). A closed pipe (`scraper stats | head -1`) ends the
+    command like any other closed pipe (rich's own handling exits with 1)."""
     from rich.console import Console
 
     class _PipedConsole(Console):
@@ -97,7 +98,7 @@ def stdout_console(**options) -> Console:
             self.quiet = True
             raise BrokenPipeError
 
-    return _PipedConsole(**options)
+    return _PipedConsole() if sys.stdout.isatty() else _PipedConsole(width=100_000)
 
 
 def _text_streams() -> None:
@@ -144,11 +145,11 @@ def _setup_logging(verbose: int, log_file: str | None) -> None:
     try:
         handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
     except OSError as exc:
-        raise click.BadParameter(str(exc), param_hint="--log-file") from exc
+        raise click.BadParameter(_os_error(exc), param_hint="--log-file") from exc
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("scraper.run").setLevel(min(level, logging.INFO))
-    for noisy in ("httpx", "httpcore"):      # one line per request is ours (-vv), not theirs
+    for noisy in ("httpx", "httpcore", "asyncio"):   # one line per request is ours (-vv), not theirs
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

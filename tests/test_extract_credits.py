@@ -36,6 +36,8 @@ def first(text: str, field: str) -> str | None:
     ("作者：某某研究院院长、研究员王立新", "author", "王立新"),     # credentials before the name
     ("作者：某某大学经济学院教授 张华", "author", "张华"),
     ("作者：本报记者王丽", "author", "王丽"),
+    ("作者：某某大学 教授", "author", None),                      # a badge of credentials, no name
+    ("作者：By Wang Li", "author", "Wang Li"),
     ("（作者系某某大学马克思主义学院教授）", "author", None),    # a clause about the writer
     ("作者为本报特约评论员", "author", None),
     ("来源：微信公众号“某某发布”", "source", "某某发布"),         # self-media repost: the account
@@ -282,3 +284,13 @@ def test_publishing_account_card(account, note, author, source):
 def test_box_without_a_link_to_the_accounts_articles_is_no_card():
     art = extract_article(_platform_page("篮球广角", more="更多推荐>"), "https://www.example.com/a/1_2")
     assert art.author is None
+
+
+@pytest.mark.parametrize("line,want", [
+    ("王丽 发表于 2024-5-6 10:20:30 | 只看该作者", {"author": "王丽"}),    # forums, blogs
+    ("某某日报 发布于 2024-05-06", {"source": "某某日报"}),
+    ("原创 发布于 2024-05-06", {}),
+    ("首页 > 新闻 发布于 2024-05-06", {}),
+])
+def test_poster_before_posted_at(line, want):
+    assert unlabelled_values(line) == want

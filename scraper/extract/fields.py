@@ -61,6 +61,8 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ENGLISH_BYLINE = re.compile(r"^(?:by|written by)\s+", re.I)
 _SENTENCE_PUNCT = re.compile(r"[，。；！？]")
 _COPULA = frozenset("系为是")
+_POSTED = frozenset(("发表于", "发布于"))   # labels a poster's name may stand before
+_BY = re.compile(r"^by\s+", re.I)   # an English byline's `by` (class="byline"> by wangli)
 # A WeChat account named as the outlet: `微信公众号“某某发布”` is the account `某某发布`.
 _ACCOUNT = re.compile(r"^(?:微信)?公众号\s*[:：]?\s*[“\"「『]?([^”\"」』]+)[”\"」』]?$")
 # In-text bylines: (记者 张三), 记者 张三 李四, 文/图 张三, (张三) closing a report.
@@ -97,6 +99,7 @@ def clean_value(field: str, raw: str) -> str:
         if compiled and ("、" in value or MEDIA_NAME.search(value)):
             value = value[compiled.end():]
     elif field == "author":
+        value = _BY.sub("", value)
         role = ROLE_BEFORE_NAME.search(value)
         if role and _looks_like_name(role.group(1)):
             value = role.group(1)   # 某某中心部长、研究员徐占忱: the name after the credentials
@@ -128,6 +131,8 @@ def _names(value: str) -> str:
     out: list[str] = []
     for i, part in enumerate(parts):
         if i and AFFILIATION.search(part):
+            if len(out) == 1 and AFFILIATION.search(out[0]):
+                return ""   # 某某大学 教授: a badge of credentials, no name
             break   # 王丽 某某大学法学院教授
         if len(part) == 1 and out and len(out[-1]) == 1 and _HAN.match(part):
             out[-1] += part
@@ -232,6 +237,11 @@ def unlabelled_values(text: str) -> dict[str, str]:
         if label.start() == 0:
             return {}
         text = text[: label.start()].rstrip()
+        if re.sub(r"\s+", "", label.group()) in _POSTED and text and " " not in text:
+            # `王丽 发表于 2024-5-6 10:20` (forums, blogs): who posted it, a writer or an outlet
+            field = "source" if MEDIA_NAME.search(text) else "author"
+            value = clean_value(field, text)
+            return {field: value} if value else {}
     pair = _NAME_SLASH_MEDIA.match(text)
     if pair and _looks_like_name(pair.group(1)) and MEDIA_NAME.search(pair.group(2)):
         return {"author": pair.group(1), "source": pair.group(2)}
