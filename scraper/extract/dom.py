@@ -190,11 +190,10 @@ class _Builder:
             text = text.replace("\u200b", "").replace("\ufeff", "")
         text = " ".join(text.split())   # `clean`, inlined: once per line
         if text:
-            idx = len(self.lines)
+            # (the anchors of this line were made since the last flush: their `line` is already
+            # this line's index, len(self.lines) when they were made)
             n = len(text)
             link_chars = self.link_chars if self.link_chars < n else n
-            for a in self.line_anchors:
-                a.line = idx
             self.lines.append(Line(text, link_chars, self.path, self.line_anchors))
             self.chars.append(self.chars[-1] + n)
             self.link_prefix.append(self.link_prefix[-1] + link_chars)
