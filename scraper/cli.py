@@ -144,11 +144,11 @@ def _setup_logging(verbose: int, log_file: str | None) -> None:
     try:
         handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
     except OSError as exc:
-        raise click.BadParameter(str(exc), param_hint="--log-file") from exc
+        raise click.BadParameter(_os_error(exc), param_hint="--log-file") from exc
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("scraper.run").setLevel(min(level, logging.INFO))
-    for noisy in ("httpx", "httpcore"):      # one line per request is ours (-vv), not theirs
+    for noisy in ("httpx", "httpcore", "asyncio"):   # one line per request is ours (-vv), not theirs
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

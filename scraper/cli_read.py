@@ -231,15 +231,16 @@ def serve_cmd(db: str, host: str, port: int):
     and source, canned queries, each article with its earlier versions. Needs the `web` extra:
     pip install 'scraper[web]'. Its JSON API answers scripts too, e.g.
     /archive/articles.json?_search=乡村振兴&_shape=array"""
-    from .web import serve
+    from .web import build_app, serve
 
     if not Path(db).exists():
         _fail(f"no archive at {db} (run `scraper crawl` or `scraper demo` first)")
-    click.echo(f"serving {db} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     try:
-        serve(db, host, port)
+        app = build_app(db)
     except RuntimeError as exc:
         _fail(str(exc))
+    click.echo(f"serving {db} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    serve(app, host, port)
 
 
 @main.command("changes")

@@ -399,7 +399,8 @@ class _SiteCrawl:
             await asyncio.sleep(0.01)
             return True
         if item is None:
-            self.budget.defer(self.site.name, None, busy)
+            if asked or busy is not None:   # else it did not look: its head stands meanwhile
+                self.budget.defer(self.site.name, None, busy)
             if self.inflight or not asked:
                 await asyncio.sleep(max(0.02, self._empty_until - time.monotonic()))
             elif self.archive.claimed_elsewhere(self.site.name):

@@ -223,16 +223,34 @@ def load_config(path: str | Path, base: Settings | None = None, run: RunSettings
 
     Raises ConfigError listing every problem as `file:line: what` (OSError when unreadable).
     """
-    text = Path(path).read_bytes().decode("utf-8", "replace")
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")    # Notepad starts UTF-8 with a BOM
+    except UnicodeDecodeError as exc:   # a GBK editor's save, or not a text file at all
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError([f"{path}:{line}: not UTF-8 text: save sites.toml as UTF-8 (TOML files are)"]) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{path}: {exc}"]) from exc
+        raise ConfigError([_syntax_error(str(path), str(exc), text)]) from exc
     checker = _Loader(str(path), _key_lines(text))
     config = checker.config(data, base or Settings(), run or RunSettings())
     if checker.problems:
         raise ConfigError(checker.problems)
     return config
+
+
+_TOML_WHERE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
+
+
+def _syntax_error(path: str, message: str, text: str) -> str:
+    """tomllib's `Invalid statement (at line 3, column 1)` (or `at end of document`) in the
+    `file:line: what` form of every other problem."""
+    where = _TOML_WHERE.search(message)
+    if where:
+        line = where.group(1) or len(text.splitlines()) or 1
+        return f"{path}:{line}: TOML syntax: {message[:where.start()]}"
+    return f"{path}: TOML syntax: {message}"
 
 
 _HEADER = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?")
@@ -269,7 +287,7 @@ class _Loader:
         self.problems: list[str] = []
 
     def problem(self, table: tuple, key: str | None, message: str) -> None:
-        line = self.lines.get((table, key)) if key else None
+        line = (self.lines.get((table, key)) or self.lines.get((*table, key))) if key else None   # key or sub-table
         line = line or self.lines.get(table)
         self.problems.append(f"{self.path}:{line}: {message}" if line else f"{self.path}: {message}")
 
@@ -285,7 +303,8 @@ class _Loader:
         base = self.settings(base, ("defaults",), {k: v for k, v in defaults.items() if k not in _RUN_KEYS})
         raw_sites = data.get("site", [])
         if not isinstance(raw_sites, list) or not raw_sites:
-            self.problem((), "site", "no [[site]] tables")
+            self.problem((), "site", "[site] must be [[site]], in double brackets: one such table per site"
+                         if isinstance(raw_sites, dict) else "no [[site]] tables")
             raw_sites = []
         sites = {i: s for i, raw in enumerate(raw_sites) if (s := self.site(i, raw, base))}
         seen: dict[str, int] = {}

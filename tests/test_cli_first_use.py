@@ -105,3 +105,44 @@ def test_a_terminal_that_is_not_utf8_gets_utf8_data_not_a_traceback(tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err.decode()
     assert "site 临江大学:" in out.decode("utf-8")
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"\x00\x01\xfe binary", "sites.toml:1: not UTF-8 text: save sites.toml as UTF-8"),
+    ('[[site]]\nname = "临江"\n'.encode("gbk"), "sites.toml:2: not UTF-8 text"),
+    (b'[[site]]\nname = "a"\nstart_urls = ["http://a.cn/"\n', "sites.toml:3: TOML syntax: "),
+    (b'[site]\nname = "a"\nstart_urls = ["http://a.cn/"]\n', "sites.toml: [site] must be [[site]], in double brackets"),
+    (b'[defaults]\n[defaults.extract]\ntitle = "h1"\n[[site]]\nname = "a"\nstart_urls = ["http://a.cn/"]\n',
+     "sites.toml:2: unknown key 'extract'"),
+])
+def test_sites_toml_that_is_not_what_it_should_be_gets_file_line_what(tmp_path, content, expected):
+    sites = tmp_path / "sites.toml"
+    sites.write_bytes(content)
+    result = run("config", "check", str(sites))
+    assert result.exit_code == 1
+    assert f"error: {tmp_path}/{expected}" in result.output
+
+
+def test_a_sites_toml_saved_with_a_bom_is_read(tmp_path):
+    sites = tmp_path / "sites.toml"
+    sites.write_bytes('\ufeff[[site]]\nname = "临江"\nstart_urls = ["http://a.cn/"]\n'.encode("utf-8"))
+    result = run("config", "check", str(sites))
+    assert result.exit_code == 0 and "site 临江:" in result.output
+
+
+def test_serve_without_datasette_says_what_to_install_before_claiming_to_serve(archive, monkeypatch):
+    import scraper.web
+
+    def missing():
+        raise RuntimeError("`scraper serve` needs Datasette: pip install 'scraper[web]'")
+
+    monkeypatch.setattr(scraper.web, "_datasette", missing)
+    result = run("serve", "--db", archive)
+    assert result.exit_code == 1
+    assert "pip install 'scraper[web]'" in result.output and "serving" not in result.output
+
+
+def test_a_log_file_in_a_missing_folder_is_a_usage_error_naming_it(tmp_path):
+    result = CliRunner().invoke(main, ["--log-file", str(tmp_path / "no" / "crawl.log"), "stats"])
+    assert result.exit_code == 2
+    assert "crawl.log: No such file or directory" in result.output and "Errno" not in result.output

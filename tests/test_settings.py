@@ -81,7 +81,7 @@ def test_start_urls_as_a_string_says_so(tmp_path):
     ('[[site]]\nstart_urls = ["ftp://a.cn/"]\n', "not an http(s) URL: 'ftp://a.cn/'"),
     ('[defaults]\ndelay = 1\n', "no [[site]] tables"),
     ('[default]\ndelay = 1\n' + SITE, "unknown key 'default' (did you mean 'defaults'?)"),
-    ('[[site\n', "sites.toml: "),
+    ('[[site\n', "sites.toml:1: TOML syntax: "),
 ])
 def test_structural_problems(tmp_path, text, words):
     assert any(words in line for line in problems(tmp_path, text))

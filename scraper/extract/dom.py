@@ -208,6 +208,8 @@ class _Builder:
         for child in node.iter(include_text=True):
             tag_id = child.tag_id
             if tag_id == _TEXT_ID:
+                if not parts and child.is_empty_text_node:
+                    continue   # blanks opening a line (most text nodes: indentation), told in C
                 text = child.text_content
                 if text and (parts or not text.isspace()):   # leading blanks of a line: skip
                     parts.append(text)

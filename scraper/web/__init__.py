@@ -39,8 +39,9 @@ def build_app(db: str | Path):
                            settings={"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500})
 
 
-def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Run the web server until interrupted."""
-    import uvicorn
+def serve(app, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Run the web server for `build_app`'s app until interrupted (built first, so that a
+    missing Datasette is said before anything claims to be serving)."""
+    import uvicorn     # Datasette's own dependency
 
-    uvicorn.run(build_app(db).app(), host=host, port=port, log_level="warning")
+    uvicorn.run(app.app(), host=host, port=port, log_level="warning")
