@@ -8,8 +8,11 @@ For each size a server process serves the site (see bench_sites.py: list pages w
 articles at /info/1012/N.htm; in the corpus site every article is a copy of a real page, ~140 KB,
 with its own title, text and URL), then measures in the same run:
   * scraper: a full crawl (discover → fetch → decode/extract → store) into a fresh archive;
-  * peer: a bare httpx client fetching every article URL with the same concurrency (the
-    ceiling on this machine: no parsing, no storage).
+  * peer: a bare httpx client fetching every article URL from the same server with the same
+    concurrency, in a process of its own — it only fetches (no list pages, robots.txt, parsing,
+    storage), so it is the ceiling on this machine. It runs once before and once after the
+    crawl, and the ratio is to their mean: on a shared machine the load changes within minutes,
+    and one peer run after the crawl could meet a quite different machine than the crawl did.
 It prints articles/s, ms/article, the ratio to the peer, the peak RSS of the crawler process
 and of its worker processes together (so memory growth between sizes is visible), and CPU time
 per article of the crawler's loop, of its workers and of the peer: on a shared, loaded machine
@@ -79,6 +82,23 @@ async def _peer(origin: str, n: int, concurrency: int) -> float:
     return time.perf_counter() - started
 
 
+def _peer_main(origin: str, n: int, concurrency: int, out) -> None:
+    cpu = time.process_time()
+    seconds = asyncio.run(_peer(origin, n, concurrency))
+    out.put((seconds, time.process_time() - cpu))
+
+
+def _peer_run(ctx, origin: str, n: int, concurrency: int) -> tuple[float, float]:
+    """(seconds, CPU seconds) of one peer run, in a process of its own so that it counts in
+    neither the crawler's RSS nor its CPU, and its own start-up not in its figures."""
+    out = ctx.Queue()
+    peer = ctx.Process(target=_peer_main, args=(origin, n, concurrency, out))
+    peer.start()
+    result = out.get()
+    peer.join()
+    return result
+
+
 def _cpu_seconds() -> "_Cpu":
     """User+system CPU of this process and of its waited-for children so far."""
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -144,6 +164,7 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path
     server.start()
     origin = f"http://127.0.0.1:{ports.get(timeout=600)}"   # building the templates parses the corpus
     try:
+        peers = [_peer_run(ctx, origin, n, concurrency)]
         settings = Settings(delay=0.0, per_host_concurrency=concurrency, respect_robots=True, max_retries=0)
         with tempfile.TemporaryDirectory() as tmp:
             archive = open_archive(Path(tmp) / "bench.db")
@@ -156,25 +177,27 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path
             crawl_s = time.perf_counter() - started
             crawl_cpu = _cpu_seconds() - cpu      # the workers are joined (counted) by now
             worker_rss = peaks.total()
-            crawler_rss = _hwm_mb("self")   # before the peer runs in this process
+            crawler_rss = _hwm_mb("self")
             stored = archive.query("SELECT COUNT(*) FROM articles").first()[0]
             archive.close()
-        cpu = _cpu_seconds()
-        peer_s = asyncio.run(_peer(origin, n, concurrency))
-        peer_cpu = _cpu_seconds() - cpu
+        peers.append(_peer_run(ctx, origin, n, concurrency))
     finally:
         server.terminate()
         server.join()
     fetched = report.counts["pages_fetched"]
-    rate, peer = stored / crawl_s, n / peer_s
+    rate = stored / crawl_s
+    peer_rates = [n / seconds for seconds, _ in peers]
+    peer = sum(peer_rates) / len(peer_rates)
+    peer_cpu = sum(cpu for _, cpu in peers) / len(peers)
     print(f"{kind} site of {n} articles: crawled {fetched} pages, stored {stored} articles in {crawl_s:.1f}s")
     print(f"  scraper  {rate:8.1f} articles/s  {1000 * crawl_s / max(stored, 1):6.2f} ms/article  "
           f"peak RSS crawler {crawler_rss:.0f} MB + workers {worker_rss:.0f} MB = {crawler_rss + worker_rss:.0f} MB")
-    print(f"  peer     {peer:8.1f} articles/s  (bare httpx GET of the articles, same concurrency)")
+    print(f"  peer     {peer:8.1f} articles/s  (bare httpx GET of the articles, same server and concurrency; "
+          f"{peer_rates[0]:.0f} before the crawl, {peer_rates[1]:.0f} after)")
     print(f"  ratio    scraper/peer = {rate / peer:.2f}")
     per = 1000 / max(stored, 1)
     print(f"  CPU      ms/article: crawler loop {crawl_cpu[0] * per:.1f} + workers {crawl_cpu[1] * per:.1f}; "
-          f"peer {peer_cpu[0] * 1000 / n:.1f}  ({os.cpu_count()} cores; these hold on a loaded machine)")
+          f"peer {peer_cpu * 1000 / n:.1f}  ({os.cpu_count()} cores; these hold on a loaded machine)")
 
 
 def main() -> None:

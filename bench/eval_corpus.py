@@ -5,6 +5,9 @@
 
 `--no-fallback` adds a column for ours without trafilatura filling what it leaves open (pages
 that are not Chinese, pages without a body ours finds): the fallback's effect, same run.
+`--profiles` adds a column for ours with a site profile learned, as a crawl would, from the
+corpus's other pages of the same site (registered domain; leave-one-out, so no page teaches
+its own reading): where the profile does not fit, a page must read exactly as without it.
 
 Scoring follows ../shared/corpus/README.md: title exact after whitespace normalization; date
 (and date-time: hour and minute too, when the label shows a time); author/source/editor exact
@@ -63,6 +66,26 @@ def run_ours(data: bytes, label: dict, fallback: bool = True) -> Fields:
 
 def run_ours_alone(data: bytes, label: dict) -> Fields:
     return run_ours(data, label, fallback=False)
+
+
+def make_profiled(corpus: Path, labels: list[dict]) -> Extractor:
+    """Ours with each page's site profile learned from the site's other labelled pages."""
+    from scraper.extract import learn_profile, page_traits
+    from scraper.urls import registered_domain
+
+    def site_of(label: dict) -> str:
+        host = str(label.get("site") or "").split()[0]
+        return registered_domain(host) or host
+
+    traits = {label["id"]: page_traits((corpus / label["file"]).read_bytes()) for label in labels}
+    profiles = {label["id"]: learn_profile(traits[other["id"]] for other in labels
+                                           if other["id"] != label["id"] and site_of(other) == site_of(label))
+                for label in labels}
+
+    def run(data: bytes, label: dict) -> Fields:
+        a = extract_article(data, label.get("url"), profile=profiles[label["id"]])
+        return Fields(a.title, a.published_at, a.author, a.source, a.editor, a.body or "")
+    return Extractor("ours+profile", run, ("title", "published", *NAME_FIELDS, "body"))
 
 
 def make_trafilatura() -> Extractor | None:
@@ -187,6 +210,8 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--verbose", action="store_true", help="print each page's misses")
     ap.add_argument("--only", choices=("ours", "all"), default="all", help="skip the peers")
+    ap.add_argument("--profiles", action="store_true",
+                    help="also score ours with site profiles learned from the site's other pages ('ours+profile')")
     ap.add_argument("--no-fallback", action="store_true",
                     help="also score ours without the trafilatura fallback (column 'ours-alone')")
     args = ap.parse_args()
@@ -198,6 +223,8 @@ def main() -> int:
     extractors = [Extractor("ours", run_ours, ("title", "published", *NAME_FIELDS, "body"))]
     if args.no_fallback:
         extractors.append(Extractor("ours-alone", run_ours_alone, ("title", "published", *NAME_FIELDS, "body")))
+    if args.profiles:
+        extractors.append(make_profiled(args.corpus, labels))
     if args.only == "all":
         extractors += [e for e in (make_trafilatura(), make_gne()) if e is not None]
     for label in labels:

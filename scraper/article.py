@@ -40,8 +40,8 @@ class Article:
     encoding: str | None = None       # codec the bytes were decoded with
     reason: str | None = None         # None when the page looks like a real article
     page_count: int = 1               # pages of a multi-page article, merged into this record
-    # How each field was found: label, markup, pattern, heading, meta, url, signature, epaper,
-    # fallback — `meta`, `url` and `fallback` are weak evidence (shown per site by stats).
+    # How each field was found (see `WEAK_EVIDENCE`): label, header, above, markup, heading,
+    # signature, epaper, profile, config, meta, url, pattern, fallback, trafilatura.
     evidence: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -51,6 +51,16 @@ class Article:
     def is_article(self) -> bool:
         return self.reason is None
 
+
+# Fields whose evidence `scraper stats` weighs, and the ways of finding a field that are weak:
+# read from where the page shows it to a reader — a label (`来源：`), the header line under the
+# headline or above it, a field's class in the markup, the on-page headline, a signing date, an
+# e-paper's issue header, the block a site profile learned, a selector from sites.toml — is
+# strong; guessed — from the URL, from <title>/metadata with no on-page line confirming it, by an
+# unlabelled pattern (an outlet beside the date, a byline in the text), by a fallback (a heading
+# near the text, the peer extractor on a foreign page) — is weak: right often, wrong sometimes.
+EVIDENCE_FIELDS: tuple[str, ...] = ("title", "published_at", "author", "source", "editor")
+WEAK_EVIDENCE: frozenset[str] = frozenset({"url", "meta", "pattern", "fallback", "trafilatura"})
 
 # Scalar fields stored as columns of the `articles` table (lists go in as JSON).
 TEXT_FIELDS: tuple[str, ...] = ("title", "published_at", "author", "source", "editor", "body")

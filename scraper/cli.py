@@ -87,9 +87,10 @@ class _Main(click.Group):
             raise
 
 
-def stdout_console(**options) -> Console:
-    """A rich console on stdout whose closed pipe (`scraper stats | head -1`) ends the command
-    like any other closed pipe (rich's own handling exits with 1)."""
+def stdout_console() -> Console:
+    """A rich console on stdout. Off a terminal nobody wraps for us: lines are never squeezed
+    to 80 columns (URLs would be cut). A closed pipe (`scraper stats | head -1`) ends the
+    command like any other closed pipe (rich's own handling exits with 1)."""
     from rich.console import Console
 
     class _PipedConsole(Console):
@@ -97,7 +98,7 @@ def stdout_console(**options) -> Console:
             self.quiet = True
             raise BrokenPipeError
 
-    return _PipedConsole(**options)
+    return _PipedConsole() if sys.stdout.isatty() else _PipedConsole(width=100_000)
 
 
 def _text_streams() -> None:

@@ -60,9 +60,7 @@ def print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
     for row in result:
         table.add_row(*("" if v is None else _cell(v) for v in row))
         count += 1
-    # off a terminal nobody wraps for us: never squeeze columns (URLs would be cut)
-    console = stdout_console() if sys.stdout.isatty() else stdout_console(width=100_000)
-    console.print(table)
+    stdout_console().print(table)
     return count
 
 
@@ -199,7 +197,10 @@ def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, si
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def stats_cmd(db: str, fmt: str):
     """Per site: last crawl and its outcome, articles, date range, share of records with each
-    field, failures by reason; then pages by outcome, frontier states, recent runs."""
+    field, share whose field rests on weak evidence (guessed from the URL, <title>/metadata
+    alone, an unlabelled pattern or a fallback, not read where the page shows it), pages its
+    extraction profile was learned from, failures by reason; then pages by outcome, frontier
+    states, recent runs."""
     from .store import ArchiveError, QueryResult, open_archive
 
     try:
@@ -214,10 +215,11 @@ def stats_cmd(db: str, fmt: str):
         return
     rows = [(s["site"], s["articles"], s["oldest"], s["newest"], s.get("last_fetch"), s.get("last_run_outcome"),
              " ".join(f"{f} {share:.0%}" for f, share in s["fields"].items()),
-             ", ".join(f"{r} {n}" for r, n in s["failures"].items()))
+             " ".join(f"{f} {share:.0%}" for f, share in s["weak"].items() if share) or "-",
+             s["profile_pages"], ", ".join(f"{r} {n}" for r, n in s["failures"].items()))
             for s in sites]
     print_rows(QueryResult(["site", "articles", "oldest", "newest", "last fetch", "last run", "fields present",
-                            "failures"], iter(rows)), "table", title="sites")
+                            "weak evidence", "profile pages", "failures"], iter(rows)), "table", title="sites")
     for title, result in tables:
         print_rows(result, "table", title=title)
 
@@ -280,6 +282,8 @@ def history_cmd(url: str, db: str, fmt: str):
     """Show every stored version of the article at URL: when each was seen, which fields changed
     and a line diff of the body (paragraphs are lines)."""
     from .changes import history
+
+    url = url.strip()       # pasted from a terminal or a CSV cell (\r\n)
     from .store import ArchiveError, open_archive
 
     try:

@@ -26,12 +26,15 @@ import httpx
 
 from .article import Article
 from .discover import Link, classify_url, first_part
+from .extract import SiteProfile
 from .fetch import Fetcher, FetchResult, HostPacing, SharedHostPacing, failure_text, remote_exchange
 from .files import file_extension
 from .frontier import PRIORITY, Frontier, FrontierItem
-from .pipeline import Processed, process_page, process_sitemap
+from .pipeline import Processed, process_page, process_sitemap, reread_page
 from .reasons import Reason
+from .reextract import store_reread
 from .settings import RunSettings, Settings, SiteConfig
+from .siteprofiles import ProfileLearner
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
 from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
@@ -74,7 +77,8 @@ class CrawlReport:
 ProgressCallback = Callable[[str, Counter], None]
 _FALLBACK = "sitemap-fallback"   # discovered_from of a guessed sitemap location
 # What the worker processes do: HTTP exchanges (httpx costs ~2 ms of CPU per request) and parsing.
-WORKER_OPS: dict[str, Callable[..., Any]] = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap}
+WORKER_OPS: dict[str, Callable[..., Any]] = {"exchange": remote_exchange, "process": process_page, "sitemap": process_sitemap,
+                                             "reread": reread_page}
 TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern's yield
 _EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → what its fetch expects (else page)
 MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
@@ -84,6 +88,11 @@ _SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learne
 _HOLD_EXCHANGE = 5.0    # seconds of an exchange after which an urgent page stops holding hub URLs (pages answer in < 1 s)
 # On a shared archive, how often a site with nothing pending asks the frontier again (seconds)
 _LEASED_IDLE_WAIT = 0.5
+# Stored articles between two fills of the search index during the crawl. Trigram-indexing an
+# article costs the loop ~3 ms, as much as all its other work on four pages: left to the end of
+# the run it was a serial tail of ~10% of the crawl; a few at a time it runs while the workers
+# parse, in the loop's spare time, and each fill holds the loop only for a few pages' worth.
+_INDEX_EVERY = 8
 
 
 class _Budget:
@@ -217,9 +226,11 @@ class _SiteCrawl:
         self.unreachable: str | None = None        # set when every start URL failed
         self.yields = YieldTracker(self.settings.low_yield_after)
         self._pages_since_save = 0
+        self._unindexed = 0                  # articles stored since the last fill of the search index
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
         self.inflight_priorities: dict[str, tuple[int, str]] = {}   # URL under way → (priority, fetch URL)
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
+        self.profiles = ProfileLearner(self.settings.profile_after)   # the site's extraction profile
 
     # -- seeding -------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -335,8 +346,13 @@ class _SiteCrawl:
                 self._load_yields()
             if not work:
                 return
+            stored = self.archive.site_profile(self.site.name)
+            self.profiles.profile = SiteProfile.from_json(stored[0] if stored else None)
             try:
                 await asyncio.gather(*(self._worker() for _ in range(self._tasks())))
+                update = self.profiles.finish()     # learned from every page; the last ones re-read
+                if update is not None:
+                    await self._adopt(*update)
             finally:
                 with self.archive.transaction():
                     self._save_patterns()
@@ -439,9 +455,10 @@ class _SiteCrawl:
         if item.fetched:     # only a URL fetched before has validators (even --refresh uses them: 304 = unchanged)
             etag, last_modified = validators(item.url) or (None, None)
         expect = _EXPECTS.get(item.kind, "page")
+        profile = self.profiles.profile      # the site's profile when this page is read
         result = await self.fetcher.fetch(
             item.fetch_url, expect=expect, etag=etag, last_modified=last_modified,
-            then=self._then if expect == "page" else None,
+            then=self._then(profile) if expect == "page" else None,
         )
         self._note(item, result)
         if result.reason == Reason.ROBOTS:
@@ -475,15 +492,17 @@ class _SiteCrawl:
                 sitemap, raw = await self._work("sitemap", result.content, result.final_url, result.content_type)
                 self._store_sitemap(item, result, sitemap, raw)
             else:
-                processed = await self._processed(result)
+                processed = await self._processed(result, profile)
                 first = first_part(result.final_url, processed.parts) if processed.parts else None
                 if first is not None:       # a later page of an article: fetched with the first
                     self._later_part(item, result, processed, first)
                     return
-                parts = await self._fetch_parts(item, processed) if processed.parts else []
+                parts = await self._fetch_parts(item, processed, profile) if processed.parts else []
                 self._store_page(item, result, processed, parts)
                 if item.kind == "start":
                     await self._guess_sitemap(item, processed.links)
+                if processed.traits is not None:
+                    await self._learn(item.url, processed, profile, not parts)
         except WorkerError as exc:
             self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
@@ -504,7 +523,32 @@ class _SiteCrawl:
                 self.archive.mark_not_modified(url, self.run_id)
         return False
 
-    async def _fetch_parts(self, item: FrontierItem, first: Processed) -> list[tuple[str, FetchResult, Processed]]:
+    async def _learn(self, page_url: str, processed: Processed, used: SiteProfile | None, single: bool) -> None:
+        """Count a page towards the site's profile (a page that reads as no article too: it may
+        be one the profile would settle); when one is learned, store it and re-read the pages
+        read before under another profile from their stored bytes."""
+        assert processed.traits is not None
+        update = self.profiles.observe(page_url, processed.traits, used, single)
+        if update is not None:
+            await self._adopt(*update)
+
+    async def _adopt(self, profile: SiteProfile, stale: list[str]) -> None:
+        """Store the site's profile, learned anew, and re-read the `stale` pages with it."""
+        with self.archive.transaction():
+            self.archive.save_site_profile(self.site.name, profile.to_json(), profile.pages)
+        log.info("site %s: profile learned from %d pages; re-reading %d", self.site.name, profile.pages, len(stale))
+        for url in stale:
+            page = self.archive.raw_page(url)
+            if page is None:
+                continue
+            article, _ = await self._work("reread", page.content, page.final_url or page.url, page.encoding,
+                                          self.site.extract or None, profile)
+            with self.archive.transaction():
+                outcome = store_reread(self.archive, page, article)
+            self.counts[f"profile:{outcome}"] += 1
+
+    async def _fetch_parts(self, item: FrontierItem, first: Processed,
+                           profile: SiteProfile | None = None) -> list[tuple[str, FetchResult, Processed]]:
         """The other pages of a multi-page article, fetched now (each counts as a page fetched)
         so that it is stored as one record; a part's own pager may name parts the first did
         not (下一页 only). Stops at the first part that cannot be fetched or is no article."""
@@ -516,12 +560,12 @@ class _SiteCrawl:
             if canon is None or canon in done or not self.scope.allows(canon):
                 continue
             done.add(canon)
-            result = await self.fetcher.fetch(url, expect="page", then=self._then)
+            result = await self.fetcher.fetch(url, expect="page", then=self._then(profile))
             self.budget.spent += 1          # a part is a page fetched, never refused half-way
             self.counts["pages_fetched"] += 1
             if not result.ok:
                 break
-            part = await self._processed(result)
+            part = await self._processed(result, profile)
             if part.article.reason is not None:
                 break
             fetched.append((canon, result, part))
@@ -545,19 +589,18 @@ class _SiteCrawl:
             log.debug("%s (%s) <GET %s> (referer: %s)%s", "Crawled" if result.attempts else "Refused",
                       result.status or "-", item.fetch_url, item.discovered_from, outcome)
 
-    @property
-    def _then(self) -> partial:
+    def _then(self, profile: SiteProfile | None) -> partial:
         """How a fetched page is processed (see `_processed`), as a picklable call."""
-        return partial(process_page, overrides=self.site.extract or None, scope=self.scope)
+        return partial(process_page, overrides=self.site.extract or None, scope=self.scope, profile=profile)
 
-    async def _processed(self, result: FetchResult) -> Processed:
+    async def _processed(self, result: FetchResult, profile: SiteProfile | None) -> Processed:
         """The page as the worker that fetched it processed it, else processed now (the
         request ran in this process, or the processing failed there and fails again here with
         the error reported as usual)."""
         if result.processed is not None:
             return result.processed
         return await self._work("process", result.content, result.final_url, result.charset,
-                                self.site.extract or None, self.scope)
+                                self.site.extract or None, self.scope, profile)
 
     async def _work(self, op: str, *args):
         """Run a pipeline step in a worker process (in the loop when there is no pool)."""
@@ -804,6 +847,11 @@ class _SiteCrawl:
                 self.counts[f"not-article:{article.reason}"] += 1
                 kind = "list" if item.kind != "start" else None   # a hub: re-read next run
             self.frontier.finish(item, "done", kind=kind, run_id=self.run_id)
+        if is_article:
+            self._unindexed += 1
+            if self._unindexed >= _INDEX_EVERY:
+                self._unindexed = 0
+                self.archive.update_search_index()
 
 
 async def _run_all(crawls: list[_SiteCrawl], seed: bool, work: bool) -> None:

@@ -18,7 +18,7 @@ from .store import Archive, ArchiveError, open_archive
 
 # Parents first; the frontier keeps its queue order through insertion order.
 TABLES = ("runs", "frontier", "pages", "articles", "article_versions", "aliases", "url_patterns", "files",
-          "file_urls")
+          "file_urls", "site_profiles")
 _MODULUS = 1 << 256
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .article import Article
 from .discover import Link, article_parts, discover_links
-from .extract import SiteProfile, extract_parsed, parse_page
+from .extract import PageTraits, SiteProfile, extract_traced, parse_page
 from .sitemaps import Sitemap, parse_sitemap
 from .store import compress
 from .urls import Scope, canonicalize
@@ -25,6 +25,7 @@ class Processed:
     # canonical URL of each link, when a scope was given (the links are then only those in it)
     canonical: dict[str, str] = field(default_factory=dict)
     parts: list[str] = field(default_factory=list)   # the other pages of a multi-page article, in order
+    traits: PageTraits | None = None    # what the page tells of its site's profile
 
 
 def process_page(content: bytes, url: str, http_charset: str | None = None,
@@ -37,7 +38,7 @@ def process_page(content: bytes, url: str, http_charset: str | None = None,
     # one parse for both; discovery first, since extraction drops hidden elements from the tree
     host_allowed = scope.allows_host if scope is not None else None
     links = discover_links(parsed.text, url, tree=parsed.tree, host_allowed=host_allowed) if parsed.text else []
-    article = extract_parsed(parsed, url, overrides=overrides, profile=profile)
+    article, traits = extract_traced(parsed, url, overrides=overrides, profile=profile)
     canonical = {}
     if scope is not None:
         for link in links:
@@ -47,7 +48,14 @@ def process_page(content: bytes, url: str, http_charset: str | None = None,
         links = [link for link in links if link.url in canonical]
     parts = article_parts(url, links) if article.reason is None else []
     return Processed(article=article, links=links, encoding=parsed.encoding, raw=compress(content),
-                     canonical=canonical, parts=parts)
+                     canonical=canonical, parts=parts, traits=traits if parsed.tree is not None else None)
+
+
+def reread_page(content: bytes, url: str, http_charset: str | None = None, overrides: dict[str, str] | None = None,
+                profile: SiteProfile | None = None) -> tuple[Article, PageTraits]:
+    """A stored page extracted again (its links were followed when it was fetched), with what
+    it tells of its site's profile."""
+    return extract_traced(parse_page(content, http_charset=http_charset), url, overrides=overrides, profile=profile)
 
 
 def process_sitemap(content: bytes, url: str, content_type: str | None = None) -> tuple[Sitemap, bytes]:

@@ -2,18 +2,19 @@
 
 When the extractor improves (or a site's CSS overrides change), stored articles are brought up
 to date in place: the page did not change, only our reading of it, so no new version is made.
-Pages that now read as articles but were not stored are added.
+Pages that now read as articles but were not stored are added. Each site's profile is learned
+again from its stored pages (and stored); a site with too few pages keeps the one stored.
 """
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
 
-from .extract import SiteProfile, learn_profile, page_traits
-from .pipeline import process_page
-from .store import Archive, open_archive
-
-_PROFILE_PAGES = 200    # pages per site a profile is learned from (enough to see what they share)
+from .article import Article
+from .extract import PageTraits, SiteProfile, learn_profile
+from .pipeline import reread_page
+from .siteprofiles import MAX_PAGES
+from .store import Archive, RawPage, open_archive
 
 
 def reextract(db: str | Path, *, site: str | None = None,
@@ -25,32 +26,46 @@ def reextract(db: str | Path, *, site: str | None = None,
     with open_archive(db) as archive, archive.crawl_lock():
         profiles = site_profiles(archive, site)
         for page in archive.raw_pages(site):
-            key = archive.resolve_alias(page.url)     # a redirect's page is stored under the old URL
-            if key != page.url and archive.has_raw_page(key):
-                counts["alias"] += 1                  # the article's own page is re-read instead
-                continue
-            article = process_page(page.content, page.final_url or page.url, page.encoding,
-                                   (overrides or {}).get(page.site), profile=profiles.get(page.site)).article
+            article, _ = reread_page(page.content, page.final_url or page.url, page.encoding,
+                                     (overrides or {}).get(page.site), profiles.get(page.site))
             with archive.transaction():
-                if not article.is_article:
-                    counts["not-article"] += 1
-                    continue
-                article.url = key
-                if archive.has_article(key):
-                    counts["updated" if archive.refresh_extraction(article, key) else "unchanged"] += 1
-                else:
-                    outcome = archive.save_article(article, key, page.site, None)
-                    counts["added" if outcome == "new" else outcome] += 1
+                counts[store_reread(archive, page, article)] += 1
         archive.update_search_index()
     return counts
 
 
+def store_reread(archive: Archive, page: RawPage, article: Article) -> str:
+    """Bring the stored record of `page` up to `article`, its new reading (call inside a
+    transaction); returns what happened: updated, unchanged, added, not-article or alias."""
+    key = archive.resolve_alias(page.url)     # a redirect's page is stored under the old URL
+    if key != page.url and archive.has_raw_page(key):
+        return "alias"                        # the article's own page is re-read instead
+    if not article.is_article:
+        return "not-article"
+    article.url = key
+    if archive.has_article(key):
+        return "updated" if archive.refresh_extraction(article, key) else "unchanged"
+    outcome = archive.save_article(article, key, page.site, None)
+    return "added" if outcome == "new" else outcome
+
+
 def site_profiles(archive: Archive, site: str | None = None) -> dict[str, SiteProfile]:
-    """A profile per site from its stored pages: the `<title>` affix and template prose its pages
-    share, which settle what a single page leaves open."""
-    traits: dict[str, list] = {}
+    """A profile per site, learned from (up to `MAX_PAGES` of) its stored pages and stored; the
+    stored one where the pages are too few to learn from. Pages that read as no article count
+    too: a page may read as none only for want of the profile."""
+    traits: dict[str, list[PageTraits]] = {}
     for page in archive.raw_pages(site):
         seen = traits.setdefault(page.site, [])
-        if len(seen) < _PROFILE_PAGES:
-            seen.append(page_traits(page.content, http_charset=page.encoding))
-    return {name: learn_profile(t) for name, t in traits.items()}
+        if len(seen) < MAX_PAGES:
+            seen.append(reread_page(page.content, page.final_url or page.url, page.encoding)[1])
+    profiles: dict[str, SiteProfile] = {}
+    for name, found in traits.items():
+        profile = learn_profile(found)
+        if profile.learned:
+            with archive.transaction():
+                archive.save_site_profile(name, profile.to_json(), profile.pages)
+        else:
+            stored = archive.site_profile(name)
+            profile = SiteProfile.from_json(stored[0] if stored else None) or profile
+        profiles[name] = profile
+    return profiles

@@ -16,6 +16,15 @@ _TOKEN = re.compile(r'(-?)(?:"([^"]*)"|“([^”]*)”|(\S+))')
 _OR = "OR"
 
 
+def _on_the_calendar(value: str) -> bool:
+    """2024-13 and 2024-02-30 have the right shape but match nothing: a typo to report."""
+    day = value[:10] if len(value) >= 10 else value[:7] + "-01" if len(value) >= 7 else None
+    try:
+        return day is None or bool(date.fromisoformat(day))
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class DateRange:
     """Inclusive `since`/`until` given as YYYY, YYYY-MM or YYYY-MM-DD (or a full timestamp),
@@ -27,7 +36,8 @@ class DateRange:
 
     def __post_init__(self) -> None:
         for value in (self.since, self.until):
-            if value is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2}([T ].*)?)?)?", value):
+            if value is not None and not (re.fullmatch(r"\d{4}(-\d{2}(-\d{2}([T ].*)?)?)?", value)
+                                          and _on_the_calendar(value)):
                 raise ValueError(f"not a date: {value!r} (YYYY, YYYY-MM or YYYY-MM-DD)")
 
     @property

@@ -146,3 +146,34 @@ def test_a_log_file_in_a_missing_folder_is_a_usage_error_naming_it(tmp_path):
     result = CliRunner().invoke(main, ["--log-file", str(tmp_path / "no" / "crawl.log"), "stats"])
     assert result.exit_code == 2
     assert "crawl.log: No such file or directory" in result.output and "Errno" not in result.output
+
+
+def test_history_takes_a_url_pasted_with_its_line_end(archive):
+    from scraper.article import Article
+
+    with open_archive(archive) as db:
+        with db.transaction():
+            db.save_article(Article(title="标题", body="正文。"), "http://x.cn/1.htm", "s", 1)
+    result = run("history", "http://x.cn/1.htm\r\n", "--db", archive)
+    assert result.exit_code == 0 and "标题" in result.output
+
+
+@pytest.mark.parametrize("option, value", [("--since", "2024-13"), ("--until", "2024-02-30")])
+def test_a_date_that_is_not_on_the_calendar_is_a_usage_error(archive, option, value):
+    for command in (["search", "学校"], ["export"]):
+        result = run(*command, option, value, "--db", archive)
+        assert result.exit_code == 2 and f"not a date: {value!r}" in result.output
+
+
+def test_a_query_parameter_without_a_value_says_how_to_give_it(archive):
+    result = run("query", "SELECT * FROM articles WHERE site = :site", "--db", archive)
+    assert result.exit_code == 1 and "give each :name as -p NAME VALUE" in result.output
+
+
+def test_demo_output_into_a_file_is_not_wrapped_at_80_columns(tmp_path):
+    proc = scraper("demo", "--db", str(tmp_path / "demo.db"), "--rows", "0",
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    first = out.decode().splitlines()[0]
+    assert first.startswith("demo: served 2 fixture sites") and first.rstrip().endswith(")")   # both origins

@@ -225,3 +225,20 @@ def test_recheck_days_rechecks_recent_articles_with_conditional_get(tmp_path):
         rechecked = {p for _, p in server.requests if p in paths}
     assert rechecked >= paths - {p for p in paths if "?" in p}
     assert report.counts["articles_new"] == 0 and report.counts["not_modified"] >= len(rechecked)
+
+
+def test_the_search_index_is_filled_as_the_crawl_goes_not_all_at_its_end(tmp_path):
+    """Trigram-indexing costs the loop more per article than all its other work: a few articles
+    at a time it runs while pages are parsed, instead of as a serial tail after the last page."""
+    from scraper.crawler import _INDEX_EVERY
+
+    with FixtureServer(bundled_sites()["univ"]) as server, open_archive(tmp_path / "a.db") as archive:
+        fills = []
+        fill = archive.update_search_index
+        archive.update_search_index = lambda: fills.append(fill()) or fills[-1]
+        site = SiteConfig(name="univ", start_urls=(server.origin + "/",), settings=FAST)
+        asyncio.run(crawl_async([site], archive, RUN))
+        stored = archive.query("SELECT COUNT(*) FROM articles").first()[0]
+    assert stored >= 2 * _INDEX_EVERY and sum(fills) == stored      # each article indexed once
+    assert sum(fills[:-1]) >= stored - _INDEX_EVERY       # the end of the run found little left
+    assert fills[-1] < _INDEX_EVERY

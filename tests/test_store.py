@@ -55,6 +55,31 @@ def test_failed_refetch_keeps_the_stored_body(archive):
     assert archive.query("SELECT reason FROM pages").first() == ("timeout",)
 
 
+def test_site_profiles_are_stored_replaced_and_forgotten_with_their_site(archive):
+    assert archive.site_profile("s") is None
+    with archive.transaction():
+        archive.save_site_profile("s", '{"title_affixes": ["某某学院"]}', 5)
+        archive.save_site_profile("s", '{"title_affixes": ["某某大学"]}', 10)
+        archive.save_page(PageRecord(url="http://a/1", site="s", status=200, encoding="utf-8", raw=compress(b"<p>x</p>")))
+    assert archive.site_profile("s") == ('{"title_affixes": ["某某大学"]}', 10)
+    assert archive.raw_page("http://a/1") == RawPage("http://a/1", "s", None, b"<p>x</p>", "utf-8")
+    assert archive.raw_page("http://a/2") is None
+    archive.delete_sites("s")
+    assert archive.site_profile("s") is None
+
+
+def test_site_stats_count_fields_resting_on_weak_evidence(archive):
+    with archive.transaction():
+        for n, how in enumerate(("url", "label", "meta", "header")):
+            art = Article(title=f"标题{n}", published_at="2024-05-01", body="正文。", evidence={"published_at": how,
+                                                                                         "title": "heading"})
+            archive.save_article(art, f"http://a/{n}.htm", "a", None)
+        archive.save_site_profile("a", "{}", 4)
+    (site,) = archive.site_stats()
+    assert site["weak"] == {"title": 0.0, "published_at": 0.5, "author": 0.0, "source": 0.0, "editor": 0.0}
+    assert site["profile_pages"] == 4
+
+
 def test_raw_pages_read_zstd_rows_and_zlib_rows_of_older_archives(archive):
     page = "<html><body>正文</body></html>".encode("gbk")
     archive.save_page(PageRecord(url="http://a/new", site="s", status=200, encoding="gb18030", raw=compress(page)))

@@ -29,6 +29,7 @@ def _fill(archive) -> None:
         archive.add_alias("http://x/1.htm?print=1", "http://x/1.htm")
         archive.complete("http://x/1.htm", "done", run_id=1)
         archive.merge_url_patterns("s", [("/#.htm", 3, 1, 1, 2, None)])
+        archive.save_site_profile("s", '{"title_affixes": ["某某学院"]}', 12)
     archive.finish_run(archive.start_run({"urls": ["http://x/"]}), "completed", {"pages_fetched": 1}, {})
 
 
@@ -168,7 +169,7 @@ def test_migrate_there_and_back_keeps_every_row(pg_url, tmp_path):
     there = migrate(source, pg_url)
     assert {c.table: c.rows for c in there} == {"runs": 1, "frontier": 6, "pages": 1, "articles": 1,
                                                 "article_versions": 1, "aliases": 1, "url_patterns": 1, "files": 0,
-                                                "file_urls": 0}
+                                                "file_urls": 0, "site_profiles": 1}
     back_path = str(tmp_path / "b.db")
     back = migrate(pg_url, back_path)
     assert back == there                              # same counts, same content hashes

@@ -1,7 +1,7 @@
 import pytest
 
 from scraper.settings import Settings
-from scraper.urls import Scope, TrapGuard, canonicalize, host_of, is_public_address, origin_of, registered_domain
+from scraper.urls import CANONICAL_CACHE, Scope, TrapGuard, canonicalize, host_of, is_public_address, origin_of, registered_domain
 
 
 @pytest.mark.parametrize(
@@ -165,3 +165,29 @@ def test_scope_pins_a_host_to_the_non_default_ports_of_its_start_urls():
                                           ("127.0.0.1", None), ("localhost", None)])
 def test_registered_domain_uses_the_bundled_suffix_list(host, domain):
     assert registered_domain(host) == domain
+
+
+def test_the_url_cache_stays_flat_however_many_urls_a_crawl_meets():
+    """Every article URL passes through `canonicalize`; its cache keeps the repeated links
+    (menus, footers) and forgets the rest, so the memory it holds stops growing once full."""
+    import tracemalloc
+
+    def url(i: int) -> str:
+        return f"http://news.example.edu.cn/info/1012/{i}.htm?utm_source=list"
+
+    canonicalize.cache_clear()
+    tracemalloc.start()
+    try:
+        for i in range(2 * CANONICAL_CACHE):
+            canonicalize(url(i))
+        full = tracemalloc.get_traced_memory()[0]
+        for i in range(2 * CANONICAL_CACHE, 10 * CANONICAL_CACHE):
+            canonicalize(url(i))
+        later = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert later - full < full // 10          # four times as many URLs again, no more memory
+    hits = canonicalize.cache_info().hits
+    canonicalize("http://news.example.edu.cn/index.htm")
+    canonicalize("http://news.example.edu.cn/index.htm")   # a menu link on the next page
+    assert canonicalize.cache_info().hits == hits + 1

@@ -20,15 +20,16 @@ from .dates import date_from_url
 from .dom import Page, build_page, cycle_collection_paused
 from .fields import byline_author
 from .foreign import complete
-from .header import Header, epaper_date, read_header, signature_date
+from .header import Header, block_values, epaper_date, read_header, signature_date
 from .links import attachments, base_url, canonical, images, prev_next
 from .meta import doc_title, meta_date, read_meta
 from .overrides import apply_overrides
-from .profile import TEMPLATE_LINE_MIN, PageTraits, SiteProfile, learn_profile, line_key
+from .profile import TEMPLATE_LINE_MIN, PageTraits, SiteProfile, block_key, learn_profile, line_key
 from .site import LazySite
 from .title import find_title, first_heading, heading_near, nearest_copy
 
-__all__ = ["ParsedPage", "extract_article", "extract_parsed", "parse_page", "page_traits", "learn_profile", "SiteProfile"]
+__all__ = ["ParsedPage", "PageTraits", "SiteProfile", "extract_article", "extract_parsed", "extract_traced", "learn_profile",
+           "page_traits", "parse_page"]
 
 _BYLINE_LINES = 2       # first/last lines of the text where an in-text byline is looked for
 _BYLINE_LINE_MAX = 20   # a line this short may be a byline of its own (《棱镜》作者 周纯)
@@ -81,27 +82,37 @@ def extract_article(html: bytes | str, url: str | None = None, *, http_charset: 
 
 
 def page_traits(html: bytes | str, *, http_charset: str | None = None) -> PageTraits:
-    """What a page contributes to its site's profile: its `<title>` and its prose lines."""
-    parsed = parse_page(html, http_charset=http_charset)
-    if parsed.tree is None:
-        return PageTraits("", frozenset())
-    with cycle_collection_paused():
-        page = build_page(parsed.tree)
-        keys = frozenset(line_key(line.text) for line in page.lines if len(line.text) >= TEMPLATE_LINE_MIN)
-        return PageTraits(doc_title(page.tree), keys)
+    """What a page contributes to its site's profile (see `extract_traced`)."""
+    return extract_traced(parse_page(html, http_charset=http_charset))[1]
 
 
 def extract_parsed(parsed: ParsedPage, url: str | None = None, *, overrides: dict[str, str] | None = None,
                    profile: SiteProfile | None = None, fallback: bool = True) -> Article:
     """`extract_article` on a page parsed by `parse_page`. Changes the tree (hidden elements
     are dropped): whoever else reads it reads it first."""
+    return _extract(parsed, url, overrides, profile, fallback, traced=False)[0]
+
+
+def extract_traced(parsed: ParsedPage, url: str | None = None, *, overrides: dict[str, str] | None = None,
+                   profile: SiteProfile | None = None, fallback: bool = True) -> tuple[Article, PageTraits]:
+    """`extract_parsed`, plus what the page contributes to its site's profile: its `<title>`,
+    the keys of its prose lines, and the names of the container its text is in and of the
+    block of its date line, as the page alone shows them (so a profile never learns from
+    itself)."""
+    art, traits = _extract(parsed, url, overrides, profile, fallback, traced=True)
+    return art, traits or PageTraits("", frozenset())
+
+
+def _extract(parsed: ParsedPage, url: str | None, overrides: dict[str, str] | None, profile: SiteProfile | None,
+             fallback: bool, traced: bool) -> tuple[Article, PageTraits | None]:
     art = Article(url=url, encoding=parsed.encoding, reason=parsed.reason)
     if parsed.tree is None:
-        return art
+        return art, None
     with cycle_collection_paused():
         tree = parsed.tree
         page = build_page(tree)
-        kept, title_line, dated = _fill(art, page, url, profile or SiteProfile())
+        title = doc_title(tree)
+        kept, title_line, dated, rng, head = _fill(art, page, url, profile or SiteProfile(), title)
         if overrides:
             apply_overrides(art, tree, overrides)
         if fallback and page.lines:
@@ -110,25 +121,32 @@ def extract_parsed(parsed: ParsedPage, url: str | None = None, *, overrides: dic
             art.reason = "empty"
         elif is_list_page(page, art, kept, title_line, dated):
             art.reason = "not-article"
+        traits = None
+        if traced:
+            keys = frozenset(line_key(line.text) for line in page.lines if len(line.text) >= TEMPLATE_LINE_MIN)
+            date_block = page.lines[head.date_line].block if head.date_line >= 0 else -1
+            traits = PageTraits(title, keys, block_key(page, rng.alone), block_key(page, date_block))
         del page   # freed here, while the collector is still off
-    return art
+    return art, traits
 
 
-def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile) -> tuple[list[int], int, bool]:
-    """Set every field from the page model; returns what the page classifier needs: the body
-    line indices, the headline line and whether the header under it shows a date."""
+def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile,
+          title: str) -> tuple[list[int], int, bool, BodyRange, Header]:
+    """Set every field from the page model; returns what the page classifier needs (the body
+    line indices, the headline line and whether the header under it shows a date) and the
+    body range and header read."""
     meta = read_meta(page.tree)
     site = LazySite(page, meta, profile.title_affixes)
-    art.title, title_line = find_title(page, meta, doc_title(page.tree), site.is_site)
+    art.title, title_line = find_title(page, meta, title, site.is_site)
     title_how = "heading" if title_line >= 0 else "meta"
-    rng = find_body(page, title_line, profile.template_lines)
+    rng = find_body(page, title_line, profile.template_lines, profile.body_container)
     if 0 <= title_line < rng.first:
         title_line = nearest_copy(page, title_line, rng.first)
     if title_line >= 0 and abs(rng.first - title_line) > _TITLE_BODY_GAP:
         # <title> matched a line far from any text (a logo or banner naming the site): trust
         # neither that line nor the position prior built on it.
         title_line = -1
-        rng = find_body(page, title_line, profile.template_lines)
+        rng = find_body(page, title_line, profile.template_lines, profile.body_container)
     if title_line < 0 and rng.block >= 0:
         title_line = heading_near(page, rng.first, site.is_site)
         if title_line >= 0:
@@ -138,6 +156,8 @@ def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile) -> tu
     head: Header = read_header(page, rng, title_line)
     art.published_at, art.author, art.source, art.editor = head.published_at, head.author, head.source, head.editor
     art.evidence.update((k, v) for k, v in head.evidence.items() if v and getattr(art, k))
+    if profile.header_block and head.date_line < 0:
+        _profile_header(art, page, profile.header_block)
     if art.title:
         art.evidence["title"] = title_how
     first = extend_lead(page, rng, head.body_first, head.end) if head.end >= 0 else head.body_first
@@ -168,5 +188,13 @@ def _fill(art: Article, page: Page, url: str | None, profile: SiteProfile) -> tu
     if rng.block >= 0:
         art.images = images(page, rng.block, first, rng.last, base)
         art.attachments = attachments(page, first, rng.last + _ATTACHMENT_TAIL, base)
-    return kept, title_line, head.dated
+    return kept, title_line, head.dated, rng, head
 
+
+def _profile_header(art: Article, page: Page, key: str) -> None:
+    """The fields the header under the headline did not give, from the block where the site's
+    pages print their header line (a site profile's `header_block`), when the page has one."""
+    for name, value in block_values(page, lambda b: block_key(page, b), key).items():
+        if not getattr(art, name):
+            setattr(art, name, value)
+            art.evidence[name] = "profile"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .dom import Line, Page
-from .profile import TEMPLATE_LINE_MIN, line_key
+from .profile import TEMPLATE_LINE_MIN, block_key, line_key
 from .rules import ATTACHMENT_EXT, BOILERPLATE_ANY, BOILERPLATE_START, DISTRUST_HINT, END_MARKERS, NEGATIVE_HINT, PHOTO_CREDIT, POSITIVE_HINT, PUNCTUATION, SENTENCE_END
 
 _MIN_PROSE = 8          # characters of non-link text for a line to count as prose
@@ -28,6 +28,7 @@ _NEAR_TITLE = 12        # lines after the headline where the text is expected to
 _NO_SECTION_TAGS = frozenset(("li", "td", "tr", "body", "html", "ul", "ol", "dd", "dt"))
 _SECTION_LINKS = 0.5    # a sibling section with more link text is a link list, not text
 _FAR_DECAY = 30         # beyond that, a block's score halves every this many lines
+_CONTAINER_SHARE = 0.1  # the site's container wins unless the page's own pick outscores it tenfold
 
 
 @dataclass
@@ -35,6 +36,7 @@ class BodyRange:
     block: int          # id of the chosen container, -1 when none
     first: int          # line indices, inclusive
     last: int
+    alone: int = -1     # the container the page alone chose (`block` unless a site profile overrode it)
 
 
 def is_boilerplate(text: str) -> bool:
@@ -53,11 +55,15 @@ def _line_score(line: Line) -> float:
     return 1.0 + min(punct, 12) + min(plain / 50, 4.0)
 
 
-def score_blocks(page: Page, title_line: int = -1, template: frozenset[int] = frozenset()) -> int:
-    """Score the blocks that enclose prose and return the id of the best one (or -1).
+def score_blocks(page: Page, title_line: int = -1, template: frozenset[int] = frozenset(),
+                 container: str = "") -> tuple[int, int]:
+    """Score the blocks that enclose prose and return the id of the best one (or -1), and that
+    of the one the page alone would give (the same unless `container` changed it).
 
     A known headline line adds a position prior: the text starts right below the headline,
-    while comment threads and sidebars with long items sit far from it."""
+    while comment threads and sidebars with long items sit far from it. `container`, the
+    `block_key` where a site profile says the site's text sits, settles a page whose own best
+    block lies elsewhere (a short report beside a long block of other text)."""
     blocks = page.blocks
     raw: dict[int, float] = {}
     for line in page.lines:
@@ -102,6 +108,33 @@ def score_blocks(page: Page, title_line: int = -1, template: frozenset[int] = fr
         box = _other_articles_box(page, best, title_line)
         if box is not None:
             best = _best_outside(page, candidates, box, title_line, best)
+    if container and best >= 0:
+        return _site_container(page, candidates, best, container), best
+    return best, best
+
+
+def _site_container(page: Page, candidates: list[tuple[float, int]], best: int, container: str) -> int:
+    """The best-scored block named `container` when the page's own pick lies outside it and
+    outside its parent, and it scores at least a tenth of the top; else `best`. A pick beside
+    the site's container in the same parent (a lead and the text in two sibling blocks, a
+    channel's own class for its text) is the page's article column all the same: a profile
+    only moves the text out of a sidebar or panel, and one that does not fit the page (no such
+    block, or one with little text) leaves it as it was."""
+    own = page.blocks[best]
+    path = page.lines[own.first].path
+    if any(block_key(page, b) == container for b in path[: path.index(best) + 1]):
+        return best          # the page's pick is the site's container or inside it
+    top = candidates[0][0] if candidates else 0.0
+    for score, i in candidates:   # sorted by score
+        if score <= 0 or score < _CONTAINER_SHARE * top:
+            break
+        if block_key(page, i) != container:
+            continue
+        blk = page.blocks[i]
+        holder = page.lines[blk.first].path
+        at = holder.index(i)
+        around = page.blocks[holder[at - 1]] if at > 0 else blk
+        return best if around.first <= own.last and own.first <= around.last else i
     return best
 
 
@@ -137,12 +170,13 @@ def is_template(text: str, template: frozenset[int]) -> bool:
     return len(text) >= TEMPLATE_LINE_MIN and line_key(text) in template
 
 
-def find_body(page: Page, title_line: int = -1, template: frozenset[int] = frozenset()) -> BodyRange:
-    best = score_blocks(page, title_line, template)
+def find_body(page: Page, title_line: int = -1, template: frozenset[int] = frozenset(),
+              container: str = "") -> BodyRange:
+    best, alone = score_blocks(page, title_line, template, container)
     if best < 0:
         return BodyRange(-1, 0, -1)
     first, last = _with_sections(page, best)
-    return BodyRange(best, first, last)
+    return BodyRange(best, first, last, alone)
 
 
 def _with_sections(page: Page, best: int) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .body import BodyRange
 from .dates import find_dates
@@ -54,6 +55,7 @@ class Header:
     body_first: int = 0           # first line of the article text proper (after the header)
     dated: bool = False           # the header under the headline shows a date (an article sign)
     end: int = -1                 # last line of headline + header (-1 when neither was found)
+    date_line: int = -1           # the header line the date was read from (-1: none)
     evidence: dict[str, str] = field(default_factory=dict)   # field -> how it was found
 
 
@@ -207,6 +209,8 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
                 and (unlabelled_date is None or dates[0].value < unlabelled_date)):
             # the earliest: a header's other dates are later stamps (最后更新, 最新推荐文章于 …)
             unlabelled_date = dates[0].value
+        if head.date_line < 0 and (any(found.get("published_at", ())) or unlabelled_date):
+            head.date_line = i
         _merge(values, found)
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         if (found and not labelled and i + 1 in header_idx and nxt is not None
@@ -265,6 +269,28 @@ def read_header(page: Page, rng: BodyRange, title_line: int) -> Header:
         head.author = _first(values, "byline")   # 来源：中国新闻网 王帆
         head.evidence["author"] = "pattern"
     return head
+
+
+def block_values(page: Page, block_key: Callable[[int], str], key: str) -> dict[str, str]:
+    """Date, author, source and editor from the one block named `key` (where a site profile
+    says the site prints its header line), wherever it sits on this page; nothing when no block
+    or more than one is named so (then the name does not single out the header line)."""
+    blocks = {line.block for line in page.lines if line.path and len(line.text) <= _HEADER_MAX_LEN}
+    named = [b for b in blocks if block_key(b) == key]
+    if len(named) != 1:
+        return {}
+    out: dict[str, str] = {}
+    for line in page.lines:
+        if line.path and line.block == named[0] and len(line.text) <= _HEADER_MAX_LEN and not is_link_line(line):
+            found = label_values(line.text)
+            for name in ("published_at", "author", "source", "editor"):
+                value = _first(found, name)
+                if value:
+                    out.setdefault(name, value)
+            dates = find_dates(line.text)
+            if dates:
+                out.setdefault("published_at", dates[0].value)
+    return out
 
 
 def _joined(*sources: dict[str, list[str]]) -> str:

@@ -133,6 +133,15 @@ class Archive(ABC):
         the sums: processes sharing the archive then judge a pattern by all their fetches."""
 
     @abstractmethod
+    def site_profile(self, site: str) -> tuple[str, int] | None:
+        """(profile JSON, pages it was learned from) of `site`, None when none is stored."""
+
+    @abstractmethod
+    def save_site_profile(self, site: str, profile: str, pages: int) -> None:
+        """Store `site`'s extraction profile (JSON) learned from `pages` pages, replacing the
+        earlier one (see `scraper.extract.profile`)."""
+
+    @abstractmethod
     def claim(self, site: str, limit: int, exclude: set[str]) -> list[FrontierItem]:
         """The most urgent pending URLs of `site` (priority, then queue order), not in `exclude`."""
 
@@ -161,6 +170,11 @@ class Archive(ABC):
 
     @abstractmethod
     def has_raw_page(self, url: str) -> bool: ...
+
+    @abstractmethod
+    def raw_page(self, url: str) -> RawPage | None:
+        """The stored HTML page body of `url` (what the crawler re-reads once the site's profile
+        is known), None when none is stored."""
 
     @abstractmethod
     def raw_pages(self, site: str | None = None) -> Iterator[RawPage]:

@@ -107,6 +107,14 @@ class CommonSql:
         return [tuple(r) for r in self._run("SELECT pattern, fetched, yielded, articles, idle, alias"
                                             " FROM url_patterns WHERE site = ?", (site,))]
 
+    def site_profile(self, site: str) -> tuple[str, int] | None:
+        row = self._run("SELECT profile, pages FROM site_profiles WHERE site = ?", (site,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def save_site_profile(self, site: str, profile: str, pages: int) -> None:
+        self._replace_row("site_profiles", "site", {"site": site, "profile": profile, "pages": pages,
+                                                    "learned_at": utcnow()})
+
     def merge_url_patterns(self, site: str, changes: list[tuple[str, int, int, int, int, str | None]]
                            ) -> list[tuple[str, int, int, int, int, str | None]]:
         if not changes:
@@ -157,6 +165,11 @@ class CommonSql:
 
     def has_raw_page(self, url: str) -> bool:
         return self._run("SELECT 1 FROM pages WHERE url = ? AND raw IS NOT NULL", (url,)).fetchone() is not None
+
+    def raw_page(self, url: str) -> RawPage | None:
+        row = self._run("SELECT url, site, final_url, raw, encoding FROM pages WHERE url = ? AND raw IS NOT NULL"
+                        " AND encoding IS NOT NULL", (url,)).fetchone()
+        return RawPage(row[0], row[1], row[2], decompress(bytes(row[3])), row[4]) if row else None
 
     def raw_pages(self, site: str | None = None) -> Iterator[RawPage]:
         sql = ("SELECT url, site, final_url, raw, encoding FROM pages WHERE raw IS NOT NULL AND encoding IS NOT NULL"
@@ -264,7 +277,7 @@ class CommonSql:
             for table in ("aliases", "article_versions"):
                 self._run(f"DELETE FROM {table} WHERE url IN"
                           " (SELECT url FROM articles WHERE site LIKE ? ESCAPE '\\')", (like,))
-            for table in ("articles", "pages", "frontier"):
+            for table in ("articles", "pages", "frontier", "site_profiles"):
                 self._run(f"DELETE FROM {table} WHERE site LIKE ? ESCAPE '\\'", (like,))
 
     # -- reading -----------------------------------------------------------------------------

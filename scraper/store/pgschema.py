@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .records import ARTICLE_COLUMNS, VERSIONED_COLUMNS
 
-SCHEMA_VERSION = 3   # 2: articles.evidence (how each field was found); 3: images in article_files
+SCHEMA_VERSION = 4   # 2: articles.evidence (how each field was found); 3: images in article_files; 4: site_profiles
 # Version 3: kept images (a site's `download_images`) are linked to their articles too, and the
 # view says which kind of link each row is (see the SQLite schema's version 11).
 ARTICLE_FILES_V3 = (
@@ -31,6 +31,11 @@ def _articles_table() -> str:
         for name in ARTICLE_COLUMNS
     )
     return f"CREATE TABLE articles ({columns})"
+
+
+# Version 4: each site's extraction profile (see the SQLite schema's version 12).
+SCHEMA_V4 = ("CREATE TABLE IF NOT EXISTS site_profiles (site text PRIMARY KEY, profile text, pages bigint,"
+             " learned_at text)")
 
 
 def schema_v1() -> list[str]:

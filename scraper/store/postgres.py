@@ -35,7 +35,7 @@ from ..frontier import FrontierItem
 from .base import Archive, ArchiveError
 from .common import CommonSql
 from .pg_read import PostgresReading
-from .pgschema import ARTICLE_FILES_V3, READER_ROLE, SCHEMA_VERSION, schema_v1
+from .pgschema import ARTICLE_FILES_V3, READER_ROLE, SCHEMA_V4, SCHEMA_VERSION, schema_v1
 from .records import (QueryResult, utcnow)
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -124,6 +124,8 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
                 self.conn.execute("ALTER TABLE articles ADD COLUMN IF NOT EXISTS evidence text")
             if version < 3:
                 self.conn.execute(ARTICLE_FILES_V3)
+            if version < 4:
+                self.conn.execute(SCHEMA_V4)
             self.conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s)"
                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
         self._grant_reader()

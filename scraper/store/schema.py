@@ -170,8 +170,15 @@ UNION ALL SELECT a.url, a.site, json_extract(j.value, '$.caption'), u.url, f.sha
    JOIN file_urls u ON u.link_url = json_extract(j.value, '$.src') JOIN files f ON f.sha256 = u.sha256;
 """
 
+# Version 12: learned per-site state — the site's extraction profile (`scraper.extract.profile`:
+# the <title> affixes, template prose, body container and header line its pages share), as JSON,
+# with how many pages it was learned from, so a later crawl or `reextract` starts from it.
+V12 = """
+CREATE TABLE "site_profiles" ("site" TEXT PRIMARY KEY, "profile" TEXT, "pages" INTEGER, "learned_at" TEXT);
+"""
+
 # MIGRATIONS[n - 1] takes an archive from version n - 1 to version n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The migrations' own bookkeeping: one row per step applied (applied_at is NULL for steps

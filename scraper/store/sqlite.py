@@ -122,6 +122,8 @@ def _query_error(exc: sqlite3.Error, path: str, time_limit: float | None, deadli
         if deadline is None or time.monotonic() < deadline:
             return KeyboardInterrupt()
         return ArchiveError(f"the query ran longer than its time limit ({time_limit:g} s) and was stopped")
+    if "binding" in message.lower():     # `WHERE site = :site` without its value
+        return ArchiveError(f"{message.rstrip('.')}: give each :name as -p NAME VALUE (positional ? are not supported)")
     return archive_error(exc, path, plain=True)
 
 
@@ -321,7 +323,8 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
 
     def update_search_index(self) -> int:
         """Index, in one statement, the articles above `search_indexed.upto` (schema step 6):
-        one batch costs less than a trigger per row and runs once the crawl's loop is done."""
+        a batch costs less than a trigger per row. A crawl fills it every few articles (while its
+        workers parse) and at its end."""
         with self.transaction():
             upto, top = self.conn.execute(
                 "SELECT upto, (SELECT COALESCE(MAX(rowid), 0) FROM articles) FROM search_indexed").fetchone()

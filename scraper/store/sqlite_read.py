@@ -8,6 +8,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 
+from ..article import EVIDENCE_FIELDS, WEAK_EVIDENCE
 from ..changes import GONE_STATUSES, Change, Since
 from .records import ARTICLE_COLUMNS, JSON_FIELDS, JSON_OBJECT_FIELDS, ArticleSelection, QueryResult, decompress
 
@@ -98,11 +99,17 @@ class SqliteReading:
     def site_stats(self) -> list[dict]:
         # portable SQL without parameters: the PostgreSQL archive runs this method too
         sums = "".join(f", SUM(CASE WHEN COALESCE({f}, '') NOT IN ('', '[]') THEN 1 ELSE 0 END)" for f in STAT_FIELDS)
+        weak = "".join(f", SUM(CASE WHEN {_weak_evidence(f)} THEN 1 ELSE 0 END)" for f in EVIDENCE_FIELDS)
         sites: dict[str, dict] = {}
         for site, count, oldest, newest, *present in self.conn.execute(
-                f"SELECT site, COUNT(*), MIN(published_at), MAX(published_at){sums} FROM articles GROUP BY site"):
+                f"SELECT site, COUNT(*), MIN(published_at), MAX(published_at){sums}{weak} FROM articles GROUP BY site"):
+            present, guessed = present[:len(STAT_FIELDS)], present[len(STAT_FIELDS):]
             sites[site] = {"site": site, "articles": count, "oldest": oldest, "newest": newest,
-                           "fields": {f: round(n / count, 3) for f, n in zip(STAT_FIELDS, present)}}
+                           "fields": {f: round(n / count, 3) for f, n in zip(STAT_FIELDS, present)},
+                           "weak": {f: round((n or 0) / count, 3) for f, n in zip(EVIDENCE_FIELDS, guessed)}}
+        for site, pages in self.conn.execute("SELECT site, pages FROM site_profiles"):
+            if site in sites:
+                sites[site]["profile_pages"] = pages
         for site, fetched_at, run_id, outcome in self.conn.execute(
                 "SELECT p.site, p.fetched_at, p.run_id, r.outcome FROM (SELECT site, MAX(fetched_at) AS fetched_at,"
                 " MAX(run_id) AS run_id FROM pages GROUP BY site) p LEFT JOIN runs r ON r.id = p.run_id"):
@@ -114,7 +121,16 @@ class SqliteReading:
                 sites[site].setdefault("failures", {})[reason] = count
         for entry in sites.values():
             entry.setdefault("failures", {})
+            entry.setdefault("weak", {})
+            entry.setdefault("profile_pages", None)
         return [sites[name] for name in sorted(sites, key=str)]
+
+
+def _weak_evidence(field: str) -> str:
+    """SQL true when an article's `evidence` says `field` rests on weak evidence. The JSON is
+    matched as text, as `article_record` writes it (json.dumps), which both dialects can do."""
+    marks = (json.dumps({field: how}, ensure_ascii=False)[1:-1] for how in sorted(WEAK_EVIDENCE))
+    return "(" + " OR ".join(f"evidence LIKE '%{mark}%'" for mark in marks) + ")"
 
 
 def _export_fields(fields: Sequence[str] | None) -> list[str]:
