@@ -366,6 +366,9 @@ class Fetcher:
         self.settings = settings
         # a test transport must see the requests, so it keeps them in this process
         self._exchanger = exchanger if transport is None else None
+        # a test transport answers in memory: no network stack to warm, and its site must see
+        # only the requests the crawl makes
+        self._warm = transport is None
         self.scope = scope
         self.stats: Counter[str] = Counter()
         self._resolver = resolver or _system_resolver
@@ -388,7 +391,8 @@ class Fetcher:
         self.exchanging: dict[str, float] = {}
 
     async def __aenter__(self) -> "Fetcher":
-        await warm_up(self._client)
+        if self._warm:
+            await warm_up(self._client)
         return self
 
     async def __aexit__(self, *exc) -> None:

@@ -124,3 +124,30 @@ def test_english_labels_and_bylines_are_read(label):
 def test_english_labels_need_their_colon_and_a_word_of_their_own(line, expected):
     found = {k: v for k, v in label_values(line).items() if k in ("source", "author", "editor") and any(v)}
     assert found == expected
+
+
+# The last page of a column: a few linked headlines with their dates between the menu and the
+# footer. Ours finds no article; trafilatura returns the page's whole text, none of it prose.
+SHORT_LIST = ("<html><head><title>新闻中心_某某市人民政府</title></head><body><div class=nav><a href=/>首页</a>"
+              " <a href=/xw/>新闻中心</a> <a href=/tz/>通知公告</a></div><div class=info>更新时间：2023-01-19</div>"
+              "<ul class=list>" + "".join(f"<li><a href='/xw/{n}.htm'>市有关部门召开第{n}次专题工作推进会议</a>"
+                                          f"<span>2023-01-{n % 28 + 1:02d}</span></li>" for n in range(5001, 5006)) +
+              "</ul><div class=page><a href='index_1.htm'>上一页</a> <a href='index.htm'>首页</a></div>"
+              "<div class=foot>版权所有 某某单位 地址：某市某路1号</div></body></html>")
+
+
+def test_a_list_page_stays_a_list_page_when_trafilatura_returns_its_menus_and_rows():
+    art = extract_article(SHORT_LIST, "http://www.x.gov.cn/xw/index_2.htm")
+    assert (art.body, art.reason) == ("", "not-article")
+    assert "body" not in art.evidence
+
+
+@pytest.mark.parametrize("body, prose", [
+    ("首页\n新闻中心\n市有关部门召开第5010次专题工作推进会议\n2023-01-19\n版权所有 某某单位", False),
+    ("\n".join(_PARAS), True),
+    ("Home\nNews\nChina expands pilot program.\nThe State Council said on Tuesday it would widen the program.", True),
+    ("Version 2.1.0\n2023.01.19", False),
+    ("", False),
+])
+def test_a_fallback_body_must_read_as_prose(body, prose):
+    assert foreign.reads_as_prose(body) is prose

@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER_RE = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
 CHINESE_SHARE = 0.2     # below this share of Han characters among letters a text is not Chinese
+# A line that reads as prose: a sentence ends in it (Chinese or Latin punctuation, a Latin full
+# stop only after a letter, so dates like 2023.01.19 and version numbers don't count).
+_SENTENCE_RE = re.compile(r"[。！？!?]|[A-Za-z\u00c0-\u024f\u0370-\u04ff][.;](?:\s|$)")
+PROSE_SHARE = 0.5       # at least this share of a fallback body's characters sit in prose lines
 _SAMPLE = 4000          # characters of the main text looked at: enough to tell, cheap on long texts
 
 
@@ -52,6 +56,17 @@ def is_chinese(text: str) -> bool:
         if cjk / (cjk + letters) >= CHINESE_SHARE:
             return True
     return cjk / (cjk + letters) >= CHINESE_SHARE
+
+
+def reads_as_prose(body: str) -> bool:
+    """True when at least `PROSE_SHARE` of `body`'s characters are in lines where a sentence
+    ends. On a page without an article (a short list page, a column index) trafilatura returns
+    the page's whole text — menu words, linked headlines, their dates, the footer — and none of
+    those lines is a sentence; an article's paragraphs are, in any language."""
+    lines = body.split("\n")
+    total = sum(map(len, lines))
+    prose = sum(len(line) for line in lines if _SENTENCE_RE.search(line))
+    return total > 0 and prose >= PROSE_SHARE * total
 
 
 @dataclass
@@ -93,6 +108,8 @@ def complete(art: Article, html: str, url: str | None) -> None:
     if art.body and is_chinese(art.body):
         return
     found = run_trafilatura(html, url)
+    if not reads_as_prose(found.body):
+        found.body = ""       # the page's menus and list rows, not an article's text
     filled: dict[str, str | None] = {"body": found.body}
     if art.body or found.body:
         if not is_chinese(art.body or found.body):
