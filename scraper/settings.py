@@ -254,6 +254,9 @@ def _syntax_error(path: str, message: str, text: str) -> str:
     return f"{path}: TOML syntax: {message}"
 
 
+_HOST = re.compile(r"(\*?\.)?[\w-]+(\.[\w-]+)*\.?")     # a host name, or every subdomain of one
+
+
 _HEADER = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?")
 _KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
 
@@ -336,7 +339,7 @@ class _Loader:
                 self.problem(table, key, f"{key} is run-wide: set it in [defaults] or with --{key.replace('_', '-')}")
             elif key not in SITE_KEYS and key not in _SITE_SETTING_KEYS:
                 self.problem(table, key, _unknown(key, (*SITE_KEYS, *_SITE_SETTING_KEYS)))
-        urls = self.strings(table, raw, "start_urls")
+        urls = [u.strip() for u in self.strings(table, raw, "start_urls")]   # pasted with a space
         if raw.get("start_urls") == []:
             self.problem(table, "start_urls", "start_urls is empty")
         elif "start_urls" not in raw:
@@ -345,6 +348,10 @@ class _Loader:
             parts = urlsplit(url)
             if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
                 self.problem(table, "start_urls", f"not an http(s) URL: {url!r}")
+        for host in self.strings(table, raw, "allow_hosts"):
+            if not _HOST.fullmatch(host.strip()):
+                self.problem(table, "allow_hosts", f"not a host name: {host!r} (allow_hosts takes names like "
+                                                   "'news.example.cn' or '*.example.cn', without http:// or a port)")
         for key in ("allow_patterns", "deny_patterns"):
             for pattern in self.strings(table, raw, key):
                 try:
@@ -359,7 +366,7 @@ class _Loader:
         if len(self.problems) > before:
             return None
         return SiteConfig(name=name, start_urls=tuple(urls),
-                          allow_hosts=tuple(self.strings(table, raw, "allow_hosts")),
+                          allow_hosts=tuple(h.strip() for h in self.strings(table, raw, "allow_hosts")),
                           allow_patterns=tuple(raw.get("allow_patterns", ())),
                           deny_patterns=tuple(raw.get("deny_patterns", ())),
                           settings=settings, extract=extract)

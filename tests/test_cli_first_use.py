@@ -177,3 +177,21 @@ def test_demo_output_into_a_file_is_not_wrapped_at_80_columns(tmp_path):
     assert proc.returncode == 0, err.decode()
     first = out.decode().splitlines()[0]
     assert first.startswith("demo: served 2 fixture sites") and first.rstrip().endswith(")")   # both origins
+
+
+def test_allow_hosts_takes_host_names_and_start_urls_forgive_spaces(tmp_path):
+    sites = tmp_path / "sites.toml"
+    sites.write_text('[[site]]\nname = "a"\nstart_urls = [" https://news.a.cn/ "]\n'
+                     'allow_hosts = ["https://b.cn/", "c.cn:8080", "*.d.cn", "e.cn"]\n', encoding="utf-8")
+    result = run("config", "check", str(sites))
+    assert result.exit_code == 1
+    refused = [line for line in result.output.splitlines() if "not a host name" in line]
+    assert [line.split(": ")[2] for line in refused] == ["not a host name", "not a host name"]
+    assert "'https://b.cn/'" in refused[0] and "'c.cn:8080'" in refused[1]
+    assert all(line.startswith(f"error: {sites}:4: ") for line in refused)
+    assert "start_urls" not in result.output         # the spaces around the start URL are no problem
+    sites.write_text('[[site]]\nname = "a"\nstart_urls = [" https://news.a.cn/ "]\nallow_hosts = ["*.d.cn"]\n',
+                     encoding="utf-8")
+    from scraper.settings import load_sites
+
+    assert load_sites(sites)[0].start_urls == ("https://news.a.cn/",)
