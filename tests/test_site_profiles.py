@@ -75,6 +75,21 @@ def test_crawl_learns_stores_and_applies_the_profile(crawled):
     assert profile.header_block.endswith("div.info#")
 
 
+def test_a_later_crawl_starts_from_the_stored_profile(crawled, tmp_path):
+    root, truth, db, _, _ = crawled
+    with open_archive(db, readonly=True) as archive:
+        stored = archive.site_profile("college")
+    fresh = tmp_path / "fresh.db"
+    with open_archive(fresh) as archive, archive.transaction():
+        archive.save_site_profile("college", *stored)
+    with FixtureServer(root) as server:
+        site = SiteConfig(name="college", start_urls=(server.origin + "/",), settings=replace(FAST, profile_after=0))
+        with open_archive(fresh) as archive:
+            report = asyncio.run(crawl_async([site], archive, RunSettings(concurrency=2, extract_workers=0)))
+        assert _wrong(_articles(fresh), truth, server.origin) == []
+    assert not any(k.startswith("profile:") for k in report.counts)   # right at first reading: nothing re-read
+
+
 def test_stats_show_per_site_which_fields_rest_on_weak_evidence(crawled, tmp_path):
     _, truth, db, _, _ = crawled
     result = CliRunner().invoke(main, ["stats", "--db", str(db), "--format", "json"])
