@@ -151,3 +151,10 @@ def test_a_list_page_stays_a_list_page_when_trafilatura_returns_its_menus_and_ro
 ])
 def test_a_fallback_body_must_read_as_prose(body, prose):
     assert foreign.reads_as_prose(body) is prose
+
+
+def test_a_page_without_a_body_or_a_single_sentence_never_calls_trafilatura(monkeypatch):
+    def refuse(html, url):
+        raise AssertionError("trafilatura called on a list page")
+    monkeypatch.setattr(foreign, "run_trafilatura", refuse)
+    assert extract_article(SHORT_LIST, "http://www.x.gov.cn/xw/index_2.htm").reason == "not-article"

@@ -116,7 +116,7 @@ def _extract(parsed: ParsedPage, url: str | None, overrides: dict[str, str] | No
         if overrides:
             apply_overrides(art, tree, overrides)
         if fallback and page.lines:
-            complete(art, parsed.text, url)     # before the classifier: it judges the body it gets
+            complete(art, parsed.text, url, (line.text for line in page.lines))     # before the classifier: it judges the body it gets
         if not page.lines:
             art.reason = "empty"
         elif is_list_page(page, art, kept, title_line, dated):
