@@ -257,6 +257,9 @@ class SharedHostPacing(HostPacing):
         self.defer(host_of(origin), state, seconds)
 
     def sent(self, host: str, state: _Host, sent_at: float, delay: float) -> None:
+        """Told as the request leaves (in-process exchanges; else when its answer is in): the
+        host's shared next start moves to `delay` after the real send, before another worker,
+        which only sees the start stamped when the slot was taken, can start early."""
         late = time.monotonic() - sent_at
         if late < delay:
             self.defer(host, state, delay - late)
@@ -608,10 +611,11 @@ class Fetcher:
             try:
                 async with asyncio.timeout(s.timeout + _WORKER_GRACE):
                     self.stats["requests"] += 1
-                    answer = await self._exchange(request, expect, deadline, partial(then, url=url) if then else None)
+                    answer = await self._exchange(request, expect, deadline, partial(then, url=url) if then else None,
+                                                  on_sent=partial(self._pacing.sent, host, state, delay=self._delay(url)))
             finally:
                 self.exchanging.pop(url, None)
-            if answer.sent_at is not None:   # the next request keeps its distance from the real send
+            if answer.sent_at is not None and not answer.paced:   # keep the next request's distance from the real send
                 self._pacing.sent(host, state, answer.sent_at, self._delay(url))
         state.failures = 0   # it answered: not down
         result.status, result.headers = answer.status, answer.headers
@@ -644,10 +648,10 @@ class Fetcher:
             await asyncio.sleep(pause)
 
     async def _exchange(self, request: httpx.Request, expect: str, deadline: float,
-                        then: Then | None = None) -> Exchange:
+                        then: Then | None = None, on_sent: Callable[[float], None] | None = None) -> Exchange:
         """The request/response itself: in a worker process when the crawler gave an
         `exchanger` (and no test transport), else on this process's client (`then` is then
-        left to the caller)."""
+        left to the caller, and `on_sent` is told the moment the request leaves)."""
         if self._exchanger is not None:
             try:
                 return await self._exchanger(request.method, str(request.url), request.headers.raw,
@@ -655,7 +659,7 @@ class Fetcher:
                                              deadline, then)
             except WorkerError:
                 pass          # the worker died under this request: do it here instead
-        return await exchange(self._client, request, expect, self.settings.max_bytes, deadline)
+        return await exchange(self._client, request, expect, self.settings.max_bytes, deadline, on_sent)
 
     async def _build_request(self, url: str, expect: str, conditional: dict[str, str]) -> httpx.Request:
         headers = {"Accept": _ACCEPT_HEADER[expect], **conditional}
@@ -720,6 +724,7 @@ class Exchange:
     content: bytes | None = None
     sent_at: float | None = None   # time.monotonic() (one clock for all processes of a machine) the request went out
     processed: Any = None          # what `then` made of the body (content is then None)
+    paced: bool = False            # pacing was told of `sent_at` as the request left (no need to tell it again)
     size: int | None = None        # bytes of the body when it was processed in place
 
 
@@ -753,7 +758,7 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes | None
 
 
 async def exchange(client: httpx.AsyncClient, request: httpx.Request, expect: str, max_bytes: int,
-                   deadline: float) -> Exchange:
+                   deadline: float, on_sent: Callable[[float], None] | None = None) -> Exchange:
     """Send one request and read the body only when it is wanted, all by `deadline`
     (time.monotonic). No answer by then raises TimeoutError; a body still arriving then ends
     the exchange with reason 'slow-body' — the client's timeout is per read, which a server
@@ -764,6 +769,10 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, expect: st
     async def trace(event: str, info: dict) -> None:
         if event.endswith("send_request_headers.started"):
             sent.append(time.monotonic())
+            if on_sent is not None and len(sent) == 1:
+                # pacing learns of the send now, not when the answer is in: another process
+                # may take the host's next start meanwhile (see SharedHostPacing.sent)
+                on_sent(sent[0])
 
     request.extensions["trace"] = trace
     async with asyncio.timeout(deadline - time.monotonic()):
@@ -782,7 +791,8 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, expect: st
                     reason, content = Reason.NOT_HTML, None   # an image or archive labelled text/html
             except TimeoutError:
                 reason = Reason.SLOW_BODY
-        return Exchange(response.status_code, headers, reason, content, sent[0] if sent else None)
+        return Exchange(response.status_code, headers, reason, content, sent[0] if sent else None,
+                        paced=bool(sent) and on_sent is not None)
     finally:
         await response.aclose()
 

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from scraper.fetch import Fetcher, FetchResult, HostPacing, remote_exchange
+from scraper.fetch import Fetcher, FetchResult, HostPacing, exchange, remote_exchange
 from scraper.settings import Settings
 from scraper.urls import Scope
 from scraper.workers import WorkerPool
@@ -740,3 +740,20 @@ def test_binary_served_as_html_is_not_html():
     png = httpx.Response(200, content=b"\x89PNG\r\n\x1a\n" + bytes(range(256)), headers={"Content-Type": "text/html"})
     result = run(fetch(Site({"/a.htm": png}), SITE + "/a.htm"))
     assert result.reason == "not-html" and result.content is None
+
+
+def test_pacing_is_told_of_a_send_as_the_request_leaves_not_when_its_answer_is_in():
+    """Workers sharing a host read its next start from the archive: stamped only after the
+    answer, a late send would let another worker start less than the delay after it."""
+    events: list[tuple[str, float]] = []
+    with serve("127.0.0.1") as (home, base):
+        async def main():
+            async with httpx.AsyncClient(trust_env=False) as client:
+                request = client.build_request("GET", base + "/a.htm")
+                answer = await exchange(client, request, "page", 10_000, time.monotonic() + 30,
+                                        on_sent=lambda at: events.append(("sent", at)))
+                events.append(("answer", time.monotonic()))
+                return answer
+        answer = run(main())
+    assert [name for name, _ in events] == ["sent", "answer"]
+    assert events[0][1] == answer.sent_at and answer.paced and answer.status == 200
