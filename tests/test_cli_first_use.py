@@ -195,3 +195,21 @@ def test_allow_hosts_takes_host_names_and_start_urls_forgive_spaces(tmp_path):
     from scraper.settings import load_sites
 
     assert load_sites(sites)[0].start_urls == ("https://news.a.cn/",)
+
+
+def test_a_reader_brings_an_archive_of_an_older_version_up_to_date(tmp_path):
+    """`scraper stats` right after an upgrade: the readers expect the current tables."""
+    from scraper.store.schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
+    from scraper.store.sqlite import _statements
+
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        conn.execute(VERSION_TABLE)
+        for number, script in enumerate(MIGRATIONS[:-1], start=1):
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version(version, applied_at) VALUES (?, 'then')", (number,))
+    result = run("stats", "--db", str(old))
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION

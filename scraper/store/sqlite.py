@@ -191,7 +191,7 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
         if readonly:
             if not Path(self.path).exists():
                 raise ArchiveError(f"no archive at {self.path} (run `scraper crawl` or `scraper demo` first)")
-            conn = sqlite3.connect(f"file:{Path(self.path).resolve()}?mode=ro", uri=True)
+            conn = self._connect_readonly()
             self.conn = conn
             self.attach_vocabulary()
             conn.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
@@ -204,13 +204,42 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
         self._group: _Group | None = None
         self.db = sqlite_utils.Database(conn)
         if readonly:
-            if not self._stored_version():
+            version = self._stored_version()
+            if not version:
                 raise ArchiveError(f"{self.path} is an empty SQLite file, not an archive yet (run `scraper crawl` first)")
+            if version < SCHEMA_VERSION and self._upgraded():
+                conn.close()
+                return self._open()
             conn.set_authorizer(_read_only_authorizer)   # last: the set-up above sets pragmas
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
+
+    def _upgraded(self) -> bool:
+        """A reader met an archive made by an older scraper: bring its schema up to date when
+        this user may write it (readers expect the current tables), else read what it has."""
+        try:
+            SqliteArchive(self.path).close()
+        except ArchiveError:
+            return False
+        return True
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        """mode=ro. Reading a WAL archive needs its -shm file, which SQLite creates beside it: a
+        user who may read the archive but not write in its folder (an archive shared read-only)
+        gets "attempt to write a readonly database". When no -wal file exists no write is under
+        way, so the file is then read as immutable: a snapshot, which is what a reader wants."""
+        uri = f"file:{Path(self.path).resolve()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "readonly" not in str(exc) or Path(self.path + "-wal").exists():
+                raise
+        return sqlite3.connect(uri + "&immutable=1", uri=True)
 
     # -- schema ------------------------------------------------------------------------------
     def _stored_version(self) -> int:
