@@ -408,8 +408,9 @@ def test_links_differing_in_two_numbers_are_not_a_range():
 # Hygiene: what is dropped, merged, resolved
 # --------------------------------------------------------------------------------------------
 
-def test_base_href_is_honoured():
-    html = '<html><head><base href="http://www.example.cn/news/"></head><body><a href="a/12345678.html">x</a></body></html>'
+@pytest.mark.parametrize("tag", ["base", "BASE", "Base"])   # the text is searched before the tree
+def test_base_href_is_honoured(tag):
+    html = f'<html><head><{tag} href="http://www.example.cn/news/"></head><body><a href="a/12345678.html">x</a></body></html>'
     assert discover_links(html, "http://www.example.cn/other/page.html")[0].url == "http://www.example.cn/news/a/12345678.html"
 
 
