@@ -266,42 +266,52 @@ class _SiteCrawl:
 
     # -- the loop ------------------------------------------------------------------------
     def _next(self) -> tuple[FrontierItem | None, bool]:
-        """The next URL, and whether the frontier was asked (False: it said 'nothing' a moment ago)."""
+        """The next URL, and whether the frontier was asked (False: it said 'nothing' a moment ago).
+        A batch whose URLs were all settled here without a request (aliases, low-yield, parts)
+        says nothing about the URLs behind it: the frontier is asked again, so 'asked and none'
+        means the site has no URL left to hand out now, never 'the batch was all skips'."""
         asked = False
-        if not self.queue:
-            if time.monotonic() < self._empty_until:
-                return None, False
-            self.queue = self.frontier.next_batch(self.site.name, self.batch, self.inflight)
-            asked = True
+        while True:
             if not self.queue:
-                self._empty_until = time.monotonic() + self.idle_wait
-        while self.queue:
-            item = self.queue.pop(0)
-            if item.url in self.inflight:
-                continue
-            pattern = url_pattern(item.url)
-            if item.kind in TRUSTED_KINDS:
-                return item, asked
-            if item.kind == "part":             # fetched with its article's first page
-                with self.archive.transaction():
-                    self.frontier.finish(item, "done", run_id=self.run_id)
-                continue
-            alias = self.yields.stats(pattern).alias
-            if alias == "yes" and item.discovered_from:
-                self._skip(item, Reason.ALIAS)       # a view of the article it was found on
-            elif alias == "probe" and self.pending_patterns[pattern]:
-                continue                        # one verifying fetch at a time: stays pending
-            elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
-                self._skip(item, Reason.LOW_YIELD)
-            elif self._held(item, pattern):
-                # claimed again, in priority order, once those are in; not asked for again at
-                # every worker's turn meanwhile (each turn is a query)
-                self.queue.clear()
-                self._empty_until = time.monotonic() + _HOLD_POLL
+                if time.monotonic() < self._empty_until:
+                    return None, asked
+                self.queue = self.frontier.next_batch(self.site.name, self.batch, self.inflight)
+                asked = True
+                if not self.queue:
+                    self._empty_until = time.monotonic() + self.idle_wait
+                    return None, asked
+            settled = False
+            while self.queue:
+                item = self.queue.pop(0)
+                if item.url in self.inflight:
+                    continue
+                pattern = url_pattern(item.url)
+                if item.kind in TRUSTED_KINDS:
+                    return item, asked
+                if item.kind == "part":             # fetched with its article's first page
+                    with self.archive.transaction():
+                        self.frontier.finish(item, "done", run_id=self.run_id)
+                    settled = True
+                    continue
+                alias = self.yields.stats(pattern).alias
+                if alias == "yes" and item.discovered_from:
+                    self._skip(item, Reason.ALIAS)       # a view of the article it was found on
+                    settled = True
+                elif alias == "probe" and self.pending_patterns[pattern]:
+                    continue                        # one verifying fetch at a time: stays pending
+                elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
+                    self._skip(item, Reason.LOW_YIELD)
+                    settled = True
+                elif self._held(item, pattern):
+                    # claimed again, in priority order, once those are in; not asked for again at
+                    # every worker's turn meanwhile (each turn is a query)
+                    self.queue.clear()
+                    self._empty_until = time.monotonic() + _HOLD_POLL
+                    return None, asked
+                else:
+                    return item, asked
+            if not settled:     # only URLs that wait for a fetch under way: asked again after it
                 return None, asked
-            else:
-                return item, asked
-        return None, asked
 
     def _rank(self, item: FrontierItem) -> int:
         """Priority among all sites' URLs under a page budget: a list page of a pattern whose
