@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 from ..article import EVIDENCE_FIELDS, WEAK_EVIDENCE
 from ..changes import GONE_STATUSES, Change, Since
-from .records import ARTICLE_COLUMNS, JSON_FIELDS, JSON_OBJECT_FIELDS, ArticleSelection, QueryResult, decompress
+from .records import (ARTICLE_COLUMNS, JSON_FIELDS, JSON_OBJECT_FIELDS, ArticleSelection, DateRange, QueryResult,
+                      decompress)
 
 # Fields whose share of non-empty values `site_stats` reports.
 STAT_FIELDS = ("title", "published_at", "author", "source", "editor", "body", "images", "attachments")
@@ -143,19 +144,27 @@ def _export_fields(fields: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(fields))
 
 
-def _selection_sql(selection: ArticleSelection) -> tuple[list[str], list]:
-    """WHERE conditions (on `articles a`) and their parameters for `selection`."""
+def site_dates_sql(site: str | None, dates: DateRange, prefix: str = "") -> tuple[list[str], list]:
+    """WHERE conditions and parameters for one site and a [lower, upper) range of publication
+    dates, on the columns of `prefix` (an alias such as "a."): what the (site, published_at)
+    and (published_at) indexes answer."""
     where: list[str] = []
     params: list = []
-    if selection.site is not None:
-        where.append("a.site = ?")
-        params.append(selection.site)
-    if selection.dates.lower is not None:
-        where.append("a.published_at >= ?")
-        params.append(selection.dates.lower)
-    if selection.dates.upper is not None:
-        where.append("a.published_at < ?")
-        params.append(selection.dates.upper)
+    if site is not None:
+        where.append(f"{prefix}site = ?")
+        params.append(site)
+    if dates.lower is not None:
+        where.append(f"{prefix}published_at >= ?")
+        params.append(dates.lower)
+    if dates.upper is not None:
+        where.append(f"{prefix}published_at < ?")
+        params.append(dates.upper)
+    return where, params
+
+
+def _selection_sql(selection: ArticleSelection) -> tuple[list[str], list]:
+    """WHERE conditions (on `articles a`) and their parameters for `selection`."""
+    where, params = site_dates_sql(selection.site, selection.dates, "a.")
     if selection.run_id is not None:
         where.append("a.run_id = ?")
         params.append(selection.run_id)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from ..search import SearchQuery
 from .records import SearchHit, SearchResult
+from .sqlite_read import site_dates_sql
 
 _TRIGRAM = 3
 _TITLE_WEIGHT = 10.0
@@ -209,16 +210,7 @@ class SqliteSearch:
     def _filtered(self, query: SearchQuery) -> set[int] | None:
         """The articles within the query's site and dates (None: no filter), from the
         (site, published_at) or (published_at) index alone."""
-        where, params = [], []
-        if query.site is not None:
-            where.append("site = ?")
-            params.append(query.site)
-        if query.dates.lower is not None:
-            where.append("published_at >= ?")
-            params.append(query.dates.lower)
-        if query.dates.upper is not None:
-            where.append("published_at < ?")
-            params.append(query.dates.upper)
+        where, params = site_dates_sql(query.site, query.dates)
         if not where:
             return None
         return {r[0] for r in self.conn.execute(f"SELECT rowid FROM articles WHERE {' AND '.join(where)}", params)}
