@@ -203,7 +203,7 @@ class _SiteCrawl:
         self.fetcher = Fetcher(self.settings, self.scope, transport=transport, pacing=pacing,
                                exchanger=partial(pool.run, "exchange") if pool else None)
         self.concurrency = pacing.concurrency   # the run's overall limit caps each site too
-        self.inflight: set[str] = set()
+        self.inflight: dict[str, tuple[int, str]] = {}   # URL under way → (priority, fetch URL)
         self.queue: list[FrontierItem] = []
         # Claims on a shared archive are leases: take only what this process starts soon, so
         # that the other workers get the rest. A site's coroutines take turns to claim and fetch,
@@ -228,7 +228,6 @@ class _SiteCrawl:
         self._pages_since_save = 0
         self._unindexed = 0                  # articles stored since the last fill of the search index
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
-        self.inflight_priorities: dict[str, tuple[int, str]] = {}   # URL under way → (priority, fetch URL)
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
         self.profiles = ProfileLearner(self.settings.profile_after)   # the site's extraction profile
 
@@ -275,7 +274,7 @@ class _SiteCrawl:
             if not self.queue:
                 if time.monotonic() < self._empty_until:
                     return None, asked
-                self.queue = self.frontier.next_batch(self.site.name, self.batch, self.inflight)
+                self.queue = self.frontier.next_batch(self.site.name, self.batch, set(self.inflight))
                 asked = True
                 if not self.queue:
                     self._empty_until = time.monotonic() + self.idle_wait
@@ -334,7 +333,7 @@ class _SiteCrawl:
             return False
         now = time.monotonic()
         return any(p < item.priority and now - self.fetcher.exchanging.get(fetch_url, now) < _HOLD_EXCHANGE
-                   for p, fetch_url in self.inflight_priorities.values())
+                   for p, fetch_url in self.inflight.values())
 
     def _skip(self, item: FrontierItem, reason: Reason) -> None:
         """Settle a queued URL without a request: an alternate view of a known article becomes
@@ -419,7 +418,7 @@ class _SiteCrawl:
         """Take the next URL and handle it, or wait a little when there is none yet; False
         when this coroutine is done."""
         item, asked = self._next()
-        busy = min((p for p, _ in self.inflight_priorities.values()), default=None)
+        busy = min((p for p, _ in self.inflight.values()), default=None)
         if item is not None and self.budget.defer(self.site.name, self._rank(item), busy):
             self.queue.insert(0, item)
             await asyncio.sleep(0.01)
@@ -437,10 +436,9 @@ class _SiteCrawl:
             return True
         if not self.budget.take():
             return False
-        self.inflight.add(item.url)
         pattern = url_pattern(item.url)
         self.pending_patterns[pattern] += 1
-        self.inflight_priorities[item.url] = (item.priority, item.fetch_url)
+        self.inflight[item.url] = (item.priority, item.fetch_url)
         try:
             await self._handle(item)
         except ArchiveError:
@@ -452,9 +450,8 @@ class _SiteCrawl:
             with self.archive.transaction():
                 self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
         finally:
-            self.inflight.discard(item.url)
             self.pending_patterns[pattern] -= 1
-            del self.inflight_priorities[item.url]
+            del self.inflight[item.url]
         if self.progress:
             self.progress(item.fetch_url, self.counts)
         return True
