@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..article import Article
+from .rules import SENTENCE_END
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ _LETTER_RE = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
 CHINESE_SHARE = 0.2     # below this share of Han characters among letters a text is not Chinese
 # A line that reads as prose: a sentence ends in it (Chinese or Latin punctuation, a Latin full
 # stop only after a letter, so dates like 2023.01.19 and version numbers don't count).
-_SENTENCE_RE = re.compile(r"[。！？!?]|[A-Za-z\u00c0-\u024f\u0370-\u04ff][.;](?:\s|$)")
+_SENTENCE_RE = re.compile(rf"[{SENTENCE_END}]|[A-Za-z\u00c0-\u024f\u0370-\u04ff][.;](?:\s|$)")
 _PROSE_LINE = 10        # characters: a shorter line ending in ! or ? is a button or a slogan
 PROSE_SHARE = 0.5       # at least this share of a fallback body's characters sit in prose lines
 _SAMPLE = 4000          # characters of the main text looked at: enough to tell, cheap on long texts
