@@ -475,11 +475,8 @@ class _SiteCrawl:
             return
         if result.attempts:          # refusals (robots.txt unreadable, host down) made no request
             self.counts["pages_fetched"] += 1
-        if result.not_modified and item.kind == "article" and await self._parts_changed(item):
-            # a later page changed under an unchanged first one: read the whole article again
-            result = await self.fetcher.fetch(item.fetch_url, expect="page")
-            self.budget.spent += 1
-            self.counts["pages_fetched"] += 1
+        if result.not_modified and item.kind == "article" and await self._changed_part(item, result, profile):
+            return
         if result.not_modified:
             self.counts["not_modified"] += 1
             with self.archive.transaction():
@@ -514,21 +511,35 @@ class _SiteCrawl:
             self._failed(item, replace(result, reason=Reason.EXTRACT_ERROR))
             log.warning("parsing failed for %s: %s", item.fetch_url, exc)
 
-    async def _parts_changed(self, item: FrontierItem) -> bool:
-        """Whether a later page of a multi-page article (first page unchanged) changed: each
-        part is revalidated with a conditional GET (a 304 costs a few hundred bytes), stopping
-        at the first that did not answer 304. Parts found unchanged are marked so."""
-        for url, fetch_url in self.archive.article_parts(self.archive.resolve_alias(item.url)):
-            etag, last_modified = self.archive.validators(url) or (None, None)
-            result = await self.fetcher.fetch(fetch_url, expect="page", etag=etag, last_modified=last_modified)
-            self.budget.spent += 1
-            self.counts["pages_fetched"] += bool(result.attempts)
-            if not result.not_modified:
-                return True
-            self.counts["not_modified"] += 1
+    async def _changed_part(self, item: FrontierItem, result: FetchResult, profile: SiteProfile | None) -> bool:
+        """A multi-page article whose first page answered 304: revalidate its other pages and,
+        when one changed, store a new version of the whole, the unchanged pages read from their
+        stored bytes (each page is requested once, not revalidated and then fetched again).
+        False when it is no multi-page article or nothing changed (its parts are then marked so)."""
+        if self.archive.page_count(self.archive.resolve_alias(item.url)) < 2:
+            return False
+        first = await self._stored(item.url, profile)
+        if first is None or not first.parts:
+            return False
+        parts = await self._fetch_parts(item, first, profile)
+        if all(part_result.not_modified for _, part_result, _ in parts):
             with self.archive.transaction():
-                self.archive.mark_not_modified(url, self.run_id)
-        return False
+                for canon, _, _ in parts:
+                    self.archive.mark_not_modified(canon, self.run_id)
+            return False
+        etag, last_modified = self.archive.validators(item.url) or (None, None)
+        kept = {"etag": etag, "last-modified": last_modified}
+        self._store_page(item, replace(result, headers={**{k: v for k, v in kept.items() if v}, **result.headers}),
+                         first, parts)
+        return True
+
+    async def _stored(self, url: str, profile: SiteProfile | None) -> Processed | None:
+        """A page as stored at its last fetch, processed again (its 304 said it is unchanged)."""
+        page = self.archive.raw_page(url)
+        if page is None:
+            return None
+        return await self._work("process", page.content, page.final_url or page.url, page.encoding,
+                                self.site.extract or None, self.scope, profile)
 
     async def _learn(self, page_url: str, processed: Processed, used: SiteProfile | None, single: bool) -> None:
         """Count a page towards the site's profile (a page that reads as no article too: it may
@@ -558,7 +569,9 @@ class _SiteCrawl:
                            profile: SiteProfile | None = None) -> list[tuple[str, FetchResult, Processed]]:
         """The other pages of a multi-page article, fetched now (each counts as a page fetched)
         so that it is stored as one record; a part's own pager may name parts the first did
-        not (下一页 only). Stops at the first part that cannot be fetched or is no article."""
+        not (下一页 only). Stops at the first part that cannot be fetched or is no article.
+        A part fetched before is asked for with its validators; one that answers 304 is read
+        from its stored bytes (its result then says `not_modified`)."""
         fetched: list[tuple[str, FetchResult, Processed]] = []
         todo, seen, done = list(first.parts), set(first.parts), {item.url}
         while todo and len(fetched) < MAX_PARTS:
@@ -567,13 +580,19 @@ class _SiteCrawl:
             if canon is None or canon in done or not self.scope.allows(canon):
                 continue
             done.add(canon)
-            result = await self.fetcher.fetch(url, expect="page", then=self._then(profile))
+            etag, last_modified = self.archive.validators(canon) or (None, None)
+            result = await self.fetcher.fetch(url, expect="page", etag=etag, last_modified=last_modified,
+                                              then=self._then(profile))
             self.budget.spent += 1          # a part is a page fetched, never refused half-way
             self.counts["pages_fetched"] += 1
-            if not result.ok:
-                break
-            part = await self._processed(result, profile)
-            if part.article.reason is not None:
+            if result.not_modified:
+                self.counts["not_modified"] += 1
+                part = await self._stored(canon, profile)
+            elif result.ok:
+                part = await self._processed(result, profile)
+            else:
+                part = None
+            if part is None or part.article.reason is not None:
                 break
             fetched.append((canon, result, part))
             for more in part.parts:
@@ -787,7 +806,10 @@ class _SiteCrawl:
             article.images += extra.images
             article.attachments += extra.attachments
             own = FrontierItem(canon, result.url, self.site.name, "part")
-            self.archive.save_page(self._page_record(own, result, raw=part.raw, encoding=part.encoding))
+            if result.not_modified:
+                self.archive.mark_not_modified(canon, self.run_id)
+            else:
+                self.archive.save_page(self._page_record(own, result, raw=part.raw, encoding=part.encoding))
             self.frontier.add([own], self.run_id)
             self.frontier.finish(own, "done", kind="part", run_id=self.run_id)
         article.page_count = 1 + len(parts)

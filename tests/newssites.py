@@ -44,6 +44,7 @@ class Art:
     day: date
     parts: int = 1
     version: int = 1
+    edited_part: int | None = None   # the one part a later version changed (None: every part)
 
     @property
     def title(self) -> str:
@@ -55,7 +56,7 @@ class Art:
         for k in range(3):
             s = _SENTENCES[(self.id + k + part) % len(_SENTENCES)].format(n=self.id % 97 + k)
             out.append(f"第{part}部分第{k + 1}段：{s}（编号{self.id}-{part}-{k}）")
-        if self.version > 1:
+        if self.version > 1 and self.edited_part in (None, part):
             out.append(f"更正说明：本文第{self.version}版对有关数据进行了核实和修订。")
         return out
 

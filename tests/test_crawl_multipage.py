@@ -68,3 +68,28 @@ def test_multi_page_articles_are_one_record_and_a_changed_part_is_a_new_version(
         rows, _ = _crawl(sites, tmp_path / "a.db")
         body, page_count, version = rows[canonicalize(trs.origin + trs.article_path(art))]
         assert version == 2 and body == art.body() and page_count == art.parts
+
+
+def test_a_changed_later_part_costs_one_request_per_page(tmp_path):
+    """The sitemap says an article changed, but only its last page did: the first page and
+    the unchanged parts answer 304 and are read from their stored bytes, so each page of the
+    article is requested once (not revalidated, then fetched again in full)."""
+    sites = make_sites(8, styles=("trs",))
+    trs = sites[0]
+    art = next(a for a in trs.articles.values() if a.parts > 2)
+    with serve_news(sites) as logs:
+        url = canonicalize(trs.origin + trs.article_path(art))
+        _crawl(sites, tmp_path / "a.db")
+        log = logs[trs.host]
+        for edited, first_status in ((art.parts, 304), (1, 200)):   # the last page, then the first
+            log.clear()
+            art.version, art.edited_part = art.version + 1, edited
+            rows, _ = _crawl(sites, tmp_path / "a.db")
+            body, page_count, version = rows[url]
+            assert version == art.version and page_count == art.parts and body == art.body()
+            for part in range(1, art.parts + 1):
+                assert log.count(trs.article_path(art, part)) == 1, (part, log)
+            with open_archive(tmp_path / "a.db") as archive:
+                statuses = dict(archive.query("SELECT url, status FROM pages"))
+            assert statuses[url] == first_status
+            assert statuses[canonicalize(trs.origin + trs.article_path(art, 2))] == 304

@@ -196,8 +196,8 @@ class Archive(ABC):
     def has_article(self, url: str) -> bool: ...
 
     @abstractmethod
-    def article_parts(self, url: str) -> list[tuple[str, str]]:
-        """(url, fetch_url) of the later pages of the multi-page article stored under `url`."""
+    def page_count(self, url: str) -> int:
+        """How many pages the article stored under `url` spans (0 when there is none)."""
 
     @abstractmethod
     def resolve_alias(self, url: str) -> str:

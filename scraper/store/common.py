@@ -215,13 +215,9 @@ class CommonSql:
     def has_article(self, url: str) -> bool:
         return self._run("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
 
-    def article_parts(self, url: str) -> list[tuple[str, str]]:
+    def page_count(self, url: str) -> int:
         row = self._run("SELECT page_count FROM articles WHERE url = ?", (url,)).fetchone()
-        if not row or (row[0] or 1) < 2:
-            return []           # the common case answered from the primary key, not by a scan of aliases
-        return [(r[0], r[1]) for r in self._run(
-            "SELECT f.url, f.fetch_url FROM aliases a JOIN frontier f ON f.url = a.alias"
-            " WHERE a.url = ? AND f.kind = 'part' ORDER BY f.url", (url,))]
+        return (row[0] or 1) if row else 0
 
     def add_alias(self, alias: str, url: str) -> None:
         if alias != url and not self.has_article(alias):
