@@ -154,6 +154,7 @@ _LABEL_PUNCTUATION = ":：　 »>›"
 _URL_PARTS = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
 _HOST = re.compile(r"^(?:[^\s/?#@\[\]:]+|\[[0-9a-fA-F:.]+\])(?::\d*)?$")   # no userinfo, no junk
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")     # javascript:, mailto:, tel:, weixin:…
+_WEB_NETLOC = re.compile(r"https?://([^/?#]*)", re.I)    # the host part of an absolute web URL
 # A quoted page URL inside script code (window.open('…'), location.href='…', openWin("…")).
 _SCRIPT_URL = re.compile(
     r"""['"]((?:https?://[^'"\s]+|[^'"\s:()<>]*?\.(?:s?html?|jsp|aspx?|php)(?:\?[^'"\s]*)?))['"]""", re.I)
@@ -333,6 +334,9 @@ def _base_url(tree: LexborHTMLParser, html: str, url: str) -> str:
     return url
 
 
+_ELSEWHERE = ("", "", "", "")   # `_Resolver._resolve`: a web URL on a host `host_allowed` refuses
+
+
 class _Resolver:
     """``urljoin`` for the shapes hrefs take, memoised per page.
 
@@ -355,6 +359,7 @@ class _Resolver:
         self.directory = path[: path.rfind("/") + 1]
         self.cache: dict[str, tuple[str, str, str, str] | None] = {}
         self.hosts: dict[str, bool] = {parts.netloc: bool(_HOST.match(parts.netloc))}
+        self.elsewhere: set[str] = set()         # hrefs resolved to None because of their host
 
     def __call__(self, href: str | None) -> tuple[str, str, str, str] | None:
         if not href:
@@ -362,7 +367,11 @@ class _Resolver:
         try:
             return self.cache[href]
         except KeyError:
-            result = self.cache[href] = self._resolve(href)
+            result = self._resolve(href)
+            if result is _ELSEWHERE:
+                self.elsewhere.add(href)
+                result = None
+            self.cache[href] = result
             return result
 
     def join(self, href: str) -> str | None:
@@ -377,6 +386,11 @@ class _Resolver:
         if not href:
             return None                           # '#top': this page
         first = href[0]
+        if first in "hH" and self.host_allowed is not None:
+            # most links of a real page lead to other sites: drop them before any other parsing
+            m = _WEB_NETLOC.match(href)
+            if m is not None and not self.allows(m.group(1)):
+                return _ELSEWHERE
         if first == "/" and not href.startswith("//") and "./" not in href:
             path, _, query = href.partition("?")  # the common case, without a regex
             return self.origin + href, self.netloc, path, query
@@ -446,8 +460,11 @@ def _anchor_text(node, attrs: dict) -> str:
 
 def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Link | None:
     attrs = node.attributes
-    resolved = resolve(attrs.get("href"))
+    href = attrs.get("href")
+    resolved = resolve(href)
     if resolved is None:
+        if href in resolve.elsewhere:
+            return None
         resolved = _scripted_target(attrs, resolve)
         if resolved is None:
             return None
