@@ -163,3 +163,17 @@ def test_indexed_articles_follow_their_changes_and_deletions(archive):
     assert _found(archive, "第三次") == [] and _found(archive, "第四次修改") == ["http://x/1"]
     archive.delete_sites("s")
     assert _found(archive, "第四次修改") == [] and _found(archive, "图书馆闭馆") == [] and _index_is_sound(archive)
+
+
+def test_opening_an_archive_does_not_load_numpy_or_pandas(tmp_path):
+    """sqlite-utils would import them when installed (tens of MB in every crawler process);
+    here they are stand-ins that fail loudly when imported, and stay importable afterwards."""
+    for name in ("numpy", "pandas"):
+        (tmp_path / f"{name}.py").write_text("import sys\nif '--late' not in sys.argv: raise RuntimeError('imported')\n")
+    code = ("import sys; from scraper.store import open_archive; open_archive(sys.argv[1]).close();"
+            " assert 'numpy' not in sys.modules and 'pandas' not in sys.modules;"
+            " sys.argv.append('--late'); import numpy, pandas")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.db")], capture_output=True, text=True,
+                          env={"PYTHONPATH": f"{tmp_path}:{root}", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
