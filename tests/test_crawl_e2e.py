@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from scraper import crawler
 from scraper.crawler import CrawlReport, crawl_async
 from scraper.settings import RunSettings, Settings, SiteConfig
 from scraper.store import open_archive
@@ -227,11 +228,8 @@ def test_recheck_days_rechecks_recent_articles_with_conditional_get(tmp_path):
     assert report.counts["articles_new"] == 0 and report.counts["not_modified"] >= len(rechecked)
 
 
-def test_the_search_index_is_filled_as_the_crawl_goes_not_all_at_its_end(tmp_path):
-    """Trigram-indexing costs the loop more per article than all its other work: a few articles
-    at a time it runs while pages are parsed, instead of as a serial tail after the last page."""
-    from scraper.crawler import _INDEX_EVERY
-
+def _index_fills(tmp_path) -> tuple[list[int], int]:
+    """How many articles each fill of the search index took during a crawl, and how many were stored."""
     with FixtureServer(bundled_sites()["univ"]) as server, open_archive(tmp_path / "a.db") as archive:
         fills = []
         fill = archive.update_search_index
@@ -239,6 +237,24 @@ def test_the_search_index_is_filled_as_the_crawl_goes_not_all_at_its_end(tmp_pat
         site = SiteConfig(name="univ", start_urls=(server.origin + "/",), settings=FAST)
         asyncio.run(crawl_async([site], archive, RUN))
         stored = archive.query("SELECT COUNT(*) FROM articles").first()[0]
-    assert stored >= 2 * _INDEX_EVERY and sum(fills) == stored      # each article indexed once
-    assert sum(fills[:-1]) >= stored - _INDEX_EVERY       # the end of the run found little left
-    assert fills[-1] < _INDEX_EVERY
+    return fills, stored
+
+
+def test_the_search_index_is_filled_as_the_crawl_goes_not_all_at_its_end(tmp_path, monkeypatch):
+    """Trigram-indexing costs the loop more per article than all its other work: a batch at a
+    time it runs while pages are parsed, instead of as a serial tail after the last page."""
+    every = 4                                   # the fixture site is smaller than a real batch
+    monkeypatch.setattr(crawler, "_INDEX_EVERY", every)
+    fills, stored = _index_fills(tmp_path)
+    assert stored >= 2 * every and sum(fills) == stored      # each article indexed once
+    assert sum(fills[:-1]) >= stored - every       # the end of the run found little left
+    assert fills[-1] < every
+
+
+def test_a_slow_crawl_fills_the_search_index_by_time_too(tmp_path, monkeypatch):
+    """A polite crawl stores an article every few seconds: its articles are searchable after
+    _INDEX_SECONDS, not only once a batch is full."""
+    monkeypatch.setattr(crawler, "_INDEX_SECONDS", 0.0)
+    fills, stored = _index_fills(tmp_path)
+    assert stored < crawler._INDEX_EVERY and sum(fills) == stored
+    assert fills.count(1) == stored             # each article indexed as soon as it was stored
