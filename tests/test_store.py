@@ -233,3 +233,17 @@ def test_pattern_yields_of_processes_sharing_an_archive_add_up(archive_target):
         stored = {row[0]: row[1:] for row in one.url_patterns("s")}
         assert stored["a.cn/cal?d"] == (4, 1, 1, 0, None)
         assert stored["a.cn/cal?*"] == (4, 1, 1, 0, None)    # the family too
+
+
+def test_known_urls_and_states_answer_long_lists_and_odd_urls(archive):
+    """A pager can name a thousand pages: one query answers any length (no bound-parameter
+    limit, no statement per length), and URLs with quotes or non-ASCII text match exactly."""
+    urls = [f"http://127.0.0.1/list/{n}.htm" for n in range(1, 1501)] + ["http://127.0.0.1/a?q=\"x'y\"", "http://127.0.0.1/新闻"]
+    frontier = Frontier(archive)
+    with archive.transaction():
+        frontier.add([FrontierItem(u, u, "s", "list") for u in urls[::2]], 1)
+    asked = urls + ["http://127.0.0.1/unknown.htm"]
+    assert archive.known_urls(asked) == set(urls[::2])
+    states = frontier.states(asked)
+    assert set(states) == set(urls[::2]) and all(state == ("pending", 1) for state in states.values())
+    assert archive.known_urls([]) == set() and frontier.states([]) == {}

@@ -87,15 +87,6 @@ class CommonSql:
         self._run(f"{pending} AND state = 'skipped' AND reason IN {in_list(recheck_reasons)}",
                   (site, *recheck_reasons))
 
-    def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
-        urls = list(urls)
-        found: dict[str, tuple[str, int | None]] = {}
-        for i in range(0, len(urls), 500):   # stay under SQLite's bound-parameter limit
-            chunk = urls[i:i + 500]
-            found.update((r[0], (r[1], r[2])) for r in self._run(
-                f"SELECT url, state, run_id FROM frontier WHERE url IN {in_list(chunk)}", chunk))
-        return found
-
     def reopen(self, url: str) -> None:
         self._run("UPDATE frontier SET state = 'pending' WHERE url = ? AND state = 'done'", (url,))
 

@@ -235,6 +235,10 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
             return set()
         return {r[0] for r in self.conn.execute("SELECT url FROM frontier WHERE url = ANY(%s)", (urls,))}
 
+    def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
+        return {r[0]: (r[1], r[2]) for r in self.conn.execute(
+            "SELECT url, state, run_id FROM frontier WHERE url = ANY(%s)", (list(urls),))}
+
     def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
         for origin in origins:
             for table in ("frontier", "pages", "articles"):
