@@ -34,7 +34,7 @@ _LOWEST: dict[str, tuple[float, bool]] = {
     "per_host_concurrency": (1, True), "max_retries": (0, True), "backoff_base": (0, True),
     "backoff_max": (0, True), "max_redirects": (0, True), "max_depth": (0, True),
     "max_path_segments": (1, True), "max_per_pattern": (1, True), "max_query_variants": (1, True),
-    "recheck_days": (0, True), "profile_after": (0, True), "max_pages": (1, True), "max_duration": (0, False),
+    "recheck_days": (0, True), "recheck_sweep": (0, True), "profile_after": (0, True), "max_pages": (1, True), "max_duration": (0, False),
     "concurrency": (1, True), "extract_workers": (0, True),
 }
 
@@ -91,6 +91,7 @@ class Settings(_Checked):
     respect_robots: bool = True         # False only for your own sites
     refresh: bool = False               # re-check every known article (conditional GET), not only hubs
     recheck_days: float | None = None   # also re-check articles first seen this recently (corrections)
+    recheck_sweep: int = 20             # re-check every article no sitemap dates at least once in N runs (0: never)
     download_files: tuple[str, ...] = ()  # attachment extensions to fetch and keep, e.g. ["pdf", "doc", "xls"]
     download_images: bool = False       # also keep the article's images (same politeness and size cap)
     profile_after: int = 10             # HTML pages after which the site's extraction profile is learned (0: never)

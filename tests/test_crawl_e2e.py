@@ -107,9 +107,11 @@ def test_second_run_fetches_only_what_changed(crawled):
     assert second.outcome == "completed"
     assert second.counts["articles_new"] == 0 and second.counts["articles_changed"] == 0
     assert second.counts["not_modified"] > 0
-    article_paths = {a["path"].split("?")[0] for s in TRUTH["sites"].values() for a in s["articles"]}
-    refetched = [p for reqs in requests_second.values() for _, p in reqs if p.split("?")[0] in article_paths]
-    assert refetched == []
+    # no article is fetched again, except the rolling re-check's share (conditional: 304s)
+    for name, site in TRUTH["sites"].items():
+        article_paths = {a["path"].split("?")[0] for a in site["articles"]}
+        refetched = [p for _, p in requests_second[name] if p.split("?")[0] in article_paths]
+        assert len(refetched) <= -(-len(article_paths) // FAST.recheck_sweep), (name, refetched)
     assert sum(map(len, requests_second.values())) < sum(map(len, requests_first.values())) / 2
     with open_archive(db, readonly=True) as archive:
         runs = list(archive.query("SELECT outcome, articles_new FROM runs ORDER BY id"))

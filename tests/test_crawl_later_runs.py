@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from newssites import Art, make_sites, serve_news
+from newssites import Art, NewsSite, make_sites, serve_news
 from test_crawl_traps import ARTICLE, serve
 
 from scraper.crawler import crawl_async
@@ -37,7 +37,7 @@ def test_a_later_run_pages_a_list_only_as_far_as_it_holds_new_articles(tmp_path)
         _crawl([site], tmp_path / "a.db")
         second = [p for p in log[mark:] if site.label(p) == "list"]
         mark = len(log)
-        report = _crawl([site], tmp_path / "a.db")   # nothing new
+        report = _crawl([site], tmp_path / "a.db", replace(FAST, recheck_sweep=0))   # nothing new (no re-check due)
         third = Counter(site.label(p) for p in log[mark:])
         with open_archive(tmp_path / "a.db") as archive:
             stored = {r[0] for r in archive.conn.execute("SELECT url FROM articles")}
@@ -121,3 +121,28 @@ def test_paging_on_also_follows_articles_whose_urls_look_like_nothing(tmp_path):
     lists = [p for p in requests if p.startswith("/news/list")]
     assert lists == ["/news/list?page=1", "/news/list?page=2"]     # page 2 holds nothing new: page 3 waits
     assert {origin + "/view?id=101", origin + "/view?id=102"} <= stored
+
+
+def test_an_old_article_edited_on_a_site_without_sitemap_is_found_by_the_rolling_recheck(tmp_path):
+    """Nothing on a sitemap-less site tells that an old article changed: each run re-checks the
+    share of articles checked longest ago (conditional GET, after everything else), so the edit
+    is found within `recheck_sweep` runs, at a cost of that share of requests per run."""
+    site = NewsSite("vsb", "127.0.1.11", 24, multipage=0)
+    sweep = replace(FAST, recheck_sweep=4)
+    with serve_news([site]) as logs:
+        log = logs[site.host]
+        _crawl([site], tmp_path / "a.db", sweep)
+        with open_archive(tmp_path / "a.db") as archive:   # the articles, and any page that looked like one
+            share = -(-archive.conn.execute("SELECT COUNT(*) FROM frontier WHERE kind = 'article'").fetchone()[0] // 4)
+        edited = site.edit_articles(1)[0]
+        url = canonicalize(site.origin + site.article_path(edited))
+        checked: list[set[str]] = []
+        for _ in range(4):
+            mark = len(log)
+            report = _crawl([site], tmp_path / "a.db", sweep)
+            checked.append({p for p in log[mark:] if site.label(p) == "article"})
+            assert 0 < len(checked[-1]) <= share and report.counts["articles_new"] == 0
+        with open_archive(tmp_path / "a.db") as archive:
+            version, body = archive.conn.execute("SELECT version, body FROM articles WHERE url = ?", (url,)).fetchone()
+    assert set().union(*checked) >= {site.article_path(a) for a in site.articles.values()}   # each in 4 runs
+    assert version == 2 and body == edited.body()

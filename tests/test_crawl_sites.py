@@ -35,7 +35,8 @@ def test_a_renamed_site_keeps_its_frontier_and_articles(tmp_path):
         frontier = {r[0] for r in archive.query("SELECT DISTINCT site FROM frontier")}
     assert labels == {"new"} and frontier == {"new"}
     assert report.counts["articles_new"] == 0
-    assert again["article"] == 0                 # nothing fetched again but the hubs
+    # nothing fetched again but the hubs and the rolling re-check's share of the articles
+    assert again["article"] <= -(-len(sites[0].articles) // FAST.recheck_sweep)
 
 
 def test_a_long_retry_after_holds_its_own_origin_not_another_port_of_the_host(tmp_path):

@@ -103,6 +103,11 @@ class Archive(ABC):
         with a reason in `recheck_reasons` too."""
 
     @abstractmethod
+    def sweep(self, site: str, runs: int, priority: int) -> list[str]:
+        """Make the 1/`runs` share of `site`'s done articles that no sitemap dates pending again
+        at `priority`, those checked longest ago first; returns their URLs."""
+
+    @abstractmethod
     def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
         """(state, run that last queued or settled it) of those of `urls` in the frontier."""
 
