@@ -231,8 +231,8 @@ class _SiteCrawl:
         self.yields = YieldTracker(self.settings.low_yield_after)
         self._pages_since_save = 0
         self._unindexed = 0                  # articles stored since the last fill of the search index
-        self.swept: set[str] = set()         # articles re-checked this run only because their turn came
         self._unindexed_since = 0.0          # time.monotonic() when the first of them was stored
+        self.swept: set[str] = set()         # articles re-checked this run only because their turn came
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
         self.profiles = ProfileLearner(self.settings.profile_after)   # the site's extraction profile
