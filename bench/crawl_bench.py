@@ -16,7 +16,9 @@ with its own title, text and URL), then measures in the same run:
 It prints articles/s, ms/article, the ratio to the peer, the peak RSS of the crawler process
 and of its worker processes together (so memory growth between sizes is visible), and CPU time
 per article of the crawler's loop, of its workers and of the peer: on a shared, loaded machine
-wall-clock rates swing with the load, CPU per article much less.
+wall-clock rates swing with the load, CPU per article much less. The last line says what that
+CPU allows: all the machine's cores busy with the crawl, or the loop (one process) busy alone,
+whichever bounds first; against the peer's rate it tells whether a ratio is within reach here.
 """
 from __future__ import annotations
 
@@ -198,6 +200,12 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path
     per = 1000 / max(stored, 1)
     print(f"  CPU      ms/article: crawler loop {crawl_cpu[0] * per:.1f} + workers {crawl_cpu[1] * per:.1f}; "
           f"peer {peer_cpu * 1000 / n:.1f}  ({os.cpu_count()} cores; these hold on a loaded machine)")
+    # what the CPU alone allows: all cores busy with the crawl (the server's share not counted),
+    # and the loop, which is one process, busy on its own share
+    cores = os.cpu_count() or 1
+    total, loop = (crawl_cpu[0] + crawl_cpu[1]) * per, crawl_cpu[0] * per
+    print(f"  bound    CPU allows at most {min(1000 * cores / total, 1000 / loop):.0f} articles/s here "
+          f"({1000 * cores / total:.0f} by all CPU on {cores} cores, {1000 / loop:.0f} by the loop alone)")
 
 
 def main() -> None:
