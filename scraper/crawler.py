@@ -232,7 +232,6 @@ class _SiteCrawl:
         self._pages_since_save = 0
         self._unindexed = 0                  # articles stored since the last fill of the search index
         self._unindexed_since = 0.0          # time.monotonic() when the first of them was stored
-        self.swept: set[str] = set()         # articles re-checked this run only because their turn came
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
         self.profiles = ProfileLearner(self.settings.profile_after)   # the site's extraction profile
@@ -261,8 +260,7 @@ class _SiteCrawl:
             days = self.settings.recheck_days
             since = None if days is None else (datetime.now(timezone.utc) - timedelta(days=days)).strftime(
                 "%Y-%m-%dT%H:%M:%SZ")
-            self.swept = set(self.frontier.start_run(self.site.name, self.settings.refresh, since,
-                                                     self.settings.recheck_sweep))
+            self.frontier.start_run(self.site.name, self.settings.refresh, since, self.settings.recheck_sweep)
             self.frontier.add(items, self.run_id)
 
     def _load_yields(self) -> None:
@@ -825,10 +823,11 @@ class _SiteCrawl:
         """Whether a list page links an article (by its URL's shape, or of a pattern that has
         given articles) first seen or re-read this run: then its next page may hold more. The home page's 'latest' box often shows new articles first, so
         'new to the frontier' would stop a later run's paging on the list's first page. An
-        article the rolling re-check fetched says nothing of the list's next page."""
+        article re-checked and found unchanged (the rolling re-check, --recheck-days, --refresh)
+        says nothing of the list's next page."""
         articles = [c for f in links if f.kind in ("article", "other") and (c := f.canon or canonicalize(f.url))
                     and (f.kind == "article" or self.yields.is_productive(url_pattern(c)))]
-        return any(run == self.run_id and url not in self.swept for url, (_, run) in self.frontier.states(articles).items())
+        return bool(articles) and self.frontier.news_in_run(articles, self.run_id)
 
     def _store_page(self, item: FrontierItem, result: FetchResult, processed: Processed,
                     parts: Sequence[tuple[str, FetchResult, Processed]] = ()) -> None:

@@ -69,11 +69,11 @@ class Frontier:
         """Which of `urls` are already queued or done (one query for a page's links)."""
         return self.archive.known_urls(urls)
 
-    def start_run(self, site: str, refresh: bool, recheck_since: str | None = None, sweep: int = 0) -> list[str]:
+    def start_run(self, site: str, refresh: bool, recheck_since: str | None = None, sweep: int = 0) -> None:
         """Make hubs (with `refresh` every article; with `recheck_since` the articles first seen
         since then; with `sweep` N the 1/N of the articles no sitemap dates that were checked
         longest ago, queued after everything else, so that an edit nothing else reveals is
-        found within N runs; their URLs are returned) pending again — of list pages, only the first of each list: its further
+        found within N runs) pending again — of list pages, only the first of each list: its further
         pages are read as far as they hold something new (see `read_on`) — and give retryable failures another chance. Pending rows left
         by a crashed run stay pending: that is the resume. What the user and robots.txt name is
         asked again every run whatever went wrong last time, and robots.txt refusals are checked
@@ -84,11 +84,13 @@ class Frontier:
             retry_reasons=RETRYABLE, max_attempts=MAX_ATTEMPTS, always_kinds=HUB_KINDS,
             recheck_reasons=(Reason.ROBOTS,), entry_kinds=("list",),
         )
-        return self.archive.sweep(site, sweep, LOW_PRIORITY) if sweep and not refresh else []
+        if sweep and not refresh:
+            self.archive.sweep(site, sweep, LOW_PRIORITY)
 
-    def states(self, urls: list[str]) -> dict[str, tuple[str, int | None]]:
-        """(state, run that last queued or settled it) of those of `urls` in the queue."""
-        return self.archive.frontier_states(urls)
+    def news_in_run(self, urls: list[str], run_id: int | None) -> bool:
+        """Whether run `run_id` queued one of `urls` or stored its text anew (an article re-checked
+        and found unchanged, by a 304 or by its text, tells nothing of the pages around it)."""
+        return self.archive.news_in_run(urls, run_id)
 
     def read_on(self, pager: list[str], run_id: int | None) -> str | None:
         """A list page showed something new this run: the next page of its pager (the first of

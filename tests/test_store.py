@@ -244,6 +244,25 @@ def test_known_urls_and_states_answer_long_lists_and_odd_urls(archive):
         frontier.add([FrontierItem(u, u, "s", "list") for u in urls[::2]], 1)
     asked = urls + ["http://127.0.0.1/unknown.htm"]
     assert archive.known_urls(asked) == set(urls[::2])
-    states = frontier.states(asked)
+    states = archive.frontier_states(asked)
     assert set(states) == set(urls[::2]) and all(state == ("pending", 1) for state in states.values())
-    assert archive.known_urls([]) == set() and frontier.states([]) == {}
+    assert archive.known_urls([]) == set() and archive.frontier_states([]) == {}
+
+
+def test_an_article_found_unchanged_is_no_news_of_its_run(archive):
+    """A list page 'shows news' when it links a URL its run queued or whose text it stored; an
+    article only re-checked (304, or the same text) tells nothing of the pages around it."""
+    frontier = Frontier(archive)
+    queued, rechecked, edited, earlier = (f"http://127.0.0.1/info/1012/{n}.htm" for n in (1, 2, 3, 4))
+    with archive.transaction():
+        for url in (rechecked, edited, earlier):
+            frontier.add([FrontierItem(url, url, "s", "article")], 1)
+            frontier.finish(FrontierItem(url, url, "s", "article"), "done", run_id=1)
+            archive.save_article(_article(title=f"标题{url[-5]}测试"), url, "s", 1)
+        frontier.add([FrontierItem(queued, queued, "s", "article")], 2)
+        for url, body in ((rechecked, None), (edited, "更正后的正文。")):
+            frontier.finish(FrontierItem(url, url, "s", "article"), "done", run_id=2)
+            archive.save_article(_article(title=f"标题{url[-5]}测试", **({"body": body} if body else {})), url, "s", 2)
+    assert frontier.news_in_run([queued], 2) and frontier.news_in_run([edited], 2)
+    assert not frontier.news_in_run([rechecked, earlier], 2) and not frontier.news_in_run([], 2)
+    assert frontier.news_in_run([earlier], 1)

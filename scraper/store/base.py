@@ -103,9 +103,14 @@ class Archive(ABC):
         with a reason in `recheck_reasons` too."""
 
     @abstractmethod
-    def sweep(self, site: str, runs: int, priority: int) -> list[str]:
+    def sweep(self, site: str, runs: int, priority: int) -> int:
         """Make the 1/`runs` share of `site`'s done articles that no sitemap dates pending again
-        at `priority`, those checked longest ago first; returns their URLs."""
+        at `priority`, those checked longest ago first; returns how many."""
+
+    @abstractmethod
+    def news_in_run(self, urls: Sequence[str], run_id: int | None) -> bool:
+        """Whether run `run_id` queued or settled one of `urls`, unless it is an article whose
+        text an earlier run stored (re-checked, unchanged)."""
 
     @abstractmethod
     def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:

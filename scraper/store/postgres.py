@@ -239,6 +239,12 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
         return {r[0]: (r[1], r[2]) for r in self.conn.execute(
             "SELECT url, state, run_id FROM frontier WHERE url = ANY(%s)", (list(urls),))}
 
+    def news_in_run(self, urls: Sequence[str], run_id: int | None) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM frontier f LEFT JOIN articles a ON a.url = f.url WHERE f.url = ANY(%s) AND f.run_id = %s"
+            " AND (a.run_id IS NULL OR a.run_id = %s) LIMIT 1",
+            (list(urls), run_id, run_id)).fetchone() is not None
+
     def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
         for origin in origins:
             for table in ("frontier", "pages", "articles"):

@@ -418,6 +418,12 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
         return {r[0]: (r[1], r[2]) for r in self.conn.execute(
             f"SELECT url, state, run_id FROM frontier WHERE {self._URLS_IN}", (json.dumps(list(urls)),))}
 
+    def news_in_run(self, urls: Sequence[str], run_id: int | None) -> bool:
+        return self.conn.execute(
+            f"SELECT 1 FROM frontier f LEFT JOIN articles a ON a.url = f.url WHERE f.{self._URLS_IN} AND f.run_id = ?"
+            " AND (a.run_id IS NULL OR a.run_id = ?) LIMIT 1",
+            (json.dumps(list(urls)), run_id, run_id)).fetchone() is not None
+
     def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
         others = ", ".join("?" * len(run_sites))
         for origin in origins:      # URL ranges, so the primary keys' indexes answer
