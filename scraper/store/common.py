@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -35,6 +35,11 @@ class CommonSql:
     placeholder: ClassVar[str] = "?"          # the driver's positional placeholder
     # what else `complete` clears on a frontier row (PostgreSQL: the lease of the worker)
     complete_also: ClassVar[str] = ""
+    # How a list of URLs is matched, with the list as one parameter (`_url_list`): one statement
+    # text whatever its length. With `IN (?, ?, …)` every length was a statement of its own in
+    # SQLite's cache (128 of them), each as big as its list: a site whose pager names 1,000 list
+    # pages kept ~6 MB of such statements in the crawler. The primary key still answers each URL.
+    urls_in: ClassVar[str] = "url IN (SELECT value FROM json_each(?))"
     transaction: Callable[[], AbstractContextManager[None]]
     query: Callable[..., QueryResult]
 
@@ -43,6 +48,22 @@ class CommonSql:
         if self.placeholder != "?":
             sql = sql.replace("?", self.placeholder)
         return self.conn.execute(sql, params)
+
+    def _url_list(self, urls: Iterable[str]) -> object:
+        """`urls` as the one parameter of `urls_in` (SQLite: a JSON array)."""
+        return json.dumps(list(urls))
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        return {r[0] for r in self._run(f"SELECT url FROM frontier WHERE {self.urls_in}", (self._url_list(urls),))}
+
+    def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
+        return {r[0]: (r[1], r[2]) for r in self._run(
+            f"SELECT url, state, run_id FROM frontier WHERE {self.urls_in}", (self._url_list(urls),))}
+
+    def news_in_run(self, urls: Sequence[str], run_id: int | None) -> bool:
+        return self._run(
+            f"SELECT 1 FROM frontier f LEFT JOIN articles a ON a.url = f.url WHERE f.{self.urls_in} AND f.run_id = ?"
+            " AND (a.run_id IS NULL OR a.run_id = ?) LIMIT 1", (self._url_list(urls), run_id, run_id)).fetchone() is not None
 
     def _replace_row(self, table: str, key: str, row: dict) -> None:
         """Store `row` in `table` as given, whatever was stored under its `key` before."""

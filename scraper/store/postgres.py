@@ -74,6 +74,7 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
     """An archive in a PostgreSQL database named by a `postgresql://` URL. Use `open_archive()`."""
 
     placeholder = "%s"
+    urls_in = "url = ANY(?)"
     complete_also = ", lease_owner = NULL, lease_until = NULL"
     lease_seconds: float          # always leases: workers on many machines share the queue
 
@@ -229,21 +230,8 @@ class PostgresArchive(PostgresReading, CommonSql, Archive):
             )
             return max(cur.rowcount, 0)
 
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        urls = list(urls)
-        if not urls:
-            return set()
-        return {r[0] for r in self.conn.execute("SELECT url FROM frontier WHERE url = ANY(%s)", (urls,))}
-
-    def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
-        return {r[0]: (r[1], r[2]) for r in self.conn.execute(
-            "SELECT url, state, run_id FROM frontier WHERE url = ANY(%s)", (list(urls),))}
-
-    def news_in_run(self, urls: Sequence[str], run_id: int | None) -> bool:
-        return self.conn.execute(
-            "SELECT 1 FROM frontier f LEFT JOIN articles a ON a.url = f.url WHERE f.url = ANY(%s) AND f.run_id = %s"
-            " AND (a.run_id IS NULL OR a.run_id = %s) LIMIT 1",
-            (list(urls), run_id, run_id)).fetchone() is not None
+    def _url_list(self, urls: Iterable[str]) -> object:
+        return list(urls)
 
     def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
         for origin in origins:

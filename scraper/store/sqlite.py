@@ -404,26 +404,6 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
         )
         return self.conn.total_changes - before
 
-    # URL lists go in as one JSON parameter: one statement text whatever their length. With
-    # `IN (?, ?, …)` every length was a statement of its own in the connection's cache (128 of
-    # them), each as big as its list: a site whose pager names 1,000 list pages kept ~6 MB of
-    # such statements in the crawler. The primary key still answers each URL.
-    _URLS_IN = "url IN (SELECT value FROM json_each(?))"
-
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        return {r[0] for r in self.conn.execute(f"SELECT url FROM frontier WHERE {self._URLS_IN}",
-                                                (json.dumps(list(urls)),))}
-
-    def frontier_states(self, urls: Sequence[str]) -> dict[str, tuple[str, int | None]]:
-        return {r[0]: (r[1], r[2]) for r in self.conn.execute(
-            f"SELECT url, state, run_id FROM frontier WHERE {self._URLS_IN}", (json.dumps(list(urls)),))}
-
-    def news_in_run(self, urls: Sequence[str], run_id: int | None) -> bool:
-        return self.conn.execute(
-            f"SELECT 1 FROM frontier f LEFT JOIN articles a ON a.url = f.url WHERE f.{self._URLS_IN} AND f.run_id = ?"
-            " AND (a.run_id IS NULL OR a.run_id = ?) LIMIT 1",
-            (json.dumps(list(urls)), run_id, run_id)).fetchone() is not None
-
     def adopt_origins(self, site: str, origins: list[str], run_sites: list[str]) -> None:
         others = ", ".join("?" * len(run_sites))
         for origin in origins:      # URL ranges, so the primary keys' indexes answer
