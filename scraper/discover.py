@@ -359,20 +359,19 @@ class _Resolver:
         self.directory = path[: path.rfind("/") + 1]
         self.cache: dict[str, tuple[str, str, str, str] | None] = {}
         self.hosts: dict[str, bool] = {parts.netloc: bool(_HOST.match(parts.netloc))}
-        self.elsewhere: set[str] = set()         # hrefs resolved to None because of their host
 
     def __call__(self, href: str | None) -> tuple[str, str, str, str] | None:
         if not href:
             return None
         try:
-            return self.cache[href]
+            result = self.cache[href]
         except KeyError:
-            result = self._resolve(href)
-            if result is _ELSEWHERE:
-                self.elsewhere.add(href)
-                result = None
-            self.cache[href] = result
-            return result
+            result = self.cache[href] = self._resolve(href)
+        return None if result is _ELSEWHERE else result
+
+    def elsewhere(self, href: str | None) -> bool:
+        """Whether `href` was resolved to None because `host_allowed` refuses its host."""
+        return self.cache.get(href or "") is _ELSEWHERE
 
     def join(self, href: str) -> str | None:
         resolved = self(href)
@@ -463,7 +462,7 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
     href = attrs.get("href")
     resolved = resolve(href)
     if resolved is None:
-        if href in resolve.elsewhere:
+        if resolve.elsewhere(href):
             return None
         resolved = _scripted_target(attrs, resolve)
         if resolved is None:
