@@ -103,9 +103,9 @@ class Archive(ABC):
         with a reason in `recheck_reasons` too."""
 
     @abstractmethod
-    def sweep(self, site: str, runs: int, priority: int) -> int:
+    def sweep(self, site: str, runs: int, priority: int) -> None:
         """Make the 1/`runs` share of `site`'s done articles that no sitemap dates pending again
-        at `priority`, those checked longest ago first; returns how many."""
+        at `priority`, those checked longest ago first."""
 
     @abstractmethod
     def news_in_run(self, urls: Sequence[str], run_id: int | None) -> bool:

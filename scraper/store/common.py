@@ -108,15 +108,14 @@ class CommonSql:
         self._run(f"{pending} AND state = 'skipped' AND reason IN {in_list(recheck_reasons)}",
                   (site, *recheck_reasons))
 
-    def sweep(self, site: str, runs: int, priority: int) -> int:
+    def sweep(self, site: str, runs: int, priority: int) -> None:
         dateless = "FROM frontier WHERE site = ? AND kind = 'article' AND state = 'done' AND lastmod IS NULL"
         count = self._run(f"SELECT COUNT(*) {dateless}", (site,)).fetchone()[0]
-        if not count:
-            return 0
-        # the run that last settled a URL orders them even when runs are seconds apart
-        oldest = f"SELECT url {dateless} ORDER BY COALESCE(run_id, 0), done_at, url LIMIT ?"
-        return self._run(f"UPDATE frontier SET state = 'pending', priority = ? WHERE url IN ({oldest})",
-                         (priority, site, -(-count // runs))).rowcount
+        if count:
+            # the run that last settled a URL orders them even when runs are seconds apart
+            oldest = f"SELECT url {dateless} ORDER BY COALESCE(run_id, 0), done_at, url LIMIT ?"
+            self._run(f"UPDATE frontier SET state = 'pending', priority = ? WHERE url IN ({oldest})",
+                      (priority, site, -(-count // runs)))
 
     def reopen(self, url: str) -> None:
         self._run("UPDATE frontier SET state = 'pending' WHERE url = ? AND state = 'done'", (url,))
