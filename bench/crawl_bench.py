@@ -3,6 +3,7 @@
     python bench/crawl_bench.py                        # 1,000 real-sized articles (../shared/corpus)
     python bench/crawl_bench.py --sizes 1000 20000     # is peak RSS flat as the site grows?
     python bench/crawl_bench.py --site synthetic       # the old 2 KB generated pages
+    python bench/crawl_bench.py --concurrency 1        # one request at a time (the default per_host_concurrency)
 
 For each size a server process serves the site (see bench_sites.py: list pages with 下一页,
 articles at /info/1012/N.htm; in the corpus site every article is a copy of a real page, ~140 KB,

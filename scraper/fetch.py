@@ -16,7 +16,7 @@ import socket
 import ssl
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -53,6 +53,9 @@ _SHARED_ROBOTS_AGE = 24 * 3600.0
 # How much longer than its own deadline the crawler waits for a worker's answer: the worker ends
 # a slow exchange itself (and says why); this only covers a worker that hangs.
 _WORKER_GRACE = 1.0
+# How long a worker may parse one page it received before the crawler gives up on it as hung (a
+# 10 MB page parses in a few seconds; a pathological one can loop for ever).
+_PROCESSING_TIMEOUT = 120.0
 
 # Content types a fetch downloads, by what it expects. A missing Content-Type is accepted (many small
 # CMS servers omit it); the parser downstream decides. Gzip sitemaps are often octet-stream.
@@ -364,7 +367,7 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
         pacing: HostPacing | None = None,
-        exchanger: Callable[..., Awaitable[Exchange]] | None = None,
+        exchanger: Callable[..., AsyncGenerator[Any, None]] | None = None,
     ):
         self.settings = settings
         # a test transport must see the requests, so it keeps them in this process
@@ -468,9 +471,13 @@ class Fetcher:
 
         `then(content, url=final URL, http_charset=…)` is run on a received body by the worker
         process that received it, and its result comes back as `processed` instead of the body:
-        a page then crosses between processes once, compressed, rather than three times. When
-        the request ran in this process (no worker, a test transport) or `then` failed, the
-        result has `content` as usual and the caller processes it itself.
+        a page then crosses between processes once, compressed, rather than three times. The
+        host's request slot is free again while the worker runs it: politeness limits requests
+        in flight, not our parsing, and with one request per host at a time (the default) the
+        next request then overlaps this page's parsing. When the request ran in this process
+        (no worker, a test transport) or `then` failed, the result has `content` as usual and
+        the caller processes it itself; when the worker died or hung over it, reason is
+        EXTRACT_ERROR (the body is not asked for again: it may be what killed the worker).
 
         reason is None on success, else the `Reason` why not (see `scraper.reasons`; SLOW_BODY is
         an answer whose body was still arriving after `timeout`: a drip; HOST_DOWN too many
@@ -604,6 +611,7 @@ class Fetcher:
         state = self._host(host)
         request = await self._build_request(url, expect, conditional)
         await self._paused(state, origin)
+        processing = None
         async with self._slot(state, url):
             await self._paused(state, origin)   # a Retry-After may have come while waiting for the slot
             deadline = time.monotonic() + s.timeout     # from the real start, not the slot wait
@@ -611,8 +619,9 @@ class Fetcher:
             try:
                 async with asyncio.timeout(s.timeout + _WORKER_GRACE):
                     self.stats["requests"] += 1
-                    answer = await self._exchange(request, expect, deadline, partial(then, url=url) if then else None,
-                                                  on_sent=partial(self._pacing.sent, host, state, delay=self._delay(url)))
+                    answer, processing = await self._exchange(
+                        request, expect, deadline, partial(then, url=url) if then else None,
+                        on_sent=partial(self._pacing.sent, host, state, delay=self._delay(url)))
             finally:
                 self.exchanging.pop(url, None)
             if answer.sent_at is not None and not answer.paced:   # keep the next request's distance from the real send
@@ -630,10 +639,27 @@ class Fetcher:
             if asked is not None:
                 self._pacing.pause(origin, state, asked)
             return _Retry(asked)
-        result.reason, result.content, result.processed = answer.reason, answer.content, answer.processed
+        result.reason, result.content = answer.reason, answer.content
         result.size = answer.size if answer.size is not None else (
             len(answer.content) if answer.content is not None else None)
+        if processing is not None:
+            await self._processed(result, processing)
         return None
+
+    async def _processed(self, result: FetchResult, processing: asyncio.Task) -> None:
+        """Fill `result` with what the worker made of the body (see `_exchange`), waited for
+        with the host's slot free. A worker that died or hung over it fails the page (reason
+        EXTRACT_ERROR), without asking for it again."""
+        try:
+            async with asyncio.timeout(_PROCESSING_TIMEOUT):
+                outcome = await processing
+        except TimeoutError:
+            outcome = WorkerError(f"it was still being processed after {_PROCESSING_TIMEOUT:g} s")
+        if isinstance(outcome, BaseException):
+            result.reason, result.detail = Reason.EXTRACT_ERROR, f"a worker process failed on it: {outcome}"
+            log.warning("%s: %s", result.final_url, result.detail)
+        else:
+            result.processed, result.content = outcome
 
     @staticmethod
     async def _paused(state: _Host, origin: str) -> None:
@@ -648,18 +674,31 @@ class Fetcher:
             await asyncio.sleep(pause)
 
     async def _exchange(self, request: httpx.Request, expect: str, deadline: float,
-                        then: Then | None = None, on_sent: Callable[[float], None] | None = None) -> Exchange:
+                        then: Then | None = None, on_sent: Callable[[float], None] | None = None
+                        ) -> tuple[Exchange, asyncio.Task | None]:
         """The request/response itself: in a worker process when the crawler gave an
         `exchanger` (and no test transport), else on this process's client (`then` is then
-        left to the caller, and `on_sent` is told the moment the request leaves)."""
+        left to the caller, and `on_sent` is told the moment the request leaves).
+
+        A worker answers as soon as the body is in, then runs `then` on it: the task returned
+        beside the answer brings (what `then` made of it, None), or (None, the body) when
+        `then` failed there, or the exception that ended the worker's call."""
         if self._exchanger is not None:
+            stream = self._exchanger(request.method, str(request.url), request.headers.raw,
+                                     dict(request.extensions), expect, self.settings.max_bytes, deadline, then)
             try:
-                return await self._exchanger(request.method, str(request.url), request.headers.raw,
-                                             dict(request.extensions), expect, self.settings.max_bytes,
-                                             deadline, then)
+                answer = await anext(stream)
             except WorkerError:
-                pass          # the worker died under this request: do it here instead
-        return await exchange(self._client, request, expect, self.settings.max_bytes, deadline, on_sent)
+                await stream.aclose()     # the worker died under this request: do it here instead
+            except BaseException:
+                await stream.aclose()
+                raise
+            else:
+                if answer.processing:
+                    return answer, asyncio.ensure_future(_last_value(stream))
+                await stream.aclose()
+                return answer, None
+        return await exchange(self._client, request, expect, self.settings.max_bytes, deadline, on_sent), None
 
     async def _build_request(self, url: str, expect: str, conditional: dict[str, str]) -> httpx.Request:
         headers = {"Accept": _ACCEPT_HEADER[expect], **conditional}
@@ -723,9 +762,20 @@ class Exchange:
     reason: Reason | None = None   # NOT_MODIFIED, http-NNN, NOT_HTML, NOT_XML, TOO_LARGE, SLOW_BODY
     content: bytes | None = None
     sent_at: float | None = None   # time.monotonic() (one clock for all processes of a machine) the request went out
-    processed: Any = None          # what `then` made of the body (content is then None)
     paced: bool = False            # pacing was told of `sent_at` as the request left (no need to tell it again)
-    size: int | None = None        # bytes of the body when it was processed in place
+    size: int | None = None        # bytes of the body when it stayed in the worker that received it
+    processing: bool = False       # that worker is running `then` on it: see `remote_exchange`
+
+
+async def _last_value(stream: AsyncGenerator[Any, None]) -> Any:
+    """The next value of a worker's stream, or the exception that came instead; the stream is
+    closed either way."""
+    try:
+        return await anext(stream)
+    except Exception as exc:  # noqa: BLE001 - handed to the caller as a value (see Fetcher._processed)
+        return exc
+    finally:
+        await stream.aclose()
 
 
 def _reason_before_body(status: int, headers: dict[str, str], expect: str, max_bytes: int) -> Reason | None:
@@ -825,12 +875,17 @@ async def warm_up(client: httpx.AsyncClient) -> None:
 
 
 async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, bytes]], extensions: dict,
-                          expect: str, max_bytes: int, deadline: float, then: Then | None = None) -> Exchange:
+                          expect: str, max_bytes: int, deadline: float,
+                          then: Then | None = None) -> AsyncGenerator[Exchange | tuple[Any, bytes | None], None]:
     """`exchange` as a worker process runs it (see `scraper.workers`): the crawler built and
     vetted the request (scope, robots, pinned address, pacing); this only performs it, and not
     at all once `deadline` (time.monotonic, shared by processes on one machine) has passed: the
     crawler has given up and freed the host's slot, so a late request would break its pacing.
-    A body received is handed to `then` here, and only its result goes back (see `Fetcher.fetch`)."""
+
+    Yields the answer as soon as it is in. A body received is then handed to `then` here, and
+    only its result goes back (see `Fetcher.fetch`): the answer says `processing`, without its
+    content, and a second value follows, (`then`'s result, None), or (None, the body) when
+    `then` failed (the crawler's own processing then reports the error)."""
     if deadline <= time.monotonic():
         raise TimeoutError("the crawler gave up on this request before it started")
     global _worker_client
@@ -843,11 +898,16 @@ async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, byte
         answer = await exchange(_worker_client, request, expect, max_bytes, deadline)
     except httpx.ConnectError as exc:   # its causes do not cross to the crawler: keep what they say
         raise httpx.ConnectError(connect_failure(exc)) from None
-    if then is not None and answer.content is not None:
-        try:
-            answer.processed = then(answer.content, http_charset=_parse_content_type(answer.headers.get("content-type"))[1])
-        except Exception:  # noqa: BLE001 - the body goes back as is: the crawler's own processing reports it
-            log.debug("processing in the worker failed; the crawler retries it", exc_info=True)
-        else:
-            answer.size, answer.content = len(answer.content), None
-    return answer
+    content = answer.content
+    if then is None or content is None:
+        yield answer
+        return
+    answer.size, answer.content, answer.processing = len(content), None, True
+    yield answer
+    try:
+        processed = then(content, http_charset=_parse_content_type(answer.headers.get("content-type"))[1])
+    except Exception:  # noqa: BLE001 - the body goes back as is: the crawler's own processing reports it
+        log.debug("processing in the worker failed; the crawler retries it", exc_info=True)
+        yield None, content
+    else:
+        yield processed, None

@@ -6,6 +6,10 @@ it, 144 with parsing inline). Here each worker owns one socketpair; the crawler 
 requests and awaits the answers through asyncio streams, with no extra threads. Each worker runs
 its own event loop, so one worker holds many HTTP exchanges in flight while it parses.
 A worker that dies fails only its pending calls; the pool then runs calls in the crawler itself.
+
+An op that is an async generator streams: each value it yields reaches the caller as soon as it
+is made (`WorkerPool.stream`). The HTTP exchange uses it to answer "the body is in" before it
+parses the page, so that the crawler frees the host's request slot while the worker parses.
 """
 from __future__ import annotations
 
@@ -18,7 +22,8 @@ import pickle
 import signal
 import socket
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -27,6 +32,20 @@ _HEADER = struct.Struct("!I")
 
 class WorkerError(RuntimeError):
     """The call failed in the worker in a way that cannot be re-raised as is, or the worker died."""
+
+
+# A reply frame is (call id, status, value): the call's result, the exception it raised, or one
+# value of a stream (more follow; the stream's end is a result frame holding None).
+_RESULT, _ERROR, _STREAMED = 1, 2, 3
+
+
+@dataclass
+class _Part:
+    """One streamed value, and the future its call's next reply goes to (set up by the reader
+    when it delivers this one, so no reply can arrive before there is a future to take it)."""
+
+    value: Any
+    next: asyncio.Future
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> Any:
@@ -42,21 +61,27 @@ def _frame(message: Any) -> bytes:
 def _error_frame(call_id: int, exc: BaseException) -> bytes:
     """The exception itself when it pickles (so the caller can catch its type), else a WorkerError."""
     try:
-        return _frame((call_id, False, exc))
+        return _frame((call_id, _ERROR, exc))
     except Exception:  # noqa: BLE001 - unpicklable exceptions are described instead
-        return _frame((call_id, False, WorkerError(f"{type(exc).__name__}: {exc}")))
+        return _frame((call_id, _ERROR, WorkerError(f"{type(exc).__name__}: {exc}")))
 
 
 async def _serve(sock: socket.socket, ops: Mapping[str, Callable]) -> None:
-    """Worker loop: (id, op, args) in → (id, ok, value) out. Coroutine ops run concurrently;
-    plain ops run to completion in turn (they are CPU work)."""
+    """Worker loop: (id, op, args) in → (id, status, value) out. Coroutine and generator ops
+    run concurrently; plain ops run to completion in turn (they are CPU work)."""
     reader, writer = await asyncio.open_connection(sock=sock)
     tasks: set[asyncio.Task] = set()
 
     async def call(call_id: int, func: Callable, args: tuple) -> None:
         try:
             result = func(*args)
-            writer.write(_frame((call_id, True, await result if inspect.isawaitable(result) else result)))
+            if inspect.isasyncgen(result):
+                async for value in result:
+                    writer.write(_frame((call_id, _STREAMED, value)))
+                result = None
+            elif inspect.isawaitable(result):
+                result = await result
+            writer.write(_frame((call_id, _RESULT, result)))
         except Exception as exc:
             writer.write(_error_frame(call_id, exc))
 
@@ -97,11 +122,14 @@ class _Worker:
     async def _read_replies(self, reader: asyncio.StreamReader) -> None:
         try:
             while True:
-                call_id, ok, value = await _read_frame(reader)
+                call_id, status, value = await _read_frame(reader)
                 future = self.pending.pop(call_id, None)
                 if future is None or future.done():
                     continue          # the caller gave up (timeout, cancel)
-                if ok:
+                if status == _STREAMED:
+                    following = self.pending[call_id] = future.get_loop().create_future()
+                    future.set_result(_Part(value, following))
+                elif status == _RESULT:
                     future.set_result(value)
                 else:
                     future.set_exception(value)
@@ -117,13 +145,27 @@ class _Worker:
     def alive(self) -> bool:
         return self.task is not None and not self.task.done()
 
-    async def call(self, call_id: int, op: str, args: tuple) -> Any:
+    def _send(self, call_id: int, op: str, args: tuple) -> asyncio.Future:
         assert self.writer is not None
-        future = asyncio.get_running_loop().create_future()
-        self.pending[call_id] = future
+        future = self.pending[call_id] = asyncio.get_running_loop().create_future()
         self.writer.write(_frame((call_id, op, args)))
+        return future
+
+    async def call(self, call_id: int, op: str, args: tuple) -> Any:
         try:
-            return await future
+            return await self._send(call_id, op, args)
+        finally:
+            self.pending.pop(call_id, None)
+
+    async def stream(self, call_id: int, op: str, args: tuple) -> AsyncGenerator[Any, None]:
+        future = self._send(call_id, op, args)
+        try:
+            while True:
+                reply = await future
+                if not isinstance(reply, _Part):
+                    return            # the end of the stream
+                yield reply.value
+                future = reply.next
         finally:
             self.pending.pop(call_id, None)
 
@@ -158,11 +200,28 @@ class WorkerPool:
         self.workers = []
 
     async def run(self, op: str, *args: Any) -> Any:
+        worker = self._least_busy()
+        if worker is None:
+            result = self.ops[op](*args)
+            return await result if inspect.isawaitable(result) else result
+        return await worker.call(next(self._ids), op, args)
+
+    async def stream(self, op: str, *args: Any) -> AsyncGenerator[Any, None]:
+        """The values the async generator `ops[op](*args)` yields, each as soon as it is made.
+        Close the iterator (`aclose`) when leaving it early."""
+        worker = self._least_busy()
+        values = self.ops[op](*args) if worker is None else worker.stream(next(self._ids), op, args)
+        try:
+            async for value in values:
+                yield value
+        finally:
+            await values.aclose()
+
+    def _least_busy(self) -> _Worker | None:
+        """The live worker with the fewest calls under way; None (and a warning) when all died."""
         live = [w for w in self.workers if w.alive]
         if not live:
             if self.workers:
                 log.warning("all worker processes died; working in the crawler process")
-            result = self.ops[op](*args)
-            return await result if inspect.isawaitable(result) else result
-        worker = min(live, key=lambda w: len(w.pending))
-        return await worker.call(next(self._ids), op, args)
+            return None
+        return min(live, key=lambda w: len(w.pending))

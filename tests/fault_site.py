@@ -320,4 +320,5 @@ async def loopback_only_exchange(method: str, url: str, *args):
     """`remote_exchange` for the worker processes, refusing any address outside loopback
     (module-level, so spawned workers import it by name)."""
     check_loopback(url)
-    return await remote_exchange(method, url, *args)
+    async for value in remote_exchange(method, url, *args):
+        yield value

@@ -3,6 +3,8 @@ the process) and, where the real socket path matters, against servers on 127.0.0
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import threading
 from functools import partial
 import time
@@ -667,10 +669,11 @@ def test_a_drip_ends_at_the_deadline_not_retried_while_other_hosts_go_on(in_work
     with serve("127.0.0.1") as (home, base), serve("127.0.0.2") as (other, other_base):
         async def main():
             async with WorkerPool({"exchange": remote_exchange}, 1 if in_worker else 0) as pool:
-                exchanger = partial(pool.run, "exchange") if in_worker else None
+                exchanger = partial(pool.stream, "exchange") if in_worker else None
                 if in_worker:   # a freshly spawned worker on a busy machine can take longer than the timeout
-                    await pool.run("exchange", "GET", other_base + "/warm.htm", [], {}, "page", 1000,
-                                   time.monotonic() + 60)
+                    async for _ in pool.stream("exchange", "GET", other_base + "/warm.htm", [], {}, "page", 1000,
+                                               time.monotonic() + 60):
+                        pass
                 async with Fetcher(settings, Scope([base + "/", other_base + "/"]), exchanger=exchanger) as f:
                     drip = asyncio.ensure_future(f.fetch(base + "/drip.htm"))
                     others = [await f.fetch(f"{other_base}/{i}.htm") for i in range(3)]
@@ -699,7 +702,7 @@ def test_then_processes_a_page_in_the_worker_that_received_it(in_worker):
 
         async def main():
             async with WorkerPool({"exchange": remote_exchange}, 1 if in_worker else 0) as pool:
-                exchanger = partial(pool.run, "exchange") if in_worker else None
+                exchanger = partial(pool.stream, "exchange") if in_worker else None
                 async with Fetcher(FAST, Scope([base + "/"]), exchanger=exchanger) as f:
                     return (await f.fetch(base + "/away", then=_describe),
                             await f.fetch(base + "/broken.htm", then=_describe))
@@ -711,6 +714,59 @@ def test_then_processes_a_page_in_the_worker_that_received_it(in_worker):
     else:
         assert page.processed is None and page.content == body.encode()
     assert broken.ok and broken.processed is None and broken.content == body.encode()   # `then` failed
+
+
+def _slow_first(content: bytes, *, url: str, http_charset: str | None, marker: str) -> str:
+    """A `then` (module-level, for spawned workers) that holds /a.htm until `marker` exists
+    (at most 10 s), and dies on /crash.htm the way a parser crashing on a page would."""
+    if url.endswith("/crash.htm") and multiprocessing.parent_process() is not None:
+        os._exit(1)
+    if url.endswith("/a.htm"):
+        deadline = time.monotonic() + 10
+        while not os.path.exists(marker) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return "held until the next request came" if os.path.exists(marker) else "no next request came"
+    return "quick"
+
+
+def test_the_hosts_request_slot_is_free_while_a_worker_processes_the_page(tmp_path):
+    """One request at a time per host (the default) limits requests in flight, not our parsing:
+    the next request to the host goes out while a worker still processes the page before it."""
+    marker = tmp_path / "next-request-seen"
+    with serve("127.0.0.1") as (home, base):
+        async def until(path: str) -> None:
+            while path not in home.paths:
+                await asyncio.sleep(0.01)
+
+        async def main():
+            async with WorkerPool({"exchange": remote_exchange}, 2) as pool:
+                async with Fetcher(FAST.with_overrides(per_host_concurrency=1), Scope([base + "/"]),
+                                   exchanger=partial(pool.stream, "exchange")) as f:
+                    then = partial(_slow_first, marker=str(marker))
+                    first = asyncio.ensure_future(f.fetch(base + "/a.htm", then=then))
+                    await asyncio.wait_for(until("/a.htm"), 10)
+                    second = asyncio.ensure_future(f.fetch(base + "/b.htm", then=then))
+                    await asyncio.wait_for(until("/b.htm"), 10)
+                    marker.touch()
+                    return await first, await second
+        first, second = run(main())
+    assert first.ok and first.processed == "held until the next request came"
+    assert second.ok and second.processed == "quick"
+
+
+def test_a_worker_dying_over_a_page_fails_that_page_without_asking_again(tmp_path):
+    """A page whose processing kills the worker (a parser crash) is an extraction error; it is
+    not requested again (it would kill the next process too), and fetching goes on."""
+    with serve("127.0.0.1") as (home, base):
+        async def main():
+            async with WorkerPool({"exchange": remote_exchange}, 1) as pool:
+                async with Fetcher(FAST, Scope([base + "/"]), exchanger=partial(pool.stream, "exchange")) as f:
+                    then = partial(_slow_first, marker=str(tmp_path / "unused"))
+                    return await f.fetch(base + "/crash.htm", then=then), await f.fetch(base + "/b.htm", then=then)
+        crashed, after = run(main())
+    assert crashed.reason == "extract-error" and not crashed.ok and "worker" in crashed.detail
+    assert home.paths.count("/crash.htm") == 1
+    assert after.ok and after.processed == "quick"     # the worker is gone: the next page is done in process
 
 
 def test_a_url_that_keeps_timing_out_spends_its_budget_then_waits_for_the_next_run():

@@ -4,10 +4,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
+from collections.abc import AsyncIterator
 
 import pytest
 
-from scraper.workers import WorkerPool
+from scraper.workers import WorkerError, WorkerPool
 
 
 def square_or_fail(x: int) -> int:
@@ -21,7 +23,21 @@ async def slow_echo(x: int, delay: float) -> int:
     return x
 
 
-OPS = {"square": square_or_fail, "echo": slow_echo}
+async def count_to(n: int, marker: str) -> AsyncIterator[int]:
+    """Streams 1..n; before each value after the first it waits (at most 10 s) for `marker` to
+    exist, so the caller can show that a value reaches it while the op is still running.
+    A negative n fails with ValueError after the first value."""
+    yield 1
+    if n < 0:
+        raise ValueError("negative")
+    for i in range(2, n + 1):
+        deadline = time.monotonic() + 10
+        while not os.path.exists(marker) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield i
+
+
+OPS = {"square": square_or_fail, "echo": slow_echo, "count": count_to}
 
 
 def test_results_come_back_for_every_call():
@@ -60,3 +76,35 @@ def test_dead_workers_fail_their_calls_then_work_runs_in_process():
                 await asyncio.sleep(0.02)
             return await pool.run("square", 5), await pool.run("echo", 6, 0.0)
     assert asyncio.run(go()) == (25, 6)
+
+
+@pytest.mark.parametrize("workers", [1, 0])
+def test_a_stream_delivers_each_value_while_its_op_runs_on(tmp_path, workers):
+    marker = tmp_path / "go-on"
+
+    async def go():
+        async with WorkerPool(OPS, workers) as pool:
+            seen, ran_on = [], []
+            async for value in pool.stream("count", 3, str(marker)):
+                seen.append(value)
+                ran_on.append(marker.exists())      # the op waits for it: it is still running
+                marker.touch()
+            return seen, ran_on
+    assert asyncio.run(go()) == ([1, 2, 3], [False, True, True])
+
+
+def test_a_stream_raises_its_ops_exception_and_a_dead_worker_ends_it():
+    async def go():
+        async with WorkerPool(OPS, 1) as pool:
+            values = pool.stream("count", -2, "/nonexistent/never")
+            assert await anext(values) == 1
+            with pytest.raises(ValueError, match="negative"):
+                await anext(values)
+            values = pool.stream("count", 2, "/nonexistent/never")
+            assert await anext(values) == 1
+            os.kill(pool.workers[0].process.pid, signal.SIGKILL)
+            with pytest.raises(WorkerError):
+                await anext(values)
+            await values.aclose()
+            return pool.workers[0].pending
+    assert asyncio.run(go()) == {}
