@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from .settings import DEFAULT_DB, Config, ConfigError, RunSettings, Settings, describe, load_config, load_sites
+from .settings import DEFAULT_CONFIG, DEFAULT_DB, Config, ConfigError, RunSettings, Settings, describe, load_config, load_sites
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -184,7 +184,8 @@ def run_crawl(start: Callable[..., CrawlReport], **kwargs) -> CrawlReport:
 
 @main.command("crawl")
 @click.argument("urls", nargs=-1)
-@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="sites.toml with the sites to crawl.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False),
+              help="sites.toml with the sites to crawl (default: ./sites.toml, when no URL is given).")
 @db_option
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many fetches.")
 @click.option("--max-duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
@@ -202,7 +203,7 @@ def run_crawl(start: Callable[..., CrawlReport], **kwargs) -> CrawlReport:
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON on stdout (for monitoring).")
 def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per_host, timeout, refresh,
               recheck_days, same_site, seed_only, as_json):
-    """Crawl start URLs (or every site of --config) into the archive.
+    """Crawl start URLs (or every site of --config, or of ./sites.toml) into the archive.
 
     Stays on the start sites, obeys robots.txt, reads sitemaps, list pages and 上一条/下一条
     links; a second run fetches only what is new or changed and resumes an interrupted one.
@@ -211,7 +212,12 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     from .crawler import InvalidStartURL, crawl, sites_from_urls
 
     if not urls and not config:
-        raise click.UsageError("give start URLs or --config sites.toml")
+        # where the user keeps a sites.toml, `scraper crawl` alone crawls it, as `git` reads the
+        # repository it runs in
+        if not Path(DEFAULT_CONFIG).is_file():
+            raise click.UsageError(f"give start URLs or --config FILE (or run where a {DEFAULT_CONFIG} is)")
+        config = DEFAULT_CONFIG
+        log.info("crawling the sites of ./%s", DEFAULT_CONFIG)
     overrides = dict(delay=delay, per_host_concurrency=per_host, timeout=timeout, refresh=refresh or None,
                      recheck_days=recheck_days)
     try:
@@ -297,10 +303,11 @@ def config_group() -> None:
 
 
 @config_group.command("check")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False), default=DEFAULT_CONFIG)
 def config_check_cmd(file: str) -> None:
-    """Check FILE (every problem on its own line, with its line number) and print the effective
-    settings of the run and of each site: [defaults] and built-in defaults filled in."""
+    """Check FILE (default ./sites.toml; every problem on its own line, with its line number)
+    and print the effective settings of the run and of each site: [defaults] and built-in
+    defaults filled in."""
     click.echo(describe(load_config(file)))
 
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from ._version import __version__
 
 DEFAULT_DB = "archive.db"      # the archive when neither --db nor SCRAPER_DB names one
+DEFAULT_CONFIG = "sites.toml"    # what `scraper crawl` reads when given neither URLs nor --config
 DEFAULT_USER_AGENT = f"scraper/{__version__} (news archiver; Python package scraper)"
 # the fields `[site.extract]` may set (see scraper/extract/overrides.py)
 EXTRACT_FIELDS = ("title", "published_at", "author", "source", "editor", "body")

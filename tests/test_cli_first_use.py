@@ -213,3 +213,19 @@ def test_a_reader_brings_an_archive_of_an_older_version_up_to_date(tmp_path):
     assert result.exit_code == 0, result.output
     with sqlite3.connect(old) as conn:
         assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_crawl_alone_reads_the_sites_toml_where_it_runs(tmp_path, monkeypatch):
+    """`scraper crawl` with neither URLs nor --config crawls ./sites.toml (a typo in it shows it
+    was read, before any request); where there is none it says what to give."""
+    monkeypatch.chdir(tmp_path)
+    result = run("crawl")
+    assert result.exit_code == 2 and "give start URLs or --config FILE (or run where a sites.toml is)" in result.output
+    (tmp_path / "sites.toml").write_text('[[site]]\nname = "x"\nstart_urls = ["http://127.0.0.1:9/"]\ndelai = 0\n',
+                                         encoding="utf-8")
+    for command in (["crawl"], ["config", "check"]):
+        result = run(*command)
+        assert result.exit_code == 1, command
+        assert "sites.toml:4: unknown key 'delai' (did you mean 'delay'?)" in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "archive.db").exists()     # a bad config crawls nothing, creates nothing
