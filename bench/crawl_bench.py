@@ -4,7 +4,7 @@
     python bench/crawl_bench.py --sizes 1000 20000     # is peak RSS flat as the site grows?
     python bench/crawl_bench.py --site synthetic       # the old 2 KB generated pages
     python bench/crawl_bench.py --concurrency 1        # one request at a time (the default per_host_concurrency)
-    python bench/crawl_bench.py --concurrency 1 --stdlib-server   # … from a server that takes its time
+    python bench/crawl_bench.py --concurrency 1 --latency 4      # … from a server that takes 4 ms per answer
 
 For each size a server process serves the site (see bench_sites.py: list pages with 下一页,
 articles at /info/1012/N.htm; in the corpus site every article is a copy of a real page, ~140 KB,
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.server
 import multiprocessing
 import os
 import resource
@@ -49,20 +48,19 @@ from scraper.settings import RunSettings, Settings, SiteConfig  # noqa: E402
 from scraper.store import open_archive  # noqa: E402
 
 
-def _serve(kind: str, n: int, corpus: Path, port_queue, stdlib: bool = False) -> None:
+def _serve(kind: str, n: int, corpus: Path, port_queue, latency: float = 0.0) -> None:
     """A minimal asyncio HTTP/1.1 keep-alive server in its own process: it must cost far less
-    CPU than the crawler it feeds. With `stdlib`, Python's threading http.server instead: it
-    eats most of a core and answers in milliseconds, like a real site far more than the
-    asyncio one does, so fetching no longer hides behind parsing."""
+    CPU than the crawler it feeds. `latency` seconds pass before each answer, without CPU: a
+    real site takes milliseconds to answer (this one takes a fraction of one), and with no
+    latency fetching hides behind parsing."""
     site = corpus_site(n, corpus_templates(corpus)) if kind == "corpus" else synthetic_site(n)
-    if stdlib:
-        _serve_stdlib(site, port_queue)
-        return
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
+                if latency:
+                    await asyncio.sleep(latency)
                 body = site(head.split(b" ", 2)[1].decode())
                 status = b"200 OK" if body is not None else b"404 Not Found"
                 body = body or b""
@@ -78,26 +76,6 @@ def _serve(kind: str, n: int, corpus: Path, port_queue, stdlib: bool = False) ->
         await server.serve_forever()
 
     asyncio.run(main())
-
-
-def _serve_stdlib(site, port_queue) -> None:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"      # keep-alive, as real servers
-
-        def do_GET(self) -> None:
-            body = site(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    port_queue.put(server.server_address[1])
-    server.serve_forever()
 
 
 async def _peer(origin: str, n: int, concurrency: int) -> float:
@@ -187,10 +165,10 @@ class _WorkerPeaks(threading.Thread):
         return sum(self.peaks.values())
 
 
-def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path, stdlib: bool = False) -> None:
+def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path, latency: float = 0.0) -> None:
     ctx = multiprocessing.get_context("spawn")
     ports = ctx.Queue()
-    server = ctx.Process(target=_serve, args=(kind, n, corpus, ports, stdlib), daemon=True)
+    server = ctx.Process(target=_serve, args=(kind, n, corpus, ports, latency), daemon=True)
     server.start()
     origin = f"http://127.0.0.1:{ports.get(timeout=600)}"   # building the templates parses the corpus
     try:
@@ -219,7 +197,7 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path
     peer_rates = [n / seconds for seconds, _ in peers]
     peer = sum(peer_rates) / len(peer_rates)
     peer_cpu = sum(cpu for _, cpu in peers) / len(peers)
-    print(f"{kind} site of {n} articles{' (stdlib http.server)' if stdlib else ''}, {concurrency} request(s) in flight: crawled {fetched} pages, stored {stored} articles in {crawl_s:.1f}s")
+    print(f"{kind} site of {n} articles{f' answering in {latency * 1000:g} ms' if latency else ''}, {concurrency} request(s) in flight: crawled {fetched} pages, stored {stored} articles in {crawl_s:.1f}s")
     print(f"  scraper  {rate:8.1f} articles/s  {1000 * crawl_s / max(stored, 1):6.2f} ms/article  "
           f"peak RSS crawler {crawler_rss:.0f} MB + workers {worker_rss:.0f} MB = {crawler_rss + worker_rss:.0f} MB")
     print(f"  peer     {peer:8.1f} articles/s  (bare httpx GET of the articles, same server and concurrency; "
@@ -242,21 +220,21 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
-    parser.add_argument("--stdlib-server", action="store_true",
-                        help="serve with Python's http.server (slower answers, like a real site) instead of asyncio")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
+                        help="milliseconds the server waits before each answer, as a real site takes (default 0)")
     parser.add_argument("--corpus", type=Path, default=CORPUS,
                         help="labelled corpus the real-sized pages are made from (default: ../shared/corpus)")
     args = parser.parse_args()
     if len(args.sizes) == 1:
-        bench(args.site, args.sizes[0], args.concurrency, args.workers, args.corpus, args.stdlib_server)
+        bench(args.site, args.sizes[0], args.concurrency, args.workers, args.corpus, args.latency / 1000)
         return
     for n in args.sizes:   # one process per size, so each peak RSS is its own
         cmd = [sys.executable, __file__, "--site", args.site, "--sizes", str(n), "--concurrency", str(args.concurrency),
                "--corpus", str(args.corpus)]
         if args.workers is not None:
             cmd += ["--workers", str(args.workers)]
-        if args.stdlib_server:
-            cmd.append("--stdlib-server")
+        if args.latency:
+            cmd += ["--latency", str(args.latency)]
         subprocess.run(cmd, check=True)
 
 
