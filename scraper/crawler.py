@@ -205,7 +205,8 @@ class _SiteCrawl:
         self.scope = Scope(site.start_urls, site.allow_hosts, site.allow_patterns, site.deny_patterns)
         self.guard = TrapGuard(self.settings)
         self.fetcher = Fetcher(self.settings, self.scope, transport=transport, pacing=pacing,
-                               exchanger=partial(pool.stream, "exchange") if pool else None)
+                               exchanger=partial(pool.stream, "exchange") if pool else None,
+                               exchange_here=pool.computing_only if pool else None)
         self.concurrency = pacing.concurrency   # the run's overall limit caps each site too
         self.inflight: dict[str, tuple[int, str]] = {}   # URL under way → (priority, fetch URL)
         self.queue: list[FrontierItem] = []

@@ -368,10 +368,14 @@ class Fetcher:
         resolver: Resolver | None = None,
         pacing: HostPacing | None = None,
         exchanger: Callable[..., AsyncGenerator[Any, None]] | None = None,
+        exchange_here: Callable[[], bool] | None = None,
     ):
         self.settings = settings
         # a test transport must see the requests, so it keeps them in this process
         self._exchanger = exchanger if transport is None else None
+        # asked before each exchange: true makes it on this process's client (the workers are
+        # all parsing, and the request would wait for that, holding its host's request slot)
+        self._exchange_here = exchange_here
         # a test transport answers in memory: no network stack to warm, and its site must see
         # only the requests the crawl makes
         self._warm = transport is None
@@ -677,13 +681,14 @@ class Fetcher:
                         then: Then | None = None, on_sent: Callable[[float], None] | None = None
                         ) -> tuple[Exchange, asyncio.Task | None]:
         """The request/response itself: in a worker process when the crawler gave an
-        `exchanger` (and no test transport), else on this process's client (`then` is then
-        left to the caller, and `on_sent` is told the moment the request leaves).
+        `exchanger` (and no test transport) and `exchange_here` does not say the workers are all
+        parsing, else on this process's client (`then` is then left to the caller, and
+        `on_sent` is told the moment the request leaves).
 
         A worker answers as soon as the body is in, then runs `then` on it: the task returned
         beside the answer brings (what `then` made of it, None), or (None, the body) when
         `then` failed there, or the exception that ended the worker's call."""
-        if self._exchanger is not None:
+        if self._exchanger is not None and not (self._exchange_here is not None and self._exchange_here()):
             stream = self._exchanger(request.method, str(request.url), request.headers.raw,
                                      dict(request.extensions), expect, self.settings.max_bytes, deadline, then)
             try:

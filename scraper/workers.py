@@ -9,7 +9,9 @@ A worker that dies fails only its pending calls; the pool then runs calls in the
 
 An op that is an async generator streams: each value it yields reaches the caller as soon as it
 is made (`WorkerPool.stream`). The HTTP exchange uses it to answer "the body is in" before it
-parses the page, so that the crawler frees the host's request slot while the worker parses.
+parses the page, so that the crawler frees the host's request slot while the worker parses;
+and when every worker is parsing with nothing else to do, the crawler makes its next exchange
+itself (`WorkerPool.computing_only`) rather than queue it behind the parsing.
 """
 from __future__ import annotations
 
@@ -112,6 +114,9 @@ class _Worker:
         child.close()
         self.sock = parent
         self.pending: dict[int, asyncio.Future] = {}
+        # calls keeping its event loop busy with CPU work: plain ops, and streams past their
+        # first value (a stream answers first and computes after: the exchange parses its page)
+        self.computing = 0
         self.writer: asyncio.StreamWriter | None = None
         self.task: asyncio.Task | None = None
 
@@ -151,23 +156,30 @@ class _Worker:
         self.writer.write(_frame((call_id, op, args)))
         return future
 
-    async def call(self, call_id: int, op: str, args: tuple) -> Any:
+    async def call(self, call_id: int, op: str, args: tuple, computing: bool) -> Any:
+        self.computing += computing
         try:
             return await self._send(call_id, op, args)
         finally:
             self.pending.pop(call_id, None)
+            self.computing -= computing
 
     async def stream(self, call_id: int, op: str, args: tuple) -> AsyncGenerator[Any, None]:
         future = self._send(call_id, op, args)
+        counted = False
         try:
             while True:
                 reply = await future
                 if not isinstance(reply, _Part):
                     return            # the end of the stream
+                if not counted:       # what follows the first value is the op's CPU work
+                    self.computing += 1
+                    counted = True
                 yield reply.value
                 future = reply.next
         finally:
             self.pending.pop(call_id, None)
+            self.computing -= counted
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -204,7 +216,7 @@ class WorkerPool:
         if worker is None:
             result = self.ops[op](*args)
             return await result if inspect.isawaitable(result) else result
-        return await worker.call(next(self._ids), op, args)
+        return await worker.call(next(self._ids), op, args, not inspect.iscoroutinefunction(self.ops[op]))
 
     async def stream(self, op: str, *args: Any) -> AsyncGenerator[Any, None]:
         """The values the async generator `ops[op](*args)` yields, each as soon as it is made.
@@ -216,6 +228,13 @@ class WorkerPool:
                 yield value
         finally:
             await values.aclose()
+
+    def computing_only(self) -> bool:
+        """Whether every live worker is computing and has nothing else under way: a call sent
+        now would wait for that CPU work while no I/O is in flight anywhere in the pool, and the
+        caller does better to do its I/O itself."""
+        live = [w for w in self.workers if w.alive]
+        return bool(live) and all(w.computing and len(w.pending) == w.computing for w in live)
 
     def _least_busy(self) -> _Worker | None:
         """The live worker with the fewest calls under way; None (and a warning) when all died."""

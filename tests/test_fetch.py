@@ -754,6 +754,35 @@ def test_the_hosts_request_slot_is_free_while_a_worker_processes_the_page(tmp_pa
     assert second.ok and second.processed == "quick"
 
 
+def test_while_every_worker_parses_the_next_request_is_made_in_process(tmp_path):
+    """With its only worker parsing a page (and nothing else to do), the next request is made
+    in this process rather than queued behind the parsing; its body comes back for the caller
+    to process."""
+    marker = tmp_path / "next-request-seen"
+    with serve("127.0.0.1") as (home, base):
+        async def until(path: str) -> None:
+            while path not in home.paths:
+                await asyncio.sleep(0.01)
+
+        async def main():
+            async with WorkerPool({"exchange": remote_exchange}, 1) as pool:
+                async with Fetcher(FAST.with_overrides(per_host_concurrency=1), Scope([base + "/"]),
+                                   exchanger=partial(pool.stream, "exchange"),
+                                   exchange_here=pool.computing_only) as f:
+                    then = partial(_slow_first, marker=str(marker))
+                    assert not pool.computing_only()            # idle: not computing
+                    first = asyncio.ensure_future(f.fetch(base + "/a.htm", then=then))
+                    await asyncio.wait_for(until("/a.htm"), 10)
+                    while not pool.computing_only():            # until its worker parses /a.htm
+                        await asyncio.sleep(0.01)
+                    second = await f.fetch(base + "/b.htm", then=then)
+                    marker.touch()
+                    return await first, second
+        first, second = run(main())
+    assert first.ok and first.processed == "held until the next request came"
+    assert second.ok and second.processed is None and second.content is not None
+
+
 def test_a_worker_dying_over_a_page_fails_that_page_without_asking_again(tmp_path):
     """A page whose processing kills the worker (a parser crash) is an extraction error; it is
     not requested again (it would kill the next process too), and fetching goes on."""

@@ -108,3 +108,25 @@ def test_a_stream_raises_its_ops_exception_and_a_dead_worker_ends_it():
             await values.aclose()
             return pool.workers[0].pending
     assert asyncio.run(go()) == {}
+
+
+def test_computing_only_while_every_worker_computes_with_nothing_else_under_way(tmp_path):
+    """A stream past its first value computes (the exchange parses its page); a call queued
+    beside it is I/O to come, so the pool is then not 'computing only'."""
+    marker = tmp_path / "go-on"
+
+    async def go():
+        async with WorkerPool(OPS, 1) as pool:
+            seen = [pool.computing_only()]
+            values = pool.stream("count", 2, str(marker))
+            assert await anext(values) == 1        # the op now waits for the marker: it computes
+            seen.append(pool.computing_only())
+            queued = asyncio.ensure_future(pool.run("echo", 7, 0.0))
+            await asyncio.sleep(0.05)
+            seen.append(pool.computing_only())
+            marker.touch()
+            assert await anext(values) == 2 and await queued == 7
+            await values.aclose()
+            seen.append(pool.computing_only())
+            return seen
+    assert asyncio.run(go()) == [False, True, False, False]
