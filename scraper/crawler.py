@@ -36,6 +36,7 @@ from .reextract import store_reread
 from .settings import RunSettings, Settings, SiteConfig
 from .siteprofiles import ProfileLearner
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
+from .search_fill import SearchFill
 from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
@@ -192,8 +193,9 @@ def _link_kind(link: Link) -> str | None:
 class _SiteCrawl:
     def __init__(self, site: SiteConfig, archive: Archive, run_id: int, budget: _Budget,
                  counts: Counter, pool: WorkerPool | None, progress: ProgressCallback | None,
-                 pacing: HostPacing, transport: httpx.AsyncBaseTransport | None):
+                 pacing: HostPacing, transport: httpx.AsyncBaseTransport | None, search_fill: SearchFill):
         self.site = site
+        self.search_fill = search_fill
         self.settings: Settings = site.settings
         self.archive = archive
         self.frontier = Frontier(archive)
@@ -423,6 +425,7 @@ class _SiteCrawl:
     async def _step(self) -> bool:
         """Take the next URL and handle it, or wait a little when there is none yet; False
         when this coroutine is done."""
+        await self.search_fill.writable()      # _next may claim URLs: a write
         item, asked = self._next()
         busy = min((p for p, _ in self.inflight.values()), default=None)
         if item is not None and self.budget.defer(self.site.name, self._rank(item), busy):
@@ -473,6 +476,7 @@ class _SiteCrawl:
             item.fetch_url, expect=expect, etag=etag, last_modified=last_modified,
             then=self._then(profile) if expect == "page" else None,
         )
+        await self.search_fill.writable()      # what follows stores the outcome
         self._note(item, result)
         if result.reason == Reason.ROBOTS:
             self.counts["skipped"] += 1
@@ -890,7 +894,7 @@ class _SiteCrawl:
             self._unindexed += 1
             if self._unindexed >= _INDEX_EVERY or time.monotonic() - self._unindexed_since >= _INDEX_SECONDS:
                 self._unindexed = 0
-                self.archive.update_search_index()
+                self.search_fill.start()
 
 
 async def _run_all(crawls: list[_SiteCrawl], seed: bool, work: bool) -> None:
@@ -963,7 +967,8 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
             # sites sharing a host share its politeness budget; on a shared archive, so do workers
             shared = archive.coordination()
             pacing = HostPacing(run.concurrency) if shared is None else SharedHostPacing(shared, run.concurrency)
-            crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport)
+            search_fill = SearchFill(archive)
+            crawls = [_SiteCrawl(s, archive, run_id, budget, counts, pool, progress, pacing, transport, search_fill)
                       for s in sites]
             for c in crawls:
                 c.run_sites = [s.name for s in sites]
@@ -974,6 +979,7 @@ async def crawl_async(sites: list[SiteConfig], archive: Archive, run: RunSetting
                 stack.callback(renewing.cancel)
                 stack.callback(archive.release_claims)
             stack.enter_context(archive.group_commit())
+            stack.push_async_callback(search_fill.close)
             if stats_every:
                 ticker = asyncio.ensure_future(_log_progress(counts, started, stats_every))
                 stack.callback(ticker.cancel)

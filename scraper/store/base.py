@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..changes import Change, Since
 from ..search import SearchQuery
@@ -33,6 +33,17 @@ class ArchiveError(RuntimeError):
 
 class ArchiveBusy(ArchiveError):
     """Another process holds the crawl lock on this archive."""
+
+
+class SearchIndexer(Protocol):
+    """See `Archive.search_indexer`: call it (from any one thread at a time) to index what
+    is stored and committed; returns how many articles it indexed. It calls `holding()` once
+    it holds the archive's write lock (or has failed to take it): from then on, a write on
+    another connection waits for it rather than the other way round."""
+
+    def __call__(self, holding: Callable[[], None]) -> int: ...
+
+    def close(self) -> None: ...
 
 
 class Archive(ABC):
@@ -79,6 +90,15 @@ class Archive(ABC):
         indexed. `search` finds every article either way. A backend whose index follows each
         write needs nothing here."""
         return 0
+
+    def search_indexer(self) -> SearchIndexer | None:
+        """`update_search_index` on a connection of its own, for a thread to run while this
+        one goes on writing; None when the backend has nothing to fill (or cannot do it so)."""
+        return None
+
+    def commit_group(self) -> None:
+        """Make the open `group_commit` group durable now (another connection may then write:
+        see `search_indexer`); the next unit opens a new group."""
 
     # -- frontier ----------------------------------------------------------------------------
     @abstractmethod

@@ -1,0 +1,97 @@
+"""Filling the search index in a thread beside a crawl: the loop's writes wait for the fill
+(without blocking the loop when they ask first), the fill never waits for the loop, and what
+was stored is indexed once."""
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from scraper.article import Article
+from scraper.search_fill import SearchFill
+from scraper.store import open_archive
+
+
+def _store(archive, n: int, first: int = 0) -> None:
+    for i in range(first, first + n):
+        with archive.transaction():
+            archive.save_article(Article(title=f"学术报告会第{i}场", published_at="2024-05-01", body=f"正文{i}。"),
+                                 f"http://www.example.edu.cn/info/{i}.htm", "s", 1)
+
+
+def _indexed(archive) -> int:
+    return archive.conn.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH '学术报告'").fetchone()[0]
+
+
+def test_a_fill_runs_in_a_thread_while_the_loop_goes_on_and_writes_wait_for_it(tmp_path):
+    with open_archive(tmp_path / "a.db") as archive, archive.group_commit():
+        fill = SearchFill(archive)
+        release = threading.Event()
+        threads = []
+
+        class HeldOpen:                        # the real fill, kept open until the test says
+            def __init__(self, indexer):
+                self.indexer = indexer
+
+            def __call__(self, holding):
+                def hold():
+                    holding()
+                    release.wait(10)
+                threads.append(threading.current_thread())
+                return self.indexer(hold)
+
+            def close(self):
+                self.indexer.close()
+        fill.indexer = HeldOpen(fill.indexer)
+
+        async def go():
+            _store(archive, 3)                 # inside the group: not committed yet
+            fill.start()                       # commits the group; the thread holds the lock now
+            assert fill.busy
+            ticks = 0
+            waiting = asyncio.ensure_future(fill.writable())
+            while ticks < 5:                   # the loop runs on while the fill holds the lock
+                await asyncio.sleep(0.01)
+                ticks += 1
+            assert not waiting.done()
+            release.set()
+            await waiting
+            assert not fill.busy
+            _store(archive, 2, first=3)        # writes go on after it
+            fill.start()
+            await fill.close()
+        asyncio.run(go())
+        assert len(threads) == 2 and threading.main_thread() not in threads
+    with open_archive(tmp_path / "a.db") as archive:
+        assert _indexed(archive) == 5          # both fills, each article once
+        assert archive.update_search_index() == 0
+
+
+def test_a_write_that_does_not_wait_blocks_until_the_fill_is_done_never_the_reverse(tmp_path):
+    """The fill takes the lock before `start` returns: a write of the loop made at once waits
+    for it (a stall), rather than the fill waiting for a group the loop holds (a deadlock)."""
+    with open_archive(tmp_path / "a.db") as archive, archive.group_commit():
+        fill = SearchFill(archive)
+
+        async def go():
+            _store(archive, 2)
+            fill.start()
+            _store(archive, 1, first=2)        # no `await fill.writable()`: blocks, then goes on
+            await fill.close()
+        asyncio.run(go())
+    with open_archive(tmp_path / "a.db") as archive:
+        assert archive.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 3
+        assert _indexed(archive) == 2 and archive.update_search_index() == 1
+
+
+def test_without_a_thread_indexer_the_fill_is_done_in_place(tmp_path, monkeypatch):
+    with open_archive(tmp_path / "a.db") as archive:
+        monkeypatch.setattr(archive, "search_indexer", lambda: None)
+        fill = SearchFill(archive)
+
+        async def go():
+            _store(archive, 2)
+            fill.start()
+            assert not fill.busy
+            await fill.close()
+        asyncio.run(go())
+        assert _indexed(archive) == 2
