@@ -93,9 +93,9 @@ _LEASED_IDLE_WAIT = 0.5
 # unindexed one has waited _INDEX_SECONDS (a polite crawl stores one every few seconds, and its
 # articles should not wait minutes to be found). Each fill is one INSERT…SELECT whose fixed cost
 # (FTS5 flushes a segment and merges levels) dominates small batches: on real-sized pages a fill
-# every 8 articles cost the loop 2.1 ms CPU per article and held it 3.4 ms; every 64, 1.5 and 1.7
-# (a fill then holds the loop ~0.1 s; larger batches save little more). Left to the end of the
-# run it was a serial tail of ~10% of the crawl.
+# every 8 articles cost 2.1 ms CPU per article; every 64, 1.5 (larger batches save little more).
+# Left to the end of the run it was a serial tail of ~10% of the crawl. A fill runs in a thread
+# beside the event loop (see scraper.search_fill).
 _INDEX_EVERY = 64
 _INDEX_SECONDS = 30.0
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from .store import Archive, ArchiveError
@@ -31,6 +32,9 @@ class SearchFill:
         self.archive = archive
         self.indexer = archive.search_indexer()
         self.task: asyncio.Future[None] | None = None
+        # one thread for all fills: each thread that allocates gets a malloc arena of its own,
+        # and the event loop's default pool would spread the fills over several
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="search-fill")
 
     @property
     def busy(self) -> bool:
@@ -46,7 +50,7 @@ class SearchFill:
             return
         self.archive.commit_group()
         holding = threading.Event()
-        self.task = asyncio.get_running_loop().run_in_executor(None, partial(self._fill, holding.set))
+        self.task = asyncio.get_running_loop().run_in_executor(self.thread, partial(self._fill, holding.set))
         holding.wait()      # the thread's start and a BEGIN on a free lock: well under a millisecond
 
     def _fill(self, holding) -> None:
@@ -62,7 +66,6 @@ class SearchFill:
             await asyncio.shield(self.task)   # a waiter cancelled must not mark the fill done
 
     async def close(self) -> None:
-        """Wait for the fill under way, then let go of its connection."""
+        """Wait for the fill under way, then let its thread go."""
         await self.writable()
-        if self.indexer is not None:
-            self.indexer.close()
+        self.thread.shutdown()

@@ -249,9 +249,6 @@ def _index_fills(tmp_path) -> tuple[list[int], int]:
                 fills.append(self.inner(holding))
                 return fills[-1]
 
-            def close(self):
-                self.inner.close()
-
         archive.search_indexer = Counting
         site = SiteConfig(name="univ", start_urls=(server.origin + "/",), settings=FAST)
         asyncio.run(crawl_async([site], archive, RUN))

@@ -38,9 +38,6 @@ def test_a_fill_runs_in_a_thread_while_the_loop_goes_on_and_writes_wait_for_it(t
                     release.wait(10)
                 threads.append(threading.current_thread())
                 return self.indexer(hold)
-
-            def close(self):
-                self.indexer.close()
         fill.indexer = HeldOpen(fill.indexer)
 
         async def go():

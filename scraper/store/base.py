@@ -43,8 +43,6 @@ class SearchIndexer(Protocol):
 
     def __call__(self, holding: Callable[[], None]) -> int: ...
 
-    def close(self) -> None: ...
-
 
 class Archive(ABC):
     """An open archive. Use `open_archive()`; close it (or use it as a context manager)."""
