@@ -729,24 +729,28 @@ def _slow_first(content: bytes, *, url: str, http_charset: str | None, marker: s
     return "quick"
 
 
+async def _requested(server, path: str) -> None:
+    """Return once `server` has received a request for `path` (at most 10 s)."""
+    async def seen() -> None:
+        while path not in server.paths:
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(seen(), 10)
+
+
 def test_the_hosts_request_slot_is_free_while_a_worker_processes_the_page(tmp_path):
     """One request at a time per host (the default) limits requests in flight, not our parsing:
     the next request to the host goes out while a worker still processes the page before it."""
     marker = tmp_path / "next-request-seen"
     with serve("127.0.0.1") as (home, base):
-        async def until(path: str) -> None:
-            while path not in home.paths:
-                await asyncio.sleep(0.01)
-
         async def main():
             async with WorkerPool({"exchange": remote_exchange}, 2) as pool:
                 async with Fetcher(FAST.with_overrides(per_host_concurrency=1), Scope([base + "/"]),
                                    exchanger=partial(pool.stream, "exchange")) as f:
                     then = partial(_slow_first, marker=str(marker))
                     first = asyncio.ensure_future(f.fetch(base + "/a.htm", then=then))
-                    await asyncio.wait_for(until("/a.htm"), 10)
+                    await _requested(home, "/a.htm")
                     second = asyncio.ensure_future(f.fetch(base + "/b.htm", then=then))
-                    await asyncio.wait_for(until("/b.htm"), 10)
+                    await _requested(home, "/b.htm")
                     marker.touch()
                     return await first, await second
         first, second = run(main())
@@ -760,10 +764,6 @@ def test_while_every_worker_parses_the_next_request_is_made_in_process(tmp_path)
     to process."""
     marker = tmp_path / "next-request-seen"
     with serve("127.0.0.1") as (home, base):
-        async def until(path: str) -> None:
-            while path not in home.paths:
-                await asyncio.sleep(0.01)
-
         async def main():
             async with WorkerPool({"exchange": remote_exchange}, 1) as pool:
                 async with Fetcher(FAST.with_overrides(per_host_concurrency=1), Scope([base + "/"]),
@@ -772,7 +772,7 @@ def test_while_every_worker_parses_the_next_request_is_made_in_process(tmp_path)
                     then = partial(_slow_first, marker=str(marker))
                     assert not pool.computing_only()            # idle: not computing
                     first = asyncio.ensure_future(f.fetch(base + "/a.htm", then=then))
-                    await asyncio.wait_for(until("/a.htm"), 10)
+                    await _requested(home, "/a.htm")
                     while not pool.computing_only():            # until its worker parses /a.htm
                         await asyncio.sleep(0.01)
                     second = await f.fetch(base + "/b.htm", then=then)
