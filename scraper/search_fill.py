@@ -32,8 +32,7 @@ class SearchFill:
         self.archive = archive
         self.indexer = archive.search_indexer()
         self.task: asyncio.Future[None] | None = None
-        # one thread for all fills: each thread that allocates gets a malloc arena of its own,
-        # and the event loop's default pool would spread the fills over several
+        # fills run one at a time: a thread of their own, not the event loop's shared pool
         self.thread = ThreadPoolExecutor(1, thread_name_prefix="search-fill")
 
     @property
@@ -62,8 +61,9 @@ class SearchFill:
 
     async def writable(self) -> None:
         """Return once no fill holds the archive's write lock."""
-        if self.task is not None and not self.task.done():
-            await asyncio.shield(self.task)   # a waiter cancelled must not mark the fill done
+        task = self.task
+        if task is not None and not task.done():
+            await asyncio.shield(task)   # a waiter cancelled must not mark the fill done
 
     async def close(self) -> None:
         """Wait for the fill under way, then let its thread go."""

@@ -159,7 +159,7 @@ def _fill_search_index(conn: sqlite3.Connection) -> int:
 
 class _SqliteIndexer:
     """`SqliteArchive.search_indexer`: each fill on a connection of its own, closed after it
-    (opening costs about a millisecond a fill; kept open, its caches grew with the index)."""
+    (opening costs about a millisecond a fill; nothing is held between fills)."""
 
     def __init__(self, path: str):
         self.path = path
