@@ -157,6 +157,22 @@ def _fill_search_index(conn: sqlite3.Connection) -> int:
     return cursor.rowcount
 
 
+@contextmanager
+def _transaction(conn: sqlite3.Connection, began: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """A write transaction, taking the write lock at once; `began` is called once BEGIN is
+    answered, whether it got the lock or failed."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    finally:
+        began()
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 class _SqliteIndexer:
     """`SqliteArchive.search_indexer`: each fill on a connection of its own, closed after it
     (opening costs about a millisecond a fill; nothing is held between fills)."""
@@ -167,17 +183,8 @@ class _SqliteIndexer:
     def __call__(self, holding: Callable[[], None]) -> int:
         with _translated(self.path), closing(
                 sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)) as conn:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            finally:
-                holding()
-            try:
-                indexed = _fill_search_index(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return indexed
+            with _transaction(conn, holding):
+                return _fill_search_index(conn)
 
 
 class _Group:
@@ -356,13 +363,8 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
             self.conn.execute("RELEASE unit")
             self._group.unit_done()
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(self.conn):
             yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
 
     @contextmanager
     def group_commit(self, max_units: int = 50, max_seconds: float = 1.0) -> Iterator[None]:
