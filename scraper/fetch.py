@@ -631,6 +631,8 @@ class Fetcher:
             if answer.sent_at is not None and not answer.paced:   # keep the next request's distance from the real send
                 self._pacing.sent(host, state, answer.sent_at, self._delay(url))
         state.failures = 0   # it answered: not down
+        if answer.set_cookies:
+            self._keep_cookies(url, answer.set_cookies)
         result.status, result.headers = answer.status, answer.headers
         result.content_type, result.charset = _parse_content_type(answer.headers.get("content-type"))
         status = answer.status
@@ -649,6 +651,16 @@ class Fetcher:
         if processing is not None:
             await self._processed(result, processing)
         return None
+
+    def _keep_cookies(self, url: str, set_cookies: tuple[str, ...]) -> None:
+        """Keep the cookies an answer set, for the requests that follow (`_build_request` sends
+        them). WAFs in front of many gov/university sites answer a first visit with a cookie
+        and a redirect to the same URL, and serve the page only to a request that brings the
+        cookie back. They are taken here, for `url` as the site names it, not by the client
+        that made the exchange: that may be a worker's, and it saw the pinned address."""
+        answer = httpx.Response(200, headers=[("set-cookie", c) for c in set_cookies],
+                                request=httpx.Request("GET", url))
+        self._client.cookies.extract_cookies(answer)
 
     async def _processed(self, result: FetchResult, processing: asyncio.Task) -> None:
         """Fill `result` with what the worker made of the body (see `_exchange`), waited for
@@ -770,6 +782,7 @@ class Exchange:
     paced: bool = False            # pacing was told of `sent_at` as the request left (no need to tell it again)
     size: int | None = None        # bytes of the body when it stayed in the worker that received it
     processing: bool = False       # that worker is running `then` on it: see `remote_exchange`
+    set_cookies: tuple[str, ...] = ()  # each Set-Cookie as sent (`headers` joins them, unparseably)
 
 
 async def _last_value(stream: AsyncGenerator[Any, None]) -> Any:
@@ -847,7 +860,8 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, expect: st
             except TimeoutError:
                 reason = Reason.SLOW_BODY
         return Exchange(response.status_code, headers, reason, content, sent[0] if sent else None,
-                        paced=bool(sent) and on_sent is not None)
+                        paced=bool(sent) and on_sent is not None,
+                        set_cookies=tuple(response.headers.get_list("set-cookie")))
     finally:
         await response.aclose()
 

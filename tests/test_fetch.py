@@ -314,6 +314,22 @@ def test_public_host_is_pinned_to_the_checked_address():
     assert last.extensions["sni_hostname"] == "www.example.cn"
 
 
+def test_a_cookie_of_a_pinned_host_goes_back_to_that_host():
+    """Cookies belong to the host as the site names it, not to the address it is pinned to:
+    a WAF's cookie-and-redirect on a public site is passed."""
+    def waf(request):
+        if "waf=1" in request.headers.get("cookie", ""):
+            return httpx.Response(200, text="<p>", headers={"Content-Type": "text/html"})
+        return httpx.Response(302, headers={"Location": "/a.htm", "Set-Cookie": "waf=1; Path=/"})
+    site = Site({"/a.htm": waf})
+    resolver = _resolver({"www.example.cn": ["93.184.216.34"]}, [])
+    async def main():
+        async with fetcher(site, resolver=resolver) as f:
+            return await f.fetch("http://www.example.cn/a.htm")
+    assert run(main()).ok
+    assert site.requests[-1].url.host == "93.184.216.34"
+
+
 def test_private_ip_literal_refused_unless_named():
     site = Site({"/a.htm": "<p>"})
     scope = Scope(["http://192.168.1.10/"], allow_hosts=["*.example.cn"])
@@ -598,6 +614,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(404)
             self.end_headers()
             return
+        if self.path.startswith("/waf/") and "waf=" + self.path not in self.headers.get("Cookie", ""):
+            self.send_response(302)      # a WAF: first a cookie for this page, and the page again
+            self.send_header("Set-Cookie", f"waf={self.path}; Path=/")
+            self.send_header("Set-Cookie", "lang=zh; Path=/; Expires=Wed, 01 Jan 2031 00:00:00 GMT")
+            self.send_header("Location", self.path)
+            self.end_headers()
+            return
         body = "<html><body>正文</body></html>".encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -683,6 +706,23 @@ def test_a_drip_ends_at_the_deadline_not_retried_while_other_hosts_go_on(in_work
     assert drip.attempts == 1 and home.paths.count("/drip.htm") == 1
     assert drip.elapsed < 10 * settings.timeout      # bounded by the deadline, not by the body
     assert all(r.ok for r in others)
+
+
+@pytest.mark.parametrize("in_worker", [False, True])
+def test_a_cookie_set_with_a_redirect_back_is_sent_with_the_next_request(in_worker):
+    """WAFs in front of many gov/university sites answer a first visit with a cookie and a
+    redirect to the same URL: the cookie goes with the request that follows, whichever process
+    made the exchange that set it (a worker's answers are the crawler's to keep)."""
+    with serve("127.0.0.1") as (home, base):
+        async def main():
+            async with WorkerPool({"exchange": remote_exchange}, 1 if in_worker else 0) as pool:
+                exchanger = partial(pool.stream, "exchange") if in_worker else None
+                async with Fetcher(FAST, Scope([base + "/"]), exchanger=exchanger) as f:
+                    return await f.fetch(base + "/waf/a.htm"), await f.fetch(base + "/waf/b.htm")
+        first, second = run(main())
+    assert first.ok and first.redirects == [base + "/waf/a.htm"]
+    assert second.ok and second.redirects == [base + "/waf/b.htm"]
+    assert home.paths == ["/robots.txt", "/waf/a.htm", "/waf/a.htm", "/waf/b.htm", "/waf/b.htm"]
 
 
 def _describe(content: bytes, *, url: str, http_charset: str | None) -> tuple[str, str, str | None]:
