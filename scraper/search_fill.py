@@ -58,6 +58,8 @@ class SearchFill:
             self.indexer(holding)
         except ArchiveError as exc:   # the run's last fill (or the next run's) indexes them
             log.warning("the search index was not filled: %s", exc)
+        finally:
+            holding()   # a fill that failed before its BEGIN (opening the file) must not leave `start` waiting
 
     async def writable(self) -> None:
         """Return once no fill holds the archive's write lock."""

@@ -92,3 +92,35 @@ def test_without_a_thread_indexer_the_fill_is_done_in_place(tmp_path, monkeypatc
             await fill.close()
         asyncio.run(go())
         assert _indexed(archive) == 2
+
+
+def test_a_fill_that_fails_before_taking_the_lock_neither_hangs_nor_stops_the_crawl(tmp_path, caplog):
+    """A fill whose connection could not even begin (the file unreadable for a moment, a
+    disk error) is skipped with a warning; `start` does not wait for a lock never taken, and
+    the next fill indexes what this one would have."""
+    from scraper.store import ArchiveError
+
+    def broken(holding):
+        raise ArchiveError("cannot open the archive")
+
+    def crawl() -> None:               # in a thread of its own: a hang fails the test, not the run
+        with open_archive(tmp_path / "a.db") as archive, archive.group_commit():
+            fill = SearchFill(archive)
+            working, fill.indexer = fill.indexer, broken
+
+            async def go():
+                _store(archive, 2)
+                fill.start()               # returns: no lock to wait for
+                await fill.writable()
+                fill.indexer = working
+                _store(archive, 1, first=2)
+                fill.start()
+                await fill.close()
+            asyncio.run(go())
+        done.set()
+    done = threading.Event()
+    threading.Thread(target=crawl, daemon=True).start()
+    assert done.wait(20), "start() waited for a fill that never began"
+    assert "the search index was not filled: cannot open the archive" in caplog.text
+    with open_archive(tmp_path / "a.db") as archive:
+        assert _indexed(archive) == 3
