@@ -183,6 +183,7 @@ class _SqliteIndexer:
     def __call__(self, holding: Callable[[], None]) -> int:
         with _translated(self.path), closing(
                 sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)) as conn:
+            conn.execute("PRAGMA synchronous = NORMAL")   # as the crawl's connection: no fsync per commit in WAL
             with _transaction(conn, holding):
                 return _fill_search_index(conn)
 
