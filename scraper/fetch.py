@@ -317,8 +317,10 @@ def connect_failure(exc: BaseException) -> str:
         chain.append(cause)
         cause = cause.__cause__ or cause.__context__
     for e in reversed(chain):        # the innermost cause is the most specific
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return _tls_failure(f"certificate verify failed: {e.verify_message}")
         if isinstance(e, ssl.SSLError):
-            return f"TLS failed: {getattr(e, 'reason', None) or e}"
+            return _tls_failure(str(getattr(e, 'reason', None) or e))
         if isinstance(e, socket.gaierror):
             return "DNS lookup failed"
         if isinstance(e, ConnectionRefusedError):
@@ -334,12 +336,19 @@ def connect_failure(exc: BaseException) -> str:
     if low.startswith("tls failed"):
         return text
     if any(s in low for s in ("ssl", "certificate", "tls")):
-        return f"TLS failed: {text}"
+        return _tls_failure(text)
     if "reset" in low:
         return "connection reset"
     if "unreachable" in low:
         return "network unreachable"
     return text
+
+
+def _tls_failure(why: str) -> str:
+    """A TLS failure; for a certificate that did not verify, what the user can do about it."""
+    if "verify" in why.lower():
+        why += " (if you trust the site, set verify_tls = false for it)"
+    return f"TLS failed: {why}"
 
 
 def failure_text(result: FetchResult) -> str:
@@ -385,7 +394,7 @@ class Fetcher:
         self._pacing = pacing or HostPacing()
         self._client = httpx.AsyncClient(
             transport=transport,
-            verify=tls_context(),
+            verify=tls_context() if settings.verify_tls else False,
             timeout=settings.timeout,
             follow_redirects=False,   # each hop is scope-, robots- and address-checked here
             trust_env=False,          # an environment proxy would hide where we connect
@@ -702,7 +711,8 @@ class Fetcher:
         `then` failed there, or the exception that ended the worker's call."""
         if self._exchanger is not None and not (self._exchange_here is not None and self._exchange_here()):
             stream = self._exchanger(request.method, str(request.url), request.headers.raw,
-                                     dict(request.extensions), expect, self.settings.max_bytes, deadline, then)
+                                     dict(request.extensions), expect, self.settings.max_bytes, deadline, then,
+                                     self.settings.verify_tls)
             try:
                 answer = await anext(stream)
             except WorkerError:
@@ -866,7 +876,7 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, expect: st
         await response.aclose()
 
 
-_worker_client: httpx.AsyncClient | None = None
+_worker_clients: dict[bool, httpx.AsyncClient] = {}   # by whether it verifies certificates
 _warmed = False
 
 
@@ -895,7 +905,8 @@ async def warm_up(client: httpx.AsyncClient) -> None:
 
 async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, bytes]], extensions: dict,
                           expect: str, max_bytes: int, deadline: float,
-                          then: Then | None = None) -> AsyncGenerator[Exchange | tuple[Any, bytes | None], None]:
+                          then: Then | None = None, verify_tls: bool = True
+                          ) -> AsyncGenerator[Exchange | tuple[Any, bytes | None], None]:
     """`exchange` as a worker process runs it (see `scraper.workers`): the crawler built and
     vetted the request (scope, robots, pinned address, pacing); this only performs it, and not
     at all once `deadline` (time.monotonic, shared by processes on one machine) has passed: the
@@ -907,14 +918,15 @@ async def remote_exchange(method: str, url: str, headers: list[tuple[bytes, byte
     `then` failed (the crawler's own processing then reports the error)."""
     if deadline <= time.monotonic():
         raise TimeoutError("the crawler gave up on this request before it started")
-    global _worker_client
-    if _worker_client is None:
-        _worker_client = httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=tls_context(),
-                                           limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
-        await warm_up(_worker_client)
+    client = _worker_clients.get(verify_tls)
+    if client is None:
+        client = _worker_clients[verify_tls] = httpx.AsyncClient(
+            trust_env=False, follow_redirects=False, verify=tls_context() if verify_tls else False,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=32))
+        await warm_up(client)
     request = httpx.Request(method, url, headers=headers, extensions=extensions)
     try:
-        answer = await exchange(_worker_client, request, expect, max_bytes, deadline)
+        answer = await exchange(client, request, expect, max_bytes, deadline)
     except httpx.ConnectError as exc:   # its causes do not cross to the crawler: keep what they say
         raise httpx.ConnectError(connect_failure(exc)) from None
     content = answer.content

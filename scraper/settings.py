@@ -90,6 +90,8 @@ class Settings(_Checked):
     low_yield_after: int = 10           # a URL pattern whose last N fetched pages yielded nothing is no longer fetched
                                         # (one that never yielded: after fewer, see YieldTracker.patience)
     respect_robots: bool = True         # False only for your own sites
+    verify_tls: bool = True             # False: accept a certificate that does not verify (many gov sites send an
+                                        # incomplete chain); the site's pages could then be altered on the way
     refresh: bool = False               # re-check every known article (conditional GET), not only hubs
     recheck_days: float | None = None   # also re-check articles first seen this recently (corrections)
     recheck_sweep: int = 20             # re-check every article no sitemap dates at least once in N runs (0: never)

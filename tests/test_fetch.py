@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import ssl
 import threading
 from functools import partial
 import time
@@ -14,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+import trustme
 
 from scraper.fetch import Fetcher, FetchResult, HostPacing, exchange, remote_exchange
 from scraper.settings import Settings
@@ -649,13 +651,19 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(host: str):
+def serve(host: str, tls: bool = False):
+    """A loopback site; `tls`: over HTTPS, with a certificate of a CA the client does not know
+    (as a site sending an incomplete chain is, to anything but a browser)."""
     server = _Server((host, 0), _Handler)
+    if tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        trustme.CA().issue_cert(host).configure_cert(context)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.paths, server.away, server.drips = [], "", {"/drip.htm"}
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
-        yield server, f"http://{host}:{server.server_address[1]}"
+        yield server, f"{'https' if tls else 'http'}://{host}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
@@ -723,6 +731,24 @@ def test_a_cookie_set_with_a_redirect_back_is_sent_with_the_next_request(in_work
     assert first.ok and first.redirects == [base + "/waf/a.htm"]
     assert second.ok and second.redirects == [base + "/waf/b.htm"]
     assert home.paths == ["/robots.txt", "/waf/a.htm", "/waf/a.htm", "/waf/b.htm", "/waf/b.htm"]
+
+
+@pytest.mark.parametrize("in_worker", [False, True])
+def test_a_certificate_that_does_not_verify_fails_with_advice_unless_verify_tls_is_off(in_worker):
+    with serve("127.0.0.1", tls=True) as (home, base):
+        async def main(settings):
+            async with WorkerPool({"exchange": remote_exchange}, 1 if in_worker else 0) as pool:
+                exchanger = partial(pool.stream, "exchange") if in_worker else None
+                async with Fetcher(settings, Scope([base + "/"]), exchanger=exchanger) as f:
+                    return await f.fetch(base + "/a.htm", expect="robots")
+        refused = run(main(FAST.with_overrides(max_retries=0)))
+        assert home.paths == []
+        accepted = run(main(FAST.with_overrides(verify_tls=False)))
+    assert refused.reason == "connect-error" and refused.content is None
+    assert refused.detail.startswith("TLS failed: certificate verify failed")
+    assert "set verify_tls = false" in refused.detail
+    assert accepted.ok and accepted.content == "<html><body>正文</body></html>".encode()
+    assert home.paths == ["/a.htm"]
 
 
 def _describe(content: bytes, *, url: str, http_charset: str | None) -> tuple[str, str, str | None]:
