@@ -751,6 +751,17 @@ def test_a_certificate_that_does_not_verify_fails_with_advice_unless_verify_tls_
     assert home.paths == ["/a.htm"]
 
 
+@pytest.mark.parametrize("verify", [True, False])
+def test_tls_connects_where_browsers_do_to_servers_without_secure_renegotiation(verify):
+    """OpenSSL 3 refuses servers that lack RFC 5746 unless told otherwise; browsers connect,
+    and old government servers are often such. The choice is made before any connection."""
+    from scraper.fetch import tls_context
+    context = tls_context(verify)
+    assert context.options & getattr(ssl, "OP_LEGACY_SERVER_CONNECT", 0x4)
+    assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
+    assert (context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname) is verify
+
+
 def _describe(content: bytes, *, url: str, http_charset: str | None) -> tuple[str, str, str | None]:
     """A `then` for the test below (module-level, so a spawned worker imports it by name)."""
     if url.endswith("/broken.htm"):
