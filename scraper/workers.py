@@ -12,6 +12,12 @@ is made (`WorkerPool.stream`). The HTTP exchange uses it to answer "the body is 
 parses the page, so that the crawler frees the host's request slot while the worker parses;
 and when every worker is parsing with nothing else to do, the crawler makes its next exchange
 itself (`WorkerPool.computing_only`) rather than queue it behind the parsing.
+
+Workers run at a lower CPU priority than the crawler (`WORKER_NICENESS`): when the cores are
+busy, the crawler's scheduling, storing and its own exchanges go first and parsing takes what
+is left, so that the next request to a host is not held up behind a parse (one request per
+host, 4 ms answers, 2 cores: 77 → 86 articles/s on average over paired runs; no loss with 8 in
+flight). It also leaves the machine to its other programs first, as a background job should.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ import inspect
 import itertools
 import logging
 import multiprocessing
+import os
 import pickle
 import signal
 import socket
@@ -97,10 +104,17 @@ async def _serve(sock: socket.socket, ops: Mapping[str, Callable]) -> None:
         return                      # the crawler closed its end: we are done
 
 
+WORKER_NICENESS = 10   # added to the crawler's: see the module's docstring
+
+
 def _worker_main(sock: socket.socket, ops: Mapping[str, Callable]) -> None:
     # Ctrl-C reaches the whole process group: the crawler decides how to stop, and closes us
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        os.nice(WORKER_NICENESS)     # raising it needs no privilege
+    except (AttributeError, OSError):  # no os.nice on this platform: equal priority then
+        pass
     asyncio.run(_serve(sock, ops))
 
 

@@ -37,7 +37,11 @@ async def count_to(n: int, marker: str) -> AsyncIterator[int]:
         yield i
 
 
-OPS = {"square": square_or_fail, "echo": slow_echo, "count": count_to}
+def niceness() -> int:
+    return os.nice(0)
+
+
+OPS = {"square": square_or_fail, "echo": slow_echo, "count": count_to, "niceness": niceness}
 
 
 def test_results_come_back_for_every_call():
@@ -130,3 +134,13 @@ def test_computing_only_while_every_worker_computes_with_nothing_else_under_way(
             seen.append(pool.computing_only())
             return seen
     assert asyncio.run(go()) == [False, True, False, False]
+
+
+def test_workers_run_at_a_lower_cpu_priority_than_the_crawler():
+    """Parsing takes the CPU the crawler's loop leaves, not the reverse (see WORKER_NICENESS)."""
+    from scraper.workers import WORKER_NICENESS
+
+    async def go():
+        async with WorkerPool(OPS, 1) as pool:
+            return await pool.run("niceness")
+    assert asyncio.run(go()) == min(19, os.nice(0) + WORKER_NICENESS)
