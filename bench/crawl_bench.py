@@ -16,6 +16,7 @@ with its own title, text and URL), then measures in the same run:
     crawl, and the ratio is to their mean: on a shared machine the load changes within minutes,
     and one peer run after the crawl could meet a quite different machine than the crawl did.
 It prints articles/s, ms/article, the ratio to the peer, the peak RSS of the crawler process
+(also as it was when the crawl had stored 1k, 2k, 5k… articles: growth along one crawl)
 and of its worker processes together (so memory growth between sizes is visible), and CPU time
 per article of the crawler's loop, of its workers and of the peer: on a shared, loaded machine
 wall-clock rates swing with the load, CPU per article much less. The last line says what that
@@ -122,16 +123,36 @@ class _Cpu:
         return self.own - other.own, self.children - other.children
 
 
-def _hwm_mb(pid: int | str) -> float:
-    """Peak resident set (VmHWM) of a live process, 0 when it is gone."""
+def _hwm_mb(pid: int | str, field: str = "VmHWM") -> float:
+    """Peak resident set (VmHWM; VmRSS: the present one) of a live process, 0 when it is gone."""
     try:
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+class _RssAlong:
+    """The crawler's peak RSS so far each time the crawl has stored 1k, 2k, 5k, 10k, 20k…
+    articles: whether memory grows with the length of one crawl, apart from the size of the
+    site (`--sizes` crawls sites of different sizes, one process each)."""
+
+    MARKS = (1000, 2000, 5000, 10000, 20000, 50000, 100000)
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, float]] = []
+        self.next = 0
+
+    def __call__(self, url: str, counts) -> None:
+        if self.next < len(self.MARKS) and counts["articles_new"] >= self.MARKS[self.next]:
+            self.seen.append((self.MARKS[self.next], _hwm_mb("self")))
+            self.next += 1
+
+    def line(self) -> str:
+        return ", ".join(f"{n // 1000}k articles {mb:.0f} MB" for n, mb in self.seen)
 
 
 def _children() -> set[int]:
@@ -181,7 +202,9 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path
             peaks.start()
             cpu = _cpu_seconds()
             started = time.perf_counter()
-            report = asyncio.run(crawl_async([site], archive, RunSettings(concurrency=concurrency, extract_workers=workers)))
+            along = _RssAlong()
+            report = asyncio.run(crawl_async([site], archive, RunSettings(concurrency=concurrency, extract_workers=workers),
+                                             progress=along))
             crawl_s = time.perf_counter() - started
             crawl_cpu = _cpu_seconds() - cpu      # the workers are joined (counted) by now
             worker_rss = peaks.total()
@@ -200,6 +223,8 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path
     print(f"{kind} site of {n} articles{f' answering in {latency * 1000:g} ms' if latency else ''}, {concurrency} request(s) in flight: crawled {fetched} pages, stored {stored} articles in {crawl_s:.1f}s")
     print(f"  scraper  {rate:8.1f} articles/s  {1000 * crawl_s / max(stored, 1):6.2f} ms/article  "
           f"peak RSS crawler {crawler_rss:.0f} MB + workers {worker_rss:.0f} MB = {crawler_rss + worker_rss:.0f} MB")
+    if len(along.seen) > 1:
+        print(f"  RSS      crawler peak so far, along this crawl: {along.line()}")
     print(f"  peer     {peer:8.1f} articles/s  (bare httpx GET of the articles, same server and concurrency; "
           f"{peer_rates[0]:.0f} before the crawl, {peer_rates[1]:.0f} after)")
     print(f"  ratio    scraper/peer = {rate / peer:.2f}")
