@@ -105,17 +105,21 @@ def test_canned_queries_run(server):
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium package (apt-get install chromium)")
 def test_browse_search_and_open_an_article_in_chromium(server, tmp_path):
+    def seen() -> str:      # what the page was when an assertion failed (a rare failure here kept no trace)
+        return f"at {browser.js('location.href')}: {browser.js('document.body.innerText')[:2000]!r}"
+
+    rows = "document.querySelectorAll('table.rows-and-columns tbody tr').length"
     with Browser() as browser:
         browser.goto(f"{server}/archive/article_list")
-        assert browser.js("document.querySelectorAll('table.rows-and-columns tbody tr').length") == 2
+        assert browser.js(rows) == 2, seen()
         browser.navigate_by(lambda: browser.js(
             "document.querySelector('input#_search').value = '乡村振兴';"
             "document.querySelector('input#_search').form.submit()"))
-        assert browser.js("document.querySelectorAll('table.rows-and-columns tbody tr').length") == 1
-        assert browser.js("document.querySelector('td.col-attachments a').textContent") == "会议材料"
+        assert browser.js(rows) == 1, seen()
+        assert browser.js("document.querySelector('td.col-attachments a').textContent") == "会议材料", seen()
         browser.navigate_by(lambda: browser.js("document.querySelector('a.article-link').click()"))
         text = browser.js("document.body.innerText")
-        assert "第二段已更正" in text and "-第二段原文。" in text
+        assert "第二段已更正" in text and "-第二段原文。" in text, seen()
         shot = browser.screenshot(tmp_path / "article-view.png")
     assert shot.stat().st_size > 10_000
     print(f"\nscreenshot: {shot}")
