@@ -8,6 +8,7 @@ Pure functions over ``str``: no network, no I/O.
 """
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -247,7 +248,8 @@ def _extension(path: str) -> str:
 
 def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
                    tree: LexborHTMLParser | None = None,
-                   host_allowed: Callable[[str], bool] | None = None) -> list[Link]:
+                   host_allowed: Callable[[str], bool] | None = None,
+                   encoding: str | None = None) -> list[Link]:
     """All followable links of a page, classified, in document order.
 
     Sources: <a>/<area>/<link>, frames, list iframes, meta refresh, page menus
@@ -259,12 +261,13 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
     ``max_fill`` pages per range. `tree` is `html` already parsed (only read here), so that the
     crawler parses a page once for discovery and extraction. `host_allowed(host)` false drops
     an <a>/<area>/<link> before it is classified: on real pages most links lead to other sites,
-    and the crawler would only throw them away.
+    and the crawler would only throw them away. `encoding` is the page's: Chinese in a link's
+    query is sent in it, as browsers do (see `_Resolver`).
     """
     if tree is None:
         tree = parse_html(html)
     page = _Page(urldefrag(url)[0])
-    resolve = _Resolver(_base_url(tree, html, page.url), host_allowed)
+    resolve = _Resolver(_base_url(tree, html, page.url), host_allowed, encoding)
     found = _Links(page.url)
     chain_possible = _CHAIN_HINT_RE.search(html) is not None
     for node in tree.css(_LINK_NODES):
@@ -337,6 +340,33 @@ def _base_url(tree: LexborHTMLParser, html: str, url: str) -> str:
 _ELSEWHERE = ("", "", "", "")   # `_Resolver._resolve`: a web URL on a host `host_allowed` refuses
 
 
+def _is_utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return True              # an encoding we cannot encode with: leave queries to UTF-8
+
+
+def _encode_query(query: str, encoding: str) -> str:
+    """`query` with its non-ASCII characters percent-encoded in `encoding`; one it cannot
+    encode becomes `&#N;` first, as in browsers."""
+    out = []
+    for ch in query:
+        if ch.isascii():
+            out.append(ch)
+            continue
+        try:
+            out.append("".join(f"%{b:02X}" for b in ch.encode(encoding)))
+        except UnicodeEncodeError:
+            out.append(f"%26%23{ord(ch)}%3B")
+    return "".join(out)
+
+
+def _with_query(resolved: tuple[str, str, str, str], query: str) -> tuple[str, str, str, str]:
+    absolute, netloc, path, old = resolved
+    return absolute[: len(absolute) - len(old)] + query, netloc, path, query
+
+
 class _Resolver:
     """``urljoin`` for the shapes hrefs take, memoised per page.
 
@@ -344,11 +374,18 @@ class _Resolver:
     repeats the same hrefs; only dot segments (``../``) still go through urljoin.
     Returns (absolute URL without fragment, netloc, path, query), or None for what cannot
     be fetched (javascript:, mailto:, tel:, bad hosts…).
+
+    Non-ASCII characters in a query are percent-encoded in the page's `encoding`, as browsers
+    do (the WHATWG URL standard; the path is always UTF-8): `news.asp?lb=学校新闻` on a GBK page
+    asks for `lb=%D1%A7%D0%A3…`. Old ASP/JSP sites read their queries in the page's encoding,
+    and the UTF-8 form a plain canonicalization would send names another (often empty) list.
     """
 
-    def __init__(self, base: str, host_allowed: Callable[[str], bool] | None = None) -> None:
+    def __init__(self, base: str, host_allowed: Callable[[str], bool] | None = None,
+                 encoding: str | None = None) -> None:
         parts = urlsplit(base)
         self.host_allowed = host_allowed
+        self.query_encoding = encoding if encoding and not _is_utf8(encoding) else None
         self.allowed: dict[str, bool] = {}       # by netloc
         path = parts.path or "/"
         self.base = base
@@ -366,7 +403,11 @@ class _Resolver:
         try:
             result = self.cache[href]
         except KeyError:
-            result = self.cache[href] = self._resolve(href)
+            result = self._resolve(href)
+            if (self.query_encoding and result is not None and result is not _ELSEWHERE
+                    and not result[3].isascii()):
+                result = _with_query(result, _encode_query(result[3], self.query_encoding))
+            self.cache[href] = result
         return None if result is _ELSEWHERE else result
 
     def elsewhere(self, href: str | None) -> bool:

@@ -37,7 +37,8 @@ def process_page(content: bytes, url: str, http_charset: str | None = None,
     parsed = parse_page(content, http_charset=http_charset)
     # one parse for both; discovery first, since extraction drops hidden elements from the tree
     host_allowed = scope.allows_host if scope is not None else None
-    links = discover_links(parsed.text, url, tree=parsed.tree, host_allowed=host_allowed) if parsed.text else []
+    links = discover_links(parsed.text, url, tree=parsed.tree, host_allowed=host_allowed,
+                           encoding=parsed.encoding) if parsed.text else []
     article, traits = extract_traced(parsed, url, overrides=overrides, profile=profile)
     canonical = {}
     if scope is not None:

@@ -1,5 +1,5 @@
 """Site identity is the origin: two services on one address are two sites, and a site renamed
-in sites.toml keeps its queue and its articles."""
+in sites.toml keeps its queue and its articles. Sites are asked for what a browser would ask."""
 from __future__ import annotations
 
 import asyncio
@@ -100,3 +100,29 @@ def test_a_retry_after_pauses_its_own_origin_while_another_port_of_the_host_goes
     retry = [i for i, p in enumerate(both) if p == "busy/"][1]
     assert both.index("calm/news/2023/11/05/1.htm") < retry     # calm was not held by busy's pause
     assert stored == {busy_origin + "/", calm_origin + "/news/2023/11/05/1.htm"}
+
+
+def test_a_gbk_site_gets_its_chinese_list_query_in_gbk(tmp_path):
+    """A classic ASP site reads `?lb=学校新闻` as GBK bytes; asked in UTF-8 it finds no such
+    column and serves an empty list, as real ones do."""
+    gbk = {"Content-Type": "text/html; charset=gb2312"}
+    column = "/list.asp?lb=%D1%A7%D0%A3%D0%C2%CE%C5"
+
+    def route(path: str):
+        if path == "/":
+            return 200, gbk, "<html><body><a href='/list.asp?lb=学校新闻'>学校新闻</a></body></html>".encode("gbk")
+        if path == column:
+            links = "".join(f"<li><a href='/show.asp?id={i}'>新闻{i}</a></li>" for i in (1, 2))
+            return 200, gbk, f"<html><body><ul>{links}</ul></body></html>".encode("gbk")
+        if path.startswith("/list.asp"):
+            return 200, gbk, "<html><body>没有找到该栏目</body></html>".encode("gbk")
+        if path.startswith("/show.asp?id="):
+            title = f"区教育局召开第{path[-1]}次学校安全工作会议"
+            return 200, gbk, ARTICLE.format(t=title).replace("charset='utf-8'", "charset='gb2312'").encode("gbk")
+        return 404, {}, ""
+
+    with serve(route) as (origin, log), open_archive(tmp_path / "a.db") as archive:
+        asyncio.run(crawl_async(sites_from_urls([origin + "/"], FAST), archive, RUN))
+        titles = sorted(r[0] for r in archive.query("SELECT title FROM articles"))
+    assert column in log and not any("%E5%AD%A6" in p for p in log)      # 学 in UTF-8: never asked
+    assert titles == ["区教育局召开第1次学校安全工作会议", "区教育局召开第2次学校安全工作会议"]

@@ -26,8 +26,9 @@ ARTICLE = ("<html><head><meta charset='utf-8'><title>{t}</title></head><body><h1
 
 
 @contextmanager
-def serve(route: Callable[[str], tuple[int, dict[str, str], str]]) -> Iterator[tuple[str, list[str]]]:
-    """A throwaway loopback site: `route(path)` → (status, headers, html). Yields origin, request log."""
+def serve(route: Callable[[str], tuple[int, dict[str, str], str | bytes]]) -> Iterator[tuple[str, list[str]]]:
+    """A throwaway loopback site: `route(path)` → (status, headers, html: str sent as UTF-8,
+    or bytes as they are). Yields origin, request log."""
     requests: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -40,7 +41,7 @@ def serve(route: Callable[[str], tuple[int, dict[str, str], str]]) -> Iterator[t
         def do_GET(self) -> None:
             requests.append(self.path)
             status, headers, html = route(self.path)
-            body = html.encode("utf-8")
+            body = html if isinstance(html, bytes) else html.encode("utf-8")
             self.send_response(status)
             for k, v in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
                 self.send_header(k, v)

@@ -571,3 +571,27 @@ def test_a_host_filter_drops_exactly_the_links_to_other_hosts(name, path):
     filtered = discover_links(html, page, host_allowed=allowed)
     assert filtered == [link for link in everything if urlsplit(link.url).hostname in keep]
     assert len(asked) == len(set(asked))          # one question per host of the page
+
+
+_CHINESE_QUERIES = ('<a href="news.asp?lb=学校新闻&amp;page=2">学校新闻第二页</a>'
+                    '<a href="/新闻/列表.asp?lb=通知">通知公告列表</a>'
+                    '<a href="?kw=😀">表情</a>')
+
+
+def test_chinese_in_a_query_is_sent_in_the_pages_encoding_as_browsers_do():
+    """Old ASP/JSP sites read their queries in the page's encoding: on a GBK page,
+    `?lb=学校新闻` is asked for as GBK bytes; the path stays UTF-8 (WHATWG URL standard), and a
+    character the encoding lacks becomes `&#N;` first."""
+    page = f'<html><head><meta charset="gb2312"></head><body>{_CHINESE_QUERIES}</body></html>'.encode("gbk", "replace")
+    html, encoding = decode_html(page)
+    urls = [link.url for link in discover_links(html, "http://www.example.gov.cn/list/index.asp", encoding=encoding)]
+    assert urls[0] == "http://www.example.gov.cn/list/news.asp?lb=%D1%A7%D0%A3%D0%C2%CE%C5&page=2"
+    assert urls[1] == "http://www.example.gov.cn/新闻/列表.asp?lb=%CD%A8%D6%AA"     # canonicalized: UTF-8 path
+
+
+def test_chinese_in_a_query_stays_utf8_on_a_utf8_page_and_unencodable_becomes_a_reference():
+    html = f"<html><body>{_CHINESE_QUERIES}</body></html>"
+    utf8 = [link.url for link in discover_links(html, "http://www.example.gov.cn/list/index.asp", encoding="utf-8")]
+    assert utf8[0] == "http://www.example.gov.cn/list/news.asp?lb=学校新闻&page=2"   # canonicalize makes it UTF-8 %XX
+    gbk = [link.url for link in discover_links(html, "http://www.example.gov.cn/list/index.asp", encoding="gbk")]
+    assert gbk[2] == "http://www.example.gov.cn/list/index.asp?kw=%26%23128512%3B"    # 😀 is not in GBK
