@@ -824,6 +824,15 @@ def _reason_before_body(status: int, headers: dict[str, str], expect: str, max_b
     return None
 
 
+def _raw_location(headers: httpx.Headers) -> str:
+    """A Location with non-ASCII bytes, those bytes percent-encoded as they came. Old IIS/ASP
+    sites redirect to `/新闻.asp?lb=学校` in GBK, which a decoded header turns into mojibake
+    (`/ÐÂÎÅ.asp…`) and a request for another URL; the server's own bytes, escaped, name the
+    page it meant whatever its encoding (UTF-8 ones come out as canonicalization makes them)."""
+    raw = next(v for k, v in headers.raw if k.lower() == b"location")
+    return "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in raw.strip())
+
+
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes | None:
     """The body, or None once it passes max_bytes (decoded size, so gzip bombs stop too)."""
     chunks, size = [], 0
@@ -857,6 +866,8 @@ async def exchange(client: httpx.AsyncClient, request: httpx.Request, expect: st
         response = await client.send(request, stream=True)
     try:
         headers = {k.lower(): v for k, v in response.headers.items()}
+        if not headers.get("location", "").isascii():
+            headers["location"] = _raw_location(response.headers)
         reason = _reason_before_body(response.status_code, headers, expect, max_bytes)
         content = None
         if reason is None and response.status_code not in _REDIRECTS:

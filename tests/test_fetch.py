@@ -8,6 +8,7 @@ import os
 import ssl
 import threading
 from functools import partial
+from urllib.parse import quote
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ import trustme
 
 from scraper.fetch import Fetcher, FetchResult, HostPacing, exchange, remote_exchange
 from scraper.settings import Settings
-from scraper.urls import Scope
+from scraper.urls import Scope, canonicalize
 from scraper.workers import WorkerPool
 
 FAST = Settings(delay=0.0, timeout=2.0, backoff_base=0.001, backoff_max=0.05, max_retries=2,
@@ -405,6 +406,22 @@ def test_redirect_back_after_set_cookie_is_followed_once():
     passed, looping = run(main())
     assert passed.ok and passed.redirects == [SITE + "/a"]
     assert looping.reason == "redirect-loop" and looping.redirects == [SITE + "/b"]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_a_location_in_the_sites_own_encoding_is_followed_to_the_page_it_names(encoding):
+    """Old IIS/ASP sites send a GBK Location: its bytes go back escaped, not as mojibake."""
+    target = "/新闻/show.asp?lb=学校"
+    escaped = quote(target.encode(encoding), safe="/?=")      # /%D0%C2%CE%C5/show.asp?lb=%D1%A7%D0%A3 in GBK
+    moved = httpx.Response(302, headers=[(b"Location", target.encode(encoding))])
+    site = Site({"/a.htm": moved})
+    async def main():
+        async with fetcher(site) as f:
+            return await f.fetch(SITE + "/a.htm")
+    result = run(main())
+    asked = site.requests[-1].url
+    assert asked.raw_path.decode("ascii") == escaped    # what the server receives
+    assert canonicalize(result.redirects[0]) == canonicalize(SITE + escaped)
 
 
 @pytest.mark.parametrize("routes, reason", [
