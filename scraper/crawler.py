@@ -190,6 +190,11 @@ def _link_kind(link: Link) -> str | None:
     return "article" if link.points_to == "article" else "other"
 
 
+# What bot filters in front of many gov sites answer every client they do not take for a browser
+# (a 412 is a script challenge instead, which another User-Agent does not pass).
+_REFUSING = frozenset({"HTTP 403"})
+
+
 class _SiteCrawl:
     def __init__(self, site: SiteConfig, archive: Archive, run_id: int, budget: _Budget,
                  counts: Counter, pool: WorkerPool | None, progress: ProgressCallback | None,
@@ -384,6 +389,10 @@ class _SiteCrawl:
         if keys and set(self.starts) >= keys and all(self.starts[k] for k in keys):
             self.unreachable = "; ".join(f"{k} ({self.starts[k]})" for k in sorted(keys))
             log.error("site %s: every start URL failed: %s", self.site.name, self.unreachable)
+            if all(self.starts[k] in _REFUSING for k in keys):
+                log.error("site %s refuses us, not only a page: some sites answer HTTP 403 to any client they"
+                          " do not take for a browser; if its terms allow crawling, try another user_agent for"
+                          " it in sites.toml", self.site.name)
 
     def _tasks(self) -> int:
         """Fetch slots plus room for the pages being parsed and stored. A task holds its page

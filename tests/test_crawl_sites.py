@@ -126,3 +126,11 @@ def test_a_gbk_site_gets_its_chinese_list_query_in_gbk(tmp_path):
         titles = sorted(r[0] for r in archive.query("SELECT title FROM articles"))
     assert column in log and not any("%E5%AD%A6" in p for p in log)      # 学 in UTF-8: never asked
     assert titles == ["区教育局召开第1次学校安全工作会议", "区教育局召开第2次学校安全工作会议"]
+
+
+def test_a_site_refusing_every_start_url_with_403_is_told_apart_with_advice(tmp_path, caplog):
+    with serve(lambda path: (404, {}, "") if path == "/robots.txt" else (403, {}, "<h1>403 Forbidden</h1>")) as (origin, _), \
+            open_archive(tmp_path / "a.db") as archive:
+        report = asyncio.run(crawl_async(sites_from_urls([origin + "/"], FAST), archive, RUN))
+    assert report.failed_sites and "HTTP 403" in next(iter(report.failed_sites.values()))
+    assert "refuses us, not only a page" in caplog.text and "user_agent" in caplog.text
