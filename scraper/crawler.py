@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .article import Article
-from .discover import Link, classify_url, first_part
+from .discover import Link, classify_url, first_part, refresh_link
 from .extract import SiteProfile
 from .fetch import Fetcher, FetchResult, HostPacing, SharedHostPacing, failure_text, remote_exchange
 from .files import file_extension
@@ -863,6 +863,9 @@ class _SiteCrawl:
         for chained in (article.prev_url, article.next_url):
             if chained:
                 links.append(_Found(chained, "article", step=0))
+        refresh = refresh_link(result.headers.get("refresh"), result.final_url)
+        if refresh is not None and (kind := _link_kind(refresh)):
+            links.append(_Found(refresh.url, kind, step=0))     # a redirect by another name: no hop
         if is_article:
             links += self._file_links(article)
         with self.archive.transaction():

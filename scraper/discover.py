@@ -680,6 +680,18 @@ def _embedded_link(node, resolve: _Resolver) -> Link | None:
     return Link(resolved[0], shape)
 
 
+def refresh_link(header: str | None, base: str) -> Link | None:
+    """Where an HTTP `Refresh: 0; url=/col/index.html` header sends a browser on (what
+    `<meta http-equiv=refresh>` does in a page): old portals answer their home page with it
+    and an empty body."""
+    m = _REFRESH_URL.search(header or "")
+    if m is None:
+        return None
+    url = urldefrag(urljoin(base, m.group(1)))[0]
+    shape = classify_url(url)
+    return None if shape == "asset" or not url.startswith(("http://", "https://")) else Link(url, shape)
+
+
 def _from_jump_menus(tree: LexborHTMLParser, resolve: _Resolver, page: _Page, found: _Links) -> None:
     """<select onchange="location.href=this.value"><option value="list_5_2.html">2</option>:
     DedeCMS-style page menus (and link menus, which come out as ordinary links)."""

@@ -134,3 +134,21 @@ def test_a_site_refusing_every_start_url_with_403_is_told_apart_with_advice(tmp_
         report = asyncio.run(crawl_async(sites_from_urls([origin + "/"], FAST), archive, RUN))
     assert report.failed_sites and "HTTP 403" in next(iter(report.failed_sites.values()))
     assert "refuses us, not only a page" in caplog.text and "user_agent" in caplog.text
+
+
+def test_a_home_page_that_sends_browsers_on_with_a_refresh_header_is_followed(tmp_path):
+    """`Refresh: 0; url=…` with an empty body, as old portals answer their home page: the page it
+    names is read like the target of <meta http-equiv=refresh>."""
+    def route(path: str):
+        if path == "/":
+            return 200, {"Refresh": "0; URL=/col/col1/index.html"}, ""
+        if path == "/col/col1/index.html":
+            return 200, {}, "<html><body><a href='/art/2023/11/5/art_1_7.html'>市应急管理局部署冬季安全生产工作</a></body></html>"
+        if path == "/art/2023/11/5/art_1_7.html":
+            return 200, {}, ARTICLE.format(t="市应急管理局部署冬季安全生产工作")
+        return 404, {}, ""
+
+    with serve(route) as (origin, log), open_archive(tmp_path / "a.db") as archive:
+        asyncio.run(crawl_async(sites_from_urls([origin + "/"], FAST), archive, RUN))
+        titles = [r[0] for r in archive.query("SELECT title FROM articles")]
+    assert "/col/col1/index.html" in log and titles == ["市应急管理局部署冬季安全生产工作"]

@@ -595,3 +595,17 @@ def test_chinese_in_a_query_stays_utf8_on_a_utf8_page_and_unencodable_becomes_a_
     assert utf8[0] == "http://www.example.gov.cn/list/news.asp?lb=学校新闻&page=2"   # canonicalize makes it UTF-8 %XX
     gbk = [link.url for link in discover_links(html, "http://www.example.gov.cn/list/index.asp", encoding="gbk")]
     assert gbk[2] == "http://www.example.gov.cn/list/index.asp?kw=%26%23128512%3B"    # 😀 is not in GBK
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("0; URL=/col/col1/index.html", "http://www.example.gov.cn/col/col1/index.html"),
+    ("5;url='../news/'", "http://www.example.gov.cn/news/"),
+    ("0; url=/logo.png", None),                     # an asset: nothing to read
+    ("0; url=javascript:void(0)", None),
+    ("30", None),                                    # a reload of the page itself
+    (None, None),
+])
+def test_refresh_header_target(header, expected):
+    from scraper.discover import refresh_link
+    link = refresh_link(header, "http://www.example.gov.cn/portal/index.html")
+    assert (link.url if link else None) == expected
