@@ -668,10 +668,8 @@ def _embedded_link(node, resolve: _Resolver) -> Link | None:
     if node.tag == "meta":
         if (attrs.get("http-equiv") or "").lower() != "refresh":
             return None
-        m = _REFRESH_URL.search(attrs.get("content") or "")
-        resolved = resolve(m.group(1)) if m else None
-    else:
-        resolved = resolve(attrs.get("src"))
+        return _refresh_target(attrs.get("content"), resolve)
+    resolved = resolve(attrs.get("src"))
     if resolved is None:
         return None
     shape = _classify(resolved[2], resolved[3])
@@ -680,16 +678,21 @@ def _embedded_link(node, resolve: _Resolver) -> Link | None:
     return Link(resolved[0], shape)
 
 
-def refresh_link(header: str | None, base: str) -> Link | None:
-    """Where an HTTP `Refresh: 0; url=/col/index.html` header sends a browser on (what
-    `<meta http-equiv=refresh>` does in a page): old portals answer their home page with it
-    and an empty body."""
-    m = _REFRESH_URL.search(header or "")
-    if m is None:
+def _refresh_target(content: str | None, resolve: _Resolver) -> Link | None:
+    """The page a refresh (`0; url=…`) sends a browser on to; nothing for a plain reload."""
+    m = _REFRESH_URL.search(content or "")
+    resolved = resolve(m.group(1)) if m else None
+    if resolved is None:
         return None
-    url = urldefrag(urljoin(base, m.group(1)))[0]
-    shape = classify_url(url)
-    return None if shape == "asset" or not url.startswith(("http://", "https://")) else Link(url, shape)
+    shape = _classify(resolved[2], resolved[3])
+    return None if shape == "asset" else Link(resolved[0], shape)
+
+
+def refresh_link(header: str | None, base: str) -> Link | None:
+    """Where an HTTP `Refresh: 0; url=/col/index.html` header sends a browser on, read as
+    `<meta http-equiv=refresh>` is in a page: old portals answer their home page with it and
+    an empty body."""
+    return _refresh_target(header, _Resolver(base)) if header else None
 
 
 def _from_jump_menus(tree: LexborHTMLParser, resolve: _Resolver, page: _Page, found: _Links) -> None:
