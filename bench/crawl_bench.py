@@ -123,12 +123,12 @@ class _Cpu:
         return self.own - other.own, self.children - other.children
 
 
-def _hwm_mb(pid: int | str, field: str = "VmHWM") -> float:
-    """Peak resident set (VmHWM; VmRSS: the present one) of a live process, 0 when it is gone."""
+def _hwm_mb(pid: int | str) -> float:
+    """Peak resident set (VmHWM) of a live process, 0 when it is gone."""
     try:
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
-                if line.startswith(field + ":"):
+                if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
