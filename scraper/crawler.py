@@ -376,6 +376,7 @@ class _SiteCrawl:
                 if update is not None:
                     await self._adopt(*update)
             finally:
+                await self.search_fill.writable()
                 with self.archive.transaction():
                     self._save_patterns()
         self._check_starts()
@@ -465,6 +466,7 @@ class _SiteCrawl:
             log.exception("could not handle %s", item.fetch_url)
             self.counts["errors"] += 1
             self.counts[f"reason:{Reason.INTERNAL_ERROR}"] += 1
+            await self.search_fill.writable()
             with self.archive.transaction():
                 self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
         finally:
@@ -571,6 +573,7 @@ class _SiteCrawl:
 
     async def _adopt(self, profile: SiteProfile, stale: list[str]) -> None:
         """Store the site's profile, learned anew, and re-read the `stale` pages with it."""
+        await self.search_fill.writable()       # the page just stored may have started a fill
         with self.archive.transaction():
             self.archive.save_site_profile(self.site.name, profile.to_json(), profile.pages)
         log.info("site %s: profile learned from %d pages; re-reading %d", self.site.name, profile.pages, len(stale))
@@ -618,6 +621,7 @@ class _SiteCrawl:
                 if more not in seen:
                     seen.add(more)
                     todo.append(more)
+        await self.search_fill.writable()      # the caller stores them
         return fetched
 
     def _note(self, item: FrontierItem, result: FetchResult) -> None:
@@ -648,10 +652,14 @@ class _SiteCrawl:
                                 self.site.extract or None, self.scope, profile)
 
     async def _work(self, op: str, *args):
-        """Run a pipeline step in a worker process (in the loop when there is no pool)."""
+        """Run a pipeline step in a worker process (in the loop when there is no pool). Returns,
+        or raises, only once no search fill holds the write lock: the caller stores what it made."""
         if self.pool is None:
             return WORKER_OPS[op](*args)
-        return await self.pool.run(op, *args)
+        try:
+            return await self.pool.run(op, *args)
+        finally:
+            await self.search_fill.writable()
 
     # -- storing outcomes ------------------------------------------------------------------
     def _page_record(self, item: FrontierItem, result: FetchResult, **extra) -> PageRecord:
@@ -685,6 +693,7 @@ class _SiteCrawl:
         robots = await self.fetcher.robots(item.fetch_url)
         if robots.sitemaps or any(link.points_to == "sitemap" for link in links):
             return
+        await self.search_fill.writable()
         with self.archive.transaction():
             self.frontier.add([self._guess(origin_of(item.fetch_url), SITEMAP_FALLBACKS[0])], self.run_id)
 

@@ -62,9 +62,10 @@ class SearchFill:
             holding()   # a fill that failed before its BEGIN (opening the file) must not leave `start` waiting
 
     async def writable(self) -> None:
-        """Return once no fill holds the archive's write lock."""
-        task = self.task
-        if task is not None and not task.done():
+        """Return once no fill holds the archive's write lock. A loop: another waiter woken by
+        the same fill's end may have stored a page and started the next fill before this one
+        runs again."""
+        while (task := self.task) is not None and not task.done():
             await asyncio.shield(task)   # a waiter cancelled must not mark the fill done
 
     async def close(self) -> None:
