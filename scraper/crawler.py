@@ -192,7 +192,7 @@ def _link_kind(link: Link) -> str | None:
 
 # What bot filters in front of many gov sites answer every client they do not take for a browser
 # (a 412 is a script challenge instead, which another User-Agent does not pass).
-_REFUSING = frozenset({"HTTP 403"})
+_REFUSING = frozenset({Reason.http(403)})
 
 
 class _SiteCrawl:
@@ -233,7 +233,8 @@ class _SiteCrawl:
         self._empty_until = 0.0
         self.finished = False
         self.start_keys = {c for u in site.start_urls if (c := canonicalize(u))}
-        self.starts: dict[str, str | None] = {}   # start URL tried this run → None if it worked, else why not
+        # start URL tried this run → None if it worked, else (the reason, the failure in words)
+        self.starts: dict[str, tuple[str | None, str] | None] = {}
         self.fetched = self.failed = 0
         self.unreachable: str | None = None        # set when every start URL failed
         self.yields = YieldTracker(self.settings.low_yield_after)
@@ -388,9 +389,10 @@ class _SiteCrawl:
         (the run's exit code tells a scheduler)."""
         keys = self.start_keys
         if keys and set(self.starts) >= keys and all(self.starts[k] for k in keys):
-            self.unreachable = "; ".join(f"{k} ({self.starts[k]})" for k in sorted(keys))
+            failures = {k: failure for k in keys if (failure := self.starts[k]) is not None}
+            self.unreachable = "; ".join(f"{k} ({failures[k][1]})" for k in sorted(keys))
             log.error("site %s: every start URL failed: %s", self.site.name, self.unreachable)
-            if all(self.starts[k] in _REFUSING for k in keys):
+            if all(reason in _REFUSING for reason, _ in failures.values()):
                 log.error("site %s refuses us, not only a page: some sites answer HTTP 403 to any client they"
                           " do not take for a browser; if its terms allow crawling, try another user_agent for"
                           " it in sites.toml", self.site.name)
@@ -629,7 +631,7 @@ class _SiteCrawl:
         what the site's summary and its start-URL check need."""
         worked = result.ok or result.not_modified
         if item.url in self.start_keys:
-            self.starts[item.url] = None if worked else failure_text(result)
+            self.starts[item.url] = None if worked else (result.reason, failure_text(result))
         if result.attempts:
             self.fetched += 1
         self.failed += not worked
