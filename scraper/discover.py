@@ -103,6 +103,14 @@ _QUERY_ATTACHMENT = re.compile(r"=[^&]*\.(?:" + "|".join(sorted(_DOCUMENT_EXT)) 
 _DOWNLOAD = re.compile(r"(?:download|downfile|down|attach|attachment)\w*\.(?:jsp|aspx?|php|do)")
 _FEED_ENDINGS = (".xml", ".rss", ".atom", "/feed", "/feed/")
 _FEED_PATH = re.compile(r"/(?:rss|feed|atom)[\w-]*\.xml$|\.(?:rss|atom)$|/rss/[^/]*\.xml$|/feed/?$")
+# Feeds that list no news: comments (the site's `/comments/feed/`, WordPress's `?feed=comments-rss2`,
+# one post's, titled "… 评论 Feed" / "Comments Feed"), and a page's own feed (its URL + /feed/:
+# on an article its comments, on a list or tag page the items just read there).
+_COMMENTS_FEED_PATH = re.compile(r"/comments/(?:feed|rss|atom)", re.I)
+_COMMENTS_FEED_QUERY = re.compile(r"(?:^|&)feed=comments", re.I)
+_FEED_QUERY = re.compile(r"(?:^|&)feed=(?:rss2?|atom|rdf|comments)", re.I)   # WordPress without permalinks
+_COMMENTS_FEED_LABEL = re.compile(r"(?:评论|comments?)\s*(?:feed|rss|atom)|comments (?:on|for) ", re.I)
+_OWN_FEED = ("/feed", "/feed/", "/rss", "/rss/", "/atom", "/atom/")
 _SITEMAP_TEXT = re.compile(r"^(?:网站地图|站点地图|xml\s*地图|html\s*地图|site\s*map|sitemap)$", re.I)
 _SITEMAP_FILE = re.compile(r"\.xml(?:\.gz)?$|sitemap[\w-]*\.txt$")
 _SITEMAP_PATH = re.compile(r"/[\w-]*sitemap[\w.-]*/?$")
@@ -191,7 +199,8 @@ class Link:
     points_to: str         # 'article' | 'list' | 'sitemap' | 'feed' | 'attachment' | 'other'
     rel: str | None = None # 'prev' / 'next' (article chain), 'page' (list pagination),
                            # 'sitemap-page' (网站地图/XML地图 link), None for ordinary links;
-                           # for points_to 'alternate': 'print', 'mobile', 'amp', 'share' or 'comments'
+                           # for points_to 'alternate': 'print', 'mobile', 'amp', 'share', 'comments'
+                           # or 'own-feed' (the page's own feed: see _feed_link)
     text: str = ""
 
 
@@ -534,8 +543,9 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
             or (short and _SITEMAP_TEXT.match(text))):
         shape = "sitemap" if _SITEMAP_FILE.search(lower_path) else "list"
         return Link(absolute, shape, "sitemap-page", text)
-    if lower_path.endswith(_FEED_ENDINGS) and _FEED_PATH.search(lower_path):
-        return Link(absolute, "feed", None, text)
+    if ((lower_path.endswith(_FEED_ENDINGS) and _FEED_PATH.search(lower_path))
+            or (query and _FEED_QUERY.search(query))):
+        return _feed_link(absolute, path, query, text, page)
     if short and shape not in ("article", "attachment") and _is_pagination_text(text, netloc, path, page):
         return Link(absolute, "list", "page", text)
     if shape == "other" and short and _MORE.match(text):
@@ -566,6 +576,18 @@ def _alternate_view(text: str, path: str, query: str, rel: list[str]) -> str | N
     return _ALTERNATE_NAMES.get(name, name)
 
 
+def _feed_link(absolute: str, path: str, query: str, text: str, page: _Page) -> Link:
+    """A feed, unless it is one that lists no news (see _COMMENTS_FEED_PATH): WordPress puts
+    a comments feed on every post, which would double the requests of a crawl."""
+    if (_COMMENTS_FEED_PATH.search(path) or (query and _COMMENTS_FEED_QUERY.search(query))
+            or _COMMENTS_FEED_LABEL.search(text)):
+        return Link(absolute, "alternate", "comments", text)
+    own = page.url.partition("?")[0].rstrip("/")
+    if absolute.startswith(own) and absolute[len(own):] in _OWN_FEED:
+        return Link(absolute, "alternate", "own-feed", text)
+    return Link(absolute, "feed", None, text)
+
+
 def _head_link(attrs: dict, absolute: str, shape: str, page: _Page) -> Link | None:
     """<link>: feeds, rel=next/prev (pagination on lists, the chain on articles), sitemaps,
     AMP and mobile twins (rel=amphtml; rel=alternate with a media query)."""
@@ -576,7 +598,9 @@ def _head_link(attrs: dict, absolute: str, shape: str, page: _Page) -> Link | No
     if "alternate" in rel and attrs.get("media") and not mime:
         return Link(absolute, "alternate", "mobile")
     if "alternate" in rel and ("rss" in mime or "atom" in mime):
-        return Link(absolute, "feed", None, attrs.get("title") or "")
+        m = _URL_PARTS.match(absolute)
+        return _feed_link(absolute, m.group(3) if m else "", (m.group(4) or "") if m else "",
+                          attrs.get("title") or "", page)
     if "sitemap" in rel:
         return Link(absolute, "sitemap", "sitemap-page")
     if "next" in rel or "prev" in rel or "previous" in rel:

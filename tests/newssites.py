@@ -177,6 +177,10 @@ class NewsSite:
             return 200, "application/xml", self._sitemap(), "sitemap"
         if self.style == "wp" and path == "/feed/":
             return 200, "application/rss+xml", self._feed(), "sitemap"
+        if self.style == "wp" and path.endswith("/feed/"):
+            if path.startswith("/category/"):   # a section's feed: its latest articles (not needed)
+                return 200, "application/rss+xml", self._feed(), "section-feed"
+            return 200, "application/rss+xml", self._feed(comments=path), "trap:feeds"   # comments
         if path in (self.home_path(), "/") and not q:
             return 200, "text/html", self._home(), "home"
         for page in (self._list, self._article, self._trap):
@@ -279,6 +283,10 @@ class NewsSite:
                    f"<a href='/search?q={quote(TAGS[1])}&sort=date&p=1'>搜索</a>"
                    "<a href='/sort?order=desc&by=date'>排序</a>"
                    + "".join(f"<a href='/tag?t={quote(w)}'>{w}</a>" for w in TAGS[:4]))
+        if self.style == "wp":
+            widgets += ("<link rel='alternate' type='application/rss+xml' title='某单位 &raquo; Feed' href='/feed/'>"
+                        "<link rel='alternate' type='application/rss+xml' title='某单位 &raquo; 评论Feed'"
+                        " href='/comments/feed/'>")
         return f"<div class='nav'><a href='{self.home_path()}'>首页</a>{sections}</div><div class='side'>{widgets}</div>"
 
     def _home(self) -> str:
@@ -290,7 +298,9 @@ class NewsSite:
     def _list_page(self, section: int, page: int) -> str:
         items = self.section_items(section)[(page - 1) * PER_PAGE: page * PER_PAGE]
         rows = "".join(f"<li><a href='{self.article_path(a)}'>{a.title}</a><span>{a.day}</span></li>" for a in items)
-        return _page(("新闻中心", "通知公告")[section], self._chrome() + f"<ul class='list'>{rows}</ul>"
+        feed = (f"<link rel='alternate' type='application/rss+xml' title='某单位 &raquo; 分类Feed'"
+                f" href='{self.list_path(section, 1)}feed/'>" if self.style == "wp" else "")
+        return _page(("新闻中心", "通知公告")[section], feed + self._chrome() + f"<ul class='list'>{rows}</ul>"
                      + self._pager(section, page))
 
     def _pager(self, section: int, page: int) -> str:
@@ -333,6 +343,9 @@ class NewsSite:
                  f"<a href='{self._print_path(own)}'>【打印】</a><a href='/m{own}'>手机版</a>")
         share = (f"<a href='/share?url={quote(self.origin + own)}&title={quote(art.title)}'>分享到微博</a>"
                  f"<a href='{own}#comments'>评论</a>")
+        if self.style == "wp" and part == 1:
+            share += (f"<link rel='alternate' type='application/rss+xml' title='某单位 &raquo; {art.title}的评论Feed'"
+                      f" href='{own}feed/'>")
         body = "".join(f"<p>{p}</p>" for p in art.paragraphs(part))
         info = f"<div class='info'>发布时间：{art.day} 10:00 来源：{('办公室', '宣传部')[art.section]}</div>"
         main = f"<h1>{art.title}</h1>{info}<div class='content'>{body}</div>{pager}"
@@ -348,10 +361,17 @@ class NewsSite:
         rows = "".join(f"<url><loc>{u}</loc>" + (f"<lastmod>{m}</lastmod>" if m else "") + "</url>" for u, m in urls)
         return f"<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{rows}</urlset>"
 
-    def _feed(self) -> str:
+    def _feed(self, comments: str | None = None) -> str:
+        """The site's feed of its latest articles; with `comments` (a feed's path), a comments
+        feed, as WordPress links from every post and from every page (the site's)."""
         latest = sorted(self.articles.values(), key=lambda a: -a.id)[:10]
-        items = "".join(f"<item><title>{a.title}</title><link>{self.origin}{self.article_path(a)}</link></item>"
-                        for a in latest)
+        if comments is not None:
+            owner = comments[: -len("feed/")]
+            items = "".join(f"<item><title>评论 {k}</title><link>{self.origin}{owner}#comment-{k}</link></item>"
+                            for k in range(1, 4))
+        else:
+            items = "".join(f"<item><title>{a.title}</title><link>{self.origin}{self.article_path(a)}</link></item>"
+                            for a in latest)
         return f"<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel><title>新闻</title>{items}</channel></rss>"
 
 

@@ -43,6 +43,33 @@ def test_head_links_name_amp_and_mobile_twins():
     assert [(l.points_to, l.rel) for l in discover_links(html, PAGE)] == [("alternate", "amp"), ("alternate", "mobile")]
 
 
+@pytest.mark.parametrize("head, view", [
+    # WordPress: every post links its comments feed, the site its comments feed, an archive page its own feed
+    ("<link rel='alternate' type='application/rss+xml' title='某大学 &raquo; 学校召开会议的评论Feed'"
+     " href='/2023/11/05/meeting/feed/'>", "comments"),
+    ("<link rel='alternate' type='application/rss+xml' title='Uni &raquo; Meeting Comments Feed'"
+     " href='/comment-rss/5001.xml'>", "comments"),
+    ("<link rel='alternate' type='application/rss+xml' title='某大学 &raquo; 评论Feed' href='/comments/feed/'>", "comments"),
+    ("<a href='/?feed=comments-rss2'>评论RSS</a>", "comments"),
+    ("<a href='/2023/11/05/meeting/feed'>订阅</a>", "own-feed"),
+])
+def test_feeds_that_list_no_news_are_not_followed(head, view):
+    links = discover_links(f"<html><head>{head}</head><body><p>正文</p></body></html>",
+                           "http://a.cn/2023/11/05/meeting/")
+    assert [(l.points_to, l.rel) for l in links] == [("alternate", view)]
+
+
+def test_news_feeds_are_followed_whatever_their_title():
+    head = ("<link rel='alternate' type='application/rss+xml' title='某大学 &raquo; Feed' href='/feed/'>"
+            "<link rel='alternate' type='application/rss+xml' title='评论频道' href='/rss/pinglun.xml'>"
+            "<a href='/category/news/feed/'>RSS</a><a href='/?feed=rss2'>订阅</a>")
+    links = discover_links(f"<html><head>{head}</head><body><p>正文</p></body></html>",
+                           "http://a.cn/2023/11/05/meeting/")
+    assert [(l.url, l.points_to) for l in links] == [
+        ("http://a.cn/feed/", "feed"), ("http://a.cn/rss/pinglun.xml", "feed"),
+        ("http://a.cn/category/news/feed/", "feed"), ("http://a.cn/?feed=rss2", "feed")]
+
+
 def test_ordinary_links_are_not_views():
     html = "<html><body><a href='/info/1012/5002.htm'>打印机采购公告</a><a href='/news/printing.htm'>印刷</a></body></html>"
     assert all(l.points_to != "alternate" for l in discover_links(html, PAGE))
@@ -60,6 +87,7 @@ def test_a_view_pattern_is_fetched_once_then_its_views_are_aliases(tmp_path):
         # one verifying fetch per view pattern: print, mobile (and AMP), of articles and of their parts
         assert made["alias"] <= (6 if site.style == "wp" else 4), made
         assert made["trap:share"] == 0
+        assert made["trap:feeds"] == 0, "a comments feed or a list's own feed was requested"
         for art in site.articles.values():
             own = canonicalize(site.origin + site.article_path(art))
             assert own in stored
