@@ -40,7 +40,7 @@ from .search_fill import SearchFill
 from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
-from .yields import PatternStats, YieldTracker, url_pattern
+from .yields import PatternStats, YieldTracker, pattern_keys, url_pattern
 
 log = logging.getLogger(__name__)
 # The run's summary and periodic progress: the CLI shows this logger at INFO even without -v.
@@ -241,7 +241,7 @@ class _SiteCrawl:
         self._pages_since_save = 0
         self._unindexed = 0                  # articles stored since the last fill of the search index
         self._unindexed_since = 0.0          # time.monotonic() when the first of them was stored
-        self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern
+        self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern and family
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
         self.profiles = ProfileLearner(self.settings.profile_after)   # the site's extraction profile
 
@@ -312,7 +312,7 @@ class _SiteCrawl:
                     settled = True
                 elif alias == "probe" and self.pending_patterns[pattern]:
                     continue                        # one verifying fetch at a time: stays pending
-                elif self.yields.is_low(pattern, self.pending_patterns[pattern]):
+                elif self.yields.is_low(pattern, self.pending_patterns):
                     self._skip(item, Reason.LOW_YIELD)
                     settled = True
                 elif self._held(item, pattern):
@@ -328,10 +328,10 @@ class _SiteCrawl:
 
     def _rank(self, item: FrontierItem) -> int:
         """Priority among all sites' URLs under a page budget: a list page of a pattern whose
-        pages fetched so far revealed nothing (say every article is in the sitemap already)
-        ranks with the other hubs, after any site's articles and productive lists."""
-        stats = self.yields.patterns.get(url_pattern(item.url))
-        if item.kind == "list" and stats is not None and stats.fetched and not stats.yielded:
+        pages fetched so far revealed nothing (say every article is in the sitemap already),
+        or of a tag cloud whose sibling pages did, ranks with the other hubs, after any site's
+        articles and productive lists."""
+        if item.kind == "list" and self.yields.revealed_nothing(url_pattern(item.url)):
             return max(item.priority, PRIORITY["other"])
         return item.priority
 
@@ -457,8 +457,8 @@ class _SiteCrawl:
             return True
         if not self.budget.take():
             return False
-        pattern = url_pattern(item.url)
-        self.pending_patterns[pattern] += 1
+        keys = pattern_keys(url_pattern(item.url))
+        self.pending_patterns.update(keys)
         self.inflight[item.url] = (item.priority, item.fetch_url)
         try:
             await self._handle(item)
@@ -472,7 +472,7 @@ class _SiteCrawl:
             with self.archive.transaction():
                 self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
         finally:
-            self.pending_patterns[pattern] -= 1
+            self.pending_patterns.subtract(keys)
             del self.inflight[item.url]
         if self.progress:
             self.progress(item.fetch_url, self.counts)
@@ -868,6 +868,8 @@ class _SiteCrawl:
                     views.append(link.url)
                 continue                # share and comment links lead to forms, not news
             kind = _link_kind(link)
+            if kind == "list" and link.rel == "page" and item.kind == "other":
+                kind = "other"          # a hub's next page is a hub too (a tag's page 2)
             if kind:
                 links.append(_Found(link.url, kind, step=0 if link.rel in ("prev", "next", "page") else 1,
                                     canon=processed.canonical.get(link.url)))

@@ -67,6 +67,13 @@ _ID_PARAM = re.compile(
     r"(?:^|&)(?:id|aid|newsid|news_id|articleid|article_id|contentid|docid|artid|infoid|itemid)=\w")
 _WORDPRESS_POST = re.compile(r"(?:^|&)p=\d+(?:&|$)")    # /?p=123
 
+# Taxonomy hubs: a tag's, keyword's or author's page lists articles the section lists hold
+# too. They are hubs ('other': fetched after articles and lists, judged by their yield), so a
+# tag cloud of hundreds costs a few requests (WordPress /tag/x/, Hexo /tags/x/, Z-Blog
+# tags-12.html, DedeCMS tags.php?/x/, Discuz misc.php?mod=tag).
+_TAXONOMY = re.compile(r"/(?:tag|tags|label|labels|keyword|keywords|author)/|/tags?(?:[-_]\d+)?\.\w+$")
+_TAXONOMY_QUERY = re.compile(r"(?:^|&)mod=tag(?:&|$)")
+
 # Leaf names that make any path a list page, even under a dated directory.
 _LIST_LEAF = re.compile(r"(?:index|default|main|list|node)(?:[_-][\w-]*)?\.\w+")
 _LIST_LEAVES = (
@@ -78,7 +85,7 @@ _LIST_LEAVES = (
 _LIST_PATHS = (
     r"/list[\w-]*/\d+\.s?html?$",                         # VSB list1012/2.htm
     r"/col/col\d+/",                                      # 大汉 /col/col1234/index.html
-    r"/(?:column|columns|channel|category|categories|tag|tags)/",
+    r"/(?:column|columns|channel|category|categories)/",
     r"/page/\d+/?$",                                      # WordPress /page/2/
     r"^(?:/[a-z][a-z0-9_]*)*/\d{1,3}\.htm$",              # VSB xwzx/3.htm
     r"^(?:/[a-z][a-z0-9_]*)*/[a-z]{2,12}\d?\.htm$",       # VSB xwzx.htm (pinyin initials)
@@ -232,6 +239,8 @@ def _classify(path: str, query: str) -> str:
         return "attachment"                       # download.jsp?filename=通知.pdf
     if _DOWNLOAD.fullmatch(leaf) or "wbfileid=" in query:
         return "attachment"                       # download scripts; VSB attachment ids
+    if _TAXONOMY.search(path) or (query and _TAXONOMY_QUERY.search(query)):
+        return "other"                            # a tag's page: a hub (see _TAXONOMY)
     if not query and _LIST_LEAF.fullmatch(leaf):
         return "list"                             # /2023/11/05/index.html is a day's list
     last = leaf or path.rstrip("/").rpartition("/")[2]

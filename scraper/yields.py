@@ -28,6 +28,7 @@ sharing an archive judge a pattern by all their fetches together, as one process
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -44,10 +45,39 @@ def url_pattern(url: str) -> str:
     return parts.netloc + _DIGITS.sub("#", parts.path) + ("?" + "&".join(keys) if keys else "")
 
 
-def _family(pattern: str) -> str | None:
-    """'host/path?*' for a pattern with a query, None without (it is its own family)."""
+_LETTER = re.compile(r"[^\W\d_]")
+_PAGER_SEGMENTS = frozenset(("page", "pages", "paged", "p", "pn", "list"))   # /tag/教育/page/2/
+
+
+def _families(pattern: str) -> tuple[str, ...]:
+    """The wider groups a pattern is judged with as well (see module doc): 'host/path?*' for a
+    pattern with a query, and for a path whose last segment is a word, not a number, under a
+    parent directory, its *siblings* 'host/dir/*/' or 'host/dir/*.ext' (`/tag/jiaoyu/` and
+    `/tag/keji/` are one tag cloud; `/tags/%E#%B#….html` another; a section list such as
+    `/category/news/` shares a family with its sibling sections, which yield)."""
     path, sep, _ = pattern.partition("?")
-    return path + "?*" if sep else None
+    families = (path + "?*",) if sep else ()
+    host, slash, rest = path.partition("/")
+    segments = rest.split("/")
+    last = len(segments) - 1 if segments[-1] else len(segments) - 2
+    while last >= 1:
+        name, dot, ext = segments[last].rpartition(".")
+        if not (dot and name):
+            name, ext = segments[last], ""
+        if _LETTER.search(name) and name.lower() not in _PAGER_SEGMENTS:
+            segments[last] = f"*.{ext}" if ext else "*"
+            return families + (f"{host}{slash}{'/'.join(segments)}",)
+        last -= 1                   # a page number and its pager word: the word before them varies
+    return families
+
+
+def pattern_keys(pattern: str) -> tuple[str, ...]:
+    """The pattern and its families: the keys its fetches are counted under."""
+    return (pattern, *_families(pattern))
+
+
+def _is_siblings(key: str) -> bool:
+    return "*" in key and not key.endswith("?*")
 
 
 @dataclass
@@ -100,25 +130,44 @@ class YieldTracker:
             found = self.patterns[pattern] = PatternStats()
         return found
 
-    def is_low(self, pattern: str, pending: int = 0) -> bool:
-        """Whether the last `limit` fetches of the pattern (or of its family) yielded nothing,
-        counting `pending` fetches under way as such when it never yielded (so concurrent
-        workers cannot overshoot the limit on a trap). One that has yielded is judged by its own
-        idle fetches only: with as many fetches in flight as the limit, one non-article among
-        thousands of articles would otherwise stop it."""
-        for key in (pattern, _family(pattern)):
-            found = self.patterns.get(key) if key else None
+    def is_low(self, pattern: str, pending: Mapping[str, int] | None = None) -> bool:
+        """Whether the last `limit` fetches of the pattern (or of a family of it) yielded
+        nothing, counting the fetches under way of each (`pending`, by `pattern_keys`) as such
+        when it never yielded (so concurrent workers cannot overshoot the limit on a trap, nor
+        a cloud of sibling patterns each with one fetch under way). One that has yielded is
+        judged by its own idle fetches only: with as many fetches in flight as the limit, one
+        non-article among thousands of articles would otherwise stop it."""
+        for key in pattern_keys(pattern):
+            found = self.patterns.get(key)
             if found is None:
                 continue
-            guessed = pending if found.yielded == 0 and found.idle > 0 else 0
-            if found.idle + guessed >= self.patience(found):
+            guessed = (pending or {}).get(key, 0) if found.yielded == 0 and found.idle > 0 else 0
+            if found.idle + guessed >= self._patience(key, found):
                 return True
         return False
 
+    def _patience(self, key: str, found: PatternStats) -> int:
+        # siblings are many patterns: one more idle fetch than the least patience before a cut
+        return max(self.patience(found), self.floor + 1) if _is_siblings(key) else self.patience(found)
+
     def is_doubtful(self, pattern: str) -> bool:
-        """Half way to low-yield and never productive: queue its URLs after everything else."""
-        found = self.patterns.get(pattern)
-        return found is not None and found.yielded == 0 and found.idle >= max(1, self.patience(found) // 2)
+        """Half way to low-yield and never productive, itself or its siblings (a tag cloud whose
+        first pages showed nothing new): queue its URLs after everything else."""
+        for key in pattern_keys(pattern):
+            found = self.patterns.get(key)
+            if (found is not None and found.yielded == 0
+                    and found.idle >= max(1, self._patience(key, found) // 2)):
+                return True
+        return False
+
+    def revealed_nothing(self, pattern: str) -> bool:
+        """Whether the pages fetched of this pattern, or of its siblings (a tag cloud), all
+        revealed nothing so far."""
+        for key in pattern_keys(pattern):
+            found = self.patterns.get(key)
+            if found is not None and found.fetched and not found.yielded:
+                return True
+        return False
 
     def has_yielded(self, pattern: str) -> bool:
         found = self.patterns.get(pattern)
@@ -132,7 +181,7 @@ class YieldTracker:
         """One fetched page of `pattern` (not a 304: an unchanged page says nothing new).
         Returns True when this revived a low-yield pattern."""
         revived = False
-        for key in (pattern, _family(pattern)):
+        for key in pattern_keys(pattern):
             if key:
                 s = self.stats(key)
                 change = self._change(s)
@@ -148,8 +197,8 @@ class YieldTracker:
         """A page of `pattern` turned out to lead to an article (found through it, fetched
         later). Returns True when this revived a low-yield pattern."""
         revived = False
-        for key in (pattern, _family(pattern)):
-            s = self.patterns.get(key) if key else None
+        for key in pattern_keys(pattern):
+            s = self.patterns.get(key)
             if s is not None and s.idle > 0:
                 revived = self._outcome(s, True) or revived
         return revived

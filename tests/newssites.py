@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 STYLES = ("vsb", "trs", "jcms", "wp")
 PER_PAGE = 10
 TAGS = ("乡村振兴", "科技创新", "安全生产", "教育", "民生", "生态", "人才", "党建")
+# WordPress tags are path segments (/tag/教育/), each a URL pattern of its own, and a real cloud is big
+WP_TAGS = TAGS + tuple(f"专题{k}" for k in range(1, 41))
 _SENTENCES = (
     "会议强调，要坚持以人民为中心的发展思想，扎实推进各项重点工作落地见效。",
     "与会人员围绕主题进行了深入交流，提出了许多具有针对性和可操作性的意见建议。",
@@ -220,8 +222,8 @@ class NewsSite:
             return 200, "text/html", self._calendar(q), "trap:calendar"
         if path == "/search":
             return 200, "text/html", self._search(q), "trap:search"
-        if path == "/tag":
-            return 200, "text/html", self._tag(q), "trap:tags"
+        if path == "/tag" or (self.style == "wp" and path.startswith("/tag/")):
+            return 200, "text/html", self._tag(q, path), "trap:tags"
         if path.startswith("/sort"):
             return 200, "text/html", self._sorted(q), "trap:sort"
         if path == "/share":
@@ -260,10 +262,19 @@ class NewsSite:
         return _page(f"搜索：{word}", f"<ul>{self._results(page + TAGS.index(word) if word in TAGS else page)}</ul>"
                      + "".join(links))
 
-    def _tag(self, q: dict) -> str:
-        word, page = q.get("t", [TAGS[0]])[0], int(q.get("page", ["1"])[0])
-        cloud = "".join(f"<a href='/tag?t={quote(w)}'>{w}</a>" for w in TAGS)
-        more = f"<a href='/tag?t={quote(word)}&page={page + 1}'>下一页</a>"
+    def tag_path(self, word: str, page: int = 1) -> str:
+        if self.style == "wp":
+            return f"/tag/{quote(word)}/" + (f"page/{page}/" if page > 1 else "")
+        return f"/tag?t={quote(word)}" + (f"&page={page}" if page > 1 else "")
+
+    def _tag(self, q: dict, path: str) -> str:
+        if self.style == "wp":
+            parts = path.strip("/").split("/")      # tag, word[, page, n]
+            word, page = parts[1], int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else 1
+        else:
+            word, page = q.get("t", [TAGS[0]])[0], int(q.get("page", ["1"])[0])
+        cloud = "".join(f"<a href='{self.tag_path(w)}'>{w}</a>" for w in (WP_TAGS if self.style == "wp" else TAGS))
+        more = f"<a href='{self.tag_path(word, page + 1)}'>下一页</a>"
         return _page(f"标签：{word}", f"<ul>{self._results(page * 3)}</ul><div class='tags'>{cloud}</div>{more}")
 
     def _sorted(self, q: dict) -> str:
@@ -282,7 +293,7 @@ class NewsSite:
         widgets = ("<a href='/rili?y=2023&m=11'>日历</a>"
                    f"<a href='/search?q={quote(TAGS[1])}&sort=date&p=1'>搜索</a>"
                    "<a href='/sort?order=desc&by=date'>排序</a>"
-                   + "".join(f"<a href='/tag?t={quote(w)}'>{w}</a>" for w in TAGS[:4]))
+                   + "".join(f"<a href='{self.tag_path(w)}'>{w}</a>" for w in TAGS[:4]))
         if self.style == "wp":
             widgets += ("<link rel='alternate' type='application/rss+xml' title='某单位 &raquo; Feed' href='/feed/'>"
                         "<link rel='alternate' type='application/rss+xml' title='某单位 &raquo; 评论Feed'"

@@ -66,7 +66,15 @@ CLASSIFY_CASES = [
     ("https://blog.example.cn/2023/11/rural-revitalization/", "article"),
     ("https://blog.example.cn/2023/11/%e5%85%89%e4%bc%8f/", "article"),
     ("https://blog.example.cn/category/industry/page/2/", "list"),
-    ("https://blog.example.cn/tag/ev/", "list"),
+    # taxonomy pages are hubs: their articles are on the section lists too
+    ("https://blog.example.cn/tag/ev/", "other"),
+    ("https://blog.example.cn/tag/ev/page/2/", "other"),
+    ("https://www.example.cn/tags/%E6%95%99%E8%82%B2.html", "other"),
+    ("https://www.example.cn/tags-12.html", "other"),
+    ("https://www.example.cn/tags.php?/%E6%95%99%E8%82%B2/", "other"),
+    ("https://bbs.example.cn/misc.php?mod=tag&id=3", "other"),
+    ("https://blog.example.cn/author/admin/", "other"),
+    ("https://blog.example.cn/2023/11/05/tag-day-story/", "article"),
     # dynamic detail pages
     ("http://www.example.cn/news/show.aspx?id=1234", "article"),
     ("http://www.example.cn/plus/view.php?aid=5678", "article"),
