@@ -40,6 +40,7 @@ from .search_fill import SearchFill
 from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
+from .moves import OriginMoves
 from .yields import PatternStats, YieldTracker, pattern_keys, url_pattern
 
 log = logging.getLogger(__name__)
@@ -244,6 +245,7 @@ class _SiteCrawl:
         self.pending_patterns: Counter[str] = Counter()   # fetches under way per URL pattern and family
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
         self.profiles = ProfileLearner(self.settings.profile_after)   # the site's extraction profile
+        self.moves = OriginMoves()          # origins that only redirect elsewhere (see scraper.moves)
 
     # -- seeding -------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -297,6 +299,10 @@ class _SiteCrawl:
             while self.queue:
                 item = self.queue.pop(0)
                 if item.url in self.inflight:
+                    continue
+                if item.kind != "start" and (moved := self.moves.rewrite(item.url)) != item.url:
+                    self._move(item, moved)
+                    settled = True
                     continue
                 pattern = url_pattern(item.url)
                 if item.kind in TRUSTED_KINDS:
@@ -358,6 +364,15 @@ class _SiteCrawl:
             if reason == Reason.ALIAS and item.discovered_from:     # _next skips as alias only found pages
                 self.archive.add_alias(item.url, self.archive.resolve_alias(item.discovered_from))
             self.frontier.finish(item, "skipped", reason=reason, run_id=self.run_id)
+
+    def _move(self, item: FrontierItem, moved: str) -> None:
+        """Settle a URL queued before its origin was seen to move (a sitemap listing http://
+        URLs of an https site): its twin on the new origin is queued instead, no request made."""
+        self.counts["skipped"] += 1
+        self.counts[Reason.MOVED] += 1
+        with self.archive.transaction():
+            self._enqueue([_Found(moved, item.kind, item.lastmod, step=0, trusted=True)], item)
+            self.frontier.finish(item, "skipped", reason=Reason.MOVED, run_id=self.run_id)
 
     async def run(self, seed: bool = True, work: bool = True) -> None:
         started = time.monotonic()
@@ -634,6 +649,8 @@ class _SiteCrawl:
             self.starts[item.url] = None if worked else (result.reason, failure_text(result))
         if result.attempts:
             self.fetched += 1
+            served = result.status is not None and not 300 <= result.status < 400
+            self.moves.observe(item.fetch_url, result.redirects, served, result.headers)
         self.failed += not worked
         if log.isEnabledFor(logging.DEBUG):
             outcome = "" if worked else f" {result.reason}: {failure_text(result)}"
@@ -719,6 +736,11 @@ class _SiteCrawl:
         candidates = {}
         for f in found:
             canon = f.canon or canonicalize(f.url)
+            if canon is not None and (moved := self.moves.rewrite(canon)) != canon:
+                # the origin only redirects to another: ask there (the found form, if it moves too)
+                canon = canonicalize(moved)
+                url = self.moves.rewrite(f.url)
+                f = replace(f, url=url if url != f.url else moved, canon=None)
             if canon is not None and canon not in candidates and (f.canon or self.scope.allows(canon)):
                 candidates[canon] = f
         known = self.frontier.known(candidates)

@@ -13,7 +13,7 @@ STORED_WORDS = (
     "robots robots-unreachable off-scope forbidden-address bad-url timeout connect-error host-down slow-body "
     "too-large not-html not-xml bad-encoding redirect-loop too-many-redirects not-modified http-429 http-500 "
     "http-502 http-503 http-504 extract-error internal-error empty truncated not-a-sitemap html-error-page "
-    "gzip-error too-many-urls low-yield xml-entities alias"
+    "gzip-error too-many-urls low-yield xml-entities alias moved"
 ).split()
 
 
@@ -27,7 +27,7 @@ def test_what_is_retried_and_what_is_skipped():
         "timeout", "slow-body", "connect-error", "host-down", "robots-unreachable", "extract-error",
         "internal-error", "http-429", "http-500", "http-502", "http-503", "http-504"}
     assert {r.value for r in Reason if r.skip} == {
-        "robots", "off-scope", "forbidden-address", "not-html", "not-xml", "bad-url", "low-yield", "alias"}
+        "robots", "off-scope", "forbidden-address", "not-html", "not-xml", "bad-url", "low-yield", "alias", "moved"}
     assert not any(r.retryable and r.skip for r in Reason)
     assert [Reason(w).next_run for w in ("timeout", "robots", "off-scope", "http-404")] == [
         "retried", "checked again", "skipped", "given up"]

@@ -1,0 +1,132 @@
+"""Origins that only redirect elsewhere (a site moved to https, to www., to a new domain) are
+learned from their redirects or from HSTS, and their URLs are then asked for where they went."""
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from scraper.crawler import crawl_async
+from scraper.moves import OriginMoves
+from scraper.settings import RunSettings, Settings, SiteConfig
+from scraper.store import open_archive
+
+OLD, NEW = "http://old.example.cn", "https://www.example.cn"
+
+
+def test_an_origin_whose_urls_redirect_to_the_same_paths_elsewhere_has_moved():
+    moves = OriginMoves()
+    moves.observe(OLD + "/info/1.htm", [NEW + "/info/1.htm"], True, {})
+    assert moves.rewrite(OLD + "/info/2.htm") == OLD + "/info/2.htm"      # one redirect is not yet a move
+    moves.observe(OLD + "/list.htm?page=2", [NEW + "/list.htm?page=2"], True, {})
+    assert moves.rewrite(OLD + "/info/2.htm?id=3") == NEW + "/info/2.htm?id=3"
+    assert moves.rewrite("http://other.example.cn/info/2.htm") == "http://other.example.cn/info/2.htm"
+    assert moves.rewrite(NEW + "/info/2.htm") == NEW + "/info/2.htm"
+
+
+def test_redirects_elsewhere_on_other_paths_are_no_move():
+    moves = OriginMoves()
+    for i in range(3):   # a login wall, a home page sent to its index: not the same path on another origin
+        moves.observe(f"{OLD}/info/{i}.htm", [f"{NEW}/login.jsp"], True, {})
+        moves.observe(f"{OLD}/col{i}/", [f"{OLD}/col{i}/index.html"], True, {})
+    assert moves.moved == {}
+
+
+def test_an_origin_that_serves_a_page_itself_has_not_moved():
+    moves = OriginMoves()
+    for i in range(3):
+        moves.observe(f"{OLD}/info/{i}.htm", [f"{NEW}/info/{i}.htm"], True, {})
+    moves.observe(OLD + "/special.htm", [], True, {})          # answered there: only some paths move
+    assert moves.rewrite(OLD + "/info/9.htm") == OLD + "/info/9.htm"
+    moves.observe(OLD + "/info/5.htm", [NEW + "/info/5.htm"], True, {})
+    assert moves.moved == {}
+
+
+def test_hsts_moves_the_plain_http_twin_at_once_as_browsers_do():
+    moves = OriginMoves()
+    moves.observe("https://www.example.cn/", [], True, {"strict-transport-security": "max-age=31536000"})
+    assert moves.rewrite("http://www.example.cn/info/1.htm") == "https://www.example.cn/info/1.htm"
+    lifted = OriginMoves()
+    lifted.observe("https://www.example.cn/", [], True, {"strict-transport-security": "max-age=0"})
+    assert lifted.moved == {}
+
+
+@contextmanager
+def _serve(address: str, route: Callable[[str, str], tuple[int, dict[str, str], str]]) -> Iterator[tuple[str, list[str]]]:
+    requests: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            status, headers, html = route(origin, self.path)
+            body = html.encode("utf-8")
+            self.send_response(status)
+            for k, v in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer((address, 0), Handler)
+    server.daemon_threads = True
+    origin = f"http://{address}:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield origin, requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+ARTICLE = ("<html><head><title>{t}</title></head><body><h1>{t}</h1><div class='info'>发布时间：2023-11-05"
+           " 来源：办公室</div><div class='content'><p>{t}。会议强调，要坚持以人民为中心的发展思想，"
+           "扎实推进各项重点工作落地见效，确保各项任务按期保质完成。</p></div></body></html>")
+
+
+@pytest.mark.parametrize("with_links", [True, False])
+def test_a_site_that_moved_costs_a_redirect_or_two_not_one_per_old_link(tmp_path, with_links):
+    """The site moved; its sitemap and its pages still name the old origin, which redirects
+    every path to the new one. Its URLs queued already are settled without a request once the
+    move is learned, and those found later are queued under the new origin."""
+    n = 12
+    old_origin: list[str] = []
+
+    def new_site(origin: str, path: str):
+        if path == "/robots.txt":
+            return 200, {"Content-Type": "text/plain"}, f"Sitemap: {origin}/sitemap.xml\n"
+        if path == "/sitemap.xml":   # generated before the move: every URL on the old origin
+            urls = "".join(f"<url><loc>{old_origin[0]}/info/{i}.htm</loc></url>" for i in range(1, n + 1))
+            return 200, {"Content-Type": "application/xml"}, (
+                f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>")
+        if path == "/":
+            links = "".join(f"<li><a href='{old_origin[0]}/info/{i}.htm'>第{i}次工作会议</a></li>" for i in range(1, 4))
+            return 200, {}, f"<html><body><ul>{links if with_links else ''}</ul></body></html>"
+        if path.startswith("/info/") and path[6:-4].isdigit() and 1 <= int(path[6:-4]) <= n:
+            return 200, {}, ARTICLE.format(t=f"学校召开第{path[6:-4]}次工作会议")
+        return 404, {}, "<html><body>404</body></html>"
+
+    with _serve("127.0.1.42", new_site) as (new, new_log), \
+            _serve("127.0.1.41", lambda origin, path: (301, {"Location": new + path}, "")) as (old, old_log):
+        old_origin.append(old)
+        site = SiteConfig(name="moved", start_urls=(new + "/",), allow_hosts=("127.0.1.41",),
+                          settings=Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0))
+        with open_archive(tmp_path / "a.db") as archive:
+            report = asyncio.run(crawl_async([site], archive, RunSettings(concurrency=2, extract_workers=0)))
+            stored = {r[0] for r in archive.query("SELECT url FROM articles")}
+    assert stored == {f"{new}/info/{i}.htm" for i in range(1, n + 1)}
+    assert len(old_log) <= 4, old_log                       # before: one redirect per old URL, 12
+    if not with_links:      # the sitemap's URLs were all queued before the move was seen
+        assert report.counts["moved"] == n - (len(old_log) - 1)     # robots.txt aside
+    # no page of the new origin twice (its robots.txt is also the old one's, through a redirect)
+    pages = Counter(path for path in new_log if path != "/robots.txt")
+    assert max(pages.values()) == 1, pages
