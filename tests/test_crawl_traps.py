@@ -26,9 +26,11 @@ ARTICLE = ("<html><head><meta charset='utf-8'><title>{t}</title></head><body><h1
 
 
 @contextmanager
-def serve(route: Callable[[str], tuple[int, dict[str, str], str | bytes]]) -> Iterator[tuple[str, list[str]]]:
+def serve(route: Callable[[str], tuple[int, dict[str, str], str | bytes]],
+          address: str = "127.0.0.1") -> Iterator[tuple[str, list[str]]]:
     """A throwaway loopback site: `route(path)` → (status, headers, html: str sent as UTF-8,
-    or bytes as they are). Yields origin, request log."""
+    or bytes as they are). Yields origin, request log. Another loopback `address`
+    (127.0.1.x) makes it another host."""
     requests: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -49,12 +51,12 @@ def serve(route: Callable[[str], tuple[int, dict[str, str], str | bytes]]) -> It
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((address, 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", requests
+        yield f"http://{address}:{server.server_address[1]}", requests
     finally:
         server.shutdown()
         server.server_close()

@@ -3,13 +3,10 @@ learned from their redirects or from HSTS, and their URLs are then asked for whe
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from test_crawl_traps import ARTICLE, serve
 
 from scraper.crawler import crawl_async
 from scraper.moves import OriginMoves
@@ -56,68 +53,31 @@ def test_hsts_moves_the_plain_http_twin_at_once_as_browsers_do():
     assert lifted.moved == {}
 
 
-@contextmanager
-def _serve(address: str, route: Callable[[str, str], tuple[int, dict[str, str], str]]) -> Iterator[tuple[str, list[str]]]:
-    requests: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            status, headers, html = route(origin, self.path)
-            body = html.encode("utf-8")
-            self.send_response(status)
-            for k, v in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer((address, 0), Handler)
-    server.daemon_threads = True
-    origin = f"http://{address}:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield origin, requests
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-ARTICLE = ("<html><head><title>{t}</title></head><body><h1>{t}</h1><div class='info'>发布时间：2023-11-05"
-           " 来源：办公室</div><div class='content'><p>{t}。会议强调，要坚持以人民为中心的发展思想，"
-           "扎实推进各项重点工作落地见效，确保各项任务按期保质完成。</p></div></body></html>")
-
-
 @pytest.mark.parametrize("with_links", [True, False])
 def test_a_site_that_moved_costs_a_redirect_or_two_not_one_per_old_link(tmp_path, with_links):
     """The site moved; its sitemap and its pages still name the old origin, which redirects
     every path to the new one. Its URLs queued already are settled without a request once the
     move is learned, and those found later are queued under the new origin."""
     n = 12
-    old_origin: list[str] = []
+    origins: dict[str, str] = {}
 
-    def new_site(origin: str, path: str):
+    def new_site(path: str):
         if path == "/robots.txt":
-            return 200, {"Content-Type": "text/plain"}, f"Sitemap: {origin}/sitemap.xml\n"
+            return 200, {"Content-Type": "text/plain"}, f"Sitemap: {origins['new']}/sitemap.xml\n"
         if path == "/sitemap.xml":   # generated before the move: every URL on the old origin
-            urls = "".join(f"<url><loc>{old_origin[0]}/info/{i}.htm</loc></url>" for i in range(1, n + 1))
+            urls = "".join(f"<url><loc>{origins['old']}/info/{i}.htm</loc></url>" for i in range(1, n + 1))
             return 200, {"Content-Type": "application/xml"}, (
                 f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>")
         if path == "/":
-            links = "".join(f"<li><a href='{old_origin[0]}/info/{i}.htm'>第{i}次工作会议</a></li>" for i in range(1, 4))
+            links = "".join(f"<li><a href='{origins['old']}/info/{i}.htm'>第{i}次工作会议</a></li>" for i in range(1, 4))
             return 200, {}, f"<html><body><ul>{links if with_links else ''}</ul></body></html>"
         if path.startswith("/info/") and path[6:-4].isdigit() and 1 <= int(path[6:-4]) <= n:
             return 200, {}, ARTICLE.format(t=f"学校召开第{path[6:-4]}次工作会议")
         return 404, {}, "<html><body>404</body></html>"
 
-    with _serve("127.0.1.42", new_site) as (new, new_log), \
-            _serve("127.0.1.41", lambda origin, path: (301, {"Location": new + path}, "")) as (old, old_log):
-        old_origin.append(old)
+    with serve(new_site, "127.0.1.42") as (new, new_log), \
+            serve(lambda path: (301, {"Location": new + path}, ""), "127.0.1.41") as (old, old_log):
+        origins.update(new=new, old=old)
         site = SiteConfig(name="moved", start_urls=(new + "/",), allow_hosts=("127.0.1.41",),
                           settings=Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0))
         with open_archive(tmp_path / "a.db") as archive:
