@@ -488,6 +488,9 @@ class _SiteCrawl:
                 self.frontier.finish(item, "failed", reason=Reason.INTERNAL_ERROR, run_id=self.run_id)
         finally:
             self.pending_patterns.subtract(keys)
+            for key in keys:    # no key kept at zero: a site of slug-named URLs has one per page
+                if not self.pending_patterns[key]:
+                    del self.pending_patterns[key]
             del self.inflight[item.url]
         if self.progress:
             self.progress(item.fetch_url, self.counts)

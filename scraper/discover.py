@@ -239,16 +239,17 @@ def _classify(path: str, query: str) -> str:
         return "attachment"                       # download.jsp?filename=通知.pdf
     if _DOWNLOAD.fullmatch(leaf) or "wbfileid=" in query:
         return "attachment"                       # download scripts; VSB attachment ids
-    if _TAXONOMY.search(path) or (query and _TAXONOMY_QUERY.search(query)):
-        return "other"                            # a tag's page: a hub (see _TAXONOMY)
+    taxonomy = _TAXONOMY.search(path) or (query and _TAXONOMY_QUERY.search(query))
     if not query and _LIST_LEAF.fullmatch(leaf):
-        return "list"                             # /2023/11/05/index.html is a day's list
+        return "other" if taxonomy else "list"    # /2023/11/05/index.html is a day's list
     last = leaf or path.rstrip("/").rpartition("/")[2]
     if (_ARTICLE_LEAF_RE.fullmatch(last) or _ARTICLE_PATH_RE.search(path)
             or (query and (_ARTICLE_QUERY_RE.search(query)
                            or (_DETAIL_LEAF.fullmatch(leaf) and _ID_PARAM.search(query))
                            or (path in ("/", "/index.php") and _WORDPRESS_POST.search(query))))):
         return "article"
+    if taxonomy:
+        return "other"                            # a tag's page: a hub (see _TAXONOMY)
     if (_LIST_LEAF_RE.fullmatch(leaf) or _LIST_PATH_RE.search(path)
             or (query and _LIST_QUERY_RE.search(query))):
         return "list"

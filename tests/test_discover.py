@@ -75,6 +75,8 @@ CLASSIFY_CASES = [
     ("https://bbs.example.cn/misc.php?mod=tag&id=3", "other"),
     ("https://blog.example.cn/author/admin/", "other"),
     ("https://blog.example.cn/2023/11/05/tag-day-story/", "article"),
+    ("https://www.example.cn/tags/2023/1105/123.html", "article"),
+    ("https://www.example.cn/tag/jiaoyu/index.html", "other"),
     # dynamic detail pages
     ("http://www.example.cn/news/show.aspx?id=1234", "article"),
     ("http://www.example.cn/plus/view.php?aid=5678", "article"),
