@@ -312,7 +312,7 @@ class _SiteCrawl:
                         self.frontier.finish(item, "done", run_id=self.run_id)
                     settled = True
                     continue
-                alias = self.yields.stats(pattern).alias
+                alias = found.alias if (found := self.yields.patterns.get(pattern)) else None
                 if alias == "yes" and item.discovered_from:
                     self._skip(item, Reason.ALIAS)       # a view of the article it was found on
                     settled = True

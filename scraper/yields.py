@@ -174,14 +174,21 @@ class YieldTracker:
         return found is not None and found.yielded > 0
 
     def is_productive(self, pattern: str) -> bool:
-        found = self.patterns.get(pattern)
-        return found is not None and found.articles > 0
+        """Whether pages of the pattern, or of its siblings, have been articles."""
+        return any((found := self.patterns.get(key)) is not None and found.articles > 0
+                   for key in pattern_keys(pattern))
 
     def record(self, pattern: str, *, article: bool, yielded: bool) -> bool:
         """One fetched page of `pattern` (not a 304: an unchanged page says nothing new).
         Returns True when this revived a low-yield pattern."""
         revived = False
-        for key in pattern_keys(pattern):
+        keys = pattern_keys(pattern)
+        for key in keys:
+            if key == pattern and article and _is_siblings(keys[-1]) and key not in self.patterns:
+                # an article named by its own slug (/2023/11/05/某标题/): a pattern of one page,
+                # which its siblings' family speaks for; kept, a site of 100k articles would
+                # hold 100k of them in memory and in the archive
+                continue
             if key:
                 s = self.stats(key)
                 change = self._change(s)

@@ -73,6 +73,19 @@ def test_a_cloud_of_sibling_patterns_goes_low_together_and_in_flight_fetches_cou
     assert not tracker.is_low("a.cn/tag/dangjian/")
 
 
+def test_articles_named_by_their_own_slug_are_counted_by_their_siblings_only():
+    """Real WordPress permalinks (/2023/11/05/某标题/) make each article a pattern of its own:
+    kept one by one, 100k articles would be 100k entries in memory and in the archive."""
+    tracker = YieldTracker(10)
+    slugs = [f"{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676)}" for i in range(2000)]
+    for slug in slugs:
+        tracker.record(url_pattern(f"http://a.cn/2023/11/05/{slug}/"), article=True, yielded=True)
+    assert list(tracker.patterns) == ["a.cn/#/#/#/*/"] and tracker.patterns["a.cn/#/#/#/*/"].articles == 2000
+    assert tracker.is_productive(url_pattern("http://a.cn/2023/11/06/zzz-new/"))   # a sibling not seen yet
+    tracker.record(url_pattern("http://a.cn/2023/11/05/aaa/"), article=False, yielded=False)
+    assert "a.cn/#/#/#/aaa/" in tracker.patterns     # one that is no article is kept: it may be a trap
+
+
 def test_sibling_sections_that_yield_are_not_cut_by_an_idle_one():
     tracker = YieldTracker(10)
     tracker.record("a.cn/#/#/#/news-#/", article=True, yielded=True)
