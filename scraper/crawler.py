@@ -41,7 +41,7 @@ from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, op
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
 from .moves import OriginMoves
-from .yields import PatternStats, YieldTracker, pattern_keys, url_pattern
+from .yields import PatternStats, YieldTracker, pattern_keys, url_pattern, view_pattern
 
 log = logging.getLogger(__name__)
 # The run's summary and periodic progress: the CLI shows this logger at INFO even without -v.
@@ -312,11 +312,13 @@ class _SiteCrawl:
                         self.frontier.finish(item, "done", run_id=self.run_id)
                     settled = True
                     continue
-                alias = found.alias if (found := self.yields.patterns.get(pattern)) else None
+                view_key = view_pattern(item.url, item.discovered_from)
+                view = self.yields.patterns.get(view_key)
+                alias = view.alias if view else None
                 if alias == "yes" and item.discovered_from:
                     self._skip(item, Reason.ALIAS)       # a view of the article it was found on
                     settled = True
-                elif alias == "probe" and self.pending_patterns[pattern]:
+                elif alias == "probe" and self.pending_patterns[view_key]:
                     continue                        # one verifying fetch at a time: stays pending
                 elif self.yields.is_low(pattern, self.pending_patterns):
                     self._skip(item, Reason.LOW_YIELD)
@@ -473,6 +475,8 @@ class _SiteCrawl:
         if not self.budget.take():
             return False
         keys = pattern_keys(url_pattern(item.url))
+        if (view_key := view_pattern(item.url, item.discovered_from)) not in keys:
+            keys += (view_key,)         # a verifying fetch of a view pattern under way
         self.pending_patterns.update(keys)
         self.inflight[item.url] = (item.priority, item.fetch_url)
         try:
@@ -818,17 +822,17 @@ class _SiteCrawl:
             return declared
         return key
 
-    def _alternate_views(self, urls: list[str], article: str) -> list[_Found]:
-        """Print/mobile/AMP views of `article`. Of a URL pattern the site has shown to serve
-        aliases of its articles, they are recorded as aliases without a request; the first of a
-        pattern is fetched once to verify that (queued last); of a pattern that did not verify,
-        they are ordinary links."""
+    def _alternate_views(self, urls: list[str], page: str, article: str) -> list[_Found]:
+        """Print/mobile/AMP views of `article`, found on `page`. Of a view pattern (see
+        `view_pattern`) the site has shown to serve aliases of its articles, they are recorded as
+        aliases without a request; the first of a pattern is fetched once to verify that (queued
+        last); of a pattern that did not verify, they are ordinary links."""
         found = []
         for url in urls:
             canon = canonicalize(url)
             if canon is None or canon == article or not self.scope.allows(canon):
                 continue
-            stats = self.yields.stats(url_pattern(canon))
+            stats = self.yields.stats(view_pattern(canon, page))
             if stats.alias == "yes":
                 self.archive.add_alias(canon, self.archive.resolve_alias(article))
                 self.counts["aliases_unfetched"] += 1
@@ -840,7 +844,7 @@ class _SiteCrawl:
 
     def _verified(self, item: FrontierItem, alias: bool) -> None:
         """The verifying fetch of an alternate-view pattern came back: alias of an article or not."""
-        stats = self.yields.patterns.get(url_pattern(item.url))
+        stats = self.yields.patterns.get(view_pattern(item.url, item.discovered_from))
         if stats is not None and stats.alias == "probe":
             stats.alias, stats.dirty = ("yes" if alias else "no"), True
 
@@ -913,7 +917,7 @@ class _SiteCrawl:
             if is_article:
                 self._merge_parts(article, parts)
                 key = self._article_key(item, result, processed)
-                links += self._alternate_views(views, key)
+                links += self._alternate_views(views, item.url, key)
             new = self._enqueue(links, item)
             self._record_yield(item, is_article, new)
             if pager and not is_article and self._shows_news(links):

@@ -49,6 +49,23 @@ _LETTER = re.compile(r"[^\W\d_]")
 _PAGER_SEGMENTS = frozenset(("page", "pages", "paged", "p", "pn", "list"))   # /tag/教育/page/2/
 
 
+def view_pattern(view: str, page: str | None) -> str:
+    """The pattern of an alternate view (print, mobile, AMP) of `page`, the page it was found on:
+    its URL with the page's own path (less its extension) written `{page}` when it holds it
+    (`a.cn{page}/amp/`, `a.cn{page}?print`, `m.a.cn/m{page}.htm`, `a.cn{page}_print.htm`). That is
+    what a site's views share however its articles are named, by number or by their own slug,
+    so one verifying fetch speaks for all of them; else its `url_pattern`."""
+    core = urlsplit(page).path.rstrip("/") if page else ""
+    stem, dot, ext = core.rpartition(".")
+    if dot and "/" not in ext:
+        core = stem
+    parts = urlsplit(view)
+    if len(core) < 2 or core not in parts.path:
+        return url_pattern(view)
+    keys = sorted({_DIGITS.sub("#", p.partition("=")[0]) for p in parts.query.split("&") if p})
+    return parts.netloc + parts.path.replace(core, "{page}", 1) + ("?" + "&".join(keys) if keys else "")
+
+
 def _families(pattern: str) -> tuple[str, ...]:
     """The wider groups a pattern is judged with as well (see module doc): 'host/path?*' for a
     pattern with a query, and for a path whose last segment is a word, not a number, under a

@@ -95,3 +95,37 @@ def test_a_view_pattern_is_fetched_once_then_its_views_are_aliases(tmp_path):
                 [site.article_path(art) + "amp/"] if site.style == "wp" else [site.article_path(art) + "?print=1"])
             for view in views:
                 assert aliases.get(canonicalize(site.origin + view)) == own, view
+
+
+def test_views_of_articles_named_by_their_own_slug_are_verified_once_for_all(tmp_path):
+    """Each article of /2023/11/05/某标题/ is a URL pattern of its own, and so were its print
+    and AMP views: one verifying fetch per article. A view is now known by its relation to the
+    page it is on (`{page}?print`, `{page}/amp/`), which all of a site's articles share."""
+    from test_crawl_traps import ARTICLE, serve
+
+    slugs = ["xuexiao-zhaokai", "anquan-shengchan", "keji-chuangxin", "xiangcun-zhenxing", "minsheng-shishi",
+             "shengtai-baohu", "rencai-peiyang", "dangjian-gongzuo"]
+
+    def route(path: str):
+        base, _, query = path.partition("?")
+        if path == "/":
+            items = "".join(f"<li><a href='/2023/11/05/{s}/'>{s}</a></li>" for s in slugs)
+            return 200, {}, f"<html><body><ul>{items}</ul></body></html>"
+        slug = base.strip("/").split("/")[3] if base.count("/") >= 5 else ""
+        if slug in slugs:
+            page = ARTICLE.format(t=f"学校召开{slugs.index(slug) + 1}号会议")
+            tools = (f"<a href='/2023/11/05/{slug}/?print=1'>打印本页</a>"
+                     f"<a href='/2023/11/05/{slug}/amp/' rel='amphtml'>AMP</a>")
+            return 200, {}, page.replace("</body>", tools + "</body>")
+        return 404, {}, "<html><body>404</body></html>"
+
+    with serve(route) as (origin, log), open_archive(tmp_path / "a.db") as archive:
+        site = SiteConfig(name="slugs", start_urls=(origin + "/",), settings=FAST)
+        asyncio.run(crawl_async([site], archive, RUN))
+        stored = {r[0] for r in archive.query("SELECT url FROM articles")}
+        aliases = dict(archive.query("SELECT alias, url FROM aliases"))
+    assert stored == {f"{origin}/2023/11/05/{s}/" for s in slugs}
+    views = [p for p in log if "print=" in p or p.endswith("/amp/")]
+    assert len(views) <= 2, views                      # before: 16, one of each kind per article
+    for s in slugs:
+        assert aliases.get(f"{origin}/2023/11/05/{s}/amp/") == f"{origin}/2023/11/05/{s}/"
