@@ -811,9 +811,16 @@ class _SiteCrawl:
 
     def _article_key(self, item: FrontierItem, result: FetchResult, processed: Processed) -> str:
         """The URL an article is stored under: the redirect target, or its rel=canonical when
-        that points at another page of the same host (not at a list or the home page)."""
+        that points at another page of the same host (not at a list or the home page). A
+        canonical on an origin the site has moved from (templates of sites moved to https keep
+        naming http://) is read on the origin it moved to."""
         key = canonicalize(result.final_url) or item.url
         declared = canonicalize(processed.article.canonical_url or "", key)
+        if declared and (declared == "http://" + key.removeprefix("https://")
+                         or declared in {canonicalize(u) for u in (item.fetch_url, *result.redirects)}):
+            declared = key          # the page over HTTPS, or a URL the server sent us away from: stale
+        elif declared:
+            declared = canonicalize(self.moves.rewrite(declared))
         if (
             declared and declared != key and self.scope.allows(declared)
             and host_of(declared) == host_of(key) and urlsplit(declared).path not in ("", "/")

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import trustme
 from click.testing import CliRunner
 
 from scraper.cli import main
@@ -27,10 +29,11 @@ ARTICLE = ("<html><head><meta charset='utf-8'><title>{t}</title></head><body><h1
 
 @contextmanager
 def serve(route: Callable[[str], tuple[int, dict[str, str], str | bytes]],
-          address: str = "127.0.0.1") -> Iterator[tuple[str, list[str]]]:
+          address: str = "127.0.0.1", tls: bool = False) -> Iterator[tuple[str, list[str]]]:
     """A throwaway loopback site: `route(path)` → (status, headers, html: str sent as UTF-8,
     or bytes as they are). Yields origin, request log. Another loopback `address`
-    (127.0.1.x) makes it another host."""
+    (127.0.1.x) makes it another host; `tls` serves HTTPS, with a certificate of a CA the
+    client does not know (crawl it with verify_tls = false)."""
     requests: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -53,10 +56,14 @@ def serve(route: Callable[[str], tuple[int, dict[str, str], str | bytes]],
 
     server = ThreadingHTTPServer((address, 0), Handler)
     server.daemon_threads = True
+    if tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        trustme.CA().issue_cert(address).configure_cert(context)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://{address}:{server.server_address[1]}", requests
+        yield f"{'https' if tls else 'http'}://{address}:{server.server_address[1]}", requests
     finally:
         server.shutdown()
         server.server_close()

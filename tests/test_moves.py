@@ -55,9 +55,10 @@ def test_hsts_moves_the_plain_http_twin_at_once_as_browsers_do():
 
 @pytest.mark.parametrize("with_links", [True, False])
 def test_a_site_that_moved_costs_a_redirect_or_two_not_one_per_old_link(tmp_path, with_links):
-    """The site moved; its sitemap and its pages still name the old origin, which redirects
-    every path to the new one. Its URLs queued already are settled without a request once the
-    move is learned, and those found later are queued under the new origin."""
+    """The site moved; its sitemap, its pages and their rel=canonical still name the old origin,
+    which redirects every path to the new one. Its URLs queued already are settled without a
+    request once the move is learned, those found later are queued under the new origin, and
+    every article is stored under its URL on the new one."""
     n = 12
     origins: dict[str, str] = {}
 
@@ -72,7 +73,8 @@ def test_a_site_that_moved_costs_a_redirect_or_two_not_one_per_old_link(tmp_path
             links = "".join(f"<li><a href='{origins['old']}/info/{i}.htm'>第{i}次工作会议</a></li>" for i in range(1, 4))
             return 200, {}, f"<html><body><ul>{links if with_links else ''}</ul></body></html>"
         if path.startswith("/info/") and path[6:-4].isdigit() and 1 <= int(path[6:-4]) <= n:
-            return 200, {}, ARTICLE.format(t=f"学校召开第{path[6:-4]}次工作会议")
+            stale = f"<link rel='canonical' href='{origins['old']}{path}'>"     # a template never updated
+            return 200, {}, ARTICLE.format(t=f"学校召开第{path[6:-4]}次工作会议").replace("</head>", stale + "</head>")
         return 404, {}, "<html><body>404</body></html>"
 
     with serve(new_site, "127.0.1.42") as (new, new_log), \
@@ -90,3 +92,32 @@ def test_a_site_that_moved_costs_a_redirect_or_two_not_one_per_old_link(tmp_path
     # no page of the new origin twice (its robots.txt is also the old one's, through a redirect)
     pages = Counter(path for path in new_log if path != "/robots.txt")
     assert max(pages.values()) == 1, pages
+
+
+def test_an_https_site_with_hsts_is_never_asked_over_http_and_stale_http_canonicals_are_its_own(tmp_path):
+    """Its pages hard-code http:// links and their rel=canonical names the http:// URL, as
+    templates made before a move to HTTPS do. After its first answer with HSTS no request goes
+    to http:// (nothing answers there), and each article is stored under its https:// URL."""
+    origins: dict[str, str] = {}
+
+    def route(path: str):
+        plain = "http://" + origins["site"].removeprefix("https://")
+        hsts = {"Strict-Transport-Security": "max-age=31536000"}
+        if path == "/":
+            links = "".join(f"<li><a href='{plain}/info/1012/{i}.htm'>第{i}次工作会议</a></li>" for i in range(1, 6))
+            return 200, hsts, f"<html><body><ul>{links}</ul></body></html>"
+        if path.startswith("/info/1012/") and path[11:-4].isdigit():
+            stale = f"<link rel='canonical' href='{plain}{path}'>"
+            return 200, hsts, ARTICLE.format(t=f"学校召开第{path[11:-4]}次工作会议").replace("</head>", stale + "</head>")
+        return 404, {}, "<html><body>404</body></html>"
+
+    with serve(route, tls=True) as (origin, log):
+        origins["site"] = origin
+        site = SiteConfig(name="tls", start_urls=(origin + "/",), settings=Settings(
+            delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0, verify_tls=False))
+        with open_archive(tmp_path / "a.db") as archive:
+            asyncio.run(crawl_async([site], archive, RunSettings(concurrency=2, extract_workers=0)))
+            stored = {r[0] for r in archive.query("SELECT url FROM articles")}
+            asked_plain = [r[0] for r in archive.query("SELECT url FROM pages WHERE url LIKE 'http://%'")]
+    assert stored == {f"{origin}/info/1012/{i}.htm" for i in range(1, 6)}
+    assert asked_plain == [], "a request went to http://, where nothing answers"
