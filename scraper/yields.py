@@ -63,7 +63,8 @@ def view_pattern(view: str, page: str | None) -> str:
     if len(core) < 2 or core not in parts.path:
         return url_pattern(view)
     keys = sorted({_DIGITS.sub("#", p.partition("=")[0]) for p in parts.query.split("&") if p})
-    return parts.netloc + parts.path.replace(core, "{page}", 1) + ("?" + "&".join(keys) if keys else "")
+    rest = _DIGITS.sub("#", parts.path.replace(core, "{page}", 1))
+    return parts.netloc + rest + ("?" + "&".join(keys) if keys else "")
 
 
 def _families(pattern: str) -> tuple[str, ...]:

@@ -97,6 +97,18 @@ def test_a_view_pattern_is_fetched_once_then_its_views_are_aliases(tmp_path):
                 assert aliases.get(canonicalize(site.origin + view)) == own, view
 
 
+def test_a_view_pattern_is_its_relation_to_the_page_it_is_on():
+    from scraper.yields import view_pattern
+    slug = "https://a.cn/2023/11/05/%E6%A0%87%E9%A2%98/"
+    assert view_pattern(slug + "amp/", slug) == view_pattern("https://a.cn/2023/11/06/other/amp/",
+                                                             "https://a.cn/2023/11/06/other/") == "a.cn{page}/amp/"
+    assert view_pattern(slug + "?print=1", slug) == "a.cn{page}/?print"
+    assert view_pattern("http://a.cn/m/info/1012/5001.htm", "http://a.cn/info/1012/5001.htm") == "a.cn/m{page}.htm"
+    assert view_pattern("http://a.cn/xwdt/202311/t20231105_12_print.htm",
+                        "http://a.cn/xwdt/202311/t20231105_12.htm") == "a.cn{page}_print.htm"
+    assert view_pattern("http://a.cn/print.jsp?id=5001", "http://a.cn/info/1012/5001.htm") == "a.cn/print.jsp?id"
+
+
 def test_views_of_articles_named_by_their_own_slug_are_verified_once_for_all(tmp_path):
     """Each article of /2023/11/05/某标题/ is a URL pattern of its own, and so were its print
     and AMP views: one verifying fetch per article. A view is now known by its relation to the
