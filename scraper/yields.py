@@ -98,7 +98,7 @@ def _is_siblings(key: str) -> bool:
     return "*" in key and not key.endswith("?*")
 
 
-@dataclass
+@dataclass(slots=True)
 class PatternStats:
     """How the fetched pages of one pattern fared (all runs)."""
 
@@ -112,7 +112,7 @@ class PatternStats:
     unsaved: PatternChange | None = None    # counted since the last `changes()`
 
 
-@dataclass
+@dataclass(slots=True)
 class PatternChange:
     """What a tracker counted for one pattern since it last handed its changes over: to be
     added to the stored counts (`idle`: the idle fetches since the last yielding one; when
