@@ -129,7 +129,12 @@ class YieldTracker:
 
     def __init__(self, limit: int, known: dict[str, PatternStats] | None = None):
         self.limit = limit
-        self.patterns: dict[str, PatternStats] = dict(known or {})
+        # an article named by its own slug that archives from before sibling families hold as
+        # a pattern of its own: its family speaks for it (see `record`)
+        self.patterns: dict[str, PatternStats] = {
+            pattern: s for pattern, s in (known or {}).items()
+            if not (s.fetched == s.articles == s.yielded and not s.idle and s.alias is None
+                    and _is_siblings(pattern_keys(pattern)[-1]))}
         self.floor = min(limit, max(2, limit // 4))
         self.slowest = 0        # the latest first yield of a pattern this run (see `patience`)
         self.proven = any(s.articles for s in self.patterns.values())   # the site has shown where its articles are
