@@ -133,8 +133,8 @@ class YieldTracker:
         # a pattern of its own: its family speaks for it (see `record`)
         self.patterns: dict[str, PatternStats] = {
             pattern: s for pattern, s in (known or {}).items()
-            if not (s.fetched == s.articles == s.yielded and not s.idle and s.alias is None
-                    and _is_siblings(pattern_keys(pattern)[-1]))}
+            if "*" in pattern or not (s.fetched == s.articles == s.yielded and not s.idle and s.alias is None
+                                      and _is_siblings(pattern_keys(pattern)[-1]))}
         self.floor = min(limit, max(2, limit // 4))
         self.slowest = 0        # the latest first yield of a pattern this run (see `patience`)
         self.proven = any(s.articles for s in self.patterns.values())   # the site has shown where its articles are
