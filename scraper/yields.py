@@ -55,7 +55,10 @@ def view_pattern(view: str, page: str | None) -> str:
     (`a.cn{page}/amp/`, `a.cn{page}?print`, `m.a.cn/m{page}.htm`, `a.cn{page}_print.htm`). That is
     what a site's views share however its articles are named, by number or by their own slug,
     so one verifying fetch speaks for all of them; else its `url_pattern`."""
-    core = urlsplit(page).path.rstrip("/") if page else ""
+    try:
+        core = urlsplit(page).path.rstrip("/") if page else ""
+    except ValueError:              # not a URL: a marker ('robots.txt'), or a malformed one
+        core = ""
     stem, dot, ext = core.rpartition(".")
     if dot and "/" not in ext:
         core = stem

@@ -134,3 +134,23 @@ def test_canonicalization_never_raises_and_is_idempotent(url, base):
     if canon is not None:
         assert canon.startswith(("http://", "https://"))
         assert canonicalize(canon) == canon, (url, canon)
+
+
+@fuzz
+@given(url=urls, page=st.one_of(st.none(), urls, st.sampled_from(["robots.txt", URL])))
+def test_pattern_keys_and_view_patterns_never_raise_on_canonical_urls(url, page):
+    """What the crawler keys its trap control and alternate views by (scraper.yields, moves):
+    computed for every URL queued, from canonical URLs and whatever a page was found from."""
+    from scraper.moves import OriginMoves
+    from scraper.yields import pattern_keys, url_pattern, view_pattern
+
+    CALLS["pattern keys"] += 1
+    canon = canonicalize(url, URL)
+    if canon is None:
+        return
+    keys = pattern_keys(url_pattern(canon))
+    assert keys[0] == url_pattern(canon) and len(set(keys)) == len(keys)
+    assert isinstance(view_pattern(canon, page), str)
+    moves = OriginMoves(evidence=1)
+    moves.observe(canon, [URL], True, {"strict-transport-security": "max-age=1"})
+    assert canonicalize(moves.rewrite(canon)) is not None
