@@ -593,8 +593,8 @@ def _feed_link(absolute: str, path: str, query: str, text: str, page: _Page) -> 
             or _COMMENTS_FEED_LABEL.search(text)):
         return Link(absolute, "alternate", "comments", text)
     own = page.url.partition("?")[0].rstrip("/")
-    if absolute.startswith(own) and absolute[len(own):] in _OWN_FEED:
-        return Link(absolute, "alternate", "own-feed", text)
+    if absolute.startswith(own) and absolute[len(own):] in _OWN_FEED and own.count("/") > 2:
+        return Link(absolute, "alternate", "own-feed", text)   # (a home page's own is the site's feed)
     return Link(absolute, "feed", None, text)
 
 

@@ -68,6 +68,9 @@ def test_news_feeds_are_followed_whatever_their_title():
     assert [(l.url, l.points_to) for l in links] == [
         ("http://a.cn/feed/", "feed"), ("http://a.cn/rss/pinglun.xml", "feed"),
         ("http://a.cn/category/news/feed/", "feed"), ("http://a.cn/?feed=rss2", "feed")]
+    home = discover_links("<html><head><link rel='alternate' type='application/rss+xml' href='/feed/'></head></html>",
+                          "http://a.cn/")
+    assert [(l.url, l.points_to) for l in home] == [("http://a.cn/feed/", "feed")]   # the site's feed
 
 
 def test_ordinary_links_are_not_views():
