@@ -320,7 +320,7 @@ class _SiteCrawl:
                     settled = True
                 elif alias == "probe" and self.pending_patterns[view_key]:
                     continue                        # one verifying fetch at a time: stays pending
-                elif self.yields.is_low(pattern, self.pending_patterns):
+                elif self.yields.is_low(pattern, self.pending_patterns, siblings=classify_url(item.url) != "list"):
                     self._skip(item, Reason.LOW_YIELD)
                     settled = True
                 elif self._held(item, pattern):
@@ -759,7 +759,7 @@ class _SiteCrawl:
                 refusal = self.guard.admit(canon, depth)
                 if refusal is None:
                     pattern = url_pattern(canon)
-                    refusal = "low-yield" if self.yields.is_low(pattern) else None
+                    refusal = "low-yield" if self.yields.is_low(pattern, siblings=classify_url(canon) != "list") else None
                     low = f.low or self.yields.is_doubtful(pattern)
                 if refusal:
                     self.counts[f"trap:{refusal}"] += 1

@@ -156,16 +156,19 @@ class YieldTracker:
             found = self.patterns[pattern] = PatternStats()
         return found
 
-    def is_low(self, pattern: str, pending: Mapping[str, int] | None = None) -> bool:
+    def is_low(self, pattern: str, pending: Mapping[str, int] | None = None, siblings: bool = True) -> bool:
         """Whether the last `limit` fetches of the pattern (or of a family of it) yielded
         nothing, counting the fetches under way of each (`pending`, by `pattern_keys`) as such
         when it never yielded (so concurrent workers cannot overshoot the limit on a trap, nor
         a cloud of sibling patterns each with one fetch under way). One that has yielded is
         judged by its own idle fetches only: with as many fetches in flight as the limit, one
-        non-article among thousands of articles would otherwise stop it."""
+        non-article among thousands of articles would otherwise stop it. `siblings` False
+        leaves the sibling family out, for a URL shaped as a list: a site's section lists are
+        each judged on their own (siblings idle on a site whose sitemap lists every article
+        say nothing of the next, and the next may be the one a stale sitemap leaves out)."""
         for key in pattern_keys(pattern):
             found = self.patterns.get(key)
-            if found is None:
+            if found is None or (not siblings and _is_siblings(key)):
                 continue
             guessed = (pending or {}).get(key, 0) if found.yielded == 0 and found.idle > 0 else 0
             if found.idle + guessed >= self._patience(key, found):

@@ -69,6 +69,7 @@ def test_a_cloud_of_sibling_patterns_goes_low_together_and_in_flight_fetches_cou
     tracker.record(f"a.cn/tag/{words[2]}/", article=False, yielded=False)
     assert tracker.is_low("a.cn/tag/dangjian/") and tracker.is_doubtful("a.cn/tag/dangjian/")
     assert not tracker.is_low("a.cn/category/notice/")                      # other siblings are judged apart
+    assert not tracker.is_low("a.cn/tag/dangjian/", siblings=False)          # a list is judged on its own
     assert tracker.record("a.cn/tag/rencai/", article=False, yielded=True)   # one that leads somewhere revives them
     assert not tracker.is_low("a.cn/tag/dangjian/")
 
