@@ -19,9 +19,10 @@ import re
 from collections import Counter
 from urllib.parse import urlsplit
 
-from .urls import origin_of
+from .urls import host_of, origin_of
 
 _MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)", re.I)
+_SUBDOMAINS = re.compile(r"(?:^|;)\s*includesubdomains\s*(?:;|$)", re.I)
 
 
 def _rest(url: str) -> str:
@@ -38,6 +39,7 @@ class OriginMoves:
         self.moved: dict[str, str] = {}          # old origin → new origin
         self._seen: Counter[tuple[str, str]] = Counter()
         self._serves: set[str] = set()           # origins that answered a page themselves
+        self._hsts_domains: set[str] = set()     # hosts whose HSTS covers their subdomains too
 
     def observe(self, url: str, redirects: list[str], served: bool, headers: dict[str, str]) -> None:
         """A fetch of `url` went through `redirects` (each target in turn); `served`: the last
@@ -53,10 +55,13 @@ class OriginMoves:
             final = origin_of(hops[-1])
             self._serves.add(final)
             self.moved.pop(final, None)
-            if final.startswith("https://") and _hsts(headers.get("strict-transport-security")):
+            hsts = headers.get("strict-transport-security")
+            if final.startswith("https://") and _hsts(hsts):
                 plain = "http://" + final[len("https://"):]
                 if plain not in self._serves:
                     self.moved[plain] = final    # as browsers do: HTTPS only, from now on
+                if _SUBDOMAINS.search(hsts or ""):
+                    self._hsts_domains.add(host_of(final))
 
     def rewrite(self, url: str) -> str:
         """`url` under the origin its own has moved to (itself when it has not)."""
@@ -64,6 +69,10 @@ class OriginMoves:
             return url
         origin = origin_of(url)
         target = self.moved.get(origin)
+        if target is None and self._hsts_domains and origin.startswith("http://") and origin not in self._serves:
+            host = host_of(url)       # HSTS with includeSubDomains: every subdomain over HTTPS too
+            if any(host == d or host.endswith("." + d) for d in self._hsts_domains):
+                target = "https://" + origin[len("http://"):]
         if target is None or not url.startswith(origin):
             return url
         return target + url[len(origin):]

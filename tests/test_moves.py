@@ -48,9 +48,21 @@ def test_hsts_moves_the_plain_http_twin_at_once_as_browsers_do():
     moves = OriginMoves()
     moves.observe("https://www.example.cn/", [], True, {"strict-transport-security": "max-age=31536000"})
     assert moves.rewrite("http://www.example.cn/info/1.htm") == "https://www.example.cn/info/1.htm"
+    assert moves.rewrite("http://news.example.cn/info/1.htm") == "http://news.example.cn/info/1.htm"
     lifted = OriginMoves()
     lifted.observe("https://www.example.cn/", [], True, {"strict-transport-security": "max-age=0"})
     assert lifted.moved == {}
+
+
+def test_hsts_with_include_subdomains_covers_every_subdomain():
+    moves = OriginMoves()
+    moves.observe("https://example.cn/", [], True,
+                  {"strict-transport-security": "max-age=31536000; includeSubDomains; preload"})
+    assert moves.rewrite("http://news.example.cn/info/1.htm") == "https://news.example.cn/info/1.htm"
+    assert moves.rewrite("http://example.cn:8080/a.htm") == "https://example.cn:8080/a.htm"
+    assert moves.rewrite("http://notexample.cn/a.htm") == "http://notexample.cn/a.htm"
+    moves.observe("http://old.example.cn/a.htm", [], True, {})       # a subdomain that serves plain HTTP itself
+    assert moves.rewrite("http://old.example.cn/b.htm") == "http://old.example.cn/b.htm"
 
 
 @pytest.mark.parametrize("with_links", [True, False])
