@@ -116,7 +116,8 @@ _FEED_PATH = re.compile(r"/(?:rss|feed|atom)[\w-]*\.xml$|\.(?:rss|atom)$|/rss/[^
 _COMMENTS_FEED_PATH = re.compile(r"/comments/(?:feed|rss|atom)", re.I)
 _COMMENTS_FEED_QUERY = re.compile(r"(?:^|&)feed=comments", re.I)
 _FEED_QUERY = re.compile(r"(?:^|&)feed=(?:rss2?|atom|rdf|comments)", re.I)   # WordPress without permalinks
-_COMMENTS_FEED_LABEL = re.compile(r"(?:评论|comments?)\s*(?:feed|rss|atom)|comments (?:on|for) ", re.I)
+# WordPress's titles ("…的评论Feed", "… Comments Feed"); not "…评论RSS": portals' commentary columns
+_COMMENTS_FEED_LABEL = re.compile(r"(?:评论|comments?)\s*feed|comments (?:on|for) ", re.I)
 _OWN_FEED = ("/feed", "/feed/", "/rss", "/rss/", "/atom", "/atom/")
 _SITEMAP_TEXT = re.compile(r"^(?:网站地图|站点地图|xml\s*地图|html\s*地图|site\s*map|sitemap)$", re.I)
 _SITEMAP_FILE = re.compile(r"\.xml(?:\.gz)?$|sitemap[\w-]*\.txt$")

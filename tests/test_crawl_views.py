@@ -62,11 +62,12 @@ def test_feeds_that_list_no_news_are_not_followed(head, view):
 def test_news_feeds_are_followed_whatever_their_title():
     head = ("<link rel='alternate' type='application/rss+xml' title='某大学 &raquo; Feed' href='/feed/'>"
             "<link rel='alternate' type='application/rss+xml' title='评论频道' href='/rss/pinglun.xml'>"
+            "<link rel='alternate' type='application/rss+xml' title='时事评论RSS' href='/rss/sspl.xml'>"
             "<a href='/category/news/feed/'>RSS</a><a href='/?feed=rss2'>订阅</a>")
     links = discover_links(f"<html><head>{head}</head><body><p>正文</p></body></html>",
                            "http://a.cn/2023/11/05/meeting/")
     assert [(l.url, l.points_to) for l in links] == [
-        ("http://a.cn/feed/", "feed"), ("http://a.cn/rss/pinglun.xml", "feed"),
+        ("http://a.cn/feed/", "feed"), ("http://a.cn/rss/pinglun.xml", "feed"), ("http://a.cn/rss/sspl.xml", "feed"),
         ("http://a.cn/category/news/feed/", "feed"), ("http://a.cn/?feed=rss2", "feed")]
     home = discover_links("<html><head><link rel='alternate' type='application/rss+xml' href='/feed/'></head></html>",
                           "http://a.cn/")
