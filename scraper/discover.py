@@ -535,7 +535,7 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
     if shape == "asset":
         return None
     if node.tag == "link":
-        return _head_link(attrs, absolute, shape, page)
+        return _head_link(attrs, absolute, path, query, shape, page)
     text = _anchor_text(node, attrs)
     rel_attr = (attrs.get("rel") or "").lower().split()
     view = _alternate_view(text, path, query, rel_attr)
@@ -599,7 +599,7 @@ def _feed_link(absolute: str, path: str, query: str, text: str, page: _Page) -> 
     return Link(absolute, "feed", None, text)
 
 
-def _head_link(attrs: dict, absolute: str, shape: str, page: _Page) -> Link | None:
+def _head_link(attrs: dict, absolute: str, path: str, query: str, shape: str, page: _Page) -> Link | None:
     """<link>: feeds, rel=next/prev (pagination on lists, the chain on articles), sitemaps,
     AMP and mobile twins (rel=amphtml; rel=alternate with a media query)."""
     rel = (attrs.get("rel") or "").lower().split()
@@ -609,9 +609,7 @@ def _head_link(attrs: dict, absolute: str, shape: str, page: _Page) -> Link | No
     if "alternate" in rel and attrs.get("media") and not mime:
         return Link(absolute, "alternate", "mobile")
     if "alternate" in rel and ("rss" in mime or "atom" in mime):
-        m = _URL_PARTS.match(absolute)
-        return _feed_link(absolute, m.group(3) if m else "", (m.group(4) or "") if m else "",
-                          attrs.get("title") or "", page)
+        return _feed_link(absolute, path, query, attrs.get("title") or "", page)
     if "sitemap" in rel:
         return Link(absolute, "sitemap", "sitemap-page")
     if "next" in rel or "prev" in rel or "previous" in rel:
