@@ -101,6 +101,13 @@ def _is_siblings(key: str) -> bool:
     return "*" in key and not key.endswith("?*")
 
 
+def _spoken_for(pattern: str) -> bool:
+    """A pattern (not a family) with a sibling family, which speaks for its articles: an
+    article named by its own slug (/2023/11/05/某标题/) is a pattern of one page, and kept one
+    by one, a site of 100k articles would hold 100k of them in memory and in the archive."""
+    return "*" not in pattern and _is_siblings(pattern_keys(pattern)[-1])
+
+
 @dataclass(slots=True)
 class PatternStats:
     """How the fetched pages of one pattern fared (all runs)."""
@@ -132,12 +139,11 @@ class YieldTracker:
 
     def __init__(self, limit: int, known: dict[str, PatternStats] | None = None):
         self.limit = limit
-        # an article named by its own slug that archives from before sibling families hold as
-        # a pattern of its own: its family speaks for it (see `record`)
+        # archives from before sibling families hold such articles' patterns (see `_spoken_for`)
         self.patterns: dict[str, PatternStats] = {
             pattern: s for pattern, s in (known or {}).items()
-            if "*" in pattern or not (s.fetched == s.articles == s.yielded and not s.idle and s.alias is None
-                                      and _is_siblings(pattern_keys(pattern)[-1]))}
+            if not (s.fetched == s.articles == s.yielded and not s.idle and s.alias is None
+                    and _spoken_for(pattern))}
         self.floor = min(limit, max(2, limit // 4))
         self.slowest = 0        # the latest first yield of a pattern this run (see `patience`)
         self.proven = any(s.articles for s in self.patterns.values())   # the site has shown where its articles are
@@ -211,22 +217,17 @@ class YieldTracker:
         """One fetched page of `pattern` (not a 304: an unchanged page says nothing new).
         Returns True when this revived a low-yield pattern."""
         revived = False
-        keys = pattern_keys(pattern)
-        for key in keys:
-            if key == pattern and article and _is_siblings(keys[-1]) and key not in self.patterns:
-                # an article named by its own slug (/2023/11/05/某标题/): a pattern of one page,
-                # which its siblings' family speaks for; kept, a site of 100k articles would
-                # hold 100k of them in memory and in the archive
+        for key in pattern_keys(pattern):
+            if key == pattern and article and key not in self.patterns and _spoken_for(pattern):
                 continue
-            if key:
-                s = self.stats(key)
-                change = self._change(s)
-                s.fetched += 1
-                change.fetched += 1
-                s.articles += article
-                change.articles += article
-                self.proven = self.proven or article
-                revived = self._outcome(s, article or yielded) or revived
+            s = self.stats(key)
+            change = self._change(s)
+            s.fetched += 1
+            change.fetched += 1
+            s.articles += article
+            change.articles += article
+            self.proven = self.proven or article
+            revived = self._outcome(s, article or yielded) or revived
         return revived
 
     def credit(self, pattern: str) -> bool:
