@@ -227,7 +227,7 @@ class YieldTracker:
             s.articles += article
             change.articles += article
             self.proven = self.proven or article
-            revived = self._outcome(s, article or yielded) or revived
+            revived = self._outcome(key, s, article or yielded) or revived
         return revived
 
     def credit(self, pattern: str) -> bool:
@@ -237,7 +237,7 @@ class YieldTracker:
         for key in pattern_keys(pattern):
             s = self.patterns.get(key)
             if s is not None and s.idle > 0:
-                revived = self._outcome(s, True) or revived
+                revived = self._outcome(key, s, True) or revived
         return revived
 
     @staticmethod
@@ -246,8 +246,8 @@ class YieldTracker:
             s.unsaved = PatternChange()
         return s.unsaved
 
-    def _outcome(self, s: PatternStats, yielded: bool) -> bool:
-        was_low = s.idle >= self.patience(s)
+    def _outcome(self, key: str, s: PatternStats, yielded: bool) -> bool:
+        was_low = s.idle >= self._patience(key, s)     # as `is_low` judges the key
         change = self._change(s)
         if yielded:
             if not s.first_yield and not s.yielded:
