@@ -320,7 +320,7 @@ class _SiteCrawl:
                     settled = True
                 elif alias == "probe" and self.pending_patterns[view_key]:
                     continue                        # one verifying fetch at a time: stays pending
-                elif self.yields.is_low(pattern, self.pending_patterns, siblings=classify_url(item.url) != "list"):
+                elif self._low_yield(item.url, pattern, self.pending_patterns):
                     self._skip(item, Reason.LOW_YIELD)
                     settled = True
                 elif self._held(item, pattern):
@@ -333,6 +333,11 @@ class _SiteCrawl:
                     return item, asked
             if not settled:     # only URLs that wait for a fetch under way: asked again after it
                 return None, asked
+
+    def _low_yield(self, url: str, pattern: str, pending: Counter[str] | None = None) -> bool:
+        """Whether `url` (of `pattern`) is of a low-yield pattern; one shaped as a list is judged
+        without its sibling family (see `YieldTracker.is_low`)."""
+        return self.yields.is_low(pattern, pending, siblings=classify_url(url) != "list")
 
     def _rank(self, item: FrontierItem) -> int:
         """Priority among all sites' URLs under a page budget: a list page of a pattern whose
@@ -759,7 +764,7 @@ class _SiteCrawl:
                 refusal = self.guard.admit(canon, depth)
                 if refusal is None:
                     pattern = url_pattern(canon)
-                    refusal = "low-yield" if self.yields.is_low(pattern, siblings=classify_url(canon) != "list") else None
+                    refusal = "low-yield" if self._low_yield(canon, pattern) else None
                     low = f.low or self.yields.is_doubtful(pattern)
                 if refusal:
                     self.counts[f"trap:{refusal}"] += 1
