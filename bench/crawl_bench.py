@@ -5,6 +5,7 @@
     python bench/crawl_bench.py --site synthetic       # the old 2 KB generated pages
     python bench/crawl_bench.py --concurrency 1        # one request at a time (the default per_host_concurrency)
     python bench/crawl_bench.py --concurrency 1 --latency 4      # … from a server that takes 4 ms per answer
+    python bench/crawl_bench.py --concurrency 1 --server stdlib  # … from a server like python -m http.server
 
 For each size a server process serves the site (see bench_sites.py: list pages with 下一页,
 articles at /info/1012/N.htm; in the corpus site every article is a copy of a real page, ~140 KB,
@@ -49,12 +50,17 @@ from scraper.settings import RunSettings, Settings, SiteConfig  # noqa: E402
 from scraper.store import open_archive  # noqa: E402
 
 
-def _serve(kind: str, n: int, corpus: Path, port_queue, latency: float = 0.0) -> None:
+def _serve(kind: str, n: int, corpus: Path, port_queue, latency: float = 0.0, server: str = "asyncio") -> None:
     """A minimal asyncio HTTP/1.1 keep-alive server in its own process: it must cost far less
     CPU than the crawler it feeds. `latency` seconds pass before each answer, without CPU: a
     real site takes milliseconds to answer (this one takes a fraction of one), and with no
-    latency fetching hides behind parsing."""
+    latency fetching hides behind parsing. `server="stdlib"` serves instead as `python -m
+    http.server` does (HTTP/1.0, a connection and a thread per request): the server a quick
+    check of a crawler is most often run against, slower and using the same cores."""
     site = corpus_site(n, corpus_templates(corpus)) if kind == "corpus" else synthetic_site(n)
+    if server == "stdlib":
+        _serve_stdlib(site, port_queue, latency)
+        return
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -77,6 +83,28 @@ def _serve(kind: str, n: int, corpus: Path, port_queue, latency: float = 0.0) ->
         await server.serve_forever()
 
     asyncio.run(main())
+
+
+def _serve_stdlib(site, port_queue, latency: float) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:       # noqa: N802 - the stdlib's name
+            if latency:
+                time.sleep(latency)
+            body = site(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port_queue.put(httpd.server_address[1])
+    httpd.serve_forever()
 
 
 async def _peer(origin: str, n: int, concurrency: int) -> float:
@@ -186,10 +214,11 @@ class _WorkerPeaks(threading.Thread):
         return sum(self.peaks.values())
 
 
-def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path, latency: float = 0.0) -> None:
+def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path, latency: float = 0.0,
+          server_kind: str = "asyncio") -> None:
     ctx = multiprocessing.get_context("spawn")
     ports = ctx.Queue()
-    server = ctx.Process(target=_serve, args=(kind, n, corpus, ports, latency), daemon=True)
+    server = ctx.Process(target=_serve, args=(kind, n, corpus, ports, latency, server_kind), daemon=True)
     server.start()
     origin = f"http://127.0.0.1:{ports.get(timeout=600)}"   # building the templates parses the corpus
     try:
@@ -220,7 +249,8 @@ def bench(kind: str, n: int, concurrency: int, workers: int | None, corpus: Path
     peer_rates = [n / seconds for seconds, _ in peers]
     peer = sum(peer_rates) / len(peer_rates)
     peer_cpu = sum(cpu for _, cpu in peers) / len(peers)
-    print(f"{kind} site of {n} articles{f' answering in {latency * 1000:g} ms' if latency else ''}, {concurrency} request(s) in flight: crawled {fetched} pages, stored {stored} articles in {crawl_s:.1f}s")
+    served = " (python -m http.server style)" if server_kind == "stdlib" else ""
+    print(f"{kind} site of {n} articles{served}{f' answering in {latency * 1000:g} ms' if latency else ''}, {concurrency} request(s) in flight: crawled {fetched} pages, stored {stored} articles in {crawl_s:.1f}s")
     print(f"  scraper  {rate:8.1f} articles/s  {1000 * crawl_s / max(stored, 1):6.2f} ms/article  "
           f"peak RSS crawler {crawler_rss:.0f} MB + workers {worker_rss:.0f} MB = {crawler_rss + worker_rss:.0f} MB")
     if len(along.seen) > 1:
@@ -247,15 +277,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
                         help="milliseconds the server waits before each answer, as a real site takes (default 0)")
+    parser.add_argument("--server", choices=("asyncio", "stdlib"), default="asyncio",
+                        help="asyncio: a keep-alive server far lighter than the crawler (default); "
+                             "stdlib: like python -m http.server, a connection and a thread per request")
     parser.add_argument("--corpus", type=Path, default=CORPUS,
                         help="labelled corpus the real-sized pages are made from (default: ../shared/corpus)")
     args = parser.parse_args()
     if len(args.sizes) == 1:
-        bench(args.site, args.sizes[0], args.concurrency, args.workers, args.corpus, args.latency / 1000)
+        bench(args.site, args.sizes[0], args.concurrency, args.workers, args.corpus, args.latency / 1000, args.server)
         return
     for n in args.sizes:   # one process per size, so each peak RSS is its own
         cmd = [sys.executable, __file__, "--site", args.site, "--sizes", str(n), "--concurrency", str(args.concurrency),
-               "--corpus", str(args.corpus)]
+               "--corpus", str(args.corpus), "--server", args.server]
         if args.workers is not None:
             cmd += ["--workers", str(args.workers)]
         if args.latency:

@@ -32,6 +32,7 @@ class SearchFill:
         self.archive = archive
         self.indexer = archive.search_indexer()
         self.task: asyncio.Future[None] | None = None
+        self.spares = 0     # coroutines fetching in place of ones waiting for a fill (see crawler._store_turn)
         # fills run one at a time: a thread of their own, not the event loop's shared pool
         self.thread = ThreadPoolExecutor(1, thread_name_prefix="search-fill")
 

@@ -172,3 +172,54 @@ def test_no_write_of_a_crawl_begins_while_a_fill_holds_the_lock(tmp_path, monkey
         report = asyncio.run(crawl_async([site], archive, RunSettings(concurrency=2, extract_workers=1)))
     assert report.counts["articles_new"] > 5
     assert not blocked, f"{len(blocked)} writes began while a fill held the lock, e.g.:\n{blocked[0]}"
+
+
+def test_fetching_goes_on_while_a_fill_holds_the_lock_and_every_page_is_stored_once(tmp_path, monkeypatch):
+    """A fetched page waits for the fill to be stored; a spare coroutine fetches meanwhile
+    (see `_SiteCrawl._store_turn`). Without spares, every coroutine soon held a page waiting
+    for the fill and no request went out until it was done. Here one coroutine would do all
+    the work, a fill starts every 3 articles and holds the lock for 0.3 s: requests must go
+    on during fills, and every article still be stored exactly once."""
+    from newssites import make_sites, serve_news
+
+    from scraper import crawler
+    from scraper.crawler import crawl_async
+    from scraper.fetch import Fetcher
+    from scraper.settings import RunSettings, Settings, SiteConfig
+    from scraper.urls import canonicalize
+
+    fills: list[SearchFill] = []
+
+    class SlowFill(SearchFill):
+        def __init__(self, archive):
+            super().__init__(archive)
+            fills.append(self)
+            real = self.indexer
+
+            def slow(holding):
+                def hold():
+                    holding()
+                    threading.Event().wait(0.3)
+                return real(hold)
+            self.indexer = slow
+
+    monkeypatch.setattr(crawler, "SearchFill", SlowFill)
+    monkeypatch.setattr(crawler, "_INDEX_EVERY", 3)
+    during: list[bool] = []
+    real_fetch = Fetcher.fetch
+
+    async def fetch(self, url, **kw):
+        during.append(fills[0].busy)
+        return await real_fetch(self, url, **kw)
+    monkeypatch.setattr(Fetcher, "fetch", fetch)
+    site = make_sites(24, styles=("vsb",))[0]
+    with serve_news([site]), open_archive(tmp_path / "a.db") as archive:
+        config = SiteConfig(name="vsb", start_urls=(site.origin + site.home_path(),),
+                            settings=Settings(delay=0.0, per_host_concurrency=1, timeout=5.0, max_retries=0))
+        report = asyncio.run(crawl_async([config], archive, RunSettings(concurrency=1, extract_workers=0)))
+        urls = [row[0] for row in archive.conn.execute("SELECT url FROM articles")]
+    assert sum(during) >= 8, f"{sum(during)} of {len(during)} requests went out during fills"
+    assert not fills[0].spares                  # every spare coroutine has left
+    expected = {canonicalize(site.origin + site.article_path(art)) for art in site.articles.values()}
+    assert len(urls) == len(set(urls)) and set(urls) == expected
+    assert not report.counts["reason:internal-error"], report.counts
