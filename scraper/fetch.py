@@ -154,6 +154,7 @@ class HostPacing:
         self._hosts: dict[str, _Host] = {}
         self.concurrency = concurrency
         self.overall = asyncio.Semaphore(concurrency)
+        self.under_way = 0      # requests holding a slot now, all hosts together
 
     def get(self, host: str, per_host_concurrency: int) -> _Host:
         state = self._hosts.get(host)
@@ -174,9 +175,11 @@ class HostPacing:
                     raise _HostDown
                 await self.overall.acquire()
                 state.next_start = time.monotonic() + delay
+            self.under_way += 1
             try:
                 yield
             finally:
+                self.under_way -= 1
                 self.overall.release()
 
     def defer(self, host: str, state: _Host, seconds: float) -> None:
@@ -242,9 +245,11 @@ class SharedHostPacing(HostPacing):
                     shared.release_host_slot(host, slot)
                 await asyncio.sleep(min(wait, max(self._poll, delay)))
             assert slot is not None         # no slot means a wait: the loop ends holding one
+            self.under_way += 1
             try:
                 yield
             finally:
+                self.under_way -= 1
                 self.overall.release()
                 state.held.discard(slot)
                 shared.release_host_slot(host, slot)

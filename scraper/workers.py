@@ -11,7 +11,9 @@ An op that is an async generator streams: each value it yields reaches the calle
 is made (`WorkerPool.stream`). The HTTP exchange uses it to answer "the body is in" before it
 parses the page, so that the crawler frees the host's request slot while the worker parses;
 and when every worker is parsing with nothing else to do, the crawler makes its next exchange
-itself (`WorkerPool.computing_only`) rather than queue it behind the parsing.
+itself (`WorkerPool.computing_only`) rather than queue it behind the parsing. It also makes them
+itself while only one or two are under way (see `scraper.crawler._exchange_here`): the crawl
+then waits on each answer, and every hand-over to a worker and back adds a wait.
 
 Workers run at a lower CPU priority than the crawler (`WORKER_NICENESS`): when the cores are
 busy, the crawler's scheduling, storing and its own exchanges go first and parsing takes what

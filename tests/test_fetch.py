@@ -936,3 +936,34 @@ def test_pacing_is_told_of_a_send_as_the_request_leaves_not_when_its_answer_is_i
         answer = run(main())
     assert [name for name, _ in events] == ["sent", "answer"]
     assert events[0][1] == answer.sent_at and answer.paced and answer.status == 200
+
+
+def test_pacing_counts_the_requests_under_way_and_the_crawler_makes_them_itself_when_few():
+    """`HostPacing.under_way` counts slots held, all hosts together, also when a request
+    fails; the crawler makes a request itself when at most two are under way (latency-bound:
+    a hand-over to a worker waits for it to be scheduled), else only when every worker parses."""
+    from scraper.crawler import _exchange_here
+
+    class Pool:
+        computing = False
+
+        def computing_only(self) -> bool:
+            return self.computing
+
+    async def run() -> None:
+        pacing, pool = HostPacing(8), Pool()
+        a, b = pacing.get("a.cn", 2), pacing.get("b.cn", 1)
+        async with pacing.slot("a.cn", a, 0.0, 2):
+            assert pacing.under_way == 1 and _exchange_here(pool, pacing)
+            async with pacing.slot("b.cn", b, 0.0, 1):
+                assert pacing.under_way == 2 and _exchange_here(pool, pacing)
+                with pytest.raises(RuntimeError):
+                    async with pacing.slot("a.cn", a, 0.0, 2):
+                        assert pacing.under_way == 3 and not _exchange_here(pool, pacing)
+                        pool.computing = True
+                        assert _exchange_here(pool, pacing)
+                        raise RuntimeError("the request failed")
+                assert pacing.under_way == 2
+        assert pacing.under_way == 0
+
+    asyncio.run(run())
