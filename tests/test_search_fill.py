@@ -126,6 +126,24 @@ def test_a_fill_that_fails_before_taking_the_lock_neither_hangs_nor_stops_the_cr
         assert _indexed(archive) == 3
 
 
+def _slow_fill(fills: list[SearchFill], seconds: float) -> type[SearchFill]:
+    """A SearchFill whose fills hold the write lock `seconds` longer; each made is put in `fills`."""
+
+    class SlowFill(SearchFill):
+        def __init__(self, archive):
+            super().__init__(archive)
+            fills.append(self)
+            real = self.indexer
+
+            def slow(holding):
+                def hold():
+                    holding()
+                    threading.Event().wait(seconds)
+                return real(hold)
+            self.indexer = slow
+    return SlowFill
+
+
 def test_no_write_of_a_crawl_begins_while_a_fill_holds_the_lock(tmp_path, monkeypatch):
     """A write that begins while a fill holds the write lock blocks the whole event loop
     until the fill is done (~0.1 s: no answer read, no request sent meanwhile). Every write
@@ -140,20 +158,7 @@ def test_no_write_of_a_crawl_begins_while_a_fill_holds_the_lock(tmp_path, monkey
     from scraper.testsite import FixtureServer, bundled_sites
 
     fills: list[SearchFill] = []
-
-    class SlowFill(SearchFill):
-        def __init__(self, archive):
-            super().__init__(archive)
-            fills.append(self)
-            real = self.indexer
-
-            def slow(holding):
-                def hold():
-                    holding()
-                    threading.Event().wait(0.05)    # the lock held a while, as a big fill does
-                return real(hold)
-            self.indexer = slow
-
+    SlowFill = _slow_fill(fills, 0.05)          # the lock held a while, as a big fill does
     monkeypatch.setattr(crawler, "SearchFill", SlowFill)
     monkeypatch.setattr(crawler, "_INDEX_EVERY", 1)
     monkeypatch.setattr(workers.WorkerPool, "computing_only", lambda self: True)   # requests made here
@@ -189,21 +194,7 @@ def test_fetching_goes_on_while_a_fill_holds_the_lock_and_every_page_is_stored_o
     from scraper.urls import canonicalize
 
     fills: list[SearchFill] = []
-
-    class SlowFill(SearchFill):
-        def __init__(self, archive):
-            super().__init__(archive)
-            fills.append(self)
-            real = self.indexer
-
-            def slow(holding):
-                def hold():
-                    holding()
-                    threading.Event().wait(0.3)
-                return real(hold)
-            self.indexer = slow
-
-    monkeypatch.setattr(crawler, "SearchFill", SlowFill)
+    monkeypatch.setattr(crawler, "SearchFill", _slow_fill(fills, 0.3))
     monkeypatch.setattr(crawler, "_INDEX_EVERY", 3)
     during: list[bool] = []
     real_fetch = Fetcher.fetch
