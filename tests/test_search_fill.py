@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
+
 from scraper.article import Article
 from scraper.search_fill import SearchFill
 from scraper.store import open_archive
@@ -214,3 +216,37 @@ def test_fetching_goes_on_while_a_fill_holds_the_lock_and_every_page_is_stored_o
     expected = {canonicalize(site.origin + site.article_path(art)) for art in site.articles.values()}
     assert len(urls) == len(set(urls)) and set(urls) == expected
     assert not report.counts["reason:internal-error"], report.counts
+
+
+def test_next_without_writes_hands_out_what_needs_none_and_keeps_the_rest_queued(tmp_path):
+    """While a fill runs, `_next(write=False)` hands out a claimed URL to fetch, but stops,
+    with the queue as it was, at one it would settle with a write (a part fetched with its
+    article, a URL of a moved origin); `_next()` settles it."""
+    from collections import Counter
+
+    from scraper.crawler import _Budget, _SiteCrawl, _WriteNeeded
+    from scraper.fetch import HostPacing
+    from scraper.frontier import FrontierItem
+    from scraper.settings import SiteConfig
+
+    with open_archive(tmp_path / "a.db") as archive:
+        site = SiteConfig(name="s", start_urls=("http://a.cn/",))
+        crawl = _SiteCrawl(site, archive, archive.start_run({}), _Budget(None, None), Counter(), None, None,
+                           HostPacing(), None, SearchFill(archive))
+        article = FrontierItem("http://a.cn/info/1.htm", "http://a.cn/info/1.htm", "s", "article")
+        part = FrontierItem("http://a.cn/info/1_2.htm", "http://a.cn/info/1_2.htm", "s", "part")
+        crawl.queue = [article, part]
+        assert crawl._next(write=False) == (article, False)
+        with pytest.raises(_WriteNeeded):
+            crawl._next(write=False)
+        assert crawl.queue == [part]
+        crawl.moves.observe("http://old.cn/a", ["http://a.cn/a"], True, {})
+        crawl.moves.observe("http://old.cn/b", ["http://a.cn/b"], True, {})
+        moved = FrontierItem("http://old.cn/info/2.htm", "http://old.cn/info/2.htm", "s", "article")
+        crawl.queue.append(moved)
+        with pytest.raises(_WriteNeeded):
+            crawl._next(write=False)
+        assert crawl.queue == [part, moved]
+        item, asked = crawl._next()         # both settled without a request, then the frontier asked
+        assert asked and item is not None and item.url == "http://a.cn/info/2.htm"   # the moved URL's twin
+        assert crawl.counts["moved"] == 1
