@@ -539,6 +539,10 @@ class Fetcher:
             current = target
         result.elapsed = time.monotonic() - started
         self.stats[result.reason or "ok"] += 1
+        if then is not None and result.content is not None:
+            # A body read here, still to be processed (sent to a worker, ~1 ms with the
+            # pickling): a request that waited for the slot just freed goes out first.
+            await asyncio.sleep(0)
         return result
 
     async def _refusal(self, url: str, expect: str) -> Reason | None:
