@@ -2,6 +2,7 @@
 
     python bench/requests_bench.py              # 4 sites (VSB, TRS, JCMS, WordPress) × 60 articles
     python bench/requests_bench.py --articles 100
+    python bench/requests_bench.py --sessions   # … every link carrying a session id (?sid=, new in each answer)
 
 Serves the sites of `tests/newssites.py` (one loopback address each, with calendars, tag clouds,
 search and sort permutations, print/mobile/AMP twins, share links, multi-page articles) and runs:
@@ -72,14 +73,21 @@ def _coverage(sites: list[NewsSite], db: Path) -> dict[str, int]:
 
 
 def _requests(sites: list[NewsSite], logs: dict[str, list[str]], start: dict[str, int]) -> list[Counter]:
-    """Per site: requests by what they were for (see `NewsSite.label`)."""
-    return [Counter(site.label(path) for path in logs[site.host][start.get(site.host, 0):]) for site in sites]
+    """Per site: requests by what they were for (see `NewsSite.label`); `sid` counts those
+    that carried a session id (on sites with `sessions`), whatever they were for."""
+    out = []
+    for site in sites:
+        labels = [site.label(path) for path in logs[site.host][start.get(site.host, 0):]]
+        made = Counter(label.removesuffix("+sid") for label in labels)
+        made["sid"] = sum(label.endswith("+sid") for label in labels)
+        out.append(made)
+    return out
 
 
 def _report(title: str, per_site: list[Counter], minimum: Counter, cover: dict[str, int], seconds: float,
             outcome: str) -> None:
     made = sum(per_site, Counter())
-    total, need = sum(made.values()), sum(minimum.values())
+    total, need = sum(made.values()) - made["sid"], sum(minimum.values())
     print(f"{title}: {total} requests, minimum {need} "
           f"(robots {minimum['robots']}, sitemaps {minimum['sitemaps']}, lists {minimum['lists']}, "
           f"articles {minimum['articles']}) → {total / need:.2f}× minimum; {outcome} in {seconds:.1f}s",
@@ -87,14 +95,14 @@ def _report(title: str, per_site: list[Counter], minimum: Counter, cover: dict[s
     useful = ", ".join(f"{k} {made[k]}" for k in ("robots", "sitemap", "home", "list", "article", "404") if made[k])
     waste = ", ".join(f"{k} {n}" for k, n in sorted(made.items()) if k.startswith(("trap:", "alias")))
     worst = max(((n, k) for site in per_site for k, n in site.items() if k.startswith("trap:")), default=(0, "-"))
-    print(f"  requests by target: {useful}")
+    print(f"  requests by target: {useful}" + (f"; {made['sid']} of all with a session id" if made["sid"] else ""))
     print(f"  traps and alternate views (all sites): {waste or 'none'}; worst trap on one site: {worst[1]} {worst[0]}")
     print(f"  coverage: {cover['found']}/{cover['total']} articles, {cover['whole']} with every part, "
           f"{cover['current']} current text, {cover['extra']} stored records that are no article", flush=True)
 
 
-def run(n_articles: int, new: int, edited: int) -> None:
-    sites = make_sites(n_articles)
+def run(n_articles: int, new: int, edited: int, sessions: bool = False) -> None:
+    sites = make_sites(n_articles, sessions=sessions)
     with tempfile.TemporaryDirectory() as tmp, serve_news(sites) as logs:
         db = Path(tmp) / "a.db"
         outcome, seconds = _crawl(sites, db)
@@ -110,7 +118,7 @@ def run(n_articles: int, new: int, edited: int) -> None:
         _report(f"second crawl (+{new * len(sites)} new, {edited * len(sites)} edited)", second, minimum2,
                 _coverage(sites, db), seconds, outcome)
 
-    sites = make_sites(n_articles)
+    sites = make_sites(n_articles, sessions=sessions)
     with tempfile.TemporaryDirectory() as tmp, serve_news(sites) as logs:
         db = Path(tmp) / "a.db"
         articles = sum(len(s.articles) for s in sites)
@@ -129,10 +137,12 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=10, help="new articles per site before the second run")
     parser.add_argument("--edited", type=int, default=5, help="edited articles per site before the second run")
     parser.add_argument("--max-duration", type=float, help="cut each crawl after this many seconds")
+    parser.add_argument("--sessions", action="store_true",
+                        help="the sites put a session id on every link (?sid=…, new in each answer)")
     args = parser.parse_args()
     global MAX_DURATION
     MAX_DURATION = args.max_duration
-    run(args.articles, args.new, args.edited)
+    run(args.articles, args.new, args.edited, args.sessions)
 
 
 if __name__ == "__main__":

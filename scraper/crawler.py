@@ -8,11 +8,12 @@ pending rows of the frontier.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import signal
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, nullcontext
@@ -40,6 +41,7 @@ from .search_fill import SearchFill
 from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
+from .dust import IdleParams
 from .moves import OriginMoves
 from .yields import PatternStats, YieldTracker, pattern_keys, url_pattern, view_pattern
 
@@ -87,6 +89,7 @@ MAX_PARTS = 100                           # pages of one multi-page article fetc
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
 _HOLD_POLL = 0.05                       # seconds between two looks at the frontier while hubs are held
 _SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learned pattern yields
+_FETCHED_QUERIES = 512  # pages with a query remembered, to be known without a parameter learned idle later
 _MAX_SPARES = 16        # coroutines fetching while the others wait out a search fill (see _store_turn)
 _EXCHANGE_HERE_MAX = 2  # requests under way (this one included) up to which the crawler makes them itself
 _HOLD_EXCHANGE = 5.0    # seconds of an exchange after which an urgent page stops holding hub URLs (pages answer in < 1 s)
@@ -254,6 +257,10 @@ class _SiteCrawl:
         self.run_sites: list[str] = [site.name]             # names of all sites of this run
         self.profiles = ProfileLearner(self.settings.profile_after)   # the site's extraction profile
         self.moves = OriginMoves()          # origins that only redirect elsewhere (see scraper.moves)
+        self.params = IdleParams()          # query parameters the site's pages do not depend on (scraper.dust)
+        self.sitemap_twins: dict[bytes, str] = {}   # digest of a sitemap (or feed) with a query → its URL
+        # the latest pages fetched at a URL with a query: (URL, the article's URL or None); see _learn_params
+        self.fetched_queries: deque[tuple[str, str | None]] = deque(maxlen=_FETCHED_QUERIES)
 
     # -- seeding -------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -355,7 +362,7 @@ class _SiteCrawl:
         pending ("wait": a verifying fetch of its view pattern is under way); stop handing out
         ("held", see `_held`); or settle it without a request, a write: "move" (to the URL
         returned beside), "part" (fetched with its article), "alias" or "low-yield"."""
-        if item.kind != "start" and (moved := self.moves.rewrite(item.url)) != item.url:
+        if item.kind != "start" and (moved := self._rewrite(item.url)) != item.url:
             return "move", moved
         if item.kind in TRUSTED_KINDS:
             return "fetch", ""
@@ -415,11 +422,17 @@ class _SiteCrawl:
 
     def _move(self, item: FrontierItem, moved: str) -> None:
         """Settle a URL queued before its origin was seen to move (a sitemap listing http://
-        URLs of an https site): its twin on the new origin is queued instead, no request made."""
+        URLs of an https site), or before a parameter of it was learned to change nothing: its
+        twin `moved` is queued instead, no request made, as found where the URL was found (an
+        alternate view is known by its relation to that page)."""
         self.counts["skipped"] += 1
         self.counts[Reason.MOVED] += 1
+        found_on = replace(item, url=item.discovered_from) if item.discovered_from else item
+        twin = self._rewrite(item.fetch_url)    # the form servers answer (`index.html` kept)
+        if canonicalize(twin) != canonicalize(moved):
+            twin = moved
         with self.archive.transaction():
-            self._enqueue([_Found(moved, item.kind, item.lastmod, step=0, trusted=True)], item)
+            self._enqueue([_Found(twin, item.kind, item.lastmod, step=0, trusted=True)], found_on)
             self.frontier.finish(item, "skipped", reason=Reason.MOVED, run_id=self.run_id)
 
     async def run(self, seed: bool = True, work: bool = True) -> None:
@@ -818,10 +831,11 @@ class _SiteCrawl:
         candidates = {}
         for f in found:
             canon = f.canon or canonicalize(f.url)
-            if canon is not None and (moved := self.moves.rewrite(canon)) != canon:
-                # the origin only redirects to another: ask there (the found form, if it moves too)
+            if canon is not None and (moved := self._rewrite(canon)) != canon:
+                # the origin only redirects to another, or the URL has a parameter the site's
+                # pages do not depend on: ask where the page is (the found form, rewritten too)
                 canon = canonicalize(moved)
-                url = self.moves.rewrite(f.url)
+                url = self._rewrite(f.url)
                 f = replace(f, url=url if url != f.url else moved, canon=None)
             if canon is not None and canon not in candidates and (f.canon or self.scope.allows(canon)):
                 candidates[canon] = f
@@ -846,12 +860,42 @@ class _SiteCrawl:
         self.frontier.add(items, self.run_id)
         return new
 
+    def _rewrite(self, url: str) -> str:
+        """`url` where the site serves its page: on the origin it moved to (`moves`), without
+        the query parameters its pages do not depend on (`params`)."""
+        return self.params.strip(self.moves.rewrite(url))
+
+    def _learn_params(self, url: str, twin: str) -> None:
+        """The page fetched at `url` held what was stored from `twin`: learn the parameters
+        they differ in as idle when the site's URLs carry them on other paths too (see
+        scraper.dust). The pages fetched before with such a parameter are then known under
+        their URL without it too (an article's as its alias), so none is fetched again under
+        that URL. Call inside a transaction."""
+        learned = self.params.learn(url, twin, self.yields.paths_with)
+        if not learned:
+            return
+        log.info("site %s: query parameter(s) %s change nothing in its pages; URLs are queued without them",
+                 self.site.name, ", ".join(learned))
+        for fetched, article in self.fetched_queries:
+            plain = canonicalize(self.params.strip(fetched))
+            if plain is None or plain == fetched:
+                continue
+            own = FrontierItem(plain, plain, self.site.name, "article" if article else "other")
+            self.frontier.add([own], self.run_id)
+            self.frontier.finish(own, "done", run_id=self.run_id)
+            if article and plain != article:
+                self.archive.add_alias(plain, self.archive.resolve_alias(article))
+
     def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
         if sitemap.error:
             self.counts[f"sitemap:{sitemap.error}"] += 1
             log.info("sitemap %s: %s", item.fetch_url, sitemap.error)
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result, raw=raw))
+            if "?" in item.url:     # the same bytes at another URL of the same path: a parameter changed nothing
+                twin = self.sitemap_twins.setdefault(hashlib.blake2b(raw, digest_size=16).digest(), item.url)
+                if twin != item.url:
+                    self._learn_params(item.url, twin)
             self._enqueue((_Found(c.url, "sitemap", c.lastmod, trusted=True) for c in sitemap.children), item)
             self._enqueue(
                 (_Found(e.url, "list" if classify_url(e.url) == "list" else "article", e.lastmod or e.news_date,
@@ -889,7 +933,7 @@ class _SiteCrawl:
         that points at another page of the same host (not at a list or the home page). A
         canonical on an origin the site has moved from (templates of sites moved to https keep
         naming http://) is read on the origin it moved to."""
-        key = canonicalize(result.final_url) or item.url
+        key = canonicalize(self._rewrite(result.final_url)) or item.url
         declared = canonicalize(processed.article.canonical_url or "", key)
         if declared and (declared == "http://" + key.removeprefix("https://")
                          or declared in {canonicalize(u) for u in (item.fetch_url, *result.redirects)}):
@@ -912,6 +956,8 @@ class _SiteCrawl:
         found = []
         for url in urls:
             canon = canonicalize(url)
+            if canon is not None:
+                canon = canonicalize(self._rewrite(canon))   # as it is queued (and so verified)
             if canon is None or canon == article or not self.scope.allows(canon):
                 continue
             stats = self.yields.stats(view_pattern(canon, page))
@@ -1000,6 +1046,8 @@ class _SiteCrawl:
                 self._merge_parts(article, parts)
                 key = self._article_key(item, result, processed)
                 links += self._alternate_views(views, item.url, key)
+            if "?" in item.url:
+                self.fetched_queries.append((item.url, key if is_article else None))
             new = self._enqueue(links, item)
             self._record_yield(item, is_article, new)
             if pager and not is_article and self._shows_news(links):
@@ -1012,6 +1060,8 @@ class _SiteCrawl:
                     self.frontier.finish(own, "done", run_id=self.run_id)
                 outcome = self.archive.save_article(article, key, self.site.name, self.run_id)
                 self._verified(item, outcome == "alias")
+                if outcome == "alias" and "?" in key:
+                    self._learn_params(key, self.archive.resolve_alias(key))
                 # alias the fetched URL to where the text really lives (save_article may have
                 # kept a plainer twin), so aliases never point at a URL without an article
                 self.archive.add_alias(item.url, self.archive.resolve_alias(key))

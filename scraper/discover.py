@@ -146,7 +146,8 @@ _ALTERNATE_LABELS = {
     **dict.fromkeys("评论 发表评论 查看评论 我要评论 网友评论 comments comment".split(), "comments"),
 }
 _SHARE_LABEL = re.compile(r"^(?:分享|转发到|转发至|share|微博|微信|qq空间|qq好友|朋友圈|新浪微博|腾讯微博|豆瓣)", re.I)
-_ALTERNATE_QUERY = re.compile(r"(?:^|&)(print|printable|amp|share|replytocom)=", re.I)
+VIEW_PARAMS = ("print", "printable", "amp", "share", "replytocom")   # a query naming an alternate view
+_ALTERNATE_QUERY = re.compile(rf"(?:^|&)({'|'.join(VIEW_PARAMS)})=", re.I)
 _ALTERNATE_PATH = re.compile(r"/(print)/|[_-](print)\.\w+$|/(amp)/?$", re.I)
 _ALTERNATE_NAMES = {"printable": "print", "replytocom": "comments"}
 

@@ -57,7 +57,7 @@ class Reason(StrEnum):
     INTERNAL_ERROR = "internal-error", True           # a bug met on this page; the others went on
     LOW_YIELD = "low-yield", False, True              # its URL pattern stopped yielding articles (a trap)
     ALIAS = "alias", False, True                      # a print/mobile/AMP view of a stored article: its alias
-    MOVED = "moved", False, True                      # its origin only redirects to another: queued there
+    MOVED = "moved", False, True                      # queued under the URL the site serves it at (a moved origin, an idle parameter)
     # -- sitemaps (what could be read before the problem is still used) --------------------------
     EMPTY = "empty"
     TRUNCATED = "truncated"

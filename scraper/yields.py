@@ -185,6 +185,14 @@ class YieldTracker:
         # siblings are many patterns: one more idle fetch than the least patience before a cut
         return max(self.patience(found), self.floor + 1) if _is_siblings(key) else self.patience(found)
 
+    def paths_with(self, name: str) -> int:
+        """On how many distinct paths (digits masked) the fetched URLs carry the query
+        parameter `name`: a session id or tracking tag rides on every kind of page, a script's
+        own key on that script's path only (see scraper.dust)."""
+        masked = _DIGITS.sub("#", name)
+        return len({path for pattern in self.patterns
+                    for path, _, keys in [pattern.partition("?")] if masked in keys.split("&")})
+
     def is_doubtful(self, pattern: str) -> bool:
         """Half way to low-yield and never productive, itself or its siblings (a tag cloud whose
         first pages showed nothing new): queue its URLs after everything else."""

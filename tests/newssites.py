@@ -9,10 +9,16 @@ mobile and AMP twins, share and comment links, multi-page articles (``5001_2.htm
 (`NewsSite.articles`), so the site knows the minimum number of requests a crawl needs and can
 label every request it receives (`NewsSite.label`): that is the measuring stick for request
 economy. ETag/If-None-Match is honoured (304), as static CMS front-ends do.
+
+With `sessions`, a site puts a session id on every link of every page (`?sid=…`, a new one in
+each answer, as to a client without the session cookie) and ignores it when answering: each
+value makes another URL of every page. Requests that carried one are labelled `…+sid`.
 """
 from __future__ import annotations
 
 import hashlib
+import re
+import secrets
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
 STYLES = ("vsb", "trs", "jcms", "wp")
 PER_PAGE = 10
@@ -77,6 +83,7 @@ class NewsSite:
     first_id: int = 5001
     articles: dict[int, Art] = field(default_factory=dict)
     origin: str = ""
+    sessions: bool = False                  # a session id on every link (see the module's doc)
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
@@ -168,6 +175,18 @@ class NewsSite:
     # -- serving -----------------------------------------------------------------------------
     def route(self, raw: str) -> tuple[int, str, str, str]:
         """(status, content type, body, label) for a request path."""
+        if not self.sessions:
+            return self._route(raw)
+        parts = urlsplit(raw)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if k != "sid"]
+        status, ctype, body, label = self._route(parts.path + ("?" + urlencode(kept) if kept else ""))
+        if ctype == "text/html":
+            sid = secrets.token_hex(6)
+            body = _HREF.sub(lambda m: f"href='{_with_sid(m.group(1), sid)}'", body)
+        return status, ctype, body, label + ("+sid" if len(kept) < len(pairs) else "")
+
+    def _route(self, raw: str) -> tuple[int, str, str, str]:
         parts = urlsplit(raw)
         path, q = unquote(parts.path), parse_qs(parts.query)
         if path == "/robots.txt":
@@ -386,14 +405,27 @@ class NewsSite:
         return f"<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel><title>新闻</title>{items}</channel></rss>"
 
 
+_HREF = re.compile(r"href='([^']*)'")
+
+
+def _with_sid(href: str, sid: str) -> str:
+    """A site-relative link with the session id added (others as they are)."""
+    if not href.startswith("/") or href.startswith("//"):
+        return href
+    href, hash_, fragment = href.partition("#")
+    return f"{href}{'&' if '?' in href else '?'}sid={sid}{hash_}{fragment}"
+
+
 def _page(title: str, inner: str) -> str:
     return (f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>{inner}"
             "<div class='foot'>版权所有 某某单位 地址：某市某路1号</div></body></html>")
 
 
-def make_sites(n_articles: int = 60, styles: tuple[str, ...] = STYLES, first_host: int = 11) -> list[NewsSite]:
+def make_sites(n_articles: int = 60, styles: tuple[str, ...] = STYLES, first_host: int = 11,
+               sessions: bool = False) -> list[NewsSite]:
     """One site per style, each on its own loopback address 127.0.1.x."""
-    return [NewsSite(style, f"127.0.1.{first_host + i}", n_articles) for i, style in enumerate(styles)]
+    return [NewsSite(style, f"127.0.1.{first_host + i}", n_articles, sessions=sessions)
+            for i, style in enumerate(styles)]
 
 
 @contextmanager

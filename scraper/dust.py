@@ -1,0 +1,65 @@
+"""Query parameters a site's pages do not depend on, learned while crawling ("DUST": different
+URLs with similar text, Bar-Yossef, Keidar & Schonfeld, WWW 2007).
+
+Some sites put a parameter on every link that changes nothing in the page: a session id
+(`?sid=4f9c…`, a new one in every answer to a client without the session cookie), a cache
+buster (`?t=1700000000`), a tracking tag (`?from=nav`). Each value makes another URL of the
+same page, so the crawl fetches every article again and again (a simulated site whose links
+carry a session id: 2,500 requests for 74 pages; only the trap guard's limit of query variants
+per path stopped it). No list of names covers them all, and a rule by name would strip
+parameters that matter elsewhere.
+
+The crawl learns them instead. When a page fetched at one URL turns out to hold the very
+article stored from another URL of the same path, the parameters they differ in (one or
+two; carried by one only, or by both with other values) did not matter there, except those
+that name an alternate view (`?print=1`): views are known and recorded as aliases of their
+page on their own (see `scraper.yields.view_pattern`). They are taken as idle for the whole site
+when they also appear in the URLs of other kinds of page (other paths): a session id or a
+tracking tag rides on every link, while `show.asp?id=` that served a default page for two
+unknown ids is one script's own key and stays. From then on the site's URLs are queued
+without them, and the URLs queued with them are settled without a request.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
+
+from .discover import VIEW_PARAMS
+
+MAX_DIFFERING = 2      # parameters two URLs of one page may differ in for the lesson to be clear
+
+
+class IdleParams:
+    """One site's idle query parameters (per run; relearned from the first duplicate fetch)."""
+
+    def __init__(self, spread: int = 2) -> None:
+        self.spread = spread         # distinct paths a parameter must be seen on to be learned
+        self.idle: set[str] = set()
+
+    def learn(self, url: str, twin: str, paths_with: Callable[[str], int]) -> list[str]:
+        """`url` was fetched and held the same article as `twin`: the parameters newly learned
+        as idle (`paths_with(name)` says on how many distinct paths the site's URLs carry it)."""
+        a, b = urlsplit(url), urlsplit(twin)
+        if (a.scheme, a.netloc, a.path) != (b.scheme, b.netloc, b.path):
+            return []
+        qa = dict(parse_qsl(a.query, keep_blank_values=True))
+        qb = dict(parse_qsl(b.query, keep_blank_values=True))
+        differing = {name for name in qa.keys() | qb.keys()
+                     if qa.get(name) != qb.get(name) and name.lower() not in VIEW_PARAMS}
+        if not differing or len(differing) > MAX_DIFFERING:
+            return []
+        learned = [name for name in sorted(differing) if name not in self.idle and paths_with(name) >= self.spread]
+        self.idle.update(learned)
+        return learned
+
+    def strip(self, url: str) -> str:
+        """`url` without the idle parameters (as it is when there is none)."""
+        if not self.idle or "?" not in url:
+            return url
+        head, _, rest = url.partition("?")
+        query, hash_, fragment = rest.partition("#")
+        pairs = [p for p in query.split("&") if p]
+        kept = [p for p in pairs if unquote_plus(p.partition("=")[0]) not in self.idle]
+        if len(kept) == len(pairs):
+            return url
+        return head + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
