@@ -41,7 +41,7 @@ from .search_fill import SearchFill
 from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, open_archive, utcnow
 from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
 from .workers import WorkerError, WorkerPool
-from .dust import IdleParams
+from .dust import IDLE, IdleParams, idle_param, idle_pattern
 from .moves import OriginMoves
 from .yields import PatternStats, YieldTracker, pattern_keys, url_pattern, view_pattern
 
@@ -293,6 +293,7 @@ class _SiteCrawl:
         """Start from the pattern yields learned before (by earlier runs, by other workers)."""
         self.yields = YieldTracker(self.settings.low_yield_after, {
             row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
+        self.params.idle.update(name for name in map(idle_param, self.yields.patterns) if name)
 
     # -- the loop ------------------------------------------------------------------------
     async def _next_now(self) -> tuple[FrontierItem | None, bool]:
@@ -876,6 +877,9 @@ class _SiteCrawl:
             return
         log.info("site %s: query parameter(s) %s change nothing in its pages; URLs are queued without them",
                  self.site.name, ", ".join(learned))
+        for name in learned:        # kept with the pattern yields: later runs start knowing it
+            stats = self.yields.stats(idle_pattern(name))
+            stats.alias, stats.dirty = IDLE, True
         for fetched, article in self.fetched_queries:
             plain = canonicalize(self.params.strip(fetched))
             if plain is None or plain == fetched:

@@ -17,7 +17,9 @@ page on their own (see `scraper.yields.view_pattern`). They are taken as idle fo
 when they also appear in the URLs of other kinds of page (other paths): a session id or a
 tracking tag rides on every link, while `show.asp?id=` that served a default page for two
 unknown ids is one script's own key and stays. From then on the site's URLs are queued
-without them, and the URLs queued with them are settled without a request.
+without them, and the URLs queued with them are settled without a request. What was learned
+is kept beside the site's URL pattern yields (a row `{idle-param}NAME`), so that later runs
+start knowing it.
 """
 from __future__ import annotations
 
@@ -27,6 +29,18 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit
 from .discover import VIEW_PARAMS
 
 MAX_DIFFERING = 2      # parameters two URLs of one page may differ in for the lesson to be clear
+IDLE = "idle"          # the `alias` column of a parameter's row in the pattern yields
+_PREFIX = "{idle-param}"
+
+
+def idle_pattern(name: str) -> str:
+    """The key under which an idle parameter is kept with the site's URL pattern yields."""
+    return _PREFIX + name
+
+
+def idle_param(pattern: str) -> str | None:
+    """The parameter a pattern key keeps as idle (see `idle_pattern`), else None."""
+    return pattern[len(_PREFIX):] or None if pattern.startswith(_PREFIX) else None
 
 
 class IdleParams:

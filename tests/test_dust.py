@@ -62,3 +62,23 @@ def test_sites_with_a_session_id_on_every_link_cost_about_the_minimum(tmp_path):
         for art in site.articles.values():
             url = canonicalize(site.origin + site.article_path(art))
             assert url in stored or aliases.get(url) in stored, url
+
+
+def test_a_parameter_learned_is_kept_for_later_runs(tmp_path):
+    """The second crawl of a session-id site starts knowing the parameter: it asks for no URL
+    that carries one, beyond the pages it starts from."""
+    site = make_sites(24, styles=("vsb",), sessions=True)[0]
+    with serve_news([site]) as logs:
+        config = SiteConfig(name="vsb", start_urls=(site.origin + site.home_path(),),
+                            settings=Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0))
+        with open_archive(tmp_path / "a.db") as archive:
+            asyncio.run(crawl_async([config], archive, RunSettings(concurrency=4, extract_workers=0)))
+            kept = [row[0] for row in archive.query("SELECT pattern FROM url_patterns WHERE alias = 'idle'")]
+        assert kept == ["{idle-param}sid"]
+        first = len(logs[site.host])
+        site.add_articles(5)
+        with open_archive(tmp_path / "a.db") as archive:
+            asyncio.run(crawl_async([config], archive, RunSettings(concurrency=4, extract_workers=0)))
+    second = [site.label(p) for p in logs[site.host][first:]]
+    assert not [label for label in second if label.endswith("+sid")], second
+    assert second.count("article") >= 5
