@@ -631,7 +631,7 @@ class _SiteCrawl:
                 self._store_sitemap(item, result, sitemap, raw)
             else:
                 processed = await self._processed(result, profile)
-                first = first_part(result.final_url, processed.parts) if processed.parts else None
+                first = first_part(self._rewrite(result.final_url), processed.parts) if processed.parts else None
                 if first is not None:       # a later page of an article: fetched with the first
                     self._later_part(item, result, processed, first)
                     return
@@ -673,7 +673,7 @@ class _SiteCrawl:
         if page is None:
             return None
         return await self._work("process", page.content, page.final_url or page.url, page.encoding,
-                                self.site.extract or None, self.scope, profile)
+                                self.site.extract or None, self.scope, profile, frozenset(self.params.idle))
 
     async def _learn(self, page_url: str, processed: Processed, used: SiteProfile | None, single: bool) -> None:
         """Count a page towards the site's profile (a page that reads as no article too: it may
@@ -755,7 +755,8 @@ class _SiteCrawl:
 
     def _then(self, profile: SiteProfile | None) -> partial:
         """How a fetched page is processed (see `_processed`), as a picklable call."""
-        return partial(process_page, overrides=self.site.extract or None, scope=self.scope, profile=profile)
+        return partial(process_page, overrides=self.site.extract or None, scope=self.scope, profile=profile,
+                       idle=frozenset(self.params.idle))
 
     async def _processed(self, result: FetchResult, profile: SiteProfile | None) -> Processed:
         """The page as the worker that fetched it processed it, else processed now (the
@@ -764,7 +765,7 @@ class _SiteCrawl:
         if result.processed is not None:
             return result.processed
         return await self._work("process", result.content, result.final_url, result.charset,
-                                self.site.extract or None, self.scope, profile)
+                                self.site.extract or None, self.scope, profile, frozenset(self.params.idle))
 
     async def _work(self, op: str, *args):
         """Run a pipeline step in a worker process (in the loop when there is no pool). Returns,

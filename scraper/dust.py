@@ -23,7 +23,7 @@ start knowing it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from .discover import VIEW_PARAMS
@@ -68,12 +68,17 @@ class IdleParams:
 
     def strip(self, url: str) -> str:
         """`url` without the idle parameters (as it is when there is none)."""
-        if not self.idle or "?" not in url:
-            return url
-        head, _, rest = url.partition("?")
-        query, hash_, fragment = rest.partition("#")
-        pairs = [p for p in query.split("&") if p]
-        kept = [p for p in pairs if unquote_plus(p.partition("=")[0]) not in self.idle]
-        if len(kept) == len(pairs):
-            return url
-        return head + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
+        return strip_params(url, self.idle)
+
+
+def strip_params(url: str, names: Set[str]) -> str:
+    """`url` without the query parameters `names` (as it is when it has none of them)."""
+    if not names or "?" not in url:
+        return url
+    head, _, rest = url.partition("?")
+    query, hash_, fragment = rest.partition("#")
+    pairs = [p for p in query.split("&") if p]
+    kept = [p for p in pairs if unquote_plus(p.partition("=")[0]) not in names]
+    if len(kept) == len(pairs):
+        return url
+    return head + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
