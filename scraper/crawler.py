@@ -89,7 +89,7 @@ MAX_PARTS = 100                           # pages of one multi-page article fetc
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
 _HOLD_POLL = 0.05                       # seconds between two looks at the frontier while hubs are held
 _SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learned pattern yields
-_FETCHED_QUERIES = 512  # pages with a query remembered, to be known without a parameter learned idle later
+_FETCHED_QUERIES = 512  # articles fetched at a URL with a query, remembered (see _learn_params)
 _MAX_SPARES = 16        # coroutines fetching while the others wait out a search fill (see _store_turn)
 _EXCHANGE_HERE_MAX = 2  # requests under way (this one included) up to which the crawler makes them itself
 _HOLD_EXCHANGE = 5.0    # seconds of an exchange after which an urgent page stops holding hub URLs (pages answer in < 1 s)
@@ -259,8 +259,8 @@ class _SiteCrawl:
         self.moves = OriginMoves()          # origins that only redirect elsewhere (see scraper.moves)
         self.params = IdleParams()          # query parameters the site's pages do not depend on (scraper.dust)
         self.sitemap_twins: dict[bytes, str] = {}   # digest of a sitemap (or feed) with a query → its URL
-        # the latest pages fetched at a URL with a query: (URL, the article's URL or None); see _learn_params
-        self.fetched_queries: deque[tuple[str, str | None]] = deque(maxlen=_FETCHED_QUERIES)
+        # the latest articles fetched at a URL with a query: (that URL, the article's); see _learn_params
+        self.fetched_queries: deque[tuple[str, str]] = deque(maxlen=_FETCHED_QUERIES)
 
     # -- seeding -------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -870,9 +870,9 @@ class _SiteCrawl:
     def _learn_params(self, url: str, twin: str) -> None:
         """The page fetched at `url` held what was stored from `twin`: learn the parameters
         they differ in as idle when the site's URLs carry them on other paths too (see
-        scraper.dust). The pages fetched before with such a parameter are then known under
-        their URL without it too (an article's as its alias), so none is fetched again under
-        that URL. Call inside a transaction."""
+        scraper.dust). The articles fetched before at a URL with such a parameter are then
+        known under their URL without it too, as its alias, so that none is fetched again
+        there (a list fetched so is read again: its links may be new). Call inside a transaction."""
         learned = self.params.learn(url, twin, self.yields.paths_with)
         if not learned:
             return
@@ -885,10 +885,10 @@ class _SiteCrawl:
             plain = canonicalize(self.params.strip(fetched))
             if plain is None or plain == fetched:
                 continue
-            own = FrontierItem(plain, plain, self.site.name, "article" if article else "other")
+            own = FrontierItem(plain, plain, self.site.name, "article")
             self.frontier.add([own], self.run_id)
             self.frontier.finish(own, "done", run_id=self.run_id)
-            if article and plain != article:
+            if plain != article:
                 self.archive.add_alias(plain, self.archive.resolve_alias(article))
 
     def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
@@ -1051,8 +1051,8 @@ class _SiteCrawl:
                 self._merge_parts(article, parts)
                 key = self._article_key(item, result, processed)
                 links += self._alternate_views(views, item.url, key)
-            if "?" in item.url:
-                self.fetched_queries.append((item.url, key if is_article else None))
+                if "?" in item.url:
+                    self.fetched_queries.append((item.url, key))
             new = self._enqueue(links, item)
             self._record_yield(item, is_article, new)
             if pager and not is_article and self._shows_news(links):
