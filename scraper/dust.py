@@ -44,7 +44,7 @@ def idle_param(pattern: str) -> str | None:
 
 
 class IdleParams:
-    """One site's idle query parameters (per run; relearned from the first duplicate fetch)."""
+    """One site's idle query parameters: learned from duplicates, kept for later runs (see the module doc)."""
 
     def __init__(self, spread: int = 2) -> None:
         self.spread = spread         # distinct paths a parameter must be seen on to be learned
