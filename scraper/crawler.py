@@ -293,7 +293,7 @@ class _SiteCrawl:
         """Start from the pattern yields learned before (by earlier runs, by other workers)."""
         self.yields = YieldTracker(self.settings.low_yield_after, {
             row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
-        self.params.idle.update(name for name in map(idle_param, self.yields.patterns) if name)
+        self.params.idle |= {name for name in map(idle_param, self.yields.patterns) if name}
 
     # -- the loop ------------------------------------------------------------------------
     async def _next_now(self) -> tuple[FrontierItem | None, bool]:
@@ -521,9 +521,10 @@ class _SiteCrawl:
         """Wait until a fetched page can be stored: at once, or when the search fill holding the
         write lock is done. Meanwhile a spare coroutine takes this one's place in fetching (up to
         `_MAX_SPARES` in the run, all sites together, so that at most as many more fetched pages
-        wait in memory), and leaves once no fill runs. Without spares every coroutine soon held a page waiting for the fill, and no
-        request went out until it was done: at one request per host and 4 ms answers, 13% of a
-        crawl's time went so, in stalls of 40-120 ms every `_INDEX_EVERY` articles."""
+        wait in memory), and leaves once no fill runs. Without spares every coroutine soon held
+        a page waiting for the fill, and no request went out until it was done: at one request
+        per host and 4 ms answers, 13% of a crawl's time went so, in stalls of 40-120 ms every
+        `_INDEX_EVERY` articles."""
         fill = self.search_fill
         if fill.busy and fill.spares < _MAX_SPARES and not self.budget.stop_reason:
             fill.spares += 1
@@ -672,8 +673,7 @@ class _SiteCrawl:
         page = self.archive.raw_page(url)
         if page is None:
             return None
-        return await self._work("process", page.content, page.final_url or page.url, page.encoding,
-                                self.site.extract or None, self.scope, profile, frozenset(self.params.idle))
+        return await self._process(page.content, page.final_url or page.url, page.encoding, profile)
 
     async def _learn(self, page_url: str, processed: Processed, used: SiteProfile | None, single: bool) -> None:
         """Count a page towards the site's profile (a page that reads as no article too: it may
@@ -756,7 +756,7 @@ class _SiteCrawl:
     def _then(self, profile: SiteProfile | None) -> partial:
         """How a fetched page is processed (see `_processed`), as a picklable call."""
         return partial(process_page, overrides=self.site.extract or None, scope=self.scope, profile=profile,
-                       idle=frozenset(self.params.idle))
+                       idle=self.params.idle)
 
     async def _processed(self, result: FetchResult, profile: SiteProfile | None) -> Processed:
         """The page as the worker that fetched it processed it, else processed now (the
@@ -764,8 +764,13 @@ class _SiteCrawl:
         the error reported as usual)."""
         if result.processed is not None:
             return result.processed
-        return await self._work("process", result.content, result.final_url, result.charset,
-                                self.site.extract or None, self.scope, profile, frozenset(self.params.idle))
+        return await self._process(result.content, result.final_url, result.charset, profile)
+
+    async def _process(self, content: bytes | None, url: str, charset: str | None,
+                       profile: SiteProfile | None) -> Processed:
+        """`process_page` on a body read here or stored, as `_then` has a worker run it."""
+        return await self._work("process", content, url, charset, self.site.extract or None, self.scope, profile,
+                                self.params.idle)
 
     async def _work(self, op: str, *args):
         """Run a pipeline step in a worker process (in the loop when there is no pool). Returns,
@@ -881,15 +886,15 @@ class _SiteCrawl:
         for name in learned:        # kept with the pattern yields: later runs start knowing it
             stats = self.yields.stats(idle_pattern(name))
             stats.alias, stats.dirty = IDLE, True
-        for fetched, article in self.fetched_queries:
-            plain = canonicalize(self.params.strip(fetched))
-            if plain is None or plain == fetched:
-                continue
-            own = FrontierItem(plain, plain, self.site.name, "article")
-            self.frontier.add([own], self.run_id)
+        plain = {fetched: p for fetched, _ in self.fetched_queries
+                 if (p := canonicalize(self.params.strip(fetched))) is not None and p != fetched}
+        owns = [FrontierItem(p, p, self.site.name, "article") for p in plain.values()]
+        self.frontier.add(owns, self.run_id)
+        for own in owns:
             self.frontier.finish(own, "done", run_id=self.run_id)
-            if plain != article:
-                self.archive.add_alias(plain, self.archive.resolve_alias(article))
+        for fetched, article in self.fetched_queries:
+            if fetched in plain and plain[fetched] != article:
+                self.archive.add_alias(plain[fetched], self.archive.resolve_alias(article))
 
     def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
         if sitemap.error:
@@ -961,8 +966,8 @@ class _SiteCrawl:
         found = []
         for url in urls:
             canon = canonicalize(url)
-            if canon is not None:
-                canon = canonicalize(self._rewrite(canon))   # as it is queued (and so verified)
+            if canon is not None and (moved := self._rewrite(canon)) != canon:
+                canon = canonicalize(moved)     # as it is queued (and so verified)
             if canon is None or canon == article or not self.scope.allows(canon):
                 continue
             stats = self.yields.stats(view_pattern(canon, page))
@@ -1065,13 +1070,14 @@ class _SiteCrawl:
                     self.frontier.finish(own, "done", run_id=self.run_id)
                 outcome = self.archive.save_article(article, key, self.site.name, self.run_id)
                 self._verified(item, outcome == "alias")
+                # where the text really lives (save_article may have kept a plainer twin)
+                primary = self.archive.resolve_alias(key)
                 if outcome == "alias" and "?" in key:
-                    self._learn_params(key, self.archive.resolve_alias(key))
-                # alias the fetched URL to where the text really lives (save_article may have
-                # kept a plainer twin), so aliases never point at a URL without an article
-                self.archive.add_alias(item.url, self.archive.resolve_alias(key))
+                    self._learn_params(key, primary)
+                # alias the fetched URL and the parts there, so aliases never point at a URL without an article
+                self.archive.add_alias(item.url, primary)
                 for canon, _, _ in parts:
-                    self.archive.add_alias(canon, self.archive.resolve_alias(key))
+                    self.archive.add_alias(canon, primary)
                 self.counts["aliases" if outcome == "alias" else f"articles_{outcome}"] += 1
                 kind = "article" if item.kind != "start" else None
             else:

@@ -48,7 +48,7 @@ class IdleParams:
 
     def __init__(self, spread: int = 2) -> None:
         self.spread = spread         # distinct paths a parameter must be seen on to be learned
-        self.idle: set[str] = set()
+        self.idle: frozenset[str] = frozenset()    # handed as is to every page's processing
 
     def learn(self, url: str, twin: str, paths_with: Callable[[str], int]) -> list[str]:
         """`url` was fetched and held the same article as `twin`: the parameters newly learned
@@ -63,7 +63,7 @@ class IdleParams:
         if not differing or len(differing) > MAX_DIFFERING:
             return []
         learned = [name for name in sorted(differing) if name not in self.idle and paths_with(name) >= self.spread]
-        self.idle.update(learned)
+        self.idle |= frozenset(learned)
         return learned
 
     def strip(self, url: str) -> str:

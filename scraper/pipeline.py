@@ -42,8 +42,11 @@ def process_page(content: bytes, url: str, http_charset: str | None = None,
     host_allowed = scope.allows_host if scope is not None else None
     links = discover_links(parsed.text, url, tree=parsed.tree, host_allowed=host_allowed,
                            encoding=parsed.encoding) if parsed.text else []
-    if idle:
-        links = list({(plain := strip_params(link.url, idle)): replace(link, url=plain) for link in links}.values())
+    if idle:                        # a URL that two links now share keeps its first, as discovery does
+        plain: dict[str, Link] = {}
+        for link in links:
+            plain.setdefault(strip_params(link.url, idle), link)
+        links = [replace(link, url=url) for url, link in plain.items()]
     article, traits = extract_traced(parsed, url, overrides=overrides, profile=profile)
     canonical = {}
     if scope is not None:
