@@ -41,8 +41,13 @@ def url_pattern(url: str) -> str:
     The query contributes its sorted, distinct parameter names (digits masked too), not their
     values: `?y=2023&m=11` and `?m=10&y=2022` are one calendar, `?f1=a&f2=b&f3=a` one filter."""
     parts = urlsplit(url)
-    keys = sorted({_DIGITS.sub("#", p.partition("=")[0]) for p in parts.query.split("&") if p})
-    return parts.netloc + _DIGITS.sub("#", parts.path) + ("?" + "&".join(keys) if keys else "")
+    return _pattern(parts.netloc, parts.path, parts.query)
+
+
+def _pattern(netloc: str, path: str, query: str) -> str:
+    """`url_pattern` of these parts: digits masked in the path, the query's sorted names."""
+    keys = sorted({_DIGITS.sub("#", p.partition("=")[0]) for p in query.split("&") if p})
+    return netloc + _DIGITS.sub("#", path) + ("?" + "&".join(keys) if keys else "")
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -65,9 +70,7 @@ def view_pattern(view: str, page: str | None) -> str:
     parts = urlsplit(view)
     if len(core) < 2 or core not in parts.path:
         return url_pattern(view)
-    keys = sorted({_DIGITS.sub("#", p.partition("=")[0]) for p in parts.query.split("&") if p})
-    rest = _DIGITS.sub("#", parts.path.replace(core, "{page}", 1))
-    return parts.netloc + rest + ("?" + "&".join(keys) if keys else "")
+    return _pattern(parts.netloc, parts.path.replace(core, "{page}", 1), parts.query)
 
 
 def _families(pattern: str) -> tuple[str, ...]:
