@@ -87,6 +87,8 @@ TRUSTED_KINDS = ("sitemap", "start", "file")   # fetched whatever their pattern'
 _EXPECTS = {"sitemap": "sitemap", "file": "attachment"}   # frontier kind → what its fetch expects (else page)
 MAX_PARTS = 100                           # pages of one multi-page article fetched beyond the first
 ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of the article they sit on
+_PROBED_KINDS = ("article", "other", "sitemap")   # a twin of these shows a parameter changes nothing
+_HELD_KINDS = _PROBED_KINDS + ("list",)            # … and these wait for it (see `_verdict`)
 _HOLD_POLL = 0.05                       # seconds between two looks at the frontier while hubs are held
 _SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learned pattern yields
 _FETCHED_QUERIES = 512  # articles fetched at a URL with a query, remembered (see _learn_params)
@@ -362,9 +364,16 @@ class _SiteCrawl:
         """What `_next` does with a queued URL, decided without writing: "fetch" it; leave it
         pending ("wait": a verifying fetch of its view pattern is under way); stop handing out
         ("held", see `_held`); or settle it without a request, a write: "move" (to the URL
-        returned beside), "part" (fetched with its article), "alias" or "low-yield"."""
+        returned beside), "part" (fetched with its article), "alias" or "low-yield".
+        A URL that differs from one fetched only in a parameter that may change nothing
+        ("wait"s while that one or another such probe is under way; see scraper.dust)."""
         if item.kind != "start" and (moved := self._rewrite(item.url)) != item.url:
             return "move", moved
+        if item.kind in _HELD_KINDS and (variant := self.params.variant(item.url)) is not None:
+            name, twin = variant     # the same page if `name` changes nothing (scraper.dust)
+            if twin in self.inflight or (name in self.params.candidates
+                                         and self.pending_patterns[idle_pattern(name)]):
+                return "wait", ""    # its twin's answer, or the probe's, tells
         if item.kind in TRUSTED_KINDS:
             return "fetch", ""
         if item.kind == "part":
@@ -432,8 +441,16 @@ class _SiteCrawl:
         twin = self._rewrite(item.fetch_url)    # the form servers answer (`index.html` kept)
         if canonicalize(twin) != canonicalize(moved):
             twin = moved
+        view = self.yields.patterns.get(view_pattern(item.url, item.discovered_from))
         with self.archive.transaction():
-            self._enqueue([_Found(twin, item.kind, item.lastmod, step=0, trusted=True)], found_on)
+            if view is not None and view.alias is not None and item.discovered_from:
+                # an alternate view of the page it was found on stays one: judged by the
+                # pattern of its new URL (an alias without a request once that one verified)
+                found = self._alternate_views([twin], item.discovered_from,
+                                              self.archive.resolve_alias(item.discovered_from))
+            else:
+                found = [_Found(twin, item.kind, item.lastmod, step=0, trusted=True)]
+            self._enqueue(found, found_on)
             self.frontier.finish(item, "skipped", reason=Reason.MOVED, run_id=self.run_id)
 
     async def run(self, seed: bool = True, work: bool = True) -> None:
@@ -567,8 +584,12 @@ class _SiteCrawl:
         keys = pattern_keys(url_pattern(item.url))
         if (view_key := view_pattern(item.url, item.discovered_from)) not in keys:
             keys += (view_key,)         # a verifying fetch of a view pattern under way
+        if (item.kind in _PROBED_KINDS and (variant := self.params.variant(item.url)) is not None
+                and variant[0] in self.params.candidates):
+            keys += (idle_pattern(variant[0]),)     # a probe of a candidate parameter under way
         self.pending_patterns.update(keys)
         self.inflight[item.url] = (item.priority, item.fetch_url)
+        self.params.fetching(item.url)
         try:
             await self._handle(item)
         except ArchiveError:
@@ -846,6 +867,7 @@ class _SiteCrawl:
                 f = replace(f, url=url if url != f.url else moved, canon=None)
             if canon is not None and canon not in candidates and (f.canon or self.scope.allows(canon)):
                 candidates[canon] = f
+        self.params.note_links(candidates)
         known = self.frontier.known(candidates)
         items, new = [], []
         for canon, f in candidates.items():
@@ -1068,12 +1090,17 @@ class _SiteCrawl:
                     own = FrontierItem(key, key, self.site.name, "article")
                     self.frontier.add([own], self.run_id)
                     self.frontier.finish(own, "done", run_id=self.run_id)
+                variant = self.params.variant(item.url)     # a probe's twin (scraper.dust)
                 outcome = self.archive.save_article(article, key, self.site.name, self.run_id)
                 self._verified(item, outcome == "alias")
                 # where the text really lives (save_article may have kept a plainer twin)
                 primary = self.archive.resolve_alias(key)
-                if outcome == "alias" and "?" in key:
-                    self._learn_params(key, primary)
+                if outcome == "alias":
+                    twin = primary if primary != key else variant[1] if variant else None
+                    if twin is not None and ("?" in key or "?" in twin):
+                        self._learn_params(key, twin)
+                elif outcome == "new" and variant is not None and variant[0] in self.params.candidates:
+                    self.params.refute(variant[0])      # another article: the parameter matters
                 # alias the fetched URL and the parts there, so aliases never point at a URL without an article
                 self.archive.add_alias(item.url, primary)
                 for canon, _, _ in parts:

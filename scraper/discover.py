@@ -180,8 +180,8 @@ _BASE_TAG = re.compile(r"<base", re.I)                   # before a search of th
 _URL_NOISE = re.compile(r"[\t\r\n]")                  # browsers drop these inside hrefs
 
 # Query parameters that carry the page number; otherwise the last number of the path does.
-_PAGE_PARAM = re.compile(
-    r"[?&](?:page|pn|pageno|pagenum|pageindex|curpage|currentpage|p|pg)=(\d{1,9})(?!\d)", re.I)
+PAGE_PARAMS = ("page", "pn", "pageno", "pagenum", "pageindex", "curpage", "currentpage", "p", "pg")
+_PAGE_PARAM = re.compile(rf"[?&](?:{'|'.join(PAGE_PARAMS)})=(\d{{1,9}})(?!\d)", re.I)
 _DIGITS = re.compile(r"\d+")
 
 _LINK_NODES = "a[href], area[href], link[href], frame[src], iframe[src], meta[http-equiv]"
