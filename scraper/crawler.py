@@ -39,7 +39,7 @@ from .siteprofiles import ProfileLearner
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
 from .search_fill import SearchFill
 from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, open_archive, utcnow
-from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain
+from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain, strip_params
 from .workers import WorkerError, WorkerPool
 from .dust import IDLE, IdleParams, idle_param, idle_pattern
 from .moves import OriginMoves
@@ -352,7 +352,7 @@ class _SiteCrawl:
                 settled = True
                 if verdict == "move":
                     self._move(item, moved)
-                elif verdict == "part":             # fetched with its article's first page
+                elif verdict in ("part", "known"):  # fetched with its article's first page, or as its twin
                     with self.archive.transaction():
                         self.frontier.finish(item, "done", run_id=self.run_id)
                 else:
@@ -364,7 +364,8 @@ class _SiteCrawl:
         """What `_next` does with a queued URL, decided without writing: "fetch" it; leave it
         pending ("wait": a verifying fetch of its view pattern is under way); stop handing out
         ("held", see `_held`); or settle it without a request, a write: "move" (to the URL
-        returned beside), "part" (fetched with its article), "alias" or "low-yield".
+        returned beside), "part" (fetched with its article), "known" (its article was stored
+        from a twin), "alias" or "low-yield".
         A URL that differs from one fetched only in a parameter that may change nothing
         ("wait"s while that one or another such probe is under way; see scraper.dust)."""
         if item.kind != "start" and (moved := self._rewrite(item.url)) != item.url:
@@ -374,6 +375,8 @@ class _SiteCrawl:
             if twin in self.inflight or (name in self.params.candidates
                                          and self.pending_patterns[idle_pattern(name)]):
                 return "wait", ""    # its twin's answer, or the probe's, tells
+            if name in self.params.idle and self.archive.has_article(self.archive.resolve_alias(item.url)):
+                return "known", ""   # claimed before its twin was stored as its article
         if item.kind in TRUSTED_KINDS:
             return "fetch", ""
         if item.kind == "part":
@@ -729,13 +732,14 @@ class _SiteCrawl:
         A part fetched before is asked for with its validators; one that answers 304 is read
         from its stored bytes (its result then says `not_modified`)."""
         fetched: list[tuple[str, FetchResult, Processed]] = []
-        todo, seen, done = list(first.parts), set(first.parts), {item.url}
+        unread = self.params.idle | self.params.candidates    # a part's pager names the first with a new session id
+        todo, seen, done = list(first.parts), {strip_params(p, unread) for p in first.parts}, {strip_params(item.url, unread)}
         while todo and len(fetched) < MAX_PARTS:
             url = todo.pop(0)
             canon = canonicalize(url)
-            if canon is None or canon in done or not self.scope.allows(canon):
+            if canon is None or (plain := strip_params(canon, unread)) in done or not self.scope.allows(canon):
                 continue
-            done.add(canon)
+            done.add(plain)
             etag, last_modified = self.archive.validators(canon) or (None, None)
             result = await self.fetcher.fetch(url, expect="page", etag=etag, last_modified=last_modified,
                                               then=self._then(profile))
@@ -752,8 +756,8 @@ class _SiteCrawl:
                 break
             fetched.append((canon, result, part))
             for more in part.parts:
-                if more not in seen:
-                    seen.add(more)
+                if (plain := strip_params(more, unread)) not in seen:
+                    seen.add(plain)
                     todo.append(more)
         await self.search_fill.writable()      # the caller stores them
         return fetched
@@ -777,7 +781,7 @@ class _SiteCrawl:
     def _then(self, profile: SiteProfile | None) -> partial:
         """How a fetched page is processed (see `_processed`), as a picklable call."""
         return partial(process_page, overrides=self.site.extract or None, scope=self.scope, profile=profile,
-                       idle=self.params.idle)
+                       idle=self.params.idle, maybe_idle=self.params.candidates)
 
     async def _processed(self, result: FetchResult, profile: SiteProfile | None) -> Processed:
         """The page as the worker that fetched it processed it, else processed now (the
@@ -791,7 +795,7 @@ class _SiteCrawl:
                        profile: SiteProfile | None) -> Processed:
         """`process_page` on a body read here or stored, as `_then` has a worker run it."""
         return await self._work("process", content, url, charset, self.site.extract or None, self.scope, profile,
-                                self.params.idle)
+                                self.params.idle, self.params.candidates)
 
     async def _work(self, op: str, *args):
         """Run a pipeline step in a worker process (in the loop when there is no pool). Returns,
@@ -898,8 +902,10 @@ class _SiteCrawl:
         """The page fetched at `url` held what was stored from `twin`: learn the parameters
         they differ in as idle when the site's URLs carry them on other paths too (see
         scraper.dust). The articles fetched before at a URL with such a parameter are then
-        known under their URL without it too, as its alias, so that none is fetched again
-        there (a list fetched so is read again: its links may be new). Call inside a transaction."""
+        known under their URL without it (stored under it, or as its alias when it has an
+        article already), so that none is fetched again there and none keeps a session id in
+        its address (a list fetched so is read again: its links may be new). Call inside a
+        transaction."""
         learned = self.params.learn(url, twin, self.yields.paths_with)
         if not learned:
             return
@@ -915,8 +921,14 @@ class _SiteCrawl:
         for own in owns:
             self.frontier.finish(own, "done", run_id=self.run_id)
         for fetched, article in self.fetched_queries:
-            if fetched in plain and plain[fetched] != article:
-                self.archive.add_alias(plain[fetched], self.archive.resolve_alias(article))
+            if fetched not in plain or plain[fetched] == article:
+                continue
+            primary = self.archive.resolve_alias(article)
+            own = canonicalize(self.params.strip(primary))
+            if own != primary and own == plain[fetched] and not self.archive.has_article(own):
+                self.archive.take_over(own, primary)
+            else:
+                self.archive.add_alias(plain[fetched], primary)
 
     def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
         if sitemap.error:

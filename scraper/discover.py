@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
@@ -18,7 +18,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from .htmltree import parse_html
-from .urls import host_of
+from .urls import host_of, strip_params
 from .linkwords import ATTACHMENT_EXTENSIONS, NEXT_LABELS, PREV_LABELS, label_pattern
 
 MAX_FILL = 1000        # pages generated per pagination range (末页 far away, script totals)
@@ -862,22 +862,25 @@ def _part_key(url: str) -> tuple[str, int]:
     return url, 0
 
 
-def article_parts(url: str, links: list[Link]) -> list[str]:
+def article_parts(url: str, links: list[Link], unread: Set[str] = frozenset()) -> list[str]:
     """The other pages of the multi-page article at `url`, in reading order: the targets of
-    its in-article pager (共N页 1 2 3 下一页) that are the same URL with another part number.
-    Call it for article pages only: a list page's pagination is not an article's parts."""
+    its in-article pager (共N页 1 2 3 下一页) that are the same URL with another part number,
+    once the query parameters `unread` are taken out of it (a session id new in each answer:
+    see scraper.dust). Call it for article pages only: a list page's pagination is not an
+    article's parts."""
     base = _part_key(url)[0]
     firsts = {url, base}
     found: dict[str, int] = {}
     for link in links:
         core = "".join(link.text.split()).lower().strip(_BRACKETS)
-        if link.url == url or not core or len(core) > 12 or not (
+        target = strip_params(link.url, unread) if unread else link.url
+        if target == url or not core or len(core) > 12 or not (
                 core in _PAGE_WORDS or core in _FIRST_PAGE_WORDS or _NUMBERED_PAGE.match(core)):
             continue
-        if link.url == base:
+        if target == base:
             found[link.url] = 0
             continue
-        other, number = _part_key(link.url)
+        other, number = _part_key(target)
         if other in firsts and number:
             found[link.url] = number
     return sorted(found, key=found.__getitem__)

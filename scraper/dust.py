@@ -33,10 +33,11 @@ Page numbers (`page=2`) and views (`print=1`) are never candidates.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Set
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from .discover import PAGE_PARAMS, VIEW_PARAMS
+from .urls import strip_params
 
 MAX_DIFFERING = 2      # parameters two URLs of one page may differ in for the lesson to be clear
 RIDE_PATHS = 3         # different paths one value must ride on in a page's links to make a candidate
@@ -63,10 +64,9 @@ class IdleParams:
     def __init__(self, spread: int = 2) -> None:
         self.spread = spread         # distinct paths a parameter must be seen on to be learned
         self.idle: frozenset[str] = frozenset()    # handed as is to every page's processing
-        self.candidates: set[str] = set()          # riding on many paths, neither learned nor refuted
+        self.candidates: frozenset[str] = frozenset()   # riding on many paths, neither learned nor refuted
         self.refuted: set[str] = set()             # a URL differing in it held another article
-        # (name, a fetched URL without that parameter) → the fetched URL, for names in
-        # `candidates` or `idle` when it was fetched
+        # ("", a fetched URL) and (name, that URL without the parameter) → the fetched URL
         self._fetched: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     def note_links(self, urls: Iterable[str]) -> None:
@@ -86,33 +86,38 @@ class IdleParams:
                 paths = riding.setdefault((name, value), set())
                 paths.add(head)
                 if len(paths) >= RIDE_PATHS and len(self.candidates) < _MAX_CANDIDATES:
-                    self.candidates.add(name)
+                    self.candidates |= {name}
 
     def fetching(self, url: str) -> None:
-        """`url` is being fetched: remember it by its form without each candidate or idle
-        parameter, unless a twin was fetched before (`variant` must find that one still)."""
-        for name in self.candidates | self.idle:
-            key = (name, strip_params(url, {name}))
-            if key not in self._fetched:
-                self._fetched[key] = url
-                if len(self._fetched) > _REMEMBERED:
-                    self._fetched.popitem(last=False)
+        """`url` is being fetched: remember it as it is and by its form without each parameter
+        it carries (a candidate may show up only later), unless a twin was fetched before
+        (`variant` must find that one still)."""
+        self._remember(("", url), url)
+        if "?" in url:
+            for name in _names(url):
+                self._remember((name, strip_params(url, {name})), url)
+
+    def _remember(self, key: tuple[str, str], url: str) -> None:
+        if key not in self._fetched:
+            self._fetched[key] = url
+            if len(self._fetched) > _REMEMBERED:
+                self._fetched.popitem(last=False)
 
     def variant(self, url: str) -> tuple[str, str] | None:
         """(parameter, URL) of a page fetched before whose URL differs from `url` only in that
         candidate or idle parameter (one carries it and the other not, or with another value)."""
-        if not self._fetched:
-            return None
         for name in self.candidates | self.idle:
-            seen = self._fetched.get((name, strip_params(url, {name})))
-            if seen is not None and seen != url:
-                return name, seen
+            plain = strip_params(url, {name})
+            for key in ((name, plain), ("", plain)) if plain != url else ((name, url),):
+                seen = self._fetched.get(key)
+                if seen is not None and seen != url:
+                    return name, seen
         return None
 
     def refute(self, name: str) -> None:
         """A URL differing from a page fetched before only in `name` held another article:
         `name` matters to the site's pages, and is no candidate any more."""
-        self.candidates.discard(name)
+        self.candidates -= {name}
         self.refuted.add(name)
 
     def learn(self, url: str, twin: str, paths_with: Callable[[str], int]) -> list[str]:
@@ -130,7 +135,7 @@ class IdleParams:
         learned = [name for name in sorted(differing) if name not in self.idle
                    and (name in self.candidates or paths_with(name) >= self.spread)]
         self.idle |= frozenset(learned)
-        self.candidates.difference_update(learned)
+        self.candidates -= frozenset(learned)
         return learned
 
     def strip(self, url: str) -> str:
@@ -138,14 +143,7 @@ class IdleParams:
         return strip_params(url, self.idle)
 
 
-def strip_params(url: str, names: Set[str]) -> str:
-    """`url` without the query parameters `names` (as it is when it has none of them)."""
-    if not names or "?" not in url:
-        return url
-    head, _, rest = url.partition("?")
-    query, hash_, fragment = rest.partition("#")
-    pairs = [p for p in query.split("&") if p]
-    kept = [p for p in pairs if unquote_plus(p.partition("=")[0]) not in names]
-    if len(kept) == len(pairs):
-        return url
-    return head + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
+def _names(url: str) -> set[str]:
+    """The names of the query parameters of `url` that could change nothing."""
+    names = {unquote_plus(pair.partition("=")[0]) for pair in url.partition("?")[2].partition("#")[0].split("&")}
+    return {name for name in names if name and name.lower() not in _NEVER_IDLE}

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field, replace
 
 from .article import Article
 from .discover import Link, article_parts, discover_links
-from .dust import strip_params
 from .extract import PageTraits, SiteProfile, extract_traced, parse_page
 from .sitemaps import Sitemap, parse_sitemap
 from .store import compress
-from .urls import Scope, canonicalize
+from .urls import Scope, canonicalize, strip_params
 
 
 @dataclass
@@ -31,12 +30,15 @@ class Processed:
 
 def process_page(content: bytes, url: str, http_charset: str | None = None,
                  overrides: dict[str, str] | None = None, scope: Scope | None = None,
-                 profile: SiteProfile | None = None, idle: frozenset[str] = frozenset()) -> Processed:
+                 profile: SiteProfile | None = None, idle: frozenset[str] = frozenset(),
+                 maybe_idle: frozenset[str] = frozenset()) -> Processed:
     """With `scope`, links outside it are dropped and the others canonicalized here: a real
     page links 100-300 URLs, mostly elsewhere, and checking them cost the crawler's loop more
     than anything else it did per page. `idle` are query parameters the site's pages do not
     depend on (see scraper.dust): links are read without them, so that a multi-page article's
-    pager (`5001_2.htm?sid=…` on a page fetched at `5001.htm?sid=…`) still names its parts."""
+    pager (`5001_2.htm?sid=…` on a page fetched at `5001.htm?sid=…`) still names its parts.
+    `maybe_idle` are parameters that may be (candidates): the pager is read without them too,
+    but the links keep them until the crawl knows."""
     parsed = parse_page(content, http_charset=http_charset)
     # one parse for both; discovery first, since extraction drops hidden elements from the tree
     host_allowed = scope.allows_host if scope is not None else None
@@ -55,7 +57,8 @@ def process_page(content: bytes, url: str, http_charset: str | None = None,
             if canon is not None and scope.allows(canon):
                 canonical[link.url] = canon
         links = [link for link in links if link.url in canonical]
-    parts = article_parts(strip_params(url, idle), links) if article.reason is None else []
+    unread = idle | maybe_idle
+    parts = article_parts(strip_params(url, unread), links, unread) if article.reason is None else []
     return Processed(article=article, links=links, encoding=parsed.encoding, raw=compress(content),
                      canonical=canonical, parts=parts, traits=traits if parsed.tree is not None else None)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 import idna
 
@@ -380,3 +380,16 @@ def _has_repetition(segments: list[str]) -> bool:
             if all(segments[start + k * size : start + (k + 1) * size] == block for k in range(needed)):
                 return True
     return False
+
+
+def strip_params(url: str, names: Set[str]) -> str:
+    """`url` without the query parameters `names` (as it is when it has none of them)."""
+    if not names or "?" not in url:
+        return url
+    head, _, rest = url.partition("?")
+    query, hash_, fragment = rest.partition("#")
+    pairs = [p for p in query.split("&") if p]
+    kept = [p for p in pairs if unquote_plus(p.partition("=")[0]) not in names]
+    if len(kept) == len(pairs):
+        return url
+    return head + ("?" + "&".join(kept) if kept else "") + hash_ + fragment

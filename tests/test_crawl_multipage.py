@@ -31,6 +31,17 @@ def test_an_articles_pager_names_its_other_pages_in_order(page, others):
     assert article_parts(page, links) == others
 
 
+def test_a_pager_whose_links_carry_a_new_session_id_still_names_the_parts():
+    """Each answer puts a new `sid` on its links: the page fetched at `?sid=a` links its
+    parts at `?sid=b`. Read without the parameter, they are its parts all the same."""
+    page = "http://a.cn/info/1012/5001.htm?sid=a"
+    links = [Link("http://a.cn/info/1012/5001.htm?sid=b", "other", "page", "1"),
+             Link("http://a.cn/info/1012/5001_2.htm?sid=b", "other", "page", "2"),
+             Link("http://a.cn/info/1012/5002_2.htm?sid=b", "other", "page", "下一页")]   # another article's
+    assert article_parts(page, links) == []
+    assert article_parts("http://a.cn/info/1012/5001.htm", links, {"sid"}) == ["http://a.cn/info/1012/5001_2.htm?sid=b"]
+
+
 def test_a_later_page_points_at_the_first():
     parts = ["http://a.cn/info/1012/5001.htm", "http://a.cn/info/1012/5001_3.htm"]
     assert first_part("http://a.cn/info/1012/5001_2.htm", parts) == "http://a.cn/info/1012/5001.htm"

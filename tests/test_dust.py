@@ -9,6 +9,7 @@ from newssites import make_sites, serve_news
 
 from scraper.crawler import crawl_async
 from scraper.dust import IdleParams
+from scraper.urls import strip_params
 from scraper.settings import RunSettings, Settings, SiteConfig
 from scraper.store import open_archive
 from scraper.urls import canonicalize
@@ -43,6 +44,45 @@ def test_nothing_is_learned_from_pages_of_other_paths_nor_from_many_differences_
     assert not params.idle
 
 
+def test_a_parameter_whose_one_value_rides_on_many_paths_of_a_page_is_a_candidate():
+    params = IdleParams()
+    params.note_links(["http://a.cn/info/1.htm?sid=ab", "http://a.cn/info/2.htm?sid=ab"])
+    assert not params.candidates                    # two paths: not yet
+    params.note_links([f"http://a.cn/show.asp?id={n}" for n in range(9)]        # a key: a value per link
+                      + [f"http://a.cn/{p}.htm?page=2" for p in ("a", "b", "c")]  # page numbers, views:
+                      + [f"http://a.cn/{p}.htm?print=1" for p in ("a", "b", "c")]  # never
+                      + [f"http://a.cn/{p}.htm?lang=" for p in ("a", "b", "c")])   # no value
+    assert not params.candidates
+    params.note_links(["http://a.cn/index.htm?sid=cd", "http://a.cn/list.htm?sid=cd&page=2",
+                       "http://a.cn/info/3.htm?sid=cd#top"])
+    assert params.candidates == {"sid"}
+    # a candidate is learned from one duplicate, whatever the pages fetched so far showed
+    assert params.learn("http://a.cn/info/3.htm?sid=cd", "http://a.cn/info/3.htm", lambda name: 0) == ["sid"]
+    assert not params.candidates and params.idle == {"sid"}
+
+
+def test_page_numbers_are_never_learned_from_a_duplicate():
+    """`?page=1` and no page parameter are the same first page; page 2 is another."""
+    params = IdleParams()
+    assert params.learn("http://a.cn/art.asp?id=5&page=1", "http://a.cn/art.asp?id=5", _everywhere) == []
+
+
+def test_a_url_differing_from_a_fetched_one_only_in_a_candidate_is_a_variant_until_refuted():
+    params = IdleParams()
+    params.note_links([f"http://a.cn/{p}.htm?sid=ab" for p in ("index", "list", "info/1")])
+    params.fetching("http://a.cn/info/1.htm?sid=ab")
+    assert params.variant("http://a.cn/info/1.htm?sid=cd") == ("sid", "http://a.cn/info/1.htm?sid=ab")
+    assert params.variant("http://a.cn/info/1.htm") == ("sid", "http://a.cn/info/1.htm?sid=ab")
+    assert params.variant("http://a.cn/info/1.htm?sid=ab") is None      # itself, fetched again
+    assert params.variant("http://a.cn/info/2.htm?sid=ab") is None      # another page
+    params.fetching("http://a.cn/info/1.htm")        # the probe: its twin stays the one found
+    assert params.variant("http://a.cn/info/1.htm") == ("sid", "http://a.cn/info/1.htm?sid=ab")
+    params.refute("sid")                             # the probe held another article
+    assert params.variant("http://a.cn/info/1.htm?sid=cd") is None
+    params.note_links([f"http://a.cn/{p}.htm?sid=ef" for p in ("index", "list", "info/1")])
+    assert not params.candidates                     # refuted for good
+
+
 def test_sites_with_a_session_id_on_every_link_cost_about_the_minimum(tmp_path):
     """Every link carries `?sid=` with a new value in each answer: every page has endless URLs.
     Before the parameter was learned, a crawl of such sites made 2,500-3,450 requests per
@@ -59,6 +99,11 @@ def test_sites_with_a_session_id_on_every_link_cost_about_the_minimum(tmp_path):
         made = Counter(site.label(p) for p in logs[site.host])
         need = sum(site.minimum().values())
         assert sum(made.values()) <= 2 * need, made
+        # the parameter is learned from the first duplicate: few articles are fetched twice,
+        # and each kind of alternate view (print, mobile) is fetched once, to verify it
+        articles = [strip_params(p, {"sid"}) for p in logs[site.host] if site.label(p).startswith("article")]
+        assert len(articles) - len(set(articles)) <= 3, made
+        assert sum(n for label, n in made.items() if label.startswith("alias")) <= 2, made
         for art in site.articles.values():
             url = canonicalize(site.origin + site.article_path(art))
             body = stored.get(url) or stored.get(aliases.get(url, ""))

@@ -200,6 +200,22 @@ def test_the_plain_url_wins_over_a_print_view_found_first(archive):
     assert archive.resolve_alias(url + "?print=1") == url
 
 
+def test_a_plainer_url_takes_over_an_article_with_its_versions_and_aliases(archive):
+    """A session id learned to change nothing: the article stored under `?sid=` moves to the
+    plain URL, which was its alias; what pointed at the old URL points at the new one."""
+    old, plain = "http://x/info/1.htm?sid=ab", "http://x/info/1.htm"
+    with archive.transaction():
+        archive.save_article(_article(), old, "s", 1)
+        archive.save_article(_article(body="改过的正文。" * 20), old, "s", 2)     # a second version
+        archive.add_alias(plain, old)
+        archive.add_alias(old + "&print=1", old)
+        archive.take_over(plain, old)
+    assert [r[0] for r in archive.query("SELECT url FROM articles")] == [plain]
+    assert [r[0] for r in archive.query("SELECT url FROM article_versions")] == [plain]
+    assert archive.resolve_alias(old) == plain and archive.resolve_alias(old + "&print=1") == plain
+    assert archive.resolve_alias(plain) == plain
+
+
 def test_a_stored_article_url_is_never_made_an_alias(archive):
     with archive.transaction():
         archive.save_article(_article(), "http://x/info/1.htm", "s", 1)

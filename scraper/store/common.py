@@ -244,6 +244,15 @@ class CommonSql:
         if alias != url and not self.has_article(alias):
             self._replace_row("aliases", "alias", {"alias": alias, "url": url, "found_at": utcnow()})
 
+    def take_over(self, url: str, old: str) -> None:
+        """The article stored under `old` is known under `url` from now on, with its versions
+        and aliases; `old` becomes one of them. For a plainer URL of the same page (found after
+        its print view, or once a session id is known to change nothing) that holds no article."""
+        self._run("DELETE FROM aliases WHERE alias = ?", (url,))
+        for table in ("articles", "aliases", "article_versions"):
+            self._run(f"UPDATE {table} SET url = ? WHERE url = ?", (url, old))
+        self.add_alias(old, url)
+
     def save_article(self, article: Article, url: str, site: str, run_id: int | None) -> str:
         now = utcnow()
         digest = content_hash(article)
@@ -255,9 +264,9 @@ class CommonSql:
             if twin is not None:
                 primary, alias = (url, twin[0]) if plainer(url, twin[0]) else (twin[0], url)
                 if primary == url:     # the print view came first: the plain URL takes over
-                    for table in ("articles", "aliases", "article_versions"):
-                        self._run(f"UPDATE {table} SET url = ? WHERE url = ?", (url, twin[0]))
-                self.add_alias(alias, primary)
+                    self.take_over(url, twin[0])
+                else:
+                    self.add_alias(alias, primary)
                 self._run("UPDATE articles SET last_seen = ? WHERE url = ?", (now, primary))
                 return "alias"
         if existing is not None and existing[0] == digest:   # run_id stays: the run that stored this text
