@@ -924,9 +924,9 @@ class _SiteCrawl:
             if fetched not in plain or plain[fetched] == article:
                 continue
             primary = self.archive.resolve_alias(article)
-            own = canonicalize(self.params.strip(primary))
-            if own != primary and own == plain[fetched] and not self.archive.has_article(own):
-                self.archive.take_over(own, primary)
+            bare = canonicalize(self.params.strip(primary))
+            if bare is not None and bare != primary and bare == plain[fetched] and not self.archive.has_article(bare):
+                self.archive.take_over(bare, primary)
             else:
                 self.archive.add_alias(plain[fetched], primary)
 

@@ -236,6 +236,11 @@ class Archive(ABC):
         """Record `alias` as another URL of the article at `url` (never a stored article's URL)."""
 
     @abstractmethod
+    def take_over(self, url: str, old: str) -> None:
+        """The article stored under `old` is known under `url` (a plainer URL of the same page
+        holding no article) from now on, with its versions and aliases; `old` becomes an alias."""
+
+    @abstractmethod
     def delete_sites(self, name_prefix: str) -> None:
         """Forget everything of the sites whose name starts with `name_prefix`."""
 

@@ -245,9 +245,7 @@ class CommonSql:
             self._replace_row("aliases", "alias", {"alias": alias, "url": url, "found_at": utcnow()})
 
     def take_over(self, url: str, old: str) -> None:
-        """The article stored under `old` is known under `url` from now on, with its versions
-        and aliases; `old` becomes one of them. For a plainer URL of the same page (found after
-        its print view, or once a session id is known to change nothing) that holds no article."""
+        # a plain URL found after its print view, or once a session id is known to change nothing
         self._run("DELETE FROM aliases WHERE alias = ?", (url,))
         for table in ("articles", "aliases", "article_versions"):
             self._run(f"UPDATE {table} SET url = ? WHERE url = ?", (url, old))
