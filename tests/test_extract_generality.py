@@ -77,6 +77,20 @@ def test_logo_heading_is_not_the_headline():
     assert extract_article(html, "https://www.example.com/xw/1.html").title == "某某县举办农民丰收节庆祝活动"
 
 
+def _chapter(h1: str) -> str:
+    """A reading site's page: `<title>` opens with the headline, its longest part names the work."""
+    return (f"<html><head><meta charset='utf-8'><title>第十章 雨夜归来的旅人 _《山海长歌》小说在线阅读 - 某某文学网</title>"
+            f"</head><body><div class='crumb'><a href='/'>首页</a> <a href='/book/1/'>山海长歌</a></div>"
+            f"<div class='chapter'><h1 class='title'>{h1}</h1><div class='info'>2022年07月10日 07:15</div>"
+            f"<main class='content'>{''.join(_PARA.format(_TEXT) for _ in range(4))}</main></div></body></html>")
+
+
+@pytest.mark.parametrize("badge", ["86", "1.2万", "999+"])
+def test_count_badge_inside_the_heading_is_not_the_headline(badge):
+    html = _chapter(f"第十章 雨夜归来的旅人<span class='review'><span class='review-count'>{badge}</span></span>")
+    assert extract_article(html, "https://book.example.com/chapter/1/10/").title == "第十章 雨夜归来的旅人"
+
+
 @pytest.mark.parametrize("doc_title,site,want", [
     ("学院召开会议_学院新闻_某某大学新闻网", "某某大学", "学院召开会议"),
     ("新车到店实拍：某某汽车", "某某汽车", "新车到店实拍"),

@@ -6,6 +6,7 @@ both agree on. Line indices of the page model let the caller find the header rig
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from .dates import find_dates
@@ -18,6 +19,8 @@ _MIN, _MAX = 4, 120
 _HEADING_LOOKBACK = 12
 _PREFIX_MIN = 8         # characters of a cut <title> that must open the on-page headline
 _DATED_NEAR = 3         # lines under a headline where its header's date would stand
+# A count printed inside the heading after the headline (comments, reads: `第二章 失乡号的船长241`).
+_COUNT_BADGE = re.compile(r"\d+(?:\.\d+)?[万千kKwW]?\+?")
 
 
 def _squash(text: str) -> str:
@@ -76,15 +79,18 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str,
             best_line, best_len = i, n
     if best_line >= 0:
         return page.lines[best_line].text, best_line
-    # <title> cut short (CMS title-length limits, `…`): the on-page line that starts with it.
-    cut = {_squash(strip_site_suffix(r, is_site)).rstrip(".…") for r in (doc_title, *candidates) if r}
+    # <title> cut short (CMS title-length limits, `…`): the on-page line that starts with it, or
+    # with its first part when that is not its longest (`第二章 某某_《书名》小说在线阅读 - 某某网`).
+    cut = {_squash(head).rstrip(".…") for r in (doc_title, *candidates) if r
+           for head in (strip_site_suffix(r, is_site), *title_parts(r)[:1])}
     heads = [h for h in cut if len(h) >= _PREFIX_MIN]
     if heads:
         for i, line in enumerate(page.lines):
             if _MIN <= len(line.text) <= _MAX and line.link_density <= 0.5:
                 sq = _squash(line.text)
-                if any(sq.startswith(h) for h in heads):
-                    return line.text, i
+                head = max((h for h in heads if sq.startswith(h)), key=len, default=None)
+                if head is not None:
+                    return _drop_count_badge(line.text, head), i
     for cand in candidates:
         text = clean(cand)
         if text and not all_site(text, is_site):
@@ -92,6 +98,15 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str,
     if doc_title:
         return strip_site_suffix(doc_title, is_site), -1
     return None, -1
+
+
+def _drop_count_badge(text: str, head: str) -> str:
+    """The heading line minus a count that follows the headline `<title>` gives (`head`, squashed):
+    sites print comment or read counts inside the `<h1>`, which `<title>` never carries."""
+    rest = _squash(text)[len(head):]
+    if not _COUNT_BADGE.fullmatch(rest):
+        return text
+    return text.rstrip()[: -len(rest)].rstrip()   # a badge holds no space: it ends the line as it is
 
 
 def _names_site(text: str, doc_title: str, is_site: IsSite) -> bool:
