@@ -91,6 +91,18 @@ def test_count_badge_inside_the_heading_is_not_the_headline(badge):
     assert extract_article(html, "https://book.example.com/chapter/1/10/").title == "第十章 雨夜归来的旅人"
 
 
+def test_short_headline_that_opens_the_document_title():
+    crumbs = "<div class='crumb'><a href='/'>首页</a> › <a href='/shi/'>诗</a> › <a href='/p/1'>春晓</a></div>"
+    more = "".join(f"<li><a href='/p/{i}'>{t}</a></li>" for i, t in enumerate(("春晓", "宿建德江", "过故人庄")))
+    html = (f"<html><head><meta charset='utf-8'><title>春晓_原文、翻译及赏析_孟浩然诗词_某某诗词网</title></head>"
+            f"<body>{crumbs}<div class='main'><h1>春晓</h1><p class='sub'>作者：孟浩然</p>"
+            f"<div class='content'>{''.join(_PARA.format(_TEXT) for _ in range(2))}</div>"
+            f"<h3>译文及注释</h3><div>{''.join(_PARA.format(_TEXT) for _ in range(2))}</div></div>"
+            f"<h2>孟浩然其他诗词</h2><ul>{more}</ul></body></html>")
+    art = extract_article(html, "https://poems.example.com/p/1")
+    assert art.title == "春晓" and art.author == "孟浩然"
+
+
 @pytest.mark.parametrize("doc_title,site,want", [
     ("学院召开会议_学院新闻_某某大学新闻网", "某某大学", "学院召开会议"),
     ("新车到店实拍：某某汽车", "某某汽车", "新车到店实拍"),

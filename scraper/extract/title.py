@@ -16,6 +16,7 @@ from .rules import HEADING_TAGS, META_TITLE_KEYS, TITLE_SEPARATORS, TITLE_WEAK_S
 IsSite = Callable[[str], bool]
 
 _MIN, _MAX = 4, 120
+_SHORT_MIN = 2          # a headline this short (a poem's, an entry's name) counts only as a heading opening <title>
 _HEADING_LOOKBACK = 12
 _PREFIX_MIN = 8         # characters of a cut <title> that must open the on-page headline
 _DATED_NEAR = 3         # lines under a headline where its header's date would stand
@@ -69,13 +70,22 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str,
     best_line, best_len = -1, 0
     # On-page lines that are a substring of <title> (or of og:title): the longest one wins.
     refs = [r for r in (doc_sq, *map(_squash, candidates)) if r]
+    openers = {_squash(title_parts(r)[0]) for r in (doc_title, *candidates) if title_parts(r)}
     for i, line in enumerate(page.lines):
         text = line.text
         n = len(text)
-        if n < _MIN or n > _MAX or n <= best_len or line.link_density > 0.5:
+        if n < _SHORT_MIN or n > _MAX or n <= best_len or line.link_density > 0.5:
             continue
         sq = _squash(text)
-        if any(sq in ref and (len(sq) >= 0.45 * len(ref) or n >= 8) for ref in refs) and not _names_site(text, doc_title, is_site):
+        if n >= _MIN:
+            hit = (any(sq in ref and (len(sq) >= 0.45 * len(ref) or n >= 8) for ref in refs)
+                   and not _names_site(text, doc_title, is_site))
+        else:
+            # Too short to trust as a substring: only an unlinked heading that is <title>'s whole
+            # first part (a poem's or an entry's name). Not asked of `is_site`: the breadcrumb and
+            # list links that repeat such a name make it look like a column.
+            hit = sq in openers and line.link_density == 0 and _is_heading(page, i)
+        if hit:
             best_line, best_len = i, n
     if best_line >= 0:
         return page.lines[best_line].text, best_line
