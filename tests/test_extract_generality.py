@@ -150,6 +150,8 @@ def test_date_badge_day_and_year_month_in_two_blocks():
     ("发布于 资讯 · 1 分钟阅读 · Apr 22, 2025", "2025-04-22"),
     ("Published 22 April 2025 3:05 pm", "2025-04-22T15:05:00+08:00"),
     ("2025年4月22号 15:49", "2025-04-22T15:49:00+08:00"),
+    ("2024年5月22日週三 上午8:21", "2024-05-22T08:21:00+08:00"),    # traditional weekday, 12-hour clock
+    ("2024年5月20日 禮拜一 下午2:05", "2024-05-20T14:05:00+08:00"),
 ])
 def test_date_formats_in_the_header(shown, want):
     html = page(f"<h1>学院开展社区志愿服务活动</h1><div class='info'>{shown}</div>", "")
