@@ -264,6 +264,17 @@ def test_photo_story_keeps_its_credited_captions():
     assert art.body.count("记者 王丽 摄") == 3
 
 
+@pytest.mark.parametrize("closing,author", [
+    ("<p>5月19日，某地群众参加植树活动，现场气氛热烈。 新华社记者 王丽 摄</p>" * 2, None),   # the photographer
+    ("<p>（作者：王丽摄）</p>", "王丽"),                                                    # a credit line
+])
+def test_photo_caption_closing_the_text_names_no_author(closing, author):
+    paras = "".join(_PARA.format(_TEXT) for _ in range(4))
+    html = page("<h1>群众参加植树活动</h1><div>2024-05-20 14:33·新华社</div>", "").replace(
+        paras + "</div>", paras + closing + "</div>")
+    assert extract_article(html, "https://www.example.cn/a/1").author == author
+
+
 def test_sibling_sections_of_one_class_are_one_article():
     sections = "".join(f"<div class='section'><h3>{h}</h3><div><p>{_TEXT}</p></div></div>"
                        for h in ("译文", "创作背景", "赏析"))
