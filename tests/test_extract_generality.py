@@ -77,6 +77,32 @@ def test_logo_heading_is_not_the_headline():
     assert extract_article(html, "https://www.example.com/xw/1.html").title == "某某县举办农民丰收节庆祝活动"
 
 
+def _chapter(h1: str) -> str:
+    """A reading site's page: `<title>` opens with the headline, its longest part names the work."""
+    return (f"<html><head><meta charset='utf-8'><title>第十章 雨夜归来的旅人 _《山海长歌》小说在线阅读 - 某某文学网</title>"
+            f"</head><body><div class='crumb'><a href='/'>首页</a> <a href='/book/1/'>山海长歌</a></div>"
+            f"<div class='chapter'><h1 class='title'>{h1}</h1><div class='info'>2022年07月10日 07:15</div>"
+            f"<main class='content'>{''.join(_PARA.format(_TEXT) for _ in range(4))}</main></div></body></html>")
+
+
+@pytest.mark.parametrize("badge", ["86", "1.2万", "999+"])
+def test_count_badge_inside_the_heading_is_not_the_headline(badge):
+    html = _chapter(f"第十章 雨夜归来的旅人<span class='review'><span class='review-count'>{badge}</span></span>")
+    assert extract_article(html, "https://book.example.com/chapter/1/10/").title == "第十章 雨夜归来的旅人"
+
+
+def test_short_headline_that_opens_the_document_title():
+    crumbs = "<div class='crumb'><a href='/'>首页</a> › <a href='/shi/'>诗</a> › <a href='/p/1'>春晓</a></div>"
+    more = "".join(f"<li><a href='/p/{i}'>{t}</a></li>" for i, t in enumerate(("春晓", "宿建德江", "过故人庄")))
+    html = (f"<html><head><meta charset='utf-8'><title>春晓_原文、翻译及赏析_孟浩然诗词_某某诗词网</title></head>"
+            f"<body>{crumbs}<div class='main'><h1>春晓</h1><p class='sub'>作者：孟浩然</p>"
+            f"<div class='content'>{''.join(_PARA.format(_TEXT) for _ in range(2))}</div>"
+            f"<h3>译文及注释</h3><div>{''.join(_PARA.format(_TEXT) for _ in range(2))}</div></div>"
+            f"<h2>孟浩然其他诗词</h2><ul>{more}</ul></body></html>")
+    art = extract_article(html, "https://poems.example.com/p/1")
+    assert art.title == "春晓" and art.author == "孟浩然"
+
+
 @pytest.mark.parametrize("doc_title,site,want", [
     ("学院召开会议_学院新闻_某某大学新闻网", "某某大学", "学院召开会议"),
     ("新车到店实拍：某某汽车", "某某汽车", "新车到店实拍"),
@@ -124,6 +150,8 @@ def test_date_badge_day_and_year_month_in_two_blocks():
     ("发布于 资讯 · 1 分钟阅读 · Apr 22, 2025", "2025-04-22"),
     ("Published 22 April 2025 3:05 pm", "2025-04-22T15:05:00+08:00"),
     ("2025年4月22号 15:49", "2025-04-22T15:49:00+08:00"),
+    ("2024年5月22日週三 上午8:21", "2024-05-22T08:21:00+08:00"),    # traditional weekday, 12-hour clock
+    ("2024年5月20日 禮拜一 下午2:05", "2024-05-20T14:05:00+08:00"),
 ])
 def test_date_formats_in_the_header(shown, want):
     html = page(f"<h1>学院开展社区志愿服务活动</h1><div class='info'>{shown}</div>", "")
@@ -234,6 +262,17 @@ def test_photo_story_keeps_its_credited_captions():
     html = html.replace(_PARA.format(_TEXT) * 4, "")
     art = extract_article(html, "https://www.example.cn/a/1")
     assert art.body.count("记者 王丽 摄") == 3
+
+
+@pytest.mark.parametrize("closing,author", [
+    ("<p>5月19日，某地群众参加植树活动，现场气氛热烈。 新华社记者 王丽 摄</p>" * 2, None),   # the photographer
+    ("<p>（作者：王丽摄）</p>", "王丽"),                                                    # a credit line
+])
+def test_photo_caption_closing_the_text_names_no_author(closing, author):
+    paras = "".join(_PARA.format(_TEXT) for _ in range(4))
+    html = page("<h1>群众参加植树活动</h1><div>2024-05-20 14:33·新华社</div>", "").replace(
+        paras + "</div>", paras + closing + "</div>")
+    assert extract_article(html, "https://www.example.cn/a/1").author == author
 
 
 def test_sibling_sections_of_one_class_are_one_article():

@@ -14,9 +14,10 @@ MIN_YEAR, MAX_YEAR = 1990, 2100
 _AFTERNOON = frozenset(("下午", "晚上"))
 
 DATE_RE = re.compile(
-    # the year may stand apart from a slashed month/day (新华网: `2024 11/04 10:42:31`)
+    # the year may stand apart from a slashed month/day (新华网: `2024 11/04 10:42:31`); the weekday
+    # before the time may be written in traditional characters (Hong Kong/Taiwan: `週三 上午8:21`)
     r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.年]\s*|\s(?=\d{2}/\d{2}(?!\d)))(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*[日号]?"
-    r"(?:\s*(?:星期.|周.)?\s*(?:[T,，]\s*)?(上午|下午|晚上|早上|中午|凌晨)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?!\d)"
+    r"(?:\s*(?:星期.|[周週].|[礼禮]拜.)?\s*(?:[T,，]\s*)?(上午|下午|晚上|早上|中午|凌晨)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?!\d)"
     r"(?:\s*[:：分]\s*(\d{2}|\d(?!\d)))?)?"   # seconds may run into an outlet: 10:56:4439健康网
 )
 # English dates on bilingual and tech-news pages: Apr 22, 2025 / 22 April 2025 [10:30 am].

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .body import BodyRange
+from .body import BodyRange, is_photo_credit
 from .dates import find_dates
 from .dom import Line, Page
 from .fields import hinted_values, label_values, starts_with_label, unlabelled_values
@@ -39,6 +39,7 @@ _EPAPER_LINE_MAX = 60   # an e-paper header line is short
 _EPAPER_NEAR = 2        # lines between the date and the 版 marker
 _NOTE_OPEN = "（(【["
 _NOTE_MAX_LEN = 40
+_CAPTION_PROSE = "，。"    # a photo credit after these closes a caption describing the picture
 _CHANNEL_SEP = re.compile(r"[-－—·|｜]")   # an outlet and its channel: 某某电台-财经
 _EDITOR_NOTE = re.compile(r"[（(【\[]\s*(?:责任编辑|编辑|责编)\s*[:：]")
 _CONTINUATION_MAX = 30  # a label's value on the next line is short and at most one link
@@ -143,10 +144,18 @@ def _footer_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:
         if text[:1] in _NOTE_OPEN and len(text) <= _NOTE_MAX_LEN and _EDITOR_NOTE.match(text):
             _merge(footer, label_values(text))   # （责任编辑：X） closing the text above a long tail
     for i in range(tail_start, min(len(page.lines), rng.last + _FOOTER_AFTER + 1)):
-        if len(page.lines[i].text) <= _FOOTER_MAX_LEN and not is_link_line(page.lines[i]):
-            _merge(footer, label_values(page.lines[i].text))
+        text = page.lines[i].text
+        if len(text) <= _FOOTER_MAX_LEN and not is_link_line(page.lines[i]) and not _is_caption(text):
+            _merge(footer, label_values(text))
     _merge(footer, _later_piece_values(page, rng))
     return footer
+
+
+def _is_caption(text: str) -> bool:
+    """A picture's caption closing the text (`…发表演讲。 新华社记者 李梦馨 摄`): its 记者 is the
+    photographer, not the writer. A sentence before the credit tells it from a credit line
+    (`作者：张三摄`, `文/张三 摄影/李四`)."""
+    return is_photo_credit(text) and any(c in text for c in _CAPTION_PROSE)
 
 
 def _later_piece_values(page: Page, rng: BodyRange) -> dict[str, list[str]]:

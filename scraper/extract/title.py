@@ -6,6 +6,7 @@ both agree on. Line indices of the page model let the caller find the header rig
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from .dates import find_dates
@@ -15,9 +16,12 @@ from .rules import HEADING_TAGS, META_TITLE_KEYS, TITLE_SEPARATORS, TITLE_WEAK_S
 IsSite = Callable[[str], bool]
 
 _MIN, _MAX = 4, 120
+_SHORT_MIN = 2          # a headline this short (a poem's, an entry's name) counts only as a heading opening <title>
 _HEADING_LOOKBACK = 12
 _PREFIX_MIN = 8         # characters of a cut <title> that must open the on-page headline
 _DATED_NEAR = 3         # lines under a headline where its header's date would stand
+# A count printed inside the heading after the headline (comments, reads: `第二章 失乡号的船长241`).
+_COUNT_BADGE = re.compile(r"\d+(?:\.\d+)?[万千kKwW]?\+?")
 
 
 def _squash(text: str) -> str:
@@ -66,25 +70,37 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str,
     best_line, best_len = -1, 0
     # On-page lines that are a substring of <title> (or of og:title): the longest one wins.
     refs = [r for r in (doc_sq, *map(_squash, candidates)) if r]
+    openers = {_squash(title_parts(r)[0]) for r in (doc_title, *candidates) if title_parts(r)}
     for i, line in enumerate(page.lines):
         text = line.text
         n = len(text)
-        if n < _MIN or n > _MAX or n <= best_len or line.link_density > 0.5:
+        if n < _SHORT_MIN or n > _MAX or n <= best_len or line.link_density > 0.5:
             continue
         sq = _squash(text)
-        if any(sq in ref and (len(sq) >= 0.45 * len(ref) or n >= 8) for ref in refs) and not _names_site(text, doc_title, is_site):
+        if n >= _MIN:
+            hit = (any(sq in ref and (len(sq) >= 0.45 * len(ref) or n >= 8) for ref in refs)
+                   and not _names_site(text, doc_title, is_site))
+        else:
+            # Too short to trust as a substring: only an unlinked heading that is <title>'s whole
+            # first part (a poem's or an entry's name). Not asked of `is_site`: the breadcrumb and
+            # list links that repeat such a name make it look like a column.
+            hit = sq in openers and line.link_density == 0 and _is_heading(page, i)
+        if hit:
             best_line, best_len = i, n
     if best_line >= 0:
         return page.lines[best_line].text, best_line
-    # <title> cut short (CMS title-length limits, `…`): the on-page line that starts with it.
-    cut = {_squash(strip_site_suffix(r, is_site)).rstrip(".…") for r in (doc_title, *candidates) if r}
+    # <title> cut short (CMS title-length limits, `…`): the on-page line that starts with it, or
+    # with its first part when that is not its longest (`第二章 某某_《书名》小说在线阅读 - 某某网`).
+    cut = {_squash(head).rstrip(".…") for r in (doc_title, *candidates) if r
+           for head in (strip_site_suffix(r, is_site), *title_parts(r)[:1])}
     heads = [h for h in cut if len(h) >= _PREFIX_MIN]
     if heads:
         for i, line in enumerate(page.lines):
             if _MIN <= len(line.text) <= _MAX and line.link_density <= 0.5:
                 sq = _squash(line.text)
-                if any(sq.startswith(h) for h in heads):
-                    return line.text, i
+                head = max((h for h in heads if sq.startswith(h)), key=len, default=None)
+                if head is not None:
+                    return _drop_count_badge(line.text, head), i
     for cand in candidates:
         text = clean(cand)
         if text and not all_site(text, is_site):
@@ -92,6 +108,15 @@ def find_title(page: Page, meta: dict[str, str], doc_title: str,
     if doc_title:
         return strip_site_suffix(doc_title, is_site), -1
     return None, -1
+
+
+def _drop_count_badge(text: str, head: str) -> str:
+    """The heading line minus a count that follows the headline `<title>` gives (`head`, squashed):
+    sites print comment or read counts inside the `<h1>`, which `<title>` never carries."""
+    rest = _squash(text)[len(head):]
+    if not _COUNT_BADGE.fullmatch(rest):
+        return text
+    return text.rstrip()[: -len(rest)].rstrip()   # a badge holds no space: it ends the line as it is
 
 
 def _names_site(text: str, doc_title: str, is_site: IsSite) -> bool:
