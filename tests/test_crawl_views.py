@@ -145,3 +145,20 @@ def test_views_of_articles_named_by_their_own_slug_are_verified_once_for_all(tmp
     assert len(views) <= 2, views                      # before: 16, one of each kind per article
     for s in slugs:
         assert aliases.get(f"{origin}/2023/11/05/{s}/amp/") == f"{origin}/2023/11/05/{s}/"
+
+
+def test_a_view_of_a_multi_page_article_that_is_no_alias_leaves_the_pattern_to_another(tmp_path):
+    """The print view of a multi-page article may print one page of several: no alias of the
+    merged record, and no proof that the site's print views are not aliases. Before, the
+    first such view made the pattern 'no' and every view of the site was fetched."""
+    site = make_sites(24, styles=("vsb",))[0]
+    for art in sorted(site.articles.values(), key=lambda a: -a.id)[:4]:    # the newest, read first
+        art.parts = 2
+    with serve_news([site]) as logs, open_archive(tmp_path / "a.db") as archive:
+        config = SiteConfig(name="vsb", start_urls=(site.origin + site.home_path(),), settings=FAST)
+        asyncio.run(crawl_async([config], archive, RUN))
+        aliases = dict(archive.query("SELECT alias, url FROM aliases"))
+    made = Counter(site.label(p) for p in logs[site.host])
+    assert made["alias"] <= 2 * (4 + 1) + 4, made     # per pattern: the four inconclusive, one proof
+    single = [a for a in site.articles.values() if a.parts == 1]
+    assert all(canonicalize(site.origin + site.article_path(a) + "?print=1") in aliases for a in single)
