@@ -32,6 +32,7 @@ Page numbers (`page=2`) and views (`print=1`) are never candidates.
 """
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
@@ -41,7 +42,8 @@ from .urls import strip_params
 
 MAX_DIFFERING = 2      # parameters two URLs of one page may differ in for the lesson to be clear
 RIDE_PATHS = 3         # different paths one value must ride on in a page's links to make a candidate
-_REMEMBERED = 4096     # fetched URLs remembered by their form without a candidate (see `variant`)
+_REMEMBERED = 4096     # forms of the latest fetched URLs remembered (see `fetching`)
+_NOTED = 500           # links of a page read for candidates: a session id rides on all of them
 _MAX_CANDIDATES = 16   # a page whose every link has its own parameters makes no more than these
 _NEVER_IDLE = frozenset(VIEW_PARAMS + PAGE_PARAMS)   # a view, a page number: never nothing
 IDLE = "idle"          # the `alias` column of a parameter's row in the pattern yields
@@ -73,10 +75,8 @@ class IdleParams:
         """Read one page's links: a parameter whose one value rides on `RIDE_PATHS` different
         paths becomes a candidate (see the module doc)."""
         riding: dict[tuple[str, str], set[str]] = {}
-        for url in urls:
+        for url in itertools.islice((u for u in urls if "?" in u), _NOTED):
             head, _, query = url.partition("?")
-            if not query:
-                continue
             for pair in query.partition("#")[0].split("&"):
                 name, _, value = pair.partition("=")
                 name = unquote_plus(name)
