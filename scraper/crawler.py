@@ -366,8 +366,8 @@ class _SiteCrawl:
         ("held", see `_held`); or settle it without a request, a write: "move" (to the URL
         returned beside), "part" (fetched with its article), "known" (its article was stored
         from a twin), "alias" or "low-yield".
-        A URL that differs from one fetched only in a parameter that may change nothing
-        ("wait"s while that one or another such probe is under way; see scraper.dust)."""
+        A URL that differs from one fetched only in a parameter that may change nothing waits
+        while that one, or another such probe of the parameter, is under way (scraper.dust)."""
         if item.kind != "start" and (moved := self._rewrite(item.url)) != item.url:
             return "move", moved
         if item.kind in _HELD_KINDS and (variant := self.params.variant(item.url)) is not None:
@@ -732,7 +732,9 @@ class _SiteCrawl:
         A part fetched before is asked for with its validators; one that answers 304 is read
         from its stored bytes (its result then says `not_modified`)."""
         fetched: list[tuple[str, FetchResult, Processed]] = []
-        unread = self.params.idle | self.params.candidates    # a part's pager names the first with a new session id
+        # parts are known without the parameters that may change nothing: each part's pager
+        # may name the others with a new session id
+        unread = self.params.idle | self.params.candidates
         todo, seen, done = list(first.parts), {strip_params(p, unread) for p in first.parts}, {strip_params(item.url, unread)}
         while todo and len(fetched) < MAX_PARTS:
             url = todo.pop(0)
