@@ -192,10 +192,12 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class Config:
-    """A whole `sites.toml`: the run's settings and its sites."""
+    """A whole `sites.toml`: the run's settings, its sites, and the site settings of its
+    [defaults] (what a start URL given beside the file is crawled with)."""
 
     run: RunSettings
     sites: list[SiteConfig]
+    defaults: Settings = field(default_factory=Settings)
 
 
 SITE_KEYS = ("name", "start_urls", "allow_hosts", "allow_patterns", "deny_patterns", "extract")
@@ -320,7 +322,7 @@ class _Loader:
             if site.name in seen:
                 self.problem(("site", i), "name", f"site name {site.name!r} is used twice (also site #{seen[site.name] + 1})")
             seen.setdefault(site.name, i)
-        return Config(run, list(sites.values()))
+        return Config(run, list(sites.values()), base)
 
     def settings(self, settings, table: tuple, values: dict):
         good = {}

@@ -141,3 +141,18 @@ def test_budgets_from_the_config_stop_the_crawl(tmp_path):
                         f'start_urls = ["{server.origin}/"]\n', encoding="utf-8")
         result = CliRunner().invoke(main, ["crawl", "--config", str(path), "--db", str(tmp_path / "a.db")])
         assert result.exit_code == 0 and " limit: " in result.stderr, result.stderr
+
+
+def test_start_urls_given_beside_a_config_take_its_defaults(tmp_path):
+    """`scraper crawl --config sites.toml URL`: the URL's site is crawled with the [defaults] the
+    user wrote (their user_agent, delay, limits), not with the built-in ones; flags still win."""
+    univ = bundled_sites()["univ"]
+    with FixtureServer(univ) as configured, FixtureServer(univ, host="127.0.0.2") as given:
+        path = tmp_path / "sites.toml"
+        path.write_text(f'[defaults]\ndelay = 0\nmax_depth = 0\n[[site]]\nname = "u"\n'
+                        f'start_urls = ["{configured.origin}/"]\n', encoding="utf-8")
+        result = CliRunner().invoke(main, ["crawl", "--config", str(path), given.origin + "/",
+                                           "--db", str(tmp_path / "a.db")])
+        assert result.exit_code == 0, result.output
+        # max_depth = 0: the start page and what robots.txt names, none of the pages it links to
+        assert {p for _, p in given.requests} == {p for _, p in configured.requests} == {"/robots.txt", "/sitemap.xml", "/"}
