@@ -1232,9 +1232,10 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
     sites), named by its host (and port when not the default), so that each keeps its own
     scope and politeness. With
     `same_site`, a site also covers the other hosts of its registered domain
-    (news.x.edu.cn → *.x.edu.cn), where universities and ministries spread their news."""
+    (news.x.edu.cn → *.x.edu.cn), where universities and ministries spread their news. The
+    whitespace around a URL pasted from a page or a terminal is no part of it (as in sites.toml)."""
     by_origin: dict[str, list[str]] = {}
-    for url in urls:
+    for url in (u.strip() for u in urls):
         if canonicalize(url) is None:
             raise InvalidStartURL(f"not an http(s) URL: {url}")
         by_origin.setdefault(origin_of(url), []).append(url)

@@ -229,3 +229,14 @@ def test_crawl_alone_reads_the_sites_toml_where_it_runs(tmp_path, monkeypatch):
         assert "sites.toml:4: unknown key 'delai' (did you mean 'delay'?)" in result.output
         assert "Traceback" not in result.output
     assert not (tmp_path / "archive.db").exists()     # a bad config crawls nothing, creates nothing
+
+
+def test_a_start_url_pasted_with_spaces_or_a_line_end_is_crawled(tmp_path):
+    """As in sites.toml: the URL is the same site once the whitespace around it is gone."""
+    from scraper.testsite import FixtureServer, bundled_sites
+
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        result = run("crawl", f" {server.origin}/\r\n", "--db", str(tmp_path / "a.db"), "--delay", "0",
+                     "--max-pages", "2")
+    assert result.exit_code == 0, result.output
+    assert ("GET", "/") in server.requests and "off-scope" not in result.output
