@@ -36,6 +36,23 @@ db_option = click.option("--db", default=DEFAULT_DB, show_default=True, envvar="
                          help="Archive: a SQLite file, or a postgresql://user@host/db URL (shared by workers).")
 
 
+class OutputFile(click.Path):
+    """A file a command writes (an export, a log), never an SQLite database: `-o archive.db`,
+    picked by tab completion, would replace the archive with its own export, and a log
+    appended to it would corrupt it."""
+
+    def convert(self, value: str | os.PathLike[str], param: click.Parameter | None, ctx: click.Context | None):
+        path = super().convert(value, param, ctx)
+        try:
+            with open(path, "rb") as existing:
+                header = existing.read(16)
+        except OSError:        # not there yet (or not readable: writing it will say why)
+            return path
+        if header == b"SQLite format 3\x00":
+            self.fail(f"{os.fsdecode(path)} is an SQLite database (an archive?): name another file to write", param, ctx)
+        return path
+
+
 def _stderr() -> Console:
     from rich.console import Console
 
@@ -117,7 +134,7 @@ def _text_streams() -> None:
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output: -v INFO (sites, robots.txt, sitemaps, "
               "retries, budgets), -vv DEBUG (one line per request).")
-@click.option("--log-file", type=click.Path(dir_okay=False), help="Append the log to this file instead of stderr.")
+@click.option("--log-file", type=OutputFile(dir_okay=False), help="Append the log to this file instead of stderr.")
 @click.version_option(package_name="scraper")
 def main(verbose: int, log_file: str | None) -> None:
     """Crawl Chinese news sites into a local SQLite archive, then query, search and export it.

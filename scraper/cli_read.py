@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import _fail, db_option, main, stdout_console
+from .cli import OutputFile, _fail, db_option, main, stdout_console
 from .formats import FORMATS, WRITERS
 
 # The archive, export and search modules are imported by the commands that use them, so that
@@ -151,7 +151,7 @@ def search_cmd(text: tuple[str, ...], db: str, site: str | None, since: str | No
 @click.option("--format", "fmt", type=click.Choice([*FORMATS, "warc"]), default="jsonl", show_default=True,
               help="md: Markdown (one stream, or one file per article with --output-dir); warc: the stored "
                    "raw responses (needs the `warc` extra).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default stdout).")
+@click.option("-o", "--output", type=OutputFile(dir_okay=False, writable=True), help="File to write (default stdout).")
 @click.option("--output-dir", type=click.Path(file_okay=False), help="md: one file per article under DIR/<site>/.")
 @click.option("--site", help="Only this site.")
 @date_options("articles")

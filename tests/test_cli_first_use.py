@@ -240,3 +240,18 @@ def test_a_start_url_pasted_with_spaces_or_a_line_end_is_crawled(tmp_path):
                      "--max-pages", "2")
     assert result.exit_code == 0, result.output
     assert ("GET", "/") in server.requests and "off-scope" not in result.output
+
+
+@pytest.mark.parametrize("command", [["export", "-o", "{db}"], ["--log-file", "{db}", "stats"],
+                                     ["export", "--format", "csv", "--output", "{other}"]])
+def test_output_onto_an_sqlite_database_is_refused_and_the_database_kept(archive, tmp_path, command):
+    """`export -o archive.db` (tab completion picks the file that is there) would replace the
+    archive with its own export; a log appended to it would corrupt it."""
+    other = tmp_path / "notes.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER)")
+    before = {p: p.read_bytes() for p in (Path(archive), other)}
+    result = run(*[a.format(db=archive, other=other) for a in command], "--db", archive)
+    assert result.exit_code == 2, result.output
+    assert "is an SQLite database" in result.output and "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in before} == before
