@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from .settings import DEFAULT_CONFIG, DEFAULT_DB, Config, ConfigError, RunSettings, Settings, describe, load_config, load_sites
+from .settings import (DEFAULT_CONFIG, DEFAULT_DB, LOWEST, Config, ConfigError, RunSettings, Settings, describe, load_config,
+                       load_sites)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,6 +52,16 @@ class OutputFile(click.Path):
         if header == b"SQLite format 3\x00":
             self.fail(f"{os.fsdecode(path)} is an SQLite database (an archive?): name another file to write", param, ctx)
         return path
+
+
+def _range(setting: str, kind: type[int] | type[float] = float) -> click.ParamType:
+    """The values a flag takes are those of the setting it stands for (`--timeout 0.5` is as
+    good as `timeout = 0.5`, `--max-duration 0` as bad), so a bad one is a usage error that
+    names the flag."""
+    lowest, inclusive = LOWEST[setting]
+    if kind is int:
+        return click.IntRange(min=int(lowest), min_open=not inclusive)
+    return click.FloatRange(min=lowest, min_open=not inclusive)
 
 
 def _stderr() -> Console:
@@ -204,14 +215,14 @@ def run_crawl(start: Callable[..., CrawlReport], **kwargs) -> CrawlReport:
 @click.option("--config", type=click.Path(exists=True, dir_okay=False),
               help="sites.toml with the sites to crawl (default: ./sites.toml, when no URL is given).")
 @db_option
-@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many fetches.")
-@click.option("--max-duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
-@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one host (default 1).")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight overall (default 8).")
-@click.option("--per-host", type=click.IntRange(min=1), help="Requests in flight per host (default 1).")
-@click.option("--timeout", type=click.FloatRange(min=1), help="Seconds per request (default 20).")
+@click.option("--max-pages", type=_range("max_pages", int), help="Stop after this many fetches.")
+@click.option("--max-duration", type=_range("max_duration"), help="Stop after this many seconds.")
+@click.option("--delay", type=_range("delay"), help="Seconds between requests to one host (default 1).")
+@click.option("--concurrency", type=_range("concurrency", int), help="Requests in flight overall (default 8).")
+@click.option("--per-host", type=_range("per_host_concurrency", int), help="Requests in flight per host (default 1).")
+@click.option("--timeout", type=_range("timeout"), help="Seconds per request (default 20).")
 @click.option("--refresh", is_flag=True, help="Re-check every known article (conditional GET: unchanged ones cost a 304).")
-@click.option("--recheck-days", type=click.FloatRange(min=0),
+@click.option("--recheck-days", type=_range("recheck_days"),
               help="Also re-check articles first seen in the last N days (news gets corrected).")
 @click.option("--same-site", is_flag=True,
               help="Also follow the start hosts' sibling subdomains (news.x.edu.cn → *.x.edu.cn).")
@@ -277,10 +288,10 @@ def log_file_of() -> str | None:
 
 @main.command("worker")
 @db_option
-@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many fetches.")
-@click.option("--max-duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight from this worker (default 8).")
-@click.option("--extract-workers", type=click.IntRange(min=0),
+@click.option("--max-pages", type=_range("max_pages", int), help="Stop after this many fetches.")
+@click.option("--max-duration", type=_range("max_duration"), help="Stop after this many seconds.")
+@click.option("--concurrency", type=_range("concurrency", int), help="Requests in flight from this worker (default 8).")
+@click.option("--extract-workers", type=_range("extract_workers", int),
               help="Processes for HTTP and parsing (default one per core; 0: none).")
 @click.option("--lease", type=click.FloatRange(min=1), default=120, show_default=True,
               help="Seconds a claimed URL stays this worker's unless renewed (a killed worker's URLs return after it).")

@@ -30,7 +30,7 @@ DEFAULT_USER_AGENT = f"scraper/{__version__} (news archiver; Python package scra
 EXTRACT_FIELDS = ("title", "published_at", "author", "source", "editor", "body")
 
 # Lowest allowed value of each number, and whether the lowest itself is allowed.
-_LOWEST: dict[str, tuple[float, bool]] = {
+LOWEST: dict[str, tuple[float, bool]] = {
     "timeout": (0, False), "max_timeouts": (1, True), "max_bytes": (1, True), "delay": (0, True),
     "per_host_concurrency": (1, True), "max_retries": (0, True), "backoff_base": (0, True),
     "backoff_max": (0, True), "max_redirects": (0, True), "max_depth": (0, True),
@@ -138,8 +138,8 @@ def setting_problem(cls: type, name: str, value: object) -> str | None:
         wanted = {bool: "true or false", str: "a string", int: "a whole number", float: "a number",
                   tuple: "a list of words"}[kind]
         return f"{name} = {value!r} must be {wanted}"
-    if name in _LOWEST:
-        lowest, inclusive = _LOWEST[name]
+    if name in LOWEST:
+        lowest, inclusive = LOWEST[name]
         if value < lowest or (value == lowest and not inclusive):  # type: ignore[operator]
             return f"{name} = {value!r} must be {'≥' if inclusive else '>'} {lowest}"
     if kind is str and not str(value).strip():

@@ -156,3 +156,26 @@ def test_start_urls_given_beside_a_config_take_its_defaults(tmp_path):
         assert result.exit_code == 0, result.output
         # max_depth = 0: the start page and what robots.txt names, none of the pages it links to
         assert {p for _, p in given.requests} == {p for _, p in configured.requests} == {"/robots.txt", "/sitemap.xml", "/"}
+
+
+@pytest.mark.parametrize("command", [["crawl", "http://127.0.0.1:9/"], ["worker"]])
+def test_a_flag_out_of_its_settings_range_is_a_usage_error_naming_the_flag(tmp_path, command):
+    result = CliRunner().invoke(main, [*command, "--max-duration", "0", "--db", str(tmp_path / "a.db")])
+    assert result.exit_code == 2 and "'--max-duration'" in result.output, result.output
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_flags_take_exactly_the_values_their_settings_take():
+    """A flag and the sites.toml key it stands for share one range: `--timeout 0.5` is as good
+    as `timeout = 0.5`."""
+    from scraper.settings import LOWEST
+
+    checked = set()
+    for command in ("crawl", "worker"):
+        for param in main.commands[command].params:
+            name = {"per_host": "per_host_concurrency"}.get(param.name, param.name)
+            if name in LOWEST:
+                lowest, inclusive = LOWEST[name]
+                assert (param.type.min, param.type.min_open) == (lowest, not inclusive), param.name
+                checked.add(name)
+    assert {"timeout", "max_duration", "delay", "per_host_concurrency", "extract_workers"} <= checked
