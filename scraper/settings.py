@@ -156,8 +156,16 @@ def coerce(cls: type, name: str, value: object) -> object:
     return float(value) if kind is float and isinstance(value, int) else value  # type: ignore[arg-type]
 
 
+# What users bring from our flags (--per-host) and from other crawlers (include/exclude
+# patterns), whole keys or words of one, and the word we use: spelling alone would match
+# `include_patterns` to `deny_patterns`, the opposite of what is meant.
+_ALIASES = {"per_host": "per_host_concurrency", "include": "allow", "exclude": "deny"}
+
+
 def _unknown(name: str, known) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
+    spelled = name.replace("-", "_")
+    meant = _ALIASES.get(spelled) or "_".join(_ALIASES.get(word, word) for word in spelled.split("_"))
+    close = [meant] if meant in known else difflib.get_close_matches(name, list(known), n=1)
     return f"unknown key {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
@@ -303,12 +311,21 @@ class _Loader:
 
     def config(self, data: dict, base: Settings, run: RunSettings) -> Config:
         for key in data:
-            if key not in ("defaults", "site"):
-                self.problem((), key, _unknown(key, ("defaults", "site")) + ": expected [defaults] and [[site]] tables")
+            if key in ("defaults", "site"):
+                continue
+            # a key written above the first table header: say which table it belongs in
+            table = ("[defaults]" if key in _RUN_KEYS else "[defaults] (every site) or in a [[site]]"
+                     if key in _SITE_SETTING_KEYS else "a [[site]]" if key in SITE_KEYS else None)
+            self.problem((), key, f"{key} belongs in {table}" if table else
+                         _unknown(key, ("defaults", "site")) + ": expected [defaults] and [[site]] tables")
         defaults = data.get("defaults", {})
         if not isinstance(defaults, dict):
             self.problem((), "defaults", "defaults must be a table: [defaults]")
             defaults = {}
+        for key in defaults:
+            if key not in _RUN_KEYS and key not in _SITE_SETTING_KEYS:   # spelled like either kind
+                self.problem(("defaults",), key, _unknown(key, (*_RUN_KEYS, *_SITE_SETTING_KEYS)))
+        defaults = {k: v for k, v in defaults.items() if k in _RUN_KEYS or k in _SITE_SETTING_KEYS}
         run = self.settings(run, ("defaults",), {k: v for k, v in defaults.items() if k in _RUN_KEYS})
         base = self.settings(base, ("defaults",), {k: v for k, v in defaults.items() if k not in _RUN_KEYS})
         raw_sites = data.get("site", [])

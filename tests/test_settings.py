@@ -179,3 +179,19 @@ def test_flags_take_exactly_the_values_their_settings_take():
                 assert (param.type.min, param.type.min_open) == (lowest, not inclusive), param.name
                 checked.add(name)
     assert {"timeout", "max_duration", "delay", "per_host_concurrency", "extract_workers"} <= checked
+
+
+@pytest.mark.parametrize("text, expected", [
+    (SITE + "per_host = 2\n", ":4: unknown key 'per_host' (did you mean 'per_host_concurrency'?)"),
+    (SITE + 'include_patterns = ["/info/"]\n', ":4: unknown key 'include_patterns' (did you mean 'allow_patterns'?)"),
+    (SITE + 'exclude-patterns = ["/tag/"]\n', ":4: unknown key 'exclude-patterns' (did you mean 'deny_patterns'?)"),
+    ("[defaults]\nmax-pages = 5\n" + SITE, ":2: unknown key 'max-pages' (did you mean 'max_pages'?)"),
+    ('user_agent = "me/1"\n' + SITE, ":1: user_agent belongs in [defaults] (every site) or in a [[site]]"),
+    ("max_pages = 5\n" + SITE, ":1: max_pages belongs in [defaults]"),
+])
+def test_a_key_named_as_elsewhere_or_put_above_every_table_gets_the_right_hint(tmp_path, text, expected):
+    """What a user brings from the flags (--per-host, --max-pages), from other crawlers
+    (include/exclude) or writes at the top of the file is pointed to the key and the table
+    meant, never to a key of the opposite meaning."""
+    (line,) = problems(tmp_path, text)
+    assert line.endswith(expected), line
