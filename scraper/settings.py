@@ -209,6 +209,7 @@ class Config:
 
 
 SITE_KEYS = ("name", "start_urls", "allow_hosts", "allow_patterns", "deny_patterns", "extract")
+_SCOPE_KEYS = ("allow_hosts", "allow_patterns", "deny_patterns")   # lists [defaults] may set for every site too
 _RUN_KEYS = {f.name for f in fields(RunSettings)}
 _SITE_SETTING_KEYS = {f.name for f in fields(Settings)}
 
@@ -322,18 +323,19 @@ class _Loader:
         if not isinstance(defaults, dict):
             self.problem((), "defaults", "defaults must be a table: [defaults]")
             defaults = {}
+        known = (*_RUN_KEYS, *_SITE_SETTING_KEYS, *_SCOPE_KEYS)
         for key in defaults:
-            if key not in _RUN_KEYS and key not in _SITE_SETTING_KEYS:   # spelled like either kind
-                self.problem(("defaults",), key, _unknown(key, (*_RUN_KEYS, *_SITE_SETTING_KEYS)))
-        defaults = {k: v for k, v in defaults.items() if k in _RUN_KEYS or k in _SITE_SETTING_KEYS}
+            if key not in known:        # spelled like any of them
+                self.problem(("defaults",), key, _unknown(key, known))
         run = self.settings(run, ("defaults",), {k: v for k, v in defaults.items() if k in _RUN_KEYS})
-        base = self.settings(base, ("defaults",), {k: v for k, v in defaults.items() if k not in _RUN_KEYS})
+        base = self.settings(base, ("defaults",), {k: v for k, v in defaults.items() if k in _SITE_SETTING_KEYS})
+        scope = self.scope(("defaults",), defaults)
         raw_sites = data.get("site", [])
         if not isinstance(raw_sites, list) or not raw_sites:
             self.problem((), "site", "[site] must be [[site]], in double brackets: one such table per site"
                          if isinstance(raw_sites, dict) else "no [[site]] tables")
             raw_sites = []
-        sites = {i: s for i, raw in enumerate(raw_sites) if (s := self.site(i, raw, base))}
+        sites = {i: s for i, raw in enumerate(raw_sites) if (s := self.site(i, raw, base, scope))}
         seen: dict[str, int] = {}
         for i, site in sites.items():
             if site.name in seen:
@@ -351,7 +353,8 @@ class _Loader:
                 good[key] = value
         return settings.with_overrides(**good)
 
-    def site(self, i: int, raw: object, base: Settings) -> SiteConfig | None:
+    def site(self, i: int, raw: object, base: Settings, scope: dict[str, tuple[str, ...]]) -> SiteConfig | None:
+        """The site of `raw`; what it does not set comes from `base` and `scope` ([defaults])."""
         table = ("site", i)
         if not isinstance(raw, dict):
             self.problem((), "site", "site must be a table: [[site]]")
@@ -371,16 +374,7 @@ class _Loader:
             parts = urlsplit(url)
             if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
                 self.problem(table, "start_urls", f"not an http(s) URL: {url!r}")
-        for host in self.strings(table, raw, "allow_hosts"):
-            if not _HOST.fullmatch(host.strip()):
-                self.problem(table, "allow_hosts", f"not a host name: {host!r} (allow_hosts takes names like "
-                                                   "'news.example.cn' or '*.example.cn', without http:// or a port)")
-        for key in ("allow_patterns", "deny_patterns"):
-            for pattern in self.strings(table, raw, key):
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    self.problem(table, key, f"bad regular expression {pattern!r}: {exc}")
+        scope = {**scope, **self.scope(table, raw)}
         name = raw.get("name", urls[0] if urls else f"site #{i + 1}")
         if not isinstance(name, str) or not name.strip():
             self.problem(table, "name", f"name = {name!r} must be a non-empty string")
@@ -388,11 +382,24 @@ class _Loader:
         settings = self.settings(base, table, {k: v for k, v in raw.items() if k in _SITE_SETTING_KEYS})
         if len(self.problems) > before:
             return None
-        return SiteConfig(name=name, start_urls=tuple(urls),
-                          allow_hosts=tuple(h.strip() for h in self.strings(table, raw, "allow_hosts")),
-                          allow_patterns=tuple(raw.get("allow_patterns", ())),
-                          deny_patterns=tuple(raw.get("deny_patterns", ())),
-                          settings=settings, extract=extract)
+        return SiteConfig(name=name, start_urls=tuple(urls), settings=settings, extract=extract, **scope)
+
+    def scope(self, table: tuple, raw: dict) -> dict[str, tuple[str, ...]]:
+        """The scope lists `raw` sets (allow_hosts, allow_patterns, deny_patterns), checked;
+        those it does not set are absent."""
+        lists = {key: self.strings(table, raw, key) for key in _SCOPE_KEYS if key in raw}
+        hosts = [h.strip() for h in lists.get("allow_hosts", [])]
+        for host in hosts:
+            if not _HOST.fullmatch(host):
+                self.problem(table, "allow_hosts", f"not a host name: {host!r} (allow_hosts takes names like "
+                                                   "'news.example.cn' or '*.example.cn', without http:// or a port)")
+        for key in ("allow_patterns", "deny_patterns"):
+            for pattern in lists.get(key, []):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    self.problem(table, key, f"bad regular expression {pattern!r}: {exc}")
+        return {key: tuple(hosts if key == "allow_hosts" else values) for key, values in lists.items()}
 
     def strings(self, table: tuple, raw: dict, key: str) -> list[str]:
         """A list of strings, or [] after recording why it is not one."""

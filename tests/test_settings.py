@@ -195,3 +195,27 @@ def test_a_key_named_as_elsewhere_or_put_above_every_table_gets_the_right_hint(t
     meant, never to a key of the opposite meaning."""
     (line,) = problems(tmp_path, text)
     assert line.endswith(expected), line
+
+
+def test_scope_lists_in_defaults_hold_for_every_site_that_sets_none(tmp_path):
+    """The README lists allow_hosts, allow_patterns and deny_patterns among the settings of
+    [defaults] or a [[site]]: in [defaults] they are checked like a site's and a site's own list
+    replaces them, as with every other key."""
+    config = load(tmp_path, '[defaults]\ndeny_patterns = ["/system/"]\nallow_hosts = ["*.a.cn"]\n'
+                            + SITE + '[[site]]\nname = "y"\nstart_urls = ["http://127.0.0.1:9/"]\n'
+                            'deny_patterns = ["/tag/"]\n')
+    assert [(s.deny_patterns, s.allow_hosts) for s in config.sites] == [(("/system/",), ("*.a.cn",)),
+                                                                       (("/tag/",), ("*.a.cn",))]
+    (line,) = problems(tmp_path, '[defaults]\ndeny_patterns = ["("]\n' + SITE)
+    assert ":2: bad regular expression '('" in line
+
+
+def test_deny_patterns_in_defaults_are_obeyed(tmp_path):
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        path = tmp_path / "sites.toml"
+        path.write_text(f'[defaults]\ndelay = 0\ndeny_patterns = ["/info/"]\n[[site]]\nname = "u"\n'
+                        f'start_urls = ["{server.origin}/"]\n', encoding="utf-8")
+        result = CliRunner().invoke(main, ["crawl", "--config", str(path), "--db", str(tmp_path / "a.db")])
+        assert result.exit_code == 0, result.output
+        paths = [p for _, p in server.requests]
+        assert "/" in paths and not [p for p in paths if p.startswith("/info/")]
