@@ -7,6 +7,7 @@ counts and hints to stderr.
 from __future__ import annotations
 
 import base64
+import difflib
 import json
 import sys
 from collections.abc import Iterator
@@ -113,7 +114,7 @@ def query_cmd(sql: str, db: str, params: tuple[tuple[str, str], ...], fmt: str, 
         _fail(str(exc))
 
 
-@main.command("search")
+@main.command("search", context_settings={"ignore_unknown_options": True})   # `学校 -通知`: -word is a word
 @click.argument("text", nargs=-1, required=True)
 @db_option
 @click.option("--site", help="Only this site.")
@@ -132,6 +133,12 @@ def search_cmd(text: tuple[str, ...], db: str, site: str | None, since: str | No
     from .search import parse_query
     from .store import ArchiveError
 
+    for word in text:     # unknown options come through as words: a mistyped one is no word to find
+        if word.startswith("--"):
+            ctx = click.get_current_context()
+            options = [o for p in ctx.command.params for o in p.opts if o.startswith("--")]
+            raise click.NoSuchOption(word.partition("=")[0], possibilities=difflib.get_close_matches(word, options),
+                                     ctx=ctx)
     try:
         query = parse_query(" ".join(text), site=site, dates=_dates(since, until))
     except ValueError as exc:

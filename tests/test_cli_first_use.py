@@ -4,6 +4,7 @@ code, never a traceback, and never changes a file that is not ours."""
 from __future__ import annotations
 
 import _thread
+import json
 import os
 import sqlite3
 import subprocess
@@ -255,3 +256,19 @@ def test_output_onto_an_sqlite_database_is_refused_and_the_database_kept(archive
     assert result.exit_code == 2, result.output
     assert "is an SQLite database" in result.output and "Traceback" not in result.output
     assert {p: p.read_bytes() for p in before} == before
+
+
+def test_search_takes_an_excluded_word_outside_quotes_and_still_refuses_a_mistyped_option(archive):
+    """`scraper search 学校 -通知` is the README's syntax typed without the quotes; `--limt 5`
+    is not a word to search for."""
+    from scraper.article import Article
+
+    with open_archive(archive) as db:
+        with db.transaction():
+            db.save_article(Article(title="学校新闻", body="学校举行运动会。"), "http://x.cn/1.htm", "s", 1)
+            db.save_article(Article(title="学校通知", body="学校放假通知。"), "http://x.cn/2.htm", "s", 1)
+    result = run("search", "学校", "-通知", "--db", archive, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["url"] for line in result.stdout.splitlines()] == ["http://x.cn/1.htm"]
+    result = run("search", "学校", "--limt", "5", "--db", archive)
+    assert result.exit_code == 2 and "No such option '--limt'" in result.output and "'--limit'" in result.output
