@@ -33,7 +33,18 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_SITE_DOWN, EXIT_INTERRUPTED = 0
 STATS_EVERY = 60.0     # seconds between progress lines in logs nobody watches live
 _PAGE_SUFFIXES = (".htm", ".html", ".shtml", ".xhtml")
 log = logging.getLogger("scraper")
+
+
+def _archive_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An empty --db (`--db "$ARCHIVE"` with the variable unset) names no archive: a usage
+    error, not the current folder it would open."""
+    if not value.strip():
+        raise click.BadParameter("empty: name the archive file, e.g. archive.db")
+    return value
+
+
 db_option = click.option("--db", default=DEFAULT_DB, show_default=True, envvar="SCRAPER_DB", show_envvar=True,
+                         callback=_archive_name,
                          help="Archive: a SQLite file, or a postgresql://user@host/db URL (shared by workers).")
 
 
@@ -406,7 +417,7 @@ def reextract_cmd(db: str, site: str | None, config: str | None):
 
 
 @main.command("demo")
-@click.option("--db", default="demo.db", show_default=True, type=click.Path(dir_okay=False),
+@click.option("--db", default="demo.db", show_default=True, type=click.Path(dir_okay=False), callback=_archive_name,
               help="Archive file for the demo (kept apart from a real archive).")
 @click.option("--rows", default=10, show_default=True, type=click.IntRange(min=0), help="Sample rows to show.")
 def demo_cmd(db: str, rows: int):

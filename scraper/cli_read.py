@@ -162,8 +162,8 @@ def search_cmd(text: tuple[str, ...], db: str, site: str | None, since: str | No
 @click.option("--output-dir", type=click.Path(file_okay=False), help="md: one file per article under DIR/<site>/.")
 @click.option("--site", help="Only this site.")
 @date_options("articles")
-@click.option("--run", "run_id", type=int, help="Only the articles run N stored (new or changed in it).")
-@click.option("--changed-since-run", type=int, help="Only articles new or changed after run N (the delta).")
+@click.option("--run", "run_id", type=click.IntRange(min=1), help="Only the articles run N stored (new or changed in it).")
+@click.option("--changed-since-run", type=click.IntRange(min=0), help="Only articles new or changed after run N (the delta).")
 @click.option("--fields", help="Comma-separated fields to write (default all), e.g. url,title,published_at.")
 @click.option("--where", help="An SQL condition on the articles table, e.g. \"source LIKE '%教育局%'\".")
 def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, site: str | None,
@@ -254,7 +254,7 @@ def serve_cmd(db: str, host: str, port: int):
 
 @main.command("changes")
 @db_option
-@click.option("--since-run", type=int, help="Changes made by the runs after run N.")
+@click.option("--since-run", type=click.IntRange(min=0), help="Changes made by the runs after run N.")
 @click.option("--since", "since_time", help="Changes made by runs started at or after this UTC date/time.")
 @click.option("--site", help="Only this site.")
 @click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table", show_default=True)

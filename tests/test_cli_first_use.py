@@ -272,3 +272,12 @@ def test_search_takes_an_excluded_word_outside_quotes_and_still_refuses_a_mistyp
     assert [json.loads(line)["url"] for line in result.stdout.splitlines()] == ["http://x.cn/1.htm"]
     result = run("search", "学校", "--limt", "5", "--db", archive)
     assert result.exit_code == 2 and "No such option '--limt'" in result.output and "'--limit'" in result.output
+
+
+@pytest.mark.parametrize("command", [["changes", "--since-run", "-1"], ["export", "--changed-since-run", "-3"],
+                                     ["export", "--run", "0"], ["stats", "--db", ""], ["demo", "--db", " "]])
+def test_a_run_number_or_an_archive_name_that_cannot_be_is_a_usage_error(archive, command):
+    """Runs are numbered from 1 (`--since-run 0`: since the beginning); an empty --db names no file."""
+    result = run(*command, "--db", archive) if "--db" not in command else run(*command)
+    assert result.exit_code == 2, result.output
+    assert "is a folder" not in result.output and "Traceback" not in result.output
