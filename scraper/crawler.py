@@ -150,6 +150,11 @@ class _Budget:
         self.spent += 1
         return True
 
+    def refund(self) -> None:
+        """A URL taken but refused before any request (robots.txt, scope, a host down) cost no
+        fetch: max_pages counts requests, as its users count them in their server's log."""
+        self.spent -= 1
+
 
 class _WriteNeeded(Exception):
     """`_SiteCrawl._next(write=False)` got to a step that writes to the archive."""
@@ -601,6 +606,8 @@ class _SiteCrawl:
             item.fetch_url, expect=expect, etag=etag, last_modified=last_modified,
             then=self._then(profile) if expect == "page" else None,
         )
+        if not result.attempts:
+            self.budget.refund()
         await self._store_turn()      # what follows stores the outcome
         self._note(item, result)
         if result.reason == Reason.ROBOTS:

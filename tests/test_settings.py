@@ -132,6 +132,8 @@ def test_config_check_prints_effective_settings(tmp_path):
 
 def test_budgets_from_the_config_stop_the_crawl(tmp_path):
     with FixtureServer(bundled_sites()["univ"]) as server:
+        # no Sitemap: line, so the crawl guesses /sitemap.xml, which allow_patterns refuse
+        server.set_response("/robots.txt", headers={"Content-Type": "text/plain"}, body=b"User-agent: *\nDisallow:\n")
         path = tmp_path / "sites.toml"
         path.write_text(f'[defaults]\nmax_pages = 4\ndelay = 0\n[[site]]\nname = "u"\n'
                         f'start_urls = ["{server.origin}/"]\n', encoding="utf-8")
@@ -219,3 +221,18 @@ def test_deny_patterns_in_defaults_are_obeyed(tmp_path):
         assert result.exit_code == 0, result.output
         paths = [p for _, p in server.requests]
         assert "/" in paths and not [p for p in paths if p.startswith("/info/")]
+
+
+def test_max_pages_counts_requests_not_urls_refused_before_one(tmp_path):
+    """max_pages is fetches per run: a URL refused without a request (out of allow_patterns,
+    disallowed by robots.txt) costs none of them."""
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        # no Sitemap: line, so the crawl guesses /sitemap.xml, which allow_patterns refuse
+        server.set_response("/robots.txt", headers={"Content-Type": "text/plain"}, body=b"User-agent: *\nDisallow:\n")
+        path = tmp_path / "sites.toml"
+        path.write_text(f'[defaults]\nmax_pages = 4\ndelay = 0\n[[site]]\nname = "u"\n'
+                        f'start_urls = ["{server.origin}/"]\nallow_patterns = ["/info/", ":[0-9]+/$"]\n',
+                        encoding="utf-8")
+        result = CliRunner().invoke(main, ["crawl", "--config", str(path), "--db", str(tmp_path / "a.db")])
+        assert result.exit_code == 0 and "limit: 4 pages fetched" in result.stderr, result.stderr
+        assert len([p for _, p in server.requests if p != "/robots.txt"]) == 4
