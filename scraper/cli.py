@@ -371,10 +371,10 @@ def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None
     failed = 0
     for source in paths:
         page_url: str | None
-        if source.startswith(("http://", "https://")):
+        if source.strip().lower().startswith(("http://", "https://")):   # as typed or pasted, like crawl's
             import asyncio
 
-            content, charset, page_url = asyncio.run(_fetch_one(source))
+            content, charset, page_url = asyncio.run(_fetch_one(source.strip()))
         else:
             try:
                 content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()

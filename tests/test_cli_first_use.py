@@ -281,3 +281,13 @@ def test_a_run_number_or_an_archive_name_that_cannot_be_is_a_usage_error(archive
     result = run(*command, "--db", archive) if "--db" not in command else run(*command)
     assert result.exit_code == 2, result.output
     assert "is a folder" not in result.output and "Traceback" not in result.output
+
+
+def test_extract_takes_a_url_as_typed_or_pasted():
+    """` HTTP://…/a.htm ` is a URL to fetch, as `crawl` takes it, not a file name."""
+    from scraper.testsite import FixtureServer, bundled_sites
+
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        result = run("extract", f" {server.origin.replace('http', 'HTTP')}/info/1012/3401.htm\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["title"]
