@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from .settings import DEFAULT_CONFIG, DEFAULT_DB, Config, ConfigError, RunSettings, Settings, describe, load_config, load_sites
+from .settings import (DEFAULT_CONFIG, DEFAULT_DB, LOWEST, Config, ConfigError, RunSettings, Settings, describe, load_config,
+                       load_sites)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -32,8 +33,46 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_SITE_DOWN, EXIT_INTERRUPTED = 0
 STATS_EVERY = 60.0     # seconds between progress lines in logs nobody watches live
 _PAGE_SUFFIXES = (".htm", ".html", ".shtml", ".xhtml")
 log = logging.getLogger("scraper")
+
+
+def _archive_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An empty --db (`--db "$ARCHIVE"` with the variable unset) names no archive: a usage
+    error, not the current folder it would open."""
+    if not value.strip():
+        raise click.BadParameter("empty: name the archive file, e.g. archive.db")
+    return value
+
+
 db_option = click.option("--db", default=DEFAULT_DB, show_default=True, envvar="SCRAPER_DB", show_envvar=True,
+                         callback=_archive_name,
                          help="Archive: a SQLite file, or a postgresql://user@host/db URL (shared by workers).")
+
+
+class OutputFile(click.Path):
+    """A file a command writes (an export, a log), never an SQLite database: `-o archive.db`,
+    picked by tab completion, would replace the archive with its own export, and a log
+    appended to it would corrupt it."""
+
+    def convert(self, value: str | os.PathLike[str], param: click.Parameter | None, ctx: click.Context | None):
+        path = super().convert(value, param, ctx)
+        try:
+            with open(path, "rb") as existing:
+                header = existing.read(16)
+        except OSError:        # not there yet (or not readable: writing it will say why)
+            return path
+        if header == b"SQLite format 3\x00":
+            self.fail(f"{os.fsdecode(path)} is an SQLite database (an archive?): name another file to write", param, ctx)
+        return path
+
+
+def _range(setting: str, kind: type[int] | type[float] = float) -> click.ParamType:
+    """The values a flag takes are those of the setting it stands for (`--timeout 0.5` is as
+    good as `timeout = 0.5`, `--max-duration 0` as bad), so a bad one is a usage error that
+    names the flag."""
+    lowest, inclusive = LOWEST[setting]
+    if kind is int:
+        return click.IntRange(min=int(lowest), min_open=not inclusive)
+    return click.FloatRange(min=lowest, min_open=not inclusive)
 
 
 def _stderr() -> Console:
@@ -117,7 +156,7 @@ def _text_streams() -> None:
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output: -v INFO (sites, robots.txt, sitemaps, "
               "retries, budgets), -vv DEBUG (one line per request).")
-@click.option("--log-file", type=click.Path(dir_okay=False), help="Append the log to this file instead of stderr.")
+@click.option("--log-file", type=OutputFile(dir_okay=False), help="Append the log to this file instead of stderr.")
 @click.version_option(package_name="scraper")
 def main(verbose: int, log_file: str | None) -> None:
     """Crawl Chinese news sites into a local SQLite archive, then query, search and export it.
@@ -187,14 +226,14 @@ def run_crawl(start: Callable[..., CrawlReport], **kwargs) -> CrawlReport:
 @click.option("--config", type=click.Path(exists=True, dir_okay=False),
               help="sites.toml with the sites to crawl (default: ./sites.toml, when no URL is given).")
 @db_option
-@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many fetches.")
-@click.option("--max-duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
-@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one host (default 1).")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight overall (default 8).")
-@click.option("--per-host", type=click.IntRange(min=1), help="Requests in flight per host (default 1).")
-@click.option("--timeout", type=click.FloatRange(min=1), help="Seconds per request (default 20).")
+@click.option("--max-pages", type=_range("max_pages", int), help="Stop after this many fetches.")
+@click.option("--max-duration", type=_range("max_duration"), help="Stop after this many seconds.")
+@click.option("--delay", type=_range("delay"), help="Seconds between requests to one host (default 1).")
+@click.option("--concurrency", type=_range("concurrency", int), help="Requests in flight overall (default 8).")
+@click.option("--per-host", type=_range("per_host_concurrency", int), help="Requests in flight per host (default 1).")
+@click.option("--timeout", type=_range("timeout"), help="Seconds per request (default 20).")
 @click.option("--refresh", is_flag=True, help="Re-check every known article (conditional GET: unchanged ones cost a 304).")
-@click.option("--recheck-days", type=click.FloatRange(min=0),
+@click.option("--recheck-days", type=_range("recheck_days"),
               help="Also re-check articles first seen in the last N days (news gets corrected).")
 @click.option("--same-site", is_flag=True,
               help="Also follow the start hosts' sibling subdomains (news.x.edu.cn → *.x.edu.cn).")
@@ -221,8 +260,8 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     overrides = dict(delay=delay, per_host_concurrency=per_host, timeout=timeout, refresh=refresh or None,
                      recheck_days=recheck_days)
     try:
-        settings = Settings().with_overrides(**overrides)
         loaded = load_config(config) if config else Config(RunSettings(), [])
+        settings = loaded.defaults.with_overrides(**overrides)    # for the start URLs given here
         run = loaded.run.with_overrides(max_pages=max_pages, max_duration=max_duration, concurrency=concurrency)
         # flags beat per-site values of the config file
         sites = [replace(s, settings=s.settings.with_overrides(**overrides)) for s in loaded.sites]
@@ -260,10 +299,10 @@ def log_file_of() -> str | None:
 
 @main.command("worker")
 @db_option
-@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many fetches.")
-@click.option("--max-duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight from this worker (default 8).")
-@click.option("--extract-workers", type=click.IntRange(min=0),
+@click.option("--max-pages", type=_range("max_pages", int), help="Stop after this many fetches.")
+@click.option("--max-duration", type=_range("max_duration"), help="Stop after this many seconds.")
+@click.option("--concurrency", type=_range("concurrency", int), help="Requests in flight from this worker (default 8).")
+@click.option("--extract-workers", type=_range("extract_workers", int),
               help="Processes for HTTP and parsing (default one per core; 0: none).")
 @click.option("--lease", type=click.FloatRange(min=1), default=120, show_default=True,
               help="Seconds a claimed URL stays this worker's unless renewed (a killed worker's URLs return after it).")
@@ -332,10 +371,10 @@ def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None
     failed = 0
     for source in paths:
         page_url: str | None
-        if source.startswith(("http://", "https://")):
+        if source.strip().lower().startswith(("http://", "https://")):   # as typed or pasted, like crawl's
             import asyncio
 
-            content, charset, page_url = asyncio.run(_fetch_one(source))
+            content, charset, page_url = asyncio.run(_fetch_one(source.strip()))
         else:
             try:
                 content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
@@ -378,7 +417,7 @@ def reextract_cmd(db: str, site: str | None, config: str | None):
 
 
 @main.command("demo")
-@click.option("--db", default="demo.db", show_default=True, type=click.Path(dir_okay=False),
+@click.option("--db", default="demo.db", show_default=True, type=click.Path(dir_okay=False), callback=_archive_name,
               help="Archive file for the demo (kept apart from a real archive).")
 @click.option("--rows", default=10, show_default=True, type=click.IntRange(min=0), help="Sample rows to show.")
 def demo_cmd(db: str, rows: int):

@@ -7,6 +7,7 @@ counts and hints to stderr.
 from __future__ import annotations
 
 import base64
+import difflib
 import json
 import sys
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import _fail, db_option, main, stdout_console
+from .cli import OutputFile, _fail, db_option, main, stdout_console
 from .formats import FORMATS, WRITERS
 
 # The archive, export and search modules are imported by the commands that use them, so that
@@ -113,7 +114,7 @@ def query_cmd(sql: str, db: str, params: tuple[tuple[str, str], ...], fmt: str, 
         _fail(str(exc))
 
 
-@main.command("search")
+@main.command("search", context_settings={"ignore_unknown_options": True})   # `学校 -通知`: -word is a word
 @click.argument("text", nargs=-1, required=True)
 @db_option
 @click.option("--site", help="Only this site.")
@@ -132,6 +133,12 @@ def search_cmd(text: tuple[str, ...], db: str, site: str | None, since: str | No
     from .search import parse_query
     from .store import ArchiveError
 
+    for word in text:     # unknown options come through as words: a mistyped one is no word to find
+        if word.startswith("--"):
+            ctx = click.get_current_context()
+            options = [o for p in ctx.command.params for o in p.opts if o.startswith("--")]
+            raise click.NoSuchOption(word.partition("=")[0], possibilities=difflib.get_close_matches(word, options),
+                                     ctx=ctx)
     try:
         query = parse_query(" ".join(text), site=site, dates=_dates(since, until))
     except ValueError as exc:
@@ -151,12 +158,12 @@ def search_cmd(text: tuple[str, ...], db: str, site: str | None, since: str | No
 @click.option("--format", "fmt", type=click.Choice([*FORMATS, "warc"]), default="jsonl", show_default=True,
               help="md: Markdown (one stream, or one file per article with --output-dir); warc: the stored "
                    "raw responses (needs the `warc` extra).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default stdout).")
+@click.option("-o", "--output", type=OutputFile(dir_okay=False, writable=True), help="File to write (default stdout).")
 @click.option("--output-dir", type=click.Path(file_okay=False), help="md: one file per article under DIR/<site>/.")
 @click.option("--site", help="Only this site.")
 @date_options("articles")
-@click.option("--run", "run_id", type=int, help="Only the articles run N stored (new or changed in it).")
-@click.option("--changed-since-run", type=int, help="Only articles new or changed after run N (the delta).")
+@click.option("--run", "run_id", type=click.IntRange(min=1), help="Only the articles run N stored (new or changed in it).")
+@click.option("--changed-since-run", type=click.IntRange(min=0), help="Only articles new or changed after run N (the delta).")
 @click.option("--fields", help="Comma-separated fields to write (default all), e.g. url,title,published_at.")
 @click.option("--where", help="An SQL condition on the articles table, e.g. \"source LIKE '%教育局%'\".")
 def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, site: str | None,
@@ -247,7 +254,7 @@ def serve_cmd(db: str, host: str, port: int):
 
 @main.command("changes")
 @db_option
-@click.option("--since-run", type=int, help="Changes made by the runs after run N.")
+@click.option("--since-run", type=click.IntRange(min=0), help="Changes made by the runs after run N.")
 @click.option("--since", "since_time", help="Changes made by runs started at or after this UTC date/time.")
 @click.option("--site", help="Only this site.")
 @click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table", show_default=True)

@@ -152,6 +152,11 @@ class _Budget:
         self.spent += 1
         return True
 
+    def refund(self) -> None:
+        """A URL taken but refused before any request (robots.txt, scope, a host down) cost no
+        fetch: max_pages counts requests, as its users count them in their server's log."""
+        self.spent -= 1
+
 
 class _WriteNeeded(Exception):
     """`_SiteCrawl._next(write=False)` got to a step that writes to the archive."""
@@ -625,6 +630,8 @@ class _SiteCrawl:
             item.fetch_url, expect=expect, etag=etag, last_modified=last_modified,
             then=self._then(profile) if expect == "page" else None,
         )
+        if not result.attempts:
+            self.budget.refund()
         await self._store_turn()      # what follows stores the outcome
         self._note(item, result)
         if result.reason == Reason.ROBOTS:
@@ -1280,9 +1287,10 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
     sites), named by its host (and port when not the default), so that each keeps its own
     scope and politeness. With
     `same_site`, a site also covers the other hosts of its registered domain
-    (news.x.edu.cn → *.x.edu.cn), where universities and ministries spread their news."""
+    (news.x.edu.cn → *.x.edu.cn), where universities and ministries spread their news. The
+    whitespace around a URL pasted from a page or a terminal is no part of it (as in sites.toml)."""
     by_origin: dict[str, list[str]] = {}
-    for url in urls:
+    for url in (u.strip() for u in urls):
         if canonicalize(url) is None:
             raise InvalidStartURL(f"not an http(s) URL: {url}")
         by_origin.setdefault(origin_of(url), []).append(url)

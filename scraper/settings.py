@@ -30,7 +30,7 @@ DEFAULT_USER_AGENT = f"scraper/{__version__} (news archiver; Python package scra
 EXTRACT_FIELDS = ("title", "published_at", "author", "source", "editor", "body")
 
 # Lowest allowed value of each number, and whether the lowest itself is allowed.
-_LOWEST: dict[str, tuple[float, bool]] = {
+LOWEST: dict[str, tuple[float, bool]] = {
     "timeout": (0, False), "max_timeouts": (1, True), "max_bytes": (1, True), "delay": (0, True),
     "per_host_concurrency": (1, True), "max_retries": (0, True), "backoff_base": (0, True),
     "backoff_max": (0, True), "max_redirects": (0, True), "max_depth": (0, True),
@@ -138,8 +138,8 @@ def setting_problem(cls: type, name: str, value: object) -> str | None:
         wanted = {bool: "true or false", str: "a string", int: "a whole number", float: "a number",
                   tuple: "a list of words"}[kind]
         return f"{name} = {value!r} must be {wanted}"
-    if name in _LOWEST:
-        lowest, inclusive = _LOWEST[name]
+    if name in LOWEST:
+        lowest, inclusive = LOWEST[name]
         if value < lowest or (value == lowest and not inclusive):  # type: ignore[operator]
             return f"{name} = {value!r} must be {'≥' if inclusive else '>'} {lowest}"
     if kind is str and not str(value).strip():
@@ -156,8 +156,16 @@ def coerce(cls: type, name: str, value: object) -> object:
     return float(value) if kind is float and isinstance(value, int) else value  # type: ignore[arg-type]
 
 
+# What users bring from our flags (--per-host) and from other crawlers (include/exclude
+# patterns), whole keys or words of one, and the word we use: spelling alone would match
+# `include_patterns` to `deny_patterns`, the opposite of what is meant.
+_ALIASES = {"per_host": "per_host_concurrency", "include": "allow", "exclude": "deny"}
+
+
 def _unknown(name: str, known) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
+    spelled = name.replace("-", "_")
+    meant = _ALIASES.get(spelled) or "_".join(_ALIASES.get(word, word) for word in spelled.split("_"))
+    close = [meant] if meant in known else difflib.get_close_matches(name, list(known), n=1)
     return f"unknown key {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
@@ -192,13 +200,16 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class Config:
-    """A whole `sites.toml`: the run's settings and its sites."""
+    """A whole `sites.toml`: the run's settings, its sites, and the site settings of its
+    [defaults] (what a start URL given beside the file is crawled with)."""
 
     run: RunSettings
     sites: list[SiteConfig]
+    defaults: Settings = field(default_factory=Settings)
 
 
 SITE_KEYS = ("name", "start_urls", "allow_hosts", "allow_patterns", "deny_patterns", "extract")
+_SCOPE_KEYS = ("allow_hosts", "allow_patterns", "deny_patterns")   # lists [defaults] may set for every site too
 _RUN_KEYS = {f.name for f in fields(RunSettings)}
 _SITE_SETTING_KEYS = {f.name for f in fields(Settings)}
 
@@ -301,26 +312,36 @@ class _Loader:
 
     def config(self, data: dict, base: Settings, run: RunSettings) -> Config:
         for key in data:
-            if key not in ("defaults", "site"):
-                self.problem((), key, _unknown(key, ("defaults", "site")) + ": expected [defaults] and [[site]] tables")
+            if key in ("defaults", "site"):
+                continue
+            # a key written above the first table header: say which table it belongs in
+            table = ("[defaults]" if key in _RUN_KEYS else "[defaults] (every site) or in a [[site]]"
+                     if key in _SITE_SETTING_KEYS else "a [[site]]" if key in SITE_KEYS else None)
+            self.problem((), key, f"{key} belongs in {table}" if table else
+                         _unknown(key, ("defaults", "site")) + ": expected [defaults] and [[site]] tables")
         defaults = data.get("defaults", {})
         if not isinstance(defaults, dict):
             self.problem((), "defaults", "defaults must be a table: [defaults]")
             defaults = {}
+        known = (*_RUN_KEYS, *_SITE_SETTING_KEYS, *_SCOPE_KEYS)
+        for key in defaults:
+            if key not in known:        # spelled like any of them
+                self.problem(("defaults",), key, _unknown(key, known))
         run = self.settings(run, ("defaults",), {k: v for k, v in defaults.items() if k in _RUN_KEYS})
-        base = self.settings(base, ("defaults",), {k: v for k, v in defaults.items() if k not in _RUN_KEYS})
+        base = self.settings(base, ("defaults",), {k: v for k, v in defaults.items() if k in _SITE_SETTING_KEYS})
+        scope = self.scope(("defaults",), defaults)
         raw_sites = data.get("site", [])
         if not isinstance(raw_sites, list) or not raw_sites:
             self.problem((), "site", "[site] must be [[site]], in double brackets: one such table per site"
                          if isinstance(raw_sites, dict) else "no [[site]] tables")
             raw_sites = []
-        sites = {i: s for i, raw in enumerate(raw_sites) if (s := self.site(i, raw, base))}
+        sites = {i: s for i, raw in enumerate(raw_sites) if (s := self.site(i, raw, base, scope))}
         seen: dict[str, int] = {}
         for i, site in sites.items():
             if site.name in seen:
                 self.problem(("site", i), "name", f"site name {site.name!r} is used twice (also site #{seen[site.name] + 1})")
             seen.setdefault(site.name, i)
-        return Config(run, list(sites.values()))
+        return Config(run, list(sites.values()), base)
 
     def settings(self, settings, table: tuple, values: dict):
         good = {}
@@ -332,7 +353,8 @@ class _Loader:
                 good[key] = value
         return settings.with_overrides(**good)
 
-    def site(self, i: int, raw: object, base: Settings) -> SiteConfig | None:
+    def site(self, i: int, raw: object, base: Settings, scope: dict[str, tuple[str, ...]]) -> SiteConfig | None:
+        """The site of `raw`; what it does not set comes from `base` and `scope` ([defaults])."""
         table = ("site", i)
         if not isinstance(raw, dict):
             self.problem((), "site", "site must be a table: [[site]]")
@@ -352,16 +374,7 @@ class _Loader:
             parts = urlsplit(url)
             if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
                 self.problem(table, "start_urls", f"not an http(s) URL: {url!r}")
-        for host in self.strings(table, raw, "allow_hosts"):
-            if not _HOST.fullmatch(host.strip()):
-                self.problem(table, "allow_hosts", f"not a host name: {host!r} (allow_hosts takes names like "
-                                                   "'news.example.cn' or '*.example.cn', without http:// or a port)")
-        for key in ("allow_patterns", "deny_patterns"):
-            for pattern in self.strings(table, raw, key):
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    self.problem(table, key, f"bad regular expression {pattern!r}: {exc}")
+        scope = {**scope, **self.scope(table, raw)}
         name = raw.get("name", urls[0] if urls else f"site #{i + 1}")
         if not isinstance(name, str) or not name.strip():
             self.problem(table, "name", f"name = {name!r} must be a non-empty string")
@@ -369,11 +382,24 @@ class _Loader:
         settings = self.settings(base, table, {k: v for k, v in raw.items() if k in _SITE_SETTING_KEYS})
         if len(self.problems) > before:
             return None
-        return SiteConfig(name=name, start_urls=tuple(urls),
-                          allow_hosts=tuple(h.strip() for h in self.strings(table, raw, "allow_hosts")),
-                          allow_patterns=tuple(raw.get("allow_patterns", ())),
-                          deny_patterns=tuple(raw.get("deny_patterns", ())),
-                          settings=settings, extract=extract)
+        return SiteConfig(name=name, start_urls=tuple(urls), settings=settings, extract=extract, **scope)
+
+    def scope(self, table: tuple, raw: dict) -> dict[str, tuple[str, ...]]:
+        """The scope lists `raw` sets (allow_hosts, allow_patterns, deny_patterns), checked;
+        those it does not set are absent."""
+        lists = {key: self.strings(table, raw, key) for key in _SCOPE_KEYS if key in raw}
+        hosts = [h.strip() for h in lists.get("allow_hosts", [])]
+        for host in hosts:
+            if not _HOST.fullmatch(host):
+                self.problem(table, "allow_hosts", f"not a host name: {host!r} (allow_hosts takes names like "
+                                                   "'news.example.cn' or '*.example.cn', without http:// or a port)")
+        for key in ("allow_patterns", "deny_patterns"):
+            for pattern in lists.get(key, []):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    self.problem(table, key, f"bad regular expression {pattern!r}: {exc}")
+        return {key: tuple(hosts if key == "allow_hosts" else values) for key, values in lists.items()}
 
     def strings(self, table: tuple, raw: dict, key: str) -> list[str]:
         """A list of strings, or [] after recording why it is not one."""

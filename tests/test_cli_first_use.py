@@ -4,6 +4,7 @@ code, never a traceback, and never changes a file that is not ours."""
 from __future__ import annotations
 
 import _thread
+import json
 import os
 import sqlite3
 import subprocess
@@ -229,3 +230,64 @@ def test_crawl_alone_reads_the_sites_toml_where_it_runs(tmp_path, monkeypatch):
         assert "sites.toml:4: unknown key 'delai' (did you mean 'delay'?)" in result.output
         assert "Traceback" not in result.output
     assert not (tmp_path / "archive.db").exists()     # a bad config crawls nothing, creates nothing
+
+
+def test_a_start_url_pasted_with_spaces_or_a_line_end_is_crawled(tmp_path):
+    """As in sites.toml: the URL is the same site once the whitespace around it is gone."""
+    from scraper.testsite import FixtureServer, bundled_sites
+
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        result = run("crawl", f" {server.origin}/\r\n", "--db", str(tmp_path / "a.db"), "--delay", "0",
+                     "--max-pages", "2")
+    assert result.exit_code == 0, result.output
+    assert ("GET", "/") in server.requests and "off-scope" not in result.output
+
+
+@pytest.mark.parametrize("command", [["export", "-o", "{db}"], ["--log-file", "{db}", "stats"],
+                                     ["export", "--format", "csv", "--output", "{other}"]])
+def test_output_onto_an_sqlite_database_is_refused_and_the_database_kept(archive, tmp_path, command):
+    """`export -o archive.db` (tab completion picks the file that is there) would replace the
+    archive with its own export; a log appended to it would corrupt it."""
+    other = tmp_path / "notes.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER)")
+    before = {p: p.read_bytes() for p in (Path(archive), other)}
+    result = run(*[a.format(db=archive, other=other) for a in command], "--db", archive)
+    assert result.exit_code == 2, result.output
+    assert "is an SQLite database" in result.output and "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_search_takes_an_excluded_word_outside_quotes_and_still_refuses_a_mistyped_option(archive):
+    """`scraper search 学校 -通知` is the README's syntax typed without the quotes; `--limt 5`
+    is not a word to search for."""
+    from scraper.article import Article
+
+    with open_archive(archive) as db:
+        with db.transaction():
+            db.save_article(Article(title="学校新闻", body="学校举行运动会。"), "http://x.cn/1.htm", "s", 1)
+            db.save_article(Article(title="学校通知", body="学校放假通知。"), "http://x.cn/2.htm", "s", 1)
+    result = run("search", "学校", "-通知", "--db", archive, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["url"] for line in result.stdout.splitlines()] == ["http://x.cn/1.htm"]
+    result = run("search", "学校", "--limt", "5", "--db", archive)
+    assert result.exit_code == 2 and "No such option '--limt'" in result.output and "'--limit'" in result.output
+
+
+@pytest.mark.parametrize("command", [["changes", "--since-run", "-1"], ["export", "--changed-since-run", "-3"],
+                                     ["export", "--run", "0"], ["stats", "--db", ""], ["demo", "--db", " "]])
+def test_a_run_number_or_an_archive_name_that_cannot_be_is_a_usage_error(archive, command):
+    """Runs are numbered from 1 (`--since-run 0`: since the beginning); an empty --db names no file."""
+    result = run(*command, "--db", archive) if "--db" not in command else run(*command)
+    assert result.exit_code == 2, result.output
+    assert "is a folder" not in result.output and "Traceback" not in result.output
+
+
+def test_extract_takes_a_url_as_typed_or_pasted():
+    """` HTTP://…/a.htm ` is a URL to fetch, as `crawl` takes it, not a file name."""
+    from scraper.testsite import FixtureServer, bundled_sites
+
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        result = run("extract", f" {server.origin.replace('http', 'HTTP')}/info/1012/3401.htm\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["title"]

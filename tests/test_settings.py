@@ -132,6 +132,8 @@ def test_config_check_prints_effective_settings(tmp_path):
 
 def test_budgets_from_the_config_stop_the_crawl(tmp_path):
     with FixtureServer(bundled_sites()["univ"]) as server:
+        # no Sitemap: line, so the crawl guesses /sitemap.xml, which allow_patterns refuse
+        server.set_response("/robots.txt", headers={"Content-Type": "text/plain"}, body=b"User-agent: *\nDisallow:\n")
         path = tmp_path / "sites.toml"
         path.write_text(f'[defaults]\nmax_pages = 4\ndelay = 0\n[[site]]\nname = "u"\n'
                         f'start_urls = ["{server.origin}/"]\n', encoding="utf-8")
@@ -141,3 +143,96 @@ def test_budgets_from_the_config_stop_the_crawl(tmp_path):
                         f'start_urls = ["{server.origin}/"]\n', encoding="utf-8")
         result = CliRunner().invoke(main, ["crawl", "--config", str(path), "--db", str(tmp_path / "a.db")])
         assert result.exit_code == 0 and " limit: " in result.stderr, result.stderr
+
+
+def test_start_urls_given_beside_a_config_take_its_defaults(tmp_path):
+    """`scraper crawl --config sites.toml URL`: the URL's site is crawled with the [defaults] the
+    user wrote (their user_agent, delay, limits), not with the built-in ones; flags still win."""
+    univ = bundled_sites()["univ"]
+    with FixtureServer(univ) as configured, FixtureServer(univ, host="127.0.0.2") as given:
+        path = tmp_path / "sites.toml"
+        path.write_text(f'[defaults]\ndelay = 0\nmax_depth = 0\n[[site]]\nname = "u"\n'
+                        f'start_urls = ["{configured.origin}/"]\n', encoding="utf-8")
+        result = CliRunner().invoke(main, ["crawl", "--config", str(path), given.origin + "/",
+                                           "--db", str(tmp_path / "a.db")])
+        assert result.exit_code == 0, result.output
+        # max_depth = 0: the start page and what robots.txt names, none of the pages it links to
+        assert {p for _, p in given.requests} == {p for _, p in configured.requests} == {"/robots.txt", "/sitemap.xml", "/"}
+
+
+@pytest.mark.parametrize("command", [["crawl", "http://127.0.0.1:9/"], ["worker"]])
+def test_a_flag_out_of_its_settings_range_is_a_usage_error_naming_the_flag(tmp_path, command):
+    result = CliRunner().invoke(main, [*command, "--max-duration", "0", "--db", str(tmp_path / "a.db")])
+    assert result.exit_code == 2 and "'--max-duration'" in result.output, result.output
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_flags_take_exactly_the_values_their_settings_take():
+    """A flag and the sites.toml key it stands for share one range: `--timeout 0.5` is as good
+    as `timeout = 0.5`."""
+    from scraper.settings import LOWEST
+
+    checked = set()
+    for command in ("crawl", "worker"):
+        for param in main.commands[command].params:
+            name = {"per_host": "per_host_concurrency"}.get(param.name, param.name)
+            if name in LOWEST:
+                lowest, inclusive = LOWEST[name]
+                assert (param.type.min, param.type.min_open) == (lowest, not inclusive), param.name
+                checked.add(name)
+    assert {"timeout", "max_duration", "delay", "per_host_concurrency", "extract_workers"} <= checked
+
+
+@pytest.mark.parametrize("text, expected", [
+    (SITE + "per_host = 2\n", ":4: unknown key 'per_host' (did you mean 'per_host_concurrency'?)"),
+    (SITE + 'include_patterns = ["/info/"]\n', ":4: unknown key 'include_patterns' (did you mean 'allow_patterns'?)"),
+    (SITE + 'exclude-patterns = ["/tag/"]\n', ":4: unknown key 'exclude-patterns' (did you mean 'deny_patterns'?)"),
+    ("[defaults]\nmax-pages = 5\n" + SITE, ":2: unknown key 'max-pages' (did you mean 'max_pages'?)"),
+    ('user_agent = "me/1"\n' + SITE, ":1: user_agent belongs in [defaults] (every site) or in a [[site]]"),
+    ("max_pages = 5\n" + SITE, ":1: max_pages belongs in [defaults]"),
+])
+def test_a_key_named_as_elsewhere_or_put_above_every_table_gets_the_right_hint(tmp_path, text, expected):
+    """What a user brings from the flags (--per-host, --max-pages), from other crawlers
+    (include/exclude) or writes at the top of the file is pointed to the key and the table
+    meant, never to a key of the opposite meaning."""
+    (line,) = problems(tmp_path, text)
+    assert line.endswith(expected), line
+
+
+def test_scope_lists_in_defaults_hold_for_every_site_that_sets_none(tmp_path):
+    """The README lists allow_hosts, allow_patterns and deny_patterns among the settings of
+    [defaults] or a [[site]]: in [defaults] they are checked like a site's and a site's own list
+    replaces them, as with every other key."""
+    config = load(tmp_path, '[defaults]\ndeny_patterns = ["/system/"]\nallow_hosts = ["*.a.cn"]\n'
+                            + SITE + '[[site]]\nname = "y"\nstart_urls = ["http://127.0.0.1:9/"]\n'
+                            'deny_patterns = ["/tag/"]\n')
+    assert [(s.deny_patterns, s.allow_hosts) for s in config.sites] == [(("/system/",), ("*.a.cn",)),
+                                                                       (("/tag/",), ("*.a.cn",))]
+    (line,) = problems(tmp_path, '[defaults]\ndeny_patterns = ["("]\n' + SITE)
+    assert ":2: bad regular expression '('" in line
+
+
+def test_deny_patterns_in_defaults_are_obeyed(tmp_path):
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        path = tmp_path / "sites.toml"
+        path.write_text(f'[defaults]\ndelay = 0\ndeny_patterns = ["/info/"]\n[[site]]\nname = "u"\n'
+                        f'start_urls = ["{server.origin}/"]\n', encoding="utf-8")
+        result = CliRunner().invoke(main, ["crawl", "--config", str(path), "--db", str(tmp_path / "a.db")])
+        assert result.exit_code == 0, result.output
+        paths = [p for _, p in server.requests]
+        assert "/" in paths and not [p for p in paths if p.startswith("/info/")]
+
+
+def test_max_pages_counts_requests_not_urls_refused_before_one(tmp_path):
+    """max_pages is fetches per run: a URL refused without a request (out of allow_patterns,
+    disallowed by robots.txt) costs none of them."""
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        # no Sitemap: line, so the crawl guesses /sitemap.xml, which allow_patterns refuse
+        server.set_response("/robots.txt", headers={"Content-Type": "text/plain"}, body=b"User-agent: *\nDisallow:\n")
+        path = tmp_path / "sites.toml"
+        path.write_text(f'[defaults]\nmax_pages = 4\ndelay = 0\n[[site]]\nname = "u"\n'
+                        f'start_urls = ["{server.origin}/"]\nallow_patterns = ["/info/", ":[0-9]+/$"]\n',
+                        encoding="utf-8")
+        result = CliRunner().invoke(main, ["crawl", "--config", str(path), "--db", str(tmp_path / "a.db")])
+        assert result.exit_code == 0 and "limit: 4 pages fetched" in result.stderr, result.stderr
+        assert len([p for _, p in server.requests if p != "/robots.txt"]) == 4
