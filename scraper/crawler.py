@@ -850,7 +850,7 @@ class _SiteCrawl:
             return
         await self.search_fill.writable()
         with self.archive.transaction():
-            self.frontier.add([self._guess(origin_of(item.fetch_url), SITEMAP_FALLBACKS[0])], self.run_id)
+            self.frontier.add(self._guess(origin_of(item.fetch_url), SITEMAP_FALLBACKS), self.run_id)
 
     def _next_fallback(self, item: FrontierItem) -> None:
         """A guessed sitemap location gave nothing: queue the next usual one (one at a time, so
@@ -859,12 +859,17 @@ class _SiteCrawl:
             return
         path = urlsplit(item.fetch_url).path
         later = SITEMAP_FALLBACKS[SITEMAP_FALLBACKS.index(path) + 1:] if path in SITEMAP_FALLBACKS else ()
-        if later:
-            self.frontier.add([self._guess(origin_of(item.fetch_url), later[0])], self.run_id)
+        self.frontier.add(self._guess(origin_of(item.fetch_url), later), self.run_id)
 
-    def _guess(self, origin: str, path: str) -> FrontierItem:
-        url = origin + path
-        return FrontierItem(canonicalize(url) or url, url, self.site.name, "sitemap", discovered_from=_FALLBACK)
+    def _guess(self, origin: str, paths: Sequence[str]) -> list[FrontierItem]:
+        """The first of the usual sitemap locations `paths` the site's scope allows (a guess
+        the scope refuses is not made, rather than counted as a failed fetch)."""
+        for path in paths:
+            url = origin + path
+            canon = canonicalize(url)
+            if canon is not None and self.scope.allows(canon):
+                return [FrontierItem(canon, url, self.site.name, "sitemap", discovered_from=_FALLBACK)]
+        return []
 
     def _enqueue(self, found: Iterable[_Found], parent: FrontierItem) -> list[FrontierItem]:
         """Queue what `parent` revealed that is in scope and, unless trusted, past the trap guard

@@ -236,3 +236,4 @@ def test_max_pages_counts_requests_not_urls_refused_before_one(tmp_path):
         result = CliRunner().invoke(main, ["crawl", "--config", str(path), "--db", str(tmp_path / "a.db")])
         assert result.exit_code == 0 and "limit: 4 pages fetched" in result.stderr, result.stderr
         assert len([p for _, p in server.requests if p != "/robots.txt"]) == 4
+        assert " 0 errors" in result.stderr         # a guess the scope refuses is not made
