@@ -224,7 +224,8 @@ def run_crawl(start: Callable[..., CrawlReport], **kwargs) -> CrawlReport:
 @main.command("crawl")
 @click.argument("urls", nargs=-1)
 @click.option("--config", type=click.Path(exists=True, dir_okay=False),
-              help="sites.toml with the sites to crawl (default: ./sites.toml, when no URL is given).")
+              help="sites.toml with the sites to crawl (default: ./sites.toml; beside start URLs, "
+                   "only its [defaults] apply).")
 @db_option
 @click.option("--max-pages", type=_range("max_pages", int), help="Stop after this many fetches.")
 @click.option("--max-duration", type=_range("max_duration"), help="Stop after this many seconds.")
@@ -250,13 +251,16 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     """
     from .crawler import InvalidStartURL, crawl, sites_from_urls
 
-    if not urls and not config:
+    defaults_only = False
+    if not config and Path(DEFAULT_CONFIG).is_file():
         # where the user keeps a sites.toml, `scraper crawl` alone crawls it, as `git` reads the
-        # repository it runs in
-        if not Path(DEFAULT_CONFIG).is_file():
-            raise click.UsageError(f"give start URLs or --config FILE (or run where a {DEFAULT_CONFIG} is)")
-        config = DEFAULT_CONFIG
-        log.info("crawling the sites of ./%s", DEFAULT_CONFIG)
+        # repository it runs in; start URLs given there are crawled with its [defaults] (the
+        # delay or user agent written there is what the user expects of every crawl they start)
+        config, defaults_only = DEFAULT_CONFIG, bool(urls)
+        log.info("start URLs crawled with the [defaults] of ./%s" if urls else "crawling the sites of ./%s",
+                 DEFAULT_CONFIG)
+    elif not urls and not config:
+        raise click.UsageError(f"give start URLs or --config FILE (or run where a {DEFAULT_CONFIG} is)")
     overrides = dict(delay=delay, per_host_concurrency=per_host, timeout=timeout, refresh=refresh or None,
                      recheck_days=recheck_days)
     try:
@@ -264,11 +268,13 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
         settings = loaded.defaults.with_overrides(**overrides)    # for the start URLs given here
         run = loaded.run.with_overrides(max_pages=max_pages, max_duration=max_duration, concurrency=concurrency)
         # flags beat per-site values of the config file
-        sites = [replace(s, settings=s.settings.with_overrides(**overrides)) for s in loaded.sites]
+        sites = [] if defaults_only else [replace(s, settings=s.settings.with_overrides(**overrides))
+                                          for s in loaded.sites]
         sites += sites_from_urls(urls, settings, same_site) if urls else []
     except InvalidStartURL as exc:
         raise click.UsageError(str(exc)) from exc
-    args = {"urls": list(urls), "config": config, "max_pages": max_pages, "max_duration": max_duration,
+    args = {"urls": list(urls), "config": None if defaults_only else config, "max_pages": max_pages,
+            "max_duration": max_duration,
             "concurrency": concurrency, "same_site": same_site,
             **{k: v for k, v in overrides.items() if v is not None}}
     report = run_crawl(partial(crawl, sites, db), run=run, run_args={k: v for k, v in args.items() if v is not None},

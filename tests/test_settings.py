@@ -160,6 +160,21 @@ def test_start_urls_given_beside_a_config_take_its_defaults(tmp_path):
         assert {p for _, p in given.requests} == {p for _, p in configured.requests} == {"/robots.txt", "/sitemap.xml", "/"}
 
 
+def test_start_urls_given_where_a_sites_toml_is_take_its_defaults_not_its_sites(tmp_path, monkeypatch):
+    """`scraper crawl URL` run where the user keeps a sites.toml: the [defaults] written there
+    (a delay, a user agent, limits) hold for the URL; the file's own sites are not crawled.
+    Before, the file was read only when no URL was given, and its settings were ignored."""
+    univ = bundled_sites()["univ"]
+    with FixtureServer(univ) as configured, FixtureServer(univ, host="127.0.0.2") as given:
+        (tmp_path / "sites.toml").write_text(f'[defaults]\ndelay = 0\nmax_depth = 0\n[[site]]\nname = "u"\n'
+                                             f'start_urls = ["{configured.origin}/"]\n', encoding="utf-8")
+        monkeypatch.chdir(tmp_path)
+        result = CliRunner().invoke(main, ["crawl", given.origin + "/", "--db", "a.db"])
+        assert result.exit_code == 0, result.output
+        assert {p for _, p in given.requests} == {"/robots.txt", "/sitemap.xml", "/"}   # max_depth = 0
+        assert not configured.requests
+
+
 @pytest.mark.parametrize("command", [["crawl", "http://127.0.0.1:9/"], ["worker"]])
 def test_a_flag_out_of_its_settings_range_is_a_usage_error_naming_the_flag(tmp_path, command):
     result = CliRunner().invoke(main, [*command, "--max-duration", "0", "--db", str(tmp_path / "a.db")])
