@@ -17,7 +17,7 @@ import ssl
 import time
 from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -175,12 +175,18 @@ class HostPacing:
                     raise _HostDown
                 await self.overall.acquire()
                 state.next_start = time.monotonic() + delay
-            self.under_way += 1
-            try:
+            with self._under_way():
                 yield
-            finally:
-                self.under_way -= 1
-                self.overall.release()
+
+    @contextmanager
+    def _under_way(self):
+        """A request holds the overall slot acquired for it until it ends, counted in `under_way`."""
+        self.under_way += 1
+        try:
+            yield
+        finally:
+            self.under_way -= 1
+            self.overall.release()
 
     def defer(self, host: str, state: _Host, seconds: float) -> None:
         """No request to `host` for `seconds`."""
@@ -245,12 +251,10 @@ class SharedHostPacing(HostPacing):
                     shared.release_host_slot(host, slot)
                 await asyncio.sleep(min(wait, max(self._poll, delay)))
             assert slot is not None         # no slot means a wait: the loop ends holding one
-            self.under_way += 1
             try:
-                yield
+                with self._under_way():
+                    yield
             finally:
-                self.under_way -= 1
-                self.overall.release()
                 state.held.discard(slot)
                 shared.release_host_slot(host, slot)
 
