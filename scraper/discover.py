@@ -176,7 +176,12 @@ _WEB_NETLOC = re.compile(r"https?://([^/?#]*)", re.I)    # the host part of an a
 # A quoted page URL inside script code (window.open('…'), location.href='…', openWin("…")).
 _SCRIPT_URL = re.compile(
     r"""['"]((?:https?://[^'"\s]+|[^'"\s:()<>]*?\.(?:s?html?|jsp|aspx?|php)(?:\?[^'"\s]*)?))['"]""", re.I)
-_BASE_TAG = re.compile(r"<base", re.I)                   # before a search of the tree for one
+# Tags that send discovery to read more than the links (a <base>, page menus, JCMS datastore
+# records), all found in one pass over the text: three `in` tests and a search of a 140 KB page
+# took 0.40 ms, this 0.13 ms. ('<base' in any case, as its search with re.I did.)
+_MARKUP_TO_READ = re.compile(r"<(?:option|recordset|[bB][aA][sS][eE])")
+# What a script that paginates (see `_script_pages`) cannot do without.
+_PAGING_SCRIPT_WORDS = ("createPageHTML", "countPage", "jpage(")
 _URL_NOISE = re.compile(r"[\t\r\n]")                  # browsers drop these inside hrefs
 
 # Query parameters that carry the page number; otherwise the last number of the path does.
@@ -288,7 +293,8 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
     if tree is None:
         tree = parse_html(html)
     page = _Page(urldefrag(url)[0])
-    resolve = _Resolver(_base_url(tree, html, page.url), host_allowed, encoding)
+    markup = {tag.lower() for tag in set(_MARKUP_TO_READ.findall(html))}
+    resolve = _Resolver(_base_url(tree, "<base" in markup, page.url), host_allowed, encoding)
     found = _Links(page.url)
     chain_possible = _CHAIN_HINT_RE.search(html) is not None
     for node in tree.css(_LINK_NODES):
@@ -298,13 +304,16 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
             link = _embedded_link(node, resolve)
         if link is not None:
             found.add(link)
-    if "<option" in html:
+    if "<option" in markup:
         _from_jump_menus(tree, resolve, page, found)
-    if "<recordset" in html:
+    if "<recordset" in markup:
         _from_datastore(html, resolve, page, found)
-    if "createPageHTML" in html or "countPage" in html or "jpage(" in html:
-        for script in tree.css("script"):
-            for url in _script_pages(script.text(), resolve, max_fill):
+    # A script without those words paginates to nothing: reading the scripts' text (0.07 ms)
+    # costs less than looking for the words in the whole page (0.30 ms).
+    for script in tree.css("script"):
+        code = script.text()
+        if any(word in code for word in _PAGING_SCRIPT_WORDS):
+            for url in _script_pages(code, resolve, max_fill):
                 found.add(Link(url, "list", "page"))
     if not found.by_url and "location" in html:
         _from_redirect_script(tree, resolve, found)
@@ -347,9 +356,9 @@ class _Links:
         return list(self.by_url.values())
 
 
-def _base_url(tree: LexborHTMLParser, html: str, url: str) -> str:
-    # a regex over the text finds no '<base' on most pages in a third of a CSS walk of the tree
-    base = tree.css_first("base[href]") if _BASE_TAG.search(html) else None
+def _base_url(tree: LexborHTMLParser, has_base: bool, url: str) -> str:
+    # (`has_base`: '<base' is in the text; a regex finds none on most pages in a third of a CSS walk of the tree)
+    base = tree.css_first("base[href]") if has_base else None
     href = (base.attributes.get("href") or "").strip() if base is not None else ""
     if href:
         resolved = urldefrag(urljoin(url, href))[0]
