@@ -12,7 +12,7 @@ import codecs
 import re
 from collections.abc import Callable, Set
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -292,14 +292,13 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
     """
     if tree is None:
         tree = parse_html(html)
-    page = _Page(urldefrag(url)[0])
+    page = _Page(urldefrag(url)[0], html)
     markup = {tag.lower() for tag in set(_MARKUP_TO_READ.findall(html))}
     resolve = _Resolver(_base_url(tree, "<base" in markup, page.url), host_allowed, encoding)
     found = _Links(page.url)
-    chain_possible = _CHAIN_HINT_RE.search(html) is not None
     for node in tree.css(_LINK_NODES):
         if node.tag in ("a", "area", "link"):
-            link = _link_for(node, resolve, page, chain_possible)
+            link = _link_for(node, resolve, page)
         else:
             link = _embedded_link(node, resolve)
         if link is not None:
@@ -324,13 +323,21 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
 class _Page:
     """The page being read: its URL and, computed once, what the rules ask about it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, html: str) -> None:
         self.url = url
+        self.html = html
         m = _URL_PARTS.match(url)
         self.netloc = m.group(2) if m else ""
         self.shape = _classify(m.group(3), m.group(4) or "") if m else "other"
         key = _page_key(url)
         self.key = key[0] if key else None        # the URL with its page number masked
+
+    @cached_property
+    def chain_possible(self) -> bool:
+        """Whether a chain label can be on the page at all. Asked only once a link looks
+        labelled: the search of the whole text (0.3 ms on a page without one) costs more
+        than the label checks of all its links."""
+        return _CHAIN_HINT_RE.search(self.html) is not None
 
 
 class _Links:
@@ -528,7 +535,7 @@ def _anchor_text(node, attrs: dict) -> str:
     return text[:_MAX_TEXT]
 
 
-def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Link | None:
+def _link_for(node, resolve: _Resolver, page: _Page, chain: bool = True) -> Link | None:
     attrs = node.attributes
     href = attrs.get("href")
     resolved = resolve(href)
@@ -551,7 +558,9 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain_possible: bool) -> Li
     view = _alternate_view(text, path, query, rel_attr)
     if view is not None:
         return Link(absolute, "alternate", view, text)
-    chain = _chain_rel(node, attrs, text) if chain_possible else None
+    chain = _chain_rel(node, attrs, text) if chain else None
+    if chain is not None and not page.chain_possible:
+        chain = None
     if chain is None and ("next" in rel_attr or "prev" in rel_attr or "previous" in rel_attr):
         if _is_pagination_target(absolute, shape, page):
             return Link(absolute, "list", "page", text)
@@ -768,7 +777,7 @@ def _from_datastore(html: str, resolve: _Resolver, page: _Page, found: _Links) -
     an HTML parser sees neither."""
     records = "\n".join(_CDATA.findall(html))
     for node in parse_html(records).css("a[href]"):
-        link = _link_for(node, resolve, page, chain_possible=False)
+        link = _link_for(node, resolve, page, chain=False)
         if link is not None:
             found.add(link)
 
