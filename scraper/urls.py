@@ -46,6 +46,10 @@ _PCT_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 # Characters left as they are in a path/query (reserved + unreserved + '%', re-checked below).
 _SAFE_PATH = frozenset("!$&'()*+,;=:@/") | _UNRESERVED
 _SAFE_QUERY = _SAFE_PATH | frozenset("?")
+# Text made only of characters kept as they are (no '%'): most paths and query parameters, which
+# `_normalise_escapes` then returns at once instead of a loop per character (a third of the cost
+# of canonicalizing a link, and links that miss `canonicalize`'s cache are mostly new articles).
+_AS_IS = {safe: re.compile("[" + re.escape("".join(sorted(safe))) + "]*") for safe in (_SAFE_PATH, _SAFE_QUERY)}
 _HOST_RE = re.compile(r"^[a-z0-9_\-.]+$")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # DNS64 synthesises these from v4 addresses
 
@@ -55,6 +59,8 @@ def _normalise_escapes(text: str, safe: frozenset[str]) -> str:
 
     Non-ASCII text is encoded as UTF-8, as browsers do for paths; a stray '%' becomes '%25'.
     """
+    if _AS_IS[safe].fullmatch(text):
+        return text
     out: list[str] = []
     i = 0
     while i < len(text):
