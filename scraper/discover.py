@@ -238,7 +238,11 @@ def classify_url(url: str) -> str:
     return _classify(m.group(3), m.group(4) or "") if m else "other"
 
 
+@lru_cache(maxsize=4096)
 def _classify(path: str, query: str) -> str:
+    """`classify_url` of a URL's path and query. Kept across pages (a pure function of its
+    arguments): a page repeats a quarter of its links, a site's pages their menus, and the
+    dozen regexes here were the largest cost of discovery after the tree walk."""
     path = path.lower() or "/"
     leaf = path[path.rfind("/") + 1:]
     ext = _extension(leaf)
