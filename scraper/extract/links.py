@@ -42,7 +42,9 @@ def absolute(base: str | None, href: str | None) -> str | None:
 
 def _names_document(url: str) -> bool:
     """Whether `url`, as urljoin reads it (tabs and line breaks dropped), ends in a document's extension."""
-    return ATTACHMENT_EXT.search(_URL_NOISE.sub("", url)) is not None
+    if "\t" in url or "\n" in url or "\r" in url:
+        url = _URL_NOISE.sub("", url)
+    return ATTACHMENT_EXT.search(url) is not None
 
 
 def base_url(page: Page, url: str | None) -> str | None:
