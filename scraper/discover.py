@@ -302,7 +302,7 @@ def discover_links(html: str, url: str, max_fill: int = MAX_FILL, *,
     if tree is None:
         tree = parse_html(html)
     page = _Page(urldefrag(url)[0], html)
-    markup = {tag.lower() for tag in set(_MARKUP_TO_READ.findall(html))}
+    markup = {tag.lower() for tag in set(_MARKUP_TO_READ.findall(html))}   # (set first: a menu has 100s)
     resolve = _Resolver(_base_url(tree, "<base" in markup, page.url), host_allowed, encoding)
     found = _Links(page.url)
     for node in tree.css(_LINK_NODES):
@@ -373,7 +373,7 @@ class _Links:
 
 
 def _base_url(tree: LexborHTMLParser, has_base: bool, url: str) -> str:
-    # (`has_base`: '<base' is in the text; a regex finds none on most pages in a third of a CSS walk of the tree)
+    # `has_base`: '<base' is in the text (a regex finds none on most pages in a third of a CSS walk of the tree)
     base = tree.css_first("base[href]") if has_base else None
     href = (base.attributes.get("href") or "").strip() if base is not None else ""
     if href:
@@ -544,7 +544,7 @@ def _anchor_text(node, attrs: dict) -> str:
     return text[:_MAX_TEXT]
 
 
-def _link_for(node, resolve: _Resolver, page: _Page, chain: bool = True) -> Link | None:
+def _link_for(node, resolve: _Resolver, page: _Page, read_chain: bool = True) -> Link | None:
     attrs = node.attributes
     href = attrs.get("href")
     resolved = resolve(href)
@@ -567,8 +567,8 @@ def _link_for(node, resolve: _Resolver, page: _Page, chain: bool = True) -> Link
     view = _alternate_view(text, path, query, rel_attr)
     if view is not None:
         return Link(absolute, "alternate", view, text)
-    chain = _chain_rel(node, attrs, text) if chain else None
-    if chain is not None and not page.chain_possible:
+    chain = _chain_rel(node, attrs, text) if read_chain else None
+    if chain is not None and not page.chain_possible:    # (asked last: see `_Page.chain_possible`)
         chain = None
     if chain is None and ("next" in rel_attr or "prev" in rel_attr or "previous" in rel_attr):
         if _is_pagination_target(absolute, shape, page):
@@ -783,7 +783,7 @@ def _from_datastore(html: str, resolve: _Resolver, page: _Page, found: _Links) -
     an HTML parser sees neither."""
     records = "\n".join(_CDATA.findall(html))
     for node in parse_html(records).css("a[href]"):
-        link = _link_for(node, resolve, page, chain=False)
+        link = _link_for(node, resolve, page, read_chain=False)
         if link is not None:
             found.add(link)
 
