@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
+# (translate looks every character of a Chinese line up in the table; most lines have none of these)
+_ANY_FULLWIDTH = re.compile("[" + re.escape("".join(map(chr, _FULLWIDTH))) + "]")
 MIN_YEAR, MAX_YEAR = 1990, 2100
 _AFTERNOON = frozenset(("下午", "晚上"))
 
@@ -63,7 +65,7 @@ def _fmt(y: str, mo: str, d: str, h: str | None = None, mi: str | None = None, s
 
 
 def normalize_digits(text: str) -> str:
-    return text.translate(_FULLWIDTH)
+    return text.translate(_FULLWIDTH) if _ANY_FULLWIDTH.search(text) else text
 
 
 # 公文 signing dates in Chinese numerals: 二〇二四年十一月五日 -> 2024年11月5日.
@@ -95,7 +97,10 @@ def find_dates(text: str) -> list[FoundDate]:
     """Every plausible date in a line of page text, in order."""
     text = normalize_digits(text)
     out = []
-    for m in DATE_RE.finditer(text):
+    # A date in digits, Chinese or English, has a year starting 19 or 20: most lines have neither,
+    # and the regexes would be tried at each of their characters.
+    year = "20" in text or "19" in text
+    for m in DATE_RE.finditer(text) if year else ():
         y, mo, d, period, h, mi, s = m.groups()
         if period in _AFTERNOON and h is not None and int(h) < 12:
             h = str(int(h) + 12)   # 下午3:22 is 15:22 (WordPress and forum locales)
@@ -104,7 +109,7 @@ def find_dates(text: str) -> list[FoundDate]:
             out.append(FoundDate(value, m.start(), m.end(), "T" in value))
     if "〇" in text or "○" in text or "零" in text:   # every 20xx year in Chinese numerals has one
         out = sorted(out + _han_dates(text), key=lambda d: d.start)
-    if not out:
+    if not out and year:
         out = _english_dates(text)
     return out
 

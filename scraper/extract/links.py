@@ -1,6 +1,7 @@
 """Links an article carries: images and attachments in its body, 上一篇/下一篇, canonical URL."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborNode
@@ -22,6 +23,7 @@ from .rules import (
 _SMALL_PX = 40
 _CAPTION_MAX = 80
 _LABEL_GAP = 8      # at most this many characters between a 上一篇 label and its link
+_URL_NOISE = re.compile(r"[\t\r\n]")   # urljoin drops these
 
 
 def absolute(base: str | None, href: str | None) -> str | None:
@@ -36,6 +38,13 @@ def absolute(base: str | None, href: str | None) -> str | None:
         return urljoin(base, href) if base else href
     except ValueError:
         return None
+
+
+def _names_document(url: str) -> bool:
+    """Whether `url`, as urljoin reads it (tabs and line breaks dropped), ends in a document's extension."""
+    if "\t" in url or "\n" in url or "\r" in url:
+        url = _URL_NOISE.sub("", url)
+    return ATTACHMENT_EXT.search(url) is not None
 
 
 def base_url(page: Page, url: str | None) -> str | None:
@@ -122,13 +131,22 @@ def _figcaption(node: LexborNode) -> str | None:
 
 
 def attachments(page: Page, first: int, last: int, base: str | None) -> list[Attachment]:
-    """Links to documents (pdf/doc/xls/…) in or right after the article text."""
+    """Links to documents (pdf/doc/xls/…) in or right after the article text.
+
+    Only a link whose href or text names a document is resolved, unless `base` does: what
+    urljoin takes from `base` is its directory (ending in '/') or, before the href's query, all
+    of it, so a joined URL ends in a document's extension only where one of them does. (urljoin
+    for every link was two thirds of this step.)"""
     out: list[Attachment] = []
     seen: set[str] = set()
+    any_link = base is not None and _names_document(base)
     for a in page.anchors:
         if not first <= a.line <= last:
             continue
-        target = absolute(base, a.href)
+        href = a.href
+        if not (any_link or ATTACHMENT_EXT.search(a.text) or _names_document(href)):
+            continue
+        target = absolute(base, href)
         if not target or target in seen:
             continue
         if ATTACHMENT_EXT.search(target) or ATTACHMENT_EXT.search(a.text):
