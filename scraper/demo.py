@@ -53,7 +53,9 @@ def run_demo(db: str | Path, sample_rows: int = 10, console: Console | None = No
     if report.outcome == "interrupted":   # Ctrl-C: a half-crawled demo is nothing to show
         raise KeyboardInterrupt
     elapsed = time.monotonic() - started
-    with open_archive(db, readonly=True) as archive:
+    # not read-only: SQLite removes the -wal and -shm files when the last connection closes,
+    # except a read-only one, and a first-time user finds them beside demo.db
+    with open_archive(db) as archive:
         total, found = archive.field_counts(TEXT_FIELDS, DEMO_PREFIX)
         sample = list(archive.newest_articles(sample_rows, DEMO_PREFIX))
     c = report.counts

@@ -103,6 +103,7 @@ def test_demo_runs_from_the_command_line(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert not (tmp_path / "archive.db").exists()
     assert "stored" in proc.stdout and "fields found" in proc.stdout
+    assert not list(tmp_path.glob("demo.db-*"))       # no -wal/-shm left beside it
     with sqlite3.connect(tmp_path / "demo.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= 44
 
