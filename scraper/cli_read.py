@@ -94,7 +94,7 @@ def date_options(what: str):
 @db_option
 @click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
               help="A named parameter: -p site univ for `WHERE site = :site` (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS, case_sensitive=False), default="table", show_default=True)
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
               help="Stop the query after this many seconds.")
 def query_cmd(sql: str, db: str, params: tuple[tuple[str, str], ...], fmt: str, time_limit: float):
@@ -121,7 +121,7 @@ def query_cmd(sql: str, db: str, params: tuple[tuple[str, str], ...], fmt: str, 
 @date_options("articles")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip this many hits (next page).")
-@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS, case_sensitive=False), default="table", show_default=True)
 def search_cmd(text: tuple[str, ...], db: str, site: str | None, since: str | None, until: str | None,
                limit: int, offset: int, fmt: str):
     """Search titles and bodies: words must all occur, "a phrase" in quotes, A OR B, -word
@@ -155,7 +155,7 @@ def search_cmd(text: tuple[str, ...], db: str, site: str | None, since: str | No
 
 @main.command("export")
 @db_option
-@click.option("--format", "fmt", type=click.Choice([*FORMATS, "warc"]), default="jsonl", show_default=True,
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "warc"], case_sensitive=False), default="jsonl", show_default=True,
               help="md: Markdown (one stream, or one file per article with --output-dir); warc: the stored "
                    "raw responses (needs the `warc` extra).")
 @click.option("-o", "--output", type=OutputFile(dir_okay=False, writable=True), help="File to write (default stdout).")
@@ -201,7 +201,7 @@ def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, si
 
 @main.command("stats")
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True)
 def stats_cmd(db: str, fmt: str):
     """Per site: last crawl and its outcome, articles, date range, share of records with each
     field, share whose field rests on weak evidence (guessed from the URL, <title>/metadata
@@ -257,7 +257,7 @@ def serve_cmd(db: str, host: str, port: int):
 @click.option("--since-run", type=click.IntRange(min=0), help="Changes made by the runs after run N.")
 @click.option("--since", "since_time", help="Changes made by runs started at or after this UTC date/time.")
 @click.option("--site", help="Only this site.")
-@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS, case_sensitive=False), default="table", show_default=True)
 def changes_cmd(db: str, since_run: int | None, since_time: str | None, site: str | None, fmt: str):
     """List articles new, changed or gone (their page answered 404/410) since a run or a date.
     Without --since-run/--since: since the run before the last one (what the last run did)."""
@@ -284,7 +284,7 @@ def changes_cmd(db: str, since_run: int | None, since_time: str | None, site: st
 @main.command("history")
 @click.argument("url")
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text", show_default=True)
 def history_cmd(url: str, db: str, fmt: str):
     """Show every stored version of the article at URL: when each was seen, which fields changed
     and a line diff of the body (paragraphs are lines)."""

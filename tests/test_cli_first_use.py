@@ -291,3 +291,13 @@ def test_extract_takes_a_url_as_typed_or_pasted():
         result = run("extract", f" {server.origin.replace('http', 'HTTP')}/info/1012/3401.htm\n")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["title"]
+
+
+def test_a_format_typed_in_capitals_is_that_format(tmp_path):
+    """`--format CSV` is what a user reading "csv" in --help types as often as not."""
+    db = tmp_path / "a.db"
+    with open_archive(db):
+        pass
+    result = CliRunner().invoke(main, ["query", "SELECT 1 AS one", "--db", str(db), "--format", "CSV"])
+    assert result.exit_code == 0 and result.output.splitlines() == ["one", "1"], result.output
+
