@@ -151,6 +151,8 @@ def search_cmd(text: tuple[str, ...], db: str, site: str | None, since: str | No
     shown = f"{offset + 1}–{offset + count}" if count else "none"
     more = " (--offset shows more)" if offset + count < total else ""
     click.echo(f"{total} match(es), showing {shown}{more}", err=True)
+    if total == 0 and site:
+        _hint_site(site)
 
 
 @main.command("export")
@@ -196,7 +198,12 @@ def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, si
         _fail(str(exc))
     click.echo(f"exported {count} article(s)", err=True)
     if count == 0 and site:
-        click.echo(f"no articles of site {site!r}: `scraper stats` lists the sites", err=True)
+        _hint_site(site)
+
+
+def _hint_site(site: str) -> None:
+    """Nothing came out for `--site`: the likeliest cause is a name the archive does not know."""
+    click.echo(f"nothing for site {site!r}: is that its name? `scraper stats` lists the sites", err=True)
 
 
 @main.command("stats")

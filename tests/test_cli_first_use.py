@@ -301,3 +301,12 @@ def test_a_format_typed_in_capitals_is_that_format(tmp_path):
     result = CliRunner().invoke(main, ["query", "SELECT 1 AS one", "--db", str(db), "--format", "CSV"])
     assert result.exit_code == 0 and result.output.splitlines() == ["one", "1"], result.output
 
+
+@pytest.mark.parametrize("command", [["search", "会议"], ["export"]])
+def test_nothing_found_for_a_site_name_points_to_the_list_of_sites(tmp_path, command):
+    db = tmp_path / "a.db"
+    with open_archive(db):
+        pass
+    result = CliRunner().invoke(main, [*command, "--site", "nope", "--db", str(db)])
+    assert result.exit_code == 0 and "scraper stats" in result.stderr, result.stderr
+
