@@ -28,7 +28,9 @@ fetched before only in a candidate is fetched as a probe, and the other such URL
 its answer: the same article learns the parameter, another one refutes it. Before, fetching
 ran ahead of storing and a session-id site had ten or more of its articles fetched twice
 before the first duplicate was stored (a crawl cut at 1.2 × the article count held 70%).
-Page numbers (`page=2`) and views (`print=1`) are never candidates.
+Page numbers (`page=2`) and views (`print=1`) are never candidates, nor is a parameter that
+one page's links give two values on one path (`list.asp?classid=1`, `list.asp?classid=2`): it
+selects what that path shows, even where another path ignores it.
 """
 from __future__ import annotations
 
@@ -68,25 +70,36 @@ class IdleParams:
         self.idle: frozenset[str] = frozenset()    # handed as is to every page's processing
         self.candidates: frozenset[str] = frozenset()   # riding on many paths, neither learned nor refuted
         self.refuted: set[str] = set()             # a URL differing in it held another article
+        self.keys: set[str] = set()                # two values on one path in one page's links
         # ("", a fetched URL) and (name, that URL without the parameter) → the fetched URL
         self._fetched: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     def note_links(self, urls: Iterable[str]) -> None:
-        """Read one page's links: a parameter whose one value rides on `RIDE_PATHS` different
-        paths becomes a candidate (see the module doc)."""
+        """Read one page's links. A parameter with two values on one path among them selects
+        what that path shows (`list.asp?classid=1` and `=2`, `show.asp?id=5` and `=6`): it is
+        a key, never a candidate nor learned, whatever a twin later suggests (`show.asp` may
+        ignore the `classid` that `list.asp` needs). A session id has one value in each
+        answer. One whose one value rides on `RIDE_PATHS` different paths becomes a candidate."""
         riding: dict[tuple[str, str], set[str]] = {}
+        values: dict[tuple[str, str], str] = {}        # (name, path) → its value there
         for url in itertools.islice((u for u in urls if "?" in u), _NOTED):
             head, _, query = url.partition("?")
             for pair in query.partition("#")[0].split("&"):
                 name, _, value = pair.partition("=")
                 name = unquote_plus(name)
-                if (not value or name in self.candidates or name in self.idle or name in self.refuted
-                        or name.lower() in _NEVER_IDLE):
+                if not value or name in self.keys or name.lower() in _NEVER_IDLE:
+                    continue
+                if values.setdefault((name, head), value) != value:
+                    self.keys.add(name)
+                    continue
+                if name in self.candidates or name in self.idle or name in self.refuted:
                     continue
                 paths = riding.setdefault((name, value), set())
                 paths.add(head)
                 if len(paths) >= RIDE_PATHS and len(self.candidates) < _MAX_CANDIDATES:
                     self.candidates |= {name}
+        if self.keys & self.candidates:
+            self.candidates -= self.keys
 
     def fetching(self, url: str) -> None:
         """`url` is being fetched: remember it as it is and by its form without each parameter
@@ -132,7 +145,7 @@ class IdleParams:
                      if qa.get(name) != qb.get(name) and name.lower() not in _NEVER_IDLE}
         if not differing or len(differing) > MAX_DIFFERING:
             return []
-        learned = [name for name in sorted(differing) if name not in self.idle
+        learned = [name for name in sorted(differing) if name not in self.idle and name not in self.keys
                    and (name in self.candidates or paths_with(name) >= self.spread)]
         self.idle |= frozenset(learned)
         self.candidates -= frozenset(learned)

@@ -61,6 +61,23 @@ def test_a_parameter_whose_one_value_rides_on_many_paths_of_a_page_is_a_candidat
     assert not params.candidates and params.idle == {"sid"}
 
 
+def test_a_parameter_with_two_values_on_one_path_of_a_page_is_a_key_never_learned():
+    """`classid` rides with one value on the list, article and print links of a section's page,
+    like a session id; the site's nav shows it selecting lists. `show.asp` ignoring it (a twin
+    with and without it) must not make every `list.asp?classid=` one list."""
+    params = IdleParams()
+    params.note_links([f"http://a.cn/{p}.asp?id=5&classid=3" for p in ("show", "print")]
+                      + ["http://a.cn/list.asp?classid=3&page=2"])
+    assert params.candidates == {"classid"}
+    params.note_links(["http://a.cn/list.asp?classid=1", "http://a.cn/list.asp?classid=2"])   # the nav
+    assert not params.candidates and "classid" in params.keys
+    assert params.learn("http://a.cn/show.asp?id=5&classid=3", "http://a.cn/show.asp?id=5", _everywhere) == []
+    # a session id: one value in each answer, on every path
+    params.note_links(["http://a.cn/index.asp?sid=ab", "http://a.cn/list.asp?classid=1&sid=ab",
+                       "http://a.cn/show.asp?id=5&sid=ab"])
+    assert params.candidates == {"sid"}
+
+
 def test_page_numbers_are_never_learned_from_a_duplicate():
     """`?page=1` and no page parameter are the same first page; page 2 is another."""
     params = IdleParams()
