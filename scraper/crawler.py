@@ -1115,14 +1115,8 @@ class _SiteCrawl:
             if is_article:
                 self._merge_parts(article, parts)
                 key = self._article_key(item, result, processed)
-                links += self._alternate_views(views, item.url, key)
                 if "?" in item.url:
                     self.fetched_queries.append((item.url, key))
-            new = self._enqueue(links, item)
-            self._record_yield(item, is_article, new)
-            if pager and not is_article and self._shows_news(links):
-                self.frontier.read_on(pager, self.run_id)
-            if is_article:
                 article.url = key
                 if key != item.url:         # the article's own URL is known and done too
                     own = FrontierItem(key, key, self.site.name, "article")
@@ -1145,10 +1139,18 @@ class _SiteCrawl:
                     self.archive.add_alias(canon, primary)
                 self.counts["aliases" if outcome == "alias" else f"articles_{outcome}"] += 1
                 kind = "article" if item.kind != "start" else None
+                # after the save, so that views known to be aliases point where the text lives
+                # (a print view fetched to verify its pattern was stored before the article it
+                # is an alias of, and the article's AMP view pointed at it)
+                links += self._alternate_views(views, item.url, key)
             else:
                 self._verified(item, False)
                 self.counts[f"not-article:{article.reason}"] += 1
                 kind = "list" if item.kind != "start" else None   # a hub: re-read next run
+            new = self._enqueue(links, item)
+            self._record_yield(item, is_article, new)
+            if pager and not is_article and self._shows_news(links):
+                self.frontier.read_on(pager, self.run_id)
             self.frontier.finish(item, "done", kind=kind, run_id=self.run_id)
         if is_article:
             if not self._unindexed:
