@@ -763,6 +763,12 @@ class _SiteCrawl:
                 part = None
             if part is None or part.article.reason is not None:
                 break
+            if part.article.body == first.article.body:
+                # the first page again under another URL (`&page=1`, as old ASP pagers write
+                # it): not a part, and a lesson for the site's URLs (scraper.dust)
+                with self.archive.transaction():
+                    self._learn_params(canon, canonicalize(item.url) or item.url)
+                continue
             fetched.append((canon, result, part))
             for more in part.parts:
                 if (plain := strip_params(more, unread)) not in seen:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from newssites import make_sites, serve_news
+from newssites import NewsSite, make_sites, serve_news
 
 from scraper.crawler import crawl_async
 from scraper.dust import IdleParams
@@ -61,12 +61,6 @@ def test_a_parameter_whose_one_value_rides_on_many_paths_of_a_page_is_a_candidat
     assert not params.candidates and params.idle == {"sid"}
 
 
-def test_page_numbers_are_never_learned_from_a_duplicate():
-    """`?page=1` and no page parameter are the same first page; page 2 is another."""
-    params = IdleParams()
-    assert params.learn("http://a.cn/art.asp?id=5&page=1", "http://a.cn/art.asp?id=5", _everywhere) == []
-
-
 def test_a_url_differing_from_a_fetched_one_only_in_a_candidate_is_a_variant_until_refuted():
     params = IdleParams()
     params.note_links([f"http://a.cn/{p}.htm?sid=ab" for p in ("index", "list", "info/1")])
@@ -81,6 +75,33 @@ def test_a_url_differing_from_a_fetched_one_only_in_a_candidate_is_a_variant_unt
     assert params.variant("http://a.cn/info/1.htm?sid=cd") is None
     params.note_links([f"http://a.cn/{p}.htm?sid=ef" for p in ("index", "list", "info/1")])
     assert not params.candidates                     # refuted for good
+
+
+def test_a_page_number_is_never_learned_from_a_duplicate_but_its_first_value_is():
+    """`show.asp?id=3&page=1` held the article of `show.asp?id=3`: page 1 is the page itself
+    (old ASP pagers link it so), while `page=2` stays another page."""
+    params = IdleParams()
+    assert params.learn("http://a.cn/show.asp?id=3&page=1", "http://a.cn/show.asp?id=3", _everywhere) == ["page=1"]
+    assert params.strip("http://a.cn/list.asp?classid=11&page=1") == "http://a.cn/list.asp?classid=11"
+    assert params.strip("http://a.cn/list.asp?classid=11&page=2") == "http://a.cn/list.asp?classid=11&page=2"
+    assert params.learn("http://a.cn/show.asp?id=3&page=2", "http://a.cn/show.asp?id=3", _everywhere) == []
+
+
+def test_an_asp_site_whose_pagers_write_page_1_is_not_fetched_twice_for_it(tmp_path):
+    """Old ASP sites link the first page of a list or of a multi-page article with `&page=1`
+    too (首页, the page number 1): once one article so fetched turned out to be its plain
+    URL's, no other is fetched at `page=1`. Before: every multi-page article was fetched twice,
+and stored with its first page twice."""
+    site = NewsSite("asp", "127.0.1.11", 120, multipage=7)
+    with serve_news([site]) as logs, open_archive(tmp_path / "a.db") as archive:
+        config = SiteConfig(name="asp", start_urls=(site.origin + site.home_path(),),
+                            settings=Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0))
+        asyncio.run(crawl_async([config], archive, RunSettings(concurrency=4, extract_workers=0)))
+        stored = dict(archive.query("SELECT url, body FROM articles"))
+    first_pages = [p for p in logs[site.host] if p.startswith("/show.asp") and p.endswith("&page=1")]
+    assert len(first_pages) <= 2, first_pages     # of 7 (one more may be under way as it is learned)
+    for art in site.articles.values():      # the first page fetched again is no part of its article
+        assert stored[canonicalize(site.origin + site.article_path(art))].count(art.paragraphs(1)[0]) == 1
 
 
 def test_sites_with_a_session_id_on_every_link_cost_about_the_minimum(tmp_path):
