@@ -1034,6 +1034,13 @@ class _SiteCrawl:
             found.append(_Found(url, "other", low=stats.alias == "probe"))
         return found
 
+    def _is_view(self, item: FrontierItem) -> bool:
+        """Whether `item` was queued as an alternate view (print, mobile, AMP) of the page it was
+        found on (see `_alternate_views`): never the identity of that page's article, however
+        plain its URL looks."""
+        stats = self.yields.patterns.get(view_pattern(item.url, item.discovered_from))
+        return stats is not None and stats.alias in ("probe", "yes", "no")
+
     def _verified(self, item: FrontierItem, alias: bool) -> None:
         """The verifying fetch of an alternate-view pattern came back: alias of an article or not.
         A view of a multi-page article that is no alias proves nothing (it may print one page
@@ -1130,7 +1137,8 @@ class _SiteCrawl:
                     self.frontier.add([own], self.run_id)
                     self.frontier.finish(own, "done", run_id=self.run_id)
                 variant = self.params.variant(item.url)     # a probe's twin (scraper.dust)
-                outcome = self.archive.save_article(article, key, self.site.name, self.run_id)
+                outcome = self.archive.save_article(article, key, self.site.name, self.run_id,
+                                                    view=self._is_view(item))
                 self._verified(item, outcome == "alias")
                 # where the text really lives (save_article may have kept a plainer twin)
                 primary = self.archive.resolve_alias(key)

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlspli
 
 STYLES = ("vsb", "trs", "jcms", "wp")
 # Old ASP/PHP/JSP government and university sites: every page is a script with a query string
-# (`/show.asp?id=N`, `/list.asp?classid=K&page=N`), traps included, and no sitemap. Not in
+# (`/news_show.asp?classid=K&id=N`, `/list.asp?classid=K&page=N`), traps included, and no sitemap. Not in
 # `STYLES`: the tests written for the path-shaped styles keep their figures; pass it explicitly.
 QUERY_STYLES = ("asp",)
 ALL_STYLES = STYLES + QUERY_STYLES
@@ -136,7 +136,7 @@ class NewsSite:
             return f"/art/{d.year}/{d.month}/{d.day}/art_{1234 + art.section}_{art.id}.html" + (
                 f"?page={part}" if part > 1 else "")
         if self.style == "asp":
-            return f"/show.asp?id={art.id}" + (f"&page={part}" if part > 1 else "")
+            return f"/news_show.asp?classid={11 + art.section}&id={art.id}" + (f"&page={part}" if part > 1 else "")
         return f"/{d:%Y/%m/%d}/news-{art.id}/" + (f"{part}/" if part > 1 else "")
 
     def list_path(self, section: int, page: int) -> str:
@@ -257,7 +257,7 @@ class NewsSite:
 
     def _print_path(self, own: str) -> str:
         if self.style == "asp":
-            return own.replace("/show.asp", "/print.asp", 1)
+            return own.replace("/news_show.asp", "/print.asp", 1)
         return own.rsplit(".", 1)[0] + "_print.htm" if self.style == "trs" else own + "?print=1"
 
     # -- traps -------------------------------------------------------------------------------

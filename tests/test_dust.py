@@ -98,7 +98,7 @@ and stored with its first page twice."""
                             settings=Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0))
         asyncio.run(crawl_async([config], archive, RunSettings(concurrency=4, extract_workers=0)))
         stored = dict(archive.query("SELECT url, body FROM articles"))
-    first_pages = [p for p in logs[site.host] if p.startswith("/show.asp") and p.endswith("&page=1")]
+    first_pages = [p for p in logs[site.host] if p.startswith("/news_show.asp") and p.endswith("&page=1")]
     assert len(first_pages) <= 2, first_pages     # of 7 (one more may be under way as it is learned)
     for art in site.articles.values():      # the first page fetched again is no part of its article
         assert stored[canonicalize(site.origin + site.article_path(art))].count(art.paragraphs(1)[0]) == 1
