@@ -3,6 +3,8 @@
     python bench/requests_bench.py              # 4 sites (VSB, TRS, JCMS, WordPress) × 60 articles
     python bench/requests_bench.py --articles 100
     python bench/requests_bench.py --sessions   # … every link carrying a session id (?sid=, new in each answer)
+    python bench/requests_bench.py --styles asp           # the old ASP site alone (query-string URLs)
+    python bench/requests_bench.py --styles vsb,trs,jcms,wp,asp
 
 Serves the sites of `tests/newssites.py` (one loopback address each, with calendars, tag clouds,
 search and sort permutations, print/mobile/AMP twins, share links, multi-page articles) and runs:
@@ -28,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from newssites import NewsSite, make_sites, serve_news  # noqa: E402
+from newssites import ALL_STYLES, STYLES, NewsSite, make_sites, serve_news  # noqa: E402
 
 from scraper.crawler import crawl_async  # noqa: E402
 from scraper.settings import RunSettings, Settings, SiteConfig  # noqa: E402
@@ -101,8 +103,8 @@ def _report(title: str, per_site: list[Counter], minimum: Counter, cover: dict[s
           f"{cover['current']} current text, {cover['extra']} stored records that are no article", flush=True)
 
 
-def run(n_articles: int, new: int, edited: int, sessions: bool = False) -> None:
-    sites = make_sites(n_articles, sessions=sessions)
+def run(n_articles: int, new: int, edited: int, sessions: bool = False, styles: tuple[str, ...] = STYLES) -> None:
+    sites = make_sites(n_articles, styles, sessions=sessions)
     with tempfile.TemporaryDirectory() as tmp, serve_news(sites) as logs:
         db = Path(tmp) / "a.db"
         outcome, seconds = _crawl(sites, db)
@@ -118,7 +120,7 @@ def run(n_articles: int, new: int, edited: int, sessions: bool = False) -> None:
         _report(f"second crawl (+{new * len(sites)} new, {edited * len(sites)} edited)", second, minimum2,
                 _coverage(sites, db), seconds, outcome)
 
-    sites = make_sites(n_articles, sessions=sessions)
+    sites = make_sites(n_articles, styles, sessions=sessions)
     with tempfile.TemporaryDirectory() as tmp, serve_news(sites) as logs:
         db = Path(tmp) / "a.db"
         articles = sum(len(s.articles) for s in sites)
@@ -139,10 +141,15 @@ def main() -> None:
     parser.add_argument("--max-duration", type=float, help="cut each crawl after this many seconds")
     parser.add_argument("--sessions", action="store_true",
                         help="the sites put a session id on every link (?sid=…, new in each answer)")
+    parser.add_argument("--styles", default=",".join(STYLES),
+                        help=f"comma-separated site styles of {', '.join(ALL_STYLES)} (default {','.join(STYLES)})")
     args = parser.parse_args()
+    styles = tuple(args.styles.split(","))
+    if not set(styles) <= set(ALL_STYLES):
+        parser.error(f"unknown style in {args.styles!r}; choose from {', '.join(ALL_STYLES)}")
     global MAX_DURATION
     MAX_DURATION = args.max_duration
-    run(args.articles, args.new, args.edited, args.sessions)
+    run(args.articles, args.new, args.edited, args.sessions, styles)
 
 
 if __name__ == "__main__":

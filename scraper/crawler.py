@@ -454,9 +454,8 @@ class _SiteCrawl:
         twin = self._rewrite(item.fetch_url)    # the form servers answer (`index.html` kept)
         if canonicalize(twin) != canonicalize(moved):
             twin = moved
-        view = self.yields.patterns.get(view_pattern(item.url, item.discovered_from))
         with self.archive.transaction():
-            if view is not None and view.alias is not None and item.discovered_from:
+            if item.discovered_from and self._is_view(item):
                 # an alternate view of the page it was found on stays one: judged by the
                 # pattern of its new URL (an alias without a request once that one verified)
                 found = self._alternate_views([twin], item.discovered_from,
@@ -768,6 +767,12 @@ class _SiteCrawl:
                 part = None
             if part is None or part.article.reason is not None:
                 break
+            if part.article.body == first.article.body:
+                # the first page again under another URL (`&page=1`, as old ASP pagers write
+                # it): not a part, and a lesson for the site's URLs (scraper.dust)
+                with self.archive.transaction():
+                    self._learn_params(canon, canonicalize(item.url) or item.url)
+                continue
             fetched.append((canon, result, part))
             for more in part.parts:
                 if (plain := strip_params(more, unread)) not in seen:
@@ -1033,6 +1038,13 @@ class _SiteCrawl:
             found.append(_Found(url, "other", low=stats.alias == "probe"))
         return found
 
+    def _is_view(self, item: FrontierItem) -> bool:
+        """Whether `item` was queued as an alternate view (print, mobile, AMP) of the page it was
+        found on (see `_alternate_views`): never the identity of that page's article, however
+        plain its URL looks."""
+        stats = self.yields.patterns.get(view_pattern(item.url, item.discovered_from))
+        return stats is not None and stats.alias in ("probe", "yes", "no")
+
     def _verified(self, item: FrontierItem, alias: bool) -> None:
         """The verifying fetch of an alternate-view pattern came back: alias of an article or not.
         A view of a multi-page article that is no alias proves nothing (it may print one page
@@ -1123,7 +1135,8 @@ class _SiteCrawl:
                     self.frontier.add([own], self.run_id)
                     self.frontier.finish(own, "done", run_id=self.run_id)
                 variant = self.params.variant(item.url)     # a probe's twin (scraper.dust)
-                outcome = self.archive.save_article(article, key, self.site.name, self.run_id)
+                outcome = self.archive.save_article(article, key, self.site.name, self.run_id,
+                                                    view=self._is_view(item))
                 self._verified(item, outcome == "alias")
                 # where the text really lives (save_article may have kept a plainer twin)
                 primary = self.archive.resolve_alias(key)

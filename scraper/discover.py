@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
@@ -350,15 +350,24 @@ class _Page:
 
 
 class _Links:
-    """Links by URL in first-seen order; a repeated URL keeps the most specific rel/text."""
+    """Links by URL in first-seen order; a repeated URL keeps the most specific rel/text.
+
+    A link labelled as the first page (首页, 1) whose URL carries the page number 1
+    (`list.asp?classid=11&page=1`, as old ASP pagers write it, for 上一页 from page 2 too)
+    is the URL without it: the page a list's section link or an article's own URL names.
+    Before, each such list and multi-page article was fetched twice. A site counting pages
+    from 0 labels its `page=1` 2 or 下一页, and keeps it."""
 
     def __init__(self, page: str) -> None:
         self.page = page
         self.by_url: dict[str, Link] = {}
+        self.firsts: dict[str, str] = {}     # a first page's URL with its number → without it
 
     def add(self, link: Link) -> None:
         if link.url == self.page:
             return
+        if (plain := _first_page_plain(link)) is not None:
+            self.firsts[link.url] = plain
         old = self.by_url.get(link.url)
         if old is None:
             self.by_url[link.url] = link
@@ -369,7 +378,27 @@ class _Links:
             old.text = link.text
 
     def links(self) -> list[Link]:
-        return list(self.by_url.values())
+        if not self.firsts:
+            return list(self.by_url.values())
+        out: dict[str, Link] = {}
+        for url, link in self.by_url.items():
+            plain = self.firsts.get(url, url)
+            if plain != self.page and plain not in out:
+                out[plain] = link if plain == url else replace(link, url=plain)
+        return list(out.values())
+
+
+def _first_page_plain(link: Link) -> str | None:
+    """The URL of `link` without its page number when the link names the first page (its text
+    a first-page word or 1) by the page number 1, else None (see `_Links`)."""
+    m = _PAGE_PARAM.search(link.url)
+    if m is None or m.group(1) != "1":
+        return None
+    core = "".join(link.text.split()).lower().strip(_BRACKETS)
+    if core not in _FIRST_PAGE_WORDS and core not in ("1", "第1页"):
+        return None
+    name = m.group(0)[1:].partition("=")[0]
+    return strip_params(link.url, {f"{name}=1"})
 
 
 def _base_url(tree: LexborHTMLParser, has_base: bool, url: str) -> str:

@@ -31,6 +31,14 @@ before the first duplicate was stored (a crawl cut at 1.2 × the article count h
 Page numbers (`page=2`) and views (`print=1`) are never candidates, nor is a parameter that
 one page's links give two values on one path (`list.asp?classid=1`, `list.asp?classid=2`): it
 selects what that path shows, even where another path ignores it.
+
+A page number's first value is learned on its own, as `page=1` (`FIRST_PAGE`): old ASP/JSP
+pagers link the first page of a list or of a multi-page article as `show.asp?id=3&page=1`
+(首页, the number 1) beside `show.asp?id=3`, so every multi-page article was fetched twice.
+One such article held under both URLs teaches it for the site, on any path (a page number is
+no script's own key, as `id=` is); `page=2` still matters, and a
+site counting pages from 0 (whose `page=1` is the second page) holds another text there and
+teaches nothing.
 """
 from __future__ import annotations
 
@@ -48,6 +56,7 @@ _REMEMBERED = 4096     # forms of the latest fetched URLs remembered (see `fetch
 _NOTED = 500           # links of a page read for candidates: a session id rides on all of them
 _MAX_CANDIDATES = 16   # a page whose every link has its own parameters makes no more than these
 _NEVER_IDLE = frozenset(VIEW_PARAMS + PAGE_PARAMS)   # a view, a page number: never nothing
+FIRST_PAGE = "1"       # … but a page number at this value may be the page itself (see the module doc)
 IDLE = "idle"          # the `alias` column of a parameter's row in the pattern yields
 _PREFIX = "{idle-param}"
 
@@ -141,12 +150,16 @@ class IdleParams:
             return []
         qa = dict(parse_qsl(a.query, keep_blank_values=True))
         qb = dict(parse_qsl(b.query, keep_blank_values=True))
-        differing = {name for name in qa.keys() | qb.keys()
-                     if qa.get(name) != qb.get(name) and name.lower() not in _NEVER_IDLE}
-        if not differing or len(differing) > MAX_DIFFERING:
+        differing = {name for name in qa.keys() | qb.keys() if qa.get(name) != qb.get(name)}
+        # key kept as idle → the parameter it strips (a first page number: at that value only)
+        idle = {name: name for name in differing if name.lower() not in _NEVER_IDLE}
+        idle |= {f"{name}={FIRST_PAGE}": name for name in differing if name.lower() in PAGE_PARAMS
+                 and {qa.get(name), qb.get(name)} == {None, FIRST_PAGE}}
+        if not idle or len(idle) > MAX_DIFFERING:
             return []
-        learned = [name for name in sorted(differing) if name not in self.idle and name not in self.keys
-                   and (name in self.candidates or paths_with(name) >= self.spread)]
+        # a first page number needs no spread: no script's key, it names the page itself
+        learned = [key for key, name in sorted(idle.items()) if key not in self.idle and name not in self.keys
+                   and (key in self.candidates or key != name or paths_with(name) >= self.spread)]
         self.idle |= frozenset(learned)
         self.candidates -= frozenset(learned)
         return learned

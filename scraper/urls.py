@@ -422,13 +422,15 @@ def _has_repetition(segments: list[str]) -> bool:
 
 
 def strip_params(url: str, names: Set[str]) -> str:
-    """`url` without the query parameters `names` (as it is when it has none of them)."""
+    """`url` without the query parameters `names` (as it is when it has none of them); a
+    `name=value` among them strips that parameter at that value only (`page=1`: the first
+    page is the page itself, `page=2` another one)."""
     if not names or "?" not in url:
         return url
     head, _, rest = url.partition("?")
     query, hash_, fragment = rest.partition("#")
     pairs = [p for p in query.split("&") if p]
-    kept = [p for p in pairs if unquote_plus(p.partition("=")[0]) not in names]
+    kept = [p for p in pairs if p not in names and unquote_plus(p.partition("=")[0]) not in names]
     if len(kept) == len(pairs):
         return url
     return head + ("?" + "&".join(kept) if kept else "") + hash_ + fragment

@@ -1,6 +1,7 @@
 """Simulated news sites for crawl-economy tests and `bench/requests_bench.py`.
 
-Four CMS styles (VSB/博达, TRS WCM, 大汉 JCMS, WordPress), each served on its own loopback
+Four CMS styles (VSB/博达, TRS WCM, 大汉 JCMS, WordPress) and an old ASP style whose every
+page is a query-string URL (`QUERY_STYLES`), each served on its own loopback
 address (127.0.1.x) by a threaded HTTP server, with what makes real sites expensive to crawl:
 calendar widgets whose month and day pages link their neighbours without end, tag clouds,
 search results and sort permutations, print views (``?print=1``, ``_print.htm``, 打印 links),
@@ -29,6 +30,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
 STYLES = ("vsb", "trs", "jcms", "wp")
+# Old ASP/PHP/JSP government and university sites: every page is a script with a query string
+# (`/news_show.asp?classid=K&id=N`, `/list.asp?classid=K&page=N`), traps included, and no sitemap. Not in
+# `STYLES`: the tests written for the path-shaped styles keep their figures; pass it explicitly.
+QUERY_STYLES = ("asp",)
+ALL_STYLES = STYLES + QUERY_STYLES
 PER_PAGE = 10
 TAGS = ("乡村振兴", "科技创新", "安全生产", "教育", "民生", "生态", "人才", "党建")
 # WordPress tags are path segments (/tag/教育/), each a URL pattern of its own, and a real cloud is big
@@ -86,7 +92,7 @@ class NewsSite:
     sessions: bool = False                  # a session id on every link (see the module's doc)
 
     def __post_init__(self) -> None:
-        if self.style not in STYLES:
+        if self.style not in ALL_STYLES:
             raise ValueError(self.style)
         for i in range(self.n_articles):
             self._new_article(parts=2 + i % 2 if i % 17 == 5 and i // 17 < self.multipage else 1)
@@ -129,6 +135,8 @@ class NewsSite:
         if self.style == "jcms":
             return f"/art/{d.year}/{d.month}/{d.day}/art_{1234 + art.section}_{art.id}.html" + (
                 f"?page={part}" if part > 1 else "")
+        if self.style == "asp":
+            return f"/news_show.asp?classid={11 + art.section}&id={art.id}" + (f"&page={part}" if part > 1 else "")
         return f"/{d:%Y/%m/%d}/news-{art.id}/" + (f"{part}/" if part > 1 else "")
 
     def list_path(self, section: int, page: int) -> str:
@@ -141,11 +149,19 @@ class NewsSite:
         if self.style == "jcms":
             col = 1234 + section
             return f"/col/col{col}/index.html" if page == 1 else f"/col/col{col}/index.html?uid={col + 4000}&pageNum={page}"
+        if self.style == "asp":
+            return f"/list.asp?classid={11 + section}" + (f"&page={page}" if page > 1 else "")
         name = ("news", "notice")[section]
         return f"/category/{name}/" if page == 1 else f"/category/{name}/page/{page}/"
 
     def home_path(self) -> str:
-        return {"vsb": "/index.htm", "trs": "/index.html", "jcms": "/index.html", "wp": "/"}[self.style]
+        return {"vsb": "/index.htm", "trs": "/index.html", "jcms": "/index.html", "wp": "/",
+                "asp": "/index.asp"}[self.style]
+
+    def script(self, name: str) -> str:
+        """The path of a site-wide script (calendar, search, tag, sort, share): `/rili` on the
+        path-shaped styles, `/rili.asp` on an ASP site."""
+        return f"/{name}.asp" if self.style == "asp" else f"/{name}"
 
     def sitemap_paths(self) -> list[str]:
         return {"trs": ["/sitemap.xml"], "wp": ["/sitemap.xml", "/feed/"]}.get(self.style, [])
@@ -216,6 +232,8 @@ class NewsSite:
                 if raw == self.list_path(section, page) or (
                         self.style == "trs" and page == 1 and path == self.list_path(section, 1) + "index.html"):
                     return 200, "text/html", self._list_page(section, page), "list"
+                if page == 1 and raw == self._paged(self.list_path(section, 1), 1):
+                    return 200, "text/html", self._list_page(section, page), "alias"
         return None
 
     def _article(self, path: str, q: dict, raw: str):
@@ -229,14 +247,23 @@ class NewsSite:
         return None
 
     def _is_alias(self, raw: str, own: str) -> bool:
-        return raw in (own + ("&" if "?" in own else "?") + "print=1", self._print_path(own),
+        return raw in (own + ("&" if "?" in own else "?") + "print=1", self._print_path(own), self._paged(own, 1),
                        "/m" + own, own + "amp/", own + "?amp=1", own + "?share=weibo")
 
+    def _paged(self, own: str, page: int) -> str:
+        """The link a pager writes for `page` of the page at `own`: on an ASP site, page 1 too
+        carries `&page=1` (another URL of the same page, as such scripts write it)."""
+        return own + "&page=1" if self.style == "asp" and page == 1 else own
+
     def _print_path(self, own: str) -> str:
+        if self.style == "asp":
+            return own.replace("/news_show.asp", "/print.asp", 1)
         return own.rsplit(".", 1)[0] + "_print.htm" if self.style == "trs" else own + "?print=1"
 
     # -- traps -------------------------------------------------------------------------------
     def _trap(self, path: str, q: dict, raw: str):
+        if self.style == "asp":
+            path = path.removesuffix(".asp")
         if path.startswith("/rili"):
             return 200, "text/html", self._calendar(q), "trap:calendar"
         if path == "/search":
@@ -257,13 +284,14 @@ class NewsSite:
         links = []
         prev_m = (y, m - 1) if m > 1 else (y - 1, 12)
         next_m = (y, m + 1) if m < 12 else (y + 1, 1)
-        links.append(f"<a href='/rili?y={prev_m[0]}&m={prev_m[1]}'>上月</a>")
-        links.append(f"<a href='/rili?y={next_m[0]}&m={next_m[1]}'>下月</a>")
+        rili = self.script("rili")
+        links.append(f"<a href='{rili}?y={prev_m[0]}&m={prev_m[1]}'>上月</a>")
+        links.append(f"<a href='{rili}?y={next_m[0]}&m={next_m[1]}'>下月</a>")
         if d:
-            links.append(f"<a href='/rili?y={y}&m={m}&d={d % 28 + 1}'>后一天</a>")
-            links.append(f"<a href='/rili?y={y}&m={m}&d={(d - 2) % 28 + 1}'>前一天</a>")
+            links.append(f"<a href='{rili}?y={y}&m={m}&d={d % 28 + 1}'>后一天</a>")
+            links.append(f"<a href='{rili}?y={y}&m={m}&d={(d - 2) % 28 + 1}'>前一天</a>")
         else:
-            links += [f"<a href='/rili?y={y}&m={m}&d={k}'>{k}</a>" for k in range(1, 29)]
+            links += [f"<a href='{rili}?y={y}&m={m}&d={k}'>{k}</a>" for k in range(1, 29)]
         return _page(f"{y}年{m}月日历", f"<div class='calendar'>{''.join(links)}</div><p>本日无信息</p>")
 
     def _results(self, seed: int) -> str:
@@ -274,17 +302,17 @@ class NewsSite:
     def _search(self, q: dict) -> str:
         """Results (known articles) with links to every sort order, the next page and other words."""
         word, page = q.get("q", [TAGS[0]])[0], int(q.get("p", ["1"])[0])
-        sort = q.get("sort", ["date"])[0]
-        links = [f"<a href='/search?q={quote(word)}&sort={s}&p={page}'>按{s}排序</a>" for s in ("date", "hits", "title")]
-        links.append(f"<a href='/search?q={quote(word)}&sort={sort}&p={page + 1}'>下一页</a>")
-        links += [f"<a href='/search?q={quote(w)}&sort={sort}&p=1'>{w}</a>" for w in TAGS]
+        sort, search = q.get("sort", ["date"])[0], self.script("search")
+        links = [f"<a href='{search}?q={quote(word)}&sort={s}&p={page}'>按{s}排序</a>" for s in ("date", "hits", "title")]
+        links.append(f"<a href='{search}?q={quote(word)}&sort={sort}&p={page + 1}'>下一页</a>")
+        links += [f"<a href='{search}?q={quote(w)}&sort={sort}&p=1'>{w}</a>" for w in TAGS]
         return _page(f"搜索：{word}", f"<ul>{self._results(page + TAGS.index(word) if word in TAGS else page)}</ul>"
                      + "".join(links))
 
     def tag_path(self, word: str, page: int = 1) -> str:
         if self.style == "wp":
             return f"/tag/{quote(word)}/" + (f"page/{page}/" if page > 1 else "")
-        return f"/tag?t={quote(word)}" + (f"&page={page}" if page > 1 else "")
+        return f"{self.script('tag')}?t={quote(word)}" + (f"&page={page}" if page > 1 else "")
 
     def _tag(self, q: dict, path: str) -> str:
         if self.style == "wp":
@@ -298,20 +326,20 @@ class NewsSite:
 
     def _sorted(self, q: dict) -> str:
         """A list with sort and filter controls whose links permute the query without end."""
-        keys = sorted(q)
+        keys, sort = sorted(q), self.script("sort")
         body = f"<ul>{self._results(len(keys))}</ul>"
-        extra = [f"<a href='/sort?{'&'.join(f'{k}={q[k][0]}' for k in keys)}&f{len(keys)}={v}'>筛选{v}</a>"
+        extra = [f"<a href='{sort}?{'&'.join(f'{k}={q[k][0]}' for k in keys)}&f{len(keys)}={v}'>筛选{v}</a>"
                  for v in ("a", "b")]
-        extra += [f"<a href='/sort?order={o}&by={b}'>排序</a>" for o in ("asc", "desc") for b in ("date", "hits")]
+        extra += [f"<a href='{sort}?order={o}&by={b}'>排序</a>" for o in ("asc", "desc") for b in ("date", "hits")]
         return _page("排序", body + "".join(extra))
 
     # -- pages -------------------------------------------------------------------------------
     def _chrome(self) -> str:
         """Navigation on every page: home, sections, calendar, tag cloud, search, sort."""
         sections = "".join(f"<a href='{self.list_path(s, 1)}'>{('新闻中心', '通知公告')[s]}</a>" for s in (0, 1))
-        widgets = ("<a href='/rili?y=2023&m=11'>日历</a>"
-                   f"<a href='/search?q={quote(TAGS[1])}&sort=date&p=1'>搜索</a>"
-                   "<a href='/sort?order=desc&by=date'>排序</a>"
+        widgets = (f"<a href='{self.script('rili')}?y=2023&m=11'>日历</a>"
+                   f"<a href='{self.script('search')}?q={quote(TAGS[1])}&sort=date&p=1'>搜索</a>"
+                   f"<a href='{self.script('sort')}?order=desc&by=date'>排序</a>"
                    + "".join(f"<a href='{self.tag_path(w)}'>{w}</a>" for w in TAGS[:4]))
         if self.style == "wp":
             widgets += ("<link rel='alternate' type='application/rss+xml' title='某单位 &raquo; Feed' href='/feed/'>"
@@ -342,11 +370,15 @@ class NewsSite:
             col = 1234 + section
             links = "".join(f"<a href='{self.list_path(section, p)}'>{p}</a>" for p in range(1, total + 1) if p != page)
             return f"<div class='pages'>共{total}页 {links}</div><!-- col {col} -->"
-        nav = []
+        nav = [f"共{total}页"] if self.style == "asp" else []
         if page < total:
             nav.append(f"<a href='{self.list_path(section, page + 1)}'>下一页</a>")
         if page > 1:
-            nav.append(f"<a href='{self.list_path(section, page - 1)}'>上一页</a>")
+            nav.append(f"<a href='{self._paged(self.list_path(section, page - 1), page - 1)}'>上一页</a>")
+        if self.style == "asp":    # 首页 and page numbers between 上一页 and 尾页, the current one plain
+            nav.insert(1, f"<a href='{self._paged(self.list_path(section, 1), 1)}'>首页</a>")
+            nav += [f"<a href='{self._paged(self.list_path(section, p), p)}'>{p}</a>" if p != page else f"<b>{p}</b>"
+                    for p in range(1, total + 1)]
         nav.append(f"<a href='{self.list_path(section, total)}'>尾页</a>")
         return f"<div class='pages'>{' '.join(nav)}</div>"
 
@@ -363,7 +395,7 @@ class NewsSite:
             chain += f"<p>下一篇：<a href='{self.article_path(nxt)}'>{nxt.title}</a></p>"
         pager = ""
         if art.parts > 1:
-            nums = "".join(f"<a href='{self.article_path(art, p)}'>{p}</a>" if p != part else f"<b>{p}</b>"
+            nums = "".join(f"<a href='{self._paged(self.article_path(art, p), p)}'>{p}</a>" if p != part else f"<b>{p}</b>"
                            for p in range(1, art.parts + 1))
             nxt_part = f"<a href='{self.article_path(art, part + 1)}'>下一页</a>" if part < art.parts else ""
             pager = f"<div class='page-bar'>共{art.parts}页 {nums} {nxt_part}</div>"
@@ -371,7 +403,7 @@ class NewsSite:
                  f"<a href='/m{own}'>手机版</a>"
                  f"<a href='{own}amp/' rel='amphtml'>AMP</a>" if self.style == "wp" else
                  f"<a href='{self._print_path(own)}'>【打印】</a><a href='/m{own}'>手机版</a>")
-        share = (f"<a href='/share?url={quote(self.origin + own)}&title={quote(art.title)}'>分享到微博</a>"
+        share = (f"<a href='{self.script('share')}?url={quote(self.origin + own)}&title={quote(art.title)}'>分享到微博</a>"
                  f"<a href='{own}#comments'>评论</a>")
         if self.style == "wp" and part == 1:
             share += (f"<link rel='alternate' type='application/rss+xml' title='某单位 &raquo; {art.title}的评论Feed'"

@@ -162,3 +162,20 @@ def test_a_view_of_a_multi_page_article_that_is_no_alias_leaves_the_pattern_to_a
     assert made["alias"] <= 2 * (4 + 1) + 4, made     # per pattern: the four inconclusive, one proof
     single = [a for a in site.articles.values() if a.parts == 1]
     assert all(canonicalize(site.origin + site.article_path(a) + "?print=1") in aliases for a in single)
+
+
+def test_a_print_script_shorter_than_the_article_script_stays_an_alias_of_the_article(tmp_path):
+    """Old ASP sites: every URL has a query, and `/print.asp?classid=11&id=5060` (打印) is shorter
+    than `/news_show.asp?classid=11&id=5060`. The view's verifying fetch took the article over
+    (the shorter URL was the 'plainer' identity): the article and its mobile view became aliases
+    of the print view. A view is never the identity of the page it is a view of."""
+    site = make_sites(24, styles=("asp",))[0]
+    with serve_news([site]) as logs, open_archive(tmp_path / "a.db") as archive:
+        config = SiteConfig(name="asp", start_urls=(site.origin + site.home_path(),), settings=FAST)
+        asyncio.run(crawl_async([config], archive, RUN))
+        stored = {r[0] for r in archive.query("SELECT url FROM articles")}
+        aliases = dict(archive.query("SELECT alias, url FROM aliases"))
+    own = {canonicalize(site.origin + site.article_path(a)) for a in site.articles.values()}
+    assert stored == own
+    printed = [p for p in logs[site.host] if p.startswith("/print.asp")]
+    assert printed and all(aliases[canonicalize(site.origin + p)] in own for p in printed)

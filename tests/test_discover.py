@@ -345,6 +345,23 @@ def test_range_fill_between_query_pages_and_its_cap():
     assert len(pages) == 101                                      # pn=2..101 (max_fill numbers), 5000
 
 
+def test_a_first_page_linked_with_its_page_number_is_the_page_without_it():
+    """Old ASP pagers write page 1 as `list.asp?classid=11&page=1` (首页, the number 1, and
+    上一页 from page 2): another URL of `list.asp?classid=11`. A first-page label or the number
+    1 on `page=1` says the numbers start at 1; a site counting from 0 labels its `page=1` 2."""
+    html = ('共3页 <a href="list.asp?classid=11&page=1">首页</a> <a href="list.asp?classid=11&page=1">上一页</a>'
+            ' <a href="list.asp?classid=11&page=1">1</a> <b>2</b> <a href="list.asp?classid=11&page=3">3</a>'
+            ' <a href="list.asp?classid=11&page=3">下一页</a>')
+    pages = {l.url for l in discover_links(html, "http://a.gov.cn/list.asp?classid=11&page=2") if l.rel == "page"}
+    assert pages == {"http://a.gov.cn/list.asp?classid=11", "http://a.gov.cn/list.asp?classid=11&page=3"}
+    first = '<a href="list.asp?classid=11&page=1">首页</a> <b>1</b> <a href="list.asp?classid=11&page=2">2</a>'
+    links = discover_links(first, "http://a.gov.cn/list.asp?classid=11")
+    assert [l.url for l in links if l.rel == "page"] == ["http://a.gov.cn/list.asp?classid=11&page=2"]
+    zero = '<a href="list?page=1">2</a> <a href="list?page=2">3</a> <a href="list?page=1">下一页</a>'
+    links = discover_links(zero, "http://a.cn/list")
+    assert {l.url for l in links if l.rel == "page"} == {"http://a.cn/list?page=1", "http://a.cn/list?page=2"}
+
+
 def test_capped_range_keeps_the_pages_next_to_this_one():
     # VSB numbers pages downwards: 下页 is xwzx/5000.htm, 尾页 xwzx/1.htm; the newest are high.
     html = '<a href="xwzx/5000.htm">下页</a><a href="xwzx/1.htm">尾页</a>'
@@ -544,7 +561,7 @@ BIG = "9" * 5000          # Python's int() refuses more than 4300 digits
 
 @pytest.mark.parametrize("html,expected", [
     (f'<a href="/list/{BIG}.htm">下一页</a><a href="/list/1.htm">末页</a>', 2),     # no range filled
-    (f'<a href="?page={BIG}">下一页</a><a href="?page=1">1</a>', 2),
+    (f'<a href="?page={BIG}">下一页</a><a href="?page=1">1</a>', 1),    # page 1: this page
     (f'<script>createPageHTML({BIG}, 0, "index", "html");</script>', []),
     ('<a href="http://[::1">x</a><a href="http://例子.中国/新闻/1234567.html">中文域名</a>',
      ["http://例子.中国/新闻/1234567.html"]),

@@ -78,12 +78,6 @@ def test_a_parameter_with_two_values_on_one_path_of_a_page_is_a_key_never_learne
     assert params.candidates == {"sid"}
 
 
-def test_page_numbers_are_never_learned_from_a_duplicate():
-    """`?page=1` and no page parameter are the same first page; page 2 is another."""
-    params = IdleParams()
-    assert params.learn("http://a.cn/art.asp?id=5&page=1", "http://a.cn/art.asp?id=5", _everywhere) == []
-
-
 def test_a_url_differing_from_a_fetched_one_only_in_a_candidate_is_a_variant_until_refuted():
     params = IdleParams()
     params.note_links([f"http://a.cn/{p}.htm?sid=ab" for p in ("index", "list", "info/1")])
@@ -98,6 +92,48 @@ def test_a_url_differing_from_a_fetched_one_only_in_a_candidate_is_a_variant_unt
     assert params.variant("http://a.cn/info/1.htm?sid=cd") is None
     params.note_links([f"http://a.cn/{p}.htm?sid=ef" for p in ("index", "list", "info/1")])
     assert not params.candidates                     # refuted for good
+
+
+def test_a_page_number_is_never_learned_from_a_duplicate_but_its_first_value_is():
+    """`show.asp?id=3&page=1` held the article of `show.asp?id=3`: page 1 is the page itself
+    (old ASP pagers link it so), while `page=2` stays another page."""
+    params = IdleParams()
+    assert params.learn("http://a.cn/show.asp?id=3&page=1", "http://a.cn/show.asp?id=3", _everywhere) == ["page=1"]
+    assert params.strip("http://a.cn/list.asp?classid=11&page=1") == "http://a.cn/list.asp?classid=11"
+    assert params.strip("http://a.cn/list.asp?classid=11&page=2") == "http://a.cn/list.asp?classid=11&page=2"
+    assert params.learn("http://a.cn/show.asp?id=3&page=2", "http://a.cn/show.asp?id=3", _everywhere) == []
+
+
+def test_a_first_page_fetched_again_as_a_part_is_no_part_and_is_learned(tmp_path):
+    """A multi-page article whose later page links back only by 上一页 to `&page=1`: nothing
+    says that is the first page until it is fetched. It held the first page's text: before,
+    it was stored as another part (the first page twice in the record) for every such
+    article; now it is dropped, and `page=1` is learned after the first."""
+    from test_crawl_traps import ARTICLE, serve
+
+    def route(path: str):
+        if path == "/":
+            return 200, {}, "".join(f"<a href='/news_show.asp?id={n}'>第{n}次会议</a>" for n in range(1, 7))
+        plain, _, page = path.partition("&page=")
+        if not plain.startswith("/news_show.asp?id="):
+            return 404, {}, ""
+        n = plain.rpartition("=")[2]
+        if page == "2":
+            return 200, {}, ARTICLE.format(t=f"第{n}次会议").replace("近日", f"第二页{n}").replace(
+                "</body>", f"<a href='{plain}&page=1'>上一页</a></body>")
+        return 200, {}, ARTICLE.format(t=f"第{n}次会议").replace("近日", f"第一页{n}").replace(
+            "</body>", f"共2页 <a href='{plain}&page=2'>下一页</a></body>")
+
+    with serve(route) as (origin, log), open_archive(tmp_path / "a.db") as archive:
+        config = SiteConfig(name="asp", start_urls=(origin + "/",),
+                            settings=Settings(delay=0.0, per_host_concurrency=1, timeout=5.0, max_retries=0))
+        asyncio.run(crawl_async([config], archive, RunSettings(concurrency=1, extract_workers=0)))
+        stored = dict(archive.query("SELECT url, body FROM articles"))
+    assert len(stored) == 6
+    for url, body in stored.items():
+        n = url.rpartition("=")[2]
+        assert body.count(f"第一页{n}") == 1 and f"第二页{n}" in body, url
+    assert len([p for p in log if p.endswith("&page=1")]) == 1, log
 
 
 def test_sites_with_a_session_id_on_every_link_cost_about_the_minimum(tmp_path):

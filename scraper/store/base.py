@@ -210,10 +210,12 @@ class Archive(ABC):
 
     # -- articles ----------------------------------------------------------------------------
     @abstractmethod
-    def save_article(self, article: Article, url: str, site: str, run_id: int | None) -> str:
+    def save_article(self, article: Article, url: str, site: str, run_id: int | None, view: bool = False) -> str:
         """Store one article under `url`; returns 'new', 'changed', 'unchanged' or 'alias'.
         The same text under another URL becomes an alias of the stored one (the plainer URL is
-        the identity); a changed text keeps the previous text as an older version."""
+        the identity, unless `url` is known to be a print or mobile view: on a site whose every
+        URL has a query, `/print.asp?id=5` is shorter than `/news_show.asp?id=5`); a changed
+        text keeps the previous text as an older version."""
 
     @abstractmethod
     def refresh_extraction(self, article: Article, url: str) -> bool:

@@ -251,7 +251,7 @@ class CommonSql:
             self._run(f"UPDATE {table} SET url = ? WHERE url = ?", (url, old))
         self.add_alias(old, url)
 
-    def save_article(self, article: Article, url: str, site: str, run_id: int | None) -> str:
+    def save_article(self, article: Article, url: str, site: str, run_id: int | None, view: bool = False) -> str:
         now = utcnow()
         digest = content_hash(article)
         url = self.resolve_alias(url)
@@ -260,7 +260,7 @@ class CommonSql:
             twin = self._run("SELECT url FROM articles WHERE content_hash = ? AND site = ? LIMIT 1",
                              (digest, site)).fetchone()
             if twin is not None:
-                primary, alias = (url, twin[0]) if plainer(url, twin[0]) else (twin[0], url)
+                primary, alias = (url, twin[0]) if not view and plainer(url, twin[0]) else (twin[0], url)
                 if primary == url:     # the print view came first: the plain URL takes over
                     self.take_over(url, twin[0])
                 else:
