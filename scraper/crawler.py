@@ -450,7 +450,11 @@ class _SiteCrawl:
         alternate view is known by its relation to that page)."""
         self.counts["skipped"] += 1
         self.counts[Reason.MOVED] += 1
-        found_on = replace(item, url=item.discovered_from) if item.discovered_from else item
+        # found on that page under its own URL: a list found on `index.asp?sid=…` was found on
+        # the home page, and is re-read as a list's first page on later runs (found on a
+        # page of the list kind, it was taken for a later page of a list, and never re-read)
+        found_on = (replace(item, url=canonicalize(self._rewrite(item.discovered_from)) or item.discovered_from)
+                    if item.discovered_from else item)
         twin = self._rewrite(item.fetch_url)    # the form servers answer (`index.html` kept)
         if canonicalize(twin) != canonicalize(moved):
             twin = moved
@@ -938,6 +942,7 @@ class _SiteCrawl:
         for name in learned:        # kept with the pattern yields: later runs start knowing it
             stats = self.yields.stats(idle_pattern(name))
             stats.alias, stats.dirty = IDLE, True
+            self.yields.fold(name)
         plain = {fetched: p for fetched, _ in self.fetched_queries
                  if (p := canonicalize(self.params.strip(fetched))) is not None and p != fetched}
         owns = [FrontierItem(p, p, self.site.name, "article") for p in plain.values()]

@@ -251,6 +251,29 @@ class YieldTracker:
                 revived = self._outcome(key, s, True) or revived
         return revived
 
+    def fold(self, name: str) -> None:
+        """The query parameter `name` changes nothing (scraper.dust): the pages of a pattern
+        that carried it are the pages of the pattern without it, which takes over what they
+        yielded. A session-id site's lists were fetched with the parameter until it was
+        learned; their plain pattern, fetched since, showed nothing new, and on the next run it
+        looked like a trap that never yielded: no list was read again."""
+        masked = _DIGITS.sub("#", name)
+        for key in [k for k in self.patterns if masked in k.partition("?")[2].split("&")]:
+            src = self.patterns[key]
+            if src.alias is not None or not src.yielded:
+                continue            # a view's verification, or nothing to hand over
+            path, _, names = key.partition("?")
+            rest = "&".join(n for n in names.split("&") if n != masked)
+            dst = self.stats(path + ("?" + rest if rest else ""))
+            change = self._change(dst)
+            for field in ("fetched", "yielded", "articles"):
+                count = getattr(src, field)
+                setattr(dst, field, getattr(dst, field) + count)
+                setattr(change, field, getattr(change, field) + count)
+            change.idle = dst.idle  # the idle fetches since the last yielding one: the plain ones
+            dst.first_yield = dst.first_yield or src.first_yield
+            dst.dirty = True
+
     @staticmethod
     def _change(s: PatternStats) -> PatternChange:
         if s.unsaved is None:

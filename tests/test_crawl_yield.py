@@ -28,6 +28,24 @@ def test_url_pattern_masks_digits_and_keeps_only_query_keys():
     assert url_pattern("http://a.cn/info/1012/5001.htm") != url_pattern("http://b.cn/info/1012/5001.htm")
 
 
+def test_a_parameter_learned_to_change_nothing_folds_its_patterns_yields_into_the_plain_one():
+    """Lists fetched with a session id yielded; fetched without it once it was learned, they
+    showed nothing new. Folded, the plain pattern has yielded: judged by its idle streak."""
+    tracker = YieldTracker(3)
+    for _ in range(4):
+        tracker.record("a.cn/list.asp?classid&sid", article=False, yielded=True)
+    for _ in range(3):
+        tracker.record("a.cn/list.asp?classid", article=False, yielded=False)
+    assert tracker.is_low("a.cn/list.asp?classid")
+    tracker.changes()
+    tracker.fold("sid")
+    plain = tracker.patterns["a.cn/list.asp?classid"]
+    assert (plain.fetched, plain.yielded, plain.idle) == (7, 4, 3)
+    assert [c[:5] for c in tracker.changes()] == [("a.cn/list.asp?classid", 4, 4, 0, 3)]   # kept for later runs
+    tracker.record("a.cn/list.asp?classid", article=False, yielded=True)
+    assert not tracker.is_low("a.cn/list.asp?classid")
+
+
 def test_a_pattern_goes_low_after_its_limit_and_a_yield_revives_it():
     tracker = YieldTracker(3)
     for _ in range(2):

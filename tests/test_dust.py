@@ -183,3 +183,22 @@ def test_a_parameter_learned_is_kept_for_later_runs(tmp_path):
     second = [site.label(p) for p in logs[site.host][first:]]
     assert not [label for label in second if label.endswith("+sid")], second
     assert second.count("article") >= 5
+
+
+def test_a_session_id_sites_lists_are_read_again_on_later_runs(tmp_path):
+    """A list found on the home page fetched with a session id was moved to its plain URL as
+    found on that page: a page of the list kind, so the list was taken for a later page of
+    another list and never re-read (new articles came only through the home page and the
+    chain). Found on the home page itself, it is a list's first page, read again each run."""
+    site = make_sites(24, styles=("asp",), sessions=True)[0]
+    with serve_news([site]) as logs:
+        config = SiteConfig(name="asp", start_urls=(site.origin + site.home_path(),),
+                            settings=Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0))
+        with open_archive(tmp_path / "a.db") as archive:
+            asyncio.run(crawl_async([config], archive, RunSettings(concurrency=4, extract_workers=0)))
+        first = len(logs[site.host])
+        site.add_articles(3)
+        with open_archive(tmp_path / "a.db") as archive:
+            asyncio.run(crawl_async([config], archive, RunSettings(concurrency=4, extract_workers=0)))
+    second = Counter(site.label(p) for p in logs[site.host][first:])
+    assert second["list"] >= 2, second        # the first page of each section's list
