@@ -165,24 +165,31 @@ def test_sites_with_a_session_id_on_every_link_cost_about_the_minimum(tmp_path):
                 assert art.paragraphs(art.parts)[0] in body, url
 
 
-def test_a_parameter_learned_is_kept_for_later_runs(tmp_path):
-    """The second crawl of a session-id site starts knowing the parameter: it asks for no URL
-    that carries one, beyond the pages it starts from."""
-    site = make_sites(24, styles=("vsb",), sessions=True)[0]
+def _two_runs(tmp_path, style: str, new: int) -> tuple[list[str], list[str], Counter]:
+    """Crawl a session-id site of `style`, add `new` articles, crawl it again: the parameters
+    kept after the first run and the requests of the second (labels, and their count)."""
+    site = make_sites(24, styles=(style,), sessions=True)[0]
     with serve_news([site]) as logs:
-        config = SiteConfig(name="vsb", start_urls=(site.origin + site.home_path(),),
+        config = SiteConfig(name=style, start_urls=(site.origin + site.home_path(),),
                             settings=Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0))
         with open_archive(tmp_path / "a.db") as archive:
             asyncio.run(crawl_async([config], archive, RunSettings(concurrency=4, extract_workers=0)))
             kept = [row[0] for row in archive.query("SELECT pattern FROM url_patterns WHERE alias = 'idle'")]
-        assert kept == ["{idle-param}sid"]
         first = len(logs[site.host])
-        site.add_articles(5)
+        site.add_articles(new)
         with open_archive(tmp_path / "a.db") as archive:
             asyncio.run(crawl_async([config], archive, RunSettings(concurrency=4, extract_workers=0)))
     second = [site.label(p) for p in logs[site.host][first:]]
+    return kept, second, Counter(second)
+
+
+def test_a_parameter_learned_is_kept_for_later_runs(tmp_path):
+    """The second crawl of a session-id site starts knowing the parameter: it asks for no URL
+    that carries one, beyond the pages it starts from."""
+    kept, second, made = _two_runs(tmp_path, "vsb", 5)
+    assert kept == ["{idle-param}sid"]
     assert not [label for label in second if label.endswith("+sid")], second
-    assert second.count("article") >= 5
+    assert made["article"] >= 5
 
 
 def test_a_session_id_sites_lists_are_read_again_on_later_runs(tmp_path):
@@ -190,15 +197,5 @@ def test_a_session_id_sites_lists_are_read_again_on_later_runs(tmp_path):
     found on that page: a page of the list kind, so the list was taken for a later page of
     another list and never re-read (new articles came only through the home page and the
     chain). Found on the home page itself, it is a list's first page, read again each run."""
-    site = make_sites(24, styles=("asp",), sessions=True)[0]
-    with serve_news([site]) as logs:
-        config = SiteConfig(name="asp", start_urls=(site.origin + site.home_path(),),
-                            settings=Settings(delay=0.0, per_host_concurrency=2, timeout=5.0, max_retries=0))
-        with open_archive(tmp_path / "a.db") as archive:
-            asyncio.run(crawl_async([config], archive, RunSettings(concurrency=4, extract_workers=0)))
-        first = len(logs[site.host])
-        site.add_articles(3)
-        with open_archive(tmp_path / "a.db") as archive:
-            asyncio.run(crawl_async([config], archive, RunSettings(concurrency=4, extract_workers=0)))
-    second = Counter(site.label(p) for p in logs[site.host][first:])
-    assert second["list"] >= 2, second        # the first page of each section's list
+    _, _, made = _two_runs(tmp_path, "asp", 3)
+    assert made["list"] >= 2, made        # the first page of each section's list
