@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from click.testing import CliRunner
 from newssites import make_sites, serve_news
 
+from scraper.cli import main
 from scraper.crawler import crawl_async
 from scraper.dust import IdleParams
-from scraper.urls import strip_params
 from scraper.settings import RunSettings, Settings, SiteConfig
 from scraper.store import open_archive
-from scraper.urls import canonicalize
+from scraper.urls import canonicalize, strip_params
 
 
 def _everywhere(name: str) -> int:
@@ -175,6 +176,8 @@ def _two_runs(tmp_path, style: str, new: int) -> tuple[list[str], list[str], Cou
         with open_archive(tmp_path / "a.db") as archive:
             asyncio.run(crawl_async([config], archive, RunSettings(concurrency=4, extract_workers=0)))
             kept = [row[0] for row in archive.query("SELECT pattern FROM url_patterns WHERE alias = 'idle'")]
+        shown = CliRunner().invoke(main, ["stats", "--db", str(tmp_path / "a.db")])
+        assert shown.exit_code == 0 and "{idle-param}sid" in shown.output     # the user can see it
         first = len(logs[site.host])
         site.add_articles(new)
         with open_archive(tmp_path / "a.db") as archive:
