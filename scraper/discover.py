@@ -18,7 +18,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from .htmltree import parse_html
-from .urls import host_of, strip_params
+from .urls import URL_NOISE, host_of, strip_params
 from .linkwords import ATTACHMENT_EXTENSIONS, NEXT_LABELS, PREV_LABELS, label_pattern
 
 MAX_FILL = 1000        # pages generated per pagination range (末页 far away, script totals)
@@ -187,7 +187,6 @@ _SCRIPT_URL = re.compile(
 _MARKUP_TO_READ = re.compile(r"<(?:option|recordset|[bB][aA][sS][eE])")
 # What a script that paginates (see `_script_pages`) cannot do without.
 _PAGING_SCRIPT_WORDS = ("createPageHTML", "countPage", "jpage(")
-_URL_NOISE = re.compile(r"[\t\r\n]")                  # browsers drop these inside hrefs
 
 # Query parameters that carry the page number; otherwise the last number of the path does.
 PAGE_PARAMS = ("page", "pn", "pageno", "pagenum", "pageindex", "curpage", "currentpage", "p", "pg")
@@ -496,7 +495,7 @@ class _Resolver:
     def _resolve(self, href: str) -> tuple[str, str, str, str] | None:
         href = href.strip()
         if "\t" in href or "\n" in href or "\r" in href:
-            href = _URL_NOISE.sub("", href)       # browsers drop these inside hrefs
+            href = URL_NOISE.sub("", href)        # browsers drop these inside hrefs
         href = href.replace("\\", "/").partition("#")[0]
         if not href:
             return None                           # '#top': this page

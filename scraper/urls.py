@@ -54,7 +54,7 @@ _SAFE_CLASS = {safe: re.escape("".join(sorted(safe))) for safe in (_SAFE_PATH, _
 _TO_REWRITE = {safe: re.compile(rf"%([0-9A-Fa-f]{{2}})|[^{chars}]") for safe, chars in _SAFE_CLASS.items()}
 _AS_IS = {safe: re.compile(f"[{chars}]*") for safe, chars in _SAFE_CLASS.items()}
 _HOST_RE = re.compile(r"^[a-z0-9_\-.]+$")
-_URL_NOISE = re.compile(r"[\t\r\n]")
+URL_NOISE = re.compile(r"[\t\r\n]")     # browsers (and urljoin) drop these inside URLs
 # A web URL whose host urlsplit would give as it stands (lower case, no userinfo, no brackets,
 # nothing it strips or drops): `host_of` reads it without urlsplit, a third of the cost of
 # checking a link against the scope (canonical URLs all have this form).
@@ -153,7 +153,7 @@ def canonicalize(url: str, base: str | None = None) -> str | None:
         return None
     url = url.strip()
     if "\t" in url or "\r" in url or "\n" in url:
-        url = _URL_NOISE.sub("", url)   # browsers drop these (wrapped href attributes)
+        url = URL_NOISE.sub("", url)    # wrapped href attributes
     if "\\" in url:
         before_query, sep, query = url.partition("?")
         url = before_query.replace("\\", "/") + sep + query   # as browsers do: `\` is `/` in a path

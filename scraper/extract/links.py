@@ -1,12 +1,12 @@
 """Links an article carries: images and attachments in its body, 上一篇/下一篇, canonical URL."""
 from __future__ import annotations
 
-import re
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborNode
 
 from ..article import Attachment, Image
+from ..urls import URL_NOISE
 from .body import is_photo_credit
 from .dom import Page, clean
 from .meta import head_of
@@ -23,7 +23,6 @@ from .rules import (
 _SMALL_PX = 40
 _CAPTION_MAX = 80
 _LABEL_GAP = 8      # at most this many characters between a 上一篇 label and its link
-_URL_NOISE = re.compile(r"[\t\r\n]")   # urljoin drops these
 
 
 def absolute(base: str | None, href: str | None) -> str | None:
@@ -43,7 +42,7 @@ def absolute(base: str | None, href: str | None) -> str | None:
 def _names_document(url: str) -> bool:
     """Whether `url`, as urljoin reads it (tabs and line breaks dropped), ends in a document's extension."""
     if "\t" in url or "\n" in url or "\r" in url:
-        url = _URL_NOISE.sub("", url)
+        url = URL_NOISE.sub("", url)
     return ATTACHMENT_EXT.search(url) is not None
 
 
