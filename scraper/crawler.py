@@ -1043,11 +1043,15 @@ class _SiteCrawl:
             found.append(_Found(url, "other", low=stats.alias == "probe"))
         return found
 
+    def _view_stats(self, item: FrontierItem) -> PatternStats | None:
+        """The stats of `item`'s view pattern (see `view_pattern`), if it has any."""
+        return self.yields.patterns.get(view_pattern(item.url, item.discovered_from))
+
     def _is_view(self, item: FrontierItem) -> bool:
         """Whether `item` was queued as an alternate view (print, mobile, AMP) of the page it was
         found on (see `_alternate_views`): never the identity of that page's article, however
         plain its URL looks."""
-        stats = self.yields.patterns.get(view_pattern(item.url, item.discovered_from))
+        stats = self._view_stats(item)
         return stats is not None and stats.alias in ("probe", "yes", "no")
 
     def _verified(self, item: FrontierItem, alias: bool) -> None:
@@ -1055,7 +1059,7 @@ class _SiteCrawl:
         A view of a multi-page article that is no alias proves nothing (it may print one page
         of several): the pattern stays to be verified by another. Before, such a view made
         the pattern 'no' and the site's other views were fetched one by one (61 requests)."""
-        stats = self.yields.patterns.get(view_pattern(item.url, item.discovered_from))
+        stats = self._view_stats(item)
         if stats is None or stats.alias != "probe":
             return
         if not alias and item.discovered_from and self.archive.page_count(

@@ -192,9 +192,19 @@ class YieldTracker:
         """On how many distinct paths (digits masked) the fetched URLs carry the query
         parameter `name`: a session id or tracking tag rides on every kind of page, a script's
         own key on that script's path only (see scraper.dust)."""
+        return len({path for _, path, _ in self._carrying(name)})
+
+    def _carrying(self, name: str) -> list[tuple[str, str, list[str]]]:
+        """(pattern, its path, its other query names) of each pattern whose URLs carry the
+        query parameter `name`."""
         masked = _DIGITS.sub("#", name)
-        return len({path for pattern in self.patterns
-                    for path, _, keys in [pattern.partition("?")] if masked in keys.split("&")})
+        out = []
+        for pattern in self.patterns:
+            path, _, keys = pattern.partition("?")
+            names = keys.split("&")
+            if masked in names:
+                out.append((pattern, path, [n for n in names if n != masked]))
+        return out
 
     def is_doubtful(self, pattern: str) -> bool:
         """Half way to low-yield and never productive, itself or its siblings (a tag cloud whose
@@ -257,14 +267,11 @@ class YieldTracker:
         yielded. A session-id site's lists were fetched with the parameter until it was
         learned; their plain pattern, fetched since, showed nothing new, and on the next run it
         looked like a trap that never yielded: no list was read again."""
-        masked = _DIGITS.sub("#", name)
-        for key in [k for k in self.patterns if masked in k.partition("?")[2].split("&")]:
+        for key, path, rest in self._carrying(name):
             src = self.patterns[key]
             if src.alias is not None or not src.yielded:
                 continue            # a view's verification, or nothing to hand over
-            path, _, names = key.partition("?")
-            rest = "&".join(n for n in names.split("&") if n != masked)
-            dst = self.stats(path + ("?" + rest if rest else ""))
+            dst = self.stats(path + ("?" + "&".join(rest) if rest else ""))
             change = self._change(dst)
             for field in ("fetched", "yielded", "articles"):
                 count = getattr(src, field)
