@@ -15,7 +15,7 @@ import signal
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -92,7 +92,7 @@ _HELD_KINDS = _PROBED_KINDS + ("list",)            # … and these wait for it (
 _HOLD_POLL = 0.05                       # seconds between two looks at the frontier while hubs are held
 _START_RANK = PRIORITY["sitemap"] - 1    # a start page under a page budget: see `_SiteCrawl._rank`
 _SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learned pattern yields
-_FETCHED_QUERIES = 512  # articles fetched at a URL with a query, remembered (see _learn_params)
+_FETCHED_QUERIES = 512  # pages fetched at a URL with a query, remembered (see _learn_params)
 _MAX_SPARES = 16        # coroutines fetching while the others wait out a search fill (see _store_turn)
 _EXCHANGE_HERE_MAX = 2  # requests under way (this one included) up to which the crawler makes them itself
 _HOLD_EXCHANGE = 5.0    # seconds of an exchange after which an urgent page stops holding hub URLs (pages answer in < 1 s)
@@ -181,6 +181,16 @@ class _Found:
         object.__setattr__(self, "lastmod", _utc(self.lastmod))
 
 
+class _FetchedQuery(NamedTuple):
+    """A page fetched at a URL with a query, remembered until a parameter in it may be learned
+    as idle (see `_SiteCrawl._learn_params`)."""
+
+    url: str
+    fetch_url: str
+    kind: str                   # the frontier kind it was finished with
+    article: str | None = None  # the URL its article was stored under; None: a hub or a sitemap
+
+
 def _utc(stamp: str | None) -> str | None:
     """A sitemap time as UTC 'YYYY-MM-DDTHH:MM:SSZ' (the form fetch times are stored in), so
     lastmods compare as times; a bare date is kept as it is."""
@@ -267,8 +277,8 @@ class _SiteCrawl:
         self.moves = OriginMoves()          # origins that only redirect elsewhere (see scraper.moves)
         self.params = IdleParams()          # query parameters the site's pages do not depend on (scraper.dust)
         self.sitemap_twins: dict[bytes, str] = {}   # digest of a sitemap (or feed) with a query → its URL
-        # the latest articles fetched at a URL with a query: (that URL, the article's); see _learn_params
-        self.fetched_queries: deque[tuple[str, str]] = deque(maxlen=_FETCHED_QUERIES)
+        # the latest pages fetched at a URL with a query: see _FetchedQuery and _learn_params
+        self.fetched_queries: deque[_FetchedQuery] = deque(maxlen=_FETCHED_QUERIES)
 
     # -- seeding -------------------------------------------------------------------------
     async def seed(self) -> None:
@@ -929,11 +939,14 @@ class _SiteCrawl:
     def _learn_params(self, url: str, twin: str) -> None:
         """The page fetched at `url` held what was stored from `twin`: learn the parameters
         they differ in as idle when the site's URLs carry them on other paths too (see
-        scraper.dust). The articles fetched before at a URL with such a parameter are then
-        known under their URL without it (stored under it, or as its alias when it has an
-        article already), so that none is fetched again there and none keeps a session id in
-        its address (a list fetched so is read again: its links may be new). Call inside a
-        transaction."""
+        scraper.dust). The pages fetched before at a URL with such a parameter are then known
+        under their URL without it, so that none is fetched again there: an article is stored
+        under it (or aliased to it when it has an article already), so that none keeps a
+        session id in its address; a list, the home page or a feed is done there, of its kind
+        (re-read next run). Their links were all queued, and those with the parameter move to
+        their plain form when claimed: reading a list again at its plain URL found nothing
+        new, and on a session-id site those re-reads took six requests of a crawl cut at 1.2 ×
+        the article count, early, where articles should have been. Call inside a transaction."""
         learned = self.params.learn(url, twin, self.yields.paths_with)
         if not learned:
             return
@@ -943,21 +956,23 @@ class _SiteCrawl:
             stats = self.yields.stats(idle_pattern(name))
             stats.alias, stats.dirty = IDLE, True
             self.yields.fold(name)
-        plain = {fetched: p for fetched, _ in self.fetched_queries
-                 if (p := canonicalize(self.params.strip(fetched))) is not None and p != fetched}
-        owns = [FrontierItem(p, p, self.site.name, "article") for p in plain.values()]
-        self.frontier.add(owns, self.run_id)
-        for own in owns:
-            self.frontier.finish(own, "done", run_id=self.run_id)
-        for fetched, article in self.fetched_queries:
-            if fetched not in plain or plain[fetched] == article:
+        plain = {q.url: p for q in self.fetched_queries
+                 if (p := canonicalize(self.params.strip(q.url))) is not None and p != q.url}
+        for q in self.fetched_queries:
+            if q.url in plain:      # fetched where the server answers (`index.html` kept)
+                own = FrontierItem(plain[q.url], self.params.strip(q.fetch_url), self.site.name, q.kind)
+                self.frontier.add([own], self.run_id)
+                self.frontier.finish(own, "done", kind=q.kind, run_id=self.run_id)
+        for q in self.fetched_queries:
+            if q.article is None or q.url not in plain or plain[q.url] == q.article:
                 continue
-            primary = self.archive.resolve_alias(article)
+            bare_fetched = plain[q.url]
+            primary = self.archive.resolve_alias(q.article)
             bare = canonicalize(self.params.strip(primary))
-            if bare is not None and bare != primary and bare == plain[fetched] and not self.archive.has_article(bare):
+            if bare is not None and bare != primary and bare == bare_fetched and not self.archive.has_article(bare):
                 self.archive.take_over(bare, primary)
             else:
-                self.archive.add_alias(plain[fetched], primary)
+                self.archive.add_alias(bare_fetched, primary)
 
     def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
         if sitemap.error:
@@ -966,6 +981,7 @@ class _SiteCrawl:
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result, raw=raw))
             if "?" in item.url:     # the same bytes at another URL of the same path: a parameter changed nothing
+                self.fetched_queries.append(_FetchedQuery(item.url, item.fetch_url, item.kind))
                 twin = self.sitemap_twins.setdefault(hashlib.blake2b(raw, digest_size=16).digest(), item.url)
                 if twin != item.url:
                     self._learn_params(item.url, twin)
@@ -1137,7 +1153,7 @@ class _SiteCrawl:
                 self._merge_parts(article, parts)
                 key = self._article_key(item, result, processed)
                 if "?" in item.url:
-                    self.fetched_queries.append((item.url, key))
+                    self.fetched_queries.append(_FetchedQuery(item.url, item.fetch_url, "article", key))
                 article.url = key
                 if key != item.url:         # the article's own URL is known and done too
                     own = FrontierItem(key, key, self.site.name, "article")
@@ -1174,6 +1190,8 @@ class _SiteCrawl:
             if pager and not is_article and self._shows_news(links):
                 self.frontier.read_on(pager, self.run_id)
             self.frontier.finish(item, "done", kind=kind, run_id=self.run_id)
+            if kind == "list" and "?" in item.url:
+                self.fetched_queries.append(_FetchedQuery(item.url, item.fetch_url, kind))
         if is_article:
             if not self._unindexed:
                 self._unindexed_since = time.monotonic()
