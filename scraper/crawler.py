@@ -188,6 +188,7 @@ class _FetchedQuery(NamedTuple):
     url: str
     fetch_url: str
     kind: str                   # the frontier kind it was finished with
+    found_on: str | None        # the page it was found on
     article: str | None = None  # the URL its article was stored under; None: a hub or a sitemap
 
 
@@ -956,14 +957,25 @@ class _SiteCrawl:
             stats = self.yields.stats(idle_pattern(name))
             stats.alias, stats.dirty = IDLE, True
             self.yields.fold(name)
-        plain = {q.url: p for q in self.fetched_queries
+        self._known_plain(self.fetched_queries)
+
+    def _known_plain(self, queries: Sequence[_FetchedQuery]) -> None:
+        """Make the pages of `queries` known at their URLs without the idle parameters (see
+        `_learn_params`)."""
+        plain = {q.url: p for q in queries
                  if (p := canonicalize(self.params.strip(q.url))) is not None and p != q.url}
-        for q in self.fetched_queries:
-            if q.url in plain:      # fetched where the server answers (`index.html` kept)
+        done = {url for url, (state, _) in self.archive.frontier_states(list(plain.values())).items()
+                if state == "done"}     # the home page its probe twinned keeps its kind
+        for q in queries:
+            if q.url in plain and plain[q.url] not in done:    # where the server answers (`index.html` kept)
                 own = FrontierItem(plain[q.url], self.params.strip(q.fetch_url), self.site.name, q.kind)
                 self.frontier.add([own], self.run_id)
                 self.frontier.finish(own, "done", kind=q.kind, run_id=self.run_id)
-        for q in self.fetched_queries:
+                if q.article is None and q.found_on:
+                    # found where its twin was (on the home page: a list's first page, re-read
+                    # each run), not on that twin (it links itself: a later page, never re-read)
+                    self.frontier.found_on(plain[q.url], canonicalize(self._rewrite(q.found_on)) or q.found_on)
+        for q in queries:
             if q.article is None or q.url not in plain or plain[q.url] == q.article:
                 continue
             bare_fetched = plain[q.url]
@@ -974,6 +986,16 @@ class _SiteCrawl:
             else:
                 self.archive.add_alias(bare_fetched, primary)
 
+    def _fetched_hub(self, item: FrontierItem, kind: str) -> None:
+        """A hub or sitemap was fetched at a URL with a query: remember it for a lesson to come,
+        or, fetched with a parameter learned while it was under way (the home page's probe
+        teaches it while the lists found beside it are fetched), make it known at its plain
+        URL now. Call inside its transaction."""
+        query = _FetchedQuery(item.url, item.fetch_url, kind, item.discovered_from)
+        self.fetched_queries.append(query)
+        if self.params.idle and self.params.strip(item.url) != item.url:
+            self._known_plain([query])
+
     def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
         if sitemap.error:
             self.counts[f"sitemap:{sitemap.error}"] += 1
@@ -981,7 +1003,7 @@ class _SiteCrawl:
         with self.archive.transaction():
             self.archive.save_page(self._page_record(item, result, raw=raw))
             if "?" in item.url:     # the same bytes at another URL of the same path: a parameter changed nothing
-                self.fetched_queries.append(_FetchedQuery(item.url, item.fetch_url, item.kind))
+                self._fetched_hub(item, item.kind)
                 twin = self.sitemap_twins.setdefault(hashlib.blake2b(raw, digest_size=16).digest(), item.url)
                 if twin != item.url:
                     self._learn_params(item.url, twin)
@@ -1153,7 +1175,7 @@ class _SiteCrawl:
                 self._merge_parts(article, parts)
                 key = self._article_key(item, result, processed)
                 if "?" in item.url:
-                    self.fetched_queries.append(_FetchedQuery(item.url, item.fetch_url, "article", key))
+                    self.fetched_queries.append(_FetchedQuery(item.url, item.fetch_url, "article", item.discovered_from, key))
                 article.url = key
                 if key != item.url:         # the article's own URL is known and done too
                     own = FrontierItem(key, key, self.site.name, "article")
@@ -1185,13 +1207,15 @@ class _SiteCrawl:
                 self._verified(item, False)
                 self.counts[f"not-article:{article.reason}"] += 1
                 kind = "list" if item.kind != "start" else None   # a hub: re-read next run
-            new = self._enqueue(links, item)
+            new = self._enqueue(links, item)    # reads the links for parameters that may change nothing
+            if not is_article and (twin := self.params.same_hub(item.url, [f.url for f in links])) is not None:
+                self._learn_params(item.url, twin)
             self._record_yield(item, is_article, new)
             if pager and not is_article and self._shows_news(links):
                 self.frontier.read_on(pager, self.run_id)
             self.frontier.finish(item, "done", kind=kind, run_id=self.run_id)
             if kind == "list" and "?" in item.url:
-                self.fetched_queries.append(_FetchedQuery(item.url, item.fetch_url, kind))
+                self._fetched_hub(item, kind)
         if is_article:
             if not self._unindexed:
                 self._unindexed_since = time.monotonic()

@@ -42,6 +42,7 @@ teaches nothing.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -82,6 +83,7 @@ class IdleParams:
         self.keys: set[str] = set()                # two values on one path in one page's links
         # ("", a fetched URL) and (name, that URL without the parameter) → the fetched URL
         self._fetched: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._hubs: OrderedDict[str, bytes] = OrderedDict()     # a fetched hub → what it links (see same_hub)
 
     def note_links(self, urls: Iterable[str]) -> None:
         """Read one page's links. A parameter with two values on one path among them selects
@@ -134,6 +136,26 @@ class IdleParams:
                 seen = self._fetched.get(key)
                 if seen is not None and seen != url:
                     return name, seen
+        return None
+
+    def same_hub(self, url: str, links: Iterable[str]) -> str | None:
+        """A hub (a list, the home page) fetched at `url` links `links`: remember what it links
+        and return the URL of a hub fetched before that differs from `url` only in a candidate
+        or idle parameter and links the same URLs in the same order, those parameters left out
+        (a session id has a new value in each answer, on every link). Such a probe teaches the
+        parameter at once: the home page found at `index.htm?sid=…` beside `index.htm` was a
+        probe that taught nothing, and the lesson waited for an article's probe, a request
+        more per site. Links that differ in any other way teach nothing either way (a hub's
+        latest-news box may change between two answers); only an article refutes."""
+        unread = self.candidates | self.idle
+        digest = hashlib.blake2b("\n".join(dict.fromkeys(strip_params(link, unread) for link in links)).encode(),
+                                 digest_size=16).digest()
+        self._hubs[url] = digest
+        if len(self._hubs) > _REMEMBERED:
+            self._hubs.popitem(last=False)
+        variant = self.variant(url)
+        if variant is not None and self._hubs.get(variant[1]) == digest:
+            return variant[1]
         return None
 
     def refute(self, name: str) -> None:

@@ -108,6 +108,10 @@ class Frontier:
             return None
         return None
 
+    def found_on(self, url: str, page: str) -> None:
+        """`url` was found on `page`, whatever page queued it first (see `_SiteCrawl._known_plain`)."""
+        self.archive.found_on(url, page)
+
     def unskip(self, site: str, reason: str) -> None:
         """Make URLs skipped for `reason` pending again (a low-yield pattern came back to life:
         they are checked again when their turn comes, at no request for those still low)."""

@@ -135,6 +135,11 @@ class Archive(ABC):
         """(state, run that last queued or settled it) of those of `urls` in the frontier."""
 
     @abstractmethod
+    def found_on(self, url: str, page: str) -> None:
+        """Record that queued `url` was found on `page` (whether it is a list's first page
+        depends on that page's kind)."""
+
+    @abstractmethod
     def reopen(self, url: str) -> None:
         """Make a done URL pending again (a page to re-read this run)."""
 

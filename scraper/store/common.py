@@ -117,6 +117,9 @@ class CommonSql:
             self._run(f"UPDATE frontier SET state = 'pending', priority = ? WHERE url IN ({oldest})",
                       (priority, site, -(-count // runs)))
 
+    def found_on(self, url: str, page: str) -> None:
+        self._run("UPDATE frontier SET discovered_from = ? WHERE url = ?", (page, url))
+
     def reopen(self, url: str) -> None:
         self._run("UPDATE frontier SET state = 'pending' WHERE url = ? AND state = 'done'", (url,))
 
