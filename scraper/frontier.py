@@ -108,6 +108,10 @@ class Frontier:
             return None
         return None
 
+    def defer(self, item: FrontierItem) -> None:
+        """Queue a pending URL after everything else from now on (call inside a transaction)."""
+        self.archive.defer(item.url, LOW_PRIORITY)
+
     def unskip(self, site: str, reason: str) -> None:
         """Make URLs skipped for `reason` pending again (a low-yield pattern came back to life:
         they are checked again when their turn comes, at no request for those still low)."""

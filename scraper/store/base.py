@@ -135,6 +135,10 @@ class Archive(ABC):
         """(state, run that last queued or settled it) of those of `urls` in the frontier."""
 
     @abstractmethod
+    def defer(self, url: str, priority: int) -> None:
+        """Queue a pending URL at `priority` (a lower urgency) from now on."""
+
+    @abstractmethod
     def reopen(self, url: str) -> None:
         """Make a done URL pending again (a page to re-read this run)."""
 

@@ -117,6 +117,9 @@ class CommonSql:
             self._run(f"UPDATE frontier SET state = 'pending', priority = ? WHERE url IN ({oldest})",
                       (priority, site, -(-count // runs)))
 
+    def defer(self, url: str, priority: int) -> None:
+        self._run("UPDATE frontier SET priority = ? WHERE url = ? AND state = 'pending'", (priority, url))
+
     def reopen(self, url: str) -> None:
         self._run("UPDATE frontier SET state = 'pending' WHERE url = ? AND state = 'done'", (url,))
 
