@@ -4,7 +4,8 @@
     python bench/requests_bench.py --articles 100
     python bench/requests_bench.py --sessions   # … every link carrying a session id (?sid=, new in each answer)
     python bench/requests_bench.py --styles asp           # the old ASP site alone (query-string URLs)
-    python bench/requests_bench.py --styles vsb,trs,jcms,wp,asp
+    python bench/requests_bench.py --styles dede          # a DedeCMS site (static pages, /plus/*.php twins)
+    python bench/requests_bench.py --styles vsb,trs,jcms,wp,asp,dede
 
 Serves the sites of `tests/newssites.py` (one loopback address each, with calendars, tag clouds,
 search and sort permutations, print/mobile/AMP twins, share links, multi-page articles) and runs:

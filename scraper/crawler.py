@@ -43,6 +43,7 @@ from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered
 from .workers import WorkerError, WorkerPool
 from .dust import IDLE, IdleParams, idle_param, idle_pattern
 from .moves import OriginMoves
+from .twins import TWIN, IdTwins, TwinRule
 from .yields import PatternStats, YieldTracker, pattern_keys, url_pattern, view_pattern
 
 log = logging.getLogger(__name__)
@@ -277,6 +278,8 @@ class _SiteCrawl:
         self.profiles = ProfileLearner(self.settings.profile_after)   # the site's extraction profile
         self.moves = OriginMoves()          # origins that only redirect elsewhere (see scraper.moves)
         self.params = IdleParams()          # query parameters the site's pages do not depend on (scraper.dust)
+        self.twins = IdTwins()              # scripts rendering an article named by its id (scraper.twins)
+        self.deferred: set[str] = set()     # twins of an article not stored yet, queued last (see _verdict)
         self.sitemap_twins: dict[bytes, str] = {}   # digest of a sitemap (or feed) with a query → its URL
         # the latest pages fetched at a URL with a query: see _FetchedQuery and _learn_params
         self.fetched_queries: deque[_FetchedQuery] = deque(maxlen=_FETCHED_QUERIES)
@@ -313,6 +316,7 @@ class _SiteCrawl:
         self.yields = YieldTracker(self.settings.low_yield_after, {
             row[0]: PatternStats(*row[1:]) for row in self.archive.url_patterns(self.site.name)})
         self.params.idle |= {name for name in map(idle_param, self.yields.patterns) if name}
+        self.twins.rules |= {rule for rule in map(TwinRule.parse, self.yields.patterns) if rule}
 
     # -- the loop ------------------------------------------------------------------------
     async def _next_now(self) -> tuple[FrontierItem | None, bool]:
@@ -372,6 +376,12 @@ class _SiteCrawl:
                 elif verdict in ("part", "known"):  # fetched with its article's first page, or as its twin
                     with self.archive.transaction():
                         self.frontier.finish(item, "done", run_id=self.run_id)
+                elif verdict == "twin":
+                    self._skip(item, Reason.ALIAS, of=moved)
+                elif verdict == "defer":
+                    self.deferred.add(item.url)
+                    with self.archive.transaction():
+                        self.frontier.defer(item)
                 else:
                     self._skip(item, Reason.ALIAS if verdict == "alias" else Reason.LOW_YIELD)
             if not settled:     # only URLs that wait for a fetch under way: asked again after it
@@ -382,7 +392,9 @@ class _SiteCrawl:
         pending ("wait": a verifying fetch of its view pattern is under way); stop handing out
         ("held", see `_held`); or settle it without a request, a write: "move" (to the URL
         returned beside), "part" (fetched with its article), "known" (its article was stored
-        from a twin), "alias" or "low-yield".
+        from a twin), "twin" (the dynamic twin of the article stored at the URL returned
+        beside: see scraper.twins), "alias" or "low-yield"; or "defer" it, a write too (a
+        URL that may be such a twin, or is one whose article is not stored yet, goes last).
         A URL that differs from one fetched only in a parameter that may change nothing waits
         while that one, or another such probe of the parameter, is under way (scraper.dust)."""
         if item.kind != "start" and (moved := self._rewrite(item.url)) != item.url:
@@ -394,6 +406,15 @@ class _SiteCrawl:
                 return "wait", ""    # its twin's answer, or the probe's, tells
             if name in self.params.idle and self.archive.has_article(self.archive.resolve_alias(item.url)):
                 return "known", ""   # claimed before its twin was stored as its article
+        if (static := self.twins.twin(item.url)) is not None and self.archive.has_article(
+                primary := self.archive.resolve_alias(static)):
+            return "twin", primary
+        # of a script that may render the site's static articles: last, and one at a time
+        doubtful = item.kind == "article" and self.twins.doubtful(item.url)
+        if item.url not in self.deferred and (doubtful or self.twins.is_twin(item.url)):
+            return "defer", ""
+        if doubtful and self.pending_patterns[url_pattern(item.url)]:
+            return "wait", ""        # one of a script's URLs at a time, until it shows what they are
         if item.kind in TRUSTED_KINDS:
             return "fetch", ""
         if item.kind == "part":
@@ -444,14 +465,15 @@ class _SiteCrawl:
         return any(p < item.priority and now - self.fetcher.exchanging.get(fetch_url, now) < _HOLD_EXCHANGE
                    for p, fetch_url in self.inflight.values())
 
-    def _skip(self, item: FrontierItem, reason: Reason) -> None:
+    def _skip(self, item: FrontierItem, reason: Reason, of: str | None = None) -> None:
         """Settle a queued URL without a request: an alternate view of a known article becomes
-        its alias; a URL of a low-yield pattern waits (until the pattern yields again)."""
+        its alias (of the article stored at `of`, else of the page it was found on); a URL of a
+        low-yield pattern waits (until the pattern yields again)."""
         self.counts["skipped"] += 1
         self.counts[reason] += 1
         with self.archive.transaction():
-            if reason == Reason.ALIAS and item.discovered_from:     # _next skips as alias only found pages
-                self.archive.add_alias(item.url, self.archive.resolve_alias(item.discovered_from))
+            if reason == Reason.ALIAS and (of or item.discovered_from):   # _next skips as alias only found pages
+                self.archive.add_alias(item.url, of or self.archive.resolve_alias(item.discovered_from or ""))
             self.frontier.finish(item, "skipped", reason=reason, run_id=self.run_id)
 
     def _move(self, item: FrontierItem, moved: str) -> None:
@@ -915,13 +937,16 @@ class _SiteCrawl:
         items, new = [], []
         for canon, f in candidates.items():
             depth = 0 if f.trusted else parent.depth + f.step
-            low = False
+            if f.kind == "article":
+                self.twins.note(canon)
+            # fetched only if its article shows up nowhere else
+            low = self.twins.is_twin(canon) or (f.kind == "article" and self.twins.doubtful(canon))
             if not f.trusted and canon not in known:
                 refusal = self.guard.admit(canon, depth)
                 if refusal is None:
                     pattern = url_pattern(canon)
                     refusal = "low-yield" if self._low_yield(canon, pattern) else None
-                    low = f.low or self.yields.is_doubtful(pattern)
+                    low = low or f.low or self.yields.is_doubtful(pattern)
                 if refusal:
                     self.counts[f"trap:{refusal}"] += 1
                     continue
@@ -995,6 +1020,21 @@ class _SiteCrawl:
         self.fetched_queries.append(query)
         if self.params.idle and self.params.strip(item.url) != item.url:
             self._known_plain([query])
+
+    def _learn_twins(self, url: str, primary: str) -> None:
+        """The article stored at `url` is the one at `primary`: learn what makes a script's URL
+        the dynamic twin of a static page (see scraper.twins). When `url` took the article over
+        from a twin with a query, that twin is among the articles fetched at such URLs lately.
+        Call inside a transaction."""
+        pairs = [(url, primary)] if url != primary else [
+            (q.url, primary) for q in self.fetched_queries if q.article is not None
+            and self.twins.may_pair(q.article, primary) and self.archive.resolve_alias(q.article) == primary]
+        for a, b in pairs:
+            for rule in self.twins.learn(a, b):
+                log.info("site %s: %s?%s names the article whose URL carries its %s; such links are its aliases",
+                         self.site.name, rule.script, "&".join(rule.names), rule.key)
+                stats = self.yields.stats(rule.pattern())    # kept: later runs start knowing it
+                stats.alias, stats.dirty = TWIN, True
 
     def _store_sitemap(self, item: FrontierItem, result: FetchResult, sitemap: Sitemap, raw: bytes) -> None:
         if sitemap.error:
@@ -1191,8 +1231,11 @@ class _SiteCrawl:
                     twin = primary if primary != key else variant[1] if variant else None
                     if twin is not None and ("?" in key or "?" in twin):
                         self._learn_params(key, twin)
+                    self._learn_twins(key, primary)
                 elif outcome == "new" and variant is not None and variant[0] in self.params.candidates:
                     self.params.refute(variant[0])      # another article: the parameter matters
+                if outcome == "new" and item.kind == "article":
+                    self.twins.refute(item.url)         # a script with articles of its own
                 # alias the fetched URL and the parts there, so aliases never point at a URL without an article
                 self.archive.add_alias(item.url, primary)
                 for canon, _, _ in parts:

@@ -112,6 +112,10 @@ class Frontier:
         """`url` was found on `page`, whatever page queued it first (see `_SiteCrawl._known_plain`)."""
         self.archive.found_on(url, page)
 
+    def defer(self, item: FrontierItem) -> None:
+        """Queue a pending URL after everything else from now on (call inside a transaction)."""
+        self.archive.defer(item.url, LOW_PRIORITY)
+
     def unskip(self, site: str, reason: str) -> None:
         """Make URLs skipped for `reason` pending again (a low-yield pattern came back to life:
         they are checked again when their turn comes, at no request for those still low)."""

@@ -52,6 +52,7 @@ def _pattern(netloc: str, path: str, query: str) -> str:
 
 _LETTER = re.compile(r"[^\W\d_]")
 _PAGER_SEGMENTS = frozenset(("page", "pages", "paged", "p", "pn", "list"))   # /tag/教育/page/2/
+_SCRIPTS = frozenset(("php", "asp", "aspx", "jsp", "jspx", "do", "action", "cgi"))   # server scripts' extensions
 
 
 def view_pattern(view: str, page: str | None) -> str:
@@ -78,11 +79,18 @@ def _families(pattern: str) -> tuple[str, ...]:
     pattern with a query, and for a path whose last segment is a word, not a number, under a
     parent directory, its *siblings* 'host/dir/*/' or 'host/dir/*.ext' (`/tag/jiaoyu/` and
     `/tag/keji/` are one tag cloud; `/tags/%E#%B#….html` another; a section list such as
-    `/category/news/` shares a family with its sibling sections, which yield)."""
+    `/category/news/` shares a family with its sibling sections, which yield). A script
+    given a query (`/plus/search.php?keyword=`) has no siblings: its name says what kind of
+    page it makes, the query which one, and the scripts of one directory are unrelated
+    (DedeCMS's `/plus/view.php?aid=` shows articles, `/plus/calendar.php` a calendar: as
+    siblings, every URL a calendar page revealed looked productive, and it was walked to 110
+    pages)."""
     path, sep, _ = pattern.partition("?")
     families = (path + "?*",) if sep else ()
     host, slash, rest = path.partition("/")
     segments = rest.split("/")
+    if sep and segments[-1].rpartition(".")[2].lower() in _SCRIPTS:
+        return families
     last = len(segments) - 1 if segments[-1] else len(segments) - 2
     while last >= 1:
         name, dot, ext = segments[last].rpartition(".")

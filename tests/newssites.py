@@ -1,7 +1,8 @@
 """Simulated news sites for crawl-economy tests and `bench/requests_bench.py`.
 
-Four CMS styles (VSB/博达, TRS WCM, 大汉 JCMS, WordPress) and an old ASP style whose every
-page is a query-string URL (`QUERY_STYLES`), each served on its own loopback
+Four CMS styles (VSB/博达, TRS WCM, 大汉 JCMS, WordPress), an old ASP style whose every
+page is a query-string URL (`QUERY_STYLES`) and a DedeCMS style of generated static pages with
+dynamic script twins (`DedeSite`), each served on its own loopback
 address (127.0.1.x) by a threaded HTTP server, with what makes real sites expensive to crawl:
 calendar widgets whose month and day pages link their neighbours without end, tag clouds,
 search results and sort permutations, print views (``?print=1``, ``_print.htm``, 打印 links),
@@ -34,7 +35,10 @@ STYLES = ("vsb", "trs", "jcms", "wp")
 # (`/news_show.asp?classid=K&id=N`, `/list.asp?classid=K&page=N`), traps included, and no sitemap. Not in
 # `STYLES`: the tests written for the path-shaped styles keep their figures; pass it explicitly.
 QUERY_STYLES = ("asp",)
-ALL_STYLES = STYLES + QUERY_STYLES
+# DedeCMS/PHPCMS/帝国CMS: static pages under column directories and dynamic `/plus/*.php` twins and
+# scripts beside them (`DedeSite`). Not in `STYLES` either, for the same reason.
+GENERATED_STYLES = ("dede",)
+ALL_STYLES = STYLES + QUERY_STYLES + GENERATED_STYLES
 PER_PAGE = 10
 TAGS = ("乡村振兴", "科技创新", "安全生产", "教育", "民生", "生态", "人才", "党建")
 # WordPress tags are path segments (/tag/教育/), each a URL pattern of its own, and a real cloud is big
@@ -92,8 +96,8 @@ class NewsSite:
     sessions: bool = False                  # a session id on every link (see the module's doc)
 
     def __post_init__(self) -> None:
-        if self.style not in ALL_STYLES:
-            raise ValueError(self.style)
+        if self.style not in ALL_STYLES or type(self) is not _SITE_CLASSES.get(self.style, NewsSite):
+            raise ValueError(f"{self.style}: make it with new_site")
         for i in range(self.n_articles):
             self._new_article(parts=2 + i % 2 if i % 17 == 5 and i // 17 < self.multipage else 1)
 
@@ -182,6 +186,12 @@ class NewsSite:
         need["articles"] = sum(a.parts for a in {a.id: a for a in [*new, *(edited or ())]}.values())
         return need
 
+    def robots_txt(self) -> str:
+        lines = "User-agent: *\nDisallow: /admin/\n"
+        if self.style == "trs":
+            lines += f"Sitemap: {self.origin}/sitemap.xml\n"
+        return lines
+
     # -- labels ------------------------------------------------------------------------------
     def label(self, path: str) -> str:
         """What a request was for: robots, sitemap, home, list, article, or the trap/alias kind."""
@@ -206,10 +216,7 @@ class NewsSite:
         parts = urlsplit(raw)
         path, q = unquote(parts.path), parse_qs(parts.query)
         if path == "/robots.txt":
-            lines = "User-agent: *\nDisallow: /admin/\n"
-            if self.style == "trs":
-                lines += f"Sitemap: {self.origin}/sitemap.xml\n"
-            return 200, "text/plain", lines, "robots"
+            return 200, "text/plain", self.robots_txt(), "robots"
         if self.has_sitemap and path == "/sitemap.xml":
             return 200, "application/xml", self._sitemap(), "sitemap"
         if self.style == "wp" and path == "/feed/":
@@ -456,8 +463,13 @@ def _page(title: str, inner: str) -> str:
 def make_sites(n_articles: int = 60, styles: tuple[str, ...] = STYLES, first_host: int = 11,
                sessions: bool = False) -> list[NewsSite]:
     """One site per style, each on its own loopback address 127.0.1.x."""
-    return [NewsSite(style, f"127.0.1.{first_host + i}", n_articles, sessions=sessions)
+    return [new_site(style, f"127.0.1.{first_host + i}", n_articles, sessions=sessions)
             for i, style in enumerate(styles)]
+
+
+def new_site(style: str, host: str, n_articles: int = 60, **knobs) -> NewsSite:
+    """A site of `style` (of its own class where the style has one: `DedeSite`)."""
+    return _SITE_CLASSES.get(style, NewsSite)(style, host, n_articles, **knobs)
 
 
 @contextmanager
@@ -515,3 +527,229 @@ def _handler(site: NewsSite, log: list[str]) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
     return Handler
+
+
+DEDE_COLUMNS = (("news", 12), ("notice", 13))     # a column's directory and its type id
+
+
+class DedeSite(NewsSite):
+    """A DedeCMS (织梦) site; PHPCMS and 帝国CMS sites are built alike: pages generated as static
+    files under each column's directory, dynamic `/plus/*.php` scripts beside them.
+
+    Articles `/a/news/2023/0105/5001.html`, their parts `5001_2.html` behind a pager of relative
+    links (共3页: 上一页 1 2 3 下一页, `#` for the page itself). Lists `/a/news/` and
+    `list_12_N.html`, whose pager (首页 上一页 1 2 3 下一页 末页, a `<select>` jump menu,
+    共N页M条) names page 1 `list_12_1.html` (another URL of `/a/news/`). `plus/view.php?aid=N`
+    is the dynamic twin of every article (`&pageno=N` its parts), linked by the 相关文章 block of
+    each article and the home page's 热点 block; `&print=1` prints it, `/m/view.php?aid=N` is
+    the mobile one. Per-article scripts: comments `plus/feedback.php?aid=N`, 推荐
+    `plus/recommend.php?aid=N`, 收藏 `plus/stow.php?aid=N` (which sends to a member login),
+    挑错 `plus/erraddsave.php` (refused by robots.txt), a hit counter `<script
+    src=plus/count.php>`, 顶/踩 by javascript. Site-wide: search `plus/search.php` with Dede's long
+    pager query (`…&TotalResult=37&PageNo=2`), tag pages `tags.php?/标签/2/` and the cloud
+    `tags.php`, a calendar widget `plus/calendar.php`, an HTML site map `data/sitemap.html`, a
+    column's RSS `data/rss/12.xml`; no sitemap.xml."""
+
+    # -- URLs --------------------------------------------------------------------------------
+    def article_path(self, art: Art, part: int = 1) -> str:
+        d = art.day
+        return (f"/a/{DEDE_COLUMNS[art.section][0]}/{d:%Y}/{d:%m%d}/{art.id}"
+                + (f"_{part}" if part > 1 else "") + ".html")
+
+    def view_path(self, art: Art, part: int = 1) -> str:
+        """The dynamic twin of an article's page."""
+        return f"/plus/view.php?aid={art.id}" + (f"&pageno={part}" if part > 1 else "")
+
+    def list_path(self, section: int, page: int) -> str:
+        name, tid = DEDE_COLUMNS[section]
+        return f"/a/{name}/" if page == 1 else f"/a/{name}/list_{tid}_{page}.html"
+
+    def home_path(self) -> str:
+        return "/"
+
+    def script(self, name: str) -> str:
+        return f"/plus/{'calendar' if name == 'rili' else name}.php"
+
+    def tag_path(self, word: str, page: int = 1) -> str:
+        return f"/tags.php?/{quote(word)}/" + (f"{page}/" if page > 1 else "")
+
+    def search_path(self, word: str, page: int = 1) -> str:
+        """A search as the hot words link it, and (with `page`) as Dede's pager writes it."""
+        plain = f"/plus/search.php?keyword={quote(word)}&searchtype=titlekeyword"
+        return plain if page == 1 else (plain + "&channeltype=0&orderby=&kwtype=0&pagesize=10&typeid=0"
+                                        f"&TotalResult={4 * PER_PAGE - 3}&PageNo={page}")
+
+    def robots_txt(self) -> str:
+        return "User-agent: *\n" + "".join(f"Disallow: {p}\n" for p in ("/dede/", "/include/", "/templets/", "/plus/ad_js.php",
+                                                    "/plus/count.php", "/plus/erraddsave.php"))
+
+    def _tags_of(self, art: Art) -> list[str]:
+        return list(dict.fromkeys((TAGS[art.id % len(TAGS)], TAGS[art.id // len(TAGS) % len(TAGS)])))
+
+    # -- serving -----------------------------------------------------------------------------
+    def _list(self, path: str, q: dict, raw: str):
+        for section, (name, tid) in enumerate(DEDE_COLUMNS):
+            if raw == f"/a/{name}/list_{tid}_1.html":
+                return 200, "text/html", self._list_page(section, 1), "alias"
+        return super()._list(path, q, raw)
+
+    def _article(self, path: str, q: dict, raw: str):
+        if path in ("/plus/view.php", "/m/view.php"):
+            aid, part = q.get("aid", [""])[0], q.get("pageno", ["1"])[0]
+            art = self.articles.get(int(aid)) if aid.isdigit() else None
+            if art is None or not part.isdigit() or not 1 <= int(part) <= art.parts:
+                return 200, "text/html", _page("系统提示", "<p>你要查看的文档不存在或已被删除！</p>"), "404"
+            short = path == "/m/view.php" or "print" in q
+            return 200, "text/html", self._article_page(art, int(part), alias=short, dynamic=True), "alias"
+        return super()._article(path, q, raw)
+
+    def _is_alias(self, raw: str, own: str) -> bool:
+        return False                # a Dede article's other URLs are scripts (see `_article`)
+
+    def _trap(self, path: str, q: dict, raw: str):
+        aid = q.get("aid", [""])[0]
+        art = self.articles.get(int(aid)) if aid.isdigit() else None
+        if path == "/plus/calendar.php":
+            return 200, "text/html", self._calendar(q), "trap:calendar"
+        if path == "/plus/search.php":
+            return 200, "text/html", self._search(q), "trap:search"
+        if path == "/tags.php":
+            return 200, "text/html", self._tag(q, raw), "trap:tags"
+        if path == "/plus/feedback.php" and art is not None:
+            return 200, "text/html", _page(f"{art.title}的评论", f"<h2>评论：<a href='{self.article_path(art)}'>"
+                                           f"{art.title}</a></h2><p>暂无评论</p>{_COMMENT_FORM}"), "trap:comments"
+        if path == "/plus/recommend.php" and art is not None:
+            return 200, "text/html", _page("推荐给好友", f"<p>推荐：<a href='{self.article_path(art)}'>{art.title}"
+                                           "</a></p><form method='post'>好友邮箱<input name='email'></form>"), "trap:recommend"
+        if path == "/plus/stow.php" and art is not None:
+            gourl = quote(f"/plus/stow.php?aid={art.id}", safe="")
+            return 200, "text/html", _page("系统提示", f"<p>你还没有登录，请先登录！</p><a href='/member/login.php?"
+                                           f"gourl={gourl}'>如果你的浏览器没反应，请点击这里...</a>"), "trap:stow"
+        if path.startswith("/member/"):
+            return 200, "text/html", _page("会员登录", "<form method='post'>用户名<input name='userid'></form>"
+                                           "<a href='/member/index_do.php?fmdo=user&dopost=regnew'>注册</a>"), "trap:member"
+        if path == "/data/sitemap.html":
+            cols = "".join(f"<a href='{self.list_path(s, 1)}'>{('新闻中心', '通知公告')[s]}</a>" for s in (0, 1))
+            return 200, "text/html", _page("网站地图", f"<div class='linkbox'>{cols}</div>"), "html-sitemap"
+        for section, (_, tid) in enumerate(DEDE_COLUMNS):
+            if path == f"/data/rss/{tid}.xml":
+                return 200, "application/rss+xml", self._column_feed(section), "section-feed"
+        return None
+
+    def _column_feed(self, section: int) -> str:
+        items = "".join(f"<item><title>{a.title}</title><link>{self.origin}{self.article_path(a)}</link></item>"
+                        for a in self.section_items(section)[:PER_PAGE])
+        return f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>栏目</title>{items}</channel></rss>"
+
+    def _search(self, q: dict) -> str:
+        """Results, Dede's pager over four pages of them, and the other hot words."""
+        word, page = q.get("keyword", [TAGS[0]])[0], int(q.get("PageNo", ["1"])[0])
+        results = self._results(page + TAGS.index(word) if word in TAGS else page)
+        pager = self._pager_links(lambda p: self.search_path(word, p), page, 4)
+        hot = "".join(f"<a href='{self.search_path(w)}'>{w}</a>" for w in TAGS)
+        return _page(f"搜索结果：{word}", f"<ul>{results}</ul><div class='dede_pages'>{pager}</div>"
+                     f"<div class='hotwords'>{hot}</div>")
+
+    def _tag(self, q: dict, path: str) -> str:
+        """`tags.php` alone is the cloud; `tags.php?/教育/2/` a tag's second page (of three)."""
+        word, _, number = unquote(urlsplit(path).query).strip("/").partition("/")
+        cloud = "".join(f"<a href='{self.tag_path(w)}'>{w}</a>" for w in TAGS)
+        if not word:
+            return _page("标签", f"<div class='tags'>{cloud}</div>")
+        page = int(number.strip("/")) if number.strip("/").isdigit() else 1
+        results = self._results(page * 3 + (TAGS.index(word) if word in TAGS else 0))
+        pager = self._pager_links(lambda p: self.tag_path(word, p), page, 3)
+        return _page(f"{word}_标签", f"<ul>{results}</ul><div class='dede_pages'>{pager}</div>")
+
+    # -- pages -------------------------------------------------------------------------------
+    @staticmethod
+    def _pager_links(href, page: int, total: int, count: int | None = None, menu: bool = False) -> str:
+        """Dede's pager: 首页 上一页 numbers 下一页 末页 (plain `<a>` where there is nowhere to go),
+        the `<select>` jump menu, 共N页M条."""
+        first, last = (f"<li><a href='{href(1)}'>首页</a></li>", f"<li><a href='{href(total)}'>末页</a></li>")
+        items = [first if page > 1 else "<li><a>首页</a></li>"]
+        if page > 1:
+            items.append(f"<li><a href='{href(page - 1)}'>上一页</a></li>")
+        items += [f"<li><a href='{href(p)}'>{p}</a></li>" if p != page else f"<li class='thisclass'>{p}</li>"
+                  for p in range(1, total + 1)]
+        if page < total:
+            items.append(f"<li><a href='{href(page + 1)}'>下一页</a></li>")
+        items.append(last if page < total else "<li><a>末页</a></li>")
+        if menu:
+            options = "".join(f"<option value='{href(p)}'{' selected' if p == page else ''}>{p}</option>"
+                              for p in range(1, total + 1))
+            items.append("<li><select name='sldd' style='width:36px' onchange='location.href=this.options"
+                         f"[this.selectedIndex].value;'>{options}</select></li>")
+        if count is not None:
+            items.append(f"<li><span class='pageinfo'>共 <strong>{total}</strong>页<strong>{count}</strong>条</span></li>")
+        return f"<ul class='pagelist'>{''.join(items)}</ul>"
+
+    def _chrome(self) -> str:
+        """Navigation, calendar, hot search words, tag cloud, site map."""
+        sections = "".join(f"<a href='{self.list_path(s, 1)}'>{('新闻中心', '通知公告')[s]}</a>" for s in (0, 1))
+        side = (f"<a href='{self.script('rili')}?y=2023&m=11'>日历</a>"
+                + "".join(f"<a href='{self.search_path(w)}'>{w}</a>" for w in TAGS[:3])
+                + "".join(f"<a href='{self.tag_path(w)}'>{w}</a>" for w in TAGS[:4])
+                + "<a href='/tags.php'>更多标签</a><a href='/data/sitemap.html'>网站地图</a>")
+        return f"<div class='nav'><a href='/'>主页</a>{sections}</div><div class='side'>{side}</div>"
+
+    def _home(self) -> str:
+        ordered = sorted(self.articles.values(), key=lambda a: -a.id)
+        latest = "".join(f"<li><a href='{self.article_path(a)}'>{a.title}</a></li>" for a in ordered[:6])
+        hot = "".join(f"<li><a href='{self.view_path(a)}'>{a.title}</a></li>" for a in ordered[7::9][:6])
+        return _page("首页", self._chrome() + f"<ul class='latest'>{latest}</ul><h3>热点文章</h3><ul class='hot'>{hot}</ul>")
+
+    def _list_page(self, section: int, page: int) -> str:
+        name, tid = DEDE_COLUMNS[section]
+        items = self.section_items(section)[(page - 1) * PER_PAGE: page * PER_PAGE]
+        rows = "".join(f"<li><a href='{self.article_path(a)}'>{a.title}</a><span>{a.day}</span></li>" for a in items)
+        pager = self._pager_links(lambda p: f"list_{tid}_{p}.html", page, self.pages_of(section),
+                                  len(self.section_items(section)), menu=True)
+        return _page(("新闻中心", "通知公告")[section], self._chrome() + f"<ul class='list'>{rows}</ul>"
+                     f"<div class='dede_pages'>{pager}</div><a href='/data/rss/{tid}.xml'>RSS订阅</a>")
+
+    def _article_page(self, art: Art, part: int, alias: bool = False, dynamic: bool = False) -> str:
+        """The article's page (`dynamic`: as view.php renders it, its pager linking view.php);
+        `alias` (print, mobile): its text only."""
+        body = "".join(f"<p>{p}</p>" for p in art.paragraphs(part))
+        info = (f"<div class='info'><small>时间:</small>{art.day} 10:00<small>来源:</small>"
+                f"{('办公室', '宣传部')[art.section]}<small>作者:</small>admin<small>点击:</small>"
+                f"<script src='/plus/count.php?view=yes&aid={art.id}&mid=1' type='text/javascript'></script>次</div>")
+        pager = ""
+        if art.parts > 1:
+            href = ((lambda p: "view.php?" + self.view_path(art, p).partition("?")[2]) if dynamic
+                    else (lambda p: self.article_path(art, p).rpartition("/")[2]))
+            items = [f"<li><a>共{art.parts}页: </a></li>",
+                     f"<li><a href='{href(part - 1) if part > 1 else '#'}'>上一页</a></li>"]
+            items += [f"<li><a href='{href(p)}'>{p}</a></li>" if p != part else f"<li class='thisclass'><a href='#'>{p}</a></li>"
+                      for p in range(1, art.parts + 1)]
+            items.append(f"<li><a href='{href(part + 1) if part < art.parts else '#'}'>下一页</a></li>")
+            pager = f"<div class='dede_pages'><ul class='pagelist'>{''.join(items)}</ul></div>"
+        main = f"<h2>{art.title}</h2>{info}<div class='content'>{body}</div>{pager}"
+        if alias:
+            return _page(art.title, main)
+        neighbours = [a for a in self.section_items(art.section)[::-1]]
+        i = neighbours.index(art)
+        chain = "".join(f"<li>{label}：<a href='{self.article_path(other)}'>{other.title}</a></li>" if other else
+                        f"<li>{label}：没有了 </li>"
+                        for label, other in (("上一篇", neighbours[i - 1] if i > 0 else None),
+                                             ("下一篇", neighbours[i + 1] if i + 1 < len(neighbours) else None)))
+        tags = "".join(f"<a href='{self.tag_path(w)}'>{w}</a>" for w in self._tags_of(art))
+        acts = (f"<li><a href='/plus/stow.php?aid={art.id}' target='_blank'>收藏</a></li>"
+                f"<li><a href='/plus/erraddsave.php?aid={art.id}&title={quote(art.title)}' target='_blank'>挑错</a></li>"
+                f"<li><a href='/plus/recommend.php?aid={art.id}' target='_blank'>推荐</a></li>"
+                f"<li><a href='/plus/view.php?aid={art.id}&print=1' target='_blank'>打印</a></li>"
+                f"<li><a href='/m/view.php?aid={art.id}'>手机版</a></li>")
+        digg = f"<a href=\"javascript:postDigg('good',{art.id})\">顶</a><a href=\"javascript:postDigg('bad',{art.id})\">踩</a>"
+        related = "".join(f"<li><a href='{self.view_path(other)}'>{other.title}</a></li>"
+                          for other in (neighbours[(i + k * 5) % len(neighbours)] for k in (1, 2, 3)) if other is not art)
+        feedback = f"<a href='/plus/feedback.php?aid={art.id}'>查看所有评论</a>{_COMMENT_FORM}"
+        return _page(art.title, self._chrome() + main + f"<div class='tags'>标签：{tags}</div>"
+                     f"<div class='handle'><ul class='context'>{chain}</ul><ul class='actbox'>{acts}</ul></div>"
+                     f"<div class='digg'>{digg}</div><div class='feedback'>{feedback}</div>"
+                     f"<div class='related'><h3>相关文章</h3><ul>{related}</ul></div>")
+
+
+_SITE_CLASSES: dict[str, type[NewsSite]] = {"dede": DedeSite}
+_COMMENT_FORM = ("<form action='/plus/feedback.php?action=send' method='post'><textarea name='msg'></textarea>"
+                 "<input type='submit' value='发表评论'></form>")

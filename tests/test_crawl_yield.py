@@ -75,6 +75,18 @@ def test_sibling_pages_named_by_a_word_share_a_family():
     assert pattern_keys(url_pattern("http://a.cn/news/")) == ("a.cn/news/",)
 
 
+def test_scripts_given_a_query_are_no_siblings_of_the_scripts_beside_them():
+    """DedeCMS keeps all its scripts in /plus/: view.php?aid= shows articles, calendar.php a
+    calendar. As siblings, the URLs a calendar page revealed looked productive (view.php's
+    pages were articles) and the calendar was walked for a hundred pages."""
+    assert pattern_keys(url_pattern("http://a.cn/plus/calendar.php?y=2023&m=11")) == (
+        "a.cn/plus/calendar.php?m&y", "a.cn/plus/calendar.php?*")
+    assert pattern_keys(url_pattern("http://a.cn/plus/flink.php"))[1:] == ("a.cn/plus/*.php",)   # no query: a page
+    tracker = YieldTracker(10)
+    tracker.record(url_pattern("http://a.cn/plus/view.php?aid=5001"), article=True, yielded=True)
+    assert not tracker.is_productive(url_pattern("http://a.cn/plus/calendar.php?y=2023&m=10"))
+
+
 def test_a_cloud_of_sibling_patterns_goes_low_together_and_in_flight_fetches_count():
     tracker = YieldTracker(10)
     tracker.record("a.cn/category/news/", article=False, yielded=True)      # lists lead to articles at once

@@ -140,6 +140,10 @@ class Archive(ABC):
         depends on that page's kind)."""
 
     @abstractmethod
+    def defer(self, url: str, priority: int) -> None:
+        """Queue a pending URL at `priority` (a lower urgency) from now on."""
+
+    @abstractmethod
     def reopen(self, url: str) -> None:
         """Make a done URL pending again (a page to re-read this run)."""
 

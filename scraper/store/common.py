@@ -120,6 +120,9 @@ class CommonSql:
     def found_on(self, url: str, page: str) -> None:
         self._run("UPDATE frontier SET discovered_from = ? WHERE url = ?", (page, url))
 
+    def defer(self, url: str, priority: int) -> None:
+        self._run("UPDATE frontier SET priority = ? WHERE url = ? AND state = 'pending'", (priority, url))
+
     def reopen(self, url: str) -> None:
         self._run("UPDATE frontier SET state = 'pending' WHERE url = ? AND state = 'done'", (url,))
 

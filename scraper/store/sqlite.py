@@ -507,7 +507,7 @@ class SqliteArchive(SqliteSearch, SqliteReading, CommonSql, Archive):
             ("URL patterns not yielding (low-yield after low_yield_after idle fetches; never-yielding ones after a few)", self._read_whole(
                 "SELECT site, pattern, fetched, yielded, idle FROM url_patterns WHERE idle > 0"
                 " ORDER BY idle DESC LIMIT 10")),
-            ("learned per site: alternate views (yes: aliases, no request), query parameters that change nothing ({idle-param}NAME: delete the row to unlearn it)", self._read_whole(
+            ("learned per site: alternate views (yes: aliases, no request), query parameters that change nothing ({idle-param}NAME), scripts whose URLs are twins of articles ({id-twin}…): delete the row to unlearn it", self._read_whole(
                 "SELECT site, pattern, alias AS learned FROM url_patterns WHERE alias IS NOT NULL"
                 " ORDER BY site, pattern LIMIT 50")),
             ("recent runs", self._read_whole(
