@@ -412,11 +412,17 @@ async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:
 @main.command("reextract")
 @db_option
 @click.option("--site", help="Only this site.")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="sites.toml whose [site.extract] selectors apply.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False),
+              help="sites.toml whose [site.extract] selectors apply (default: ./sites.toml, as for crawl).")
 def reextract_cmd(db: str, site: str | None, config: str | None):
     """Extract every stored page again (after an upgrade or a selector change); no fetching."""
     from .reextract import reextract
 
+    if not config and Path(DEFAULT_CONFIG).is_file():
+        # the selectors the crawl used are those of ./sites.toml: re-reading without them would
+        # put the heuristics' reading back over every field a selector had fixed
+        config = DEFAULT_CONFIG
+        log.info("selectors of [site.extract] read from ./%s", DEFAULT_CONFIG)
     overrides = {s.name: s.extract for s in load_sites(config)} if config else None
     counts = reextract(db, site=site, overrides=overrides)
     click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no stored pages", err=True)

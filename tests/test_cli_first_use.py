@@ -310,3 +310,34 @@ def test_nothing_found_for_a_site_name_points_to_the_list_of_sites(tmp_path, com
     result = CliRunner().invoke(main, [*command, "--site", "nope", "--db", str(db)])
     assert result.exit_code == 0 and "scraper stats" in result.stderr, result.stderr
 
+
+
+def test_reextract_reads_the_selectors_of_the_sites_toml_where_it_runs(tmp_path, monkeypatch):
+    """`scraper reextract` "after a selector change" where the crawl's sites.toml is: its
+    [site.extract] selectors apply, as `crawl` reads it; without any, a warning says that the
+    fields the selectors had read are read without them."""
+    from scraper.testsite import FixtureServer, bundled_sites
+
+    site = tmp_path / "news"
+    site.mkdir()
+    monkeypatch.chdir(site)
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        (site / "sites.toml").write_text(f'[defaults]\ndelay = 0\n[[site]]\nname = "univ"\n'
+                                         f'start_urls = ["{server.origin}/xwzx.htm"]\nmax_depth = 1\n'
+                                         f'[site.extract]\ntitle = "title"\n', encoding="utf-8")
+        result = run("crawl", "--db", "a.db", "--max-pages", "6")
+    assert result.exit_code == 0, result.output
+
+    def titles() -> list[str]:
+        with sqlite3.connect(site / "a.db") as conn:
+            return [t for t, in conn.execute("SELECT title FROM articles ORDER BY url")]
+
+    crawled = titles()
+    assert crawled and all(t.endswith("临江大学") for t in crawled)      # the whole <title>
+    result = run("reextract", "--db", "a.db")
+    assert result.exit_code == 0 and "updated" not in result.stderr, result.stderr
+    assert titles() == crawled
+    monkeypatch.chdir(tmp_path)                                           # no sites.toml here
+    result = run("reextract", "--db", str(site / "a.db"))
+    assert result.exit_code == 0
+    assert f"site univ: {len(crawled)} article(s) were read with [site.extract] selectors" in result.stderr
