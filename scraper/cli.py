@@ -264,7 +264,7 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     overrides = dict(delay=delay, per_host_concurrency=per_host, timeout=timeout, refresh=refresh or None,
                      recheck_days=recheck_days)
     try:
-        loaded = load_config(config) if config else Config(RunSettings(), [])
+        loaded = load_config(config, sites_required=not urls) if config else Config(RunSettings(), [])
         settings = loaded.defaults.with_overrides(**overrides)    # for the start URLs given here
         run = loaded.run.with_overrides(max_pages=max_pages, max_duration=max_duration, concurrency=concurrency)
         # flags beat per-site values of the config file

@@ -219,7 +219,8 @@ def load_sites(path: str | Path, base: Settings | None = None) -> list[SiteConfi
     return load_config(path, base).sites
 
 
-def load_config(path: str | Path, base: Settings | None = None, run: RunSettings | None = None) -> Config:
+def load_config(path: str | Path, base: Settings | None = None, run: RunSettings | None = None, *,
+                sites_required: bool = True) -> Config:
     """Read and check `sites.toml`:
 
     ```toml
@@ -238,6 +239,7 @@ def load_config(path: str | Path, base: Settings | None = None, run: RunSettings
     ```
 
     Raises ConfigError listing every problem as `file:line: what` (OSError when unreadable).
+    Without `sites_required` (start URLs are given beside it), a file of [defaults] alone is good.
     """
     raw = Path(path).read_bytes()
     try:
@@ -250,7 +252,7 @@ def load_config(path: str | Path, base: Settings | None = None, run: RunSettings
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([_syntax_error(str(path), str(exc), text)]) from exc
     checker = _Loader(str(path), _key_lines(text))
-    config = checker.config(data, base or Settings(), run or RunSettings())
+    config = checker.config(data, base or Settings(), run or RunSettings(), sites_required)
     if checker.problems:
         raise ConfigError(checker.problems)
     return config
@@ -310,7 +312,7 @@ class _Loader:
         line = line or self.lines.get(table)
         self.problems.append(f"{self.path}:{line}: {message}" if line else f"{self.path}: {message}")
 
-    def config(self, data: dict, base: Settings, run: RunSettings) -> Config:
+    def config(self, data: dict, base: Settings, run: RunSettings, sites_required: bool = True) -> Config:
         for key in data:
             if key in ("defaults", "site"):
                 continue
@@ -331,9 +333,13 @@ class _Loader:
         base = self.settings(base, ("defaults",), {k: v for k, v in defaults.items() if k in _SITE_SETTING_KEYS})
         scope = self.scope(("defaults",), defaults)
         raw_sites = data.get("site", [])
-        if not isinstance(raw_sites, list) or not raw_sites:
-            self.problem((), "site", "[site] must be [[site]], in double brackets: one such table per site"
-                         if isinstance(raw_sites, dict) else "no [[site]] tables")
+        if isinstance(raw_sites, dict):
+            self.problem((), "site", "[site] must be [[site]], in double brackets: one such table per site")
+            raw_sites = []
+        elif not isinstance(raw_sites, list) or (not raw_sites and sites_required):
+            self.problem((), "site", "no [[site]] tables" + ("" if data.get("site") is not None else
+                                                              " (a file of [defaults] alone is for start URLs given "
+                                                              "beside it: scraper crawl --config FILE URL…)"))
             raw_sites = []
         sites = {i: s for i, raw in enumerate(raw_sites) if (s := self.site(i, raw, base, scope))}
         seen: dict[str, int] = {}

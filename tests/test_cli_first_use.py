@@ -341,3 +341,20 @@ def test_reextract_reads_the_selectors_of_the_sites_toml_where_it_runs(tmp_path,
     result = run("reextract", "--db", str(site / "a.db"))
     assert result.exit_code == 0
     assert f"site univ: {len(crawled)} article(s) were read with [site.extract] selectors" in result.stderr
+
+
+def test_a_sites_toml_of_defaults_alone_serves_the_start_urls_given_beside_it(tmp_path):
+    """`scraper crawl --config polite.toml URL`: the README's "start URLs given beside --config
+    are crawled with the settings of its [defaults]" holds for a file that has no [[site]]."""
+    from scraper.testsite import FixtureServer, bundled_sites
+
+    config = tmp_path / "polite.toml"
+    config.write_text('[defaults]\ndelay = 0\nmax_pages = 2\n', encoding="utf-8")
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        result = run("crawl", "--config", str(config), f"{server.origin}/", "--db", str(tmp_path / "a.db"))
+    assert result.exit_code == 0, result.output
+    assert ("GET", "/") in server.requests
+    assert len([r for r in server.requests if r[1] != "/robots.txt"]) == 2        # its max_pages
+    result = run("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
+    assert result.exit_code == 1
+    assert "no [[site]] tables (a file of [defaults] alone is for start URLs given beside it" in result.output
