@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .cli import OutputFile, _fail, db_option, main, stdout_console
-from .formats import FORMATS, WRITERS
+from .formats import FORMATS, WRITERS, write_csv
 
 # The archive, export and search modules are imported by the commands that use them, so that
 # `scraper --help` does not load them (a third of its start-up).
@@ -52,6 +52,8 @@ def _records(result: QueryResult, decode_json: bool) -> Iterator[dict]:
 
 def print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
     """Write rows to stdout as a table, JSON, JSON Lines or CSV; returns the row count."""
+    if fmt == "csv":
+        return write_csv(_records(result, False), sys.stdout, result.columns)
     if fmt != "table":
         return WRITERS[fmt](_records(result, fmt in ("json", "jsonl")), sys.stdout)
     from rich.table import Table   # here, not at the top: `scraper --help` need not load rich

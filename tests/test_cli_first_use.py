@@ -358,3 +358,18 @@ def test_a_sites_toml_of_defaults_alone_serves_the_start_urls_given_beside_it(tm
     result = run("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
     assert result.exit_code == 1
     assert "no [[site]] tables (a file of [defaults] alone is for start URLs given beside it" in result.output
+
+
+@pytest.mark.parametrize("command, header", [
+    (["export", "--format", "csv", "--fields", "url,title"], "url,title"),
+    (["export", "--format", "csv"], "url,site,title,published_at,author,"),
+    (["query", "SELECT url, title FROM articles", "--format", "csv"], "url,title"),
+    (["search", "学校", "--format", "csv"], "url,site,title,published_at,source,snippet"),
+    (["changes", "--format", "csv"], "kind,url,site,title,version,when,run_id"),
+])
+def test_csv_of_nothing_still_has_its_header(archive, command, header):
+    """A downstream job reading `export --format csv` (pandas, csvkit, a spreadsheet) fails on an
+    empty file: no rows is a header and nothing else."""
+    result = run(*command, "--db", archive)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(header) and len(result.stdout.splitlines()) == 1, result.stdout
