@@ -96,6 +96,9 @@ def _os_error(exc: OSError) -> str:
     return ": ".join([" → ".join(names), exc.strerror] if names else [exc.strerror])
 
 
+_GROUP_OPTIONS = ("-v", "--verbose", "--log-file")     # options of `scraper` itself, not of its commands
+
+
 class _Main(click.Group):
     """The command group, and the one place where what a command could not do becomes an exit
     code and one line on stderr instead of a traceback: an archive that is busy (3), missing,
@@ -106,6 +109,18 @@ class _Main(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as exc:
+            if exc.option_name in _GROUP_OPTIONS and exc.ctx is not None and exc.ctx is not ctx:
+                # `scraper crawl URL -v`, as the README's "-v adds…" reads: say where it goes
+                option = exc.option_name + (" FILE" if exc.option_name == "--log-file" else "")
+                names: list[str] = []
+                level: click.Context | None = exc.ctx
+                while level is not None and level is not ctx:
+                    names.insert(0, level.info_name or "")
+                    level = level.parent
+                raise click.UsageError(f"{exc.option_name} is an option of scraper itself: give it before the "
+                                       f"command, e.g. scraper {option} {' '.join(names)} …", exc.ctx) from exc
+            raise
         except BrokenPipeError:
             # Python would complain again when it flushes stdout at exit: point it at /dev/null
             devnull = os.open(os.devnull, os.O_WRONLY)

@@ -373,3 +373,16 @@ def test_csv_of_nothing_still_has_its_header(archive, command, header):
     result = run(*command, "--db", archive)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(header) and len(result.stdout.splitlines()) == 1, result.stdout
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["crawl", "http://127.0.0.1:9/", "-v"], "give it before the command, e.g. scraper -v crawl …"),
+    (["stats", "-vv"], "e.g. scraper -v stats …"),
+    (["files", "export", "out", "--log-file", "x.log"], "e.g. scraper --log-file FILE files export …"),
+])
+def test_a_logging_option_after_the_command_says_where_it_goes(args, expected):
+    """The README's "-v adds each site's start and finish" is read as `scraper crawl URL -v`;
+    click's "No such option '-v'" reads as if there were no -v at all."""
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "is an option of scraper itself" in result.output and expected in result.output, result.output
