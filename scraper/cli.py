@@ -375,16 +375,22 @@ def config_check_cmd(file: str) -> None:
 @click.argument("sources", nargs=-1)
 @click.option("--url", help="The page's URL (to resolve links) when a single SOURCE is a file.")
 @click.option("--input-dir", type=click.Path(exists=True, file_okay=False),
-              help="Extract every .htm/.html/.shtml file under this folder (recursively).")
+              help="Extract every .htm/.html/.shtml/.xhtml file under this folder (recursively).")
 def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None):
     """Extract pages (files, '-' for stdin, or http(s) URLs) into JSON: one page prints one
     indented record; several (or --input-dir) print JSON Lines, each with the file's `path`.
-    A file that cannot be read is reported on stderr and the exit code is 1."""
+    A file that cannot be read or a URL that cannot be fetched is reported on stderr, the others
+    are extracted, and the exit code is 1."""
     from .extract import extract_article
 
     paths = list(sources)
     if input_dir:
-        paths += sorted(str(p) for p in Path(input_dir).rglob("*") if p.suffix.lower() in _PAGE_SUFFIXES)
+        found = sorted(str(p) for p in Path(input_dir).rglob("*") if p.suffix.lower() in _PAGE_SUFFIXES)
+        if not found:
+            click.echo(f"no {'/'.join(_PAGE_SUFFIXES)} files under {input_dir}", err=True)
+        paths += found
+        if not paths:
+            return
     if not paths:
         raise click.UsageError("give files, '-' or URLs to extract, or --input-dir DIR")
     if url and len(paths) > 1:
@@ -395,7 +401,12 @@ def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None
         if source.strip().lower().startswith(("http://", "https://")):   # as typed or pasted, like crawl's
             import asyncio
 
-            content, charset, page_url = asyncio.run(_fetch_one(source.strip()))
+            fetched = asyncio.run(_fetch_one(source.strip()))
+            if isinstance(fetched, str):          # reported like a file that cannot be read: the rest go on
+                click.echo(f"error: {fetched}", err=True)
+                failed += 1
+                continue
+            content, charset, page_url = fetched
         else:
             try:
                 content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
@@ -413,14 +424,15 @@ def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None
         sys.exit(EXIT_ERROR)
 
 
-async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:
+async def _fetch_one(url: str) -> tuple[bytes, str | None, str] | str:
+    """The page at `url` (content, charset, final URL), or why it could not be fetched."""
     from .fetch import Fetcher, failure_text
     from .urls import Scope
 
     async with Fetcher(Settings(delay=0), Scope([url])) as fetcher:
         result = await fetcher.fetch(url)
     if not result.ok:
-        _fail(f"could not fetch {url}: {failure_text(result)}")
+        return f"could not fetch {url}: {failure_text(result)}"
     return result.content or b"", result.charset, result.final_url
 
 

@@ -386,3 +386,24 @@ def test_a_logging_option_after_the_command_says_where_it_goes(args, expected):
     result = run(*args)
     assert result.exit_code == 2
     assert "is an option of scraper itself" in result.output and expected in result.output, result.output
+
+
+def test_extract_goes_on_past_a_url_that_fails_as_past_a_missing_file(tmp_path):
+    from scraper.testsite import FixtureServer, bundled_sites
+
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        result = run("extract", server.url("info/1012/3401.htm"), server.url("gone.htm"), str(tmp_path / "none.htm"),
+                     server.url("info/1012/3483.htm"))
+    assert result.exit_code == 1
+    assert [json.loads(line)["path"] for line in result.stdout.splitlines()] == [
+        server.url("info/1012/3401.htm"), server.url("info/1012/3483.htm")]
+    assert f"error: could not fetch {server.url('gone.htm')}: HTTP 404" in result.stderr
+    assert "none.htm: No such file or directory" in result.stderr
+
+
+def test_extract_of_a_folder_without_pages_says_so(tmp_path):
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    result = run("extract", "--input-dir", str(tmp_path))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert f"no .htm/.html/.shtml/.xhtml files under {tmp_path}" in result.stderr
+    assert "give files" not in result.stderr
