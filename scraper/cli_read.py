@@ -83,11 +83,20 @@ def _dates(since: str | None, until: str | None) -> DateRange:
         raise click.BadParameter(str(exc)) from exc
 
 
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A date option's value checked on its own, so that a bad one is a usage error naming it."""
+    if value is not None:
+        _dates(value, None)
+    return value
+
+
 def date_options(what: str):
     """--since/--until on published_at, inclusive at the precision given."""
     def decorate(command):
-        command = click.option("--until", help=f"Only {what} published on or before this (YYYY[-MM[-DD]]).")(command)
-        return click.option("--since", help=f"Only {what} published on or after this (YYYY[-MM[-DD]]).")(command)
+        command = click.option("--until", callback=_date,
+                               help=f"Only {what} published on or before this (YYYY[-MM[-DD]]).")(command)
+        return click.option("--since", callback=_date,
+                            help=f"Only {what} published on or after this (YYYY[-MM[-DD]]).")(command)
     return decorate
 
 
@@ -264,7 +273,7 @@ def serve_cmd(db: str, host: str, port: int):
 @main.command("changes")
 @db_option
 @click.option("--since-run", type=click.IntRange(min=0), help="Changes made by the runs after run N.")
-@click.option("--since", "since_time", help="Changes made by runs started at or after this UTC date/time.")
+@click.option("--since", "since_time", callback=_date, help="Changes made by runs started at or after this UTC date/time.")
 @click.option("--site", help="Only this site.")
 @click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS, case_sensitive=False), default="table", show_default=True)
 def changes_cmd(db: str, since_run: int | None, since_time: str | None, site: str | None, fmt: str):

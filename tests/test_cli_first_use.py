@@ -407,3 +407,11 @@ def test_extract_of_a_folder_without_pages_says_so(tmp_path):
     assert result.exit_code == 0 and result.stdout == ""
     assert f"no .htm/.html/.shtml/.xhtml files under {tmp_path}" in result.stderr
     assert "give files" not in result.stderr
+
+
+@pytest.mark.parametrize("command, option", [(["search", "学校"], "--since"), (["export"], "--until"),
+                                             (["changes"], "--since")])
+def test_a_bad_date_names_the_option_it_was_given_to(archive, command, option):
+    result = run(*command, option, "2024-13", "--db", archive)
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}': not a date: '2024-13'" in result.output, result.output
