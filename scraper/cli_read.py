@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import difflib
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -217,6 +218,12 @@ def _hint_site(site: str) -> None:
     click.echo(f"nothing for site {site!r}: is that its name? `scraper stats` lists the sites", err=True)
 
 
+def _json_key(title: str) -> str:
+    """A table's title or column as a key a script can name: its words before any explanation,
+    snake_case (`URL patterns not yielding (low-yield after …)` → url_patterns_not_yielding)."""
+    return re.sub(r"\W+", "_", re.split(r"[(:]", title, maxsplit=1)[0].strip().lower()).strip("_") or title
+
+
 @main.command("stats")
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True)
@@ -235,7 +242,9 @@ def stats_cmd(db: str, fmt: str):
     except ArchiveError as exc:
         _fail(str(exc))
     if fmt == "json":
-        document = {"sites": sites, **{title: list(_records(result, True)) for title, result in tables}}
+        document = {"sites": sites, **{_json_key(title): [{_json_key(k): v for k, v in row.items()}
+                                                         for row in _records(result, True)]
+                                       for title, result in tables}}
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
     rows = [(s["site"], s["articles"], s["oldest"], s["newest"], s.get("last_fetch"), s.get("last_run_outcome"),

@@ -415,3 +415,13 @@ def test_a_bad_date_names_the_option_it_was_given_to(archive, command, option):
     result = run(*command, option, "2024-13", "--db", archive)
     assert result.exit_code == 2
     assert f"Invalid value for '{option}': not a date: '2024-13'" in result.output, result.output
+
+
+def test_stats_json_has_keys_a_script_can_name(archive):
+    """`scraper stats --format json | jq .recent_runs`, not the table's title with its
+    explanation in parentheses as the key."""
+    result = run("stats", "--db", archive, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert {"sites", "pages_by_outcome", "frontier", "url_patterns_not_yielding", "recent_runs"} <= set(document)
+    assert all(key.isidentifier() for key in document), list(document)
