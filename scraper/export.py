@@ -104,7 +104,10 @@ def replacing(path: str | Path, binary: bool = False) -> Iterator[IO]:
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path.parent))
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:        # the file asked for, not the temporary name nobody asked for
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     try:
         umask = os.umask(0)
         os.umask(umask)

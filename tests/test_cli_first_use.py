@@ -425,3 +425,16 @@ def test_stats_json_has_keys_a_script_can_name(archive):
     document = json.loads(result.stdout)
     assert {"sites", "pages_by_outcome", "frontier", "url_patterns_not_yielding", "recent_runs"} <= set(document)
     assert all(key.isidentifier() for key in document), list(document)
+
+
+def test_export_into_a_folder_it_may_not_write_names_the_file_asked_for(archive, tmp_path, monkeypatch):
+    """Not the hidden temporary name the export is first written under."""
+    import tempfile
+
+    def refused(prefix, suffix, dir):
+        raise PermissionError(13, "Permission denied", f"{dir}/{prefix}x1y2z3{suffix}")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    result = run("export", "--db", archive, "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 1
+    assert result.output == f"error: {tmp_path / 'out.jsonl'}: Permission denied\n"
