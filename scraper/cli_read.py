@@ -211,6 +211,22 @@ def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, si
     click.echo(f"exported {count} article(s)", err=True)
     if count == 0 and site:
         _hint_site(site)
+    if count == 0:
+        _hint_run(db, run_id if run_id is not None else changed_since_run)
+
+
+def _hint_run(db: str, run_id: int | None) -> None:
+    """Nothing came out for a run number: say so when the archive has no such run yet (a
+    number from another archive, or a typo), not just "0"."""
+    if run_id is None:
+        return
+    from .store import open_archive
+
+    with open_archive(db, readonly=True) as archive:
+        last = (archive.query("SELECT MAX(id) FROM runs").first() or (None,))[0] or 0
+    if run_id > last:
+        click.echo(f"there is no run {run_id} in {db}: its last run is {last or 'none yet'} (`scraper stats` lists "
+                   "recent runs)", err=True)
 
 
 def _hint_site(site: str) -> None:
@@ -306,6 +322,8 @@ def changes_cmd(db: str, since_run: int | None, since_time: str | None, site: st
     except ArchiveError as exc:
         _fail(str(exc))
     click.echo(f"{count} change(s)", err=True)
+    if count == 0:
+        _hint_run(db, since_run)
 
 
 @main.command("history")

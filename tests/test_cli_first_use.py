@@ -438,3 +438,13 @@ def test_export_into_a_folder_it_may_not_write_names_the_file_asked_for(archive,
     result = run("export", "--db", archive, "-o", str(tmp_path / "out.jsonl"))
     assert result.exit_code == 1
     assert result.output == f"error: {tmp_path / 'out.jsonl'}: Permission denied\n"
+
+
+@pytest.mark.parametrize("command", [["changes", "--since-run", "12"], ["export", "--changed-since-run", "12"],
+                                     ["export", "--run", "12"]])
+def test_a_run_the_archive_does_not_have_yet_is_said_not_just_zero(archive, command):
+    """The README's `--since-run 12` typed against a fresh archive: "0 change(s)" alone reads
+    as "nothing changed since run 12"."""
+    result = run(*command, "--db", archive)
+    assert result.exit_code == 0
+    assert f"there is no run 12 in {archive}: its last run is none yet" in result.stderr, result.stderr
