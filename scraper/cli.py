@@ -396,12 +396,15 @@ def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None
     if url and len(paths) > 1:
         raise click.UsageError("--url names one page: give a single SOURCE with it")
     failed = 0
+    fetching: Settings | None = None
     for source in paths:
         page_url: str | None
         if source.strip().lower().startswith(("http://", "https://")):   # as typed or pasted, like crawl's
             import asyncio
 
-            fetched = asyncio.run(_fetch_one(source.strip()))
+            if fetching is None:
+                fetching = _fetch_settings()
+            fetched = asyncio.run(_fetch_one(source.strip(), fetching))
             if isinstance(fetched, str):          # reported like a file that cannot be read: the rest go on
                 click.echo(f"error: {fetched}", err=True)
                 failed += 1
@@ -424,12 +427,21 @@ def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None
         sys.exit(EXIT_ERROR)
 
 
-async def _fetch_one(url: str) -> tuple[bytes, str | None, str] | str:
+def _fetch_settings() -> Settings:
+    """What `extract URL` fetches with: the [defaults] of ./sites.toml where there is one (the
+    user_agent naming the user, timeout, verify_tls…), as `crawl URL` there does; no delay."""
+    if not Path(DEFAULT_CONFIG).is_file():
+        return Settings(delay=0)
+    log.info("fetching with the [defaults] of ./%s", DEFAULT_CONFIG)
+    return load_config(DEFAULT_CONFIG, sites_required=False).defaults.with_overrides(delay=0)
+
+
+async def _fetch_one(url: str, settings: Settings) -> tuple[bytes, str | None, str] | str:
     """The page at `url` (content, charset, final URL), or why it could not be fetched."""
     from .fetch import Fetcher, failure_text
     from .urls import Scope
 
-    async with Fetcher(Settings(delay=0), Scope([url])) as fetcher:
+    async with Fetcher(settings, Scope([url])) as fetcher:
         result = await fetcher.fetch(url)
     if not result.ok:
         return f"could not fetch {url}: {failure_text(result)}"

@@ -448,3 +448,36 @@ def test_a_run_the_archive_does_not_have_yet_is_said_not_just_zero(archive, comm
     result = run(*command, "--db", archive)
     assert result.exit_code == 0
     assert f"there is no run 12 in {archive}: its last run is none yet" in result.stderr, result.stderr
+
+
+def test_extract_of_a_url_sends_the_user_agent_of_the_sites_toml_where_it_runs(tmp_path, monkeypatch):
+    """Where `crawl URL` names the user with ./sites.toml's user_agent, `extract URL` does too."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    agents: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            agents.append(self.headers.get("User-Agent", ""))
+            body = "<html><head><title>标题</title></head><body><h1>标题</h1><p>正文。</p></body></html>".encode()
+            self.send_response(404 if self.path == "/robots.txt" else 200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "sites.toml").write_text('[defaults]\nuser_agent = "NewsDesk/1.0 (desk@example.org)"\n',
+                                             encoding="utf-8")
+        result = run("extract", f"http://127.0.0.1:{server.server_address[1]}/a.htm")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    assert agents and set(agents) == {"NewsDesk/1.0 (desk@example.org)"}
