@@ -381,6 +381,8 @@ class _Loader:
             if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
                 self.problem(table, "start_urls", f"not an http(s) URL: {url!r}")
         scope = {**scope, **self.scope(table, raw)}
+        if len(self.problems) == before:
+            self.start_in_scope(table, urls, scope)
         name = raw.get("name", urls[0] if urls else f"site #{i + 1}")
         if not isinstance(name, str) or not name.strip():
             self.problem(table, "name", f"name = {name!r} must be a non-empty string")
@@ -406,6 +408,27 @@ class _Loader:
                 except re.error as exc:
                     self.problem(table, key, f"bad regular expression {pattern!r}: {exc}")
         return {key: tuple(hosts if key == "allow_hosts" else values) for key, values in lists.items()}
+
+    def start_in_scope(self, table: tuple, urls: list[str], scope: dict[str, tuple[str, ...]]) -> None:
+        """A start URL its site's patterns keep out is never requested: the site would fail
+        with exit code 4 and 'off-scope' on every run. Say which pattern, here."""
+        from .urls import canonicalize     # here: urls imports this module
+
+        try:
+            allow = [re.compile(p) for p in scope.get("allow_patterns", ())]
+            deny = [re.compile(p) for p in scope.get("deny_patterns", ())]
+        except re.error:              # reported where it is written ([defaults]); nothing to judge by
+            return
+        for url in urls:
+            seen = canonicalize(url) or url    # what the patterns are searched in
+            if allow and not any(p.search(seen) for p in allow):
+                self.problem(table, "allow_patterns", f"start URL {url!r} matches none of allow_patterns, "
+                                                      "so it would never be requested")
+            for pattern in deny:
+                if pattern.search(seen):
+                    self.problem(table, "deny_patterns", f"start URL {url!r} matches deny_patterns "
+                                                         f"{pattern.pattern!r}, so it would never be requested")
+                    break
 
     def strings(self, table: tuple, raw: dict, key: str) -> list[str]:
         """A list of strings, or [] after recording why it is not one."""

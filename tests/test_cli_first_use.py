@@ -481,3 +481,19 @@ def test_extract_of_a_url_sends_the_user_agent_of_the_sites_toml_where_it_runs(t
         server.server_close()
     assert result.exit_code == 0, result.output
     assert agents and set(agents) == {"NewsDesk/1.0 (desk@example.org)"}
+
+
+@pytest.mark.parametrize("scope, expected", [
+    ('allow_patterns = ["/info/"]', "sites.toml:4: start URL 'http://a.cn/xwzx.htm' matches none of allow_patterns"),
+    ('deny_patterns = ["xwzx"]', "sites.toml:4: start URL 'http://a.cn/xwzx.htm' matches deny_patterns 'xwzx'"),
+])
+def test_a_start_url_its_own_patterns_keep_out_is_a_config_error(tmp_path, scope, expected):
+    """Otherwise the site fails on every run with exit code 4 and a bare 'off-scope'."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text(f'[[site]]\nname = "a"\nstart_urls = ["http://a.cn/xwzx.htm"]\n{scope}\n', encoding="utf-8")
+    result = run("config", "check", str(sites))
+    assert result.exit_code == 1
+    assert f"error: {tmp_path}/{expected}, so it would never be requested" in result.output, result.output
+    sites.write_text('[[site]]\nname = "a"\nstart_urls = ["http://a.cn/info/xwzx.htm"]\nallow_patterns = ["/info/"]\n'
+                     'deny_patterns = ["/system/"]\n', encoding="utf-8")
+    assert run("config", "check", str(sites)).exit_code == 0
