@@ -96,6 +96,9 @@ def _os_error(exc: OSError) -> str:
     return ": ".join([" → ".join(names), exc.strerror] if names else [exc.strerror])
 
 
+_GROUP_OPTIONS = ("-v", "--verbose", "--log-file")     # options of `scraper` itself, not of its commands
+
+
 class _Main(click.Group):
     """The command group, and the one place where what a command could not do becomes an exit
     code and one line on stderr instead of a traceback: an archive that is busy (3), missing,
@@ -106,6 +109,18 @@ class _Main(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as exc:
+            if exc.option_name in _GROUP_OPTIONS and exc.ctx is not None and exc.ctx is not ctx:
+                # `scraper crawl URL -v`, as the README's "-v adds…" reads: say where it goes
+                option = exc.option_name + (" FILE" if exc.option_name == "--log-file" else "")
+                names: list[str] = []
+                level: click.Context | None = exc.ctx
+                while level is not None and level is not ctx:
+                    names.insert(0, level.info_name or "")
+                    level = level.parent
+                raise click.UsageError(f"{exc.option_name} is an option of scraper itself: give it before the "
+                                       f"command, e.g. scraper {option} {' '.join(names)} …", exc.ctx) from exc
+            raise
         except BrokenPipeError:
             # Python would complain again when it flushes stdout at exit: point it at /dev/null
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -264,7 +279,7 @@ def crawl_cmd(urls, config, db, max_pages, max_duration, delay, concurrency, per
     overrides = dict(delay=delay, per_host_concurrency=per_host, timeout=timeout, refresh=refresh or None,
                      recheck_days=recheck_days)
     try:
-        loaded = load_config(config) if config else Config(RunSettings(), [])
+        loaded = load_config(config, sites_required=not urls) if config else Config(RunSettings(), [])
         settings = loaded.defaults.with_overrides(**overrides)    # for the start URLs given here
         run = loaded.run.with_overrides(max_pages=max_pages, max_duration=max_duration, concurrency=concurrency)
         # flags beat per-site values of the config file
@@ -360,27 +375,41 @@ def config_check_cmd(file: str) -> None:
 @click.argument("sources", nargs=-1)
 @click.option("--url", help="The page's URL (to resolve links) when a single SOURCE is a file.")
 @click.option("--input-dir", type=click.Path(exists=True, file_okay=False),
-              help="Extract every .htm/.html/.shtml file under this folder (recursively).")
+              help="Extract every .htm/.html/.shtml/.xhtml file under this folder (recursively).")
 def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None):
     """Extract pages (files, '-' for stdin, or http(s) URLs) into JSON: one page prints one
     indented record; several (or --input-dir) print JSON Lines, each with the file's `path`.
-    A file that cannot be read is reported on stderr and the exit code is 1."""
+    A file that cannot be read or a URL that cannot be fetched is reported on stderr, the others
+    are extracted, and the exit code is 1."""
     from .extract import extract_article
 
     paths = list(sources)
     if input_dir:
-        paths += sorted(str(p) for p in Path(input_dir).rglob("*") if p.suffix.lower() in _PAGE_SUFFIXES)
+        found = sorted(str(p) for p in Path(input_dir).rglob("*") if p.suffix.lower() in _PAGE_SUFFIXES)
+        if not found:
+            click.echo(f"no {'/'.join(_PAGE_SUFFIXES)} files under {input_dir}", err=True)
+        paths += found
+        if not paths:
+            return
     if not paths:
         raise click.UsageError("give files, '-' or URLs to extract, or --input-dir DIR")
     if url and len(paths) > 1:
         raise click.UsageError("--url names one page: give a single SOURCE with it")
     failed = 0
+    fetching: Settings | None = None
     for source in paths:
         page_url: str | None
         if source.strip().lower().startswith(("http://", "https://")):   # as typed or pasted, like crawl's
             import asyncio
 
-            content, charset, page_url = asyncio.run(_fetch_one(source.strip()))
+            if fetching is None:
+                fetching = _fetch_settings()
+            fetched = asyncio.run(_fetch_one(source.strip(), fetching))
+            if isinstance(fetched, str):          # reported like a file that cannot be read: the rest go on
+                click.echo(f"error: {fetched}", err=True)
+                failed += 1
+                continue
+            content, charset, page_url = fetched
         else:
             try:
                 content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
@@ -398,25 +427,41 @@ def extract_cmd(sources: tuple[str, ...], url: str | None, input_dir: str | None
         sys.exit(EXIT_ERROR)
 
 
-async def _fetch_one(url: str) -> tuple[bytes, str | None, str]:
+def _fetch_settings() -> Settings:
+    """What `extract URL` fetches with: the [defaults] of ./sites.toml where there is one (the
+    user_agent naming the user, timeout, verify_tls…), as `crawl URL` there does; no delay."""
+    if not Path(DEFAULT_CONFIG).is_file():
+        return Settings(delay=0)
+    log.info("fetching with the [defaults] of ./%s", DEFAULT_CONFIG)
+    return load_config(DEFAULT_CONFIG, sites_required=False).defaults.with_overrides(delay=0)
+
+
+async def _fetch_one(url: str, settings: Settings) -> tuple[bytes, str | None, str] | str:
+    """The page at `url` (content, charset, final URL), or why it could not be fetched."""
     from .fetch import Fetcher, failure_text
     from .urls import Scope
 
-    async with Fetcher(Settings(delay=0), Scope([url])) as fetcher:
+    async with Fetcher(settings, Scope([url])) as fetcher:
         result = await fetcher.fetch(url)
     if not result.ok:
-        _fail(f"could not fetch {url}: {failure_text(result)}")
+        return f"could not fetch {url}: {failure_text(result)}"
     return result.content or b"", result.charset, result.final_url
 
 
 @main.command("reextract")
 @db_option
 @click.option("--site", help="Only this site.")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="sites.toml whose [site.extract] selectors apply.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False),
+              help="sites.toml whose [site.extract] selectors apply (default: ./sites.toml, as for crawl).")
 def reextract_cmd(db: str, site: str | None, config: str | None):
     """Extract every stored page again (after an upgrade or a selector change); no fetching."""
     from .reextract import reextract
 
+    if not config and Path(DEFAULT_CONFIG).is_file():
+        # the selectors the crawl used are those of ./sites.toml: re-reading without them would
+        # put the heuristics' reading back over every field a selector had fixed
+        config = DEFAULT_CONFIG
+        log.info("selectors of [site.extract] read from ./%s", DEFAULT_CONFIG)
     overrides = {s.name: s.extract for s in load_sites(config)} if config else None
     counts = reextract(db, site=site, overrides=overrides)
     click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no stored pages", err=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import difflib
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .cli import OutputFile, _fail, db_option, main, stdout_console
-from .formats import FORMATS, WRITERS
+from .formats import FORMATS, WRITERS, write_csv
 
 # The archive, export and search modules are imported by the commands that use them, so that
 # `scraper --help` does not load them (a third of its start-up).
@@ -52,6 +53,8 @@ def _records(result: QueryResult, decode_json: bool) -> Iterator[dict]:
 
 def print_rows(result: QueryResult, fmt: str, title: str | None = None) -> int:
     """Write rows to stdout as a table, JSON, JSON Lines or CSV; returns the row count."""
+    if fmt == "csv":
+        return write_csv(_records(result, False), sys.stdout, result.columns)
     if fmt != "table":
         return WRITERS[fmt](_records(result, fmt in ("json", "jsonl")), sys.stdout)
     from rich.table import Table   # here, not at the top: `scraper --help` need not load rich
@@ -81,11 +84,20 @@ def _dates(since: str | None, until: str | None) -> DateRange:
         raise click.BadParameter(str(exc)) from exc
 
 
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A date option's value checked on its own, so that a bad one is a usage error naming it."""
+    if value is not None:
+        _dates(value, None)
+    return value
+
+
 def date_options(what: str):
     """--since/--until on published_at, inclusive at the precision given."""
     def decorate(command):
-        command = click.option("--until", help=f"Only {what} published on or before this (YYYY[-MM[-DD]]).")(command)
-        return click.option("--since", help=f"Only {what} published on or after this (YYYY[-MM[-DD]]).")(command)
+        command = click.option("--until", callback=_date,
+                               help=f"Only {what} published on or before this (YYYY[-MM[-DD]]).")(command)
+        return click.option("--since", callback=_date,
+                            help=f"Only {what} published on or after this (YYYY[-MM[-DD]]).")(command)
     return decorate
 
 
@@ -199,11 +211,33 @@ def export_cmd(db: str, fmt: str, output: str | None, output_dir: str | None, si
     click.echo(f"exported {count} article(s)", err=True)
     if count == 0 and site:
         _hint_site(site)
+    if count == 0:
+        _hint_run(db, run_id if run_id is not None else changed_since_run)
+
+
+def _hint_run(db: str, run_id: int | None) -> None:
+    """Nothing came out for a run number: say so when the archive has no such run yet (a
+    number from another archive, or a typo), not just "0"."""
+    if run_id is None:
+        return
+    from .store import open_archive
+
+    with open_archive(db, readonly=True) as archive:
+        last = (archive.query("SELECT MAX(id) FROM runs").first() or (None,))[0] or 0
+    if run_id > last:
+        click.echo(f"there is no run {run_id} in {db}: its last run is {last or 'none yet'} (`scraper stats` lists "
+                   "recent runs)", err=True)
 
 
 def _hint_site(site: str) -> None:
     """Nothing came out for `--site`: the likeliest cause is a name the archive does not know."""
     click.echo(f"nothing for site {site!r}: is that its name? `scraper stats` lists the sites", err=True)
+
+
+def _json_key(title: str) -> str:
+    """A table's title or column as a key a script can name: its words before any explanation,
+    snake_case (`URL patterns not yielding (low-yield after …)` → url_patterns_not_yielding)."""
+    return re.sub(r"\W+", "_", re.split(r"[(:]", title, maxsplit=1)[0].strip().lower()).strip("_") or title
 
 
 @main.command("stats")
@@ -224,7 +258,9 @@ def stats_cmd(db: str, fmt: str):
     except ArchiveError as exc:
         _fail(str(exc))
     if fmt == "json":
-        document = {"sites": sites, **{title: list(_records(result, True)) for title, result in tables}}
+        document = {"sites": sites, **{_json_key(title): [{_json_key(k): v for k, v in row.items()}
+                                                         for row in _records(result, True)]
+                                       for title, result in tables}}
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
     rows = [(s["site"], s["articles"], s["oldest"], s["newest"], s.get("last_fetch"), s.get("last_run_outcome"),
@@ -262,7 +298,7 @@ def serve_cmd(db: str, host: str, port: int):
 @main.command("changes")
 @db_option
 @click.option("--since-run", type=click.IntRange(min=0), help="Changes made by the runs after run N.")
-@click.option("--since", "since_time", help="Changes made by runs started at or after this UTC date/time.")
+@click.option("--since", "since_time", callback=_date, help="Changes made by runs started at or after this UTC date/time.")
 @click.option("--site", help="Only this site.")
 @click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS, case_sensitive=False), default="table", show_default=True)
 def changes_cmd(db: str, since_run: int | None, since_time: str | None, site: str | None, fmt: str):
@@ -286,6 +322,8 @@ def changes_cmd(db: str, since_run: int | None, since_time: str | None, site: st
     except ArchiveError as exc:
         _fail(str(exc))
     click.echo(f"{count} change(s)", err=True)
+    if count == 0:
+        _hint_run(db, since_run)
 
 
 @main.command("history")

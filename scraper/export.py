@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, BinaryIO, cast
 
-from .formats import JSON_FORMATS, WRITERS, write_markdown_dir
+from .formats import JSON_FORMATS, WRITERS, write_csv, write_markdown_dir
 from .search import SearchQuery, parse_query, snippet
 from .store import Archive, ArticleSelection, QueryResult, open_archive
+from .store.sqlite_read import export_fields
 
 SEARCH_COLUMNS = ["url", "site", "title", "published_at", "source", "snippet"]
 
@@ -73,6 +74,8 @@ def export_articles(db: str | Path, out: IO[str], fmt: str = "jsonl",
     if fmt in JSON_FORMATS:
         with open_archive(db, readonly=True) as archive:
             return WRITERS[fmt](archive.iter_article_json(selection, fields), out)
+    if fmt == "csv":                # its header even when nothing is selected
+        return write_csv(iter_articles(db, selection, fields), out, export_fields(fields))
     return WRITERS[fmt](iter_articles(db, selection, fields), out)
 
 
@@ -101,7 +104,10 @@ def replacing(path: str | Path, binary: bool = False) -> Iterator[IO]:
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path.parent))
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:        # the file asked for, not the temporary name nobody asked for
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     try:
         umask = os.umask(0)
         os.umask(umask)

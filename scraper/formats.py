@@ -11,7 +11,7 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -65,9 +65,13 @@ def write_json(records: Iterable[dict | str | bytes], out: IO[str]) -> int:
     return count
 
 
-def write_csv(records: Iterable[dict], out: IO[str]) -> int:
-    """A header from the first record; lists go into their cell as JSON text."""
+def write_csv(records: Iterable[dict], out: IO[str], columns: Sequence[str] | None = None) -> int:
+    """A header of `columns` (else the first record's keys), written even when no record follows:
+    an empty result is still a CSV file with its columns; lists go into their cell as JSON text."""
     writer = None
+    if columns is not None:
+        writer = csv.DictWriter(out, fieldnames=list(columns))
+        writer.writeheader()
     count = 0
     for record in records:
         if writer is None:

@@ -7,6 +7,7 @@ again from its stored pages (and stored); a site with too few pages keeps the on
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from .article import Article
 from .extract import PageTraits, SiteProfile, learn_profile
 from .pipeline import reread_page
 from .siteprofiles import MAX_PAGES
-from .store import Archive, RawPage, open_archive
+from .store import Archive, ArticleSelection, RawPage, open_archive
+
+log = logging.getLogger(__name__)
 
 
 def reextract(db: str | Path, *, site: str | None = None,
@@ -24,6 +27,7 @@ def reextract(db: str | Path, *, site: str | None = None,
     open_archive(db, readonly=True).close()        # "no archive at …" rather than creating one
     counts: Counter = Counter()
     with open_archive(db) as archive, archive.crawl_lock():
+        _warn_selectors_left_out(archive, site, overrides or {})
         profiles = site_profiles(archive, site)
         for page in archive.raw_pages(site):
             article, _ = reread_page(page.content, page.final_url or page.url, page.encoding,
@@ -32,6 +36,19 @@ def reextract(db: str | Path, *, site: str | None = None,
                 counts[store_reread(archive, page, article)] += 1
         archive.update_search_index()
     return counts
+
+
+def _warn_selectors_left_out(archive: Archive, site: str | None, overrides: dict[str, dict[str, str]]) -> None:
+    """A site whose articles were read with [site.extract] selectors (evidence 'config') and
+    that is given none now is read by the heuristics alone: say so, and how to keep them."""
+    read_with: Counter = Counter()
+    for record in archive.iter_articles(ArticleSelection(site=site), ("site", "evidence")):
+        if "config" in (record.get("evidence") or {}).values() and not overrides.get(record["site"]):
+            read_with[record["site"]] += 1
+    for name, count in sorted(read_with.items()):
+        log.warning("site %s: %d article(s) were read with [site.extract] selectors, and none are given now: "
+                    "their fields are read without them (give --config with the sites.toml that has them)",
+                    name, count)
 
 
 def store_reread(archive: Archive, page: RawPage, article: Article, run_id: int | None = None) -> str:

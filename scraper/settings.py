@@ -219,7 +219,8 @@ def load_sites(path: str | Path, base: Settings | None = None) -> list[SiteConfi
     return load_config(path, base).sites
 
 
-def load_config(path: str | Path, base: Settings | None = None, run: RunSettings | None = None) -> Config:
+def load_config(path: str | Path, base: Settings | None = None, run: RunSettings | None = None, *,
+                sites_required: bool = True) -> Config:
     """Read and check `sites.toml`:
 
     ```toml
@@ -238,6 +239,7 @@ def load_config(path: str | Path, base: Settings | None = None, run: RunSettings
     ```
 
     Raises ConfigError listing every problem as `file:line: what` (OSError when unreadable).
+    Without `sites_required` (start URLs are given beside it), a file of [defaults] alone is good.
     """
     raw = Path(path).read_bytes()
     try:
@@ -250,7 +252,7 @@ def load_config(path: str | Path, base: Settings | None = None, run: RunSettings
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([_syntax_error(str(path), str(exc), text)]) from exc
     checker = _Loader(str(path), _key_lines(text))
-    config = checker.config(data, base or Settings(), run or RunSettings())
+    config = checker.config(data, base or Settings(), run or RunSettings(), sites_required)
     if checker.problems:
         raise ConfigError(checker.problems)
     return config
@@ -310,7 +312,7 @@ class _Loader:
         line = line or self.lines.get(table)
         self.problems.append(f"{self.path}:{line}: {message}" if line else f"{self.path}: {message}")
 
-    def config(self, data: dict, base: Settings, run: RunSettings) -> Config:
+    def config(self, data: dict, base: Settings, run: RunSettings, sites_required: bool = True) -> Config:
         for key in data:
             if key in ("defaults", "site"):
                 continue
@@ -331,9 +333,13 @@ class _Loader:
         base = self.settings(base, ("defaults",), {k: v for k, v in defaults.items() if k in _SITE_SETTING_KEYS})
         scope = self.scope(("defaults",), defaults)
         raw_sites = data.get("site", [])
-        if not isinstance(raw_sites, list) or not raw_sites:
-            self.problem((), "site", "[site] must be [[site]], in double brackets: one such table per site"
-                         if isinstance(raw_sites, dict) else "no [[site]] tables")
+        if isinstance(raw_sites, dict):
+            self.problem((), "site", "[site] must be [[site]], in double brackets: one such table per site")
+            raw_sites = []
+        elif not isinstance(raw_sites, list) or (not raw_sites and sites_required):
+            self.problem((), "site", "no [[site]] tables" + ("" if data.get("site") is not None else
+                                                              " (a file of [defaults] alone is for start URLs given "
+                                                              "beside it: scraper crawl --config FILE URL…)"))
             raw_sites = []
         sites = {i: s for i, raw in enumerate(raw_sites) if (s := self.site(i, raw, base, scope))}
         seen: dict[str, int] = {}
@@ -375,6 +381,8 @@ class _Loader:
             if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
                 self.problem(table, "start_urls", f"not an http(s) URL: {url!r}")
         scope = {**scope, **self.scope(table, raw)}
+        if len(self.problems) == before:
+            self.start_in_scope(table, urls, scope)
         name = raw.get("name", urls[0] if urls else f"site #{i + 1}")
         if not isinstance(name, str) or not name.strip():
             self.problem(table, "name", f"name = {name!r} must be a non-empty string")
@@ -400,6 +408,27 @@ class _Loader:
                 except re.error as exc:
                     self.problem(table, key, f"bad regular expression {pattern!r}: {exc}")
         return {key: tuple(hosts if key == "allow_hosts" else values) for key, values in lists.items()}
+
+    def start_in_scope(self, table: tuple, urls: list[str], scope: dict[str, tuple[str, ...]]) -> None:
+        """A start URL its site's patterns keep out is never requested: the site would fail
+        with exit code 4 and 'off-scope' on every run. Say which pattern, here."""
+        from .urls import canonicalize     # here: urls imports this module
+
+        try:
+            allow = [re.compile(p) for p in scope.get("allow_patterns", ())]
+            deny = [re.compile(p) for p in scope.get("deny_patterns", ())]
+        except re.error:              # reported where it is written ([defaults]); nothing to judge by
+            return
+        for url in urls:
+            seen = canonicalize(url) or url    # what the patterns are searched in
+            if allow and not any(p.search(seen) for p in allow):
+                self.problem(table, "allow_patterns", f"start URL {url!r} matches none of allow_patterns, "
+                                                      "so it would never be requested")
+            for pattern in deny:
+                if pattern.search(seen):
+                    self.problem(table, "deny_patterns", f"start URL {url!r} matches deny_patterns "
+                                                         f"{pattern.pattern!r}, so it would never be requested")
+                    break
 
     def strings(self, table: tuple, raw: dict, key: str) -> list[str]:
         """A list of strings, or [] after recording why it is not one."""

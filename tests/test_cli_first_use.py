@@ -310,3 +310,190 @@ def test_nothing_found_for_a_site_name_points_to_the_list_of_sites(tmp_path, com
     result = CliRunner().invoke(main, [*command, "--site", "nope", "--db", str(db)])
     assert result.exit_code == 0 and "scraper stats" in result.stderr, result.stderr
 
+
+
+def test_reextract_reads_the_selectors_of_the_sites_toml_where_it_runs(tmp_path, monkeypatch):
+    """`scraper reextract` "after a selector change" where the crawl's sites.toml is: its
+    [site.extract] selectors apply, as `crawl` reads it; without any, a warning says that the
+    fields the selectors had read are read without them."""
+    from scraper.testsite import FixtureServer, bundled_sites
+
+    site = tmp_path / "news"
+    site.mkdir()
+    monkeypatch.chdir(site)
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        (site / "sites.toml").write_text(f'[defaults]\ndelay = 0\n[[site]]\nname = "univ"\n'
+                                         f'start_urls = ["{server.origin}/xwzx.htm"]\nmax_depth = 1\n'
+                                         f'[site.extract]\ntitle = "title"\n', encoding="utf-8")
+        result = run("crawl", "--db", "a.db", "--max-pages", "6")
+    assert result.exit_code == 0, result.output
+
+    def titles() -> list[str]:
+        with sqlite3.connect(site / "a.db") as conn:
+            return [t for t, in conn.execute("SELECT title FROM articles ORDER BY url")]
+
+    crawled = titles()
+    assert crawled and all(t.endswith("临江大学") for t in crawled)      # the whole <title>
+    result = run("reextract", "--db", "a.db")
+    assert result.exit_code == 0 and "updated" not in result.stderr, result.stderr
+    assert titles() == crawled
+    monkeypatch.chdir(tmp_path)                                           # no sites.toml here
+    result = run("reextract", "--db", str(site / "a.db"))
+    assert result.exit_code == 0
+    assert f"site univ: {len(crawled)} article(s) were read with [site.extract] selectors" in result.stderr
+
+
+def test_a_sites_toml_of_defaults_alone_serves_the_start_urls_given_beside_it(tmp_path):
+    """`scraper crawl --config polite.toml URL`: the README's "start URLs given beside --config
+    are crawled with the settings of its [defaults]" holds for a file that has no [[site]]."""
+    from scraper.testsite import FixtureServer, bundled_sites
+
+    config = tmp_path / "polite.toml"
+    config.write_text('[defaults]\ndelay = 0\nmax_pages = 2\n', encoding="utf-8")
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        result = run("crawl", "--config", str(config), f"{server.origin}/", "--db", str(tmp_path / "a.db"))
+    assert result.exit_code == 0, result.output
+    assert ("GET", "/") in server.requests
+    assert len([r for r in server.requests if r[1] != "/robots.txt"]) == 2        # its max_pages
+    result = run("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
+    assert result.exit_code == 1
+    assert "no [[site]] tables (a file of [defaults] alone is for start URLs given beside it" in result.output
+
+
+@pytest.mark.parametrize("command, header", [
+    (["export", "--format", "csv", "--fields", "url,title"], "url,title"),
+    (["export", "--format", "csv"], "url,site,title,published_at,author,"),
+    (["query", "SELECT url, title FROM articles", "--format", "csv"], "url,title"),
+    (["search", "学校", "--format", "csv"], "url,site,title,published_at,source,snippet"),
+    (["changes", "--format", "csv"], "kind,url,site,title,version,when,run_id"),
+])
+def test_csv_of_nothing_still_has_its_header(archive, command, header):
+    """A downstream job reading `export --format csv` (pandas, csvkit, a spreadsheet) fails on an
+    empty file: no rows is a header and nothing else."""
+    result = run(*command, "--db", archive)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(header) and len(result.stdout.splitlines()) == 1, result.stdout
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["crawl", "http://127.0.0.1:9/", "-v"], "give it before the command, e.g. scraper -v crawl …"),
+    (["stats", "-vv"], "e.g. scraper -v stats …"),
+    (["files", "export", "out", "--log-file", "x.log"], "e.g. scraper --log-file FILE files export …"),
+])
+def test_a_logging_option_after_the_command_says_where_it_goes(args, expected):
+    """The README's "-v adds each site's start and finish" is read as `scraper crawl URL -v`;
+    click's "No such option '-v'" reads as if there were no -v at all."""
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "is an option of scraper itself" in result.output and expected in result.output, result.output
+
+
+def test_extract_goes_on_past_a_url_that_fails_as_past_a_missing_file(tmp_path):
+    from scraper.testsite import FixtureServer, bundled_sites
+
+    with FixtureServer(bundled_sites()["univ"]) as server:
+        result = run("extract", server.url("info/1012/3401.htm"), server.url("gone.htm"), str(tmp_path / "none.htm"),
+                     server.url("info/1012/3483.htm"))
+    assert result.exit_code == 1
+    assert [json.loads(line)["path"] for line in result.stdout.splitlines()] == [
+        server.url("info/1012/3401.htm"), server.url("info/1012/3483.htm")]
+    assert f"error: could not fetch {server.url('gone.htm')}: HTTP 404" in result.stderr
+    assert "none.htm: No such file or directory" in result.stderr
+
+
+def test_extract_of_a_folder_without_pages_says_so(tmp_path):
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    result = run("extract", "--input-dir", str(tmp_path))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert f"no .htm/.html/.shtml/.xhtml files under {tmp_path}" in result.stderr
+    assert "give files" not in result.stderr
+
+
+@pytest.mark.parametrize("command, option", [(["search", "学校"], "--since"), (["export"], "--until"),
+                                             (["changes"], "--since")])
+def test_a_bad_date_names_the_option_it_was_given_to(archive, command, option):
+    result = run(*command, option, "2024-13", "--db", archive)
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}': not a date: '2024-13'" in result.output, result.output
+
+
+def test_stats_json_has_keys_a_script_can_name(archive):
+    """`scraper stats --format json | jq .recent_runs`, not the table's title with its
+    explanation in parentheses as the key."""
+    result = run("stats", "--db", archive, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert {"sites", "pages_by_outcome", "frontier", "url_patterns_not_yielding", "recent_runs"} <= set(document)
+    assert all(key.isidentifier() for key in document), list(document)
+
+
+def test_export_into_a_folder_it_may_not_write_names_the_file_asked_for(archive, tmp_path, monkeypatch):
+    """Not the hidden temporary name the export is first written under."""
+    import tempfile
+
+    def refused(prefix, suffix, dir):
+        raise PermissionError(13, "Permission denied", f"{dir}/{prefix}x1y2z3{suffix}")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    result = run("export", "--db", archive, "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 1
+    assert result.output == f"error: {tmp_path / 'out.jsonl'}: Permission denied\n"
+
+
+@pytest.mark.parametrize("command", [["changes", "--since-run", "12"], ["export", "--changed-since-run", "12"],
+                                     ["export", "--run", "12"]])
+def test_a_run_the_archive_does_not_have_yet_is_said_not_just_zero(archive, command):
+    """The README's `--since-run 12` typed against a fresh archive: "0 change(s)" alone reads
+    as "nothing changed since run 12"."""
+    result = run(*command, "--db", archive)
+    assert result.exit_code == 0
+    assert f"there is no run 12 in {archive}: its last run is none yet" in result.stderr, result.stderr
+
+
+def test_extract_of_a_url_sends_the_user_agent_of_the_sites_toml_where_it_runs(tmp_path, monkeypatch):
+    """Where `crawl URL` names the user with ./sites.toml's user_agent, `extract URL` does too."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    agents: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            agents.append(self.headers.get("User-Agent", ""))
+            body = "<html><head><title>标题</title></head><body><h1>标题</h1><p>正文。</p></body></html>".encode()
+            self.send_response(404 if self.path == "/robots.txt" else 200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "sites.toml").write_text('[defaults]\nuser_agent = "NewsDesk/1.0 (desk@example.org)"\n',
+                                             encoding="utf-8")
+        result = run("extract", f"http://127.0.0.1:{server.server_address[1]}/a.htm")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    assert agents and set(agents) == {"NewsDesk/1.0 (desk@example.org)"}
+
+
+@pytest.mark.parametrize("scope, expected", [
+    ('allow_patterns = ["/info/"]', "sites.toml:4: start URL 'http://a.cn/xwzx.htm' matches none of allow_patterns"),
+    ('deny_patterns = ["xwzx"]', "sites.toml:4: start URL 'http://a.cn/xwzx.htm' matches deny_patterns 'xwzx'"),
+])
+def test_a_start_url_its_own_patterns_keep_out_is_a_config_error(tmp_path, scope, expected):
+    """Otherwise the site fails on every run with exit code 4 and a bare 'off-scope'."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text(f'[[site]]\nname = "a"\nstart_urls = ["http://a.cn/xwzx.htm"]\n{scope}\n', encoding="utf-8")
+    result = run("config", "check", str(sites))
+    assert result.exit_code == 1
+    assert f"error: {tmp_path}/{expected}, so it would never be requested" in result.output, result.output
+    sites.write_text('[[site]]\nname = "a"\nstart_urls = ["http://a.cn/info/xwzx.htm"]\nallow_patterns = ["/info/"]\n'
+                     'deny_patterns = ["/system/"]\n', encoding="utf-8")
+    assert run("config", "check", str(sites)).exit_code == 0

@@ -28,12 +28,12 @@ def test_every_documented_key_is_read_and_ints_stand_for_floats(tmp_path):
     config = load(tmp_path, "[defaults]\ndelay = 2\nmax_pages = 50\nmax_duration = 60\nconcurrency = 3\n"
                             "extract_workers = 0\nrecheck_days = 7\n" + SITE
                   + "delay = 0.5\ntimeout = 5\nuser_agent = \"me/1\"\nrespect_robots = false\n"
-                    "allow_patterns = [\"/info/\"]\nper_host_concurrency = 2\nrefresh = true\n")
+                    "allow_patterns = [\"/info/\", \"/$\"]\nper_host_concurrency = 2\nrefresh = true\n")
     assert config.run == RunSettings(max_pages=50, max_duration=60.0, concurrency=3, extract_workers=0)
     site = config.sites[0].settings
     assert (site.delay, site.timeout, site.user_agent, site.respect_robots) == (0.5, 5.0, "me/1", False)
     assert isinstance(site.timeout, float) and site.recheck_days == 7.0 and site.refresh
-    assert config.sites[0].allow_patterns == ("/info/",)
+    assert config.sites[0].allow_patterns == ("/info/", "/$")
     # a later site without its own delay gets [defaults]' one
     assert load(tmp_path, "[defaults]\ndelay = 2\n" + SITE).sites[0].settings.delay == 2.0
 

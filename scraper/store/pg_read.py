@@ -19,7 +19,7 @@ from ..changes import GONE_STATUSES, Change, Since
 from ..search import SearchQuery
 from .records import (ArticleSelection, JSON_FIELDS, JSON_OBJECT_FIELDS, QueryResult, SearchHit, SearchResult,
                       decompress, like_prefix)
-from .sqlite_read import SqliteReading, _export_fields, _selection_sql
+from .sqlite_read import SqliteReading, export_fields, _selection_sql
 
 _TITLE_WEIGHT = 10
 
@@ -77,7 +77,7 @@ class PostgresReading:
     def iter_articles(self, selection: ArticleSelection = ArticleSelection(),
                       fields: Sequence[str] | None = None) -> Iterator[dict]:
         """Streams through a server-side cursor: one batch of rows in memory, not the archive."""
-        names = _export_fields(fields)
+        names = export_fields(fields)
         where, params = _selection(selection)
         sql = f"SELECT {', '.join('a.' + n for n in names)} FROM articles a"
         if where:

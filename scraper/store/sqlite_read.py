@@ -27,7 +27,7 @@ class SqliteReading:
     # -- selections and export ---------------------------------------------------------------
     def iter_articles(self, selection: ArticleSelection = ArticleSelection(),
                       fields: Sequence[str] | None = None) -> Iterator[dict]:
-        names = _export_fields(fields)
+        names = export_fields(fields)
         decode = [i for i, n in enumerate(names) if n in JSON_FIELDS or n in JSON_OBJECT_FIELDS]
         loads = json.loads
         for row in self._select_articles(", ".join("a." + n for n in names), selection):
@@ -42,7 +42,7 @@ class SqliteReading:
         """Built by SQLite's json_object and handed over as its UTF-8 bytes: no Python object
         per field (~3x the rate of json.dumps over dicts) and no text decoded only to be
         encoded again on the way out."""
-        names = _export_fields(fields)
+        names = export_fields(fields)
         parts = ", ".join(f"'{n}', " + (f"json(CASE WHEN a.{n} IS NULL OR a.{n} = '' THEN '[]' ELSE a.{n} END)"
                                          if n in JSON_FIELDS else f"a.{n}") for n in names)
         for (line,) in self._select_articles(f"CAST(json_object({parts}) AS BLOB)", selection):
@@ -134,7 +134,7 @@ def _weak_evidence(field: str) -> str:
     return "(" + " OR ".join(f"evidence LIKE '%{mark}%'" for mark in marks) + ")"
 
 
-def _export_fields(fields: Sequence[str] | None) -> list[str]:
+def export_fields(fields: Sequence[str] | None) -> list[str]:
     allowed = [c for c in ARTICLE_COLUMNS]
     if not fields:
         return [c for c in allowed if c != "run_id"]
