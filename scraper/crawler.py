@@ -91,7 +91,6 @@ ALIAS_VIEWS = ("print", "mobile", "amp")  # alternate views that are aliases of 
 _PROBED_KINDS = ("article", "other", "sitemap")   # a twin of these shows a parameter changes nothing
 _HELD_KINDS = _PROBED_KINDS + ("list",)            # … and these wait for it (see `_verdict`)
 _HOLD_POLL = 0.05                       # seconds between two looks at the frontier while hubs are held
-_START_RANK = PRIORITY["sitemap"] - 1    # a start page under a page budget: see `_SiteCrawl._rank`
 _SAVE_PATTERNS_EVERY = 64                # pages between two saves of the learned pattern yields
 _FETCHED_QUERIES = 512  # pages fetched at a URL with a query, remembered (see _learn_params)
 _MAX_SPARES = 16        # coroutines fetching while the others wait out a search fill (see _store_turn)
@@ -442,11 +441,9 @@ class _SiteCrawl:
         """Priority among all sites' URLs under a page budget: a list page of a pattern whose
         pages fetched so far revealed nothing (say every article is in the sitemap already),
         or of a tag cloud whose sibling pages did, ranks with the other hubs, after any site's
-        articles and productive lists. A start page goes before every site's sitemaps: each
-        site given is started (under `--max-pages 4`, two sites' sitemap guesses took the
-        budget before a third site was asked for anything)."""
-        if item.kind == "start":
-            return _START_RANK
+        articles and productive lists. A start page goes first (`PRIORITY`): each site given is
+        started (under `--max-pages 4`, two sites' sitemap guesses took the budget before a
+        third site was asked for anything; one site's own sitemap, its start page)."""
         if item.kind == "list" and self.yields.revealed_nothing(url_pattern(item.url)):
             return max(item.priority, PRIORITY["other"])
         return item.priority

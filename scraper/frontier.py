@@ -16,10 +16,12 @@ from .reasons import RETRYABLE, Reason
 if TYPE_CHECKING:
     from .store import Archive
 
-# Lower first: sitemaps reveal articles, articles are what a crawl cut short should hold most
-# of, list pages lead to more of them (in pagination order: rowid), then other hubs; URLs of a
-# pattern whose pages have stopped yielding go last (see `scraper.yields`).
-PRIORITY = {"sitemap": 0, "start": 1, "article": 2, "list": 3, "other": 4}
+# Lower first: the pages the user named (one request each: under a page budget every site given
+# is started, and its own sitemaps do not take the budget first), sitemaps reveal articles,
+# articles are what a crawl cut short should hold most of, list pages lead to more of them (in
+# pagination order: rowid), then other hubs; URLs of a pattern whose pages have stopped yielding
+# go last (see `scraper.yields`).
+PRIORITY = {"start": 0, "sitemap": 1, "article": 2, "list": 3, "other": 4}
 LOW_PRIORITY = 5
 # Kinds re-read (with conditional GET) at the start of every run: that is where new articles show up.
 HUB_KINDS = ("sitemap", "start", "list")
