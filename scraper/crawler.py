@@ -39,7 +39,7 @@ from .siteprofiles import ProfileLearner
 from .sitemaps import SITEMAP_FALLBACKS, Sitemap
 from .search_fill import SearchFill
 from .store import DEFAULT_DB, Archive, ArchiveError, FileRecord, PageRecord, open_archive, utcnow
-from .urls import Scope, TrapGuard, canonicalize, host_of, origin_of, registered_domain, strip_params
+from .urls import Scope, TrapGuard, canonicalize, host_of, not_http, origin_of, registered_domain, strip_params
 from .workers import WorkerError, WorkerPool
 from .dust import IDLE, IdleParams, idle_param, idle_pattern
 from .moves import OriginMoves
@@ -1408,7 +1408,7 @@ def sites_from_urls(urls: Iterable[str], settings: Settings | None = None,
     by_origin: dict[str, list[str]] = {}
     for url in (u.strip() for u in urls):
         if canonicalize(url) is None:
-            raise InvalidStartURL(f"not an http(s) URL: {url}")
+            raise InvalidStartURL(not_http(url))
         by_origin.setdefault(origin_of(url), []).append(url)
     netlocs = Counter(origin.partition("://")[2] for origin in by_origin)
     sites = []

@@ -379,7 +379,8 @@ class _Loader:
         for url in urls:
             parts = urlsplit(url)
             if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-                self.problem(table, "start_urls", f"not an http(s) URL: {url!r}")
+                from .urls import not_http     # here: urls imports this module
+                self.problem(table, "start_urls", not_http(url))
         scope = {**scope, **self.scope(table, raw)}
         if len(self.problems) == before:
             self.start_in_scope(table, urls, scope)

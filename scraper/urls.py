@@ -199,6 +199,14 @@ def _split(url: str) -> tuple[str, str | None, int | None, str, str] | None:
         return None
 
 
+def not_http(url: str) -> str:
+    """Why `url` cannot start a crawl, said so that a user who typed the host alone (as in a
+    browser's address bar) sees what to write."""
+    if "://" not in url and (head := url.split("/", 1)[0]) and "." in head and " " not in head:
+        return f"not an http(s) URL: {url!r} (did you mean 'https://{url}' or 'http://{url}'?)"
+    return f"not an http(s) URL: {url!r}"
+
+
 def host_of(url: str) -> str:
     """Lowercase host without port ('' if none or unparsable)."""
     simple = _SIMPLE_HOST.match(url)

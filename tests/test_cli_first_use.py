@@ -115,6 +115,8 @@ def test_a_terminal_that_is_not_utf8_gets_utf8_data_not_a_traceback(tmp_path):
     (b'[site]\nname = "a"\nstart_urls = ["http://a.cn/"]\n', "sites.toml: [site] must be [[site]], in double brackets"),
     (b'[defaults]\n[defaults.extract]\ntitle = "h1"\n[[site]]\nname = "a"\nstart_urls = ["http://a.cn/"]\n',
      "sites.toml:2: unknown key 'extract'"),
+    (b'[[site]]\nstart_urls = ["www.a.cn/xwzx/"]\n',
+     "sites.toml:2: not an http(s) URL: 'www.a.cn/xwzx/' (did you mean 'https://www.a.cn/xwzx/' or 'http://"),
 ])
 def test_sites_toml_that_is_not_what_it_should_be_gets_file_line_what(tmp_path, content, expected):
     sites = tmp_path / "sites.toml"
@@ -497,3 +499,12 @@ def test_a_start_url_its_own_patterns_keep_out_is_a_config_error(tmp_path, scope
     sites.write_text('[[site]]\nname = "a"\nstart_urls = ["http://a.cn/info/xwzx.htm"]\nallow_patterns = ["/info/"]\n'
                      'deny_patterns = ["/system/"]\n', encoding="utf-8")
     assert run("config", "check", str(sites)).exit_code == 0
+
+
+def test_a_start_url_typed_without_its_scheme_gets_a_hint(tmp_path):
+    """`scraper crawl news.example.cn`, as typed in a browser's address bar."""
+    result = run("crawl", "news.example.cn", "--db", str(tmp_path / "a.db"))
+    assert result.exit_code == 2
+    assert "did you mean 'https://news.example.cn' or 'http://news.example.cn'?" in result.output
+    result = run("crawl", "ftp://news.example.cn/", "--db", str(tmp_path / "a.db"))
+    assert result.exit_code == 2 and "did you mean" not in result.output
