@@ -71,12 +71,17 @@ class CrawlReport:
     def summary(self) -> str:
         c = self.counts
         return (
-            f"run {self.run_id} {self.outcome}: {c['pages_fetched']} pages fetched "
-            f"({c['not_modified']} not modified), {c['articles_new']} new articles, "
+            f"run {self.run_id} {self.outcome}: {_count(c['pages_fetched'], 'page')} fetched "
+            f"({c['not_modified']} not modified), {_count(c['articles_new'], 'new article')}, "
             f"{c['articles_changed']} changed, {c['articles_unchanged']} unchanged, "
-            f"{c['aliases']} aliases, {c['errors']} errors, {c['skipped']} skipped "
-            f"in {self.elapsed:.1f}s"
+            f"{_count(c['aliases'], 'alias', 'aliases')}, {_count(c['errors'], 'error')}, "
+            f"{c['skipped']} skipped in {self.elapsed:.1f}s"
         )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """`n` things, in the singular for one ("1 error", not "1 errors")."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 ProgressCallback = Callable[[str, Counter], None]
@@ -525,8 +530,8 @@ class _SiteCrawl:
                 with self.archive.transaction():
                     self._save_patterns()
         self._check_starts()
-        log.info("site %s: finished in %.1fs: %d pages fetched, %d failed", self.site.name,
-                 time.monotonic() - started, self.fetched, self.failed)
+        log.info("site %s: finished in %.1fs: %s fetched, %d failed", self.site.name,
+                 time.monotonic() - started, _count(self.fetched, "page"), self.failed)
 
     def _check_starts(self) -> None:
         """A site none of whose start URLs could be fetched is down or misconfigured: say why
@@ -825,7 +830,7 @@ class _SiteCrawl:
             self.fetched += 1
             served = result.status is not None and not 300 <= result.status < 400
             self.moves.observe(item.fetch_url, result.redirects, served, result.headers)
-        self.failed += not worked
+        self.failed += not worked and item.discovered_from != _FALLBACK     # a guess is no failure
         if log.isEnabledFor(logging.DEBUG):
             outcome = "" if worked else f" {result.reason}: {failure_text(result)}"
             log.debug("%s (%s) <GET %s> (referer: %s)%s", "Crawled" if result.attempts else "Refused",
