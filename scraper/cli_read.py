@@ -111,7 +111,9 @@ def date_options(what: str):
               help="Stop the query after this many seconds.")
 def query_cmd(sql: str, db: str, params: tuple[tuple[str, str], ...], fmt: str, time_limit: float):
     """Run read-only SQL against the archive; SQL '-' reads it from stdin. Tables: articles,
-    article_versions, aliases, pages, runs, frontier, articles_fts, article_list (view).
+    article_versions, aliases, pages, runs, frontier, articles_fts, article_list (view);
+    files, article_files, file_urls (attachments); url_patterns (what the crawl learned of
+    each site's URLs), site_profiles (extraction profiles).
     JSON columns (images, attachments, runs' args and stats) come out decoded in JSON output."""
     from .export import run_query
     from .store import ArchiveError
