@@ -367,8 +367,9 @@ def config_group() -> None:
 def config_check_cmd(file: str) -> None:
     """Check FILE (default ./sites.toml; every problem on its own line, with its line number)
     and print the effective settings of the run and of each site: [defaults] and built-in
-    defaults filled in."""
-    click.echo(describe(load_config(file)))
+    defaults filled in. A file of [defaults] alone is good: it holds for start URLs given on
+    the command line."""
+    click.echo(describe(load_config(file, sites_required=False)))
 
 
 @main.command("extract")

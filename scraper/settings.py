@@ -476,6 +476,8 @@ def describe(config: Config) -> str:
         return out
 
     lines = ["run (shared by every site):", *rows(config.run)]
+    if not config.sites:        # a file of [defaults] alone, for start URLs given beside it
+        lines += ["", "start URLs given on the command line (no [[site]] tables):", *rows(config.defaults)]
     for site in config.sites:
         lines += ["", f"site {site.name}:"]
         for key in SITE_KEYS[1:5]:

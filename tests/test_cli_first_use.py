@@ -508,3 +508,14 @@ def test_a_start_url_typed_without_its_scheme_gets_a_hint(tmp_path):
     assert "did you mean 'https://news.example.cn' or 'http://news.example.cn'?" in result.output
     result = run("crawl", "ftp://news.example.cn/", "--db", str(tmp_path / "a.db"))
     assert result.exit_code == 2 and "did you mean" not in result.output
+
+
+def test_config_check_of_a_file_of_defaults_alone_shows_them(tmp_path):
+    """Such a file is good beside start URLs (`crawl --config FILE URL`): checking it must not
+    call it an error."""
+    config = tmp_path / "polite.toml"
+    config.write_text('[defaults]\ndelay = 2.5\n', encoding="utf-8")
+    result = run("config", "check", str(config))
+    assert result.exit_code == 0, result.output
+    assert "start URLs given on the command line" in result.output
+    assert "* delay                  2.5" in result.output
