@@ -116,7 +116,12 @@ def _remove_dot_segments(path: str) -> str:
     return "/" + "/".join(out) + ("/" if trailing and out else "")
 
 
+@lru_cache(maxsize=1024)
 def _canonical_host(host: str) -> str | None:
+    """`host` lower-cased, IDNA-encoded, without a trailing dot (an IPv6 literal compressed and
+    bracketed), or None when it is no valid host. Kept across pages: each link in scope asks it
+    two or three times (discovery's scope test, `canonicalize`, `Scope.allows`) of the same
+    few hosts of a site."""
     host = host.strip().rstrip(".").lower()
     if not host:
         return None
