@@ -392,6 +392,8 @@ class _Links:
 def _first_page_plain(link: Link) -> str | None:
     """The URL of `link` without its page number when the link names the first page (its text
     a first-page word or 1) by the page number 1, else None (see `_Links`)."""
+    if "=1" not in link.url:
+        return None               # every link is asked: most have no `=1` to search for
     m = _PAGE_PARAM.search(link.url)
     if m is None or m.group(1) != "1":
         return None
