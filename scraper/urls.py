@@ -52,7 +52,23 @@ _SAFE_QUERY = _SAFE_PATH | frozenset("?")
 # are mostly new articles, often with escaped Chinese in their path.
 _SAFE_CLASS = {safe: re.escape("".join(sorted(safe))) for safe in (_SAFE_PATH, _SAFE_QUERY)}
 _TO_REWRITE = {safe: re.compile(rf"%([0-9A-Fa-f]{{2}})|[^{chars}]") for safe, chars in _SAFE_CLASS.items()}
-_AS_IS = {safe: re.compile(f"[{chars}]*") for safe, chars in _SAFE_CLASS.items()}
+
+
+def _kept_escape() -> str:
+    """The escapes `_rewrite` gives back as they are: upper-case hex of a character that is not
+    unreserved (`%E4`, `%3A`), as a pattern (one alternative per first digit)."""
+    seconds: dict[str, str] = {}
+    for byte in range(256):
+        digits = f"{byte:02X}"
+        if chr(byte) not in _UNRESERVED:
+            seconds[digits[0]] = seconds.get(digits[0], "") + digits[1]
+    return "%(?:" + "|".join(f"{first}[{rest}]" for first, rest in seconds.items()) + ")"
+
+
+# Text `_normalise_escapes` leaves as it is: kept characters and kept escapes. Escaped Chinese
+# (`/%E6%96%B0%E9%97%BB/`) is most of what is not plain, and it went through one Python call
+# per escape to come out the same. (Possessive: a '%' never starts a run of kept characters.)
+_AS_IS = {safe: re.compile(f"[{chars}]*+(?:{_kept_escape()}[{chars}]*+)*+") for safe, chars in _SAFE_CLASS.items()}
 _HOST_RE = re.compile(r"^[a-z0-9_\-.]+$")
 URL_NOISE = re.compile(r"[\t\r\n]")     # browsers (and urljoin) drop these inside URLs
 # A web URL whose host urlsplit would give as it stands (lower case, no userinfo, no brackets,
@@ -100,7 +116,12 @@ def _remove_dot_segments(path: str) -> str:
     return "/" + "/".join(out) + ("/" if trailing and out else "")
 
 
+@lru_cache(maxsize=1024)
 def _canonical_host(host: str) -> str | None:
+    """`host` lower-cased, IDNA-encoded, without a trailing dot (an IPv6 literal compressed and
+    bracketed), or None when it is no valid host. Kept across pages: each link in scope asks it
+    two or three times (discovery's scope test, `canonicalize`, `Scope.allows`) of the same
+    few hosts of a site."""
     host = host.strip().rstrip(".").lower()
     if not host:
         return None
